@@ -1,0 +1,37 @@
+// swift-tools-version: 6.2
+// DeliverySim: a deterministic simulation of a food-delivery platform under overload.
+// No package dependencies: the toolchain's Foundation, Dispatch, Synchronization and
+// Swift Testing only (product brief).
+import PackageDescription
+
+/// Every target keeps nonisolated async functions on their caller's executor (SE-0461):
+/// without it a nonisolated helper called from a simulation actor may hop to the global
+/// pool in debug builds, which would break determinism.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("NonisolatedNonsendingByDefault"),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "DeliverySim",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Resilience", targets: ["Resilience"]),
+        .executable(name: "delivery-sim", targets: ["delivery-sim"]),
+    ],
+    targets: [
+        // Layers, arrows pointing down only (see README "Architecture").
+        .target(name: "SimKernel", swiftSettings: strict),
+        .target(name: "Resilience", swiftSettings: strict),
+        .target(name: "World", dependencies: ["SimKernel"], swiftSettings: strict),
+        .target(name: "Platform", dependencies: ["SimKernel", "Resilience", "World"], swiftSettings: strict),
+        .target(name: "Report", dependencies: ["SimKernel", "World", "Platform"], swiftSettings: strict),
+        .executableTarget(name: "delivery-sim", dependencies: ["SimKernel", "World", "Platform", "Report"], swiftSettings: strict),
+
+        .testTarget(name: "SimKernelTests", dependencies: ["SimKernel"], swiftSettings: strict),
+        .testTarget(name: "ResilienceTests", dependencies: ["Resilience", "SimKernel"], swiftSettings: strict),
+        .testTarget(name: "PlatformTests", dependencies: ["SimKernel", "Resilience", "World", "Platform", "Report"], swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,88 @@
+/// A FIFO queue with O(1) append and pop at the front (the waiters and queues of the
+/// primitives; `Array.removeFirst` is O(n)).
+public struct Deque<Element> {
+    private var storage: ContiguousArray<Element?>
+    private var head = 0
+    /// Number of elements.
+    public private(set) var count = 0
+
+    /// An empty queue.
+    public init() { storage = ContiguousArray(repeating: nil, count: 8) }
+
+    /// Whether the queue is empty.
+    public var isEmpty: Bool { count == 0 }
+    /// The front element, if any.
+    public var first: Element? { count == 0 ? nil : storage[head] }
+
+    /// Appends at the back.
+    public mutating func append(_ element: Element) {
+        if count == storage.count { grow() }
+        storage[(head + count) & (storage.count - 1)] = element
+        count += 1
+    }
+
+    /// Inserts at the front (a requeued message goes back where it was).
+    public mutating func prepend(_ element: Element) {
+        if count == storage.count { grow() }
+        head = (head - 1 + storage.count) & (storage.count - 1)
+        storage[head] = element
+        count += 1
+    }
+
+    /// Removes and returns the front element.
+    public mutating func popFirst() -> Element? {
+        guard count > 0 else { return nil }
+        let element = storage[head]
+        storage[head] = nil
+        head = (head + 1) & (storage.count - 1)
+        count -= 1
+        return element
+    }
+
+    /// Removes and returns the first element matching `predicate`, keeping the order
+    /// of the others. O(n): for cancellations, which are rare next to appends.
+    @discardableResult
+    public mutating func remove(where predicate: (Element) -> Bool) -> Element? {
+        var found: Element?
+        var kept = ContiguousArray<Element?>(repeating: nil, count: storage.count)
+        var keptCount = 0
+        for offset in 0..<count {
+            let element = storage[(head + offset) & (storage.count - 1)]!
+            if found == nil, predicate(element) {
+                found = element
+            } else {
+                kept[keptCount] = element
+                keptCount += 1
+            }
+        }
+        guard found != nil else { return nil }
+        storage = kept
+        head = 0
+        count = keptCount
+        return found
+    }
+
+    /// Removes every element, front first.
+    public mutating func removeAll() -> [Element] {
+        var all: [Element] = []
+        all.reserveCapacity(count)
+        while let element = popFirst() { all.append(element) }
+        return all
+    }
+
+    private mutating func grow() {
+        var bigger = ContiguousArray<Element?>(repeating: nil, count: storage.count * 2)
+        for offset in 0..<count { bigger[offset] = storage[(head + offset) & (storage.count - 1)] }
+        storage = bigger
+        head = 0
+    }
+}
+
+extension Deque: Sequence {
+    /// Front to back, without removing.
+    public func makeIterator() -> IndexingIterator<[Element]> {
+        (0..<count).map { storage[(head + $0) & (storage.count - 1)]! }.makeIterator()
+    }
+}
+
+extension Deque: @unchecked Sendable where Element: Sendable {}

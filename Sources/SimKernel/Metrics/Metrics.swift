@@ -1,0 +1,104 @@
+/// The metrics of one world: named counters, histograms and gauges, and optionally their
+/// time series, one row per interval of virtual time.
+///
+/// Names are kept in registration order and reported sorted, never in a dictionary's
+/// order. Memory is bounded: histograms are log-bucketed, and the time series holds at
+/// most ``TimeSeries/maxRows`` rows — when a long run would exceed it, neighbouring rows
+/// are merged and the interval doubles.
+public final class Metrics: @unchecked Sendable {
+    private let now: () -> Int64
+    private var counterIndex: [String: CounterMetric] = [:]
+    private var histogramIndex: [String: HistogramMetric] = [:]
+    private var gaugeIndex: [String: GaugeMetric] = [:]
+    /// Counters in registration order.
+    public private(set) var counters: [CounterMetric] = []
+    /// Histograms in registration order.
+    public private(set) var histograms: [HistogramMetric] = []
+    /// Gauges in registration order.
+    public private(set) var gauges: [GaugeMetric] = []
+    /// The time series, when one is kept (see ``keepTimeSeries(interval:)``).
+    public private(set) var timeSeries: TimeSeries?
+
+    init(now: @escaping () -> Int64) { self.now = now }
+
+    /// The counter named `name`, created on first use.
+    public func counter(_ name: String) -> CounterMetric {
+        if let existing = counterIndex[name] { return existing }
+        let metric = CounterMetric(name: name)
+        counterIndex[name] = metric
+        counters.append(metric)
+        return metric
+    }
+
+    /// The histogram named `name`, created on first use.
+    public func histogram(_ name: String) -> HistogramMetric {
+        if let existing = histogramIndex[name] { return existing }
+        let metric = HistogramMetric(name: name)
+        metric.keepsWindow = timeSeries != nil
+        histogramIndex[name] = metric
+        histograms.append(metric)
+        return metric
+    }
+
+    /// The gauge named `name`, created on first use.
+    public func gauge(_ name: String) -> GaugeMetric {
+        if let existing = gaugeIndex[name] { return existing }
+        let metric = GaugeMetric(name: name, now: now)
+        gaugeIndex[name] = metric
+        gauges.append(metric)
+        return metric
+    }
+
+    /// Looks up an existing counter.
+    public func existingCounter(_ name: String) -> CounterMetric? { counterIndex[name] }
+    /// Looks up an existing histogram.
+    public func existingHistogram(_ name: String) -> HistogramMetric? { histogramIndex[name] }
+    /// Looks up an existing gauge.
+    public func existingGauge(_ name: String) -> GaugeMetric? { gaugeIndex[name] }
+
+    /// Starts keeping one row per `interval` nanoseconds of virtual time.
+    public func keepTimeSeries(interval: Int64, maxRows: Int = TimeSeries.defaultMaxRows) {
+        precondition(interval > 0)
+        timeSeries = TimeSeries(interval: interval, maxRows: maxRows)
+        for metric in histograms { metric.keepsWindow = true }
+    }
+
+    /// The end of the current interval (nanoseconds), or `.max` without a time series.
+    public var nextBoundary: Int64 {
+        guard let timeSeries else { return .max }
+        return timeSeries.currentStart + timeSeries.interval
+    }
+
+    /// Closes every interval that ended at or before `time`. The run loop calls this
+    /// when virtual time crosses ``nextBoundary``.
+    public func advance(to time: Int64) {
+        while let series = timeSeries, time >= series.currentStart + series.interval {
+            closeInterval(at: series.currentStart + series.interval)
+        }
+    }
+
+    /// Closes the partial interval at the end of a run.
+    public func finish(at time: Int64) {
+        advance(to: time)
+        if let series = timeSeries, time > series.currentStart { closeInterval(at: time) }
+    }
+
+    private func closeInterval(at end: Int64) {
+        guard var series = timeSeries else { return }
+        var row = TimeSeries.Row(start: series.currentStart, end: end)
+        row.counters = counters.map { metric in
+            defer { metric.window = 0 }
+            return (metric.name, metric.window)
+        }
+        row.histograms = histograms.map { metric in
+            defer { metric.window = Histogram() }
+            return (metric.name, metric.window)
+        }
+        row.gauges = gauges.map { metric in
+            let closed = metric.closeWindow(at: end)
+            return (metric.name, TimeSeries.GaugeWindow(mean: closed.mean, max: closed.max, last: closed.last))
+        }
+        series.append(row)
+        timeSeries = series
+    }
+}

@@ -1,0 +1,128 @@
+/// One simulated world: its executor, clock, random streams, trace and metrics.
+///
+/// Nothing here is global, so any number of simulations can run side by side, one per
+/// thread. Everything a world does happens inside ``run(until:maxSteps:)`` on the calling
+/// thread; the type is `Sendable` only so that actors of the world can hold it, and must
+/// not be used from another thread while it runs.
+///
+/// ```swift
+/// let sim = Simulation(seed: 42)
+/// sim.spawn("hello") { [clock = sim.clock] in
+///     try? await clock.sleep(for: .seconds(1))
+/// }
+/// let result = sim.run()
+/// // result.endTime == 1_000_000_000, result.stop == .completed
+/// ```
+public final class Simulation: @unchecked Sendable {
+    /// The world seed every random stream derives from.
+    public let seed: UInt64
+    /// The executor of every actor and task of the world.
+    public let executor: SimExecutor
+    /// The world's clock.
+    public let clock: VirtualClock
+    /// The ordered event trace and its digest.
+    public let trace: Trace
+    /// Counters, histograms, gauges and their time series.
+    public let metrics: Metrics
+    let tasks = TaskRegistry()
+
+    /// A new world at time zero.
+    public init(seed: UInt64) {
+        self.seed = seed
+        let executor = SimExecutor()
+        self.executor = executor
+        clock = VirtualClock(executor: executor)
+        trace = Trace(executor: executor)
+        metrics = Metrics(now: { [unowned executor] in executor.now })
+    }
+
+    /// Current virtual time.
+    public var now: VirtualClock.Instant { clock.now }
+
+    /// The random stream named `name` (an actor's stable id) under the world seed.
+    public func random(_ name: String) -> RandomStream {
+        RandomStream(seed: seed, name: name)
+    }
+
+    /// The executor as actors return it from `unownedExecutor`.
+    public var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    /// Starts a task of the world. It runs on the world's executor, and so do its child
+    /// tasks (task groups, `async let`), which inherit the executor preference.
+    ///
+    /// A *daemon* task (a server loop, a worker, a queue consumer) may wait forever
+    /// without the world counting as stalled; the world completes when every
+    /// non-daemon task has finished and nothing is scheduled.
+    public func spawn(_ name: String, daemon: Bool = false, _ body: sending @escaping () async -> Void) {
+        let id = tasks.register(name, daemon: daemon)
+        let registry = tasks
+        let task = Task(executorPreference: executor) {
+            await SimTaskContext.$id.withValue(id) {
+                await body()
+            }
+            registry.finish(id)
+        }
+        tasks.attach(task, to: id)
+    }
+
+    /// Runs `operation`, declaring that the current task waits on `label` meanwhile, so a
+    /// stall report can say what each task was stuck on ("pool db.connections",
+    /// "response from order#1").
+    public func waiting<T>(on label: String, _ operation: () async throws -> T) async rethrows -> T {
+        guard let id = SimTaskContext.id else { return try await operation() }
+        let previous = tasks.setWaitLabel(id, label)
+        defer { _ = tasks.setWaitLabel(id, previous) }
+        return try await operation()
+    }
+
+    /// Number of tasks started and not finished.
+    public var liveTasks: Int { tasks.liveCount }
+
+    /// Runs the world until it completes, reaches `end`, spends `maxSteps` jobs and
+    /// timers, stalls, or violates determinism.
+    public func run(until end: Duration? = nil, maxSteps: Int? = nil) -> RunResult {
+        let endNanos = end.map { $0.nanoseconds } ?? .max
+        let metrics = self.metrics, executor = self.executor
+        executor.boundary = metrics.nextBoundary
+        executor.onBoundary = { [unowned metrics, unowned executor] time in
+            metrics.advance(to: time)
+            executor.boundary = metrics.nextBoundary
+        }
+        let exit = executor.run(until: endNanos, maxSteps: maxSteps ?? .max)
+        executor.onBoundary = nil
+        metrics.finish(at: executor.now)
+        let stop: StopReason
+        switch exit {
+        case .idle:
+            if tasks.liveNonDaemon > 0 {
+                stop = .stalled(stallReport())
+            } else {
+                stop = .completed
+            }
+        case .reachedEnd: stop = .reachedEndTime
+        case .budgetExhausted: stop = .budgetExhausted(steps: executor.jobsRun + executor.timersFired)
+        case .violation(let message): stop = .violation(message)
+        }
+        return RunResult(
+            stop: stop, endTime: executor.now, jobs: executor.jobsRun, timers: executor.timersFired,
+            events: trace.count, digest: trace.digest)
+    }
+
+    func stallReport() -> StallReport {
+        let live = tasks.snapshot().map {
+            WaitingTask(name: $0.entry.name, waitingOn: $0.entry.waitingOn, daemon: $0.entry.daemon)
+        }
+        return StallReport(time: executor.now, waiting: live.filter { !$0.daemon } + live.filter(\.daemon))
+    }
+
+    /// Tears a finished world down: cancels every live task and pending timer and runs
+    /// what that unblocks (without recording events), so a process running many worlds
+    /// does not keep their suspended tasks alive. Tasks parked on continuations that
+    /// ignore cancellation stay parked; ``liveTasks`` tells how many.
+    public func shutdown(maxSteps: Int = 1_000_000) {
+        trace.isRecording = false
+        tasks.cancelAll()
+        executor.cancelAllTimers()
+        _ = executor.run(until: executor.now, maxSteps: maxSteps)
+    }
+}

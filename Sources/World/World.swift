@@ -1,0 +1,1 @@
+// World layer (see README, Architecture).

@@ -1,0 +1,1 @@
+print("delivery-sim")
