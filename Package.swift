@@ -30,6 +30,7 @@ let package = Package(
         .executableTarget(name: "delivery-sim", dependencies: ["SimKernel", "World", "Platform", "Report"], swiftSettings: strict),
 
         .testTarget(name: "SimKernelTests", dependencies: ["SimKernel"], swiftSettings: strict),
+        .testTarget(name: "WorldTests", dependencies: ["World", "SimKernel"], swiftSettings: strict),
         .testTarget(name: "ResilienceTests", dependencies: ["Resilience", "SimKernel"], swiftSettings: strict),
         .testTarget(name: "PlatformTests", dependencies: ["SimKernel", "Resilience", "World", "Platform", "Report"], swiftSettings: strict),
     ],

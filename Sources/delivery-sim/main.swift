@@ -1,1 +1,63 @@
-print("delivery-sim")
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// delivery-sim: runs deterministic simulations of a food-delivery platform under overload.
+let topHelp = """
+delivery-sim — deterministic simulation of a food-delivery platform under overload
+
+USAGE: delivery-sim <command> [options]
+
+COMMANDS:
+  run WORLD.json        run a world; results in output/<world>/<seed>/
+  validate WORLD.json   check world files without running them
+  help [COMMAND]        show help for a command
+
+Same world + same seed ⇒ byte-identical results. See README.md for a tour.
+Run `delivery-sim <command> --help` for a command's options.
+"""
+
+/// Writes to standard error.
+func printError(_ text: String) {
+    var line = text
+    if !line.hasSuffix("\n") { line += "\n" }
+    let bytes = Array(line.utf8)
+    bytes.withUnsafeBytes { _ = write(2, $0.baseAddress, $0.count) }
+}
+
+func dispatch(_ arguments: [String]) -> Int32 {
+    guard let command = arguments.first else {
+        print(topHelp)
+        return 0
+    }
+    let rest = Array(arguments.dropFirst())
+    do {
+        switch command {
+        case "run": return try RunCommand.main(rest)
+        case "validate": return try ValidateCommand.main(rest)
+        case "help", "--help", "-h":
+            switch rest.first {
+            case "run": print(RunCommand.help)
+            case "validate": print(ValidateCommand.help)
+            default: print(topHelp)
+            }
+            return 0
+        default:
+            let hint = Arguments.nearest(command, in: ["run", "validate", "help"]).map { " (did you mean \"\($0)\"?)" } ?? ""
+            throw UsageError("unknown command \"\(command)\"\(hint); see delivery-sim --help")
+        }
+    } catch let error as UsageError {
+        printError("error: \(error.description)")
+        return 2
+    } catch let error as InputError {
+        printError(error.description)
+        return 2
+    } catch {
+        printError("error: \(error)")
+        return 2
+    }
+}
+
+exit(dispatch(Array(CommandLine.arguments.dropFirst())))

@@ -1,46 +1,19 @@
 import Synchronization
 
-/// A pool of workers taking jobs from a bounded FIFO queue: a thread-pool bulkhead, or
-/// the goroutine pool of the source documents (workers = cores × 2, queue 1024,
+/// A pool of worker tasks taking jobs from a bounded FIFO queue: a thread-pool bulkhead,
+/// or the goroutine pool of the source documents (workers = cores × 2, queue 1024,
 /// non-blocking submit that rejects when the queue is full, idle timeout 60 s).
 ///
-/// - **Fixed or bounded-elastic.** `workers` core workers run for the life of the pool.
-///   When a job arrives, no worker is idle and fewer than `maxWorkers` run, the pool asks
-///   for one more (see ``run(_:)`` and ``onWorkerWanted``); such extra workers retire
-///   after `idleTimeout` without work.
-/// - **Bounded queue.** Jobs wait in FIFO order, at most `queueCapacity` of them
-///   (`nil` = unbounded, as in M/M/c). A job submitted to an idle worker skips the queue.
-/// - **Overflow policy.** ``submit(_:)`` rejects at once when the queue is full;
-///   ``submit(_:timeout:)`` waits up to `timeout` for room (block-with-timeout).
-///   Cancelling a blocked submitter removes it; no slot is leaked.
+/// The decisions are ``WorkerPoolCore``'s (see there); this type runs them with tasks:
 ///
-/// Workers are tasks of the caller, not of the pool: ``run(_:)`` runs them as child
-/// tasks (structured, for a server's lifecycle), and ``runWorker(_:)`` runs one worker
-/// loop in the calling task and isolation. The second form lets a simulation actor run
-/// its workers isolated to itself, so a job costs no executor hop.
+/// - ``submit(_:)`` rejects at once when the queue is full; ``submit(_:timeout:)`` waits
+///   up to `timeout` for room (block-with-timeout), FIFO among blocked submitters.
+///   Cancelling a blocked submitter removes it; no slot is leaked.
+/// - Workers are tasks of the caller, not of the pool: ``run(_:)`` runs them as child
+///   tasks (structured, for a server's lifecycle) and starts elastic workers on demand;
+///   ``runWorker(elastic:_:)`` runs one worker loop in the calling task and isolation
+///   (start exactly `configuration.workers` of them, plus one per ``onWorkerWanted``).
 public final class WorkerPool<Job: Sendable, C: Clock>: Sendable where C.Duration == Duration {
-    /// Sizes and limits of a pool.
-    public struct Configuration: Sendable, Equatable {
-        /// Workers that always run.
-        public var workers: Int
-        /// Upper bound on workers, extra ones started on demand (≥ `workers`).
-        public var maxWorkers: Int
-        /// Jobs that may wait; `nil` means unbounded.
-        public var queueCapacity: Int?
-        /// How long an extra (elastic) worker stays without work before it retires.
-        public var idleTimeout: Duration
-
-        /// A pool of `workers` workers (and up to `maxWorkers`), a queue of
-        /// `queueCapacity` (nil = unbounded) and a 60 s idle timeout for extra workers.
-        public init(workers: Int, maxWorkers: Int? = nil, queueCapacity: Int? = 1024, idleTimeout: Duration = .seconds(60)) {
-            precondition(workers >= 0, "workers must be >= 0")
-            self.workers = workers
-            self.maxWorkers = Swift.max(maxWorkers ?? workers, workers)
-            self.queueCapacity = queueCapacity
-            self.idleTimeout = idleTimeout
-        }
-    }
-
     /// Why a job was not accepted.
     public enum Rejection: Error, Sendable, Equatable {
         /// The queue was full (and, for a blocking submit, stayed full until the timeout).
@@ -51,123 +24,89 @@ public final class WorkerPool<Job: Sendable, C: Clock>: Sendable where C.Duratio
         case cancelled
     }
 
-    /// Counters describing the pool's life so far.
-    public struct Statistics: Sendable, Equatable {
-        /// Jobs accepted.
-        public var accepted = 0
-        /// Jobs rejected because the queue was full.
-        public var rejectedFull = 0
-        /// Jobs handed to a worker (directly or from the queue).
-        public var started = 0
-        /// Jobs that finished in a worker.
-        public var completed = 0
-        /// Jobs waiting now.
-        public var queued = 0
-        /// Most jobs ever waiting at once.
-        public var maxQueued = 0
-        /// Workers running now (busy or idle).
-        public var workers = 0
-        /// Workers running a job now.
-        public var busy = 0
-        /// Most workers ever running at once.
-        public var maxWorkers = 0
-        /// Submitters blocked for room now.
-        public var blockedSubmitters = 0
-    }
-
-    private struct QueuedJob {
-        var job: Job
-        var enqueuedAt: C.Instant
-    }
-
-    private struct Waiter {
+    private struct Parked {
         var id: UInt64
         var continuation: UnsafeContinuation<Job?, Never>
     }
 
-    private struct BlockedSubmitter {
+    private struct Blocked {
         var id: UInt64
         var job: Job
         var continuation: UnsafeContinuation<Result<Void, Rejection>, Never>
     }
 
-    private enum Next {
-        case job(Job, waited: Duration)
+    private enum Step {
+        case job(Job)
         case stop
-        case wait(UInt64)
+        case park(UInt64)
     }
 
     private struct State {
-        var queue = Deque<QueuedJob>()
-        var idle = Deque<Waiter>()
-        var blocked = Deque<BlockedSubmitter>()
-        var stats = Statistics()
+        var core: WorkerPoolCore<Job>
+        /// Idle workers waiting for a job.
+        var parked = Deque<Parked>()
+        /// Jobs the core gave to "an idle worker" while none was parked yet (one was
+        /// between finishing and parking, or an elastic worker was still starting).
+        var handoff = Deque<Job>()
+        var blocked = Deque<Blocked>()
         var shutDown = false
         var nextID: UInt64 = 0
-        var pendingWorkerRequests = 0
     }
 
-    /// The pool's configuration.
-    public let configuration: Configuration
-    /// The clock for timeouts and queue-wait measurements.
+    /// The pool's sizes and limits.
+    public var configuration: WorkerPoolConfiguration { state.withLock { $0.core.configuration } }
+    /// The clock for timeouts.
     public let clock: C
-    private let state = Mutex(State())
-    private let queueWait = Mutex<(count: Int, total: Duration, max: Duration)>((0, .zero, .zero))
-    /// Called (outside any lock) when the pool wants one more elastic worker. ``run(_:)``
-    /// handles this itself; a caller using ``runWorker(_:)`` may start a task running
-    /// ``runWorker(_:elastic:)``.
+    private let state: Mutex<State>
+    private let elasticRequests = Mutex<AsyncStream<Void>.Continuation?>(nil)
+    /// Called (outside any lock) when the pool grew for a job and wants one more worker.
+    /// ``run(_:)`` handles this itself; a caller using ``runWorker(elastic:_:)`` starts a
+    /// task running `runWorker(elastic: true, ...)`.
     public let onWorkerWanted: (@Sendable () -> Void)?
 
     /// A pool with the given configuration, timing waits on `clock`.
-    public init(_ configuration: Configuration, clock: C, onWorkerWanted: (@Sendable () -> Void)? = nil) {
-        self.configuration = configuration
+    public init(_ configuration: WorkerPoolConfiguration, clock: C, onWorkerWanted: (@Sendable () -> Void)? = nil) {
+        state = Mutex(State(core: WorkerPoolCore(configuration)))
         self.clock = clock
         self.onWorkerWanted = onWorkerWanted
     }
 
-    /// A snapshot of the pool's counters.
-    public var statistics: Statistics { state.withLock { $0.stats } }
-
-    /// Number, total and maximum of the time jobs spent queued before a worker took them.
-    public var queueWaitSummary: (count: Int, total: Duration, max: Duration) { queueWait.withLock { $0 } }
+    /// The core's counters.
+    public var statistics: WorkerPoolCore<Job>.Statistics { state.withLock { $0.core.statistics } }
+    /// Jobs waiting now.
+    public var queued: Int { state.withLock { $0.core.queued } }
+    /// Workers running a job now.
+    public var busy: Int { state.withLock { $0.core.busy } }
+    /// Submitters blocked for room now.
+    public var blockedSubmitters: Int { state.withLock { $0.blocked.count } }
 
     // MARK: Submitting
 
     /// Hands `job` to an idle worker, or queues it; throws ``Rejection/queueFull`` at once
     /// when the queue is full (the non-blocking submit of the source documents).
     public func submit(_ job: Job) throws(Rejection) {
-        let now = clock.now
-        var wantWorker = false
-        let outcome: Result<UnsafeContinuation<Job?, Never>?, Rejection> = state.withLock { state in
-            if state.shutDown { return .failure(.shutDown) }
-            if let waiter = state.idle.popFirst() {
-                state.stats.accepted += 1
-                state.stats.started += 1
-                state.stats.busy += 1
-                return .success(waiter.continuation)
-            }
-            if let capacity = configuration.queueCapacity, state.queue.count >= capacity {
-                state.stats.rejectedFull += 1
-                return .failure(.queueFull)
-            }
-            state.queue.append(QueuedJob(job: job, enqueuedAt: now))
-            state.stats.accepted += 1
-            state.stats.queued = state.queue.count
-            state.stats.maxQueued = Swift.max(state.stats.maxQueued, state.queue.count)
-            wantWorker = Self.claimElasticSlot(&state, configuration)
-            return .success(nil)
-        }
-        switch outcome {
-        case .failure(let rejection): throw rejection
-        case .success(let worker?):
-            recordQueueWait(.zero)
-            worker.resume(returning: job)
-        case .success(nil):
-            if wantWorker {
-                elasticRequests.withLock { _ = $0?.yield() }
-                onWorkerWanted?()
+        var wake: Parked?
+        var grew = false
+        let failure: Rejection? = state.withLock { state in
+            if state.shutDown { return .shutDown }
+            switch state.core.offer(job) {
+            case .start(let job, let newWorker):
+                grew = newWorker
+                if let parked = state.parked.popFirst() {
+                    wake = parked
+                } else {
+                    state.handoff.append(job)
+                }
+                return nil
+            case .queued:
+                return nil
+            case .rejected:
+                return .queueFull
             }
         }
+        if let failure { throw failure }
+        wake?.continuation.resume(returning: job)
+        if grew { requestWorker() }
     }
 
     /// Like ``submit(_:)``, but when the queue is full waits up to `timeout` for room
@@ -178,11 +117,10 @@ public final class WorkerPool<Job: Sendable, C: Clock>: Sendable where C.Duratio
             try submit(job)
             return
         } catch .queueFull {
-            // fall through to waiting
+            guard timeout > .zero else { throw .queueFull }
         } catch {
             throw error
         }
-        guard timeout > .zero else { throw .queueFull }
         let id = state.withLock { state -> UInt64 in
             state.nextID += 1
             return state.nextID
@@ -194,8 +132,7 @@ public final class WorkerPool<Job: Sendable, C: Clock>: Sendable where C.Duratio
                     let immediate: Result<Void, Rejection>? = state.withLock { state in
                         if state.shutDown { return .failure(.shutDown) }
                         if Task.isCancelled { return .failure(.cancelled) }
-                        state.blocked.append(BlockedSubmitter(id: id, job: job, continuation: continuation))
-                        state.stats.blockedSubmitters = state.blocked.count
+                        state.blocked.append(Blocked(id: id, job: job, continuation: continuation))
                         return nil
                     }
                     if let immediate { continuation.resume(returning: immediate) }
@@ -210,31 +147,51 @@ public final class WorkerPool<Job: Sendable, C: Clock>: Sendable where C.Duratio
     }
 
     private func abandonBlocked(_ id: UInt64, with rejection: Rejection) {
-        let removed = state.withLock { state -> BlockedSubmitter? in
-            let removed = state.blocked.remove { $0.id == id }
-            state.stats.blockedSubmitters = state.blocked.count
-            if removed != nil, rejection == .queueFull { state.stats.rejectedFull += 1 }
-            return removed
-        }
+        let removed = state.withLock { $0.blocked.remove { $0.id == id } }
         removed?.continuation.resume(returning: .failure(rejection))
+    }
+
+    /// Moves blocked submitters into the pool while it has room (called after a worker
+    /// took a job from the queue). Returns what to do outside the lock.
+    private static func admitBlocked(_ state: inout State) -> Admitted {
+        var admitted = Admitted()
+        while let first = state.blocked.first, !state.core.isSaturated {
+            _ = state.blocked.popFirst()
+            switch state.core.offer(first.job) {
+            case .start(let job, let newWorker):
+                if let parked = state.parked.popFirst() {
+                    admitted.wake.append((parked.continuation, job))
+                } else {
+                    state.handoff.append(job)
+                }
+                if newWorker { admitted.workersWanted += 1 }
+            case .queued:
+                break
+            case .rejected:
+                preconditionFailure("a pool that is not saturated rejected a job")
+            }
+            admitted.submitters.append(first.continuation)
+        }
+        return admitted
+    }
+
+    private struct Admitted {
+        var submitters: [UnsafeContinuation<Result<Void, Rejection>, Never>] = []
+        var wake: [(UnsafeContinuation<Job?, Never>, Job)] = []
+        var workersWanted = 0
     }
 
     // MARK: Working
 
     /// Runs one worker loop in the calling task until the pool shuts down and its queue
     /// is empty, or the task is cancelled. An `elastic` worker also retires after
-    /// `idleTimeout` without work.
+    /// `idleTimeout` without work (if the pool is above its core size).
     public func runWorker(elastic: Bool = false, _ handler: (Job) async -> Void) async {
-        state.withLock { state in
-            if elastic { state.pendingWorkerRequests = Swift.max(0, state.pendingWorkerRequests - 1) }
-            state.stats.workers += 1
-            state.stats.maxWorkers = Swift.max(state.stats.maxWorkers, state.stats.workers)
-        }
-        defer { state.withLock { $0.stats.workers -= 1 } }
-        var finishedOne = false
-        while let job = await nextJob(afterFinishing: finishedOne, elastic: elastic) {
+        var next = await takeJob(elastic: elastic)
+        while let job = next {
             await handler(job)
-            finishedOne = true
+            next = finishAndTakeNext(elastic: elastic)
+            if next == nil { next = await takeJob(elastic: elastic) }
         }
     }
 
@@ -243,8 +200,9 @@ public final class WorkerPool<Job: Sendable, C: Clock>: Sendable where C.Duratio
     public func run(_ handler: @escaping @Sendable (Job) async -> Void) async {
         let (requests, continuation) = AsyncStream<Void>.makeStream()
         elasticRequests.withLock { $0 = continuation }
+        let coreWorkers = configuration.workers
         await withDiscardingTaskGroup { group in
-            for _ in 0..<configuration.workers {
+            for _ in 0..<coreWorkers {
                 group.addTask { await self.runWorker(handler) }
             }
             // Ends when shutdown() finishes the stream or the task is cancelled.
@@ -254,19 +212,16 @@ public final class WorkerPool<Job: Sendable, C: Clock>: Sendable where C.Duratio
         }
     }
 
-    private let elasticRequests = Mutex<AsyncStream<Void>.Continuation?>(nil)
-
     /// Stops accepting jobs. Queued jobs still run (graceful); idle workers exit, and
     /// blocked submitters are rejected with ``Rejection/shutDown``.
     public func shutdown() {
-        let (idle, blocked) = state.withLock { state -> ([Waiter], [BlockedSubmitter]) in
+        let (idle, blocked) = state.withLock { state -> ([Parked], [Blocked]) in
             state.shutDown = true
             let blocked = state.blocked.removeAll()
-            state.stats.blockedSubmitters = 0
-            if state.queue.isEmpty { return (state.idle.removeAll(), blocked) }
+            if state.core.queued == 0 && state.handoff.isEmpty { return (state.parked.removeAll(), blocked) }
             return ([], blocked)
         }
-        for waiter in idle { waiter.continuation.resume(returning: nil) }
+        for worker in idle { worker.continuation.resume(returning: nil) }
         for submitter in blocked { submitter.continuation.resume(returning: .failure(.shutDown)) }
         elasticRequests.withLock { $0?.finish() }
     }
@@ -274,91 +229,75 @@ public final class WorkerPool<Job: Sendable, C: Clock>: Sendable where C.Duratio
     /// Drops every queued job and returns them (a crash of the process that owns the
     /// pool loses them); the pool keeps accepting work.
     public func drainQueue() -> [Job] {
-        state.withLock { state in
-            let jobs = state.queue.removeAll().map(\.job)
-            state.stats.queued = 0
-            return jobs
-        }
+        state.withLock { $0.core.drainQueue() }
     }
 
-    private static func claimElasticSlot(_ state: inout State, _ configuration: Configuration) -> Bool {
-        guard state.stats.workers + state.pendingWorkerRequests < configuration.maxWorkers else { return false }
-        state.pendingWorkerRequests += 1
-        return true
+    private func requestWorker() {
+        elasticRequests.withLock { _ = $0?.yield() }
+        onWorkerWanted?()
     }
 
-    /// Takes the next job, waiting if none is queued; nil means "stop".
-    private func nextJob(afterFinishing finished: Bool, elastic: Bool) async -> Job? {
-        let now = clock.now
-        var admitted: BlockedSubmitter?
-        let next: Next = state.withLock { state in
-            if finished {
-                state.stats.completed += 1
-                state.stats.busy -= 1
-            }
-            if let queued = state.queue.popFirst() {
-                state.stats.started += 1
-                state.stats.busy += 1
-                // Room freed in the queue: admit the longest-blocked submitter.
-                if let blocked = state.blocked.popFirst() {
-                    state.queue.append(QueuedJob(job: blocked.job, enqueuedAt: now))
-                    state.stats.accepted += 1
-                    state.stats.blockedSubmitters = state.blocked.count
-                    admitted = blocked
-                }
-                state.stats.queued = state.queue.count
-                return .job(queued.job, waited: queued.enqueuedAt.duration(to: now))
-            }
-            if state.shutDown || Task.isCancelled { return .stop }
-            state.nextID += 1
-            return .wait(state.nextID)
+    /// The job just handled is done: the next queued job for this worker, or nil when the
+    /// worker went idle.
+    private func finishAndTakeNext(elastic: Bool) -> Job? {
+        let (next, admitted) = state.withLock { state -> (Job?, Admitted) in
+            let next = state.core.finish()
+            return (next, state.blocked.isEmpty ? Admitted() : Self.admitBlocked(&state))
         }
-        admitted?.continuation.resume(returning: .success(()))
-        switch next {
-        case .job(let job, let waited):
-            recordQueueWait(waited)
-            return job
-        case .stop:
-            return nil
-        case .wait(let id):
-            if elastic {
+        for (worker, job) in admitted.wake { worker.resume(returning: job) }
+        for submitter in admitted.submitters { submitter.resume(returning: .success(())) }
+        for _ in 0..<admitted.workersWanted { requestWorker() }
+        return next
+    }
+
+    /// Waits, as an idle worker, for a job; nil means "stop".
+    private func takeJob(elastic: Bool) async -> Job? {
+        while true {
+            let step: Step = state.withLock { state in
+                if let job = state.handoff.popFirst() { return .job(job) }
+                if state.shutDown || Task.isCancelled { return .stop }
+                state.nextID += 1
+                return .park(state.nextID)
+            }
+            switch step {
+            case .job(let job): return job
+            case .stop: return nil
+            case .park(let id):
+                guard elastic else { return await park(id) }
                 let deadline = clock.now.advanced(by: configuration.idleTimeout)
-                return await clock.race(deadline: deadline) {
-                    await parkIdle(id)
+                let timedOut = Mutex(false)
+                let job = await clock.race(deadline: deadline) {
+                    await park(id)
                 } onTimeout: {
-                    self.releaseIdle(id)
+                    timedOut.withLock { $0 = true }
+                    self.unpark(id)
                 }
+                if let job { return job }
+                guard timedOut.withLock({ $0 }) else { return nil }
+                if state.withLock({ $0.core.retireIdleWorker() }) { return nil }
             }
-            return await parkIdle(id)
         }
     }
 
-    private func parkIdle(_ id: UInt64) async -> Job? {
+    private func park(_ id: UInt64) async -> Job? {
         await withTaskCancellationHandler {
             await withUnsafeContinuation { (continuation: UnsafeContinuation<Job?, Never>) in
-                let stop = state.withLock { state -> Bool in
-                    if state.shutDown || Task.isCancelled { return true }
-                    state.idle.append(Waiter(id: id, continuation: continuation))
-                    return false
+                let job: Job?? = state.withLock { state in
+                    if let job = state.handoff.popFirst() { return .some(job) }
+                    if state.shutDown || Task.isCancelled { return .some(nil) }
+                    state.parked.append(Parked(id: id, continuation: continuation))
+                    return nil
                 }
-                if stop { continuation.resume(returning: nil) }
+                if let job { continuation.resume(returning: job) }
             }
         } onCancel: {
-            self.releaseIdle(id)
+            self.unpark(id)
         }
     }
 
-    /// Removes an idle worker from the waiting line and tells it to stop.
-    private func releaseIdle(_ id: UInt64) {
-        let waiter = state.withLock { $0.idle.remove { $0.id == id } }
-        waiter?.continuation.resume(returning: nil)
-    }
-
-    private func recordQueueWait(_ waited: Duration) {
-        queueWait.withLock { summary in
-            summary.count += 1
-            summary.total += waited
-            if waited > summary.max { summary.max = waited }
-        }
+    /// Removes a parked worker from the waiting line and tells it to stop.
+    private func unpark(_ id: UInt64) {
+        let worker = state.withLock { $0.parked.remove { $0.id == id } }
+        worker?.continuation.resume(returning: nil)
     }
 }

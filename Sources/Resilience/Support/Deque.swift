@@ -1,24 +1,25 @@
 /// A FIFO queue with O(1) append and pop at the front (the waiters and queues of the
 /// primitives; `Array.removeFirst` is O(n)).
 public struct Deque<Element> {
-    private var storage: ContiguousArray<Element?>
-    private var head = 0
+    @usableFromInline var storage: ContiguousArray<Element?>
+    @usableFromInline var head = 0
     /// Number of elements.
-    public private(set) var count = 0
+    @inlinable public var count: Int { _count }
+    @usableFromInline var _count = 0
 
     /// An empty queue.
-    public init() { storage = ContiguousArray(repeating: nil, count: 8) }
+    @inlinable public init() { storage = ContiguousArray(repeating: nil, count: 8) }
 
     /// Whether the queue is empty.
-    public var isEmpty: Bool { count == 0 }
+    @inlinable public var isEmpty: Bool { _count == 0 }
     /// The front element, if any.
-    public var first: Element? { count == 0 ? nil : storage[head] }
+    @inlinable public var first: Element? { _count == 0 ? nil : storage[head] }
 
     /// Appends at the back.
-    public mutating func append(_ element: Element) {
-        if count == storage.count { grow() }
-        storage[(head + count) & (storage.count - 1)] = element
-        count += 1
+    @inlinable public mutating func append(_ element: Element) {
+        if _count == storage.count { grow() }
+        storage[(head &+ _count) & (storage.count &- 1)] = element
+        _count &+= 1
     }
 
     /// Inserts at the front (a requeued message goes back where it was).
@@ -26,16 +27,15 @@ public struct Deque<Element> {
         if count == storage.count { grow() }
         head = (head - 1 + storage.count) & (storage.count - 1)
         storage[head] = element
-        count += 1
+        _count += 1
     }
 
     /// Removes and returns the front element.
-    public mutating func popFirst() -> Element? {
-        guard count > 0 else { return nil }
-        let element = storage[head]
-        storage[head] = nil
-        head = (head + 1) & (storage.count - 1)
-        count -= 1
+    @inlinable public mutating func popFirst() -> Element? {
+        guard _count > 0 else { return nil }
+        let element = storage[head].take()
+        head = (head &+ 1) & (storage.count &- 1)
+        _count &-= 1
         return element
     }
 
@@ -58,7 +58,7 @@ public struct Deque<Element> {
         guard found != nil else { return nil }
         storage = kept
         head = 0
-        count = keptCount
+        _count = keptCount
         return found
     }
 
@@ -70,7 +70,7 @@ public struct Deque<Element> {
         return all
     }
 
-    private mutating func grow() {
+    @usableFromInline mutating func grow() {
         var bigger = ContiguousArray<Element?>(repeating: nil, count: storage.count * 2)
         for offset in 0..<count { bigger[offset] = storage[(head + offset) & (storage.count - 1)] }
         storage = bigger

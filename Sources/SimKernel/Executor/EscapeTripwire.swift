@@ -6,16 +6,21 @@ import Darwin
 
 /// Catches jobs that leave a running world for the global executor.
 ///
-/// An unstructured `Task {}` started from nonisolated code, a `Task.detached`, or a
-/// `Task.sleep` on a real clock inside a world runs on the global pool, where its timing
-/// depends on the machine: the world silently stops being deterministic. The Swift
-/// runtime exports hooks (`swift_task_enqueueGlobal_hook` and its delayed variants) that
-/// see every such job. The tripwire installs them once per process and, when the
+/// An unstructured `Task {}` (even one started inside an actor: its first job goes to the
+/// global executor) or a `Task.detached` inside a world runs on the global pool, where
+/// its timing depends on the machine: the world silently stops being deterministic. The
+/// Swift runtime exports hooks (`swift_task_enqueueGlobal_hook` and its delayed variants)
+/// that see every such job. The tripwire installs them once per process and, when the
 /// enqueuing thread is currently running a ``SimExecutor``, hands the job to that
 /// executor, which quarantines it and stops the run with a clear message. Jobs from
 /// threads that run no world pass through untouched, so tests and tools around a world
 /// keep working.
-enum EscapeTripwire {
+///
+/// `Task.sleep` on a real clock is *not* seen by these hooks on Swift 6.3 (the standard
+/// library schedules the wake-up without them); such a task shows up instead as a stall
+/// (virtual time cannot wake it) or, if the real timer fires while the world runs, as an
+/// enqueue from a foreign thread. Either way the run does not pass silently.
+@usableFromInline enum EscapeTripwire {
     typealias Original = @convention(thin) (UnownedJob) -> Void
     typealias Hook = @convention(thin) (UnownedJob, Original) -> Void
     typealias DelayOriginal = @convention(thin) (UInt64, UnownedJob) -> Void
@@ -45,6 +50,11 @@ enum EscapeTripwire {
 
     static func leave(_ previous: UnsafeMutableRawPointer?) {
         pthread_setspecific(runningKey, previous)
+    }
+
+    /// Whether the calling thread is running a world right now.
+    @usableFromInline static var isOnRunningWorldThread: Bool {
+        current?.isOnRunnerThread == true
     }
 
     /// The executor running on the calling thread, if any.

@@ -40,12 +40,11 @@ extension Actor {
     /// captures nothing is a plain function pointer, so the call allocates nothing
     /// (`withoutActuallyEscaping`, which `assumeIsolated` uses, boxes the closure on
     /// every call).
-    @inline(__always)
+    @inlinable @inline(__always)
     public nonisolated func isolatedOnWorldThread<Argument, T>(
         _ argument: Argument, _ body: @escaping (isolated Self, Argument) -> T
     ) -> T {
-        assert(EscapeTripwire.current?.isOnRunnerThread == true,
-               "isolatedOnWorldThread called outside a running world")
+        assert(EscapeTripwire.isOnRunningWorldThread, "isolatedOnWorldThread called outside a running world")
         typealias Plain = (Self, Argument) -> T
         return unsafeBitCast(body, to: Plain.self)(self, argument)
     }

@@ -99,7 +99,7 @@ public struct Histogram: Sendable, Equatable {
     }
 
     /// Midpoint of a bucket.
-    static func representative(_ index: Int) -> Int64 {
+    public static func representative(_ index: Int) -> Int64 {
         if index < 2 * subBuckets { return Int64(index) }
         let shift = index / subBuckets - 1
         let top = index - shift * subBuckets

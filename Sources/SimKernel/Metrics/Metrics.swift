@@ -6,7 +6,7 @@
 /// most ``TimeSeries/maxRows`` rows — when a long run would exceed it, neighbouring rows
 /// are merged and the interval doubles.
 public final class Metrics: @unchecked Sendable {
-    private let now: () -> Int64
+    private unowned(unsafe) let executor: SimExecutor
     private var counterIndex: [String: CounterMetric] = [:]
     private var histogramIndex: [String: HistogramMetric] = [:]
     private var gaugeIndex: [String: GaugeMetric] = [:]
@@ -19,7 +19,7 @@ public final class Metrics: @unchecked Sendable {
     /// The time series, when one is kept (see ``keepTimeSeries(interval:)``).
     public private(set) var timeSeries: TimeSeries?
 
-    init(now: @escaping () -> Int64) { self.now = now }
+    init(executor: SimExecutor) { self.executor = executor }
 
     /// The counter named `name`, created on first use.
     public func counter(_ name: String) -> CounterMetric {
@@ -34,7 +34,6 @@ public final class Metrics: @unchecked Sendable {
     public func histogram(_ name: String) -> HistogramMetric {
         if let existing = histogramIndex[name] { return existing }
         let metric = HistogramMetric(name: name)
-        metric.keepsWindow = timeSeries != nil
         histogramIndex[name] = metric
         histograms.append(metric)
         return metric
@@ -43,7 +42,7 @@ public final class Metrics: @unchecked Sendable {
     /// The gauge named `name`, created on first use.
     public func gauge(_ name: String) -> GaugeMetric {
         if let existing = gaugeIndex[name] { return existing }
-        let metric = GaugeMetric(name: name, now: now)
+        let metric = GaugeMetric(name: name, executor: executor)
         gaugeIndex[name] = metric
         gauges.append(metric)
         return metric
@@ -60,7 +59,6 @@ public final class Metrics: @unchecked Sendable {
     public func keepTimeSeries(interval: Int64, maxRows: Int = TimeSeries.defaultMaxRows) {
         precondition(interval > 0)
         timeSeries = TimeSeries(interval: interval, maxRows: maxRows)
-        for metric in histograms { metric.keepsWindow = true }
     }
 
     /// The end of the current interval (nanoseconds), or `.max` without a time series.
@@ -90,10 +88,7 @@ public final class Metrics: @unchecked Sendable {
             defer { metric.window = 0 }
             return (metric.name, metric.window)
         }
-        row.histograms = histograms.map { metric in
-            defer { metric.window = Histogram() }
-            return (metric.name, metric.window)
-        }
+        row.histograms = histograms.map { ($0.name, CompactHistogram($0.closeWindow())) }
         row.gauges = gauges.map { metric in
             let closed = metric.closeWindow(at: end)
             return (metric.name, TimeSeries.GaugeWindow(mean: closed.mean, max: closed.max, last: closed.last))

@@ -16,8 +16,8 @@ public struct TimeSeries: Sendable {
         public var end: Int64
         /// Counter increments within the interval.
         public var counters: [(name: String, value: Int64)] = []
-        /// Values recorded within the interval.
-        public var histograms: [(name: String, value: Histogram)] = []
+        /// Values recorded within the interval (compact form, see ``CompactHistogram``).
+        public var histograms: [(name: String, value: CompactHistogram)] = []
         /// Gauges over the interval.
         public var gauges: [(name: String, value: GaugeWindow)] = []
 
@@ -52,7 +52,7 @@ public struct TimeSeries: Sendable {
     }
 
     /// Rows kept before neighbouring rows are merged.
-    public static let defaultMaxRows = 2048
+    public static let defaultMaxRows = 1024
 
     /// Current interval length, nanoseconds (doubles whenever rows are merged).
     public private(set) var interval: Int64

@@ -7,6 +7,13 @@ public struct WaitingTask: Sendable, Equatable, CustomStringConvertible {
     /// Whether it is a daemon (a server loop that may wait forever).
     public var daemon: Bool
 
+    /// A waiting task's description.
+    public init(name: String, waitingOn: String?, daemon: Bool) {
+        self.name = name
+        self.waitingOn = waitingOn
+        self.daemon = daemon
+    }
+
     public var description: String {
         "\(name)\(daemon ? " (daemon)" : "") waiting on \(waitingOn ?? "an unlabelled continuation")"
     }

@@ -33,7 +33,7 @@ public final class Simulation: @unchecked Sendable {
         self.executor = executor
         clock = VirtualClock(executor: executor)
         trace = Trace(executor: executor)
-        metrics = Metrics(now: { [unowned executor] in executor.now })
+        metrics = Metrics(executor: executor)
     }
 
     /// Current virtual time.

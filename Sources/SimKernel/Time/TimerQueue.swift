@@ -10,10 +10,15 @@ public struct TimerHandle: Hashable, Sendable {
 /// A min-priority queue of timers ordered by (time, insertion sequence).
 ///
 /// The sequence number makes equal-time timers fire in the order they were scheduled,
-/// which is what keeps a simulation reproducible. Entries live in a slab so that a
-/// cancelled timer leaves the heap at once (O(log n)) instead of lingering until its
-/// time: a request with a 30 s timeout that finished in 10 ms must not cost memory for
-/// the other 29.99 s.
+/// which is what keeps a simulation reproducible.
+///
+/// Payloads live in a slab of slots; the heap holds only (time, sequence, slot). A
+/// cancelled timer frees its slot (and payload) at once and leaves a dead heap entry
+/// that is skipped when it surfaces; when dead entries outnumber live ones the heap is
+/// rebuilt, so memory stays proportional to the live timers (a request with a 30 s
+/// timeout that finished in 10 ms costs 24 bytes until the next compaction, not a
+/// payload for 30 s). Not tracking heap positions keeps each sift to plain moves,
+/// which matters at millions of timers a second.
 struct TimerQueue {
     typealias Payload = SimExecutor.TimerAction
 
@@ -21,23 +26,30 @@ struct TimerQueue {
         var when: Int64
         var sequence: UInt64
         var slot: Int32
+        var generation: UInt32
     }
     struct Slot {
         /// `.empty` when the slot is free.
         var payload: Payload
-        var heapIndex: Int32
         var generation: UInt32
     }
 
-    private(set) var heap: ContiguousArray<Entry> = []
+    private var heap: ContiguousArray<Entry> = []
     private var slots: ContiguousArray<Slot> = []
     private var freeSlots: ContiguousArray<Int32> = []
     private var nextSequence: UInt64 = 0
+    /// Timers scheduled and neither fired nor cancelled.
+    private(set) var count = 0
 
-    var count: Int { heap.count }
-    var isEmpty: Bool { heap.isEmpty }
-    /// Time of the earliest timer, if any.
-    var earliest: Int64? { heap.first?.when }
+    var isEmpty: Bool { count == 0 }
+
+    /// Time of the earliest live timer, if any (drops dead entries on the way).
+    var earliest: Int64? {
+        mutating get {
+            dropDeadTop()
+            return heap.first?.when
+        }
+    }
 
     mutating func insert(at when: Int64, _ payload: Payload) -> TimerHandle {
         let slot: Int32
@@ -46,54 +58,40 @@ struct TimerQueue {
             slots[Int(slot)].payload = payload
         } else {
             slot = Int32(slots.count)
-            slots.append(Slot(payload: payload, heapIndex: 0, generation: 0))
+            slots.append(Slot(payload: payload, generation: 0))
         }
-        let entry = Entry(when: when, sequence: nextSequence, slot: slot)
+        let generation = slots[Int(slot)].generation
+        heap.append(Entry(when: when, sequence: nextSequence, slot: slot, generation: generation))
         nextSequence &+= 1
-        heap.append(entry)
-        siftUp(heap.count - 1)
-        return TimerHandle(slot: slot, generation: slots[Int(slot)].generation)
+        count += 1
+        heap.withUnsafeMutableBufferPointer { Self.siftUp($0, from: $0.count - 1) }
+        return TimerHandle(slot: slot, generation: generation)
     }
 
-    /// Removes the earliest timer and returns its payload (`.empty` when there is none),
-    /// storing its time in `when`. (No optional tuple: with an existential inside, that
-    /// shape fell back to generic value witnesses and an allocation per timer.)
+    /// Removes the earliest live timer and returns its payload (`.empty` when there is
+    /// none), storing its time in `when`. (No optional tuple: with an existential inside,
+    /// that shape fell back to generic value witnesses and an allocation per timer.)
     mutating func popEarliest(_ when: inout Int64) -> Payload {
+        dropDeadTop()
         guard let top = heap.first else { return .empty }
+        removeTop()
         when = top.when
-        let payload = release(top.slot)
-        let last = heap.removeLast()
-        if !heap.isEmpty {
-            heap[0] = last
-            slots[Int(last.slot)].heapIndex = 0
-            siftDown(0)
-        }
-        return payload
+        return release(top.slot)
     }
 
     /// Removes the timer if it is still pending and returns its payload.
     mutating func cancel(_ handle: TimerHandle) -> Payload? {
-        let slotIndex = Int(handle.slot)
-        guard slotIndex < slots.count,
-              slots[slotIndex].generation == handle.generation,
-              !slots[slotIndex].payload.isEmpty else { return nil }
-        let position = Int(slots[slotIndex].heapIndex)
+        guard isPending(handle) else { return nil }
         let payload = release(handle.slot)
-        let last = heap.removeLast()
-        if position < heap.count {
-            heap[position] = last
-            slots[Int(last.slot)].heapIndex = Int32(position)
-            siftDown(position)
-            siftUp(position)
-        }
+        if heap.count > 64 && heap.count > 2 * count { compact() }
         return payload
     }
 
     /// Whether the handle's timer is still pending.
     func isPending(_ handle: TimerHandle) -> Bool {
-        let slotIndex = Int(handle.slot)
-        return slotIndex < slots.count && slots[slotIndex].generation == handle.generation
-            && !slots[slotIndex].payload.isEmpty
+        let index = Int(handle.slot)
+        return index < slots.count && slots[index].generation == handle.generation
+            && !slots[index].payload.isEmpty
     }
 
     /// Replaces the payload of a pending timer, keeping its place in the order.
@@ -101,10 +99,27 @@ struct TimerQueue {
         slots[Int(handle.slot)].payload = payload
     }
 
-    /// Visits pending timers in firing order without removing them (for diagnostics).
+    /// Live timers in firing order without removing them (for diagnostics).
     func pendingInOrder() -> [(when: Int64, payload: Payload)] {
-        heap.sorted { ($0.when, $0.sequence) < ($1.when, $1.sequence) }
+        heap.filter { isLive($0) }
+            .sorted { ($0.when, $0.sequence) < ($1.when, $1.sequence) }
             .map { ($0.when, slots[Int($0.slot)].payload) }
+    }
+
+    private func isLive(_ entry: Entry) -> Bool {
+        slots[Int(entry.slot)].generation == entry.generation
+    }
+
+    private mutating func dropDeadTop() {
+        while let top = heap.first, !isLive(top) { removeTop() }
+    }
+
+    private mutating func removeTop() {
+        let last = heap.removeLast()
+        if !heap.isEmpty {
+            heap[0] = last
+            heap.withUnsafeMutableBufferPointer { Self.siftDown($0, from: 0) }
+        }
     }
 
     private mutating func release(_ slot: Int32) -> Payload {
@@ -113,7 +128,21 @@ struct TimerQueue {
         swap(&payload, &slots[index].payload)
         slots[index].generation &+= 1
         freeSlots.append(slot)
+        count -= 1
         return payload
+    }
+
+    /// Drops every dead entry and restores the heap order (Floyd's heapify, O(n)).
+    private mutating func compact() {
+        let live = heap.filter { isLive($0) }
+        heap = ContiguousArray(live)
+        heap.withUnsafeMutableBufferPointer { buffer in
+            var index = buffer.count / 2 - 1
+            while index >= 0 {
+                Self.siftDown(buffer, from: index)
+                index -= 1
+            }
+        }
     }
 
     @inline(__always)
@@ -121,21 +150,19 @@ struct TimerQueue {
         a.when < b.when || (a.when == b.when && a.sequence < b.sequence)
     }
 
-    private mutating func siftUp(_ start: Int) {
+    private static func siftUp(_ heap: UnsafeMutableBufferPointer<Entry>, from start: Int) {
         var child = start
         let entry = heap[child]
         while child > 0 {
             let parent = (child - 1) >> 1
-            guard Self.less(entry, heap[parent]) else { break }
+            guard less(entry, heap[parent]) else { break }
             heap[child] = heap[parent]
-            slots[Int(heap[child].slot)].heapIndex = Int32(child)
             child = parent
         }
         heap[child] = entry
-        slots[Int(entry.slot)].heapIndex = Int32(child)
     }
 
-    private mutating func siftDown(_ start: Int) {
+    private static func siftDown(_ heap: UnsafeMutableBufferPointer<Entry>, from start: Int) {
         var parent = start
         let entry = heap[parent]
         let count = heap.count
@@ -143,13 +170,11 @@ struct TimerQueue {
             let left = 2 * parent + 1
             guard left < count else { break }
             let right = left + 1
-            let smaller = right < count && Self.less(heap[right], heap[left]) ? right : left
-            guard Self.less(heap[smaller], entry) else { break }
+            let smaller = right < count && less(heap[right], heap[left]) ? right : left
+            guard less(heap[smaller], entry) else { break }
             heap[parent] = heap[smaller]
-            slots[Int(heap[parent].slot)].heapIndex = Int32(parent)
             parent = smaller
         }
         heap[parent] = entry
-        slots[Int(entry.slot)].heapIndex = Int32(parent)
     }
 }

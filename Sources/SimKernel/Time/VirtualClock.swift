@@ -54,12 +54,16 @@ public struct VirtualClock: Clock, Sendable {
 }
 
 extension Duration {
-    /// The duration in whole nanoseconds, saturating at the bounds of `Int64`.
+    /// The duration in whole nanoseconds (rounded to the nearest, so `.seconds(8.2)`,
+    /// whose binary value is a hair under 8.2 s, is 8,200,000,000), saturating at the
+    /// bounds of `Int64`.
     public var nanoseconds: Int64 {
         let (seconds, attoseconds) = components
         let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         if overflow { return seconds < 0 ? .min : .max }
-        return scaled.addingClamped(attoseconds / 1_000_000_000)
+        let half: Int64 = 500_000_000
+        let rounded = attoseconds >= 0 ? (attoseconds + half) / 1_000_000_000 : (attoseconds - half) / 1_000_000_000
+        return scaled.addingClamped(rounded)
     }
 
     /// The duration in seconds as a `Double`.

@@ -41,7 +41,7 @@ public final class Trace: @unchecked Sendable {
     public private(set) var checkpoints: [(count: Int, digest: UInt64)] = []
     private var names: [String] = []
     private var nameIndex: [String: TraceName] = [:]
-    private unowned let executor: SimExecutor
+    private unowned(unsafe) let executor: SimExecutor
     /// Receives each event after it is folded into the digest.
     @exclusivity(unchecked) public var sink: ((TraceEvent) -> Void)?
     /// When false, ``record(_:_:_:_:)`` does nothing (used while tearing a world down).

@@ -1,1 +1,0 @@
-// Platform layer (see README, Architecture).

@@ -1,0 +1,40 @@
+import SimKernel
+
+/// The metrics one service records, shared by its instances (metric names are
+/// `<service>.<metric>`, e.g. `backend.wait`).
+///
+/// There is no "in system" gauge: its time average is exactly `queue` + `busy`
+/// (averages are linear), so the report derives it instead of paying for a third gauge
+/// update on every event.
+final class ServiceMetrics: @unchecked Sendable {
+    /// Requests offered to an instance.
+    let requests: CounterMetric
+    /// Requests finished.
+    let completed: CounterMetric
+    /// Requests refused because the instance's queue was full.
+    let rejectedQueueFull: CounterMetric
+    /// Requests that had to wait for a worker.
+    let waited: CounterMetric
+    /// Time from arrival at the instance to a worker taking the request.
+    let wait: HistogramMetric
+    /// Time a worker spent on the request.
+    let service: HistogramMetric
+    /// Time from arrival at the instance to completion (wait + service).
+    let latency: HistogramMetric
+    /// Requests waiting for a worker, summed over instances.
+    let queue: GaugeMetric
+    /// Workers busy, summed over instances.
+    let busy: GaugeMetric
+
+    init(service: String, metrics: Metrics) {
+        requests = metrics.counter("\(service).requests")
+        completed = metrics.counter("\(service).completed")
+        rejectedQueueFull = metrics.counter("\(service).rejected.queue_full")
+        waited = metrics.counter("\(service).waited")
+        wait = metrics.histogram("\(service).wait")
+        self.service = metrics.histogram("\(service).service")
+        latency = metrics.histogram("\(service).latency")
+        queue = metrics.gauge("\(service).queue")
+        busy = metrics.gauge("\(service).busy")
+    }
+}

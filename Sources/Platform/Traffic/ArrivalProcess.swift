@@ -1,0 +1,100 @@
+import SimKernel
+import World
+
+/// Customers arriving as a (non-homogeneous) Poisson process that follows the world's
+/// rate profile, each starting a journey drawn from the journey mix.
+///
+/// Event-driven: one scheduled event per candidate arrival, no task. Time-varying rates
+/// use thinning (Lewis–Shedler): candidates arrive at the profile's peak rate and each is
+/// kept with probability rate(t)/peak, which is exact for any profile and draws a fixed
+/// number of random values per candidate.
+actor ArrivalProcess: SimEventHandler {
+    let sim: Simulation
+    nonisolated var unownedExecutor: UnownedSerialExecutor { sim.unownedExecutor }
+
+    private let profile: RateProfile
+    private let peak: Double
+    private let limit: Int?
+    private let journeys: [Journey]
+    private let cumulativeWeights: [Double]
+    @exclusivity(unchecked) private var timing: RandomStream
+    @exclusivity(unchecked) private var choosing: RandomStream
+    /// Customers that have arrived so far.
+    @exclusivity(unchecked) private(set) var arrived = 0
+    private let arrivals: CounterMetric
+    private let traceArrive: TraceName
+    private let traceSource: TraceName
+
+    init(sim: Simulation, traffic: TrafficSpec, journeys: [Journey]) {
+        self.sim = sim
+        profile = traffic.rate
+        peak = traffic.rate.peak
+        limit = traffic.customers
+        self.journeys = journeys
+        var total = 0.0
+        cumulativeWeights = traffic.journeys.map { total += $0.weight; return total }
+        timing = sim.random("arrivals")
+        choosing = sim.random("journeys")
+        arrivals = sim.metrics.counter("customers.arrived")
+        traceArrive = sim.trace.name("arrive")
+        traceSource = sim.trace.name("arrivals")
+    }
+
+    /// Schedules the first arrival.
+    func start() { scheduleNext(after: sim.executor.now) }
+
+    private func scheduleNext(after time: Int64) {
+        if let limit, arrived >= limit { return }
+        guard peak > 0 else { return }
+        var candidate = time
+        while true {
+            candidate &+= Distribution.exponential(mean: 1 / peak).sampleNanoseconds(&timing)
+            let seconds = Double(candidate) / 1e9
+            let rate = profile.rate(at: seconds)
+            if rate >= peak || timing.nextUnit() * peak < rate { break }
+            // A rejected candidate in a silent tail would loop forever: stop arrivals once
+            // the rest of the profile is zero.
+            if rate == 0, profile.isSilent(after: seconds) { return }
+        }
+        sim.executor.schedule(at: candidate, self, SimEvent(0))
+    }
+
+    nonisolated func handle(_ event: SimEvent) {
+        isolatedOnWorldThread(()) { process, _ in process.arrive() }
+    }
+
+    private func arrive() {
+        let id = Int64(arrived)
+        arrived += 1
+        arrivals.add()
+        sim.trace.record(traceArrive, traceSource, id)
+        journeys[pickJourney()].begin(customer: id)
+        scheduleNext(after: sim.executor.now)
+    }
+
+    private func pickJourney() -> Int {
+        guard journeys.count > 1 else { return 0 }
+        let target = choosing.nextUnit() * cumulativeWeights[cumulativeWeights.count - 1]
+        return cumulativeWeights.firstIndex { target < $0 } ?? journeys.count - 1
+    }
+}
+
+extension RateProfile {
+    /// Whether the rate is zero from `seconds` on.
+    func isSilent(after seconds: Double) -> Bool {
+        var start = 0.0
+        for segment in segments {
+            let end = segment.duration.map { start + $0.secondsValue } ?? .infinity
+            if end > seconds, max(segment.from, segment.to) > 0 { return false }
+            start = end
+        }
+        return true
+    }
+}
+
+extension Duration {
+    var secondsValue: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) * 1e-18
+    }
+}

@@ -1,0 +1,53 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The exact steady-state figures of an M/M/c queue (Erlang C), used to check the
+/// simulator against theory.
+public struct ErlangC: Sendable, Equatable {
+    /// Servers.
+    public let servers: Int
+    /// Arrival rate λ, per second.
+    public let arrivalRate: Double
+    /// Service rate μ of one server, per second.
+    public let serviceRate: Double
+
+    /// An M/M/c queue with `servers` servers, arrival rate λ and service rate μ (per second).
+    public init(servers: Int, arrivalRate: Double, serviceRate: Double) {
+        self.servers = servers
+        self.arrivalRate = arrivalRate
+        self.serviceRate = serviceRate
+    }
+
+    /// Offered load A = λ/μ, in Erlangs.
+    public var offeredLoad: Double { arrivalRate / serviceRate }
+    /// Utilisation ρ = A/c; the queue is stable only when ρ < 1.
+    public var utilisation: Double { offeredLoad / Double(servers) }
+    /// Whether the queue has a steady state.
+    public var isStable: Bool { utilisation < 1 }
+
+    /// P(wait > 0): the probability an arrival finds every server busy.
+    public var probabilityOfWaiting: Double {
+        precondition(isStable)
+        let a = offeredLoad, c = servers
+        // Sum A^k/k! iteratively (no factorial overflow for large c).
+        var term = 1.0, sum = 0.0
+        for k in 0..<c {
+            if k > 0 { term *= a / Double(k) }
+            sum += term
+        }
+        let top = term * a / Double(c) / (1 - utilisation)
+        return top / (sum + top)
+    }
+
+    /// Mean wait in queue, Wq = P(wait) / (cμ − λ), seconds.
+    public var meanWait: Double { probabilityOfWaiting / (Double(servers) * serviceRate - arrivalRate) }
+    /// Mean time in system, W = Wq + 1/μ, seconds.
+    public var meanSojourn: Double { meanWait + 1 / serviceRate }
+    /// Mean number waiting, Lq = λ·Wq.
+    public var meanQueueLength: Double { arrivalRate * meanWait }
+    /// Mean number in system, L = λ·W (Little's law).
+    public var meanInSystem: Double { arrivalRate * meanSojourn }
+}

@@ -1,0 +1,97 @@
+public import Platform
+import SimKernel
+import World
+
+/// The few lines `run` prints: how the run ended, its digest, the key figures per
+/// service, the theory check when there is one, and where the files went.
+public enum HumanSummary {
+    /// The summary text; `wallSeconds` is the only figure not in `summary.json` (it
+    /// depends on the machine).
+    public static func text(_ outcome: WorldOutcome, wallSeconds: Double, files: [String]) -> String {
+        let result = outcome.result
+        let spec = outcome.spec
+        var lines: [String] = []
+        let simulated = Duration.nanoseconds(result.endTime).formattedShort
+        let steps = result.jobs + result.timers
+        lines.append("world \(spec.name) seed \(spec.seed): \(result.stop.label) at \(simulated) simulated, "
+            + "\(grouped(result.events)) events in \(fixed(wallSeconds, 2)) s wall "
+            + "(\(rate(Double(steps) / max(wallSeconds, 1e-9))) kernel steps/s)")
+        lines.append("digest \(result.digestHex)")
+        switch result.stop {
+        case .stalled(let report): lines.append(report.description)
+        case .violation(let message): lines.append("determinism violation: \(message)")
+        case .budgetExhausted(let steps): lines.append("stopped by the event budget after \(grouped(steps)) steps")
+        case .completed, .reachedEndTime: break
+        }
+        let metrics = outcome.metrics
+        for service in spec.services {
+            let name = service.name
+            let requests = metrics.existingCounter("\(name).requests")?.total ?? 0
+            let completed = metrics.existingCounter("\(name).completed")?.total ?? 0
+            let rejected = metrics.existingCounter("\(name).rejected.queue_full")?.total ?? 0
+            lines.append("\(name): \(grouped(Int(requests))) requests, \(grouped(Int(completed))) completed, "
+                + "\(grouped(Int(rejected))) rejected (queue full)")
+            for figure in ["wait", "latency"] {
+                guard let histogram = metrics.existingHistogram("\(name).\(figure)")?.total, histogram.count > 0 else { continue }
+                lines.append("  \(figure.padding(8)) mean \(ms(histogram.mean!)) p50 \(ms(histogram.quantile(0.5)!)) "
+                    + "p99 \(ms(histogram.quantile(0.99)!)) p999 \(ms(histogram.quantile(0.999)!)) max \(ms(histogram.max))")
+            }
+        }
+        if let (name, model) = spec.erlangCModel,
+           let wait = metrics.existingHistogram("\(name).wait")?.total, wait.count > 0 {
+            let waited = Double(metrics.existingCounter("\(name).waited")?.total ?? 0) / Double(wait.count)
+            lines.append("Erlang C (c=\(model.servers), ρ=\(fixed(model.utilisation, 3))): "
+                + "Wq \(fixed(model.meanWait, 4)) s, measured \(fixed(wait.mean! / 1e9, 4)) s "
+                + "(\(signedPercent(wait.mean! / 1e9, model.meanWait))); "
+                + "P(wait) \(fixed(model.probabilityOfWaiting, 4)), measured \(fixed(waited, 4))")
+        }
+        if !files.isEmpty { lines.append("wrote " + files.joined(separator: ", ")) }
+        return lines.joined(separator: "\n")
+    }
+
+    static func ms(_ nanoseconds: Double) -> String {
+        let value = nanoseconds / 1e6
+        return value >= 100 ? "\(fixed(value, 0)) ms" : value >= 1 ? "\(fixed(value, 1)) ms" : "\(fixed(value, 3)) ms"
+    }
+
+    static func ms(_ nanoseconds: Int64) -> String { ms(Double(nanoseconds)) }
+
+    static func signedPercent(_ measured: Double, _ theory: Double) -> String {
+        let error = (measured - theory) / theory * 100
+        return (error >= 0 ? "+" : "") + fixed(error, 2) + "%"
+    }
+
+    /// `value` with `digits` decimals, without locale.
+    static func fixed(_ value: Double, _ digits: Int) -> String {
+        guard value.isFinite else { return "\(value)" }
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        let scaled = (abs(value) * scale).rounded()
+        let whole = Int64(scaled / scale)
+        var text = (value < 0 && scaled != 0 ? "-" : "") + String(whole)
+        if digits > 0 {
+            let fraction = Int64(scaled) - whole * Int64(scale)
+            let digitsText = String(fraction)
+            text += "." + String(repeating: "0", count: digits - digitsText.count) + digitsText
+        }
+        return text
+    }
+
+    static func grouped(_ value: Int) -> String {
+        let digits = String(value.magnitude)
+        var result = ""
+        for (index, character) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { result.append(",") }
+            result.append(character)
+        }
+        return (value < 0 ? "-" : "") + result
+    }
+
+    static func rate(_ perSecond: Double) -> String {
+        perSecond >= 1e6 ? "\(fixed(perSecond / 1e6, 2)) M" : perSecond >= 1e3 ? "\(fixed(perSecond / 1e3, 1)) k" : fixed(perSecond, 0)
+    }
+}
+
+extension String {
+    func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+}

@@ -1,0 +1,168 @@
+/// A bounded key–value store whose entries expire: the state machine of a local cache
+/// (or of the simulated cache server), with the current time passed in explicitly.
+///
+/// - **Per-entry TTL with jitter.** ``set(_:_:ttl:now:using:)`` stores an entry until
+///   `now + jitter(ttl)` (``defaultTTL`` when no TTL is given; see ``TTLJitter``). An
+///   entry is expired from its expiry instant on (`now >= expiresAt`), and an expired
+///   entry is never returned: it is removed when a lookup finds it, when it is the one
+///   evicted, or by ``removeExpired(now:)`` (Redis's lazy and active expiry, in one).
+/// - **Capacity with LRU eviction.** At most ``capacity`` entries are held, expired ones
+///   included until they are removed; a new key at full capacity evicts the least
+///   recently used entry (an ``LRUCache``).
+/// - **Counters.** ``statistics`` counts hits, misses, expirations (expired entries
+///   removed, whatever found them) and evictions (live entries pushed out by capacity).
+///
+/// `Instant` is the clock's instant type (`ContinuousClock.Instant` in a server, the
+/// virtual clock's in a simulation). No clock, lock or task inside: a simulation actor
+/// can hold one and call it directly.
+public struct TTLCache<Key: Hashable, Value, Instant: InstantProtocol> where Instant.Duration == Duration {
+    /// A stored value and the instant it expires.
+    public struct Entry {
+        /// The stored value.
+        public var value: Value
+        /// The first instant at which the entry is expired.
+        public var expiresAt: Instant
+    }
+
+    /// Counters describing the store's life so far.
+    public struct Statistics: Sendable, Equatable {
+        /// Lookups that found a live entry.
+        public var hits = 0
+        /// Lookups that found nothing live (absent or expired).
+        public var misses = 0
+        /// Expired entries removed (on lookup, at eviction, or by a sweep).
+        public var expirations = 0
+        /// Live entries evicted to make room for a new key.
+        public var evictions = 0
+        /// Entries stored (new keys and replacements).
+        public var insertions = 0
+
+        /// A zeroed set of counters.
+        public init() {}
+    }
+
+    private var entries: LRUCache<Key, Entry>
+
+    /// Most entries held at once (≥ 0; 0 stores nothing).
+    public var capacity: Int { entries.capacity }
+    /// TTL of entries stored without an explicit one (default 5 minutes, the source
+    /// documents' cache-aside TTL).
+    public var defaultTTL: Duration
+    /// Random spread applied to every TTL passed to ``set(_:_:ttl:now:using:)``.
+    public var jitter: TTLJitter
+    /// The counters so far.
+    public private(set) var statistics = Statistics()
+
+    /// An empty store of at most `capacity` entries, with `defaultTTL` (default 5 min)
+    /// and `jitter` (default none) for ``set(_:_:ttl:now:using:)``.
+    public init(capacity: Int, defaultTTL: Duration = .seconds(300), jitter: TTLJitter = .none) {
+        entries = LRUCache(capacity: capacity)
+        self.defaultTTL = defaultTTL
+        self.jitter = jitter
+    }
+
+    /// Number of entries held, including expired entries not yet removed.
+    public var count: Int { entries.count }
+
+    // MARK: Reading
+
+    /// The live value for `key` at `now`, making it the most recently used; nil (a miss)
+    /// when absent or expired, in which case an expired entry is removed.
+    public mutating func get(_ key: Key, now: Instant) -> Value? {
+        entry(key, now: now)?.value
+    }
+
+    /// Like ``get(_:now:)``, but returns the entry with its expiry.
+    public mutating func entry(_ key: Key, now: Instant) -> Entry? {
+        guard let entry = entries.get(key) else {
+            statistics.misses += 1
+            return nil
+        }
+        guard now < entry.expiresAt else {
+            entries.removeValue(forKey: key)
+            statistics.expirations += 1
+            statistics.misses += 1
+            return nil
+        }
+        statistics.hits += 1
+        return entry
+    }
+
+    /// The live value for `key` at `now` without changing recency or counters.
+    public func peek(_ key: Key, now: Instant) -> Value? {
+        guard let entry = entries.peek(key), now < entry.expiresAt else { return nil }
+        return entry.value
+    }
+
+    /// The live entry for `key` at `now` without changing recency or counters.
+    public func peekEntry(_ key: Key, now: Instant) -> Entry? {
+        guard let entry = entries.peek(key), now < entry.expiresAt else { return nil }
+        return entry
+    }
+
+    // MARK: Writing
+
+    /// Stores `value` for `key` until `now + jitter(ttl)` (`ttl` defaults to
+    /// ``defaultTTL``; the jitter is drawn from `random`) and returns that expiry, or nil
+    /// when nothing was stored: a (jittered) TTL of zero or less, which also removes any
+    /// previous entry, or a capacity of 0.
+    @discardableResult
+    public mutating func set(
+        _ key: Key, _ value: Value, ttl: Duration? = nil, now: Instant,
+        using random: inout some RandomNumberGenerator
+    ) -> Instant? {
+        let ttl = ttl ?? defaultTTL
+        let expiresAt = now.advanced(by: jitter.apply(to: ttl, using: &random))
+        return set(key, value, expiresAt: expiresAt, now: now) ? expiresAt : nil
+    }
+
+    /// Stores `value` for `key` until exactly `expiresAt` (no jitter), for callers that
+    /// computed the expiry themselves (for instance from when a load began). When
+    /// `expiresAt` is not after `now`, stores nothing, removes any previous entry and
+    /// returns false.
+    @discardableResult
+    public mutating func set(_ key: Key, _ value: Value, expiresAt: Instant, now: Instant) -> Bool {
+        guard now < expiresAt else {
+            entries.removeValue(forKey: key)
+            return false
+        }
+        guard capacity > 0 else { return false }
+        if !entries.contains(key), entries.count >= capacity, let victim = entries.removeLeastRecentlyUsed() {
+            if now < victim.value.expiresAt {
+                statistics.evictions += 1
+            } else {
+                statistics.expirations += 1
+            }
+        }
+        entries.set(key, Entry(value: value, expiresAt: expiresAt))
+        statistics.insertions += 1
+        return true
+    }
+
+    /// Removes the entry for `key` (live or expired) and returns its value, if any.
+    @discardableResult
+    public mutating func removeValue(forKey key: Key) -> Value? {
+        entries.removeValue(forKey: key)?.value
+    }
+
+    /// Removes every entry expired at `now` and returns how many. O(count): for a
+    /// periodic sweep, not for every request.
+    @discardableResult
+    public mutating func removeExpired(now: Instant) -> Int {
+        let removed = entries.removeAll { _, entry in !(now < entry.expiresAt) }
+        statistics.expirations += removed
+        return removed
+    }
+
+    /// Removes every entry (a flush); counters are kept.
+    public mutating func removeAll() {
+        entries.removeAll()
+    }
+
+    /// The keys held, live or not, from the most to the least recently used.
+    public var keysByRecency: [Key] { entries.keysByRecency }
+}
+
+extension TTLCache.Entry: Sendable where Value: Sendable, Instant: Sendable {}
+extension TTLCache.Entry: Equatable where Value: Equatable {}
+extension TTLCache: Sendable where Key: Sendable, Value: Sendable, Instant: Sendable {}

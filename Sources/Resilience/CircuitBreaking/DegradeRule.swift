@@ -1,0 +1,99 @@
+/// A Sentinel degrade rule (`DegradeRule`, Sentinel ≥ 1.8): when to break a resource,
+/// for how long, and over which statistic interval. ``DegradeBreaker`` applies it.
+///
+/// The graded rules of the source documents:
+/// ```swift
+/// // Core path: exception ratio > 20% → break for 30 s.
+/// let core = DegradeRule(strategy: .errorRatio(0.2), timeWindow: .seconds(30))
+/// // Secondary path: more than 50 exceptions a minute → degrade.
+/// let secondary = DegradeRule(strategy: .errorCount(50), timeWindow: .seconds(60),
+///                             statInterval: .seconds(60))
+/// ```
+public struct DegradeRule: Sendable, Hashable {
+    /// What trips the rule. Every comparison is strict (`>`), as in Sentinel.
+    public enum Strategy: Sendable, Hashable {
+        /// Sentinel's slow-request ratio (grade 0): a call is slow when its response time
+        /// is strictly longer than `maxResponseTime`; the rule trips when slow calls /
+        /// calls > `threshold` (0…1), or when every call was slow and `threshold` is 1.
+        /// Errors do not matter to this strategy.
+        case slowCallRatio(maxResponseTime: Duration, threshold: Double = 1.0)
+        /// Sentinel's exception ratio (grade 1): trips when errors / calls > the ratio
+        /// (0…1). 0.2 means "more than 20%".
+        case errorRatio(Double)
+        /// Sentinel's exception count (grade 2): trips when the errors in the statistic
+        /// interval exceed the count.
+        case errorCount(Int)
+    }
+
+    /// The strategy and its threshold.
+    public var strategy: Strategy
+    /// How long the breaker stays open before one probe may pass (Sentinel's
+    /// `timeWindow`, there in whole seconds). Must be longer than zero.
+    public var timeWindow: Duration
+    /// Calls the statistic interval must hold before the rule may trip. Default 5.
+    public var minRequestAmount: Int
+    /// The statistic interval over which calls and errors are counted. Default 1 s.
+    public var statInterval: Duration
+    /// Buckets the statistic interval is split into (Sentinel's `LeapArray` sample
+    /// count). 1 (default, as Sentinel 1.8's degrade rules) makes the interval a
+    /// tumbling window that restarts every `statInterval`; more buckets make it slide in
+    /// steps of `statInterval / sampleCount`, which must divide evenly.
+    public var sampleCount: Int
+    /// How long the half-open probe may stay out before the breaker gives up on it and
+    /// opens again for another `timeWindow` (not in Sentinel: the fix for a probe that
+    /// never reports back, issue #1638). `nil` (default) means the same as
+    /// `timeWindow`; `.zero` waits forever, as Sentinel does.
+    public var probeTimeout: Duration?
+
+    /// A rule tripping on `strategy`, breaking for `timeWindow`, with Sentinel's defaults
+    /// for the rest (at least 5 calls in a 1 s statistic interval of one bucket) and a
+    /// probe timeout equal to `timeWindow`.
+    public init(
+        strategy: Strategy,
+        timeWindow: Duration,
+        minRequestAmount: Int = 5,
+        statInterval: Duration = .seconds(1),
+        sampleCount: Int = 1,
+        probeTimeout: Duration? = nil
+    ) {
+        self.strategy = strategy
+        self.timeWindow = timeWindow
+        self.minRequestAmount = minRequestAmount
+        self.statInterval = statInterval
+        self.sampleCount = sampleCount
+        self.probeTimeout = probeTimeout
+    }
+
+    /// The probe timeout in effect, `nil` when the probe may stay out forever.
+    public var effectiveProbeTimeout: Duration? {
+        let timeout = probeTimeout ?? timeWindow
+        return timeout > .zero ? timeout : nil
+    }
+
+    /// The response time above which a call counts as slow (only for
+    /// ``Strategy/slowCallRatio(maxResponseTime:threshold:)``).
+    var maxResponseTime: Duration? {
+        if case .slowCallRatio(let maxResponseTime, _) = strategy { return maxResponseTime }
+        return nil
+    }
+
+    /// Stops with a message naming the first invalid setting (Sentinel's `isValidRule`).
+    func validate() {
+        switch strategy {
+        case .slowCallRatio(let maxResponseTime, let threshold):
+            precondition(maxResponseTime >= .zero, "maxResponseTime must be >= 0")
+            precondition(threshold >= 0 && threshold <= 1, "the slow-call ratio threshold must be in [0, 1]")
+        case .errorRatio(let ratio):
+            precondition(ratio >= 0 && ratio <= 1, "the error ratio must be in [0, 1]")
+        case .errorCount(let count):
+            precondition(count >= 0, "the error count must be >= 0")
+        }
+        precondition(timeWindow > .zero, "timeWindow must be > 0")
+        precondition(minRequestAmount >= 1, "minRequestAmount must be >= 1")
+        precondition(statInterval > .zero, "statInterval must be > 0")
+        precondition(sampleCount >= 1, "sampleCount must be >= 1")
+        precondition(statInterval.breakerNanoseconds % Int64(sampleCount) == 0,
+                     "statInterval must split evenly into sampleCount buckets")
+        precondition((probeTimeout ?? .zero) >= .zero, "probeTimeout must be >= 0")
+    }
+}

@@ -1,0 +1,42 @@
+extension MessageQueue {
+    /// A binary min-heap: the order of requeued messages and of deadlines.
+    struct Heap<Element: Comparable> {
+        private var items: [Element] = []
+
+        var isEmpty: Bool { items.isEmpty }
+        var count: Int { items.count }
+        var min: Element? { items.first }
+
+        mutating func insert(_ element: Element) {
+            items.append(element)
+            var child = items.count - 1
+            while child > 0 {
+                let parent = (child - 1) / 2
+                guard items[child] < items[parent] else { break }
+                items.swapAt(child, parent)
+                child = parent
+            }
+        }
+
+        @discardableResult
+        mutating func popMin() -> Element? {
+            guard let first = items.first else { return nil }
+            let last = items.removeLast()
+            guard !items.isEmpty else { return first }
+            items[0] = last
+            var parent = 0
+            while true {
+                let left = 2 * parent + 1
+                guard left < items.count else { break }
+                let right = left + 1
+                let smaller = right < items.count && items[right] < items[left] ? right : left
+                guard items[smaller] < items[parent] else { break }
+                items.swapAt(smaller, parent)
+                parent = smaller
+            }
+            return first
+        }
+    }
+}
+
+extension MessageQueue.Heap: Sendable where Element: Sendable {}

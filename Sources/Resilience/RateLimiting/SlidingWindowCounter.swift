@@ -1,0 +1,71 @@
+/// A sliding-window counter: admits while the estimate
+/// `previous·(1 − elapsed/W) + current` stays within `limit`, where `current` counts the
+/// permits of the fixed window now in progress, `previous` those of the window before,
+/// and `elapsed` how far into the current window `now` is (Cloudflare's and Redis'
+/// two-counter sliding window).
+///
+/// Two integers of state, like a fixed window, but no burst of 2× the limit across a
+/// boundary (Resilience4j #1356): right after a boundary the previous window still
+/// weighs almost fully. It is an estimate, assuming the previous window's permits were
+/// spread evenly: an adversary who packs a whole window's permits at its very end can
+/// still get up to (but not reaching) 2× through an interval straddling the boundary,
+/// since those weigh as if spread out. Use ``SlidingWindowLog`` for an exact bound.
+/// The estimate is compared exactly, in integers.
+public struct SlidingWindowCounter<Instant: InstantProtocol>: RateLimiting, Sendable where Instant.Duration == Duration {
+    /// The most permits the estimate may reach.
+    public let limit: Int
+    /// The window length `W`.
+    public let window: Duration
+
+    private let windowNanoseconds: Int64
+    private var timeline: LimiterTimeline<Instant>
+    private var windowIndex: Int64 = 0
+    private var lastOffset: Int64 = .min
+    private var current = 0
+    private var previous = 0
+
+    /// At most `limit` (≥ 0) permits per sliding `window` (≥ 1 ns), estimated; the
+    /// underlying fixed windows are laid end to end from `origin` (default: the first
+    /// instant the counter is used at).
+    public init(limit: Int, window: Duration, startingAt origin: Instant? = nil) {
+        timeline = LimiterTimeline(origin: origin)
+        precondition(limit >= 0, "limit must be >= 0")
+        windowNanoseconds = LimiterMath.nanoseconds(window)
+        precondition(windowNanoseconds >= 1, "window must be at least 1 ns")
+        self.limit = limit
+        self.window = window
+    }
+
+    /// Admits `permits` (≥ 0) if the estimate plus `permits` stays within the limit; a
+    /// refusal changes nothing. An instant earlier than one already seen counts as that one.
+    public mutating func tryAcquire(_ permits: Int = 1, at now: Instant) -> Bool {
+        precondition(permits >= 0, "permits must be >= 0")
+        lastOffset = Swift.max(lastOffset, timeline.offset(of: now))
+        roll(to: lastOffset)
+        // previous·(W − elapsed)/W + current + permits ≤ limit, multiplied through by W.
+        let elapsed = lastOffset - windowIndex * windowNanoseconds
+        let weighted = Int128(previous) * Int128(windowNanoseconds - elapsed)
+        guard weighted + Int128(current + permits) * Int128(windowNanoseconds)
+                <= Int128(limit) * Int128(windowNanoseconds) else { return false }
+        current += permits
+        return true
+    }
+
+    /// The estimate `previous·(1 − elapsed/W) + current` at `now`, for display.
+    public func estimate(at now: Instant) -> Double {
+        let offset = Swift.max(lastOffset, timeline.peekOffset(of: now))
+        let index = LimiterMath.floorDiv(offset, windowNanoseconds)
+        let (previousCount, currentCount): (Int, Int) =
+            index == windowIndex ? (previous, current) : index == windowIndex + 1 ? (current, 0) : (0, 0)
+        let elapsed = Double(offset - index * windowNanoseconds) / Double(windowNanoseconds)
+        return Double(previousCount) * (1 - elapsed) + Double(currentCount)
+    }
+
+    private mutating func roll(to offset: Int64) {
+        let index = LimiterMath.floorDiv(offset, windowNanoseconds)
+        guard index != windowIndex else { return }
+        previous = index == windowIndex + 1 ? current : 0
+        current = 0
+        windowIndex = index
+    }
+}

@@ -1,0 +1,33 @@
+/// The input layer of the world language in one call: parse a world file, apply the
+/// command line's `--set` overrides, and read it with a schema.
+///
+/// ```swift
+/// let bytes: [UInt8] = ...  // the file's contents
+/// do {
+///     let world = try WorldJSON.read(bytes, file: "worlds/incident.json",
+///                                    overrides: ["services.order.workers=128", "faults[0].at=12m"],
+///                                    with: WorldSpec.reader)
+/// } catch {
+///     print(error)   // every problem, one per line, e.g.
+///                    // worlds/incident.json:7:17: $.seed: expected an integer >= 0, found string "abc"
+/// }
+/// ```
+///
+/// The pieces are public too: ``JSONParser``, ``Override``, ``ValueReader``,
+/// ``CanonicalJSON`` (for writing output files).
+public enum WorldJSON {
+    /// Parses `bytes` (named `file` in messages), applies `overrides` (`--set` arguments,
+    /// numbered from 1), and reads the result with `reader`.
+    ///
+    /// Stops after the first stage that finds problems: a syntax error (one diagnostic),
+    /// malformed or inapplicable overrides (all of them), or schema problems (up to
+    /// `maxDiagnostics`, default 20).
+    public static func read<T>(
+        _ bytes: [UInt8], file: String, overrides: [String] = [], with reader: ValueReader<T>,
+        limits: JSONParser.Limits = .default, maxDiagnostics: Int = 20
+    ) throws(WorldError) -> T {
+        let root = try JSONParser.parse(bytes, file: file, limits: limits)
+        let patched = overrides.isEmpty ? root : try Override.apply(overrides, to: root)
+        return try reader.read(patched, maxDiagnostics: maxDiagnostics)
+    }
+}

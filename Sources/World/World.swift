@@ -1,1 +1,0 @@
-// World layer (see README, Architecture).
