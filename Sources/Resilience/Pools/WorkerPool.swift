@@ -51,6 +51,16 @@ public final class WorkerPool<Job: Sendable, C: Clock>: Sendable where C.Duratio
         var blocked = Deque<Blocked>()
         var shutDown = false
         var nextID: UInt64 = 0
+        /// Waits (blocked submitters, parked workers) registered but not parked yet, and
+        /// the outcome decided for them in the meantime: on a multi-threaded clock a
+        /// timeout or a cancellation can arrive before the waiter has parked.
+        var registered: [UInt64: EarlyOutcome] = [:]
+    }
+
+    private enum EarlyOutcome {
+        case none
+        case rejected(Rejection)
+        case stop
     }
 
     /// The pool's sizes and limits.
@@ -58,7 +68,10 @@ public final class WorkerPool<Job: Sendable, C: Clock>: Sendable where C.Duratio
     /// The clock for timeouts.
     public let clock: C
     private let state: Mutex<State>
-    private let elasticRequests = Mutex<AsyncStream<Void>.Continuation?>(nil)
+    /// "One more worker, please", from submits to ``run(_:)``. Created with the pool so
+    /// requests made before `run` starts are kept, not lost.
+    private let elasticRequests: AsyncStream<Void>.Continuation
+    private let elasticStream: AsyncStream<Void>
     /// Called (outside any lock) when the pool grew for a job and wants one more worker.
     /// ``run(_:)`` handles this itself; a caller using ``runWorker(elastic:_:)`` starts a
     /// task running `runWorker(elastic: true, ...)`.
@@ -67,6 +80,7 @@ public final class WorkerPool<Job: Sendable, C: Clock>: Sendable where C.Duratio
     /// A pool with the given configuration, timing waits on `clock`.
     public init(_ configuration: WorkerPoolConfiguration, clock: C, onWorkerWanted: (@Sendable () -> Void)? = nil) {
         state = Mutex(State(core: WorkerPoolCore(configuration)))
+        (elasticStream, elasticRequests) = AsyncStream<Void>.makeStream()
         self.clock = clock
         self.onWorkerWanted = onWorkerWanted
     }
@@ -123,6 +137,7 @@ public final class WorkerPool<Job: Sendable, C: Clock>: Sendable where C.Duratio
         }
         let id = state.withLock { state -> UInt64 in
             state.nextID += 1
+            state.registered[state.nextID] = EarlyOutcome.none
             return state.nextID
         }
         let deadline = clock.now.advanced(by: timeout)
@@ -130,6 +145,8 @@ public final class WorkerPool<Job: Sendable, C: Clock>: Sendable where C.Duratio
             await withTaskCancellationHandler {
                 await withUnsafeContinuation { (continuation: UnsafeContinuation<Result<Void, Rejection>, Never>) in
                     let immediate: Result<Void, Rejection>? = state.withLock { state in
+                        let early = state.registered.removeValue(forKey: id)
+                        if case .rejected(let rejection)? = early { return .failure(rejection) }
                         if state.shutDown { return .failure(.shutDown) }
                         if Task.isCancelled { return .failure(.cancelled) }
                         state.blocked.append(Blocked(id: id, job: job, continuation: continuation))
@@ -147,7 +164,14 @@ public final class WorkerPool<Job: Sendable, C: Clock>: Sendable where C.Duratio
     }
 
     private func abandonBlocked(_ id: UInt64, with rejection: Rejection) {
-        let removed = state.withLock { $0.blocked.remove { $0.id == id } }
+        let removed = state.withLock { state -> Blocked? in
+            if state.registered[id] != nil {
+                // Not parked yet: it will see this outcome when it tries to park.
+                state.registered[id] = .rejected(rejection)
+                return nil
+            }
+            return state.blocked.remove { $0.id == id }
+        }
         removed?.continuation.resume(returning: .failure(rejection))
     }
 
@@ -197,9 +221,10 @@ public final class WorkerPool<Job: Sendable, C: Clock>: Sendable where C.Duratio
 
     /// Runs the core workers (and elastic ones on demand) as child tasks until the pool
     /// shuts down and drains, or the calling task is cancelled.
+    ///
+    /// Call it once per pool.
     public func run(_ handler: @escaping @Sendable (Job) async -> Void) async {
-        let (requests, continuation) = AsyncStream<Void>.makeStream()
-        elasticRequests.withLock { $0 = continuation }
+        let requests = elasticStream
         let coreWorkers = configuration.workers
         await withDiscardingTaskGroup { group in
             for _ in 0..<coreWorkers {
@@ -223,7 +248,7 @@ public final class WorkerPool<Job: Sendable, C: Clock>: Sendable where C.Duratio
         }
         for worker in idle { worker.continuation.resume(returning: nil) }
         for submitter in blocked { submitter.continuation.resume(returning: .failure(.shutDown)) }
-        elasticRequests.withLock { $0?.finish() }
+        elasticRequests.finish()
     }
 
     /// Drops every queued job and returns them (a crash of the process that owns the
@@ -233,7 +258,7 @@ public final class WorkerPool<Job: Sendable, C: Clock>: Sendable where C.Duratio
     }
 
     private func requestWorker() {
-        elasticRequests.withLock { _ = $0?.yield() }
+        elasticRequests.yield()
         onWorkerWanted?()
     }
 
@@ -257,6 +282,7 @@ public final class WorkerPool<Job: Sendable, C: Clock>: Sendable where C.Duratio
                 if let job = state.handoff.popFirst() { return .job(job) }
                 if state.shutDown || Task.isCancelled { return .stop }
                 state.nextID += 1
+                state.registered[state.nextID] = EarlyOutcome.none
                 return .park(state.nextID)
             }
             switch step {
@@ -283,7 +309,9 @@ public final class WorkerPool<Job: Sendable, C: Clock>: Sendable where C.Duratio
         await withTaskCancellationHandler {
             await withUnsafeContinuation { (continuation: UnsafeContinuation<Job?, Never>) in
                 let job: Job?? = state.withLock { state in
+                    let early = state.registered.removeValue(forKey: id)
                     if let job = state.handoff.popFirst() { return .some(job) }
+                    if case .stop? = early { return .some(nil) }
                     if state.shutDown || Task.isCancelled { return .some(nil) }
                     state.parked.append(Parked(id: id, continuation: continuation))
                     return nil
@@ -297,7 +325,13 @@ public final class WorkerPool<Job: Sendable, C: Clock>: Sendable where C.Duratio
 
     /// Removes a parked worker from the waiting line and tells it to stop.
     private func unpark(_ id: UInt64) {
-        let worker = state.withLock { $0.parked.remove { $0.id == id } }
+        let worker = state.withLock { state -> Parked? in
+            if state.registered[id] != nil {
+                state.registered[id] = .stop
+                return nil
+            }
+            return state.parked.remove { $0.id == id }
+        }
         worker?.continuation.resume(returning: nil)
     }
 }
