@@ -2,20 +2,19 @@ public import SimKernel
 public import World
 
 /// A world built from a ``WorldSpec``: the simulation, the platform's actors wired as the
-/// spec says, and the traffic that drives them.
+/// spec says, the traffic that drives them and the faults that disturb them.
 ///
 /// ```swift
 /// let world = try PlatformWorld(spec: spec)
 /// let outcome = world.run()
-/// print(outcome.result.digestHex)
+/// print(outcome.result.digestHex, outcome.invariants, outcome.expectations)
 /// ```
 public final class PlatformWorld: @unchecked Sendable {
     /// The spec the world was built from (with the seed actually used).
     public let spec: WorldSpec
     /// The simulation running it.
     public let sim: Simulation
-    private var services: [String: Service] = [:]
-    private var arrivals: ArrivalProcess?
+    let platform: PlatformContext
 
     /// Builds the world; `seed` overrides the spec's seed.
     public init(spec: WorldSpec, seed: UInt64? = nil) throws(PlatformError) {
@@ -24,45 +23,91 @@ public final class PlatformWorld: @unchecked Sendable {
         self.spec = spec
         sim = Simulation(seed: spec.seed)
         sim.metrics.keepTimeSeries(interval: spec.metrics.interval.nanoseconds, maxRows: spec.metrics.maxRows)
-        for serviceSpec in spec.services {
-            services[serviceSpec.name] = Service(sim: sim, spec: serviceSpec)
-        }
-        let journeys = try spec.traffic.journeys.map { journey throws(PlatformError) -> Journey in
+        let platform = PlatformContext(sim: sim, spec: spec)
+        self.platform = platform
+        platform.build()
+
+        var journeys: [Journey] = []
+        for journey in spec.traffic.journeys {
             switch journey.kind {
             case .request(let name):
-                guard let service = services[name] else { throw .unknownService(name) }
-                return .request(service)
+                guard let service = platform.services[name] else { throw .unknownService(name) }
+                journeys.append(.request(service))
+            case .order, .browse, .flashSale:
+                guard spec.hasPlatform else { throw .platformMissing }
+                journeys.append(.visit(journey.kind, platform))
             }
         }
-        let arrivals = ArrivalProcess(sim: sim, traffic: spec.traffic, journeys: journeys)
-        self.arrivals = arrivals
-        let ordered = spec.services.compactMap { services[$0.name] }
-        sim.spawn("platform.start") {
-            for service in ordered { await service.start() }
+        let streams = StreamCount()
+        let finished: @Sendable () -> Void = {
+            streams.running -= 1
+            if streams.running == 0 { platform.arrivalsActive = false }
+        }
+        let arrivals = ArrivalProcess(sim: sim, rate: spec.traffic.rate, limit: spec.traffic.customers,
+                                      journeys: journeys, weights: spec.traffic.journeys.map(\.weight),
+                                      platform: platform, onFinish: finished)
+        var badTraffic: ArrivalProcess?
+        if let profile = spec.traffic.badTraffic, spec.hasPlatform {
+            streams.running += 1
+            badTraffic = ArrivalProcess(sim: sim, name: "bad_traffic", rate: profile, limit: nil,
+                                        journeys: [.missingProduct(platform)], weights: [1],
+                                        platform: platform, onFinish: finished)
+        }
+        let faults = FaultScheduler(platform: platform)
+        let services = spec.services.compactMap { platform.services[$0.name] }
+        sim.spawn("platform.start") { [badTraffic] in
+            for service in services { await service.start() }
+            faults.arm()
             await arrivals.start()
+            await badTraffic?.start()
         }
     }
 
-    /// Runs the world to its end and returns what happened.
+    /// Runs the world to its end, checks the invariants and the expectations, and
+    /// returns what happened.
     public func run() -> WorldOutcome {
         let result = sim.run(until: spec.duration, maxSteps: spec.maxEvents)
-        return WorldOutcome(spec: spec, result: result, metrics: sim.metrics)
+        platform.arrivalsActive = false
+        var invariants = InvariantReport()
+        if spec.hasPlatform, result.stop.isSuccess {
+            let box = InvariantBox()
+            let platform = self.platform
+            sim.spawn("invariant-check") { box.report = await InvariantCheck.run(platform) }
+            _ = sim.run(until: .nanoseconds(result.endTime), maxSteps: 10_000_000)
+            invariants = box.report
+        }
+        let query = MetricQuery(metrics: sim.metrics, end: result.endTime)
+        return WorldOutcome(spec: spec, result: result, metrics: sim.metrics, invariants: invariants,
+                            expectations: query.check(spec.expectations))
     }
+}
+
+/// Arrival streams still running (world-confined).
+private final class StreamCount: @unchecked Sendable {
+    var running = 1
+}
+
+private final class InvariantBox: @unchecked Sendable {
+    var report = InvariantReport()
 }
 
 /// A world that cannot be built from its spec.
 public enum PlatformError: Error, Equatable, CustomStringConvertible {
     /// A journey names a service the world does not have.
     case unknownService(String)
+    /// A customer journey needs the platform's services.
+    case platformMissing
 
     public var description: String {
         switch self {
         case .unknownService(let name): return "a journey calls service \"\(name)\", which the world does not define"
+        case .platformMissing: return "customer journeys need the platform's services (gateway, auth, menu, order, ...)"
         }
     }
 }
 
-/// What a run produced: the kernel's result and the metrics.
+/// What a run produced: the kernel's result, the metrics, the invariants and the
+/// expectations.
 public struct WorldOutcome: @unchecked Sendable {
     /// The spec, with the seed used.
     public let spec: WorldSpec
@@ -70,4 +115,11 @@ public struct WorldOutcome: @unchecked Sendable {
     public let result: RunResult
     /// Every metric and its time series.
     public let metrics: Metrics
+    /// Invariant violations found at the end.
+    public let invariants: InvariantReport
+    /// Each expectation and whether it held.
+    public let expectations: [ExpectationResult]
+
+    /// Whether the run ended normally and every expectation held.
+    public var passed: Bool { result.stop.isSuccess && expectations.allSatisfy(\.passed) }
 }

@@ -1,7 +1,8 @@
 import SimKernel
 import World
 
-/// A service of the platform: its instances behind client-side load balancing.
+/// A service of the platform: its instances behind client-side load balancing over the
+/// registry's list.
 actor Service {
     let sim: Simulation
     nonisolated var unownedExecutor: UnownedSerialExecutor { sim.unownedExecutor }
@@ -10,28 +11,31 @@ actor Service {
     let name: String
     let spec: ServiceSpec
     let metrics: ServiceMetrics
+    unowned(unsafe) let platform: PlatformContext
     /// Instances, in index order.
     private(set) var instances: [ServiceInstance] = []
     /// Requests sent to each instance and not yet finished.
     @exclusivity(unchecked) private var outstanding: [Int]
     @exclusivity(unchecked) private var nextIndex = 0
 
-    init(sim: Simulation, spec: ServiceSpec) {
-        self.sim = sim
+    init(platform: PlatformContext, spec: ServiceSpec) {
+        sim = platform.sim
+        self.platform = platform
         name = spec.name
         self.spec = spec
-        metrics = ServiceMetrics(service: spec.name, metrics: sim.metrics)
+        metrics = ServiceMetrics(service: spec.name, metrics: platform.sim.metrics)
         outstanding = Array(repeating: 0, count: spec.instances)
     }
 
-    /// Creates the instances (after `init`, because they point back at the service).
+    /// Creates and boots the instances.
     func start() {
         instances = (0..<spec.instances).map {
-            ServiceInstance(sim: sim, spec: spec, index: $0, metrics: metrics, owner: self)
+            ServiceInstance(platform: platform, spec: spec, index: $0, metrics: metrics, owner: self)
         }
+        for instance in instances { instance.isolatedOnWorldThread(()) { instance, _ in instance.boot() } }
     }
 
-    /// Picks an instance for one request, as the client-side balancer would.
+    /// Picks an instance for one event-driven request (no registry: the validation path).
     func pick() -> Int {
         switch spec.balancer {
         case .roundRobin:
@@ -43,6 +47,23 @@ actor Service {
             for index in 1..<outstanding.count where outstanding[index] < outstanding[best] { best = index }
             return best
         }
+    }
+
+    /// Picks an instance the registry still lists (a crashed one stays listed until its
+    /// registration expires), or nil when none is.
+    func pickListed() -> ServiceInstance? {
+        let listed = (0..<instances.count).filter { platform.registry.isListed(instances[$0].name) }
+        guard !listed.isEmpty else { return nil }
+        let index: Int
+        switch spec.balancer {
+        case .roundRobin:
+            index = listed[nextIndex % listed.count]
+            nextIndex &+= 1
+        case .leastOutstanding:
+            index = listed.min { (outstanding[$0], $0) < (outstanding[$1], $1) }!
+        }
+        outstanding[index] += 1
+        return instances[index]
     }
 
     /// Sends an event-driven request to an instance chosen by the balancer.
@@ -57,6 +78,9 @@ actor Service {
 
     /// An instance finished a request.
     func left(instance index: Int) {
-        outstanding[index] -= 1
+        outstanding[index] = max(0, outstanding[index] - 1)
     }
+
+    /// The instance named `name` ("order#1").
+    func instance(named name: String) -> ServiceInstance? { instances.first { $0.name == name } }
 }

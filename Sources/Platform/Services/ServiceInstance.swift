@@ -1,34 +1,39 @@
-import SimKernel
 import Resilience
+import SimKernel
 import World
 
-/// A request travelling through a service on the event-driven path: who asked and when.
-struct Request: Sendable {
-    /// Customer or request number (for the trace).
-    var id: Int64
-    /// Virtual time the request reached the instance, nanoseconds.
-    var arrival: Int64
-}
-
 /// One running instance of a service: a worker pool (``WorkerPoolCore`` from
-/// `Resilience`) in front of the work each request needs.
+/// `Resilience`) in front of the service's work and logic.
 ///
-/// Requests take the event-driven path: no task per request; the instance schedules the
-/// end of each request's work on the world's timer queue and starts the next queued
-/// request when a worker frees. This is the path the M/M/c world exercises a million
-/// times a second.
-actor ServiceInstance: SimEventHandler {
+/// Two kinds of job share the pool, and so its queue discipline, limits and metrics:
+/// - **event-driven requests** (open-loop `request` journeys, the M/M/c world): no task at
+///   all — the end of each request's work is an event on the world's timer queue;
+/// - **calls** from other actors: each admitted call runs its handler (work, then the
+///   role's logic, which may call other services, the database, the cache...) in a task
+///   of its own, holding its worker until it answers.
+///
+/// An instance can crash (in-flight work is lost, its queue dropped, heartbeats stop, so
+/// the registry keeps listing it until its registration expires), restart, and pause
+/// (a GC-like stop: nothing progresses, requests pile up in its inbox).
+actor ServiceInstance: SimEventHandler, Endpoint {
+    enum Job: Sendable {
+        case request(Request)
+        case call(Envelope)
+    }
+
     let sim: Simulation
     nonisolated var unownedExecutor: UnownedSerialExecutor { sim.unownedExecutor }
 
-    /// "backend#0".
-    let name: String
+    /// "order#0".
+    nonisolated let name: String
+    /// "order".
+    nonisolated let service: String
     let index: Int
-    @exclusivity(unchecked) private var pool: WorkerPoolCore<Request>
+    let spec: ServiceSpec
+    unowned(unsafe) let platform: PlatformContext
+    @exclusivity(unchecked) private var pool: WorkerPoolCore<Job>
     @exclusivity(unchecked) private var random: RandomStream
-    private let work: Distribution
     private let metrics: ServiceMetrics
-    /// Requests being worked on, by slot; `free` lists reusable slots.
     @exclusivity(unchecked) private var inService: [Request] = []
     @exclusivity(unchecked) private var free: [Int] = []
     private let traceSource: TraceName
@@ -38,14 +43,32 @@ actor ServiceInstance: SimEventHandler {
     /// Told when a request leaves the instance (for least-outstanding balancing).
     private unowned(unsafe) let owner: Service
 
-    init(sim: Simulation, spec: ServiceSpec, index: Int, metrics: ServiceMetrics, owner: Service) {
-        self.sim = sim
+    /// Handler tasks running, by call id (cancelled on a crash).
+    private var handlers: [UInt64: Task<Void, Never>] = [:]
+    /// Incremented on every crash: work of an earlier life is dropped.
+    private(set) var epoch = 0
+    private(set) var isUp = true
+    private var pausedUntil: Int64?
+    /// Calls that arrived during a pause, and tasks waiting for the pause to end.
+    private var inbox: [Envelope] = []
+    private var pauseWaiters: [UnsafeContinuation<Void, Never>] = []
+    /// The role's logic (nil for generic services).
+    private(set) var logic: (any RoleLogic)?
+    /// Client-side state per callee (breakers, budgets).
+    private var callers: [String: Caller] = [:]
+    /// Connection pool to the database (services that use it).
+    private(set) var databasePool: DatabasePool?
+
+    init(platform: PlatformContext, spec: ServiceSpec, index: Int, metrics: ServiceMetrics, owner: Service) {
+        sim = platform.sim
+        self.platform = platform
+        self.spec = spec
         self.index = index
+        service = spec.name
         name = "\(spec.name)#\(index)"
         pool = WorkerPoolCore(WorkerPoolConfiguration(
             workers: spec.workers, maxWorkers: spec.maxWorkers, queueCapacity: spec.queueCapacity))
         random = sim.random(name)
-        work = spec.work
         self.metrics = metrics
         self.owner = owner
         traceSource = sim.trace.name(name)
@@ -54,33 +77,57 @@ actor ServiceInstance: SimEventHandler {
         traceRejected = sim.trace.name("rejected")
     }
 
-    /// A request arrives: a free worker takes it, or it queues, or the full queue refuses it.
-    /// Returns false when refused.
+    /// Starts the instance: logic, database pool, heartbeats.
+    func boot() {
+        isUp = true
+        platform.registry.heartbeat(name)
+        if platform.spec.hasPlatform { scheduleHeartbeat() }
+        if spec.role != .generic {
+            databasePool = DatabasePool(instance: name, spec: spec.database, platform: platform)
+            databasePool?.start()
+            let logic = RoleLogicFactory.make(for: spec, instance: self)
+            self.logic = logic
+            logic?.start()
+        }
+    }
+
+    // MARK: Event-driven requests (open-loop journeys)
+
+    /// A request arrives: a free worker takes it, or it queues, or the full queue refuses
+    /// it. Returns false when refused.
     @discardableResult
     func accept(_ request: Request) -> Bool {
         metrics.requests.add()
-        switch pool.offer(request) {
-        case .start(let request, _):
-            start(request)
+        guard isUp else { return false }
+        switch pool.offer(.request(request)) {
+        case .start(let job, _):
+            begin(job)
             return true
         case .queued:
             metrics.queue.add(1)
             return true
-        case .rejected(let request):
+        case .rejected:
             metrics.rejectedQueueFull.add()
             sim.trace.record(traceRejected, traceSource, request.id)
             return false
         }
     }
 
-    private func start(_ request: Request, workerWasBusy: Bool = false) {
+    private func begin(_ job: Job, workerWasBusy: Bool = false) {
+        if !workerWasBusy { metrics.busy.add(1) }
+        switch job {
+        case .request(let request): startRequest(request)
+        case .call(let envelope): startCall(envelope)
+        }
+    }
+
+    private func startRequest(_ request: Request) {
         let now = sim.executor.now
         let waited = now - request.arrival
         metrics.wait.record(waited)
         if waited > 0 { metrics.waited.add() }
-        if !workerWasBusy { metrics.busy.add(1) }
         sim.trace.record(traceStart, traceSource, request.id)
-        let duration = work.sampleNanoseconds(&random)
+        let duration = spec.work.sampleNanoseconds(&random) &+ platform.faults.extraLatency(service)
         metrics.service.record(duration)
         let slot: Int
         if let reused = free.popLast() {
@@ -90,32 +137,253 @@ actor ServiceInstance: SimEventHandler {
             slot = inService.count
             inService.append(request)
         }
-        sim.executor.schedule(at: now &+ duration, self, SimEvent(0, Int64(slot)))
+        sim.executor.schedule(at: now &+ duration, self, SimEvent(Int32(epoch), Int64(slot)))
     }
 
     nonisolated func handle(_ event: SimEvent) {
-        isolatedOnWorldThread(Int(event.value)) { instance, slot in instance.finish(slot: slot) }
+        isolatedOnWorldThread(event) { instance, event in instance.finishRequest(slot: Int(event.value), epoch: Int(event.code)) }
     }
 
-    private func finish(slot: Int) {
+    private func finishRequest(slot: Int, epoch: Int) {
+        guard epoch == self.epoch else { return }
         let request = inService[slot]
         free.append(slot)
         metrics.latency.record(sim.executor.now - request.arrival)
         metrics.completed.add()
         sim.trace.record(traceDone, traceSource, request.id)
         owner.isolatedOnWorldThread(index) { service, index in service.left(instance: index) }
+        workerFreed()
+    }
+
+    /// A worker finished a job: the next queued job, or the worker goes idle.
+    private func workerFreed() {
         if let next = pool.finish() {
-            // The worker stays busy: one gauge move instead of two.
             metrics.queue.add(-1)
-            start(next, workerWasBusy: true)
+            begin(next, workerWasBusy: true)
         } else {
             metrics.busy.add(-1)
         }
     }
 
+    // MARK: Calls
+
+    nonisolated func deliver(_ envelope: Envelope) {
+        isolatedOnWorldThread(envelope) { instance, envelope in instance.receive(envelope) }
+    }
+
+    /// A call arrives over the network.
+    func receive(_ envelope: Envelope) {
+        guard isUp else { return } // a crashed process: the caller's timeout decides
+        if pausedUntil != nil {
+            inbox.append(envelope)
+            return
+        }
+        metrics.requests.add()
+        switch pool.offer(.call(envelope)) {
+        case .start(let job, _):
+            begin(job)
+        case .queued:
+            metrics.queue.add(1)
+        case .rejected:
+            metrics.rejectedQueueFull.add()
+            sim.trace.record(traceRejected, traceSource, Int64(envelope.id))
+            platform.network.reply(envelope.id, from: service, to: envelope.from, .failure(.queueFull))
+        }
+    }
+
+    private func startCall(_ envelope: Envelope) {
+        let arrival = sim.executor.now
+        sim.trace.record(traceStart, traceSource, Int64(envelope.id))
+        let epoch = self.epoch
+        let task = sim.spawn("\(name) handling \(envelope.call.label)", daemon: true) { [self] in
+            let result = await self.serve(envelope)
+            await self.finishCall(envelope, result, epoch: epoch, arrival: arrival)
+        }
+        handlers[envelope.id] = task
+    }
+
+    /// The handler: the service's work on a worker, then its logic.
+    private func serve(_ envelope: Envelope) async -> Result<Reply, Failure> {
+        await checkpoint()
+        let work = spec.work.sampleNanoseconds(&random) &+ platform.faults.extraLatency(service)
+        metrics.service.record(work)
+        await sleep(nanoseconds: work)
+        if platform.faults.injectsError(service) { return .failure(.error) }
+        guard let logic else { return .success(.ok) }
+        let result = await logic.handle(envelope.call, from: envelope.from)
+        await checkpoint()
+        return result
+    }
+
+    private func finishCall(_ envelope: Envelope, _ result: Result<Reply, Failure>, epoch: Int, arrival: Int64) {
+        guard epoch == self.epoch else { return } // crashed meanwhile: nobody answers
+        handlers[envelope.id] = nil
+        metrics.latency.record(sim.executor.now - arrival)
+        metrics.completed.add()
+        sim.trace.record(traceDone, traceSource, Int64(envelope.id))
+        platform.network.reply(envelope.id, from: service, to: envelope.from, result)
+        owner.isolatedOnWorldThread(index) { service, index in service.left(instance: index) }
+        workerFreed()
+    }
+
+    // MARK: Helpers for the logic
+
+    /// Sleeps `nanoseconds` of virtual time (work, think time), then honours a pause.
+    func sleep(nanoseconds: Int64) async {
+        if nanoseconds > 0 {
+            try? await sim.clock.sleep(until: .init(nanoseconds: sim.executor.now &+ nanoseconds))
+        }
+        await checkpoint()
+    }
+
+    /// Draws a duration from `distribution` with this instance's random stream.
+    func sample(_ distribution: Distribution) -> Int64 { distribution.sampleNanoseconds(&random) }
+
+    /// A uniform draw in [0, 1).
+    func unit() -> Double { random.nextUnit() }
+
+    /// Waits while the instance is paused (a GC stop halts every thread of the process).
+    func checkpoint() async {
+        guard pausedUntil != nil else { return }
+        await withUnsafeContinuation { pauseWaiters.append($0) }
+    }
+
+    /// Calls `callee` (a service or an external dependency) with this service's policy
+    /// for it: timeout, retries, circuit breaker.
+    func call(_ callee: String, _ call: Call) async -> Result<Reply, Failure> {
+        let caller: Caller
+        if let existing = callers[callee] {
+            caller = existing
+        } else {
+            caller = Caller(caller: service, instance: name, callee: callee,
+                            policy: spec.calls.policy(for: callee), platform: platform)
+            callers[callee] = caller
+        }
+        let result = await caller.perform(call)
+        await checkpoint()
+        return result
+    }
+
+    // MARK: Faults
+
+    /// The process dies: in-flight work is lost, queued work dropped, heartbeats stop.
+    func crash() {
+        guard isUp else { return }
+        isUp = false
+        epoch += 1
+        sim.trace.record(sim.trace.name("crash"), traceSource)
+        platform.metrics.count("\(service).crashes")
+        for (_, task) in handlers.sorted(by: { $0.key < $1.key }) { task.cancel() }
+        handlers.removeAll()
+        let busy = pool.busy
+        let dropped = pool.drainQueue()
+        metrics.queue.add(Double(-dropped.count))
+        metrics.busy.add(Double(-busy))
+        platform.metrics.count("\(service).lost_on_crash", Int64(dropped.count + busy))
+        pool = WorkerPoolCore(pool.configuration)
+        inService.removeAll()
+        free.removeAll()
+        inbox.removeAll()
+        logic?.stop()
+        databasePool?.stop()
+        resumePaused()
+    }
+
+    /// The process starts again, empty.
+    func restart() {
+        guard !isUp else { return }
+        sim.trace.record(sim.trace.name("restart"), traceSource)
+        platform.metrics.count("\(service).restarts")
+        boot()
+    }
+
+    /// Stops the world for `duration` (GC pause): nothing runs, calls pile up.
+    func pause(for duration: Duration) {
+        guard isUp else { return }
+        sim.trace.record(sim.trace.name("pause"), traceSource)
+        pausedUntil = sim.executor.now &+ duration.nanoseconds
+        sim.executor.schedule(at: pausedUntil!, PauseEnd(instance: self, epoch: epoch), SimEvent(0))
+    }
+
+    fileprivate func endPause(epoch: Int) {
+        guard epoch == self.epoch, pausedUntil != nil else { return }
+        pausedUntil = nil
+        resumePaused()
+        let arrived = inbox
+        inbox.removeAll()
+        for envelope in arrived { receive(envelope) }
+    }
+
+    private func resumePaused() {
+        pausedUntil = nil
+        let waiters = pauseWaiters
+        pauseWaiters.removeAll()
+        for waiter in waiters { waiter.resume() }
+    }
+
+    // MARK: Heartbeats
+
+    private func scheduleHeartbeat() {
+        sim.executor.schedule(at: sim.executor.now &+ platform.registry.spec.heartbeat.nanoseconds,
+                              Heartbeat(instance: self, epoch: epoch), SimEvent(0))
+    }
+
+    fileprivate func beat(epoch: Int) {
+        // A paused process misses its heartbeats too; a dead one stops sending them.
+        guard isUp, epoch == self.epoch else { return }
+        if pausedUntil == nil { platform.registry.heartbeat(name) }
+        if platform.keepsRunning { scheduleHeartbeat() }
+    }
+
     /// Requests waiting or in service here.
     var outstanding: Int { pool.busy + pool.queued }
+}
 
-    /// The pool's counters.
-    var statistics: WorkerPoolCore<Request>.Statistics { pool.statistics }
+/// The end of a pause, as a timer event.
+private final class PauseEnd: SimEventHandler, @unchecked Sendable {
+    let instance: ServiceInstance
+    let epoch: Int
+    init(instance: ServiceInstance, epoch: Int) {
+        self.instance = instance
+        self.epoch = epoch
+    }
+    func handle(_ event: SimEvent) {
+        instance.isolatedOnWorldThread(epoch) { instance, epoch in instance.endPause(epoch: epoch) }
+    }
+}
+
+/// A heartbeat, as a timer event.
+private final class Heartbeat: SimEventHandler, @unchecked Sendable {
+    let instance: ServiceInstance
+    let epoch: Int
+    init(instance: ServiceInstance, epoch: Int) {
+        self.instance = instance
+        self.epoch = epoch
+    }
+    func handle(_ event: SimEvent) {
+        instance.isolatedOnWorldThread(epoch) { instance, epoch in instance.beat(epoch: epoch) }
+    }
+}
+
+extension Call {
+    /// A short name for task names and traces.
+    var label: String {
+        switch self {
+        case .work: return "work"
+        case .app(let request): return "app.\(request.route.rawValue)"
+        case .login: return "login"
+        case .verify: return "verify"
+        case .product: return "product"
+        case .createOrder: return "create_order"
+        case .orderStatus: return "order_status"
+        case .cancelOrder: return "cancel_order"
+        case .orderEvent: return "order_event"
+        case .deduct: return "deduct"
+        case .restock: return "restock"
+        case .charge: return "charge"
+        case .refund: return "refund"
+        case .gatewayCharge: return "gateway_charge"
+        case .dispatch: return "dispatch"
+        }
+    }
 }

@@ -15,6 +15,11 @@ actor ArrivalProcess: SimEventHandler {
     private let profile: RateProfile
     private let peak: Double
     private let limit: Int?
+    /// The platform, when the world has one (for surges and winding down).
+    private unowned(unsafe) let platform: PlatformContext?
+    private let streamName: String
+    /// Called once when arrivals stop.
+    private let onFinish: (@Sendable () -> Void)?
     private let journeys: [Journey]
     private let cumulativeWeights: [Double]
     @exclusivity(unchecked) private var timing: RandomStream
@@ -25,39 +30,50 @@ actor ArrivalProcess: SimEventHandler {
     private let traceArrive: TraceName
     private let traceSource: TraceName
 
-    init(sim: Simulation, traffic: TrafficSpec, journeys: [Journey]) {
+    init(sim: Simulation, name: String = "arrivals", rate: RateProfile, limit: Int?, journeys: [Journey],
+         weights: [Double], platform: PlatformContext?, onFinish: (@Sendable () -> Void)? = nil) {
         self.sim = sim
-        profile = traffic.rate
-        peak = traffic.rate.peak
-        limit = traffic.customers
+        profile = rate
+        // Thinning needs a bound on the rate; a surge fault can multiply it, up to the
+        // largest surge factor in the world's fault schedule.
+        peak = rate.peak * (platform?.spec.faults.reduce(1.0) { bound, fault in
+            if case .surge(let factor) = fault.kind { return bound * max(factor, 1) }
+            return bound
+        } ?? 1)
+        self.limit = limit
         self.journeys = journeys
+        self.platform = platform
+        streamName = name
+        self.onFinish = onFinish
         var total = 0.0
-        cumulativeWeights = traffic.journeys.map { total += $0.weight; return total }
-        timing = sim.random("arrivals")
-        choosing = sim.random("journeys")
-        arrivals = sim.metrics.counter("customers.arrived")
+        cumulativeWeights = weights.map { total += $0; return total }
+        timing = sim.random(name)
+        choosing = sim.random("\(name).journeys")
+        arrivals = sim.metrics.counter(name == "arrivals" ? "customers.arrived" : "\(name).arrived")
         traceArrive = sim.trace.name("arrive")
-        traceSource = sim.trace.name("arrivals")
+        traceSource = sim.trace.name(name)
     }
 
     /// Schedules the first arrival.
     func start() { scheduleNext(after: sim.executor.now) }
 
     private func scheduleNext(after time: Int64) {
-        if let limit, arrived >= limit { return }
-        guard peak > 0 else { return }
+        if let limit, arrived >= limit { return finish() }
+        guard peak > 0 else { return finish() }
         var candidate = time
         while true {
             candidate &+= Distribution.exponential(mean: 1 / peak).sampleNanoseconds(&timing)
             let seconds = Double(candidate) / 1e9
-            let rate = profile.rate(at: seconds)
+            let rate = profile.rate(at: seconds) * (platform?.faults.surge ?? 1)
             if rate >= peak || timing.nextUnit() * peak < rate { break }
             // A rejected candidate in a silent tail would loop forever: stop arrivals once
             // the rest of the profile is zero.
-            if rate == 0, profile.isSilent(after: seconds) { return }
+            if rate == 0, profile.isSilent(after: seconds) { return finish() }
         }
         sim.executor.schedule(at: candidate, self, SimEvent(0))
     }
+
+    private func finish() { onFinish?() }
 
     nonisolated func handle(_ event: SimEvent) {
         isolatedOnWorldThread(()) { process, _ in process.arrive() }
@@ -68,7 +84,7 @@ actor ArrivalProcess: SimEventHandler {
         arrived += 1
         arrivals.add()
         sim.trace.record(traceArrive, traceSource, id)
-        journeys[pickJourney()].begin(customer: id)
+        journeys[pickJourney()].begin(customer: id, random: &choosing)
         scheduleNext(after: sim.executor.now)
     }
 

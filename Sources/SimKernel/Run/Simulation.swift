@@ -50,10 +50,13 @@ public final class Simulation: @unchecked Sendable {
     /// Starts a task of the world. It runs on the world's executor, and so do its child
     /// tasks (task groups, `async let`), which inherit the executor preference.
     ///
+    /// Returns the task, so the model can cancel it (a crashed server's request handlers).
+    ///
     /// A *daemon* task (a server loop, a worker, a queue consumer) may wait forever
     /// without the world counting as stalled; the world completes when every
     /// non-daemon task has finished and nothing is scheduled.
-    public func spawn(_ name: String, daemon: Bool = false, _ body: sending @escaping () async -> Void) {
+    @discardableResult
+    public func spawn(_ name: String, daemon: Bool = false, _ body: sending @escaping () async -> Void) -> Task<Void, Never> {
         let id = tasks.register(name, daemon: daemon)
         let registry = tasks
         let task = Task(executorPreference: executor) {
@@ -63,6 +66,7 @@ public final class Simulation: @unchecked Sendable {
             registry.finish(id)
         }
         tasks.attach(task, to: id)
+        return task
     }
 
     /// Runs `operation`, declaring that the current task waits on `label` meanwhile, so a

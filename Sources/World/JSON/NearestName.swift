@@ -1,5 +1,5 @@
 /// Finds the allowed name a misspelt one most likely meant, for "did you mean" hints.
-enum NearestName {
+public enum NearestName {
     /// The candidate closest to `name` by Damerau–Levenshtein distance (optimal string
     /// alignment: insertions, deletions, substitutions and adjacent transpositions each
     /// cost 1), if it is close enough to be a plausible typo: at most 1 edit for names of
@@ -7,7 +7,7 @@ enum NearestName {
     /// characters. Ties go to the earlier candidate, so the answer is deterministic.
     ///
     /// With `caseInsensitive` (the default), case differences are free: `Workers` → `workers`.
-    static func nearest(to name: String, in candidates: [String], caseInsensitive: Bool = true) -> String? {
+    public static func nearest(to name: String, in candidates: [String], caseInsensitive: Bool = true) -> String? {
         let target = Array((caseInsensitive ? name.lowercased() : name).unicodeScalars)
         guard !target.isEmpty, target.count <= 64 else { return nil }
         var best: (name: String, distance: Int)?

@@ -14,17 +14,17 @@ extension WorldSpec {
         let duration = o.optional("duration", .duration(atLeast: .nanoseconds(1)))
         let maxEvents = o.optional("max_events", .integer(in: 1...))
         let metrics = o.optional("metrics", MetricsSpec.reader, default: MetricsSpec())
-        let services = o.required("services", .members(of: ServiceSpec.reader))
-            .map { $0.value.named($0.key) }
+        let services = o.required("services", ServiceSpec.servicesReader)
         let traffic = o.required("traffic", TrafficSpec.reader)
+        let catalog = o.optional("catalog", CatalogSpec.reader, default: CatalogSpec())
+        let merchants = o.optional("merchants", MerchantsSpec.reader, default: MerchantsSpec())
+        let riders = o.optional("riders", RidersSpec.reader, default: RidersSpec())
+        let dependencies = o.optional("dependencies", WorldSpec.dependenciesReader, default: WorldSpec.defaultDependencies)
+        let infrastructure = o.optional("infrastructure", InfrastructureSpec.reader, default: InfrastructureSpec())
+        let faults = o.optional("faults", .array(of: FaultSpec.reader), default: [])
+        let expectations = o.optional("expect", .array(of: Expectation.reader), default: [])
         if !o.hasProblems {
-            for (index, journey) in traffic.journeys.enumerated() {
-                if case .request(let target) = journey.kind, !services.contains(where: { $0.name == target }) {
-                    o.reject("traffic", expected: "journeys that call defined services",
-                             detail: "journeys[\(index)] calls \"\(target)\", which is not in services",
-                             suggestion: NearestName.nearest(to: target, in: services.map(\.name)).map { "did you mean \"\($0)\"?" })
-                }
-            }
+            WorldSpec.checkReferences(o, services: services, traffic: traffic, faults: faults)
             if traffic.customers == nil && duration == nil && traffic.rate.segments.last?.duration == nil
                 && traffic.rate.peak > 0 {
                 o.reject("duration", expected: "a duration, or traffic.customers, or a rate profile that ends",
@@ -34,7 +34,9 @@ extension WorldSpec {
         return WorldSpec(
             name: name, description: description, seed: UInt64(seed), duration: duration,
             maxEvents: maxEvents, metrics: metrics, traffic: traffic,
-            services: services.sorted { $0.name < $1.name })
+            services: services.sorted { $0.name < $1.name }, catalog: catalog, merchants: merchants,
+            riders: riders, dependencies: dependencies, infrastructure: infrastructure,
+            faults: faults.sorted { $0.at < $1.at }, expectations: expectations)
     }
 
     /// A world name: it names an output folder, so letters, digits, `-`, `_` and `.` only.
@@ -47,41 +49,65 @@ extension WorldSpec {
     }
 }
 
+extension WorldSpec {
+    /// Cross-references: journeys, faults and call policies must name things that exist,
+    /// and an order journey needs the platform's services.
+    static func checkReferences(_ o: ObjectReader, services: [ServiceSpec], traffic: TrafficSpec, faults: [FaultSpec]) {
+        let names = services.map(\.name)
+        func suggestion(_ name: String, _ candidates: [String]) -> String? {
+            NearestName.nearest(to: name, in: candidates).map { "did you mean \"\($0)\"?" }
+        }
+        for (index, journey) in traffic.journeys.enumerated() {
+            switch journey.kind {
+            case .request(let target):
+                if !names.contains(target) {
+                    o.reject("traffic", expected: "journeys that call defined services",
+                             detail: "journeys[\(index)] calls \"\(target)\", which is not in services",
+                             suggestion: suggestion(target, names))
+                }
+            case .order, .browse, .flashSale:
+                let needed: [ServiceRole] = journey.kind == .browse ? [.gateway, .auth, .menu]
+                    : [.gateway, .auth, .menu, .order, .inventory, .payment, .dispatch, .notification]
+                let missing = needed.filter { role in !services.contains { $0.role == role } }
+                if !missing.isEmpty {
+                    o.reject("services", expected: "the platform services a \(journey.kind) journey uses",
+                             detail: "missing: " + missing.map(\.rawValue).joined(separator: ", "))
+                }
+            }
+        }
+        let instanceNames = services.flatMap { service in (0..<service.instances).map { "\(service.name)#\($0)" } }
+        let targets = names + WorldSpec.dependencyNames
+        for (index, fault) in faults.enumerated() {
+            let target: String?
+            switch fault.kind {
+            case .latency(let name, _), .errors(let name, _): target = targets.contains(name) ? nil : name
+            case .crash(let name, _), .pause(let name):
+                target = names.contains(name) || instanceNames.contains(name) ? nil : name
+            case .partition(let a, let b): target = !names.contains(a) ? a : !names.contains(b) ? b : nil
+            case .cacheFlush, .databaseSlowdown, .surge: target = nil
+            }
+            if let target {
+                o.reject("faults", expected: "faults that name services, instances (\"order#0\") or dependencies",
+                         detail: "faults[\(index)] names \"\(target)\", which does not exist",
+                         suggestion: suggestion(target, targets + instanceNames))
+            }
+        }
+        for service in services {
+            for callee in service.calls.byCallee.keys.sorted() where !targets.contains(callee) {
+                o.reject("services", expected: "call policies for services or dependencies that exist",
+                         detail: "services.\(service.name).calls names \"\(callee)\"",
+                         suggestion: suggestion(callee, targets))
+            }
+        }
+    }
+}
+
 extension MetricsSpec {
     /// Reads the `metrics` object.
     static let reader = ValueReader<MetricsSpec>.object { o in
         MetricsSpec(
             interval: o.optional("interval", .duration(atLeast: .milliseconds(1)), default: .seconds(10)),
             maxRows: o.optional("max_rows", .integer(in: 2...100_000), default: 1024))
-    }
-}
-
-extension TrafficSpec {
-    /// Reads the `traffic` object.
-    static let reader = ValueReader<TrafficSpec>.object { o in
-        TrafficSpec(
-            rate: o.required("rate", RateProfile.reader),
-            customers: o.optional("customers", .integer(in: 1...)),
-            journeys: o.required("journeys", .nonEmptyArray(of: JourneySpec.reader)))
-    }
-}
-
-extension JourneySpec {
-    /// The journey kinds a world file may name.
-    enum KindName: String, CaseIterable, Sendable {
-        case request
-    }
-
-    /// Reads one element of `traffic.journeys`.
-    static let reader = ValueReader<JourneySpec>.object { o in
-        let weight = o.optional("weight", .double(above: 0), default: 1)
-        guard let kind = o.discriminator("kind", .oneOf(KindName.self)) else {
-            return JourneySpec(.request(service: ""), weight: weight)
-        }
-        switch kind {
-        case .request:
-            return JourneySpec(.request(service: o.required("service", .nonEmptyString)), weight: weight)
-        }
     }
 }
 
@@ -123,37 +149,3 @@ extension RateProfile {
     }
 }
 
-extension ServiceSpec {
-    /// Reads one member of `services` (its name is the member's key).
-    static let reader = ValueReader<ServiceSpec>.object { o in
-        let workers = o.required("workers", .integer(in: 1...1_000_000))
-        let maxWorkers = o.optional("max_workers", .integer(in: 1...1_000_000))
-        if let maxWorkers, !o.hasProblems, maxWorkers < workers {
-            o.reject("max_workers", expected: "an integer >= workers (\(workers))")
-        }
-        return ServiceSpec(
-            name: "",
-            instances: o.optional("instances", .integer(in: 1...10_000), default: 1),
-            workers: workers,
-            maxWorkers: maxWorkers,
-            queueCapacity: o.optional("queue", queueReader, default: 1024),
-            work: o.required("work", .durationDistribution),
-            balancer: o.optional("balancer", .oneOf(Balancer.self), default: .roundRobin))
-    }
-
-    /// A queue capacity: an integer >= 0 or "unbounded" (read as nil).
-    static let queueReader = ValueReader<Int?>(
-        expected: "an integer >= 0 or \"unbounded\"", placeholder: { 0 }
-    ) { value, context in
-        if value.stringValue == "unbounded" { return .some(nil) }
-        if value.numberValue != nil { return context.read(value, with: .integer(in: 0...)).map { .some($0) } }
-        context.mismatch(value, expected: "an integer >= 0 or \"unbounded\"")
-        return nil
-    }
-
-    func named(_ name: String) -> ServiceSpec {
-        var copy = self
-        copy.name = name
-        return copy
-    }
-}

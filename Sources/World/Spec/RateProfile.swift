@@ -34,7 +34,8 @@ public struct RateProfile: Sendable, Equatable {
         RateProfile(segments: [Segment(duration: nil, from: perSecond, to: perSecond)])
     }
 
-    /// The rate at `seconds` after the start.
+    /// The rate at `seconds` after the start: 0 after the last segment when it has a
+    /// length (the traffic stops there).
     public func rate(at seconds: Double) -> Double {
         var start = 0.0
         for segment in segments {
@@ -45,7 +46,7 @@ public struct RateProfile: Sendable, Equatable {
             }
             start += length
         }
-        return segments.last!.to
+        return 0
     }
 
     /// The highest rate anywhere in the profile (the thinning bound).

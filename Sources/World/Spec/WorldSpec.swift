@@ -24,11 +24,29 @@ public struct WorldSpec: Sendable, Equatable {
     public var traffic: TrafficSpec
     /// The services, in name order.
     public var services: [ServiceSpec]
+    /// Products on the menu.
+    public var catalog: CatalogSpec
+    /// The merchants.
+    public var merchants: MerchantsSpec
+    /// The riders.
+    public var riders: RidersSpec
+    /// External dependencies by name (`wechat`, `payment_gateway`).
+    public var dependencies: [String: DependencySpec]
+    /// Network, database, cache, broker, lock server, registry.
+    public var infrastructure: InfrastructureSpec
+    /// Faults injected on a schedule, in time order.
+    public var faults: [FaultSpec]
+    /// Assertions on metrics checked after the run.
+    public var expectations: [Expectation]
 
     /// A world with the given parts.
     public init(version: Int = 1, name: String, description: String = "", seed: UInt64,
                 duration: Duration? = nil, maxEvents: Int? = nil, metrics: MetricsSpec = MetricsSpec(),
-                traffic: TrafficSpec, services: [ServiceSpec]) {
+                traffic: TrafficSpec, services: [ServiceSpec], catalog: CatalogSpec = CatalogSpec(),
+                merchants: MerchantsSpec = MerchantsSpec(), riders: RidersSpec = RidersSpec(),
+                dependencies: [String: DependencySpec] = WorldSpec.defaultDependencies,
+                infrastructure: InfrastructureSpec = InfrastructureSpec(), faults: [FaultSpec] = [],
+                expectations: [Expectation] = []) {
         self.version = version
         self.name = name
         self.description = description
@@ -38,10 +56,32 @@ public struct WorldSpec: Sendable, Equatable {
         self.metrics = metrics
         self.traffic = traffic
         self.services = services
+        self.catalog = catalog
+        self.merchants = merchants
+        self.riders = riders
+        self.dependencies = dependencies
+        self.infrastructure = infrastructure
+        self.faults = faults
+        self.expectations = expectations
     }
+
+    /// WeChat's code exchange (~80 ms) and the payment gateway (~150 ms, 0.5% errors).
+    public static let defaultDependencies: [String: DependencySpec] = [
+        "wechat": DependencySpec(latency: .lognormal(median: 0.080, p99: 0.400), errors: 0.001),
+        "payment_gateway": DependencySpec(latency: .lognormal(median: 0.150, p99: 0.800), errors: 0.005),
+    ]
+
+    /// Names of the external dependencies the platform knows.
+    public static let dependencyNames = ["payment_gateway", "wechat"]
 
     /// The service named `name`.
     public func service(_ name: String) -> ServiceSpec? { services.first { $0.name == name } }
+
+    /// The service playing `role`, if the world has one.
+    public func service(playing role: ServiceRole) -> ServiceSpec? { services.first { $0.role == role } }
+
+    /// Whether the world runs the delivery platform (any platform role is present).
+    public var hasPlatform: Bool { services.contains { $0.role != .generic } }
 }
 
 /// How metrics are recorded.
@@ -66,12 +106,58 @@ public struct TrafficSpec: Sendable, Equatable {
     public var customers: Int?
     /// What arriving customers do, chosen by weight.
     public var journeys: [JourneySpec]
+    /// Distinct customers (arrivals pick one at random; returning ones may hold a token).
+    public var population: Int
+    /// Fraction of arrivals that already hold a valid token (no WeChat exchange).
+    public var loggedIn: Double
+    /// How the customer's app calls the gateway.
+    public var app: AppSpec
+    /// Requests for products that do not exist (cache penetration), as their own
+    /// Poisson stream; nil = none.
+    public var badTraffic: RateProfile?
 
     /// Traffic with the given profile, cap and journey mix.
-    public init(rate: RateProfile, customers: Int? = nil, journeys: [JourneySpec]) {
+    public init(rate: RateProfile, customers: Int? = nil, journeys: [JourneySpec], population: Int = 100_000,
+                loggedIn: Double = 0.7, app: AppSpec = AppSpec(), badTraffic: RateProfile? = nil) {
         self.rate = rate
         self.customers = customers
         self.journeys = journeys
+        self.population = population
+        self.loggedIn = loggedIn
+        self.app = app
+        self.badTraffic = badTraffic
+    }
+}
+
+/// How the customer's app behaves.
+public struct AppSpec: Sendable, Equatable {
+    /// How long the app waits for the gateway.
+    public var timeout: Duration
+    /// Attempts per action (the first included) when a call fails.
+    public var attempts: Int
+    /// Pause before a retry.
+    public var retryDelay: Distribution
+    /// How long a customer waits for the order to be accepted and a rider assigned before
+    /// cancelling.
+    public var patience: Distribution
+    /// How often the app polls an order it placed.
+    public var pollInterval: Duration
+    /// Menu pages viewed before ordering.
+    public var browse: Distribution
+    /// Time between two app actions.
+    public var think: Distribution
+
+    /// An app (defaults: 5 s timeout, 3 attempts, patience ~15 min, 1-5 pages).
+    public init(timeout: Duration = .seconds(5), attempts: Int = 3, retryDelay: Distribution = .uniform(lower: 0.5, upper: 2),
+                patience: Distribution = .lognormal(median: 900, p99: 2400), pollInterval: Duration = .seconds(30),
+                browse: Distribution = .uniform(lower: 1, upper: 5), think: Distribution = .lognormal(median: 3, p99: 20)) {
+        self.timeout = timeout
+        self.attempts = attempts
+        self.retryDelay = retryDelay
+        self.patience = patience
+        self.pollInterval = pollInterval
+        self.browse = browse
+        self.think = think
     }
 }
 
@@ -81,6 +167,12 @@ public struct JourneySpec: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
         /// One request to a service, fire-and-forget (open loop): the M/M/c customer.
         case request(service: String)
+        /// Log in, browse the menu, order, pay, wait for delivery (or cancel).
+        case order
+        /// Log in and browse the menu only.
+        case browse
+        /// Order one of the flash-sale items.
+        case flashSale
     }
 
     /// What the journey does.
@@ -119,10 +211,20 @@ public struct ServiceSpec: Sendable, Equatable {
     public var work: Distribution
     /// Instance selection.
     public var balancer: Balancer
+    /// The platform role it plays.
+    public var role: ServiceRole
+    /// Role-specific settings.
+    public var options: RoleOptions
+    /// How it calls other services and dependencies: a policy per callee, and a default.
+    public var calls: CallPolicies
+    /// Its connection pool to the database (per instance).
+    public var database: ConnectionPoolSpec
 
     /// A service with the given sizes and work.
     public init(name: String, instances: Int = 1, workers: Int, maxWorkers: Int? = nil,
-                queueCapacity: Int? = nil, work: Distribution, balancer: Balancer = .roundRobin) {
+                queueCapacity: Int? = nil, work: Distribution, balancer: Balancer = .roundRobin,
+                role: ServiceRole? = nil, options: RoleOptions? = nil, calls: CallPolicies = CallPolicies(),
+                database: ConnectionPoolSpec = ConnectionPoolSpec()) {
         self.name = name
         self.instances = instances
         self.workers = workers
@@ -130,5 +232,26 @@ public struct ServiceSpec: Sendable, Equatable {
         self.queueCapacity = queueCapacity
         self.work = work
         self.balancer = balancer
+        let role = role ?? ServiceRole(rawValue: name) ?? .generic
+        self.role = role
+        self.options = options ?? .defaults(for: role)
+        self.calls = calls
+        self.database = database
     }
+}
+
+/// Call policies of one service: one per callee, and a default for the rest.
+public struct CallPolicies: Sendable, Equatable {
+    /// The policy for callees without their own.
+    public var fallback: CallPolicy
+    /// Policies by callee name (a service or a dependency).
+    public var byCallee: [String: CallPolicy]
+
+    public init(fallback: CallPolicy = CallPolicy(), byCallee: [String: CallPolicy] = [:]) {
+        self.fallback = fallback
+        self.byCallee = byCallee
+    }
+
+    /// The policy for calls to `callee`.
+    public func policy(for callee: String) -> CallPolicy { byCallee[callee] ?? fallback }
 }

@@ -1,0 +1,61 @@
+import Resilience
+import SimKernel
+import World
+
+/// The platform's invariants, checked when a run ends. Each is a count of violations
+/// (written to the metrics as `invariants.<name>`, so expectations can assert on them):
+///
+/// - `oversold`: units sold beyond an item's stock (stock below zero);
+/// - `double_charges`: orders the payment gateway charged more than once;
+/// - `orders_lost`: orders the gateway accepted for queued intake that were never created
+///   and are not still in the broker;
+/// - `messages_lost`: broker queues whose messages do not add up (published ≠ acked +
+///   dead-lettered + ready + unacked);
+/// - `rider_over_capacity`: assignments that put a rider above its capacity;
+/// - `orders_in_flight`: orders not in a terminal state at the end (not a violation when
+///   the run was cut by its duration, but reported).
+public struct InvariantReport: Sendable, Equatable {
+    public var oversold = 0
+    public var doubleCharges = 0
+    public var ordersLost = 0
+    public var messagesLost = 0
+    public var riderOverCapacity = 0
+    public var ordersInFlight = 0
+
+    /// Violations by name (in-flight orders are not a violation).
+    public var violations: [(name: String, count: Int)] {
+        [("oversold", oversold), ("double_charges", doubleCharges), ("orders_lost", ordersLost),
+         ("messages_lost", messagesLost), ("rider_over_capacity", riderOverCapacity)]
+    }
+}
+
+enum InvariantCheck {
+    /// Checks the platform's state at the end of a run (from inside the world).
+    static func run(_ platform: PlatformContext) async -> InvariantReport {
+        var report = InvariantReport()
+        guard platform.spec.hasPlatform else { return report }
+        let database = platform.database!
+        let stock = await database.stock
+        report.oversold = stock.reduce(0) { $0 + max(0, -$1) }
+        if let gateway = platform.dependencies["payment_gateway"] {
+            let charges = await gateway.charges
+            report.doubleCharges = charges.values.reduce(0) { $0 + max(0, $1 - 1) }
+        }
+        let stats = await platform.broker.statistics()
+        report.messagesLost = stats.filter { !$0.statistics.isConserved }.count
+        let intake = stats.first { $0.name == "orders.intake" }?.statistics
+        let stillQueued = (intake?.ready ?? 0) + (intake?.unacked ?? 0)
+        let missing = platform.orders.intakeAccepted.subtracting(platform.orders.intakeCreated).count
+        report.ordersLost = max(0, missing - stillQueued)
+        report.riderOverCapacity = Int(platform.metrics.counter("invariants.rider_over_capacity").total)
+        report.ordersInFlight = platform.orders.open.count
+        let metrics = platform.metrics
+        metrics.counter("invariants.oversold").add(Int64(report.oversold))
+        // double_charges and rider_over_capacity are counted as they happen.
+        metrics.counter("invariants.double_charges").add(0)
+        metrics.counter("invariants.orders_lost").add(Int64(report.ordersLost))
+        metrics.counter("invariants.messages_lost").add(Int64(report.messagesLost))
+        metrics.counter("orders.in_flight_at_end").add(Int64(report.ordersInFlight))
+        return report
+    }
+}

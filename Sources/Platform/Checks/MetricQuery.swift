@@ -1,0 +1,127 @@
+public import SimKernel
+public import World
+
+/// Answers "what was metric X (in window W)?" for expectations and reports.
+///
+/// Names:
+/// - a counter: its total (in a window: the increments of the intervals overlapping it);
+///   `<counter>.per_second` divides by the window's length;
+/// - a histogram with `.count`, `.mean`, `.p50`, `.p90`, `.p99`, `.p999`, `.max` (values in
+///   milliseconds);
+/// - a gauge with `.mean` or `.max`;
+/// - ratios: `orders.failed_ratio`, `orders.cancelled_ratio`, `orders.completed_ratio`
+///   (over orders created), `cache.hit_ratio`, `<service>.rejected_ratio` (every
+///   `<service>.rejected.*` over `<service>.requests`), `app.<route>.failure_ratio`.
+///
+/// Windows use the time series, so their edges are rounded out to whole intervals.
+public struct MetricQuery: Sendable {
+    let metrics: Metrics
+    let end: Int64
+
+    /// Queries over `metrics` of a run that ended at `end` (nanoseconds).
+    public init(metrics: Metrics, end: Int64) {
+        self.metrics = metrics
+        self.end = end
+    }
+
+    /// The value, or nil when no metric has that name.
+    public func value(_ name: String, in window: ClosedRange<Duration>? = nil) -> Double? {
+        let row = window.flatMap { metrics.timeSeries?.window(from: $0.lowerBound.nanoseconds, to: $0.upperBound.nanoseconds) }
+        if window != nil, row == nil { return nil }
+        let seconds = window.map { ($0.upperBound - $0.lowerBound).nanoseconds } ?? end
+        func counter(_ name: String) -> Double? {
+            if let row { return row.counters.first { $0.name == name }.map { Double($0.value) } ?? (metrics.existingCounter(name) != nil ? 0 : nil) }
+            return metrics.existingCounter(name).map { Double($0.total) }
+        }
+        func counters(prefix: String) -> Double {
+            if let row { return row.counters.filter { $0.name.hasPrefix(prefix) }.reduce(0) { $0 + Double($1.value) } }
+            return metrics.counters.filter { $0.name.hasPrefix(prefix) }.reduce(0) { $0 + Double($1.total) }
+        }
+        func ratio(_ numerator: Double?, _ denominator: Double?) -> Double? {
+            guard let numerator, let denominator else { return nil }
+            return denominator > 0 ? numerator / denominator : 0
+        }
+
+        if let value = counter(name) { return value }
+        if name.hasSuffix(".per_second"), let total = counter(String(name.dropLast(".per_second".count))) {
+            return seconds > 0 ? total / (Double(seconds) / 1e9) : 0
+        }
+        switch name {
+        case "orders.failed_ratio": return ratio(counter("orders.failed") ?? 0, counter("orders.created"))
+        case "orders.cancelled_ratio": return ratio(counter("orders.cancelled") ?? 0, counter("orders.created"))
+        case "orders.completed_ratio": return ratio(counter("orders.completed") ?? 0, counter("orders.created"))
+        case "cache.hit_ratio":
+            let hits = counter("cache.hits") ?? 0, misses = counter("cache.misses") ?? 0
+            return hits + misses > 0 ? hits / (hits + misses) : nil
+        default: break
+        }
+        if name.hasSuffix(".rejected_ratio") {
+            let service = String(name.dropLast(".rejected_ratio".count))
+            return ratio(counters(prefix: "\(service).rejected."), counter("\(service).requests"))
+        }
+        if name.hasPrefix("app."), name.hasSuffix(".failure_ratio") {
+            let route = String(name.dropLast(".failure_ratio".count))
+            let failed = counters(prefix: "\(route).failed.")
+            return ratio(failed, failed + (counter("\(route).ok") ?? 0))
+        }
+        // Histogram and gauge statistics.
+        guard let dot = name.lastIndex(of: ".") else { return nil }
+        let base = String(name[..<dot]), statistic = String(name[name.index(after: dot)...])
+        if metrics.existingHistogram(base) != nil {
+            let histogram = row?.histograms.first { $0.name == base }?.value
+                ?? (row == nil ? CompactHistogram(metrics.existingHistogram(base)!.total) : CompactHistogram())
+            func ms(_ value: Int64?) -> Double? { value.map { Double($0) / 1e6 } }
+            switch statistic {
+            case "count": return Double(histogram.count)
+            case "mean": return histogram.mean.map { $0 / 1e6 } ?? 0
+            case "p50": return ms(histogram.quantile(0.5)) ?? 0
+            case "p90": return ms(histogram.quantile(0.9)) ?? 0
+            case "p99": return ms(histogram.quantile(0.99)) ?? 0
+            case "p999": return ms(histogram.quantile(0.999)) ?? 0
+            case "max": return Double(histogram.max) / 1e6
+            default: return nil
+            }
+        }
+        if let gauge = metrics.existingGauge(base) {
+            if let row, let window = row.gauges.first(where: { $0.name == base })?.value {
+                return statistic == "mean" ? window.mean : statistic == "max" ? window.max : nil
+            }
+            return statistic == "mean" ? gauge.mean(at: end) : statistic == "max" ? gauge.maximum : nil
+        }
+        return nil
+    }
+
+    /// Every name a query can start from (for "did you mean" suggestions).
+    public var knownNames: [String] {
+        metrics.counters.map(\.name) + metrics.histograms.map { "\($0.name).p99" } + metrics.gauges.map { "\($0.name).mean" }
+            + ["orders.failed_ratio", "orders.cancelled_ratio", "orders.completed_ratio", "cache.hit_ratio"]
+    }
+}
+
+/// The outcome of one expectation.
+public struct ExpectationResult: Sendable, Equatable {
+    /// The expectation as written.
+    public var expectation: Expectation
+    /// The measured value (nil when the metric does not exist).
+    public var actual: Double?
+    /// Whether it held.
+    public var passed: Bool
+    /// "ok" or what went wrong.
+    public var message: String
+}
+
+extension MetricQuery {
+    /// Checks `expectations`.
+    public func check(_ expectations: [Expectation]) -> [ExpectationResult] {
+        expectations.map { expectation in
+            guard let actual = value(expectation.metric, in: expectation.window) else {
+                let near = NearestName.nearest(to: expectation.metric, in: knownNames).map { " (did you mean \"\($0)\"?)" } ?? ""
+                return ExpectationResult(expectation: expectation, actual: nil, passed: false,
+                                         message: "no metric named \"\(expectation.metric)\"\(near)")
+            }
+            let passed = expectation.holds(for: actual)
+            return ExpectationResult(expectation: expectation, actual: actual, passed: passed,
+                                     message: passed ? "ok" : "measured \(actual)")
+        }
+    }
+}

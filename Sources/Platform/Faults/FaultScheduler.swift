@@ -1,0 +1,101 @@
+import SimKernel
+import World
+
+/// Switches the world's faults on and off at their instants.
+final class FaultScheduler: SimEventHandler, @unchecked Sendable {
+    private unowned(unsafe) let platform: PlatformContext
+    private let faults: [FaultSpec]
+
+    init(platform: PlatformContext) {
+        self.platform = platform
+        faults = platform.spec.faults
+    }
+
+    /// Schedules every fault's start (and end).
+    func arm() {
+        for (index, fault) in faults.enumerated() {
+            platform.sim.executor.schedule(at: fault.at.nanoseconds, self, SimEvent(0, Int64(index)))
+            if let duration = fault.duration, !fault.isInstanceLevel {
+                platform.sim.executor.schedule(at: (fault.at + duration).nanoseconds, self, SimEvent(1, Int64(index)))
+            }
+        }
+    }
+
+    func handle(_ event: SimEvent) {
+        let fault = faults[Int(event.value)]
+        let starting = event.code == 0
+        let trace = platform.sim.trace
+        trace.record(trace.name(starting ? "fault.start" : "fault.end"), trace.name(fault.kind.label), event.value)
+        platform.metrics.count(starting ? "faults.started" : "faults.ended")
+        let state = platform.faults
+        switch fault.kind {
+        case .latency(let target, let extra):
+            starting ? state.addLatency(target, extra) : state.removeLatency(target, extra)
+        case .errors(let target, let ratio):
+            starting ? state.addErrors(target, ratio) : state.removeErrors(target, ratio)
+        case .databaseSlowdown(let factor):
+            state.scaleDatabase(by: starting ? factor : 1 / factor)
+        case .surge(let factor):
+            state.scaleTraffic(by: starting ? factor : 1 / factor)
+        case .partition(let a, let b):
+            platform.network.partition(a, b, starting)
+        case .cacheFlush:
+            platform.cache.isolatedOnWorldThread(()) { cache, _ in cache.flush() }
+        case .crash(let target, let restartAfter):
+            for instance in instances(target) {
+                instance.isolatedOnWorldThread(()) { instance, _ in instance.crash() }
+                if let restartAfter {
+                    platform.sim.executor.schedule(at: (fault.at + restartAfter).nanoseconds,
+                                                   Restart(instance: instance), SimEvent(0))
+                }
+            }
+        case .pause(let target):
+            let duration = fault.duration ?? .zero
+            for instance in instances(target) {
+                instance.isolatedOnWorldThread(duration) { instance, duration in instance.pause(for: duration) }
+            }
+        }
+    }
+
+    /// Instances named by `target`: "order#1", or every instance of "order".
+    private func instances(_ target: String) -> [ServiceInstance] {
+        let parts = target.split(separator: "#")
+        guard let service = platform.services[String(parts[0])] else { return [] }
+        let all = service.isolatedOnWorldThread((), { service, _ in service.instances })
+        guard parts.count == 2 else { return all }
+        return all.filter { $0.name == target }
+    }
+}
+
+/// A crashed instance's restart, as a timer event.
+private final class Restart: SimEventHandler, @unchecked Sendable {
+    let instance: ServiceInstance
+    init(instance: ServiceInstance) { self.instance = instance }
+    func handle(_ event: SimEvent) {
+        instance.isolatedOnWorldThread(()) { instance, _ in instance.restart() }
+    }
+}
+
+extension FaultSpec {
+    /// Pauses end by themselves (the instance schedules its own resume).
+    var isInstanceLevel: Bool {
+        if case .pause = kind { return true }
+        return false
+    }
+}
+
+extension FaultSpec.Kind {
+    /// A short name for traces.
+    var label: String {
+        switch self {
+        case .latency(let target, _): return "latency:\(target)"
+        case .errors(let target, _): return "errors:\(target)"
+        case .crash(let target, _): return "crash:\(target)"
+        case .pause(let target): return "pause:\(target)"
+        case .cacheFlush: return "cache_flush"
+        case .partition(let a, let b): return "partition:\(a)|\(b)"
+        case .databaseSlowdown: return "database_slowdown"
+        case .surge: return "surge"
+        }
+    }
+}

@@ -1,0 +1,146 @@
+import Resilience
+import SimKernel
+import World
+
+/// A message between services, through the broker.
+enum BrokerMessage: Sendable, Equatable {
+    /// Queued order intake: an order accepted by the gateway, to be created.
+    case intake(OrderRequest)
+    /// A paid order, for the merchant.
+    case orderPlaced(order: Int64, merchant: Int)
+    /// A payment result from the payment service's local message table.
+    case paymentResult(order: Int64, success: Bool)
+}
+
+/// The message broker (RabbitMQ): one ``MessageQueue`` from `Resilience` per queue, with
+/// publisher confirms, consumers with prefetch, ack/nack, redelivery when a consumer dies,
+/// a delivery limit that routes poison messages to a dead-letter queue, TTL and length
+/// limits. Consumers are tasks parked in ``receive(_:consumer:)``.
+actor Broker: SimEventHandler {
+    let sim: Simulation
+    nonisolated var unownedExecutor: UnownedSerialExecutor { sim.unownedExecutor }
+    unowned(unsafe) let platform: PlatformContext
+    private let spec: BrokerSpec
+    private var random: RandomStream
+    /// Queues by name, in creation order for reporting.
+    private var queues: [String: MessageQueue<BrokerMessage, VirtualClock.Instant>] = [:]
+    private(set) var queueNames: [String] = []
+    private var inboxes: [String: [ConsumerID: [MessageQueue<BrokerMessage, VirtualClock.Instant>.Delivery]]] = [:]
+    private var parked: [String: [ConsumerID: UnsafeContinuation<MessageQueue<BrokerMessage, VirtualClock.Instant>.Delivery?, Never>]] = [:]
+    private var expiryTimer: TimerHandle?
+
+    init(platform: PlatformContext, spec: BrokerSpec) {
+        sim = platform.sim
+        self.platform = platform
+        self.spec = spec
+        random = sim.random("broker")
+    }
+
+    private func queue(_ name: String) -> MessageQueue<BrokerMessage, VirtualClock.Instant> {
+        if let existing = queues[name] { return existing }
+        let created = MessageQueue<BrokerMessage, VirtualClock.Instant>(MessageQueueConfiguration(
+            name: name, maxLength: spec.maxLength, overflow: spec.overflow == .dropHead ? .dropHead : .rejectPublish,
+            messageTTL: spec.messageTTL, deliveryLimit: spec.deliveryLimit, retainsDeadLetters: false))
+        queues[name] = created
+        queueNames.append(name)
+        return created
+    }
+
+    private func hop() async {
+        try? await sim.clock.sleep(for: .nanoseconds(spec.latency.sampleNanoseconds(&random)))
+    }
+
+    /// Publishes with a confirm: true when the queue accepted the message.
+    func publish(_ name: String, _ message: BrokerMessage) async -> Bool {
+        await hop()
+        var q = queue(name)
+        let outcome = q.publish(message, now: sim.clock.now)
+        queues[name] = q
+        platform.metrics.count(outcome.isConfirmed ? "broker.\(name).published" : "broker.\(name).refused")
+        pump(name)
+        return outcome.isConfirmed
+    }
+
+    /// Registers a consumer with `prefetch`.
+    func subscribe(_ name: String, prefetch: Int) -> ConsumerID {
+        var q = queue(name)
+        let consumer = q.addConsumer(prefetch: prefetch)
+        queues[name] = q
+        return consumer
+    }
+
+    /// The next delivery for `consumer`, waiting for one; nil once it was cancelled.
+    func receive(_ name: String, consumer: ConsumerID) async -> MessageQueue<BrokerMessage, VirtualClock.Instant>.Delivery? {
+        pump(name)
+        if var inbox = inboxes[name]?[consumer], !inbox.isEmpty {
+            let delivery = inbox.removeFirst()
+            inboxes[name]?[consumer] = inbox
+            return delivery
+        }
+        guard queues[name]?.load(of: consumer) != nil else { return nil }
+        return await withUnsafeContinuation { continuation in
+            parked[name, default: [:]][consumer] = continuation
+        }
+    }
+
+    func ack(_ name: String, _ tag: DeliveryTag) {
+        queues[name]?.ack(tag)
+        platform.metrics.count("broker.\(name).acked")
+        pump(name)
+    }
+
+    func nack(_ name: String, _ tag: DeliveryTag, requeue: Bool) {
+        _ = queues[name]?.nack(tag, requeue: requeue, now: sim.clock.now)
+        platform.metrics.count("broker.\(name).nacked")
+        pump(name)
+    }
+
+    /// A consumer died or stopped: its unacked messages are requeued.
+    func cancel(_ name: String, consumer: ConsumerID) {
+        _ = queues[name]?.cancel(consumer, now: sim.clock.now)
+        inboxes[name]?[consumer] = nil
+        parked[name]?.removeValue(forKey: consumer)?.resume(returning: nil)
+        pump(name)
+    }
+
+    /// Hands out every delivery the queue allows now.
+    private func pump(_ name: String) {
+        guard var q = queues[name] else { return }
+        let now = sim.clock.now
+        _ = q.expire(now: now)
+        while let delivery = q.nextDelivery(now: now) {
+            if let waiter = parked[name]?.removeValue(forKey: delivery.consumer) {
+                waiter.resume(returning: delivery)
+            } else {
+                inboxes[name, default: [:]][delivery.consumer, default: []].append(delivery)
+            }
+        }
+        while let dead = q.popDeadLetter() {
+            platform.metrics.count("broker.\(name).dead_lettered.\(dead.reason)")
+        }
+        queues[name] = q
+        scheduleExpiry()
+    }
+
+    private func scheduleExpiry() {
+        if let expiryTimer { sim.executor.cancel(expiryTimer) }
+        expiryTimer = nil
+        var earliest: VirtualClock.Instant?
+        for name in queueNames {
+            if let next = queues[name]?.nextExpiry(), earliest.map({ next < $0 }) ?? true { earliest = next }
+        }
+        if let earliest { expiryTimer = sim.executor.schedule(at: earliest.nanoseconds, self, SimEvent(0)) }
+    }
+
+    nonisolated func handle(_ event: SimEvent) {
+        isolatedOnWorldThread(()) { broker, _ in
+            broker.expiryTimer = nil
+            for name in broker.queueNames { broker.pump(name) }
+        }
+    }
+
+    /// Each queue's counters, in creation order.
+    func statistics() -> [(name: String, statistics: MessageQueueStatistics)] {
+        queueNames.map { ($0, queues[$0]!.statistics) }
+    }
+}

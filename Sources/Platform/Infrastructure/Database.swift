@@ -1,0 +1,193 @@
+import Resilience
+import SimKernel
+import World
+
+/// The database server, and the platform's tables in it.
+///
+/// Query time grows with load, as an overloaded database's does: with `active` queries
+/// running on `cores`, each query's work is stretched by max(1, active/cores) (processor
+/// sharing, fixed at the query's start), and by the `database_slowdown` fault. Row locks
+/// (`SELECT ... FOR UPDATE`) are FIFO mutexes per row. Connections are a server resource
+/// (at most `max_connections`); the client-side pools live in the service instances.
+actor Database {
+    let sim: Simulation
+    nonisolated var unownedExecutor: UnownedSerialExecutor { sim.unownedExecutor }
+    let spec: DatabaseSpec
+    unowned(unsafe) let platform: PlatformContext
+    private var random: RandomStream
+    private var active = 0
+    private var connections = 0
+    private var rowLocks: [Int: RowLock] = [:]
+
+    // Tables.
+    /// Units in stock per item (may go negative only through a race: oversell).
+    private(set) var stock: [Int]
+    /// Initial stock, for the oversell check.
+    let initialStock: [Int]
+    /// Highest fencing token that wrote each stock row (fenced writes).
+    private var stockTokens: [Int: UInt64] = [:]
+    /// Deductions already applied, by order (inventory idempotency).
+    private var deductions: [Int64: Int] = [:]
+    /// Orders, by id.
+    private(set) var orders: [Int64: OrderRecord] = [:]
+    /// Order ids by idempotency key.
+    private var orderKeys: [Int64: Int64] = [:]
+    private var nextOrderID: Int64 = 1
+    /// The payment service's local message table (results not yet relayed).
+    private(set) var outbox: [(order: Int64, success: Bool)] = []
+
+    private struct RowLock {
+        var held = false
+        var waiters: [UnsafeContinuation<Void, Never>] = []
+    }
+
+    enum Statement {
+        case read, write
+    }
+
+    init(platform: PlatformContext, spec: DatabaseSpec, catalog: CatalogSpec) {
+        sim = platform.sim
+        self.platform = platform
+        self.spec = spec
+        random = sim.random("database")
+        var stock = [Int](repeating: catalog.stock, count: catalog.items)
+        // Flash-sale items are the last ids, so that they are not also the most popular.
+        for item in max(0, catalog.items - catalog.flashItems)..<catalog.items { stock[item] = catalog.flashStock }
+        self.stock = stock
+        initialStock = stock
+    }
+
+    // MARK: Connections
+
+    /// Opens a connection (time to connect), or fails when the server is full.
+    func connect() async throws -> Int {
+        try await sim.clock.sleep(for: .nanoseconds(spec.connect.sampleNanoseconds(&random)))
+        guard connections < spec.maxConnections else {
+            platform.metrics.count("database.refused_connections")
+            throw Failure.error
+        }
+        connections += 1
+        platform.metrics.gauge("database.connections").set(Double(connections))
+        return connections
+    }
+
+    func disconnect() {
+        connections -= 1
+        platform.metrics.gauge("database.connections").set(Double(connections))
+    }
+
+    // MARK: Statements
+
+    /// Runs one statement on an open connection; its time depends on the load.
+    func execute(_ statement: Statement) async {
+        let demand = (statement == .read ? spec.read : spec.write).sampleNanoseconds(&random)
+        active += 1
+        platform.metrics.gauge("database.active").set(Double(active))
+        let stretch = max(1, Double(active) / Double(spec.cores)) * platform.faults.databaseSlowdown
+        let duration = Int64(Double(demand) * stretch)
+        platform.metrics.record("database.query", duration)
+        try? await sim.clock.sleep(for: .nanoseconds(duration))
+        active -= 1
+        platform.metrics.gauge("database.active").set(Double(active))
+    }
+
+    /// Takes the row lock on an item's stock row (FIFO), recording the wait.
+    func lockRow(_ item: Int) async {
+        let started = sim.executor.now
+        if rowLocks[item]?.held == true {
+            await withUnsafeContinuation { rowLocks[item, default: RowLock()].waiters.append($0) }
+        } else {
+            rowLocks[item, default: RowLock()].held = true
+        }
+        platform.metrics.record("database.row_lock_wait", sim.executor.now - started)
+    }
+
+    func unlockRow(_ item: Int) {
+        guard var lock = rowLocks[item] else { return }
+        if lock.waiters.isEmpty {
+            rowLocks[item] = nil
+        } else {
+            let next = lock.waiters.removeFirst()
+            rowLocks[item] = lock
+            next.resume() // the lock passes straight to the next waiter
+            _ = lock
+        }
+    }
+
+    // MARK: Stock
+
+    func stockLevel(_ item: Int) -> Int { stock[item] }
+
+    /// Whether `order` already deducted stock (inventory idempotency).
+    func deducted(for order: Int64) -> Int? { deductions[order] }
+
+    /// `UPDATE stock SET units = units - q WHERE item = ?` (with an optional fencing token:
+    /// a write carrying a token lower than the row's highest is rejected). Returns
+    /// whether it was applied.
+    func decrement(_ item: Int, by quantity: Int, order: Int64, token: UInt64?) -> Bool {
+        if let token {
+            if let seen = stockTokens[item], token < seen {
+                platform.metrics.count("inventory.stale_writes_rejected")
+                return false
+            }
+            stockTokens[item] = token
+        }
+        stock[item] -= quantity
+        deductions[order, default: 0] += quantity
+        return true
+    }
+
+    /// Gives stock back for an order (compensation), once.
+    func restock(_ item: Int, order: Int64) -> Int {
+        guard let quantity = deductions.removeValue(forKey: order) else { return 0 }
+        stock[item] += quantity
+        return quantity
+    }
+
+    // MARK: Orders
+
+    /// The order created for `key`, if any.
+    func order(forKey key: Int64) -> OrderRecord? { orderKeys[key].flatMap { orders[$0] } }
+
+    func order(_ id: Int64) -> OrderRecord? { orders[id] }
+
+    /// Inserts an order (and its idempotency key unless `idempotent` is false).
+    func insertOrder(_ request: OrderRequest, idempotent: Bool) -> OrderRecord {
+        let id = nextOrderID
+        nextOrderID += 1
+        let record = OrderRecord(id: id, request: request, state: .created, createdAt: sim.executor.now)
+        orders[id] = record
+        if idempotent { orderKeys[request.key] = id } else if orderKeys[request.key] == nil { orderKeys[request.key] = id }
+        platform.orders.created(record)
+        return record
+    }
+
+    /// Applies a transition if it is legal; returns the record after it.
+    @discardableResult
+    func transition(_ id: Int64, _ transition: OrderState.Transition) -> OrderRecord? {
+        guard var record = orders[id], let next = record.state.next(transition) else { return nil }
+        let previous = record.state
+        record.state = next
+        orders[id] = record
+        platform.orders.changed(record, from: previous)
+        return record
+    }
+
+    // MARK: Payment outbox
+
+    func appendOutbox(order: Int64, success: Bool) { outbox.append((order, success)) }
+
+    func takeOutbox(limit: Int) -> [(order: Int64, success: Bool)] {
+        let batch = Array(outbox.prefix(limit))
+        outbox.removeFirst(batch.count)
+        return batch
+    }
+}
+
+/// An order row.
+struct OrderRecord: Sendable, Equatable {
+    var id: Int64
+    var request: OrderRequest
+    var state: OrderState
+    var createdAt: Int64
+}

@@ -1,0 +1,67 @@
+import Resilience
+import SimKernel
+import World
+
+/// A service instance's connection pool to the database: the `Resilience`
+/// ``ConnectionPool`` (Go database/sql and HikariCP semantics) with connections opened on
+/// the simulated database server.
+///
+/// World-confined: only the world's thread touches it.
+final class DatabasePool: @unchecked Sendable {
+    let instance: String
+    let service: String
+    private let pool: ConnectionPool<Int, VirtualClock>
+    private unowned(unsafe) let platform: PlatformContext
+    private var runner: Task<Void, Never>?
+
+    init(instance: String, spec: ConnectionPoolSpec, platform: PlatformContext) {
+        self.instance = instance
+        service = String(instance.split(separator: "#").first ?? "")
+        self.platform = platform
+        let database: Database = platform.database!
+        let metrics = platform.metrics
+        let leakCounter = "\(service).db.leaks"
+        pool = ConnectionPool(
+            ConnectionPoolConfiguration(
+                maxOpen: spec.maxOpen, maxIdle: min(spec.maxIdle, spec.maxOpen == 0 ? spec.maxIdle : spec.maxOpen),
+                maxLifetime: spec.maxLifetime, idleTimeout: spec.idleTimeout, acquireTimeout: spec.acquireTimeout,
+                leakDetectionThreshold: spec.leakThreshold),
+            clock: platform.sim.clock,
+            open: { try await database.connect() },
+            close: { _ in await database.disconnect() },
+            onLeak: { _ in metrics.count(leakCounter) })
+    }
+
+    /// Runs the pool's background work (opens, closes, housekeeping) as a daemon task.
+    func start() {
+        let pool = self.pool
+        runner = platform.sim.spawn("\(instance).db-pool", daemon: true) { await pool.run() }
+    }
+
+    /// Stops the pool (the instance crashed).
+    func stop() {
+        pool.shutdown()
+        runner?.cancel()
+    }
+
+    /// Runs `body` with a connection, recording the wait; fails with `.poolTimeout` when
+    /// none frees within the acquire timeout.
+    func withConnection<T: Sendable>(_ body: (Int) async -> T) async -> Result<T, Failure> {
+        let started = platform.sim.executor.now
+        let lease: ConnectionLease<Int, VirtualClock.Instant>
+        do {
+            lease = try await pool.acquire()
+        } catch {
+            platform.metrics.count("\(service).rejected.pool_timeout")
+            platform.metrics.record("\(service).db.wait", platform.sim.executor.now - started)
+            return .failure(.poolTimeout)
+        }
+        platform.metrics.record("\(service).db.wait", platform.sim.executor.now - started)
+        let inUse = platform.metrics.gauge("\(service).db.in_use")
+        inUse.add(1)
+        let value = await body(lease.connection)
+        inUse.add(-1)
+        _ = pool.release(lease)
+        return .success(value)
+    }
+}

@@ -1,0 +1,88 @@
+import SimKernel
+import World
+
+/// A dependency outside the platform (WeChat's code exchange, the payment gateway): it
+/// answers after its latency, fails a fraction of calls, never answers another fraction,
+/// and may serve only so many calls at once. Faults add latency or errors.
+///
+/// The payment gateway also keeps the ledger of charges: a charge for an order that was
+/// already charged is a double charge unless the call carried its idempotency key.
+actor ExternalDependency: Endpoint, SimEventHandler {
+    let sim: Simulation
+    nonisolated var unownedExecutor: UnownedSerialExecutor { sim.unownedExecutor }
+    nonisolated let service: String
+    unowned(unsafe) let platform: PlatformContext
+    private let spec: DependencySpec
+    private var random: RandomStream
+    private var busy = 0
+    private var waiting: [Envelope] = []
+    private var answering: [UInt64: (Envelope, Result<Reply, Failure>)] = [:]
+    /// Charges per order (payment gateway), and how many were duplicates.
+    private(set) var charges: [Int64: Int] = [:]
+    private(set) var refunds: [Int64: Int] = [:]
+
+    init(platform: PlatformContext, name: String, spec: DependencySpec) {
+        sim = platform.sim
+        self.platform = platform
+        service = name
+        self.spec = spec
+        random = sim.random("dependency:\(name)")
+    }
+
+    nonisolated func deliver(_ envelope: Envelope) {
+        isolatedOnWorldThread(envelope) { dependency, envelope in dependency.receive(envelope) }
+    }
+
+    private func receive(_ envelope: Envelope) {
+        platform.metrics.count("\(service).requests")
+        if let limit = spec.concurrency, busy >= limit {
+            waiting.append(envelope)
+            return
+        }
+        start(envelope)
+    }
+
+    private func start(_ envelope: Envelope) {
+        busy += 1
+        let roll = random.nextUnit()
+        if roll < spec.hangs {
+            // Never answers; the slot stays taken, as a hung connection's would.
+            platform.metrics.count("\(service).hangs")
+            return
+        }
+        let failed = roll < spec.hangs + spec.errors || platform.faults.injectsError(service)
+        let result: Result<Reply, Failure> = failed ? .failure(.error) : .success(outcome(envelope.call))
+        let delay = spec.latency.sampleNanoseconds(&random) &+ platform.faults.extraLatency(service)
+        answering[envelope.id] = (envelope, result)
+        sim.executor.schedule(at: sim.executor.now &+ delay, self, SimEvent(0, Int64(envelope.id)))
+    }
+
+    nonisolated func handle(_ event: SimEvent) {
+        isolatedOnWorldThread(UInt64(event.value)) { dependency, id in dependency.answer(id) }
+    }
+
+    private func answer(_ id: UInt64) {
+        guard let (envelope, result) = answering.removeValue(forKey: id) else { return }
+        busy -= 1
+        if case .failure = result { platform.metrics.count("\(service).errors") }
+        platform.network.reply(id, from: service, to: envelope.from, result)
+        if !waiting.isEmpty { start(waiting.removeFirst()) }
+    }
+
+    /// What a successful call does here.
+    private func outcome(_ call: Call) -> Reply {
+        switch call {
+        case .gatewayCharge(let order, let key):
+            // With an idempotency key, a repeated charge returns the first result.
+            if key != nil, charges[order] != nil { return .ok }
+            charges[order, default: 0] += 1
+            if charges[order]! > 1 { platform.metrics.count("invariants.double_charges") }
+            return .ok
+        case .refund(let order):
+            refunds[order, default: 0] += 1
+            return .ok
+        default:
+            return .token(Int64(random.next() >> 1))
+        }
+    }
+}

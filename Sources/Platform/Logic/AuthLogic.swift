@@ -1,0 +1,82 @@
+import SimKernel
+import World
+
+/// The auth service: exchanges a WeChat login code for openid + session key (an external
+/// call), stores the session, and issues a JWT; verifies tokens with a cache in front of
+/// the session table.
+final class AuthLogic: LogicBase, RoleLogic, @unchecked Sendable {
+    private let options: AuthOptions
+    /// Verified tokens: customer → (token, cached until).
+    private var cache: [Int: (token: Int64, until: Int64)] = [:]
+
+    init(instance: ServiceInstance, options: AuthOptions) {
+        self.options = options
+        super.init(instance: instance)
+    }
+
+    func handle(_ call: Call, from caller: String) async -> Result<Reply, Failure> {
+        switch call {
+        case .login(let customer):
+            // wx.login() code → WeChat's API → openid + session_key.
+            let exchanged = await instance.call("wechat", .login(customer: customer))
+            guard case .success = exchanged else { return exchanged }
+            let stored = await withDatabase { database in await database.execute(.write) }
+            guard case .success = stored else { return .failure(stored.failure!) }
+            let token = platform.sessions.issue(customer: customer, now: now, ttl: options.tokenTTL)
+            platform.metrics.count("auth.logins")
+            return .success(.token(token))
+        case .verify(let customer, let token):
+            if let cached = cache[customer], cached.token == token, cached.until > now {
+                platform.metrics.count("auth.token_cache.hits")
+                return .success(.ok)
+            }
+            platform.metrics.count("auth.token_cache.misses")
+            let read = await withDatabase { database in await database.execute(.read) }
+            guard case .success = read else { return .failure(read.failure!) }
+            guard platform.sessions.isValid(customer: customer, token: token, now: now) else {
+                return reject(.refused(.invalidToken))
+            }
+            cache[customer] = (token, now &+ options.tokenCacheTTL.nanoseconds)
+            return .success(.ok)
+        default:
+            return .failure(.error)
+        }
+    }
+}
+
+extension Result {
+    /// The failure, if any.
+    var failure: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
+    }
+}
+
+/// The session table: which token each customer holds and until when.
+///
+/// World-confined: only the world's thread touches it.
+final class Sessions: @unchecked Sendable {
+    private var tokens: [Int: (token: Int64, until: Int64)] = [:]
+    private var random: RandomStream
+
+    init(sim: Simulation) { random = sim.random("sessions") }
+
+    /// Issues a new token for `customer`, valid for `ttl`.
+    func issue(customer: Int, now: Int64, ttl: Duration) -> Int64 {
+        let token = Int64(bitPattern: random.next() | 1)
+        tokens[customer] = (token, now &+ ttl.nanoseconds)
+        return token
+    }
+
+    /// Whether `token` is `customer`'s valid token.
+    func isValid(customer: Int, token: Int64, now: Int64) -> Bool {
+        guard let held = tokens[customer] else { return false }
+        return held.token == token && held.until > now
+    }
+
+    /// The token a returning customer's app still holds, if it is valid.
+    func existing(customer: Int, now: Int64) -> Int64? {
+        guard let held = tokens[customer], held.until > now else { return nil }
+        return held.token
+    }
+}

@@ -1,0 +1,63 @@
+import Resilience
+import SimKernel
+import World
+
+/// The dispatch service: finds a rider for an order within its timeout
+/// (context.WithTimeout(30 s) in the documents), taking a lock per rider so that two
+/// dispatchers never give one rider more orders than it carries.
+final class DispatchLogic: LogicBase, RoleLogic, @unchecked Sendable {
+    private let options: DispatchOptions
+    private let locks: LockClient<VirtualClock, SimulatedLockConnection, RandomStream>
+
+    init(instance: ServiceInstance, options: DispatchOptions) {
+        self.options = options
+        let platform = instance.platform
+        locks = LockClient(
+            connection: SimulatedLockConnection(server: platform.locks, clock: platform.sim.clock),
+            clock: platform.sim.clock,
+            configuration: .init(ttl: .seconds(10), maxWait: .milliseconds(200),
+                                 initialDelay: .milliseconds(5), maxDelay: .milliseconds(50)),
+            random: platform.sim.random("\(instance.name).locks"))
+        super.init(instance: instance)
+    }
+
+    func handle(_ call: Call, from caller: String) async -> Result<Reply, Failure> {
+        guard case .dispatch(let order, let merchant) = call else { return .failure(.error) }
+        let deadline = now &+ options.timeout.nanoseconds
+        while now < deadline, !Task.isCancelled {
+            if let rider = await assign(order: order, merchant: merchant) {
+                platform.metrics.count("dispatch.assigned")
+                return .success(.rider(rider))
+            }
+            await instance.sleep(nanoseconds: min(options.retryInterval.nanoseconds, max(1, deadline - now)))
+        }
+        platform.metrics.count("dispatch.no_rider")
+        return .failure(.refused(.noRider))
+    }
+
+    /// Picks the least-loaded available rider and assigns the order under its lock.
+    private func assign(order: Int64, merchant: Int) async -> Int? {
+        let riders = platform.riders
+        let loads = riders.map { rider in rider.isolatedOnWorldThread((), { rider, _ in rider.availableCapacity }) }
+        guard let best = loads.indices.filter({ loads[$0] > 0 }).min(by: { (-loads[$0], $0) < (-loads[$1], $1) }) else {
+            return nil
+        }
+        let rider = riders[best]
+        var lease: LockLease<VirtualClock>?
+        if options.riderLock {
+            let started = now
+            lease = try? await locks.acquire("rider:\(best)")
+            platform.metrics.record("locks.wait", now - started)
+            guard lease != nil else { return nil }
+        }
+        // Read the rider's load again under the lock, then assign (a round trip to its app).
+        let capacity = rider.isolatedOnWorldThread((), { rider, _ in rider.availableCapacity })
+        var assigned = false
+        if capacity > 0 {
+            await instance.sleep(nanoseconds: platform.spec.infrastructure.networkLatency.mean.map { Int64($0 * 2e9) } ?? 1_000_000)
+            assigned = await rider.assign(order: order, merchant: merchant)
+        }
+        if let lease { try? await locks.release(lease) }
+        return assigned ? best : nil
+    }
+}

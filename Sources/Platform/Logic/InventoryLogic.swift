@@ -1,0 +1,104 @@
+import Resilience
+import SimKernel
+import World
+
+/// The inventory service: stock per item, deducted under a distributed lock (with or
+/// without fencing), a database row lock, or nothing — and idempotently per order, or
+/// not (the incident's missing check).
+///
+/// The deduction is check-then-act (read the stock, check it, write `units - q`), which is
+/// exactly what a lock must protect: without one, or with a lock that expired while its
+/// holder was paused and no fencing token to stop the late write, two deductions of the
+/// last unit both pass the check and the stock goes below zero (oversell).
+final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
+    private let options: InventoryOptions
+    private let locks: LockClient<VirtualClock, SimulatedLockConnection, RandomStream>
+
+    init(instance: ServiceInstance, options: InventoryOptions) {
+        self.options = options
+        let platform = instance.platform
+        locks = LockClient(
+            connection: SimulatedLockConnection(server: platform.locks, clock: platform.sim.clock),
+            clock: platform.sim.clock,
+            configuration: .init(ttl: options.lockTTL, maxWait: options.lockWait,
+                                 initialDelay: .milliseconds(5), maxDelay: .milliseconds(100)),
+            random: platform.sim.random("\(instance.name).locks"))
+        super.init(instance: instance)
+    }
+
+    func handle(_ call: Call, from caller: String) async -> Result<Reply, Failure> {
+        switch call {
+        case .deduct(let order, let item, let quantity):
+            return await deduct(order: order, item: item, quantity: quantity)
+        case .restock(let order, let item, _):
+            let done = await withDatabase { database in
+                await database.execute(.write)
+                return await database.restock(item, order: order)
+            }
+            if case .success(let quantity) = done, quantity > 0 { platform.metrics.count("inventory.restocked", Int64(quantity)) }
+            return done.map { _ in .ok }
+        default:
+            return .failure(.error)
+        }
+    }
+
+    private func deduct(order: Int64, item: Int, quantity: Int) async -> Result<Reply, Failure> {
+        guard item >= 0, item < platform.spec.catalog.items else { return .failure(.refused(.notFound)) }
+        switch options.locking {
+        case .distributed:
+            let started = now
+            let lease: LockLease<VirtualClock>
+            do {
+                lease = try await locks.acquire("stock:\(item)")
+            } catch {
+                platform.metrics.record("locks.wait", now - started)
+                return reject(.refused(.lockUnavailable))
+            }
+            platform.metrics.record("locks.wait", now - started)
+            let token = options.fencing ? lease.fencingToken.value : nil
+            let result = await checkAndDeduct(order: order, item: item, quantity: quantity, token: token)
+            if !lease.isHeld { platform.metrics.count("inventory.lock_lost_while_held") }
+            try? await locks.release(lease)
+            return result
+        case .row:
+            let result = await withDatabase { [self] database -> Result<Reply, Failure> in
+                await database.lockRow(item)
+                let result = await deductHoldingConnection(database, order: order, item: item, quantity: quantity, token: nil)
+                await database.unlockRow(item)
+                return result
+            }
+            return result.flatMap { $0 }
+        case .none:
+            return await checkAndDeduct(order: order, item: item, quantity: quantity, token: nil)
+        }
+    }
+
+    private func checkAndDeduct(order: Int64, item: Int, quantity: Int, token: UInt64?) async -> Result<Reply, Failure> {
+        let result = await withDatabase { [self] database in
+            await deductHoldingConnection(database, order: order, item: item, quantity: quantity, token: token)
+        }
+        return result.flatMap { $0 }
+    }
+
+    /// Read, check, write — on one connection.
+    private func deductHoldingConnection(_ database: Database, order: Int64, item: Int, quantity: Int, token: UInt64?) async -> Result<Reply, Failure> {
+        if options.idempotency, await database.deducted(for: order) != nil {
+            platform.metrics.count("inventory.duplicate_deductions_absorbed")
+            return .success(.ok)
+        }
+        await database.execute(.read)
+        let units = await database.stockLevel(item)
+        // A GC pause here is where a lock holder loses its lock without knowing it.
+        await instance.checkpoint()
+        guard units >= quantity else {
+            platform.metrics.count("inventory.out_of_stock")
+            return .failure(.refused(.outOfStock))
+        }
+        await database.execute(.write)
+        guard await database.decrement(item, by: quantity, order: order, token: token) else {
+            return .failure(.refused(.lockUnavailable))
+        }
+        platform.metrics.count("inventory.deducted", Int64(quantity))
+        return .success(.ok)
+    }
+}

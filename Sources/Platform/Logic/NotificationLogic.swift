@@ -1,0 +1,63 @@
+import Resilience
+import SimKernel
+import World
+
+/// The notification service: broker consumers that take paid orders from
+/// `orders.placed` and push them to the merchant's app (ack after delivery; nack and
+/// requeue when the push fails).
+final class NotificationLogic: LogicBase, RoleLogic, @unchecked Sendable {
+    private let options: NotificationOptions
+    private var consumers: [ConsumerID] = []
+    private var tasks: [Task<Void, Never>] = []
+
+    init(instance: ServiceInstance, options: NotificationOptions) {
+        self.options = options
+        super.init(instance: instance)
+    }
+
+    func start() {
+        let broker = platform.broker!
+        for index in 0..<options.consumers {
+            tasks.append(background("consumer[\(index)]") { [self] in
+                let id = await broker.subscribe("orders.placed", prefetch: options.prefetch)
+                consumers.append(id)
+                while !Task.isCancelled, let delivery = await broker.receive("orders.placed", consumer: id) {
+                    guard case .orderPlaced(let order, let merchant) = delivery.payload else {
+                        await broker.ack("orders.placed", delivery.tag)
+                        continue
+                    }
+                    // The push itself is this service's work on a worker.
+                    let pushed = await push(order: order, merchant: merchant)
+                    if Task.isCancelled { return }
+                    if pushed {
+                        await broker.ack("orders.placed", delivery.tag)
+                    } else {
+                        await broker.nack("orders.placed", delivery.tag, requeue: true)
+                    }
+                }
+            })
+        }
+    }
+
+    func stop() {
+        for task in tasks { task.cancel() }
+        tasks.removeAll()
+        let broker = platform.broker!
+        for id in consumers { broker.isolatedOnWorldThread(id) { broker, id in broker.cancel("orders.placed", consumer: id) } }
+        consumers.removeAll()
+    }
+
+    private func push(order: Int64, merchant: Int) async -> Bool {
+        await instance.sleep(nanoseconds: instance.sample(instance.spec.work))
+        if platform.faults.injectsError(service) { return false }
+        let merchants = platform.merchants
+        guard merchant >= 0, merchant < merchants.count else { return true }
+        merchants[merchant].isolatedOnWorldThread(order) { merchant, order in merchant.notify(order: order) }
+        platform.metrics.count("notification.pushed")
+        return true
+    }
+
+    func handle(_ call: Call, from caller: String) async -> Result<Reply, Failure> {
+        .success(.ok)
+    }
+}

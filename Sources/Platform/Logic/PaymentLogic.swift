@@ -1,0 +1,72 @@
+import SimKernel
+import World
+
+/// The payment service: charges through the external payment gateway (with or without an
+/// idempotency key), records each result in its local message table in the same
+/// database transaction, reports it to the order service by callback, and relays the
+/// table to the broker so the result arrives even when the callback is lost (eventual
+/// consistency instead of 2PC, as in the documents).
+final class PaymentLogic: LogicBase, RoleLogic, @unchecked Sendable {
+    private let options: PaymentOptions
+    private var relay: Task<Void, Never>?
+
+    init(instance: ServiceInstance, options: PaymentOptions) {
+        self.options = options
+        super.init(instance: instance)
+    }
+
+    func start() {
+        let interval = options.relayInterval
+        relay = background("outbox-relay") { [self] in
+            while !Task.isCancelled {
+                try? await sim.clock.sleep(for: interval)
+                if Task.isCancelled { return }
+                let batch = await platform.database.takeOutbox(limit: 100)
+                for entry in batch {
+                    _ = await platform.broker.publish("payment.results", .paymentResult(order: entry.order, success: entry.success))
+                }
+                if !platform.keepsRunning, await platform.database.outbox.isEmpty { return }
+            }
+        }
+    }
+
+    func stop() { relay?.cancel() }
+
+    func handle(_ call: Call, from caller: String) async -> Result<Reply, Failure> {
+        switch call {
+        case .charge(let order, _):
+            let key: Int64? = options.idempotencyKey ? order : nil
+            let charged = await instance.call("payment_gateway", .gatewayCharge(order: order, idempotencyKey: key))
+            let success: Bool
+            switch charged {
+            case .success: success = true
+            case .failure(.error): success = false
+            case .failure(let failure):
+                // No answer: the outcome is unknown here too; the gateway's reconciliation
+                // is out of scope, the order service waits and compensates.
+                return .failure(failure)
+            }
+            let recorded = await withDatabase { database in
+                await database.execute(.write)
+                await database.appendOutbox(order: order, success: success)
+            }
+            guard case .success = recorded else { return .failure(recorded.failure!) }
+            platform.metrics.count(success ? "payment.charged" : "payment.declined")
+            if options.callback { callback(order, success) }
+            return success ? .success(.ok) : .failure(.refused(.paymentDeclined))
+        case .refund(let order):
+            let refunded = await instance.call("payment_gateway", .refund(order: order))
+            if case .success = refunded { platform.metrics.count("payment.refunds") }
+            return refunded
+        default:
+            return .failure(.error)
+        }
+    }
+
+    /// Tells the order service, without waiting for it.
+    private func callback(_ order: Int64, _ success: Bool) {
+        background("callback(\(order))") { [self] in
+            _ = await call(.order, .orderEvent(order: order, event: .paid(success: success)))
+        }
+    }
+}

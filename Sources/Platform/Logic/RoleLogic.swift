@@ -1,0 +1,83 @@
+import SimKernel
+import World
+
+/// What an instance of a service does with a call: the service's business logic.
+///
+/// Implementations are world-confined classes owned by one ``ServiceInstance``; their
+/// methods run in the instance's handler tasks, on the world's executor, so they use the
+/// instance's helpers (calls with policies, the database pool, work, pauses).
+protocol RoleLogic: AnyObject, Sendable {
+    /// Handles one call on a worker.
+    func handle(_ call: Call, from caller: String) async -> Result<Reply, Failure>
+    /// Starts background work (consumers, relays) when the instance boots.
+    func start()
+    /// Stops it (the instance crashed).
+    func stop()
+}
+
+extension RoleLogic {
+    func start() {}
+    func stop() {}
+}
+
+/// Creates the logic for a service's role.
+enum RoleLogicFactory {
+    static func make(for spec: ServiceSpec, instance: ServiceInstance) -> (any RoleLogic)? {
+        switch spec.options {
+        case .generic: return nil
+        case .gateway(let options): return GatewayLogic(instance: instance, options: options)
+        case .auth(let options): return AuthLogic(instance: instance, options: options)
+        case .menu(let options): return MenuLogic(instance: instance, options: options)
+        case .order(let options): return OrderLogic(instance: instance, options: options)
+        case .inventory(let options): return InventoryLogic(instance: instance, options: options)
+        case .payment(let options): return PaymentLogic(instance: instance, options: options)
+        case .dispatch(let options): return DispatchLogic(instance: instance, options: options)
+        case .notification(let options): return NotificationLogic(instance: instance, options: options)
+        }
+    }
+}
+
+/// Shared helpers for the logics.
+class LogicBase: @unchecked Sendable {
+    unowned(unsafe) let instance: ServiceInstance
+    unowned(unsafe) let platform: PlatformContext
+    let service: String
+
+    init(instance: ServiceInstance) {
+        self.instance = instance
+        platform = instance.platform
+        service = instance.service
+    }
+
+    var sim: Simulation { platform.sim }
+    var now: Int64 { sim.executor.now }
+
+    /// The name of the service playing `role`.
+    func serviceName(_ role: ServiceRole) -> String {
+        platform.spec.service(playing: role)?.name ?? role.rawValue
+    }
+
+    /// Calls the service playing `role` with this service's policy for it.
+    func call(_ role: ServiceRole, _ call: Call) async -> Result<Reply, Failure> {
+        await instance.call(serviceName(role), call)
+    }
+
+    /// Runs database statements on a pooled connection.
+    func withDatabase<T: Sendable>(_ body: (Database) async -> T) async -> Result<T, Failure> {
+        guard let pool = await instance.databasePool else { return .failure(.error) }
+        let database = platform.database!
+        return await pool.withConnection { _ in await body(database) }
+    }
+
+    /// Counts a refusal by reason.
+    func reject(_ failure: Failure) -> Result<Reply, Failure> {
+        platform.metrics.count("\(service).rejected.\(failure.label)")
+        return .failure(failure)
+    }
+
+    /// Starts a daemon task belonging to this instance.
+    @discardableResult
+    func background(_ name: String, _ body: sending @escaping () async -> Void) -> Task<Void, Never> {
+        sim.spawn("\(instance.name).\(name)", daemon: true, body)
+    }
+}

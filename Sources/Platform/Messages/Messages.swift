@@ -1,0 +1,153 @@
+/// Why a call failed, as the caller sees it. The reasons are the rejection reasons the
+/// metrics count.
+public enum Failure: Error, Sendable, Equatable, Hashable {
+    /// A rate limiter refused the request (HTTP 429).
+    case limited
+    /// The caller's circuit breaker was open.
+    case breakerOpen
+    /// No database connection within the pool's acquire timeout.
+    case poolTimeout
+    /// The callee's worker queue was full.
+    case queueFull
+    /// The caller's deadline passed before a reply.
+    case deadline
+    /// No instance of the callee is registered.
+    case unavailable
+    /// The callee failed (injected errors, external errors).
+    case error
+    /// The callee refused for a business reason (out of stock, payment declined...).
+    case refused(Refusal)
+
+    /// The metric label of this failure.
+    public var label: String {
+        switch self {
+        case .limited: return "limited"
+        case .breakerOpen: return "breaker_open"
+        case .poolTimeout: return "pool_timeout"
+        case .queueFull: return "queue_full"
+        case .deadline: return "deadline"
+        case .unavailable: return "unavailable"
+        case .error: return "error"
+        case .refused(let refusal): return refusal.rawValue
+        }
+    }
+
+    /// Whether a retry may help (business refusals and limits do not).
+    var isTransient: Bool {
+        switch self {
+        case .deadline, .error, .unavailable, .queueFull, .poolTimeout: return true
+        case .limited, .breakerOpen, .refused: return false
+        }
+    }
+}
+
+/// Business refusals.
+public enum Refusal: String, Sendable, Equatable, Hashable, CaseIterable {
+    case outOfStock = "out_of_stock"
+    case paymentDeclined = "payment_declined"
+    case notFound = "not_found"
+    case invalidToken = "invalid_token"
+    case noRider = "no_rider"
+    case invalidState = "invalid_state"
+    case lockUnavailable = "lock_unavailable"
+}
+
+/// A request travelling through a service on the event-driven path: who asked and when.
+struct Request: Sendable {
+    /// Customer or request number (for the trace).
+    var id: Int64
+    /// Virtual time the request reached the instance, nanoseconds.
+    var arrival: Int64
+}
+
+/// A request between actors of the platform.
+enum Call: Sendable {
+    /// Generic work (validation services): do the work, reply `.ok`.
+    case work
+    /// From the customer's app, through the gateway.
+    case app(AppRequest)
+    /// Auth: exchange a WeChat login code for a token.
+    case login(customer: Int)
+    /// Auth: check a token.
+    case verify(customer: Int, token: Int64)
+    /// Menu: one product.
+    case product(item: Int)
+    /// Order: create (idempotent by key).
+    case createOrder(OrderRequest)
+    /// Order: state of an order by its key.
+    case orderStatus(key: Int64)
+    /// Order: the customer cancels.
+    case cancelOrder(key: Int64)
+    /// Order: callbacks from payment, merchants and riders.
+    case orderEvent(order: Int64, event: OrderEvent)
+    /// Inventory: deduct or give back stock for an order.
+    case deduct(order: Int64, item: Int, quantity: Int)
+    case restock(order: Int64, item: Int, quantity: Int)
+    /// Payment: charge (or refund) an order.
+    case charge(order: Int64, amount: Int64)
+    case refund(order: Int64)
+    /// The external payment gateway: charge an order, with its idempotency key or none.
+    case gatewayCharge(order: Int64, idempotencyKey: Int64?)
+    /// Dispatch: find a rider for an order.
+    case dispatch(order: Int64, merchant: Int)
+}
+
+/// A request from the customer's app.
+enum AppRequest: Sendable {
+    case login(customer: Int)
+    case menu(customer: Int, token: Int64, item: Int)
+    case order(customer: Int, token: Int64, OrderRequest)
+    case status(customer: Int, token: Int64, key: Int64)
+    case cancel(customer: Int, token: Int64, key: Int64)
+
+    var route: GatewayRouteName {
+        switch self {
+        case .login: return .login
+        case .menu: return .menu
+        case .order: return .order
+        case .status: return .status
+        case .cancel: return .cancel
+        }
+    }
+}
+
+/// What a customer orders.
+struct OrderRequest: Sendable, Equatable {
+    /// Idempotency key chosen by the app (the same on retries).
+    var key: Int64
+    var customer: Int
+    var item: Int
+    var quantity: Int
+    var merchant: Int
+    var amount: Int64
+}
+
+/// Events reported to the order service.
+enum OrderEvent: Sendable, Equatable {
+    case paid(success: Bool)
+    case merchantAccepted
+    case merchantRefused
+    case ready
+    case riderAssigned(rider: Int)
+    case pickedUp
+    case delivered
+}
+
+/// A reply.
+enum Reply: Sendable, Equatable {
+    case ok
+    case token(Int64)
+    case product(found: Bool)
+    case order(OrderView)
+    case accepted
+    case rider(Int)
+}
+
+/// What the app learns about an order.
+struct OrderView: Sendable, Equatable {
+    var id: Int64
+    var state: OrderState
+}
+
+import World
+typealias GatewayRouteName = GatewayRoute

@@ -1,0 +1,131 @@
+import SimKernel
+import World
+
+/// A customer of the mini-program: logs in (or still holds a token), browses the menu,
+/// places an order with an idempotency key, waits for it (polling), and cancels when it
+/// takes longer than their patience. The app retries failed calls a few times with the
+/// same idempotency key, as a real app would.
+actor Customer {
+    let sim: Simulation
+    nonisolated var unownedExecutor: UnownedSerialExecutor { sim.unownedExecutor }
+    unowned(unsafe) let platform: PlatformContext
+    let id: Int
+    let name: String
+    private let app: AppSpec
+    private var random: RandomStream
+    private var token: Int64 = 0
+
+    init(platform: PlatformContext, arrival: Int64, customer: Int, random: RandomStream) {
+        sim = platform.sim
+        self.platform = platform
+        id = customer
+        name = "customer-\(arrival)"
+        app = platform.spec.traffic.app
+        self.random = random
+    }
+
+    /// The whole visit.
+    func visit(_ journey: JourneySpec.Kind, orderKey: Int64) async {
+        platform.customerStarted()
+        defer { platform.customerFinished() }
+        platform.metrics.count("customers.visits")
+        guard await logIn() else { return }
+        let pages = max(0, Int(app.browse.sample(&random).rounded()))
+        for _ in 0..<pages {
+            _ = await appCall(.menu(customer: id, token: token, item: platform.catalog.popularItem(&random)))
+            await think()
+        }
+        switch journey {
+        case .order: await order(item: platform.catalog.popularItem(&random), key: orderKey)
+        case .flashSale: await order(item: platform.catalog.flashItem(&random), key: orderKey)
+        case .browse, .request: break
+        }
+    }
+
+    private func think() async {
+        try? await sim.clock.sleep(for: .nanoseconds(app.think.sampleNanoseconds(&random)))
+    }
+
+    /// Uses the token the app still holds, or logs in with WeChat through the gateway.
+    private func logIn() async -> Bool {
+        if random.nextUnit() < platform.spec.traffic.loggedIn {
+            token = platform.sessions.existing(customer: id, now: sim.executor.now)
+                ?? platform.sessions.issue(customer: id, now: sim.executor.now, ttl: .seconds(7200))
+            return true
+        }
+        guard case .success(.token(let issued)) = await appCall(.login(customer: id)) else {
+            platform.metrics.count("customers.login_failed")
+            return false
+        }
+        token = issued
+        return true
+    }
+
+    private func order(item: Int, key: Int64) async {
+        // The restaurant is the customer's choice; the item's popularity is the menu's.
+        let merchant = random.nextInt(below: max(1, platform.merchants.count))
+        let request = OrderRequest(key: key, customer: id, item: item, quantity: 1,
+                                   merchant: merchant, amount: 1_000 + Int64(item))
+        platform.metrics.count("customers.orders_attempted")
+        let placed = await appCall(.order(customer: id, token: token, request))
+        switch placed {
+        case .success(.order(let view)) where view.state.isTerminal:
+            return // failed at once (out of stock, payment declined...)
+        case .success:
+            break
+        case .failure(let failure):
+            platform.metrics.count("customers.order_failed.\(failure.label)")
+            return
+        }
+        await waitForDelivery(key: key)
+    }
+
+    /// Polls the order until it ends; cancels when patience runs out before a rider has
+    /// it (once a rider is on the way, the customer waits).
+    private func waitForDelivery(key: Int64) async {
+        let patience = sim.executor.now &+ app.patience.sampleNanoseconds(&random)
+        while !Task.isCancelled {
+            try? await sim.clock.sleep(for: app.pollInterval)
+            let status = await appCall(.status(customer: id, token: token, key: key), attempts: 1)
+            if case .success(.order(let view)) = status {
+                if view.state.isTerminal { return }
+                if view.state.hasRider { continue }
+            }
+            if sim.executor.now >= patience {
+                platform.metrics.count("customers.gave_up")
+                _ = await appCall(.cancel(customer: id, token: token, key: key))
+                // Whatever the answer, this customer has left the app.
+                return
+            }
+        }
+    }
+
+    /// One action of the app: a call to the gateway, retried on transient failures.
+    private func appCall(_ request: AppRequest, attempts: Int? = nil) async -> Result<Reply, Failure> {
+        let attempts = attempts ?? app.attempts
+        var result: Result<Reply, Failure> = .failure(.unavailable)
+        for attempt in 1...attempts {
+            let started = sim.executor.now
+            result = await platform.sendToGateway(request, timeout: app.timeout)
+            platform.metrics.record("app.\(request.route.rawValue).latency", sim.executor.now - started)
+            switch result {
+            case .success:
+                platform.metrics.count("app.\(request.route.rawValue).ok")
+                return result
+            case .failure(let failure):
+                platform.metrics.count("app.\(request.route.rawValue).failed.\(failure.label)")
+                guard failure.isTransient || failure == .limited, attempt < attempts else { return result }
+                try? await sim.clock.sleep(for: .nanoseconds(app.retryDelay.sampleNanoseconds(&random)))
+            }
+        }
+        return result
+    }
+}
+
+extension PlatformContext {
+    /// Sends an app request to the gateway.
+    func sendToGateway(_ request: AppRequest, timeout: Duration?) async -> Result<Reply, Failure> {
+        guard let gateway = spec.service(playing: .gateway)?.name else { return .failure(.unavailable) }
+        return await send(from: "customer", to: gateway, .app(request), timeout: timeout)
+    }
+}

@@ -1,0 +1,67 @@
+import SimKernel
+import World
+
+/// A merchant: looks at each new order (accepting or refusing it), cooks accepted orders
+/// in a kitchen of limited capacity, and tells the order service when food is ready.
+actor Merchant {
+    let sim: Simulation
+    nonisolated var unownedExecutor: UnownedSerialExecutor { sim.unownedExecutor }
+    unowned(unsafe) let platform: PlatformContext
+    let index: Int
+    let name: String
+    private let spec: MerchantsSpec
+    private var random: RandomStream
+    /// Orders cooking now, and orders waiting for a free stove.
+    private var cooking = 0
+    private var kitchenQueue: [UnsafeContinuation<Void, Never>] = []
+    /// Orders ready for pickup, and riders waiting for an order to be ready.
+    private var ready: Set<Int64> = []
+    private var waitingRiders: [Int64: [UnsafeContinuation<Void, Never>]] = [:]
+
+    init(platform: PlatformContext, index: Int, spec: MerchantsSpec) {
+        sim = platform.sim
+        self.platform = platform
+        self.index = index
+        self.spec = spec
+        name = "merchant-\(index)"
+        random = sim.random(name)
+    }
+
+    /// A paid order arrives on the merchant's app.
+    func notify(order: Int64) {
+        sim.spawn("\(name) order \(order)", daemon: true) { [self] in await self.process(order) }
+    }
+
+    private func process(_ order: Int64) async {
+        try? await sim.clock.sleep(for: .nanoseconds(spec.decide.sampleNanoseconds(&random)))
+        if random.nextUnit() < spec.refuse {
+            platform.metrics.count("merchants.refused")
+            _ = await platform.report(from: "merchant", .orderEvent(order: order, event: .merchantRefused))
+            return
+        }
+        guard case .success = await platform.report(from: "merchant", .orderEvent(order: order, event: .merchantAccepted)) else { return }
+        // The kitchen: at most `kitchen` orders cook at once.
+        if cooking >= spec.kitchen {
+            await withUnsafeContinuation { kitchenQueue.append($0) }
+        } else {
+            cooking += 1
+        }
+        platform.metrics.gauge("merchants.cooking").add(1)
+        try? await sim.clock.sleep(for: .nanoseconds(spec.prepare.sampleNanoseconds(&random)))
+        platform.metrics.gauge("merchants.cooking").add(-1)
+        if kitchenQueue.isEmpty { cooking -= 1 } else { kitchenQueue.removeFirst().resume() }
+        ready.insert(order)
+        for rider in waitingRiders.removeValue(forKey: order) ?? [] { rider.resume() }
+        _ = await platform.report(from: "merchant", .orderEvent(order: order, event: .ready))
+    }
+
+    /// Waits (as a rider at the counter) until `order` is ready; false if it never will be
+    /// (the world is winding down).
+    func waitUntilReady(_ order: Int64) async {
+        if ready.contains(order) { return }
+        await withUnsafeContinuation { waitingRiders[order, default: []].append($0) }
+    }
+
+    /// The rider took the food.
+    func pickedUp(_ order: Int64) { ready.remove(order) }
+}

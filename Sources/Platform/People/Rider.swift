@@ -1,0 +1,94 @@
+import SimKernel
+import World
+
+/// A rider: on shift or off, carries up to `capacity` orders, travels to the merchant,
+/// waits for the food, travels to the customer and delivers.
+///
+/// A rider never refuses an assignment its app receives; dispatch is responsible for not
+/// giving it more than it can carry (a lock per rider). Without that lock, two
+/// dispatchers can both see one free place and both assign: the rider then carries more
+/// than its capacity, which the invariant check reports.
+actor Rider: SimEventHandler {
+    let sim: Simulation
+    nonisolated var unownedExecutor: UnownedSerialExecutor { sim.unownedExecutor }
+    unowned(unsafe) let platform: PlatformContext
+    let index: Int
+    let name: String
+    private let spec: RidersSpec
+    private var random: RandomStream
+    private(set) var carrying: [Int64] = []
+    private(set) var onShift = true
+    /// Most orders carried at once.
+    private(set) var mostCarried = 0
+
+    init(platform: PlatformContext, index: Int, spec: RidersSpec) {
+        sim = platform.sim
+        self.platform = platform
+        self.index = index
+        self.spec = spec
+        name = "rider-\(index)"
+        random = sim.random(name)
+        if let shift = spec.shift {
+            // Staggered starts: rider i starts its first shift at a random point of it.
+            let offset = Int64(random.nextUnit() * Double(shift.nanoseconds))
+            onShift = true
+            sim.executor.schedule(at: shift.nanoseconds - offset, self, SimEvent(0))
+        }
+    }
+
+    /// Places free for new orders now (0 when off shift).
+    var availableCapacity: Int { onShift ? max(0, spec.capacity - carrying.count) : 0 }
+
+    /// Shift changes.
+    nonisolated func handle(_ event: SimEvent) {
+        isolatedOnWorldThread(()) { rider, _ in rider.toggleShift() }
+    }
+
+    private func toggleShift() {
+        guard let shift = spec.shift, platform.keepsRunning else { return }
+        onShift.toggle()
+        let next = onShift ? shift : spec.offDuty
+        sim.executor.schedule(at: sim.executor.now &+ next.nanoseconds, self, SimEvent(0))
+    }
+
+    /// Takes an order; returns true (the app shows it to the rider).
+    func assign(order: Int64, merchant: Int) -> Bool {
+        carrying.append(order)
+        mostCarried = max(mostCarried, carrying.count)
+        if carrying.count > spec.capacity {
+            platform.metrics.count("invariants.rider_over_capacity")
+        }
+        sim.spawn("\(name) delivering \(order)", daemon: true) { [self] in await self.deliver(order, from: merchant) }
+        return true
+    }
+
+    private func deliver(_ order: Int64, from merchant: Int) async {
+        defer { carrying.removeAll { $0 == order } }
+        try? await sim.clock.sleep(for: .nanoseconds(spec.toMerchant.sampleNanoseconds(&random)))
+        let shop = platform.merchants[merchant]
+        await sim.waiting(on: "food for order \(order) at merchant-\(merchant)") {
+            await shop.waitUntilReady(order)
+        }
+        await shop.pickedUp(order)
+        guard case .success = await platform.report(from: "rider", .orderEvent(order: order, event: .pickedUp)) else { return }
+        try? await sim.clock.sleep(for: .nanoseconds(spec.toCustomer.sampleNanoseconds(&random)))
+        _ = await platform.report(from: "rider", .orderEvent(order: order, event: .delivered))
+    }
+}
+
+extension PlatformContext {
+    /// A merchant's or rider's app reporting an order event to the order service: a few
+    /// attempts with a short pause, as a real app would.
+    func report(from who: String, _ call: Call) async -> Result<Reply, Failure> {
+        guard let order = spec.service(playing: .order)?.name else { return .failure(.unavailable) }
+        var result: Result<Reply, Failure> = .failure(.unavailable)
+        for attempt in 1...3 {
+            result = await send(from: who, to: order, call, timeout: .seconds(5))
+            guard case .failure(let failure) = result else { return result }
+            metrics.count("\(who).reports_failed.\(failure.label)")
+            guard failure.isTransient, attempt < 3 else { return result }
+            try? await sim.clock.sleep(for: .seconds(1))
+        }
+        return result
+    }
+}

@@ -1,0 +1,92 @@
+import Resilience
+import SimKernel
+import World
+
+/// Everything the platform's actors share in one world: the simulation, the network and
+/// registry, the services, the infrastructure and the fault state.
+///
+/// World-confined: only the world's thread touches it (actors reach it synchronously
+/// because they all run on the world's executor).
+final class PlatformContext: @unchecked Sendable {
+    let sim: Simulation
+    let spec: WorldSpec
+    let metrics: PlatformMetrics
+    let faults: FaultState
+    let network: Network
+    let registry: Registry
+    private(set) var services: [String: Service] = [:]
+    private(set) var database: Database!
+    private(set) var cache: CacheServer!
+    private(set) var broker: Broker!
+    private(set) var locks: LockServer!
+    private(set) var dependencies: [String: ExternalDependency] = [:]
+    private(set) var merchants: [Merchant] = []
+    private(set) var riders: [Rider] = []
+    let orders: OrderBook
+    let sessions: Sessions
+    let catalog: Catalog
+    /// Customers in the middle of a journey.
+    private(set) var liveCustomers = 0
+    /// Whether arrivals are still coming.
+    var arrivalsActive = true
+
+    init(sim: Simulation, spec: WorldSpec) {
+        self.sim = sim
+        self.spec = spec
+        metrics = PlatformMetrics(sim)
+        faults = FaultState(sim: sim)
+        network = Network(sim: sim, latency: spec.infrastructure.networkLatency)
+        registry = Registry(sim: sim, spec: spec.infrastructure.registry)
+        orders = OrderBook(metrics: metrics)
+        sessions = Sessions(sim: sim)
+        catalog = Catalog(spec: spec.catalog)
+    }
+
+    /// Builds the infrastructure and services (their instances boot when the world starts).
+    func build() {
+        database = Database(platform: self, spec: spec.infrastructure.database, catalog: spec.catalog)
+        cache = CacheServer(platform: self, spec: spec.infrastructure.cache)
+        broker = Broker(platform: self, spec: spec.infrastructure.broker)
+        locks = LockServer(sim: sim, spec: spec.infrastructure.locks)
+        for name in spec.dependencies.keys.sorted() {
+            dependencies[name] = ExternalDependency(platform: self, name: name, spec: spec.dependencies[name]!)
+        }
+        for serviceSpec in spec.services {
+            services[serviceSpec.name] = Service(platform: self, spec: serviceSpec)
+        }
+        if spec.hasPlatform {
+            merchants = (0..<spec.merchants.count).map { Merchant(platform: self, index: $0, spec: spec.merchants) }
+            riders = (0..<spec.riders.count).map { Rider(platform: self, index: $0, spec: spec.riders) }
+        }
+    }
+
+    /// Whether periodic work (heartbeats, relays, dispatch retries) should keep going:
+    /// while customers arrive or are still in a journey. Afterwards the world winds down
+    /// and completes instead of ticking forever.
+    var keepsRunning: Bool { arrivalsActive || liveCustomers > 0 }
+
+    func customerStarted() { liveCustomers += 1 }
+    func customerFinished() { liveCustomers -= 1 }
+
+    /// The service playing `role`.
+    func service(_ role: ServiceRole) -> Service? {
+        spec.service(playing: role).flatMap { services[$0.name] }
+    }
+
+    /// Sends one call from service `caller` to a service or dependency named `callee`,
+    /// picking an instance through the registry.
+    func send(from caller: String, to callee: String, _ call: Call, timeout: Duration?) async -> Result<Reply, Failure> {
+        if let dependency = dependencies[callee] {
+            return await network.call(from: caller, to: dependency, call, timeout: timeout)
+        }
+        guard let service = services[callee] else { return .failure(.unavailable) }
+        guard let instance = service.isolatedOnWorldThread((), { service, _ in service.pickListed() }) else {
+            metrics.count("\(caller).rejected.unavailable")
+            return .failure(.unavailable)
+        }
+        // Named, so that a stall report says who waits on whom.
+        return await sim.waiting(on: "a reply from \(callee)") {
+            await network.call(from: caller, to: instance, call, timeout: timeout)
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import SimKernel
+
+extension InfrastructureSpec {
+    /// Reads `infrastructure`.
+    static let reader = ValueReader<InfrastructureSpec>.object { o in
+        let d = InfrastructureSpec()
+        return InfrastructureSpec(
+            networkLatency: o.optional("network_latency", .durationDistribution, default: d.networkLatency),
+            database: o.optional("database", DatabaseSpec.reader, default: d.database),
+            cache: o.optional("cache", CacheSpec.reader, default: d.cache),
+            broker: o.optional("broker", BrokerSpec.reader, default: d.broker),
+            locks: o.optional("locks", LockServerSpec.reader, default: d.locks),
+            registry: o.optional("registry", RegistrySpec.reader, default: d.registry))
+    }
+}
+
+extension DatabaseSpec {
+    static let reader = ValueReader<DatabaseSpec>.object { o in
+        let d = DatabaseSpec()
+        return DatabaseSpec(
+            cores: o.optional("cores", .integer(in: 1...10_000), default: d.cores),
+            maxConnections: o.optional("max_connections", .integer(in: 1...1_000_000), default: d.maxConnections),
+            read: o.optional("read", .durationDistribution, default: d.read),
+            write: o.optional("write", .durationDistribution, default: d.write),
+            connect: o.optional("connect", .durationDistribution, default: d.connect))
+    }
+}
+
+extension CacheSpec {
+    static let reader = ValueReader<CacheSpec>.object { o in
+        let d = CacheSpec()
+        return CacheSpec(
+            latency: o.optional("latency", .durationDistribution, default: d.latency),
+            capacity: o.optional("capacity", .integer(in: 1...1_000_000_000), default: d.capacity))
+    }
+}
+
+extension BrokerSpec {
+    static let reader = ValueReader<BrokerSpec>.object { o in
+        let d = BrokerSpec()
+        return BrokerSpec(
+            latency: o.optional("latency", .durationDistribution, default: d.latency),
+            deliveryLimit: o.optional("delivery_limit", .integer(in: 1...10_000), default: d.deliveryLimit),
+            maxLength: o.optional("max_length", .integer(in: 1...)),
+            overflow: o.optional("overflow", .oneOf(Overflow.self), default: d.overflow),
+            messageTTL: o.optional("message_ttl", .duration(atLeast: .milliseconds(1))))
+    }
+}
+
+extension LockServerSpec {
+    static let reader = ValueReader<LockServerSpec>.object { o in
+        LockServerSpec(latency: o.optional("latency", .durationDistribution, default: LockServerSpec().latency))
+    }
+}
+
+extension RegistrySpec {
+    static let reader = ValueReader<RegistrySpec>.object { o in
+        let d = RegistrySpec()
+        let heartbeat = o.optional("heartbeat", .duration(atLeast: .milliseconds(1)), default: d.heartbeat)
+        let ttl = o.optional("ttl", .duration(atLeast: .milliseconds(1)), default: d.ttl)
+        if !o.hasProblems, ttl < heartbeat { o.reject("ttl", expected: "a duration >= heartbeat") }
+        return RegistrySpec(heartbeat: heartbeat, ttl: ttl)
+    }
+}
+
+extension FaultSpec {
+    enum KindName: String, CaseIterable, Sendable {
+        case latency, errors, crash, pause, partition, surge
+        case cacheFlush = "cache_flush"
+        case databaseSlowdown = "database_slowdown"
+    }
+
+    /// Reads one fault.
+    static let reader = ValueReader<FaultSpec>.object { o in
+        let at = o.required("at", .duration(atLeast: .zero))
+        guard let kind = o.discriminator("kind", .oneOf(KindName.self)) else { return FaultSpec(.cacheFlush, at: at) }
+        let duration: Duration?
+        switch kind {
+        case .latency, .errors, .pause, .partition, .databaseSlowdown, .surge:
+            duration = o.required("for", .duration(atLeast: .nanoseconds(1)))
+        case .crash, .cacheFlush:
+            duration = nil
+        }
+        let fault: Kind
+        switch kind {
+        case .latency: fault = .latency(target: o.required("target", .nonEmptyString), extra: o.required("extra", .durationDistribution))
+        case .errors: fault = .errors(target: o.required("target", .nonEmptyString), ratio: o.required("ratio", .ratio))
+        case .crash: fault = .crash(target: o.required("target", .nonEmptyString),
+                                    restartAfter: o.optional("restart_after", .duration(atLeast: .nanoseconds(1))))
+        case .pause: fault = .pause(target: o.required("target", .nonEmptyString))
+        case .partition:
+            let between = o.required("between", .array(of: .nonEmptyString, count: 2...2))
+            fault = between.count == 2 ? .partition(between[0], between[1]) : .cacheFlush
+        case .cacheFlush: fault = .cacheFlush
+        case .databaseSlowdown: fault = .databaseSlowdown(factor: o.required("factor", .double(above: 0)))
+        case .surge: fault = .surge(factor: o.required("factor", .double(above: 0)))
+        }
+        return FaultSpec(fault, at: at, for: duration)
+    }
+}

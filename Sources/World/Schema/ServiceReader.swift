@@ -1,0 +1,254 @@
+import SimKernel
+
+extension ServiceSpec {
+    /// Reads `services`: each member is a service named by its key. A service named
+    /// after a platform role plays it (or says `"role"`); any other is generic. Only the
+    /// fields of its role are allowed, so `"intake"` on the menu service is reported.
+    static let servicesReader = ValueReader<[ServiceSpec]>(expected: "an object of services", placeholder: { [] }) { value, context in
+        guard let object = value.objectValue else {
+            context.mismatch(value, expected: "an object of services")
+            return nil
+        }
+        if object.isEmpty {
+            context.mismatch(value, expected: "at least one service")
+            return nil
+        }
+        var services: [ServiceSpec] = []
+        var failed = false
+        for member in object.members {
+            var role = ServiceRole(rawValue: member.key) ?? .generic
+            if let raw = member.value["role"]?.stringValue, let explicit = ServiceRole(rawValue: raw) { role = explicit }
+            if let spec = context.read(member.value, at: .key(member.key), with: reader(name: member.key, role: role)) {
+                services.append(spec)
+            } else {
+                failed = true
+            }
+        }
+        return failed ? nil : services
+    }
+
+    /// Reads one service playing `role`.
+    static func reader(name: String, role: ServiceRole) -> ValueReader<ServiceSpec> {
+        .object { o in
+            _ = o.optional("role", .oneOf(ServiceRole.self))
+            let workers = o.required("workers", .integer(in: 1...1_000_000))
+            let maxWorkers = o.optional("max_workers", .integer(in: 1...1_000_000))
+            if let maxWorkers, !o.hasProblems, maxWorkers < workers {
+                o.reject("max_workers", expected: "an integer >= workers (\(workers))")
+            }
+            return ServiceSpec(
+                name: name,
+                instances: o.optional("instances", .integer(in: 1...10_000), default: 1),
+                workers: workers, maxWorkers: maxWorkers,
+                queueCapacity: o.optional("queue", queueReader, default: 1024),
+                work: o.optional("work", .durationDistribution, default: .lognormal(median: 0.002, p99: 0.010)),
+                balancer: o.optional("balancer", .oneOf(Balancer.self), default: .roundRobin),
+                role: role,
+                options: readOptions(o, role: role),
+                calls: o.optional("calls", CallPolicies.reader, default: CallPolicies()),
+                database: o.optional("database", ConnectionPoolSpec.reader, default: ConnectionPoolSpec()))
+        }
+    }
+
+    /// A queue capacity: an integer >= 0 or "unbounded" (read as nil).
+    static let queueReader = ValueReader<Int?>(
+        expected: "an integer >= 0 or \"unbounded\"", placeholder: { 0 }
+    ) { value, context in
+        if value.stringValue == "unbounded" { return .some(nil) }
+        if value.numberValue != nil { return context.read(value, with: .integer(in: 0...)).map { .some($0) } }
+        context.mismatch(value, expected: "an integer >= 0 or \"unbounded\"")
+        return nil
+    }
+
+    /// The fields of `role`.
+    static func readOptions(_ o: ObjectReader, role: ServiceRole) -> RoleOptions {
+        switch role {
+        case .generic:
+            return .generic
+        case .gateway:
+            return .gateway(GatewayOptions(limits: o.optional("limits", limitsReader, default: [:])))
+        case .auth:
+            let d = AuthOptions()
+            return .auth(AuthOptions(
+                tokenTTL: o.optional("token_ttl", .duration(atLeast: .seconds(1)), default: d.tokenTTL),
+                tokenCacheTTL: o.optional("token_cache_ttl", .duration(atLeast: .zero), default: d.tokenCacheTTL)))
+        case .menu:
+            let d = MenuOptions()
+            return .menu(MenuOptions(
+                cacheTTL: o.optional("cache_ttl", .duration(atLeast: .milliseconds(1)), default: d.cacheTTL),
+                ttlJitter: o.optional("ttl_jitter", .ratio, default: d.ttlJitter),
+                negativeTTL: o.optional("negative_ttl", .duration(atLeast: .milliseconds(1))),
+                bloomFilter: o.optional("bloom_filter", .bool, default: false),
+                localCache: o.optional("local_cache", LocalCacheSpec.reader),
+                singleFlight: o.optional("single_flight", .bool, default: true)))
+        case .order:
+            let d = OrderOptions()
+            return .order(OrderOptions(
+                intake: o.optional("intake", .oneOf(OrderOptions.Intake.self), default: d.intake),
+                consumers: o.optional("consumers", .integer(in: 1...10_000), default: d.consumers),
+                prefetch: o.optional("prefetch", .integer(in: 0...100_000), default: d.prefetch),
+                idempotency: o.optional("idempotency", .bool, default: d.idempotency),
+                paymentWait: o.optional("payment_wait", .duration(atLeast: .seconds(1)), default: d.paymentWait)))
+        case .inventory:
+            let d = InventoryOptions()
+            return .inventory(InventoryOptions(
+                locking: o.optional("locking", .oneOf(InventoryOptions.Locking.self), default: d.locking),
+                lockTTL: o.optional("lock_ttl", .duration(atLeast: .milliseconds(1)), default: d.lockTTL),
+                lockWait: o.optional("lock_wait", .duration(atLeast: .zero), default: d.lockWait),
+                fencing: o.optional("fencing", .bool, default: d.fencing),
+                idempotency: o.optional("idempotency", .bool, default: d.idempotency)))
+        case .payment:
+            let d = PaymentOptions()
+            return .payment(PaymentOptions(
+                callback: o.optional("callback", .bool, default: d.callback),
+                relayInterval: o.optional("relay_interval", .duration(atLeast: .milliseconds(1)), default: d.relayInterval),
+                idempotencyKey: o.optional("idempotency_key", .bool, default: d.idempotencyKey)))
+        case .dispatch:
+            let d = DispatchOptions()
+            return .dispatch(DispatchOptions(
+                timeout: o.optional("timeout", .duration(atLeast: .milliseconds(1)), default: d.timeout),
+                retryInterval: o.optional("retry_interval", .duration(atLeast: .milliseconds(1)), default: d.retryInterval),
+                riderLock: o.optional("rider_lock", .bool, default: d.riderLock)))
+        case .notification:
+            let d = NotificationOptions()
+            return .notification(NotificationOptions(
+                consumers: o.optional("consumers", .integer(in: 1...10_000), default: d.consumers),
+                prefetch: o.optional("prefetch", .integer(in: 0...100_000), default: d.prefetch)))
+        }
+    }
+
+    /// Per-route limiters of the gateway.
+    static let limitsReader = ValueReader<[GatewayRoute: LimiterSpec]>.object { o in
+        var limits: [GatewayRoute: LimiterSpec] = [:]
+        for route in GatewayRoute.allCases {
+            if let limiter = o.optional(route.rawValue, LimiterSpec.reader) { limits[route] = limiter }
+        }
+        return limits
+    }
+}
+
+extension LocalCacheSpec {
+    static let reader = ValueReader<LocalCacheSpec>.object { o in
+        LocalCacheSpec(capacity: o.required("capacity", .integer(in: 1...100_000_000)),
+                       ttl: o.required("ttl", .duration(atLeast: .milliseconds(1))))
+    }
+}
+
+extension LimiterSpec {
+    enum KindName: String, CaseIterable, Sendable {
+        case tokenBucket = "token_bucket", slidingWindow = "sliding_window", queueing, concurrency
+    }
+
+    /// Reads a limiter: `{"kind": "token_bucket", "rate": "100/s", "burst": 50}` and the
+    /// other kinds.
+    static let reader = ValueReader<LimiterSpec>.object { o in
+        guard let kind = o.discriminator("kind", .oneOf(KindName.self)) else { return .concurrency(limit: 1) }
+        switch kind {
+        case .tokenBucket:
+            return .tokenBucket(rate: o.required("rate", .positiveRate), burst: o.required("burst", .integer(in: 1...)))
+        case .slidingWindow:
+            return .slidingWindow(limit: o.required("limit", .integer(in: 1...)),
+                                  window: o.required("window", .duration(atLeast: .milliseconds(1))))
+        case .queueing:
+            return .queueing(rate: o.required("rate", .positiveRate),
+                             maxQueueing: o.optional("max_queueing", .duration(atLeast: .zero), default: .milliseconds(500)))
+        case .concurrency:
+            return .concurrency(limit: o.required("limit", .integer(in: 1...)))
+        }
+    }
+}
+
+extension CallPolicies {
+    /// Reads `calls`: `{"default": {...}, "inventory": {...}}`.
+    static let reader = ValueReader<CallPolicies>(
+        expected: "an object of call policies (\"default\" and per callee)",
+        placeholder: { CallPolicies() }
+    ) { value, context in
+        guard let members = context.read(value, with: .members(of: CallPolicy.reader)) else { return nil }
+        var policies = CallPolicies()
+        for (key, policy) in members {
+            if key == "default" { policies.fallback = policy } else { policies.byCallee[key] = policy }
+        }
+        return policies
+    }
+}
+
+extension CallPolicy {
+    /// Reads one call policy.
+    static let reader = ValueReader<CallPolicy>.object { o in
+        CallPolicy(
+            timeout: o.contains("timeout") ? o.required("timeout", .duration(atLeast: .milliseconds(1)))
+                : (o.raw("timeout")?.isNull == true ? nil : .seconds(1)),
+            retry: o.optional("retry", RetrySpec.reader),
+            breaker: o.optional("breaker", BreakerSpec.reader))
+    }
+}
+
+extension RetrySpec {
+    static let reader = ValueReader<RetrySpec>.object { o in
+        let base = o.optional("base", .duration(atLeast: .zero), default: .milliseconds(100))
+        let cap = o.optional("cap", .duration(atLeast: .zero), default: .seconds(2))
+        if !o.hasProblems, cap < base { o.reject("cap", expected: "a duration >= base") }
+        return RetrySpec(
+            attempts: o.required("attempts", .integer(in: 1...100)), base: base, cap: cap,
+            jitter: o.optional("jitter", .oneOf(Jitter.self), default: .full),
+            budget: o.optional("budget", .ratio))
+    }
+}
+
+extension BreakerSpec {
+    enum KindName: String, CaseIterable, Sendable { case resilience4j, sentinel }
+
+    /// Reads a breaker: Resilience4j-style, or a Sentinel rule.
+    static let reader = ValueReader<BreakerSpec>.object { o in
+        guard let kind = o.discriminator("kind", .oneOf(KindName.self)) else {
+            return .resilience4j(Resilience4jBreakerSpec())
+        }
+        switch kind {
+        case .resilience4j:
+            let d = Resilience4jBreakerSpec()
+            return .resilience4j(Resilience4jBreakerSpec(
+                window: o.optional("window", .oneOf(Resilience4jBreakerSpec.Window.self), default: d.window),
+                size: o.optional("size", .integer(in: 1...100_000), default: d.size),
+                failureRate: o.optional("failure_rate", .ratio, default: d.failureRate),
+                slowRate: o.optional("slow_rate", .ratio, default: d.slowRate),
+                slowCall: o.optional("slow_call", .duration(atLeast: .nanoseconds(1)), default: d.slowCall),
+                minimumCalls: o.optional("min_calls", .integer(in: 1...100_000), default: d.minimumCalls),
+                waitOpen: o.optional("wait_open", .duration(atLeast: .milliseconds(1)), default: d.waitOpen),
+                halfOpenCalls: o.optional("half_open_calls", .integer(in: 1...10_000), default: d.halfOpenCalls),
+                maxWaitHalfOpen: o.optional("max_wait_half_open", .duration(atLeast: .zero), default: d.maxWaitHalfOpen)))
+        case .sentinel:
+            let strategy: SentinelRuleSpec.Strategy
+            if o.contains("error_ratio") {
+                strategy = .errorRatio(o.required("error_ratio", .ratio))
+            } else if o.contains("error_count") {
+                strategy = .errorCount(o.required("error_count", .integer(in: 1...)))
+            } else if o.contains("slow_ratio") {
+                strategy = .slowRatio(o.required("slow_ratio", .ratio),
+                                      maxResponse: o.required("max_response", .duration(atLeast: .nanoseconds(1))))
+            } else {
+                o.report("a sentinel rule needs one of \"error_ratio\", \"error_count\" or \"slow_ratio\"")
+                strategy = .errorRatio(0.5)
+            }
+            o.allow("max_response")
+            return .sentinel(SentinelRuleSpec(
+                strategy: strategy,
+                window: o.required("window", .duration(atLeast: .milliseconds(1))),
+                statInterval: o.optional("stat_interval", .duration(atLeast: .milliseconds(1)), default: .seconds(1)),
+                minimumRequests: o.optional("min_requests", .integer(in: 1...), default: 5)))
+        }
+    }
+}
+
+extension ConnectionPoolSpec {
+    static let reader = ValueReader<ConnectionPoolSpec>.object { o in
+        let d = ConnectionPoolSpec()
+        return ConnectionPoolSpec(
+            maxOpen: o.optional("max_open", .integer(in: 0...1_000_000), default: d.maxOpen),
+            maxIdle: o.optional("max_idle", .integer(in: 0...1_000_000), default: d.maxIdle),
+            acquireTimeout: o.optional("acquire_timeout", .duration(atLeast: .zero), default: d.acquireTimeout),
+            maxLifetime: o.optional("max_lifetime", .duration(atLeast: .seconds(1))) ?? d.maxLifetime,
+            idleTimeout: o.optional("idle_timeout", .duration(atLeast: .seconds(1))) ?? d.idleTimeout,
+            leakThreshold: o.optional("leak_threshold", .duration(atLeast: .milliseconds(1))))
+    }
+}

@@ -1,0 +1,122 @@
+public import SimKernel
+
+/// The platform's infrastructure: network, database, cache, broker, lock server, registry.
+public struct InfrastructureSpec: Sendable, Equatable {
+    /// One-way network delay between any two actors.
+    public var networkLatency: Distribution
+    public var database: DatabaseSpec
+    public var cache: CacheSpec
+    public var broker: BrokerSpec
+    public var locks: LockServerSpec
+    public var registry: RegistrySpec
+
+    /// Infrastructure with defaults for every part.
+    public init(networkLatency: Distribution = .lognormal(median: 0.0005, p99: 0.002),
+                database: DatabaseSpec = DatabaseSpec(), cache: CacheSpec = CacheSpec(),
+                broker: BrokerSpec = BrokerSpec(), locks: LockServerSpec = LockServerSpec(),
+                registry: RegistrySpec = RegistrySpec()) {
+        self.networkLatency = networkLatency
+        self.database = database
+        self.cache = cache
+        self.broker = broker
+        self.locks = locks
+        self.registry = registry
+    }
+}
+
+/// The database server.
+public struct DatabaseSpec: Sendable, Equatable {
+    /// Queries that run at full speed at once; beyond that every query slows down in
+    /// proportion (processor sharing), as an overloaded database does.
+    public var cores: Int
+    /// Connections the server accepts in all (further opens fail).
+    public var maxConnections: Int
+    /// Work of one simple query (point read) at no load.
+    public var read: Distribution
+    /// Work of one write (a transaction step).
+    public var write: Distribution
+    /// Time to open a connection.
+    public var connect: Distribution
+
+    /// A database (defaults: 16 cores, 500 connections, reads ~2 ms, writes ~5 ms).
+    public init(cores: Int = 16, maxConnections: Int = 500,
+                read: Distribution = .lognormal(median: 0.002, p99: 0.010),
+                write: Distribution = .lognormal(median: 0.005, p99: 0.025),
+                connect: Distribution = .constant(0.010)) {
+        self.cores = cores
+        self.maxConnections = maxConnections
+        self.read = read
+        self.write = write
+        self.connect = connect
+    }
+}
+
+/// The cache server (Redis).
+public struct CacheSpec: Sendable, Equatable {
+    /// Time of one cache operation at the server.
+    public var latency: Distribution
+    /// Entries kept (LRU beyond).
+    public var capacity: Int
+
+    /// A cache server (defaults: ~0.3 ms, 1,000,000 entries).
+    public init(latency: Distribution = .lognormal(median: 0.0003, p99: 0.002), capacity: Int = 1_000_000) {
+        self.latency = latency
+        self.capacity = capacity
+    }
+}
+
+/// The message broker (RabbitMQ).
+public struct BrokerSpec: Sendable, Equatable {
+    /// Time the broker takes to accept or deliver a message.
+    public var latency: Distribution
+    /// Deliveries before a message is dead-lettered.
+    public var deliveryLimit: Int
+    /// Messages per queue before overflow; nil = unbounded.
+    public var maxLength: Int?
+    /// What happens at the length limit.
+    public var overflow: Overflow
+    /// Message time to live; nil = forever.
+    public var messageTTL: Duration?
+
+    /// Overflow policies.
+    public enum Overflow: String, Sendable, Equatable, CaseIterable {
+        case dropHead = "drop-head"
+        case rejectPublish = "reject-publish"
+    }
+
+    /// A broker (defaults: ~1 ms, delivery limit 20, unbounded queues).
+    public init(latency: Distribution = .lognormal(median: 0.001, p99: 0.005), deliveryLimit: Int = 20,
+                maxLength: Int? = nil, overflow: Overflow = .rejectPublish, messageTTL: Duration? = nil) {
+        self.latency = latency
+        self.deliveryLimit = deliveryLimit
+        self.maxLength = maxLength
+        self.overflow = overflow
+        self.messageTTL = messageTTL
+    }
+}
+
+/// The lock server (Redis used for SET NX PX locks).
+public struct LockServerSpec: Sendable, Equatable {
+    /// Time of one lock command at the server.
+    public var latency: Distribution
+
+    /// A lock server (default ~0.3 ms).
+    public init(latency: Distribution = .lognormal(median: 0.0003, p99: 0.002)) {
+        self.latency = latency
+    }
+}
+
+/// The service registry (Consul/Nacos/Eureka).
+public struct RegistrySpec: Sendable, Equatable {
+    /// How often instances send heartbeats.
+    public var heartbeat: Duration
+    /// A registration without a heartbeat for this long expires; until then a crashed
+    /// instance keeps receiving calls.
+    public var ttl: Duration
+
+    /// A registry (defaults: 5 s heartbeats, 15 s TTL).
+    public init(heartbeat: Duration = .seconds(5), ttl: Duration = .seconds(15)) {
+        self.heartbeat = heartbeat
+        self.ttl = ttl
+    }
+}

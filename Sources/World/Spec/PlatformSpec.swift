@@ -1,0 +1,182 @@
+public import SimKernel
+
+/// A call policy: how one service calls another (client side).
+public struct CallPolicy: Sendable, Equatable {
+    /// How long the caller waits for a reply; nil waits forever (a stall risk).
+    public var timeout: Duration?
+    /// Retries after a failed attempt.
+    public var retry: RetrySpec?
+    /// Circuit breaker guarding the calls, one per (caller instance, callee service).
+    public var breaker: BreakerSpec?
+
+    /// A policy with the given parts (default: 1 s timeout, no retry, no breaker).
+    public init(timeout: Duration? = .seconds(1), retry: RetrySpec? = nil, breaker: BreakerSpec? = nil) {
+        self.timeout = timeout
+        self.retry = retry
+        self.breaker = breaker
+    }
+}
+
+/// Retries with exponential backoff (AWS's formulas) and an optional retry budget.
+public struct RetrySpec: Sendable, Equatable {
+    /// Jitter applied to the exponential delay.
+    public enum Jitter: String, Sendable, Equatable, CaseIterable {
+        case none, full, equal, decorrelated
+    }
+    /// Attempts in all, the first included.
+    public var attempts: Int
+    /// First backoff delay.
+    public var base: Duration
+    /// Largest backoff delay.
+    public var cap: Duration
+    /// Jitter kind.
+    public var jitter: Jitter
+    /// Retries allowed as a fraction of requests (Finagle-style budget); nil = unlimited.
+    public var budget: Double?
+
+    /// A retry policy.
+    public init(attempts: Int, base: Duration = .milliseconds(100), cap: Duration = .seconds(2),
+                jitter: Jitter = .full, budget: Double? = nil) {
+        self.attempts = attempts
+        self.base = base
+        self.cap = cap
+        self.jitter = jitter
+        self.budget = budget
+    }
+}
+
+/// A circuit breaker: Resilience4j-style windows, or a Sentinel degrade rule.
+public enum BreakerSpec: Sendable, Equatable {
+    /// Resilience4j semantics.
+    case resilience4j(Resilience4jBreakerSpec)
+    /// Sentinel degrade rule.
+    case sentinel(SentinelRuleSpec)
+}
+
+/// Resilience4j circuit-breaker parameters (defaults are Resilience4j's, except the
+/// half-open maximum wait, which fixes its stuck half-open state).
+public struct Resilience4jBreakerSpec: Sendable, Equatable {
+    /// Count-based (last N calls) or time-based (last N seconds) window.
+    public enum Window: String, Sendable, Equatable, CaseIterable { case count, time }
+    public var window: Window
+    /// Window size: calls (count) or seconds (time).
+    public var size: Int
+    /// Failure rate that opens the breaker (≥).
+    public var failureRate: Double
+    /// Slow-call rate that opens the breaker (≥).
+    public var slowRate: Double
+    /// A call slower than this is slow.
+    public var slowCall: Duration
+    /// Calls needed before rates are evaluated.
+    public var minimumCalls: Int
+    /// Time spent open before half-open.
+    public var waitOpen: Duration
+    /// Trial calls admitted in half-open.
+    public var halfOpenCalls: Int
+    /// Longest time in half-open before reopening (0 = forever, Resilience4j's flaw).
+    public var maxWaitHalfOpen: Duration
+
+    /// Parameters with Resilience4j's defaults.
+    public init(window: Window = .count, size: Int = 100, failureRate: Double = 0.5, slowRate: Double = 1,
+                slowCall: Duration = .seconds(60), minimumCalls: Int = 100, waitOpen: Duration = .seconds(60),
+                halfOpenCalls: Int = 10, maxWaitHalfOpen: Duration = .seconds(30)) {
+        self.window = window
+        self.size = size
+        self.failureRate = failureRate
+        self.slowRate = slowRate
+        self.slowCall = slowCall
+        self.minimumCalls = minimumCalls
+        self.waitOpen = waitOpen
+        self.halfOpenCalls = halfOpenCalls
+        self.maxWaitHalfOpen = maxWaitHalfOpen
+    }
+}
+
+/// A Sentinel degrade rule (strict `>` comparisons; one probe after the window).
+public struct SentinelRuleSpec: Sendable, Equatable {
+    /// What the rule measures.
+    public enum Strategy: Sendable, Equatable {
+        /// Fraction of calls that failed.
+        case errorRatio(Double)
+        /// Failed calls per stat interval.
+        case errorCount(Int)
+        /// Fraction of calls slower than `maxResponse`.
+        case slowRatio(Double, maxResponse: Duration)
+    }
+    public var strategy: Strategy
+    /// How long the breaker stays open.
+    public var window: Duration
+    /// Statistics interval.
+    public var statInterval: Duration
+    /// Calls needed in an interval before the rule can trip.
+    public var minimumRequests: Int
+
+    /// A rule.
+    public init(strategy: Strategy, window: Duration, statInterval: Duration = .seconds(1), minimumRequests: Int = 5) {
+        self.strategy = strategy
+        self.window = window
+        self.statInterval = statInterval
+        self.minimumRequests = minimumRequests
+    }
+}
+
+/// A rate limiter on a gateway route.
+public enum LimiterSpec: Sendable, Equatable {
+    /// Token bucket (rate per second, burst); requests over it are refused (HTTP 429).
+    case tokenBucket(rate: Double, burst: Int)
+    /// Sliding-window log: at most `limit` per `window`.
+    case slidingWindow(limit: Int, window: Duration)
+    /// Sentinel's queueing limiter: requests spaced 1/rate apart, waiting at most `maxQueueing`.
+    case queueing(rate: Double, maxQueueing: Duration)
+    /// At most `limit` requests in flight.
+    case concurrency(limit: Int)
+}
+
+/// A connection pool to the database, per service instance (Go database/sql, HikariCP).
+public struct ConnectionPoolSpec: Sendable, Equatable {
+    /// Most connections open (0 = unlimited).
+    public var maxOpen: Int
+    /// Idle connections kept.
+    public var maxIdle: Int
+    /// Longest a caller waits for a connection.
+    public var acquireTimeout: Duration
+    /// Connections are closed after this age.
+    public var maxLifetime: Duration?
+    /// Idle connections are closed after this time.
+    public var idleTimeout: Duration?
+    /// Connections held longer than this are reported as leaks.
+    public var leakThreshold: Duration?
+
+    /// A pool (defaults: HikariCP's example from the documents: 20 open, 5 idle, 30 s timeout).
+    public init(maxOpen: Int = 20, maxIdle: Int = 5, acquireTimeout: Duration = .seconds(30),
+                maxLifetime: Duration? = .seconds(1800), idleTimeout: Duration? = .seconds(600),
+                leakThreshold: Duration? = nil) {
+        self.maxOpen = maxOpen
+        self.maxIdle = maxIdle
+        self.acquireTimeout = acquireTimeout
+        self.maxLifetime = maxLifetime
+        self.idleTimeout = idleTimeout
+        self.leakThreshold = leakThreshold
+    }
+}
+
+/// An external dependency (WeChat's code exchange, the payment gateway): latency and
+/// error model, outside the platform's control.
+public struct DependencySpec: Sendable, Equatable {
+    /// Time to answer.
+    public var latency: Distribution
+    /// Fraction of calls that fail with an error.
+    public var errors: Double
+    /// Fraction of calls that never answer (the caller's timeout decides).
+    public var hangs: Double
+    /// Calls handled at once; more wait (nil = unlimited).
+    public var concurrency: Int?
+
+    /// A dependency.
+    public init(latency: Distribution, errors: Double = 0, hangs: Double = 0, concurrency: Int? = nil) {
+        self.latency = latency
+        self.errors = errors
+        self.hangs = hangs
+        self.concurrency = concurrency
+    }
+}

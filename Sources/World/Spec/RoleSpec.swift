@@ -1,0 +1,196 @@
+/// The platform roles a service can play. A service named after a role plays it (the
+/// `gateway` service is the gateway); any other name is a generic service that only does
+/// its `work` (the validation worlds).
+public enum ServiceRole: String, Sendable, Equatable, CaseIterable {
+    case gateway, auth, menu, order, inventory, payment, dispatch, notification, generic
+}
+
+/// Routes a customer's app calls through the gateway.
+public enum GatewayRoute: String, Sendable, Equatable, CaseIterable {
+    case login, menu, order, status, cancel
+}
+
+/// Role-specific settings of a service.
+public enum RoleOptions: Sendable, Equatable {
+    case generic
+    case gateway(GatewayOptions)
+    case auth(AuthOptions)
+    case menu(MenuOptions)
+    case order(OrderOptions)
+    case inventory(InventoryOptions)
+    case payment(PaymentOptions)
+    case dispatch(DispatchOptions)
+    case notification(NotificationOptions)
+
+    /// Defaults for `role`.
+    public static func defaults(for role: ServiceRole) -> RoleOptions {
+        switch role {
+        case .generic: return .generic
+        case .gateway: return .gateway(GatewayOptions())
+        case .auth: return .auth(AuthOptions())
+        case .menu: return .menu(MenuOptions())
+        case .order: return .order(OrderOptions())
+        case .inventory: return .inventory(InventoryOptions())
+        case .payment: return .payment(PaymentOptions())
+        case .dispatch: return .dispatch(DispatchOptions())
+        case .notification: return .notification(NotificationOptions())
+        }
+    }
+}
+
+/// The gateway: token check and a rate limiter per route.
+public struct GatewayOptions: Sendable, Equatable {
+    /// Limiter per route (routes without one are not limited).
+    public var limits: [GatewayRoute: LimiterSpec]
+
+    public init(limits: [GatewayRoute: LimiterSpec] = [:]) { self.limits = limits }
+}
+
+/// The auth service: WeChat code exchange → session → JWT, with a token cache.
+public struct AuthOptions: Sendable, Equatable {
+    /// Lifetime of an issued token.
+    public var tokenTTL: Duration
+    /// How long validated tokens stay in the auth service's cache.
+    public var tokenCacheTTL: Duration
+
+    public init(tokenTTL: Duration = .seconds(7200), tokenCacheTTL: Duration = .seconds(300)) {
+        self.tokenTTL = tokenTTL
+        self.tokenCacheTTL = tokenCacheTTL
+    }
+}
+
+/// The menu/product service: cache-aside over the database.
+public struct MenuOptions: Sendable, Equatable {
+    /// TTL of cached products (the documents use 5 minutes).
+    public var cacheTTL: Duration
+    /// Fraction of the TTL drawn at random and taken off, against avalanches.
+    public var ttlJitter: Double
+    /// TTL of cached "no such product" answers; nil = no negative caching.
+    public var negativeTTL: Duration?
+    /// A Bloom filter of existing product ids in front of the cache.
+    public var bloomFilter: Bool
+    /// A local LRU cache in front of the cache server: capacity and TTL; nil = none.
+    public var localCache: LocalCacheSpec?
+    /// One rebuild per hot key (single-flight) on a miss.
+    public var singleFlight: Bool
+
+    public init(cacheTTL: Duration = .seconds(300), ttlJitter: Double = 0.1, negativeTTL: Duration? = nil,
+                bloomFilter: Bool = false, localCache: LocalCacheSpec? = nil, singleFlight: Bool = true) {
+        self.cacheTTL = cacheTTL
+        self.ttlJitter = ttlJitter
+        self.negativeTTL = negativeTTL
+        self.bloomFilter = bloomFilter
+        self.localCache = localCache
+        self.singleFlight = singleFlight
+    }
+}
+
+/// A local in-process cache.
+public struct LocalCacheSpec: Sendable, Equatable {
+    public var capacity: Int
+    public var ttl: Duration
+    public init(capacity: Int, ttl: Duration) {
+        self.capacity = capacity
+        self.ttl = ttl
+    }
+}
+
+/// The order service.
+public struct OrderOptions: Sendable, Equatable {
+    /// Synchronous intake, or queued (peak shaving: accept, publish, answer at once).
+    public enum Intake: String, Sendable, Equatable, CaseIterable { case sync, queued }
+    public var intake: Intake
+    /// Consumers of the intake queue per instance (queued intake; 10 in the documents).
+    public var consumers: Int
+    /// Prefetch of each intake consumer.
+    public var prefetch: Int
+    /// Idempotent create: an order key seen before returns the first order.
+    public var idempotency: Bool
+    /// How long an order waits for its payment result before it fails and compensates.
+    public var paymentWait: Duration
+
+    public init(intake: Intake = .sync, consumers: Int = 10, prefetch: Int = 10, idempotency: Bool = true,
+                paymentWait: Duration = .seconds(60)) {
+        self.intake = intake
+        self.consumers = consumers
+        self.prefetch = prefetch
+        self.idempotency = idempotency
+        self.paymentWait = paymentWait
+    }
+}
+
+/// The inventory service: stock per item and how deductions are serialised.
+public struct InventoryOptions: Sendable, Equatable {
+    /// How a deduction is protected.
+    public enum Locking: String, Sendable, Equatable, CaseIterable {
+        /// A Redis-style lock per item (SET NX PX), with fencing tokens if `fencing`.
+        case distributed
+        /// A database row lock (SELECT ... FOR UPDATE).
+        case row
+        /// No protection (read, then write): races oversell.
+        case none
+    }
+    public var locking: Locking
+    /// Lock TTL (the documents use 30 s).
+    public var lockTTL: Duration
+    /// Longest wait to acquire a lock.
+    public var lockWait: Duration
+    /// Whether the stock row rejects writes carrying an older fencing token.
+    public var fencing: Bool
+    /// Whether a deduction is idempotent per order (the incident's missing check).
+    public var idempotency: Bool
+
+    public init(locking: Locking = .distributed, lockTTL: Duration = .seconds(30), lockWait: Duration = .seconds(1),
+                fencing: Bool = true, idempotency: Bool = true) {
+        self.locking = locking
+        self.lockTTL = lockTTL
+        self.lockWait = lockWait
+        self.fencing = fencing
+        self.idempotency = idempotency
+    }
+}
+
+/// The payment service.
+public struct PaymentOptions: Sendable, Equatable {
+    /// Report results to the order service by direct callback (besides the broker).
+    public var callback: Bool
+    /// How often the local message table is relayed to the broker.
+    public var relayInterval: Duration
+    /// Pass an idempotency key to the external gateway (no double charge on retry).
+    public var idempotencyKey: Bool
+
+    public init(callback: Bool = true, relayInterval: Duration = .seconds(1), idempotencyKey: Bool = true) {
+        self.callback = callback
+        self.relayInterval = relayInterval
+        self.idempotencyKey = idempotencyKey
+    }
+}
+
+/// The dispatch service.
+public struct DispatchOptions: Sendable, Equatable {
+    /// Longest search for a rider (context.WithTimeout(30 s) in the documents).
+    public var timeout: Duration
+    /// Pause between searches when no rider is free.
+    public var retryInterval: Duration
+    /// A lock per rider so that no rider is assigned twice by concurrent dispatchers.
+    public var riderLock: Bool
+
+    public init(timeout: Duration = .seconds(30), retryInterval: Duration = .seconds(2), riderLock: Bool = true) {
+        self.timeout = timeout
+        self.retryInterval = retryInterval
+        self.riderLock = riderLock
+    }
+}
+
+/// The notification service: broker consumers.
+public struct NotificationOptions: Sendable, Equatable {
+    /// Consumers per instance.
+    public var consumers: Int
+    /// Prefetch of each consumer.
+    public var prefetch: Int
+
+    public init(consumers: Int = 4, prefetch: Int = 10) {
+        self.consumers = consumers
+        self.prefetch = prefetch
+    }
+}

@@ -1,0 +1,146 @@
+public import SimKernel
+
+/// The products on the menu.
+public struct CatalogSpec: Sendable, Equatable {
+    /// Products (ids 0..<items).
+    public var items: Int
+    /// Zipf exponent of item popularity (0 = uniform; ~1 = a few hot items).
+    public var zipf: Double
+    /// Units in stock per ordinary item.
+    public var stock: Int
+    /// Flash-sale items (the last `flashItems` ids, so not the most popular) and their stock.
+    public var flashItems: Int
+    public var flashStock: Int
+
+    public init(items: Int = 500, zipf: Double = 1.0, stock: Int = 1_000_000, flashItems: Int = 1, flashStock: Int = 100) {
+        self.items = items
+        self.zipf = zipf
+        self.stock = stock
+        self.flashItems = flashItems
+        self.flashStock = flashStock
+    }
+}
+
+/// The merchants who accept and cook orders.
+public struct MerchantsSpec: Sendable, Equatable {
+    public var count: Int
+    /// Orders a kitchen prepares at once; more wait.
+    public var kitchen: Int
+    /// Time to prepare one order.
+    public var prepare: Distribution
+    /// Time to look at a new order and accept or refuse it.
+    public var decide: Distribution
+    /// Fraction of orders refused.
+    public var refuse: Double
+
+    public init(count: Int = 50, kitchen: Int = 4, prepare: Distribution = .lognormal(median: 600, p99: 1800),
+                decide: Distribution = .lognormal(median: 30, p99: 180), refuse: Double = 0.02) {
+        self.count = count
+        self.kitchen = kitchen
+        self.prepare = prepare
+        self.decide = decide
+        self.refuse = refuse
+    }
+}
+
+/// The riders who deliver.
+public struct RidersSpec: Sendable, Equatable {
+    public var count: Int
+    /// Orders a rider carries at once.
+    public var capacity: Int
+    /// Travel to the merchant.
+    public var toMerchant: Distribution
+    /// Travel to the customer.
+    public var toCustomer: Distribution
+    /// Shift length; riders start at staggered times within the first shift. nil = always on.
+    public var shift: Duration?
+    /// Break between shifts.
+    public var offDuty: Duration
+
+    public init(count: Int = 100, capacity: Int = 2, toMerchant: Distribution = .lognormal(median: 420, p99: 1200),
+                toCustomer: Distribution = .lognormal(median: 600, p99: 1500), shift: Duration? = nil,
+                offDuty: Duration = .seconds(1800)) {
+        self.count = count
+        self.capacity = capacity
+        self.toMerchant = toMerchant
+        self.toCustomer = toCustomer
+        self.shift = shift
+        self.offDuty = offDuty
+    }
+}
+
+/// A fault injected at a virtual instant.
+public struct FaultSpec: Sendable, Equatable {
+    /// What goes wrong.
+    public enum Kind: Sendable, Equatable {
+        /// Extra latency on every call to a service or dependency.
+        case latency(target: String, extra: Distribution)
+        /// A fraction of calls to a service or dependency fail at once.
+        case errors(target: String, ratio: Double)
+        /// An instance (`order#1`) or every instance of a service crashes: in-flight work is
+        /// lost, heartbeats stop; it restarts after `restartAfter` (nil = never).
+        case crash(target: String, restartAfter: Duration?)
+        /// An instance stops the world (GC-like) for the fault's duration: no progress,
+        /// requests pile up, its locks may expire while it holds them.
+        case pause(target: String)
+        /// Every cache entry is deleted.
+        case cacheFlush
+        /// Calls between two services are lost for the fault's duration.
+        case partition(String, String)
+        /// The database's work per query is multiplied by `factor`.
+        case databaseSlowdown(factor: Double)
+        /// The arrival rate is multiplied by `factor`.
+        case surge(factor: Double)
+    }
+
+    public var kind: Kind
+    /// When it starts.
+    public var at: Duration
+    /// How long it lasts (nil for instantaneous faults and permanent ones).
+    public var duration: Duration?
+
+    public init(_ kind: Kind, at: Duration, for duration: Duration? = nil) {
+        self.kind = kind
+        self.at = at
+        self.duration = duration
+    }
+}
+
+/// An assertion on a metric, checked after the run:
+/// `"orders.failed_ratio in 12m..18m >= 0.3"`.
+public struct Expectation: Sendable, Equatable, CustomStringConvertible {
+    /// Comparison operators.
+    public enum Comparison: String, Sendable, Equatable, CaseIterable {
+        case lessOrEqual = "<=", greaterOrEqual = ">=", less = "<", greater = ">", equal = "==", notEqual = "!="
+    }
+    /// The metric (see docs/worlds.md for the names).
+    public var metric: String
+    /// A window of virtual time, or nil for the whole run.
+    public var window: ClosedRange<Duration>?
+    public var comparison: Comparison
+    public var value: Double
+    /// The text as written.
+    public var text: String
+
+    public init(metric: String, window: ClosedRange<Duration>?, comparison: Comparison, value: Double, text: String) {
+        self.metric = metric
+        self.window = window
+        self.comparison = comparison
+        self.value = value
+        self.text = text
+    }
+
+    public var description: String { text }
+
+    /// Whether `actual` satisfies the comparison.
+    public func holds(for actual: Double) -> Bool {
+        switch comparison {
+        case .lessOrEqual: return actual <= value
+        case .greaterOrEqual: return actual >= value
+        case .less: return actual < value
+        case .greater: return actual > value
+        case .equal: return actual == value
+        case .notEqual: return actual != value
+        }
+    }
+}
