@@ -29,8 +29,12 @@ public enum HumanSummary {
             let requests = metrics.existingCounter("\(name).requests")?.total ?? 0
             let completed = metrics.existingCounter("\(name).completed")?.total ?? 0
             let rejected = metrics.existingCounter("\(name).rejected.queue_full")?.total ?? 0
-            lines.append("\(name): \(grouped(Int(requests))) requests, \(grouped(Int(completed))) completed, "
-                + "\(grouped(Int(rejected))) rejected (queue full)")
+            var rejections = metrics.counters.filter { $0.name.hasPrefix("\(name).rejected.") && $0.total > 0 }
+                .map { "\(grouped(Int($0.total))) \($0.name.dropFirst(name.count + 10))" }
+            if rejections.isEmpty { rejections = ["none rejected"] }
+            _ = rejected
+            lines.append("\(name): \(grouped(Int(requests))) requests, \(grouped(Int(completed))) completed; "
+                + rejections.joined(separator: ", "))
             for figure in ["wait", "latency"] {
                 guard let histogram = metrics.existingHistogram("\(name).\(figure)")?.total, histogram.count > 0 else { continue }
                 lines.append("  \(figure.padding(8)) mean \(ms(histogram.mean!)) p50 \(ms(histogram.quantile(0.5)!)) "
@@ -44,6 +48,20 @@ public enum HumanSummary {
                 + "Wq \(fixed(model.meanWait, 4)) s, measured \(fixed(wait.mean! / 1e9, 4)) s "
                 + "(\(signedPercent(wait.mean! / 1e9, model.meanWait))); "
                 + "P(wait) \(fixed(model.probabilityOfWaiting, 4)), measured \(fixed(waited, 4))")
+        }
+        if spec.hasPlatform {
+            func total(_ name: String) -> Int { Int(metrics.existingCounter(name)?.total ?? 0) }
+            lines.append("orders: \(grouped(total("orders.created"))) created, \(grouped(total("orders.delivered"))) delivered, "
+                + "\(grouped(total("orders.cancelled"))) cancelled, \(grouped(total("orders.failed"))) failed, "
+                + "\(grouped(outcome.invariants.ordersInFlight)) in flight at the end")
+            let broken = outcome.invariants.violations.filter { $0.count > 0 }
+            lines.append(broken.isEmpty ? "invariants: all hold"
+                : "invariants VIOLATED: " + broken.map { "\($0.name) \($0.count)" }.joined(separator: ", "))
+        }
+        for result in outcome.expectations {
+            let actual = result.actual.map { $0 == $0.rounded() && abs($0) < 1e15 ? String(Int64($0)) : fixed($0, 4) } ?? "n/a"
+            lines.append("\(result.passed ? "✓" : "✗ FAILED") \(result.expectation.text)  (measured \(actual))"
+                + (result.passed || result.actual != nil ? "" : ": \(result.message)"))
         }
         if !files.isEmpty { lines.append("wrote " + files.joined(separator: ", ")) }
         return lines.joined(separator: "\n")

@@ -31,7 +31,30 @@ public struct RunSummary: Sendable {
                 ("mean", .double($0.mean(at: end))), ("max", .double($0.maximum)), ("last", .double($0.value)),
             ])) })),
             ("services", .object(outcome.spec.services.map { ($0.name, Self.service($0, metrics: metrics, end: end)) })),
+            ("passed", .bool(outcome.passed)),
+            ("expectations", .array(outcome.expectations.map { result in
+                .object([("expect", .string(result.expectation.text)),
+                         ("actual", result.actual.map { .double($0) } ?? .null),
+                         ("passed", .bool(result.passed)), ("message", .string(result.message))])
+            })),
         ]
+        if outcome.spec.hasPlatform {
+            root.append(("orders", Self.orders(metrics)))
+            root.append(("invariants", .object([
+                ("oversold", .int(outcome.invariants.oversold)),
+                ("double_charges", .int(outcome.invariants.doubleCharges)),
+                ("orders_lost", .int(outcome.invariants.ordersLost)),
+                ("messages_lost", .int(outcome.invariants.messagesLost)),
+                ("rider_over_capacity", .int(outcome.invariants.riderOverCapacity)),
+                ("orders_in_flight", .int(outcome.invariants.ordersInFlight)),
+            ])))
+            let hits = metrics.existingCounter("cache.hits")?.total ?? 0
+            let misses = metrics.existingCounter("cache.misses")?.total ?? 0
+            root.append(("cache", .object([
+                ("hits", .int(Int(hits))), ("misses", .int(Int(misses))),
+                ("hit_ratio", hits + misses > 0 ? .double(Double(hits) / Double(hits + misses)) : .null),
+            ])))
+        }
         if let theory = Self.theory(outcome) { root.append(("theory", theory)) }
         json = .object(root)
     }
@@ -72,8 +95,27 @@ public struct RunSummary: Sendable {
         ])
     }
 
-    /// Per-service figures derived from the raw metrics: throughput, utilisation, and
-    /// Little's law (L from the time-averaged gauges, λ·W from the completions).
+    /// Orders by terminal state and reason.
+    static func orders(_ metrics: Metrics) -> JSONValue {
+        func total(_ name: String) -> Int { Int(metrics.existingCounter(name)?.total ?? 0) }
+        func byReason(_ prefix: String) -> JSONValue {
+            .object(metrics.counters.filter { $0.name.hasPrefix(prefix) }
+                .map { (String($0.name.dropFirst(prefix.count)), .int(Int($0.total))) })
+        }
+        return .object([
+            ("created", .int(total("orders.created"))),
+            ("delivered", .int(total("orders.delivered"))),
+            ("cancelled", .int(total("orders.cancelled"))),
+            ("cancelled_by", byReason("orders.cancelled.")),
+            ("failed", .int(total("orders.failed"))),
+            ("failed_by", byReason("orders.failed.")),
+            ("in_flight_at_end", .int(total("orders.in_flight_at_end"))),
+        ])
+    }
+
+    /// Per-service figures derived from the raw metrics: throughput, utilisation,
+    /// rejections by reason, client-side call figures, and Little's law (L from the
+    /// time-averaged gauges, λ·W from the completions).
     static func service(_ spec: ServiceSpec, metrics: Metrics, end: Int64) -> JSONValue {
         let name = spec.name
         let seconds = Double(end) / 1e9
@@ -93,6 +135,23 @@ public struct RunSummary: Sendable {
                 ("L", .double(queue + busy)), ("lambda_W", .double(throughput * latency)),
             ])))
         }
+        let rejectedPrefix = "\(name).rejected."
+        fields.append(("rejected", .object(metrics.counters.filter { $0.name.hasPrefix(rejectedPrefix) }
+            .map { (String($0.name.dropFirst(rejectedPrefix.count)), .int(Int($0.total))) })))
+        if let wait = metrics.existingHistogram("\(name).db.wait")?.total, wait.count > 0 {
+            fields.append(("pool_wait_ms", Self.latency(wait)))
+        }
+        let callsPrefix = "\(name).calls."
+        var callees: [String] = []
+        for counter in metrics.counters where counter.name.hasPrefix(callsPrefix) {
+            let callee = String(counter.name.dropFirst(callsPrefix.count).split(separator: ".").first ?? "")
+            if !callees.contains(callee) { callees.append(callee) }
+        }
+        fields.append(("calls", .object(callees.map { callee in
+            let prefix = "\(callsPrefix)\(callee)."
+            return (callee, .object(metrics.counters.filter { $0.name.hasPrefix(prefix) }
+                .map { (String($0.name.dropFirst(prefix.count)), .int(Int($0.total))) }))
+        })))
         return .object(fields)
     }
 

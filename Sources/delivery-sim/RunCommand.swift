@@ -28,8 +28,9 @@ enum RunCommand {
       --quiet              print only where the results went
       -h, --help           show this help
 
-    EXIT STATUS: 0 the run completed; 1 it stalled, broke determinism or ran out of
-    its event budget; 2 the world or the command line is invalid (nothing is written).
+    EXIT STATUS: 0 the run completed and every expectation held; 1 an expectation failed
+    (each is listed), or the run stalled, broke determinism or ran out of its event
+    budget; 2 the world or the command line is invalid (nothing is written).
     """
 
     static func main(_ arguments: [String]) throws -> Int32 {
@@ -65,6 +66,6 @@ enum RunCommand {
             print(HumanSummary.text(outcome, wallSeconds: wall.seconds, files: files))
         }
         world.sim.shutdown()
-        return outcome.result.stop.isSuccess ? 0 : 1
+        return outcome.passed ? 0 : 1
     }
 }

@@ -40,7 +40,7 @@ actor Broker: SimEventHandler {
         if let existing = queues[name] { return existing }
         let created = MessageQueue<BrokerMessage, VirtualClock.Instant>(MessageQueueConfiguration(
             name: name, maxLength: spec.maxLength, overflow: spec.overflow == .dropHead ? .dropHead : .rejectPublish,
-            messageTTL: spec.messageTTL, deliveryLimit: spec.deliveryLimit, retainsDeadLetters: false))
+            messageTTL: spec.messageTTL, deliveryLimit: spec.deliveryLimit, retainsDeadLetters: true))
         queues[name] = created
         queueNames.append(name)
         return created
@@ -116,7 +116,7 @@ actor Broker: SimEventHandler {
             }
         }
         while let dead = q.popDeadLetter() {
-            platform.metrics.count("broker.\(name).dead_lettered.\(dead.reason)")
+            platform.metrics.count("broker.\(name).dead_lettered.\(dead.reason.rawValue)")
         }
         queues[name] = q
         scheduleExpiry()
@@ -129,7 +129,7 @@ actor Broker: SimEventHandler {
         for name in queueNames {
             if let next = queues[name]?.nextExpiry(), earliest.map({ next < $0 }) ?? true { earliest = next }
         }
-        if let earliest { expiryTimer = sim.executor.schedule(at: earliest.nanoseconds, self, SimEvent(0)) }
+        if let earliest { expiryTimer = sim.executor.schedule(at: earliest.nanoseconds, self, SimEvent(0), background: true) }
     }
 
     nonisolated func handle(_ event: SimEvent) {

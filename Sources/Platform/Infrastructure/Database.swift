@@ -61,7 +61,8 @@ actor Database {
 
     /// Opens a connection (time to connect), or fails when the server is full.
     func connect() async throws -> Int {
-        try await sim.clock.sleep(for: .nanoseconds(spec.connect.sampleNanoseconds(&random)))
+        let delay = spec.connect.sampleNanoseconds(&random)
+        try await sim.inForeground { try await sim.clock.sleep(for: .nanoseconds(delay)) }
         guard connections < spec.maxConnections else {
             platform.metrics.count("database.refused_connections")
             throw Failure.error

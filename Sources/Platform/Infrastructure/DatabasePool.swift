@@ -35,7 +35,9 @@ final class DatabasePool: @unchecked Sendable {
     /// Runs the pool's background work (opens, closes, housekeeping) as a daemon task.
     func start() {
         let pool = self.pool
-        runner = platform.sim.spawn("\(instance).db-pool", daemon: true) { await pool.run() }
+        // Housekeeping is a background chore; opening a connection for a waiting caller
+        // is not (see Database.connect).
+        runner = platform.sim.spawn("\(instance).db-pool", daemon: true, background: true) { await pool.run() }
     }
 
     /// Stops the pool (the instance crashed).

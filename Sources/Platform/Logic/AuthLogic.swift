@@ -52,11 +52,13 @@ extension Result {
     }
 }
 
-/// The session table: which token each customer holds and until when.
+/// The session table: the tokens issued (a customer may hold several: two devices, two
+/// visits) and until when each is valid.
 ///
 /// World-confined: only the world's thread touches it.
 final class Sessions: @unchecked Sendable {
-    private var tokens: [Int: (token: Int64, until: Int64)] = [:]
+    private var tokens: [Int64: (customer: Int, until: Int64)] = [:]
+    private var latest: [Int: Int64] = [:]
     private var random: RandomStream
 
     init(sim: Simulation) { random = sim.random("sessions") }
@@ -64,19 +66,20 @@ final class Sessions: @unchecked Sendable {
     /// Issues a new token for `customer`, valid for `ttl`.
     func issue(customer: Int, now: Int64, ttl: Duration) -> Int64 {
         let token = Int64(bitPattern: random.next() | 1)
-        tokens[customer] = (token, now &+ ttl.nanoseconds)
+        tokens[token] = (customer, now &+ ttl.nanoseconds)
+        latest[customer] = token
         return token
     }
 
-    /// Whether `token` is `customer`'s valid token.
+    /// Whether `token` is a valid token of `customer` (the JWT's signature and expiry).
     func isValid(customer: Int, token: Int64, now: Int64) -> Bool {
-        guard let held = tokens[customer] else { return false }
-        return held.token == token && held.until > now
+        guard let held = tokens[token] else { return false }
+        return held.customer == customer && held.until > now
     }
 
     /// The token a returning customer's app still holds, if it is valid.
     func existing(customer: Int, now: Int64) -> Int64? {
-        guard let held = tokens[customer], held.until > now else { return nil }
-        return held.token
+        guard let token = latest[customer], isValid(customer: customer, token: token, now: now) else { return nil }
+        return token
     }
 }

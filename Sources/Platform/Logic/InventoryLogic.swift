@@ -86,8 +86,10 @@ final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
             platform.metrics.count("inventory.duplicate_deductions_absorbed")
             return .success(.ok)
         }
-        await database.execute(.read)
+        // SELECT sees the row as of the statement's start; the answer arrives when the
+        // statement ends.
         let units = await database.stockLevel(item)
+        await database.execute(.read)
         // A GC pause here is where a lock holder loses its lock without knowing it.
         await instance.checkpoint()
         guard units >= quantity else {

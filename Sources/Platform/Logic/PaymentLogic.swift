@@ -17,7 +17,7 @@ final class PaymentLogic: LogicBase, RoleLogic, @unchecked Sendable {
 
     func start() {
         let interval = options.relayInterval
-        relay = background("outbox-relay") { [self] in
+        relay = background("outbox-relay", chore: true) { [self] in
             while !Task.isCancelled {
                 try? await sim.clock.sleep(for: interval)
                 if Task.isCancelled { return }
@@ -25,7 +25,6 @@ final class PaymentLogic: LogicBase, RoleLogic, @unchecked Sendable {
                 for entry in batch {
                     _ = await platform.broker.publish("payment.results", .paymentResult(order: entry.order, success: entry.success))
                 }
-                if !platform.keepsRunning, await platform.database.outbox.isEmpty { return }
             }
         }
     }

@@ -75,9 +75,10 @@ class LogicBase: @unchecked Sendable {
         return .failure(failure)
     }
 
-    /// Starts a daemon task belonging to this instance.
+    /// Starts a daemon task belonging to this instance; a `chore`'s sleeps never keep the
+    /// world alive (a periodic relay).
     @discardableResult
-    func background(_ name: String, _ body: sending @escaping () async -> Void) -> Task<Void, Never> {
-        sim.spawn("\(instance.name).\(name)", daemon: true, body)
+    func background(_ name: String, chore: Bool = false, _ body: sending @escaping () async -> Void) -> Task<Void, Never> {
+        sim.spawn("\(instance.name).\(name)", daemon: true, background: chore, body)
     }
 }

@@ -29,7 +29,7 @@ actor Merchant {
 
     /// A paid order arrives on the merchant's app.
     func notify(order: Int64) {
-        sim.spawn("\(name) order \(order)", daemon: true) { [self] in await self.process(order) }
+        sim.spawn("\(name) order \(order)") { [self] in await self.process(order) }
     }
 
     private func process(_ order: Int64) async {

@@ -32,7 +32,7 @@ actor Rider: SimEventHandler {
             // Staggered starts: rider i starts its first shift at a random point of it.
             let offset = Int64(random.nextUnit() * Double(shift.nanoseconds))
             onShift = true
-            sim.executor.schedule(at: shift.nanoseconds - offset, self, SimEvent(0))
+            sim.executor.schedule(at: shift.nanoseconds - offset, self, SimEvent(0), background: true)
         }
     }
 
@@ -45,10 +45,10 @@ actor Rider: SimEventHandler {
     }
 
     private func toggleShift() {
-        guard let shift = spec.shift, platform.keepsRunning else { return }
+        guard let shift = spec.shift else { return }
         onShift.toggle()
         let next = onShift ? shift : spec.offDuty
-        sim.executor.schedule(at: sim.executor.now &+ next.nanoseconds, self, SimEvent(0))
+        sim.executor.schedule(at: sim.executor.now &+ next.nanoseconds, self, SimEvent(0), background: true)
     }
 
     /// Takes an order; returns true (the app shows it to the rider).
@@ -58,7 +58,7 @@ actor Rider: SimEventHandler {
         if carrying.count > spec.capacity {
             platform.metrics.count("invariants.rider_over_capacity")
         }
-        sim.spawn("\(name) delivering \(order)", daemon: true) { [self] in await self.deliver(order, from: merchant) }
+        sim.spawn("\(name) delivering \(order)") { [self] in await self.deliver(order, from: merchant) }
         return true
     }
 

@@ -77,7 +77,9 @@ final class PlatformContext: @unchecked Sendable {
     /// picking an instance through the registry.
     func send(from caller: String, to callee: String, _ call: Call, timeout: Duration?) async -> Result<Reply, Failure> {
         if let dependency = dependencies[callee] {
-            return await network.call(from: caller, to: dependency, call, timeout: timeout)
+            return await sim.waiting(on: "a reply from \(callee)") {
+                await network.call(from: caller, to: dependency, call, timeout: timeout)
+            }
         }
         guard let service = services[callee] else { return .failure(.unavailable) }
         guard let instance = service.isolatedOnWorldThread((), { service, _ in service.pickListed() }) else {

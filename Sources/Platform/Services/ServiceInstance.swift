@@ -195,7 +195,8 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         let arrival = sim.executor.now
         sim.trace.record(traceStart, traceSource, Int64(envelope.id))
         let epoch = self.epoch
-        let task = sim.spawn("\(name) handling \(envelope.call.label)", daemon: true) { [self] in
+        // Not a daemon: a handler that never answers is a stall worth reporting.
+        let task = sim.spawn("\(name) handling \(envelope.call.label)") { [self] in
             let result = await self.serve(envelope)
             await self.finishCall(envelope, result, epoch: epoch, arrival: arrival)
         }
@@ -325,14 +326,14 @@ actor ServiceInstance: SimEventHandler, Endpoint {
 
     private func scheduleHeartbeat() {
         sim.executor.schedule(at: sim.executor.now &+ platform.registry.spec.heartbeat.nanoseconds,
-                              Heartbeat(instance: self, epoch: epoch), SimEvent(0))
+                              Heartbeat(instance: self, epoch: epoch), SimEvent(0), background: true)
     }
 
     fileprivate func beat(epoch: Int) {
         // A paused process misses its heartbeats too; a dead one stops sending them.
         guard isUp, epoch == self.epoch else { return }
         if pausedUntil == nil { platform.registry.heartbeat(name) }
-        if platform.keepsRunning { scheduleHeartbeat() }
+        scheduleHeartbeat()
     }
 
     /// Requests waiting or in service here.

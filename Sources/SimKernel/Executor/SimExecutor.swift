@@ -113,9 +113,13 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     /// This is the allocation-light path for model code that needs no task: the action
     /// runs synchronously inside the run loop, isolated to this executor (so
     /// `actor.assumeIsolated` works inside it for actors using this executor).
+    ///
+    /// A `background` timer (a heartbeat, a housekeeping tick) never keeps a world alive:
+    /// when only background timers are left, the world is finished (or stalled, if tasks
+    /// that should finish are still waiting).
     @discardableResult
-    public func schedule(at when: Int64, _ action: @escaping () -> Void) -> TimerHandle {
-        timers.insert(at: Swift.max(when, now), .callback(action))
+    public func schedule(at when: Int64, background: Bool = false, _ action: @escaping () -> Void) -> TimerHandle {
+        timers.insert(at: Swift.max(when, now), .callback(action), background: background)
     }
 
     /// Schedules `event` for `handler` at virtual time `when` (nanoseconds).
@@ -125,8 +129,8 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     /// loop on the simulation thread. The executor keeps a strong reference to the
     /// handler until the event fires or is cancelled.
     @discardableResult
-    public func schedule(at when: Int64, _ handler: any SimEventHandler, _ event: SimEvent) -> TimerHandle {
-        timers.insert(at: Swift.max(when, now), .event(handler, event))
+    public func schedule(at when: Int64, _ handler: any SimEventHandler, _ event: SimEvent, background: Bool = false) -> TimerHandle {
+        timers.insert(at: Swift.max(when, now), .event(handler, event), background: background)
     }
 
     /// Cancels a callback or sleep scheduled earlier. A sleeping task is resumed with
@@ -156,7 +160,7 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         // The slot is taken before suspending so the cancellation handler can name it
         // without a shared box; it is armed with the continuation a moment later, before
         // the run loop can look at it (this all happens on the simulation thread).
-        let handle = timers.insert(at: Swift.max(when, now), .unarmed)
+        let handle = timers.insert(at: Swift.max(when, now), .unarmed, background: SimTaskContext.background)
         try await withTaskCancellationHandler(operation: {
             try await withUnsafeThrowingContinuation(isolation: isolation) { (continuation: UnsafeContinuation<Void, any Error>) in
                 if Task.isCancelled {
@@ -175,7 +179,7 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
 
     /// Why ``run(until:maxSteps:)`` returned.
     public enum LoopExit: Equatable, Sendable {
-        /// No jobs and no timers left.
+        /// No jobs and no timers left, except background chores.
         case idle
         /// The next timer lies after the end time; `now` was moved to the end time.
         case reachedEnd
@@ -210,7 +214,8 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
                 collectForeignViolation()
                 if let violation { return .violation(violation) }
             }
-            guard let when = timers.earliest else { return .idle }
+            // Background chores alone never keep a world going.
+            guard timers.foregroundCount > 0, let when = timers.earliest else { return .idle }
             if when > end {
                 now = Swift.max(now, end)
                 return .reachedEnd

@@ -55,13 +55,20 @@ public final class Simulation: @unchecked Sendable {
     /// A *daemon* task (a server loop, a worker, a queue consumer) may wait forever
     /// without the world counting as stalled; the world completes when every
     /// non-daemon task has finished and nothing is scheduled.
+    ///
+    /// A *background* task's sleeps are chores (housekeeping, periodic relays): like
+    /// background timers, they never keep the world alive (see ``inForeground(_:)`` for
+    /// the parts of such a task that are real work).
     @discardableResult
-    public func spawn(_ name: String, daemon: Bool = false, _ body: sending @escaping () async -> Void) -> Task<Void, Never> {
+    public func spawn(_ name: String, daemon: Bool = false, background: Bool = false,
+                      _ body: sending @escaping () async -> Void) -> Task<Void, Never> {
         let id = tasks.register(name, daemon: daemon)
         let registry = tasks
         let task = Task(executorPreference: executor) {
             await SimTaskContext.$id.withValue(id) {
-                await body()
+                await SimTaskContext.$background.withValue(background) {
+                    await body()
+                }
             }
             registry.finish(id)
         }
@@ -77,6 +84,13 @@ public final class Simulation: @unchecked Sendable {
         let previous = tasks.setWaitLabel(id, label)
         defer { _ = tasks.setWaitLabel(id, previous) }
         return try await operation()
+    }
+
+    /// Runs `operation` with its sleeps counted as real work, inside a background task
+    /// (opening a connection for a waiting caller is work, though the pool's runner that
+    /// does it is a background chore).
+    public func inForeground<T>(_ operation: () async throws -> T) async rethrows -> T {
+        try await SimTaskContext.$background.withValue(false) { try await operation() }
     }
 
     /// Number of tasks started and not finished.

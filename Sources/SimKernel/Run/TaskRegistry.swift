@@ -52,7 +52,9 @@ final class TaskRegistry {
     }
 }
 
-/// What the current task is, inside a world: set by ``Simulation/spawn(_:daemon:_:)``.
+/// What the current task is, inside a world: set by ``Simulation/spawn(_:daemon:background:_:)``.
 enum SimTaskContext {
     @TaskLocal static var id: Int?
+    /// Whether the task's sleeps are background chores (inherited by child tasks).
+    @TaskLocal static var background = false
 }

@@ -32,6 +32,9 @@ struct TimerQueue {
         /// `.empty` when the slot is free.
         var payload: Payload
         var generation: UInt32
+        /// A background chore (a heartbeat, a housekeeping tick): it never keeps a world
+        /// alive on its own.
+        var background: Bool
     }
 
     private var heap: ContiguousArray<Entry> = []
@@ -40,6 +43,8 @@ struct TimerQueue {
     private var nextSequence: UInt64 = 0
     /// Timers scheduled and neither fired nor cancelled.
     private(set) var count = 0
+    /// Of those, the ones that are not background chores.
+    private(set) var foregroundCount = 0
 
     var isEmpty: Bool { count == 0 }
 
@@ -51,15 +56,17 @@ struct TimerQueue {
         }
     }
 
-    mutating func insert(at when: Int64, _ payload: Payload) -> TimerHandle {
+    mutating func insert(at when: Int64, _ payload: Payload, background: Bool = false) -> TimerHandle {
         let slot: Int32
         if let reused = freeSlots.popLast() {
             slot = reused
             slots[Int(slot)].payload = payload
+            slots[Int(slot)].background = background
         } else {
             slot = Int32(slots.count)
-            slots.append(Slot(payload: payload, generation: 0))
+            slots.append(Slot(payload: payload, generation: 0, background: background))
         }
+        if !background { foregroundCount += 1 }
         let generation = slots[Int(slot)].generation
         heap.append(Entry(when: when, sequence: nextSequence, slot: slot, generation: generation))
         nextSequence &+= 1
@@ -129,6 +136,7 @@ struct TimerQueue {
         slots[index].generation &+= 1
         freeSlots.append(slot)
         count -= 1
+        if !slots[index].background { foregroundCount -= 1 }
         return payload
     }
 

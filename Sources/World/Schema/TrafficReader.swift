@@ -18,7 +18,8 @@ extension AppSpec {
     /// Reads `traffic.app`.
     static let reader = ValueReader<AppSpec>.object { o in
         AppSpec(
-            timeout: o.optional("timeout", .duration(atLeast: .milliseconds(1)), default: .seconds(5)),
+            timeout: o.raw("timeout")?.isNull == true ? nil
+                : o.optional("timeout", .duration(atLeast: .milliseconds(1)), default: .seconds(5)),
             attempts: o.optional("attempts", .integer(in: 1...20), default: 3),
             retryDelay: o.optional("retry_delay", .durationDistribution, default: .uniform(lower: 0.5, upper: 2)),
             patience: o.optional("patience", .durationDistribution, default: .lognormal(median: 900, p99: 2400)),
@@ -53,7 +54,7 @@ extension JourneySpec {
 extension CatalogSpec {
     /// Reads `catalog`.
     static let reader = ValueReader<CatalogSpec>.object { o in
-        let items = o.optional("items", .integer(in: 1...10_000_000), default: 500)
+        let items = o.optional("items", .integer(in: 1...1_000_000), default: 500)
         let flashItems = o.optional("flash_items", .integer(in: 0...10_000_000), default: 1)
         if !o.hasProblems, flashItems > items {
             o.reject("flash_items", expected: "at most catalog.items (\(items))")

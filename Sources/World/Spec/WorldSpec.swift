@@ -131,8 +131,9 @@ public struct TrafficSpec: Sendable, Equatable {
 
 /// How the customer's app behaves.
 public struct AppSpec: Sendable, Equatable {
-    /// How long the app waits for the gateway.
-    public var timeout: Duration
+    /// How long the app waits for the gateway; nil waits forever (a badly written client:
+    /// a world that loses a reply then stalls, and the run says where).
+    public var timeout: Duration?
     /// Attempts per action (the first included) when a call fails.
     public var attempts: Int
     /// Pause before a retry.
@@ -148,7 +149,7 @@ public struct AppSpec: Sendable, Equatable {
     public var think: Distribution
 
     /// An app (defaults: 5 s timeout, 3 attempts, patience ~15 min, 1-5 pages).
-    public init(timeout: Duration = .seconds(5), attempts: Int = 3, retryDelay: Distribution = .uniform(lower: 0.5, upper: 2),
+    public init(timeout: Duration? = .seconds(5), attempts: Int = 3, retryDelay: Distribution = .uniform(lower: 0.5, upper: 2),
                 patience: Distribution = .lognormal(median: 900, p99: 2400), pollInterval: Duration = .seconds(30),
                 browse: Distribution = .uniform(lower: 1, upper: 5), think: Distribution = .lognormal(median: 3, p99: 20)) {
         self.timeout = timeout

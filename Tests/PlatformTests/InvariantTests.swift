@@ -1,0 +1,135 @@
+import Platform
+import SimKernel
+import Testing
+import World
+
+/// The invariant checks find what they exist to find: each violation is produced by a
+/// world built to produce it, and absent when the defence is switched on.
+@Suite("Invariants")
+struct InvariantTests {
+    /// Flash-sale traffic on one item with 5 units: many concurrent deductions of the
+    /// last units.
+    /// The sale opens: 300 customers a second for 5 s go for one item with 5 units.
+    let flashSale = [
+        #"traffic.journeys=[{"kind": "flash_sale"}]"#,
+        #"traffic.rate=[{"for": "5s", "rate": "300/s"}]"#,
+        "catalog.flash_stock=5",
+        #"traffic.app={"timeout": "60s", "attempts": 1, "browse_pages": {"constant": 0}, "poll_interval": "1m", "patience": {"constant": "3m"}}"#,
+    ]
+
+    @Test("the small world is clean: every invariant holds and orders end")
+    func cleanWorld() throws {
+        let outcome = try runSmall()
+        #expect(outcome.result.stop.isSuccess)
+        #expect(outcome.invariants.violations.allSatisfy { $0.count == 0 }, "\(outcome.invariants)")
+        #expect(outcome.value("orders.created") > 300)
+        #expect(outcome.value("orders.delivered") > 200)
+    }
+
+    @Test("without a lock, check-then-act deductions oversell the last units")
+    func oversellWithoutLock() throws {
+        let outcome = try runSmall(flashSale + [#"services.inventory.locking="none""#])
+        #expect(outcome.invariants.oversold > 0)
+        #expect(outcome.value("invariants.oversold") == Double(outcome.invariants.oversold))
+    }
+
+    @Test("a row lock or a distributed lock with fencing sells exactly the stock")
+    func noOversellWithLocks() throws {
+        for locking in ["row", "distributed"] {
+            let outcome = try runSmall(flashSale + ["services.inventory.locking=\"\(locking)\""])
+            #expect(outcome.invariants.oversold == 0, "\(locking)")
+            #expect(outcome.value("inventory.deducted") >= 5, "\(locking): the stock was sold")
+        }
+    }
+
+    /// The incident of the documents: a holder paused (GC) longer than the lock's TTL
+    /// still writes after another holder took the lock.
+    /// A slower flash sale (10 customers a second, 10 units) on a slow database (300 ms a
+    /// read, so a holder spends most of its lock reading); inventory#0 stops for 20 s,
+    /// far longer than the 1 s lock TTL, holding a lock and a stale stock figure, while
+    /// inventory#1 takes the lock after it expires and sells the rest.
+    let pausedHolder = [
+        #"traffic.rate=[{"for": "20s", "rate": "10/s"}]"#,
+        "catalog.flash_stock=10",
+        "services.inventory.lock_ttl=\"1s\"",
+        "services.inventory.lock_wait=\"30s\"",
+        #"services.order.calls.inventory={"timeout": "50s"}"#,
+        #"infrastructure={"database": {"read": {"constant": "300ms"}}}"#,
+        #"faults=[{"kind": "pause", "target": "inventory#0", "at": "2500ms", "for": "20s"}]"#,
+    ]
+
+    @Test("a lock holder paused past its TTL oversells without fencing")
+    func pauseWithoutFencing() throws {
+        let outcome = try runSmall(flashSale + pausedHolder + ["services.inventory.fencing=false"])
+        #expect(outcome.invariants.oversold > 0)
+        #expect(outcome.value("inventory.lock_lost_while_held") > 0)
+    }
+
+    @Test("with fencing, the paused holder's late write is rejected and nothing is oversold")
+    func pauseWithFencing() throws {
+        let outcome = try runSmall(flashSale + pausedHolder + ["services.inventory.fencing=true"])
+        #expect(outcome.invariants.oversold == 0)
+        #expect(outcome.value("inventory.stale_writes_rejected") > 0)
+        #expect(outcome.value("inventory.deducted") == 10, "exactly the stock was sold")
+    }
+
+    /// The payment gateway is slower than the payment service's timeout: the first charge
+    /// goes through but its reply is abandoned, and the retry charges again.
+    let slowGateway = [
+        #"dependencies={"payment_gateway": {"latency": {"constant": "300ms"}}}"#,
+        #"services.payment.calls={"payment_gateway": {"timeout": "200ms", "retry": {"attempts": 3, "base": "10ms"}}}"#,
+        #"services.order.calls.payment={"timeout": "5s"}"#,
+    ]
+
+    @Test("retries without an idempotency key charge customers twice")
+    func doubleCharge() throws {
+        let outcome = try runSmall(slowGateway + ["services.payment.idempotency_key=false"])
+        #expect(outcome.invariants.doubleCharges > 0)
+    }
+
+    @Test("with the idempotency key, retries charge once")
+    func noDoubleCharge() throws {
+        let outcome = try runSmall(slowGateway + ["services.payment.idempotency_key=true"])
+        #expect(outcome.invariants.doubleCharges == 0)
+        #expect(outcome.value("payment.calls.payment_gateway.retries") > 0, "the retries did happen")
+    }
+
+    let fewRiders = [
+        #"riders={"count": 4, "capacity": 1, "to_merchant": {"constant": "30s"}, "to_customer": {"constant": "30s"}}"#,
+        "services.dispatch.instances=3",
+        #"traffic.rate=[{"for": "3m", "rate": "3/s"}]"#,
+    ]
+
+    @Test("without a lock per rider, concurrent dispatchers overload a rider")
+    func riderOverCapacity() throws {
+        let outcome = try runSmall(fewRiders + ["services.dispatch.rider_lock=false"])
+        #expect(outcome.invariants.riderOverCapacity > 0)
+    }
+
+    @Test("with a lock per rider, no rider carries more than its capacity")
+    func riderLock() throws {
+        let outcome = try runSmall(fewRiders + ["services.dispatch.rider_lock=true"])
+        #expect(outcome.invariants.riderOverCapacity == 0)
+        #expect(outcome.value("dispatch.assigned") > 10)
+    }
+
+    @Test("queued intake with a drop-head length limit loses accepted orders")
+    func ordersLost() throws {
+        let outcome = try runSmall([
+            #"services.order.intake="queued""#, "services.order.consumers=1", "services.order.prefetch=1",
+            "services.order.instances=1",
+            #"infrastructure={"broker": {"max_length": 3, "overflow": "drop-head"}}"#,
+            #"traffic.rate=[{"for": "1m", "rate": "20/s"}]"#,
+        ])
+        #expect(outcome.invariants.ordersLost > 0)
+        #expect(outcome.value("broker.orders.intake.dead_lettered.maxlen") > 0)
+        #expect(outcome.invariants.messagesLost == 0, "dropped messages are dead-lettered, not lost")
+    }
+
+    @Test("queued intake without a length limit loses nothing")
+    func queuedIntakeKeepsOrders() throws {
+        let outcome = try runSmall([#"services.order.intake="queued""#, "services.order.consumers=2"])
+        #expect(outcome.invariants.ordersLost == 0)
+        #expect(outcome.value("orders.created") > 300)
+    }
+}
