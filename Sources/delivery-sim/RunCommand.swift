@@ -45,8 +45,10 @@ enum RunCommand {
         }
         var seed: UInt64?
         if let text = args.value("seed") {
-            guard let value = UInt64(text) else { throw UsageError("--seed expects a whole number >= 0, got \"\(text)\"") }
-            seed = value
+            guard let value = Int64(text), value >= 0 else {
+                throw UsageError("--seed expects a whole number from 0 to \(Int64.max), got \"\(text)\"")
+            }
+            seed = UInt64(value)
         }
         let spec = try WorldFiles.load(args.positional[0], overrides: args.all("set"))
         let clock = ContinuousClock()

@@ -16,7 +16,7 @@ struct FaultTests {
         #expect(outcome.value("order.calls.inventory.failed.deadline", in: minutes(2, 3)) > 0)
         #expect(outcome.value("order.calls.inventory.failed.deadline", in: minutes(0, 1.9)) == 0)
         #expect(outcome.value("order.calls.inventory.breaker.to_open") >= 1)
-        #expect(outcome.value("order.rejected.breaker_open") > 0)
+        #expect(outcome.value("order.calls.inventory.failed.breaker_open") > 0)
         #expect(outcome.value("orders.failed_ratio", in: minutes(2, 3)) > outcome.value("orders.failed_ratio", in: minutes(0, 2)))
     }
 

@@ -69,7 +69,7 @@ struct InvariantTests {
     func pauseWithFencing() throws {
         let outcome = try runSmall(flashSale + pausedHolder + ["services.inventory.fencing=true"])
         #expect(outcome.invariants.oversold == 0)
-        #expect(outcome.value("inventory.stale_writes_rejected") > 0)
+        #expect(outcome.value("database.stale_writes_rejected") > 0)
         #expect(outcome.value("inventory.deducted") == 10, "exactly the stock was sold")
     }
 

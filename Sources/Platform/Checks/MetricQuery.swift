@@ -114,6 +114,10 @@ extension MetricQuery {
     /// Checks `expectations`.
     public func check(_ expectations: [Expectation]) -> [ExpectationResult] {
         expectations.map { expectation in
+            if let window = expectation.window, window.lowerBound.nanoseconds >= end {
+                return ExpectationResult(expectation: expectation, actual: nil, passed: false,
+                                         message: "the window starts at or after the end of the run (\(Duration.nanoseconds(end).formattedShort))")
+            }
             guard let actual = value(expectation.metric, in: expectation.window) else {
                 let near = NearestName.nearest(to: expectation.metric, in: knownNames).map { " (did you mean \"\($0)\"?)" } ?? ""
                 return ExpectationResult(expectation: expectation, actual: nil, passed: false,

@@ -128,7 +128,7 @@ actor Database {
     func decrement(_ item: Int, by quantity: Int, order: Int64, token: UInt64?) -> Bool {
         if let token {
             if let seen = stockTokens[item], token < seen {
-                platform.metrics.count("inventory.stale_writes_rejected")
+                platform.metrics.count("database.stale_writes_rejected")
                 return false
             }
             stockTokens[item] = token

@@ -23,14 +23,14 @@ final class AuthLogic: LogicBase, RoleLogic, @unchecked Sendable {
             let stored = await withDatabase { database in await database.execute(.write) }
             guard case .success = stored else { return .failure(stored.failure!) }
             let token = platform.sessions.issue(customer: customer, now: now, ttl: options.tokenTTL)
-            platform.metrics.count("auth.logins")
+            platform.metrics.count("\(service).logins")
             return .success(.token(token))
         case .verify(let customer, let token):
             if let cached = cache[customer], cached.token == token, cached.until > now {
-                platform.metrics.count("auth.token_cache.hits")
+                platform.metrics.count("\(service).token_cache.hits")
                 return .success(.ok)
             }
-            platform.metrics.count("auth.token_cache.misses")
+            platform.metrics.count("\(service).token_cache.misses")
             let read = await withDatabase { database in await database.execute(.read) }
             guard case .success = read else { return .failure(read.failure!) }
             guard platform.sessions.isValid(customer: customer, token: token, now: now) else {

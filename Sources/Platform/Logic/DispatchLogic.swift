@@ -26,12 +26,12 @@ final class DispatchLogic: LogicBase, RoleLogic, @unchecked Sendable {
         let deadline = now &+ options.timeout.nanoseconds
         while now < deadline, !Task.isCancelled {
             if let rider = await assign(order: order, merchant: merchant) {
-                platform.metrics.count("dispatch.assigned")
+                platform.metrics.count("\(service).assigned")
                 return .success(.rider(rider))
             }
             await instance.sleep(nanoseconds: min(options.retryInterval.nanoseconds, max(1, deadline - now)))
         }
-        platform.metrics.count("dispatch.no_rider")
+        platform.metrics.count("\(service).no_rider")
         return .failure(.refused(.noRider))
     }
 

@@ -29,7 +29,7 @@ final class GatewayLogic: LogicBase, RoleLogic, @unchecked Sendable {
                 admitted = true
                 await instance.sleep(nanoseconds: delay.nanoseconds)
             case .reject:
-                platform.metrics.count("gateway.\(route.rawValue).limited")
+                platform.metrics.count("\(service).\(route.rawValue).limited")
                 return reject(.limited)
             }
         }
@@ -65,7 +65,7 @@ final class GatewayLogic: LogicBase, RoleLogic, @unchecked Sendable {
     /// yet, say — go to the auth service, whose answer is cached for a minute.
     private func checkToken(_ customer: Int, _ token: Int64) async -> Failure? {
         if platform.sessions.isValid(customer: customer, token: token, now: now) {
-            platform.metrics.count("gateway.jwt_verified")
+            platform.metrics.count("\(service).jwt_verified")
             return nil
         }
         if let cached = verified[customer], cached.token == token, cached.until > now { return nil }

@@ -35,7 +35,7 @@ final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
                 await database.execute(.write)
                 return await database.restock(item, order: order)
             }
-            if case .success(let quantity) = done, quantity > 0 { platform.metrics.count("inventory.restocked", Int64(quantity)) }
+            if case .success(let quantity) = done, quantity > 0 { platform.metrics.count("\(service).restocked", Int64(quantity)) }
             return done.map { _ in .ok }
         default:
             return .failure(.error)
@@ -57,7 +57,7 @@ final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
             platform.metrics.record("locks.wait", now - started)
             let token = options.fencing ? lease.fencingToken.value : nil
             let result = await checkAndDeduct(order: order, item: item, quantity: quantity, token: token)
-            if !lease.isHeld { platform.metrics.count("inventory.lock_lost_while_held") }
+            if !lease.isHeld { platform.metrics.count("\(service).lock_lost_while_held") }
             try? await locks.release(lease)
             return result
         case .row:
@@ -83,7 +83,7 @@ final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
     /// Read, check, write — on one connection.
     private func deductHoldingConnection(_ database: Database, order: Int64, item: Int, quantity: Int, token: UInt64?) async -> Result<Reply, Failure> {
         if options.idempotency, await database.deducted(for: order) != nil {
-            platform.metrics.count("inventory.duplicate_deductions_absorbed")
+            platform.metrics.count("\(service).duplicate_deductions_absorbed")
             return .success(.ok)
         }
         // SELECT sees the row as of the statement's start; the answer arrives when the
@@ -93,14 +93,14 @@ final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
         // A GC pause here is where a lock holder loses its lock without knowing it.
         await instance.checkpoint()
         guard units >= quantity else {
-            platform.metrics.count("inventory.out_of_stock")
+            platform.metrics.count("\(service).out_of_stock")
             return .failure(.refused(.outOfStock))
         }
         await database.execute(.write)
         guard await database.decrement(item, by: quantity, order: order, token: token) else {
             return .failure(.refused(.lockUnavailable))
         }
-        platform.metrics.count("inventory.deducted", Int64(quantity))
+        platform.metrics.count("\(service).deducted", Int64(quantity))
         return .success(.ok)
     }
 }

@@ -31,14 +31,14 @@ final class MenuLogic: LogicBase, RoleLogic, @unchecked Sendable {
     func handle(_ call: Call, from caller: String) async -> Result<Reply, Failure> {
         guard case .product(let item) = call else { return .failure(.error) }
         if let bloom, !bloom.mightContain(item) {
-            platform.metrics.count("menu.bloom_rejected")
+            platform.metrics.count("\(service).bloom_rejected")
             return .success(.product(found: false))
         }
         if local != nil, let hit = local!.get(item, now: sim.clock.now) {
-            platform.metrics.count("menu.local_cache.hits")
+            platform.metrics.count("\(service).local_cache.hits")
             return .success(.product(found: hit == .found))
         }
-        if local != nil { platform.metrics.count("menu.local_cache.misses") }
+        if local != nil { platform.metrics.count("\(service).local_cache.misses") }
         if let cached = await platform.cache.get(item) {
             remember(item, cached)
             return .success(.product(found: cached == .found))
@@ -53,7 +53,7 @@ final class MenuLogic: LogicBase, RoleLogic, @unchecked Sendable {
     /// One database load per item at a time; later callers wait for its result.
     private func loadOnce(_ item: Int) async -> Result<CachedProduct, Failure> {
         if loading[item] != nil {
-            platform.metrics.count("menu.coalesced")
+            platform.metrics.count("\(service).coalesced")
             return await withUnsafeContinuation { loading[item]!.append($0) }
         }
         loading[item] = []
@@ -65,7 +65,7 @@ final class MenuLogic: LogicBase, RoleLogic, @unchecked Sendable {
 
     /// Reads the product from the database and fills the caches.
     private func load(_ item: Int) async -> Result<CachedProduct, Failure> {
-        platform.metrics.count("menu.database_loads")
+        platform.metrics.count("\(service).database_loads")
         let read = await withDatabase { database in await database.execute(.read) }
         guard case .success = read else { return .failure(read.failure!) }
         let product: CachedProduct = item >= 0 && item < platform.spec.catalog.items ? .found : .absent
@@ -75,7 +75,7 @@ final class MenuLogic: LogicBase, RoleLogic, @unchecked Sendable {
         } else if let negative = options.negativeTTL {
             await platform.cache.set(item, .absent, ttl: jittered(negative))
         } else {
-            platform.metrics.count("menu.penetrating")
+            platform.metrics.count("\(service).penetrating")
         }
         remember(item, product)
         return .success(product)

@@ -53,7 +53,7 @@ final class NotificationLogic: LogicBase, RoleLogic, @unchecked Sendable {
         let merchants = platform.merchants
         guard merchant >= 0, merchant < merchants.count else { return true }
         merchants[merchant].isolatedOnWorldThread(order) { merchant, order in merchant.notify(order: order) }
-        platform.metrics.count("notification.pushed")
+        platform.metrics.count("\(service).pushed")
         return true
     }
 

@@ -101,7 +101,7 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
         }
         guard case .success(let (record, isNew)) = inserted else { return .failure(inserted.failure!) }
         if !isNew {
-            platform.metrics.count("order.duplicates_absorbed")
+            platform.metrics.count("\(service).duplicates_absorbed")
             return .success(.order(OrderView(id: record.id, state: record.state)))
         }
         // Stock.
@@ -138,7 +138,7 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
         background("payment-wait(\(order))") { [self] in
             try? await sim.clock.sleep(for: wait)
             if await currentState(order) == .paymentPending {
-                platform.metrics.count("order.payment_timeouts")
+                platform.metrics.count("\(service).payment_timeouts")
                 if let record = await platform.database.order(order) { await end(record, .fail(.paymentTimeout)) }
             }
         }
@@ -186,7 +186,7 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
                     await apply(record.id, .riderAssigned(rider: 0))
                     return
                 default:
-                    platform.metrics.count("order.dispatch_retries")
+                    platform.metrics.count("\(service).dispatch_retries")
                     try? await sim.clock.sleep(for: retry)
                 }
             }
@@ -218,7 +218,7 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
             // The state store is unreachable (pool timeout): write anyway once the pool
             // recovers would be the real behaviour; count it and apply directly so that
             // orders still reach an end and the invariants stay checkable.
-            platform.metrics.count("order.state_write_retried")
+            platform.metrics.count("\(service).state_write_retried")
             return await platform.database.transition(order, transition) != nil
         }
         return false

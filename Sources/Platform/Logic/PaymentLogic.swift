@@ -50,12 +50,12 @@ final class PaymentLogic: LogicBase, RoleLogic, @unchecked Sendable {
                 await database.appendOutbox(order: order, success: success)
             }
             guard case .success = recorded else { return .failure(recorded.failure!) }
-            platform.metrics.count(success ? "payment.charged" : "payment.declined")
+            platform.metrics.count(success ? "\(service).charged" : "\(service).declined")
             if options.callback { callback(order, success) }
             return success ? .success(.ok) : .failure(.refused(.paymentDeclined))
         case .refund(let order):
             let refunded = await instance.call("payment_gateway", .refund(order: order))
-            if case .success = refunded { platform.metrics.count("payment.refunds") }
+            if case .success = refunded { platform.metrics.count("\(service).refunds") }
             return refunded
         default:
             return .failure(.error)

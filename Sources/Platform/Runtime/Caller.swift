@@ -81,10 +81,7 @@ final class Caller: @unchecked Sendable {
         if breaker != nil {
             let admission = breaker!.tryAcquirePermission(at: started)
             record(admission.transition)
-            guard let granted = admission.permission else {
-                platform.metrics.count("\(caller).rejected.breaker_open")
-                return .failure(.breakerOpen)
-            }
+            guard let granted = admission.permission else { return .failure(.breakerOpen) }
             permission = granted
         }
         platform.metrics.count("\(prefix).attempts")
@@ -108,10 +105,23 @@ final class Caller: @unchecked Sendable {
 
     private func record(_ transition: CircuitTransition<VirtualClock.Instant>?) {
         guard let transition else { return }
-        let to = transition.to.description
+        let to = transition.to.metricName
         platform.metrics.count("\(prefix).breaker.to_\(to)")
         platform.metrics.count("breakers.transitions")
         platform.sim.trace.record(platform.sim.trace.name("breaker.\(to)"), platform.sim.trace.name("\(instance)->\(callee)"))
+    }
+}
+
+extension CircuitState {
+    /// snake_case, as metric names are.
+    var metricName: String {
+        switch self {
+        case .closed: return "closed"
+        case .open: return "open"
+        case .halfOpen: return "half_open"
+        case .forcedOpen: return "forced_open"
+        case .disabled: return "disabled"
+        }
     }
 }
 

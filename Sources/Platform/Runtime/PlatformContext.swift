@@ -83,7 +83,6 @@ final class PlatformContext: @unchecked Sendable {
         }
         guard let service = services[callee] else { return .failure(.unavailable) }
         guard let instance = service.isolatedOnWorldThread((), { service, _ in service.pickListed() }) else {
-            metrics.count("\(caller).rejected.unavailable")
             return .failure(.unavailable)
         }
         // Named, so that a stall report says who waits on whom.

@@ -46,8 +46,8 @@ actor ServiceInstance: SimEventHandler, Endpoint {
     /// Handler tasks running, by call id (cancelled on a crash).
     private var handlers: [UInt64: Task<Void, Never>] = [:]
     /// Incremented on every crash: work of an earlier life is dropped.
-    private(set) var epoch = 0
-    private(set) var isUp = true
+    @exclusivity(unchecked) private(set) var epoch = 0
+    @exclusivity(unchecked) private(set) var isUp = true
     private var pausedUntil: Int64?
     /// Calls that arrived during a pause, and tasks waiting for the pause to end.
     private var inbox: [Envelope] = []

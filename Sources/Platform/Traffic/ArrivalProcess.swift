@@ -20,6 +20,14 @@ actor ArrivalProcess: SimEventHandler {
     private let streamName: String
     /// Called once when arrivals stop.
     private let onFinish: (@Sendable () -> Void)?
+    /// Set when the rate never changes (one endless constant segment, no surge fault):
+    /// the next arrival is then one exponential draw, with no profile lookups.
+    private let constantMean: Double?
+    /// Whether the fault schedule has surges (the rate must then be read each time).
+    private let surges: Bool
+    /// The single open-loop target, when the only journey is a request (the M/M/c path:
+    /// no journey selection, no enum switch per arrival).
+    private unowned(unsafe) let soleTarget: Service?
     private let journeys: [Journey]
     private let cumulativeWeights: [Double]
     @exclusivity(unchecked) private var timing: RandomStream
@@ -42,6 +50,15 @@ actor ArrivalProcess: SimEventHandler {
         } ?? 1)
         self.limit = limit
         self.journeys = journeys
+        let surges = platform?.spec.faults.contains { if case .surge = $0.kind { return true } else { return false } } ?? false
+        self.surges = surges
+        if rate.segments.count == 1, rate.segments[0].duration == nil, rate.segments[0].from == rate.segments[0].to,
+           rate.peak > 0, !surges {
+            constantMean = 1 / rate.peak
+        } else {
+            constantMean = nil
+        }
+        if journeys.count == 1, case .request(let service) = journeys[0] { soleTarget = service } else { soleTarget = nil }
         self.platform = platform
         streamName = name
         self.onFinish = onFinish
@@ -60,11 +77,16 @@ actor ArrivalProcess: SimEventHandler {
     private func scheduleNext(after time: Int64) {
         if let limit, arrived >= limit { return finish() }
         guard peak > 0 else { return finish() }
+        if let constantMean {
+            let gap = Distribution.exponential(mean: constantMean).sampleNanoseconds(&timing)
+            sim.executor.schedule(at: time &+ gap, self, SimEvent(0))
+            return
+        }
         var candidate = time
         while true {
             candidate &+= Distribution.exponential(mean: 1 / peak).sampleNanoseconds(&timing)
             let seconds = Double(candidate) / 1e9
-            let rate = profile.rate(at: seconds) * (platform?.faults.surge ?? 1)
+            let rate = profile.rate(at: seconds) * (surges ? platform?.faults.surge ?? 1 : 1)
             if rate >= peak || timing.nextUnit() * peak < rate { break }
             // A rejected candidate in a silent tail would loop forever: stop arrivals once
             // the rest of the profile is zero.
@@ -84,7 +106,12 @@ actor ArrivalProcess: SimEventHandler {
         arrived += 1
         arrivals.add()
         sim.trace.record(traceArrive, traceSource, id)
-        journeys[pickJourney()].begin(customer: id, random: &choosing)
+        if let soleTarget {
+            let request = Request(id: id, arrival: sim.executor.now)
+            soleTarget.isolatedOnWorldThread(request) { service, request in service.dispatch(request) }
+        } else {
+            journeys[pickJourney()].begin(customer: id, random: &choosing)
+        }
         scheduleNext(after: sim.executor.now)
     }
 

@@ -51,7 +51,7 @@ extension Expectation {
         }
         let numberText = rest[rest.startIndex + 1]
         let number: Double
-        if numberText.hasSuffix("%"), let percent = Double(numberText.dropLast()) {
+        if numberText.hasSuffix("%"), let percent = Double(numberText.dropLast()), percent.isFinite {
             number = percent / 100
         } else if let plain = Double(numberText), plain.isFinite {
             number = plain

@@ -219,6 +219,13 @@ extension BreakerSpec {
                 maxWaitHalfOpen: o.optional("max_wait_half_open", .duration(atLeast: .zero), default: d.maxWaitHalfOpen)))
         case .sentinel:
             let strategy: SentinelRuleSpec.Strategy
+            let given = ["error_ratio", "error_count", "slow_ratio"].filter { o.contains($0) }
+            if given.count > 1 {
+                o.report("a sentinel rule has exactly one strategy; found " + given.map { "\"\($0)\"" }.joined(separator: " and "))
+            }
+            if o.contains("max_response"), !o.contains("slow_ratio") {
+                o.reject("max_response", expected: "max_response only with slow_ratio")
+            }
             if o.contains("error_ratio") {
                 strategy = .errorRatio(o.required("error_ratio", .ratio))
             } else if o.contains("error_count") {
@@ -247,8 +254,11 @@ extension ConnectionPoolSpec {
             maxOpen: o.optional("max_open", .integer(in: 0...1_000_000), default: d.maxOpen),
             maxIdle: o.optional("max_idle", .integer(in: 0...1_000_000), default: d.maxIdle),
             acquireTimeout: o.optional("acquire_timeout", .duration(atLeast: .zero), default: d.acquireTimeout),
-            maxLifetime: o.optional("max_lifetime", .duration(atLeast: .seconds(1))) ?? d.maxLifetime,
-            idleTimeout: o.optional("idle_timeout", .duration(atLeast: .seconds(1))) ?? d.idleTimeout,
+            // null switches these off (connections live and idle forever).
+            maxLifetime: o.raw("max_lifetime")?.isNull == true ? nil
+                : o.optional("max_lifetime", .duration(atLeast: .seconds(1))) ?? d.maxLifetime,
+            idleTimeout: o.raw("idle_timeout")?.isNull == true ? nil
+                : o.optional("idle_timeout", .duration(atLeast: .seconds(1))) ?? d.idleTimeout,
             leakThreshold: o.optional("leak_threshold", .duration(atLeast: .milliseconds(1))))
     }
 }

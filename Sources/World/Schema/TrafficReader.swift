@@ -55,7 +55,7 @@ extension CatalogSpec {
     /// Reads `catalog`.
     static let reader = ValueReader<CatalogSpec>.object { o in
         let items = o.optional("items", .integer(in: 1...1_000_000), default: 500)
-        let flashItems = o.optional("flash_items", .integer(in: 0...10_000_000), default: 1)
+        let flashItems = o.optional("flash_items", .integer(in: 0...1_000_000), default: 1)
         if !o.hasProblems, flashItems > items {
             o.reject("flash_items", expected: "at most catalog.items (\(items))")
         }

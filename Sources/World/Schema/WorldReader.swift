@@ -30,6 +30,13 @@ extension WorldSpec {
                 o.reject("duration", expected: "a duration, or traffic.customers, or a rate profile that ends",
                          detail: "without one of them the world would never stop")
             }
+            if let bad = traffic.badTraffic, duration == nil, bad.segments.last?.duration == nil, bad.peak > 0 {
+                o.reject("duration", expected: "a duration, or a bad_traffic profile that ends",
+                         detail: "bad traffic that never ends would keep the world running forever")
+            }
+            if traffic.badTraffic != nil, !services.contains(where: { $0.role == .menu }) {
+                o.reject("traffic", expected: "bad_traffic only in worlds with a menu service (it asks for products)")
+            }
         }
         return WorldSpec(
             name: name, description: description, seed: UInt64(seed), duration: duration,
@@ -55,7 +62,7 @@ extension WorldSpec {
     static func checkReferences(_ o: ObjectReader, services: [ServiceSpec], traffic: TrafficSpec, faults: [FaultSpec]) {
         let names = services.map(\.name)
         func suggestion(_ name: String, _ candidates: [String]) -> String? {
-            NearestName.nearest(to: name, in: candidates).map { "did you mean \"\($0)\"?" }
+            NearestName.nearest(to: name, in: candidates)
         }
         for (index, journey) in traffic.journeys.enumerated() {
             switch journey.kind {
@@ -69,8 +76,9 @@ extension WorldSpec {
                 let needed: [ServiceRole] = journey.kind == .browse ? [.gateway, .auth, .menu]
                     : [.gateway, .auth, .menu, .order, .inventory, .payment, .dispatch, .notification]
                 let missing = needed.filter { role in !services.contains { $0.role == role } }
+                let kindName = journey.kind == .order ? "order" : journey.kind == .browse ? "browse" : "flash_sale"
                 if !missing.isEmpty {
-                    o.reject("services", expected: "the platform services a \(journey.kind) journey uses",
+                    o.reject("services", expected: "the platform services a \"\(kindName)\" journey uses",
                              detail: "missing: " + missing.map(\.rawValue).joined(separator: ", "))
                 }
             }
@@ -83,13 +91,35 @@ extension WorldSpec {
             case .latency(let name, _), .errors(let name, _): target = targets.contains(name) ? nil : name
             case .crash(let name, _), .pause(let name):
                 target = names.contains(name) || instanceNames.contains(name) ? nil : name
-            case .partition(let a, let b): target = !names.contains(a) ? a : !names.contains(b) ? b : nil
+            case .partition(let a, let b):
+                target = !names.contains(a) ? a : !names.contains(b) ? b : nil
+                if target == nil, a == b {
+                    o.reject("faults", expected: "a partition between two different services",
+                             detail: "faults[\(index)] cuts \"\(a)\" from itself")
+                }
             case .cacheFlush, .databaseSlowdown, .surge: target = nil
             }
             if let target {
                 o.reject("faults", expected: "faults that name services, instances (\"order#0\") or dependencies",
                          detail: "faults[\(index)] names \"\(target)\", which does not exist",
                          suggestion: suggestion(target, targets + instanceNames))
+            }
+        }
+        // Names: they become metric prefixes and fault targets.
+        for service in services {
+            let valid = !service.name.isEmpty && service.name != "default"
+                && !WorldSpec.dependencyNames.contains(service.name)
+                && service.name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" }
+            if !valid {
+                o.reject("services", expected: "service names of lowercase letters, digits, '_' or '-', other than \"default\", \"wechat\" and \"payment_gateway\"",
+                         detail: "found \"\(service.name)\"")
+            }
+        }
+        for role in ServiceRole.allCases where role != .generic {
+            let playing = services.filter { $0.role == role }.map(\.name)
+            if playing.count > 1 {
+                o.reject("services", expected: "at most one service per platform role",
+                         detail: "\(playing.joined(separator: " and ")) both play \(role.rawValue)")
             }
         }
         for service in services {
