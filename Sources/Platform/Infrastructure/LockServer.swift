@@ -36,6 +36,19 @@ actor LockServer {
     var statistics: LockStore<VirtualClock.Instant>.Statistics { store.statistics }
 }
 
+extension PlatformContext {
+    /// A lock client for an instance, talking to the world's lock server over the network,
+    /// with its own random stream for retry jitter.
+    func lockClient(for instance: String, ttl: Duration, maxWait: Duration, maxDelay: Duration)
+        -> LockClient<VirtualClock, SimulatedLockConnection, RandomStream> {
+        LockClient(
+            connection: SimulatedLockConnection(server: locks, clock: sim.clock),
+            clock: sim.clock,
+            configuration: .init(ttl: ttl, maxWait: maxWait, initialDelay: .milliseconds(5), maxDelay: maxDelay),
+            random: sim.random("\(instance).locks"))
+    }
+}
+
 /// A client's connection to the lock server: each command crosses the network both ways.
 /// A cancelled caller still delivers its command (the contract of
 /// ``LockStoreConnection``: the release is the cleanup).

@@ -11,13 +11,8 @@ final class DispatchLogic: LogicBase, RoleLogic, @unchecked Sendable {
 
     init(instance: ServiceInstance, options: DispatchOptions) {
         self.options = options
-        let platform = instance.platform
-        locks = LockClient(
-            connection: SimulatedLockConnection(server: platform.locks, clock: platform.sim.clock),
-            clock: platform.sim.clock,
-            configuration: .init(ttl: .seconds(10), maxWait: .milliseconds(200),
-                                 initialDelay: .milliseconds(5), maxDelay: .milliseconds(50)),
-            random: platform.sim.random("\(instance.name).locks"))
+        locks = instance.platform.lockClient(for: instance.name, ttl: .seconds(10), maxWait: .milliseconds(200),
+                                             maxDelay: .milliseconds(50))
         super.init(instance: instance)
     }
 

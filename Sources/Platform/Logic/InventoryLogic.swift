@@ -16,13 +16,8 @@ final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
 
     init(instance: ServiceInstance, options: InventoryOptions) {
         self.options = options
-        let platform = instance.platform
-        locks = LockClient(
-            connection: SimulatedLockConnection(server: platform.locks, clock: platform.sim.clock),
-            clock: platform.sim.clock,
-            configuration: .init(ttl: options.lockTTL, maxWait: options.lockWait,
-                                 initialDelay: .milliseconds(5), maxDelay: .milliseconds(100)),
-            random: platform.sim.random("\(instance.name).locks"))
+        locks = instance.platform.lockClient(for: instance.name, ttl: options.lockTTL, maxWait: options.lockWait,
+                                             maxDelay: .milliseconds(100))
         super.init(instance: instance)
     }
 

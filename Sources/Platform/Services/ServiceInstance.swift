@@ -303,7 +303,7 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         guard isUp else { return }
         sim.trace.record(sim.trace.name("pause"), traceSource)
         pausedUntil = sim.executor.now &+ duration.nanoseconds
-        sim.executor.schedule(at: pausedUntil!, PauseEnd(instance: self, epoch: epoch), SimEvent(0))
+        sim.executor.schedule(at: pausedUntil!, InstanceEvent(.pauseEnd, instance: self, epoch: epoch), SimEvent(0))
     }
 
     fileprivate func endPause(epoch: Int) {
@@ -326,7 +326,7 @@ actor ServiceInstance: SimEventHandler, Endpoint {
 
     private func scheduleHeartbeat() {
         sim.executor.schedule(at: sim.executor.now &+ platform.registry.spec.heartbeat.nanoseconds,
-                              Heartbeat(instance: self, epoch: epoch), SimEvent(0), background: true)
+                              InstanceEvent(.heartbeat, instance: self, epoch: epoch), SimEvent(0), background: true)
     }
 
     fileprivate func beat(epoch: Int) {
@@ -340,29 +340,23 @@ actor ServiceInstance: SimEventHandler, Endpoint {
     var outstanding: Int { pool.busy + pool.queued }
 }
 
-/// The end of a pause, as a timer event.
-private final class PauseEnd: SimEventHandler, @unchecked Sendable {
+/// A timer event of one instance's life (a heartbeat, the end of a pause), dropped if the
+/// instance crashed since it was scheduled.
+private final class InstanceEvent: SimEventHandler, @unchecked Sendable {
+    enum Kind { case heartbeat, pauseEnd }
     let instance: ServiceInstance
     let epoch: Int
-    init(instance: ServiceInstance, epoch: Int) {
+    let kind: Kind
+    init(_ kind: Kind, instance: ServiceInstance, epoch: Int) {
+        self.kind = kind
         self.instance = instance
         self.epoch = epoch
     }
     func handle(_ event: SimEvent) {
-        instance.isolatedOnWorldThread(epoch) { instance, epoch in instance.endPause(epoch: epoch) }
-    }
-}
-
-/// A heartbeat, as a timer event.
-private final class Heartbeat: SimEventHandler, @unchecked Sendable {
-    let instance: ServiceInstance
-    let epoch: Int
-    init(instance: ServiceInstance, epoch: Int) {
-        self.instance = instance
-        self.epoch = epoch
-    }
-    func handle(_ event: SimEvent) {
-        instance.isolatedOnWorldThread(epoch) { instance, epoch in instance.beat(epoch: epoch) }
+        switch kind {
+        case .heartbeat: instance.isolatedOnWorldThread(epoch) { instance, epoch in instance.beat(epoch: epoch) }
+        case .pauseEnd: instance.isolatedOnWorldThread(epoch) { instance, epoch in instance.endPause(epoch: epoch) }
+        }
     }
 }
 

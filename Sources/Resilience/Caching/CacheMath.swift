@@ -48,22 +48,6 @@ enum CacheMath {
         return result
     }
 
-    /// A duration in whole nanoseconds, saturating at the bounds of `Int64`.
-    static func nanoseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        if overflow { return seconds < 0 ? .min : .max }
-        let (sum, overflow2) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
-        if overflow2 { return seconds < 0 ? .min : .max }
-        return sum
-    }
-
-    /// A duration in seconds, as a `Double`.
-    static func seconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) + Double(attoseconds) * 1e-18
-    }
-
     /// A uniform double in (0, 1] with 53 random bits: safe to take the logarithm of.
     static func openUnit(using random: inout some RandomNumberGenerator) -> Double {
         Double((random.next() >> 11) &+ 1) * 0x1.0p-53

@@ -29,9 +29,9 @@ public struct EarlyRefresh: Sendable, Equatable {
         using random: inout some RandomNumberGenerator
     ) -> Bool where Instant.Duration == Duration {
         guard now < expiresAt else { return true }
-        let scale = CacheMath.seconds(recomputeTime) * beta
+        let scale = recomputeTime.secondsValue * beta
         guard scale > 0 else { return false }
-        let gap = CacheMath.seconds(now.duration(to: expiresAt))
+        let gap = (now.duration(to: expiresAt)).secondsValue
         let head = -scale * CacheMath.log(CacheMath.openUnit(using: &random))
         return head >= gap
     }

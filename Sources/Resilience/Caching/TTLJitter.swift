@@ -50,14 +50,14 @@ public struct TTLJitter: Sendable, Equatable {
 
     /// The shortest and longest TTL ``apply(to:using:)`` can return for `ttl`.
     public func bounds(for ttl: Duration) -> ClosedRange<Duration> {
-        let (low, high) = nanosecondBounds(CacheMath.nanoseconds(ttl))
+        let (low, high) = nanosecondBounds(ttl.wholeNanoseconds)
         return .nanoseconds(low) ... .nanoseconds(high)
     }
 
     /// `ttl` with the jitter applied: uniform in ``bounds(for:)``, drawn from `random`.
     /// Draws nothing when the jitter is ``none`` or `ttl` is not positive.
     public func apply(to ttl: Duration, using random: inout some RandomNumberGenerator) -> Duration {
-        let nanos = CacheMath.nanoseconds(ttl)
+        let nanos = ttl.wholeNanoseconds
         let (low, high) = nanosecondBounds(nanos)
         guard high > low else { return ttl }
         let offset = UInt64.random(in: 0 ... UInt64(high - low), using: &random)

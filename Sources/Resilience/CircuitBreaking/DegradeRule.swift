@@ -92,7 +92,7 @@ public struct DegradeRule: Sendable, Hashable {
         precondition(minRequestAmount >= 1, "minRequestAmount must be >= 1")
         precondition(statInterval > .zero, "statInterval must be > 0")
         precondition(sampleCount >= 1, "sampleCount must be >= 1")
-        precondition(statInterval.breakerNanoseconds % Int64(sampleCount) == 0,
+        precondition(statInterval.wholeNanoseconds % Int64(sampleCount) == 0,
                      "statInterval must split evenly into sampleCount buckets")
         precondition((probeTimeout ?? .zero) >= .zero, "probeTimeout must be >= 0")
     }

@@ -113,7 +113,7 @@ struct TimeWindow<Instant: InstantProtocol>: Sendable where Instant.Duration == 
 
     init(bucketCount: Int, bucketLength: Duration) {
         precondition(bucketCount >= 1, "a time window needs at least one bucket")
-        bucketNanoseconds = bucketLength.breakerNanoseconds
+        bucketNanoseconds = bucketLength.wholeNanoseconds
         precondition(bucketNanoseconds > 0, "buckets must be longer than zero")
         buckets = ContiguousArray(repeating: OutcomeCounts(), count: bucketCount)
     }
@@ -124,7 +124,7 @@ struct TimeWindow<Instant: InstantProtocol>: Sendable where Instant.Duration == 
     /// newest bucket counts as the newest bucket.
     mutating func slide(to now: Instant) {
         guard let origin else { return }
-        let index = origin.duration(to: now).breakerNanoseconds / bucketNanoseconds
+        let index = origin.duration(to: now).wholeNanoseconds / bucketNanoseconds
         guard index > head else { return }
         let count = Int64(buckets.count)
         if index - head >= count {
@@ -156,14 +156,3 @@ struct TimeWindow<Instant: InstantProtocol>: Sendable where Instant.Duration == 
     }
 }
 
-extension Duration {
-    /// The duration in whole nanoseconds, saturating at the bounds of `Int64` (≈ 292 years).
-    var breakerNanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        if overflow { return seconds < 0 ? .min : .max }
-        let (sum, overflow2) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
-        if overflow2 { return seconds < 0 ? .min : .max }
-        return sum
-    }
-}

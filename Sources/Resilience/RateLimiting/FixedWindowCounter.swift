@@ -25,7 +25,7 @@ public struct FixedWindowCounter<Instant: InstantProtocol>: RateLimiting, Sendab
     public init(limit: Int, window: Duration, startingAt origin: Instant? = nil) {
         timeline = LimiterTimeline(origin: origin)
         precondition(limit >= 0, "limit must be >= 0")
-        windowNanoseconds = LimiterMath.nanoseconds(window)
+        windowNanoseconds = window.wholeNanoseconds
         precondition(windowNanoseconds >= 1, "window must be at least 1 ns")
         self.limit = limit
         self.window = window

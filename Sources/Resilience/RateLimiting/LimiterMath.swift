@@ -4,19 +4,9 @@
 /// fractions (`Int128` numerators), so that no error accumulates over millions of calls
 /// and two runs of a simulation agree to the nanosecond.
 enum LimiterMath {
-    /// Whole nanoseconds in `duration`, truncated toward zero and clamped to `Int64`.
-    static func nanoseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        if overflow { return seconds < 0 ? .min : .max }
-        let (sum, overflow2) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
-        if overflow2 { return seconds < 0 ? .min : .max }
-        return sum
-    }
-
     /// Nanoseconds of a caller's `maxWait`: negative waits count as zero.
     static func waitBudget(_ maxWait: Duration) -> Int64 {
-        Swift.max(0, nanoseconds(maxWait))
+        Swift.max(0, maxWait.wholeNanoseconds)
     }
 
     /// ⌈a / b⌉ for b > 0.
@@ -57,13 +47,13 @@ struct LimiterTimeline<Instant: InstantProtocol>: Sendable where Instant.Duratio
             origin = instant
             return 0
         }
-        return LimiterMath.nanoseconds(origin.duration(to: instant))
+        return origin.duration(to: instant).wholeNanoseconds
     }
 
     /// The offset of `instant` without fixing an origin (0 before first use).
     func peekOffset(of instant: Instant) -> Int64 {
         guard let origin else { return 0 }
-        return LimiterMath.nanoseconds(origin.duration(to: instant))
+        return origin.duration(to: instant).wholeNanoseconds
     }
 
     /// The instant at `offset` (requires an origin).

@@ -14,7 +14,7 @@ public struct Rate: Sendable, Hashable, CustomStringConvertible {
     /// `permits` (≥ 0) every `interval` (≥ 1 ns; sub-nanosecond parts are dropped).
     public init(permits: Int, per interval: Duration) {
         precondition(permits >= 0, "a rate cannot be negative")
-        let nanoseconds = LimiterMath.nanoseconds(interval)
+        let nanoseconds = interval.wholeNanoseconds
         precondition(nanoseconds >= 1, "a rate's interval must be at least 1 ns")
         if permits == 0 {
             self.permits = 0

@@ -27,7 +27,7 @@ public struct SlidingWindowLog<Instant: InstantProtocol>: RateLimiting, Sendable
     /// At most `limit` (≥ 0) permits in any `window` (≥ 1 ns).
     public init(limit: Int, window: Duration) {
         precondition(limit >= 0, "limit must be >= 0")
-        windowNanoseconds = LimiterMath.nanoseconds(window)
+        windowNanoseconds = window.wholeNanoseconds
         precondition(windowNanoseconds >= 1, "window must be at least 1 ns")
         self.limit = limit
         self.window = window

@@ -64,7 +64,7 @@ public struct VegasLimit<Random: RandomNumberGenerator>: AdaptiveLimitAlgorithm 
             rttNoLoad = rtt
             return
         }
-        let ratio = Self.seconds(noLoad) / Self.seconds(rtt)
+        let ratio = noLoad.secondsValue / rtt.secondsValue
         let queue = Int((estimatedLimit * (1 - ratio)).rounded(.up))
         let current = Int(estimatedLimit)
         let log = Self.log10(current)
@@ -99,11 +99,6 @@ public struct VegasLimit<Random: RandomNumberGenerator>: AdaptiveLimitAlgorithm 
             digits += 1
         }
         return Swift.max(1, digits)
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) + Double(attoseconds) * 1e-18
     }
 
     private mutating func nextJitter() -> Double {

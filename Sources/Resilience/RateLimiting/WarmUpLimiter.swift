@@ -54,7 +54,7 @@ public struct WarmUpLimiter<Instant: InstantProtocol>: ReservingRateLimiter, Sen
         precondition(rate.permits > 0, "a warm-up limiter needs a positive rate")
         precondition(coldFactor > 1, "coldFactor must be > 1")
         precondition(maxQueueingTime >= .zero, "maxQueueingTime must be >= 0")
-        let warmUp = Double(LimiterMath.nanoseconds(warmUpPeriod))
+        let warmUp = Double(warmUpPeriod.wholeNanoseconds)
         precondition(warmUp > 0, "warmUpPeriod must be > 0")
         self.rate = rate
         self.warmUpPeriod = warmUpPeriod

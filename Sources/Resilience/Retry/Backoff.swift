@@ -85,7 +85,7 @@ public struct Backoff: Sendable, Hashable {
 
     /// Resilience4j's `IntervalFunction.ofRandomized`: `delay ± factor · delay`, uniformly.
     public static func randomized(_ delay: Duration, factor: Double = 0.5) -> Backoff {
-        let upper = Duration.nanoseconds(Int64((Double(NanosecondArithmetic.nanoseconds(delay)) * (1 + factor)).rounded(.down)))
+        let upper = Duration.nanoseconds(Int64((Double(delay.wholeNanoseconds) * (1 + factor)).rounded(.down)))
         return Backoff(base: delay, multiplier: 1, cap: Swift.max(upper, delay), jitter: .randomized(factor: factor))
     }
 
@@ -125,8 +125,8 @@ public struct Backoff: Sendable, Hashable {
 
     // MARK: Arithmetic (integer nanoseconds)
 
-    private var capNanoseconds: Int64 { NanosecondArithmetic.nanoseconds(cap) }
-    private var baseNanoseconds: Int64 { NanosecondArithmetic.nanoseconds(base) }
+    private var capNanoseconds: Int64 { cap.wholeNanoseconds }
+    private var baseNanoseconds: Int64 { base.wholeNanoseconds }
 
     private func bounds(_ attempt: Int, _ previous: Duration?) -> (Int64, Int64) {
         let cap = capNanoseconds
@@ -141,7 +141,7 @@ public struct Backoff: Sendable, Hashable {
             return (expo / 2, expo)
         case .decorrelated:
             let base = baseNanoseconds
-            let last = previous.map { NanosecondArithmetic.nanoseconds($0) } ?? base
+            let last = previous.map { $0.wholeNanoseconds } ?? base
             let upper = Swift.min(cap, Swift.max(base, NanosecondArithmetic.multiply(last, 3)))
             return (base, upper)
         case .randomized(let factor):

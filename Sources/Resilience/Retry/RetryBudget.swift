@@ -46,7 +46,7 @@ public struct RetryBudget<Instant: InstantProtocol>: Sendable where Instant.Dura
             precondition(retryRatio >= 0 && retryRatio.isFinite, "retryRatio must be finite and >= 0")
             precondition(minRetriesPerSecond >= 0 && minRetriesPerSecond.isFinite, "minRetriesPerSecond must be finite and >= 0")
             precondition(buckets >= 1, "buckets must be >= 1")
-            precondition(NanosecondArithmetic.nanoseconds(window) >= Int64(buckets), "window must be at least 1 ns per bucket")
+            precondition(window.wholeNanoseconds >= Int64(buckets), "window must be at least 1 ns per bucket")
             self.retryRatio = retryRatio
             self.minRetriesPerSecond = minRetriesPerSecond
             self.window = window
@@ -55,7 +55,7 @@ public struct RetryBudget<Instant: InstantProtocol>: Sendable where Instant.Dura
 
         /// Retries allowed over the window with no requests at all:
         /// `minRetriesPerSecond · window` (in seconds).
-        public var reserve: Double { minRetriesPerSecond * NanosecondArithmetic.seconds(window) }
+        public var reserve: Double { minRetriesPerSecond * window.secondsValue }
     }
 
     /// The budget's parameters.
@@ -79,7 +79,7 @@ public struct RetryBudget<Instant: InstantProtocol>: Sendable where Instant.Dura
         self.configuration = configuration
         requests = Array(repeating: 0, count: configuration.buckets)
         retries = Array(repeating: 0, count: configuration.buckets)
-        bucketNanoseconds = NanosecondArithmetic.nanoseconds(configuration.window) / Int64(configuration.buckets)
+        bucketNanoseconds = configuration.window.wholeNanoseconds / Int64(configuration.buckets)
     }
 
     /// Records one original request at `now` (Finagle's `deposit`).
@@ -130,7 +130,7 @@ public struct RetryBudget<Instant: InstantProtocol>: Sendable where Instant.Dura
             self.origin = now
             return
         }
-        let elapsed = NanosecondArithmetic.nanoseconds(origin.duration(to: now))
+        let elapsed = origin.duration(to: now).wholeNanoseconds
         let bucket = elapsed / bucketNanoseconds
         guard bucket > current else { return }
         let count = Int64(configuration.buckets)
