@@ -263,94 +263,63 @@ struct PlatformFuzzTests {
     }
 }
 
-/// Valid worlds that trap (or would, in a run): each runs in a child process (an exit
-/// test), so that the trap is observed instead of killing the test run. When a fix lands,
-/// the known issue is no longer recorded and the test fails: then remove the wrapper.
-@Suite("Platform known crashes")
-struct PlatformKnownCrashTests {
-    @Test("a request journey to a platform service next to customer journeys does not trap")
+/// Worlds at the edges the fuzzer found: extreme values that once trapped the platform.
+/// The reader now refuses the ones no world needs; the rest run, each in a child process
+/// (an exit test), so a trap would be observed instead of killing the test run.
+@Suite("Platform edge cases")
+struct PlatformEdgeCaseTests {
+    @Test("a request journey to a platform service next to customer journeys runs")
     func requestToPlatformService() async {
-        await withKnownIssue("Service.pick() indexes with nextIndex, which pickListed() increments without a modulo") {
-            await #expect(processExitsWith: .success) {
-                let spec = try loadWorld("worlds/baseline.json", overrides: [
-                    "traffic.customers=20", #"traffic.journeys=[{"kind": "order"}, {"kind": "request", "service": "menu"}]"#])
-                _ = try runWorld(spec)
-            }
+        await #expect(processExitsWith: .success) {
+            let spec = try loadWorld("worlds/baseline.json", overrides: [
+                "traffic.customers=20", #"traffic.journeys=[{"kind": "order"}, {"kind": "request", "service": "menu"}]"#])
+            _ = try runWorld(spec)
         }
     }
 
-    @Test("a breaker with failure_rate 0 does not trap")
-    func zeroFailureRate() async {
-        await withKnownIssue("the reader accepts failure_rate 0; CircuitBreakerConfiguration.validate() requires (0, 100]") {
-            await #expect(processExitsWith: .success) {
-                let spec = try loadWorld("worlds/baseline.json", overrides: [
-                    "traffic.customers=20", "services.order.calls.inventory.breaker.failure_rate=0"])
-                _ = try runWorld(spec)
-            }
+    @Test("a heavy-tailed network and database latency run (saturating arithmetic)")
+    func heavyTails() async {
+        await #expect(processExitsWith: .success) {
+            let spec = try loadWorld("worlds/baseline.json", overrides: [
+                "traffic.customers=20", "max_events=200000",
+                #"infrastructure={"network_latency": {"lognormal": {"mu": 0, "sigma": 7}}, "database": {"read": {"lognormal": {"mu": 0, "sigma": 20}}}}"#,
+                #"faults=[{"at": "0", "kind": "database_slowdown", "factor": 1000000, "for": "1m"}]"#])
+            _ = try runWorld(spec)
         }
     }
 
-    @Test("a breaker with slow_rate 0 does not trap")
-    func zeroSlowRate() async {
-        await withKnownIssue("the reader accepts slow_rate 0; CircuitBreakerConfiguration.validate() requires (0, 100]") {
-            await #expect(processExitsWith: .success) {
-                let spec = try loadWorld("worlds/baseline.json", overrides: [
-                    "traffic.customers=20", "services.order.calls.inventory.breaker.slow_rate=0%"])
-                _ = try runWorld(spec)
-            }
-        }
-    }
-
-    @Test("a gateway limiter with a huge rate does not trap")
-    func hugeLimiterRate() async {
-        await withKnownIssue("GatewayLogic.perSecondApproximately converts rate × 1000 to Int without a bound") {
-            await #expect(processExitsWith: .success) {
-                let spec = try loadWorld("worlds/baseline.json", overrides: [
-                    "traffic.customers=20", "services.gateway.limits.order.rate=1e20/s"])
-                _ = try runWorld(spec)
-            }
-        }
-    }
-
-    @Test("a heavy-tailed network latency does not trap the dispatcher")
-    func heavyTailedNetwork() async {
-        await withKnownIssue("DispatchLogic converts networkLatency.mean × 2e9 to Int64 without a bound (the mean is e^24.5 s here)") {
-            await #expect(processExitsWith: .success) {
-                let spec = try loadWorld("worlds/baseline.json", overrides: [
-                    "traffic.customers=20", #"infrastructure.network_latency={"lognormal": {"mu": 0, "sigma": 7}}"#])
-                _ = try runWorld(spec)
-            }
-        }
-    }
-
-    @Test("a very slow database does not trap")
-    func saturatedDatabase() async {
-        await withKnownIssue("Database.execute converts demand × stretch to Int64 without saturating (a saturated sample alone traps)") {
-            await #expect(processExitsWith: .success) {
-                let spec = try loadWorld("worlds/baseline.json", overrides: [
-                    "traffic.customers=20", #"faults=[{"at": "0", "kind": "database_slowdown", "factor": 1e300, "for": "1m"}]"#])
-                _ = try runWorld(spec)
-            }
-        }
-    }
-
-    @Test("an inventory lock_ttl of 1ms does not trap")
-    func shortLockTTL() async {
-        await withKnownIssue("the reader accepts lock_ttl >= 1ms; LockClient requires ttl > its 2 ms drift allowance") {
-            await #expect(processExitsWith: .success) {
-                let spec = try loadWorld("worlds/baseline.json", overrides: ["traffic.customers=5", "services.inventory.lock_ttl=1ms"])
-                _ = try runWorld(spec)
-            }
-        }
-    }
-
-    @Test("a huge number of menu pages does not trap")
+    @Test("a huge sampled number of menu pages is capped")
     func hugeBrowsePages() async {
-        await withKnownIssue("Customer.visit converts the sampled page count to Int without a bound") {
-            await #expect(processExitsWith: .success) {
-                let spec = try loadWorld("worlds/baseline.json", overrides: ["traffic.customers=20", "traffic.app.browse_pages=1e19"])
-                _ = try runWorld(spec)
-            }
+        await #expect(processExitsWith: .success) {
+            let spec = try loadWorld("worlds/baseline.json", overrides: [
+                "traffic.customers=5", "max_events=200000", "traffic.app.browse_pages=1e19"])
+            _ = try runWorld(spec)
         }
+    }
+
+    @Test("values no world needs are refused by the reader, with the field named", arguments: [
+        ("services.order.calls.inventory.breaker.failure_rate=0", "$.services.order.calls.inventory.breaker.failure_rate", "a ratio above 0"),
+        ("services.order.calls.inventory.breaker.slow_rate=0%", "$.services.order.calls.inventory.breaker.slow_rate", "a ratio above 0"),
+        ("services.gateway.limits.order.rate=1e20/s", "$.services.gateway.limits.order.rate", "at most 1000000/s"),
+        ("services.inventory.lock_ttl=1ms", "$.services.inventory.lock_ttl", "10ms"),
+        (#"faults=[{"at": "1m", "kind": "surge", "factor": 1e6, "for": "1m"}]"#, "$.faults[0].factor", "at most 100"),
+        (#"faults=[{"at": "1m", "kind": "database_slowdown", "factor": 1e300, "for": "1m"}]"#, "$.faults[0].factor", "at most 1000000"),
+    ])
+    func refused(_ override: String, _ path: String, _ expected: String) {
+        do {
+            _ = try loadWorld("worlds/baseline.json", overrides: [override])
+            Issue.record("\(override) was accepted")
+        } catch let error as WorldError {
+            #expect(error.diagnostics.first?.path?.description == path, "\(error)")
+            #expect(error.description.contains(expected), "\(error)")
+        } catch {
+            Issue.record("unexpected error \(error)")
+        }
+    }
+
+    @Test("surges that together multiply the rate by more than 1000 are refused")
+    func combinedSurges() throws {
+        let surges = #"faults=[{"at": "1m", "kind": "surge", "factor": 50, "for": "1m"}, {"at": "1m", "kind": "surge", "factor": 50, "for": "1m"}]"#
+        #expect(throws: WorldError.self) { _ = try loadWorld("worlds/baseline.json", overrides: [surges]) }
     }
 }

@@ -85,7 +85,7 @@ actor Database {
         active += 1
         platform.metrics.gauge("database.active").set(Double(active))
         let stretch = max(1, Double(active) / Double(spec.cores)) * platform.faults.databaseSlowdown
-        let duration = Int64(Double(demand) * stretch)
+        let duration = Int64(saturating: Double(demand) * stretch)
         platform.metrics.record("database.query", duration)
         try? await sim.clock.sleep(for: .nanoseconds(duration))
         active -= 1

@@ -49,7 +49,10 @@ final class DispatchLogic: LogicBase, RoleLogic, @unchecked Sendable {
         let capacity = rider.isolatedOnWorldThread((), { rider, _ in rider.availableCapacity })
         var assigned = false
         if capacity > 0 {
-            await instance.sleep(nanoseconds: platform.spec.infrastructure.networkLatency.mean.map { Int64($0 * 2e9) } ?? 1_000_000)
+            // The rider's app answers: a round trip on the network.
+            let roundTrip = await instance.sample(platform.spec.infrastructure.networkLatency)
+                .addingReportingOverflow(await instance.sample(platform.spec.infrastructure.networkLatency))
+            await instance.sleep(nanoseconds: roundTrip.overflow ? .max : roundTrip.partialValue)
             assigned = await rider.assign(order: order, merchant: merchant)
         }
         if let lease { try? await locks.release(lease) }

@@ -140,6 +140,6 @@ extension Rate {
     /// A rate per second from a decimal figure, exact to a thousandth of a permit per
     /// second ("7.2/s" is 7,200 permits per 1,000 s).
     static func perSecondApproximately(_ perSecond: Double) -> Rate {
-        Rate(permits: max(1, Int((perSecond * 1000).rounded())), per: .seconds(1000))
+        Rate(permits: max(1, Int(Int64(saturating: (min(perSecond, 1e9) * 1000).rounded()))), per: .seconds(1000))
     }
 }

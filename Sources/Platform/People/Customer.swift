@@ -30,7 +30,8 @@ actor Customer {
         defer { platform.customerFinished() }
         platform.metrics.count("customers.visits")
         guard await logIn() else { return }
-        let pages = max(0, Int(app.browse.sample(&random).rounded()))
+        // At most 1,000 pages: a heavy-tailed page count must not stall a journey forever.
+        let pages = Int(Int64(saturating: min(max(app.browse.sample(&random).rounded(), 0), 1_000)))
         for _ in 0..<pages {
             _ = await appCall(.menu(customer: id, token: token, item: platform.catalog.popularItem(&random)))
             await think()

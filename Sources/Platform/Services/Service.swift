@@ -39,8 +39,9 @@ actor Service {
     func pick() -> Int {
         switch spec.balancer {
         case .roundRobin:
-            let index = nextIndex
-            nextIndex = (nextIndex + 1) % instances.count
+            // The registry path (pickListed) advances the same counter without wrapping.
+            let index = nextIndex % instances.count
+            nextIndex = (index + 1) % instances.count
             return index
         case .leastOutstanding:
             var best = 0
@@ -58,7 +59,7 @@ actor Service {
         switch spec.balancer {
         case .roundRobin:
             index = listed[nextIndex % listed.count]
-            nextIndex &+= 1
+            nextIndex = (nextIndex % listed.count) + 1
         case .leastOutstanding:
             index = listed.min { (outstanding[$0], $0) < (outstanding[$1], $1) }!
         }

@@ -108,6 +108,15 @@ extension String {
 }
 
 extension Int64 {
+    /// `value` rounded toward zero, saturating at the bounds of `Int64` (NaN is 0): for
+    /// model arithmetic on doubles that may overflow (a heavy tail times a slowdown).
+    public init(saturating value: Double) {
+        if value.isNaN { self = 0 }
+        else if value >= 9.223_372_036_854_775e18 { self = .max }
+        else if value <= -9.223_372_036_854_775e18 { self = .min }
+        else { self = Int64(value) }
+    }
+
     /// Addition that saturates instead of trapping.
     @inlinable func addingClamped(_ other: Int64) -> Int64 {
         let (sum, overflow) = addingReportingOverflow(other)

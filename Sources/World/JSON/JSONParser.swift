@@ -151,10 +151,11 @@ private struct Parser {
                     continue
                 }
                 // A comma: the next member or element must follow.
+                let comma = scanner.position - 1
                 scanner.skipWhitespace()
                 if scanner.current == close {
                     return .failure(SyntaxError(
-                        offset: scanner.position - 1,
+                        offset: comma,
                         "trailing comma before '\(stack[top].isObject ? "}" : "]")'",
                         expected: stack[top].isObject ? "another member" : "another element",
                         found: "'\(stack[top].isObject ? "}" : "]")'"))

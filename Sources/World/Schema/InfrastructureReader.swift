@@ -92,8 +92,12 @@ extension FaultSpec {
             let between = o.required("between", .array(of: .nonEmptyString, count: 2...2))
             fault = between.count == 2 ? .partition(between[0], between[1]) : .cacheFlush
         case .cacheFlush: fault = .cacheFlush
-        case .databaseSlowdown: fault = .databaseSlowdown(factor: o.required("factor", .double(above: 0)))
-        case .surge: fault = .surge(factor: o.required("factor", .double(above: 0)))
+        case .databaseSlowdown:
+            fault = .databaseSlowdown(factor: o.required("factor", ValueReader<Double>.double(above: 0)
+                .satisfying("a number above 0 and at most 1000000") { $0 <= 1_000_000 }))
+        case .surge:
+            fault = .surge(factor: o.required("factor", ValueReader<Double>.double(above: 0)
+                .satisfying("a number above 0 and at most 100") { $0 <= 100 }))
         }
         return FaultSpec(fault, at: at, for: duration)
     }

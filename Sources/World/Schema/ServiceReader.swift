@@ -93,7 +93,8 @@ extension ServiceSpec {
             let d = InventoryOptions()
             return .inventory(InventoryOptions(
                 locking: o.optional("locking", .oneOf(InventoryOptions.Locking.self), default: d.locking),
-                lockTTL: o.optional("lock_ttl", .duration(atLeast: .milliseconds(1)), default: d.lockTTL),
+                // The lock client keeps a drift allowance of 1% + 2 ms out of every lease.
+                lockTTL: o.optional("lock_ttl", .duration(atLeast: .milliseconds(10)), default: d.lockTTL),
                 lockWait: o.optional("lock_wait", .duration(atLeast: .zero), default: d.lockWait),
                 fencing: o.optional("fencing", .bool, default: d.fencing),
                 idempotency: o.optional("idempotency", .bool, default: d.idempotency)))
@@ -139,18 +140,21 @@ extension LimiterSpec {
         case tokenBucket = "token_bucket", slidingWindow = "sliding_window", queueing, concurrency
     }
 
+    /// A limiter's rate: positive, at most a million per second.
+    static let limiterRate = ValueReader<Double>.positiveRate.satisfying("a rate above 0 and at most 1000000/s") { $0 <= 1_000_000 }
+
     /// Reads a limiter: `{"kind": "token_bucket", "rate": "100/s", "burst": 50}` and the
     /// other kinds.
     static let reader = ValueReader<LimiterSpec>.object { o in
         guard let kind = o.discriminator("kind", .oneOf(KindName.self)) else { return .concurrency(limit: 1) }
         switch kind {
         case .tokenBucket:
-            return .tokenBucket(rate: o.required("rate", .positiveRate), burst: o.required("burst", .integer(in: 1...)))
+            return .tokenBucket(rate: o.required("rate", limiterRate), burst: o.required("burst", .integer(in: 1...)))
         case .slidingWindow:
             return .slidingWindow(limit: o.required("limit", .integer(in: 1...)),
                                   window: o.required("window", .duration(atLeast: .milliseconds(1))))
         case .queueing:
-            return .queueing(rate: o.required("rate", .positiveRate),
+            return .queueing(rate: o.required("rate", limiterRate),
                              maxQueueing: o.optional("max_queueing", .duration(atLeast: .zero), default: .milliseconds(500)))
         case .concurrency:
             return .concurrency(limit: o.required("limit", .integer(in: 1...)))
@@ -199,6 +203,9 @@ extension RetrySpec {
 extension BreakerSpec {
     enum KindName: String, CaseIterable, Sendable { case resilience4j, sentinel }
 
+    /// A rate threshold: a breaker that trips at 0% could never close.
+    static let positiveRatio = ValueReader<Double>.ratio.satisfying("a ratio above 0, up to 1 (or \"100%\")") { $0 > 0 }
+
     /// Reads a breaker: Resilience4j-style, or a Sentinel rule.
     static let reader = ValueReader<BreakerSpec>.object { o in
         guard let kind = o.discriminator("kind", .oneOf(KindName.self)) else {
@@ -210,8 +217,8 @@ extension BreakerSpec {
             return .resilience4j(Resilience4jBreakerSpec(
                 window: o.optional("window", .oneOf(Resilience4jBreakerSpec.Window.self), default: d.window),
                 size: o.optional("size", .integer(in: 1...100_000), default: d.size),
-                failureRate: o.optional("failure_rate", .ratio, default: d.failureRate),
-                slowRate: o.optional("slow_rate", .ratio, default: d.slowRate),
+                failureRate: o.optional("failure_rate", positiveRatio, default: d.failureRate),
+                slowRate: o.optional("slow_rate", positiveRatio, default: d.slowRate),
                 slowCall: o.optional("slow_call", .duration(atLeast: .nanoseconds(1)), default: d.slowCall),
                 minimumCalls: o.optional("min_calls", .integer(in: 1...100_000), default: d.minimumCalls),
                 waitOpen: o.optional("wait_open", .duration(atLeast: .milliseconds(1)), default: d.waitOpen),
@@ -234,7 +241,10 @@ extension BreakerSpec {
                 strategy = .slowRatio(o.required("slow_ratio", .ratio),
                                       maxResponse: o.required("max_response", .duration(atLeast: .nanoseconds(1))))
             } else {
-                o.report("a sentinel rule needs one of \"error_ratio\", \"error_count\" or \"slow_ratio\"")
+                // A misspelt strategy is reported as an unknown key near it, not twice.
+                if !["error_ratio", "error_count", "slow_ratio"].contains(where: o.hasNearMiss(of:)) {
+                    o.report("a sentinel rule needs one of \"error_ratio\", \"error_count\" or \"slow_ratio\"")
+                }
                 strategy = .errorRatio(0.5)
             }
             o.allow("max_response")

@@ -7,7 +7,7 @@ import SimKernel
 extension WorldSpec {
     /// Reads a whole world document.
     public static let reader = ValueReader<WorldSpec>.object { o in
-        _ = o.required("version", .integer(in: 1...1))
+        _ = o.required("version", ValueReader<Int>.integer.satisfying("the version 1 (the only version of the world language)") { $0 == 1 })
         let name = o.required("name", WorldSpec.nameReader)
         let description = o.optional("description", .string, default: "")
         let seed = o.optional("seed", .integer(in: 0...), default: 1)
@@ -56,6 +56,27 @@ extension WorldSpec {
     }
 }
 
+extension ObjectReader {
+    /// Reports a problem at a value nested below this object (`"traffic", "journeys", 1,
+    /// "service"`), so that the message points at the offending value itself.
+    func reject(at components: [JSONPath.Component], expected: String, detail: String? = nil, suggestion: String? = nil) {
+        var node: JSONValue? = value
+        var path = self.path
+        for component in components {
+            path = path.appending(component)
+            switch component {
+            case .key(let key): node = node?[key]
+            case .index(let index): node = node?[index]
+            }
+        }
+        guard let node else {
+            report(expected, suggestion: suggestion)
+            return
+        }
+        log.add(.mismatch(node, at: path, expected: expected, detail: detail, suggestion: suggestion))
+    }
+}
+
 extension WorldSpec {
     /// Cross-references: journeys, faults and call policies must name things that exist,
     /// and an order journey needs the platform's services.
@@ -68,18 +89,18 @@ extension WorldSpec {
             switch journey.kind {
             case .request(let target):
                 if !names.contains(target) {
-                    o.reject("traffic", expected: "journeys that call defined services",
-                             detail: "journeys[\(index)] calls \"\(target)\", which is not in services",
-                             suggestion: suggestion(target, names))
+                    o.reject(at: ["traffic", "journeys", .index(index), "service"], expected: "the name of a service of this world",
+                             detail: "no service is named \"\(target)\"", suggestion: suggestion(target, names))
                 }
             case .order, .browse, .flashSale:
                 let needed: [ServiceRole] = journey.kind == .browse ? [.gateway, .auth, .menu]
                     : [.gateway, .auth, .menu, .order, .inventory, .payment, .dispatch, .notification]
                 let missing = needed.filter { role in !services.contains { $0.role == role } }
-                let kindName = journey.kind == .order ? "order" : journey.kind == .browse ? "browse" : "flash_sale"
+                let kindName = journey.kind == .order ? "an order" : journey.kind == .browse ? "a browse" : "a flash_sale"
                 if !missing.isEmpty {
-                    o.reject("services", expected: "the platform services a \"\(kindName)\" journey uses",
-                             detail: "missing: " + missing.map(\.rawValue).joined(separator: ", "))
+                    o.reject(at: ["traffic", "journeys", .index(index), "kind"],
+                             expected: "a journey whose services the world has (\(kindName) journey uses the platform)",
+                             detail: "services missing: " + missing.map(\.rawValue).joined(separator: ", "))
                 }
             }
         }
@@ -94,15 +115,17 @@ extension WorldSpec {
             case .partition(let a, let b):
                 target = !names.contains(a) ? a : !names.contains(b) ? b : nil
                 if target == nil, a == b {
-                    o.reject("faults", expected: "a partition between two different services",
-                             detail: "faults[\(index)] cuts \"\(a)\" from itself")
+                    o.reject(at: ["faults", .index(index), "between"], expected: "two different services",
+                             detail: "\"\(a)\" cannot be cut from itself")
                 }
             case .cacheFlush, .databaseSlowdown, .surge: target = nil
             }
             if let target {
-                o.reject("faults", expected: "faults that name services, instances (\"order#0\") or dependencies",
-                         detail: "faults[\(index)] names \"\(target)\", which does not exist",
-                         suggestion: suggestion(target, targets + instanceNames))
+                var field: JSONPath.Component = "target"
+                if case .partition = fault.kind { field = "between" }
+                o.reject(at: ["faults", .index(index), field],
+                         expected: "a service, an instance (\"order#0\") or a dependency of this world",
+                         detail: "nothing is named \"\(target)\"", suggestion: suggestion(target, targets + instanceNames))
             }
         }
         // Names: they become metric prefixes and fault targets.
@@ -111,22 +134,29 @@ extension WorldSpec {
                 && !WorldSpec.dependencyNames.contains(service.name)
                 && service.name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" }
             if !valid {
-                o.reject("services", expected: "service names of lowercase letters, digits, '_' or '-', other than \"default\", \"wechat\" and \"payment_gateway\"",
-                         detail: "found \"\(service.name)\"")
+                o.reject(at: ["services", .key(service.name)],
+                         expected: "a service named with lowercase letters, digits, '_' or '-', other than \"default\", \"wechat\" and \"payment_gateway\"",
+                         detail: "the name is \"\(service.name)\"")
             }
         }
         for role in ServiceRole.allCases where role != .generic {
             let playing = services.filter { $0.role == role }.map(\.name)
             if playing.count > 1 {
-                o.reject("services", expected: "at most one service per platform role",
+                o.reject(at: ["services", .key(playing[1])], expected: "at most one service per platform role",
                          detail: "\(playing.joined(separator: " and ")) both play \(role.rawValue)")
             }
         }
+        var surge = 1.0
+        for fault in faults { if case .surge(let factor) = fault.kind { surge *= max(factor, 1) } }
+        if surge > 1_000 {
+            o.reject("faults", expected: "surges that together multiply the arrival rate by at most 1000",
+                     detail: "together they allow \(surge)×")
+        }
         for service in services {
             for callee in service.calls.byCallee.keys.sorted() where !targets.contains(callee) {
-                o.reject("services", expected: "call policies for services or dependencies that exist",
-                         detail: "services.\(service.name).calls names \"\(callee)\"",
-                         suggestion: suggestion(callee, targets))
+                o.reject(at: ["services", .key(service.name), "calls", .key(callee)],
+                         expected: "a call policy for a service or dependency of this world (or \"default\")",
+                         detail: "nothing is named \"\(callee)\"", suggestion: suggestion(callee, targets))
             }
         }
     }
@@ -151,7 +181,9 @@ extension RateProfile {
         if value.arrayValue == nil {
             return context.read(value, with: .rate).map { RateProfile.constant($0) }
         }
-        guard let segments = context.read(value, with: .nonEmptyArray(of: segmentReader)) else { return nil }
+        let problems = context.log.count
+        guard let segments = context.read(value, with: .nonEmptyArray(of: segmentReader)),
+              context.log.count == problems else { return nil }
         for (index, segment) in segments.enumerated().dropLast() where segment.duration == nil {
             context.child(.index(index)).mismatch(
                 value.arrayValue![index], expected: "a segment with \"for\" (only the last may last forever)")
@@ -160,22 +192,34 @@ extension RateProfile {
         return RateProfile(segments: segments)
     }
 
+    /// One segment: `{"for": "30m", "rate": "5/s"}` (a level) or
+    /// `{"for": "10m", "from": "5/s", "to": "50/s"}` (a ramp).
     static let segmentReader = ValueReader<Segment>.object { o in
         let duration = o.optional("for", .duration(atLeast: .nanoseconds(1)))
-        if o.contains("rate") {
-            let rate = o.required("rate", .rate)
-            o.allow("from", "to")
-            if o.contains("from") || o.contains("to") {
+        if o.contains("from") || o.contains("to") {
+            let from = o.required("from", .rate)
+            let to = o.required("to", .rate)
+            o.allow("rate")
+            if o.contains("rate") {
                 o.reject("rate", expected: "either \"rate\" or \"from\" and \"to\", not both")
             }
-            return Segment(duration: duration, from: rate, to: rate)
+            // A misspelt "for" is reported as unknown (with its suggestion), not twice.
+            if !o.hasProblems, duration == nil, from != to, !o.hasNearMiss(of: "for") {
+                o.reject("for", expected: "a duration (a ramp must have a length)")
+            }
+            return Segment(duration: duration, from: from, to: to)
         }
-        let from = o.required("from", .rate)
-        let to = o.required("to", .rate)
-        if !o.hasProblems, duration == nil, from != to {
-            o.reject("for", expected: "a duration (a ramp must have a length)")
-        }
-        return Segment(duration: duration, from: from, to: to)
+        // A level; a misspelt "rate" is reported once, as an unknown key near "rate".
+        let rate = o.required("rate", .rate)
+        o.allow("from", "to")
+        return Segment(duration: duration, from: rate, to: rate)
+    }
+}
+
+extension ObjectReader {
+    /// Whether an undeclared key of the object looks like a misspelling of `key`.
+    func hasNearMiss(of key: String) -> Bool {
+        keys.contains { $0 != key && NearestName.nearest(to: $0, in: [key]) != nil }
     }
 }
 

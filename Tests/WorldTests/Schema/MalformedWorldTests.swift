@@ -307,7 +307,7 @@ private let rangeCases: [MalformedWorld] = [
         "«300»: $.services.order.calls.inventory.retry.attempts: expected an integer between 1 and 100, found number 300"),
     MalformedWorld(
         "range: an unknown version", #""version": 1"#, #""version": 2"#,
-        "«\"version\": 2+11»: $.version: expected an integer between 1 and 1, found number 2"),
+        "«\"version\": 2+11»: $.version: expected the version 1 (the only version of the world language), found number 2"),
 ]
 
 private let unitCases: [MalformedWorld] = [
@@ -396,7 +396,7 @@ private let missingFieldCases: [MalformedWorld] = [
         #"«{ "base"»: $.services.order.calls.inventory.retry.attempts: missing required field "attempts" (expected an integer between 1 and 100)"#),
     MalformedWorld(
         "missing: the version", [.replace(#""version": 1,"#, "")],
-        [#"w.json:1:1: $.version: missing required field "version" (expected an integer between 1 and 1)"#]),
+        [#"w.json:1:1: $.version: missing required field "version" (expected the version 1 (the only version of the world language))"#]),
 ]
 
 private let discriminatorCases: [MalformedWorld] = [
@@ -480,7 +480,7 @@ private let crossFieldCases: [MalformedWorld] = [
     MalformedWorld(
         "rule: two services playing one platform role", #""backend": { "instances": 2,"#,
         #""backend": { "role": "order", "instances": 2,"#,
-        #"«"services": {+12»: $.services: expected at most one service per platform role, found object: order and backend both play order"#),
+        #"«"backend": { "role"+11»: $.services.backend: expected at most one service per platform role, found object: order and backend both play order"#),
     MalformedWorld(
         "rule: a distribution with two kinds", #""work": { "exp": "100ms" }"#, #""work": { "exp": "100ms", "normal": {} }"#,
         #"«{ "exp"»: $.services.backend.work: expected a distribution such as {"exp": "1s"}, found object: a distribution has exactly one kind, found "exp" and "normal""#),
@@ -491,16 +491,16 @@ private let crossFieldCases: [MalformedWorld] = [
 private let referenceCases: [MalformedWorld] = [
     MalformedWorld(
         "reference: an order journey without the menu service", #""menu": { "workers": 4, "cache_ttl": "5m" },"#, "",
-        #"«"services": {+12»: $.services: expected the platform services a "order" journey uses, found object: missing: menu"#),
+        #"«"kind": "order"+8»: $.traffic.journeys[0].kind: expected a journey whose services the world has (an order journey uses the platform), found string "order": services missing: menu"#),
     MalformedWorld(
         "reference: a request journey to an undefined service", #""service": "backend""#, #""service": "kitchen""#,
-        #"«"traffic": {+11»: $.traffic: expected journeys that call defined services, found object: journeys[1] calls "kitchen", which is not in services"#),
+        #"«"service": "kitchen"+11»: $.traffic.journeys[1].service: expected the name of a service of this world, found string "kitchen": no service is named "kitchen""#),
     MalformedWorld(
         "reference: a call policy for an unknown callee", #""inventory": {"#, #""warehouse": {"#,
-        #"«"services": {+12»: $.services: expected call policies for services or dependencies that exist, found object: services.order.calls names "warehouse""#),
+        #"«"warehouse": {+13»: $.services.order.calls.warehouse: expected a call policy for a service or dependency of this world (or "default"), found object: nothing is named "warehouse""#),
     MalformedWorld(
         "reference: a fault naming an unknown service", #""target": "payment_gateway""#, #""target": "kitchen""#,
-        #"«"faults": [+10»: $.faults: expected faults that name services, instances ("order#0") or dependencies, found array of 2: faults[0] names "kitchen", which does not exist"#),
+        #"«"target": "kitchen"+10»: $.faults[0].target: expected a service, an instance ("order#0") or a dependency of this world, found string "kitchen": nothing is named "kitchen""#),
 ]
 
 private let expectationCases: [MalformedWorld] = [
@@ -678,9 +678,7 @@ struct ReaderKnownIssueTests {
         #expect(error.diagnostics.first?.message.contains(#""\#(wrong)""#) == true, "the message names the wrong name")
         #expect(error.diagnostics.first?.suggestion == suggestion)
         #expect(error.description.hasSuffix(#"(did you mean "\#(suggestion)"?)"#), "\(error)")
-        withKnownIssue("reference problems are reported at the enclosing $.traffic, $.faults or $.services") {
-            #expect(error.diagnostics.first?.path?.description == path)
-        }
+        #expect(error.diagnostics.first?.path?.description == path)
     }
 
     @Test("a trailing comma followed by whitespace is located at the comma", arguments: [", }", ",\n    }"])
@@ -689,9 +687,7 @@ struct ReaderKnownIssueTests {
         let error = try #require(diagnostics(text))
         #expect(error.diagnostics.count == 1)
         #expect(error.diagnostics.first?.message == "trailing comma before '}'")
-        withKnownIssue("the parser reports the character before the bracket (offset position - 1 after skipping whitespace)") {
-            #expect(error.diagnostics.first?.location.offset == byteOffset(of: separator, in: text))
-        }
+        #expect(error.diagnostics.first?.location.offset == byteOffset(of: separator, in: text))
     }
 
     @Test("a ramp without \"for\" before a final segment is reported once")
@@ -700,9 +696,7 @@ struct ReaderKnownIssueTests {
         let error = try #require(diagnostics(text))
         let first = render(#"«{ "from"»: $.traffic.rate[0].for: expected a duration (a ramp must have a length), found missing"#, in: text)
         #expect(error.diagnostics.first?.description == first)
-        withKnownIssue("RateProfile.reader checks \"for\" again on a segment that already failed") {
-            #expect(error.diagnostics.count == 1, "\(error)")
-        }
+        #expect(error.diagnostics.count == 1, "\(error)")
     }
 
     @Test("a misspelt key of a rate segment is the only problem reported", arguments: [
@@ -713,9 +707,7 @@ struct ReaderKnownIssueTests {
         let text = apply([.replace(#""rate": "2/s","#, #""rate": "# + profile + ",")], to: baseWorld)
         let error = try #require(diagnostics(text))
         #expect(error.diagnostics.contains { $0.message.hasPrefix("unknown field") && $0.suggestion != nil })
-        withKnownIssue("the segment reader also reports the fields the misspelt key would have made unnecessary") {
-            #expect(error.diagnostics.count == 1, "\(error)")
-        }
+        #expect(error.diagnostics.count == 1, "\(error)")
     }
 }
 

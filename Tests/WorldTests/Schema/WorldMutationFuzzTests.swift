@@ -565,9 +565,8 @@ struct WorldMutationFuzzTests {
         print("world near-miss fuzz: \(total) renamed keys (\(names) names), \(ledger.rejected) rejected, \(redundant.count) with a redundant diagnostic")
         #expect(ledger.failures == 0)
         #expect(total >= 150 && total - names >= 100, "\(total) keys, \(names) names")
-        withKnownIssue("a misspelt \"for\" of a ramp is also reported as a missing \"for\"", isIntermittent: true) {
-            #expect(redundant.isEmpty, "a misspelt key is the only problem reported: \(redundant)")
-        }
+        #expect(redundant.isEmpty, "a misspelt key is the only problem reported: \(redundant)")
+    
         ledger.checkSuggestions()
     }
 
