@@ -94,10 +94,15 @@ struct InvariantTests {
         #expect(outcome.value("payment.calls.payment_gateway.retries") > 0, "the retries did happen")
     }
 
+    /// Few riders, three dispatchers, and a slow network: the gap between reading a
+    /// rider's load and assigning (a round trip to the rider's app) is wide enough for
+    /// concurrent dispatchers to pick the same free rider.
     let fewRiders = [
         #"riders={"count": 4, "capacity": 1, "to_merchant": {"constant": "30s"}, "to_customer": {"constant": "30s"}}"#,
         "services.dispatch.instances=3",
         #"traffic.rate=[{"for": "3m", "rate": "3/s"}]"#,
+        #"infrastructure={"network_latency": {"constant": "100ms"}}"#,
+        #"traffic.app={"timeout": "20s", "attempts": 2, "browse_pages": {"constant": 0}, "poll_interval": "1m", "patience": {"constant": "5m"}}"#,
     ]
 
     @Test("without a lock per rider, concurrent dispatchers overload a rider")
