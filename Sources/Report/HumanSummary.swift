@@ -28,11 +28,15 @@ public enum HumanSummary {
             let name = service.name
             let requests = metrics.existingCounter("\(name).requests")?.total ?? 0
             let completed = metrics.existingCounter("\(name).completed")?.total ?? 0
-            let rejected = metrics.existingCounter("\(name).rejected.queue_full")?.total ?? 0
             var rejections = metrics.counters.filter { $0.name.hasPrefix("\(name).rejected.") && $0.total > 0 }
                 .map { "\(grouped(Int($0.total))) \($0.name.dropFirst(name.count + 10))" }
             if rejections.isEmpty { rejections = ["none rejected"] }
-            _ = rejected
+            if service.role == .notification {
+                // Its consumers take work from the broker, not requests from callers.
+                let pushed = metrics.existingCounter("\(name).pushed")?.total ?? 0
+                lines.append("\(name): \(grouped(Int(pushed))) notifications pushed by broker consumers")
+                continue
+            }
             lines.append("\(name): \(grouped(Int(requests))) requests, \(grouped(Int(completed))) completed; "
                 + rejections.joined(separator: ", "))
             for figure in ["wait", "latency"] {
@@ -54,6 +58,13 @@ public enum HumanSummary {
             lines.append("orders: \(grouped(total("orders.created"))) created, \(grouped(total("orders.delivered"))) delivered, "
                 + "\(grouped(total("orders.cancelled"))) cancelled, \(grouped(total("orders.failed"))) failed, "
                 + "\(grouped(outcome.invariants.ordersInFlight)) in flight at the end")
+            var shared = ["breaker transitions \(grouped(total("breakers.transitions")))"]
+            let lookups = total("cache.hits") + total("cache.misses")
+            if lookups > 0 { shared.append("cache hit ratio \(fixed(Double(total("cache.hits")) / Double(lookups), 3))") }
+            if let locks = metrics.existingHistogram("locks.wait")?.total, locks.count > 0 {
+                shared.append("lock waits \(grouped(Int(locks.count))), mean \(ms(locks.mean!)), max \(ms(locks.max))")
+            }
+            lines.append(shared.joined(separator: "; "))
             let broken = outcome.invariants.violations.filter { $0.count > 0 }
             lines.append(broken.isEmpty ? "invariants: all hold"
                 : "invariants VIOLATED: " + broken.map { "\($0.name) \($0.count)" }.joined(separator: ", "))

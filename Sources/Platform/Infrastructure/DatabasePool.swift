@@ -21,6 +21,7 @@ final class DatabasePool: @unchecked Sendable {
         let database: Database = platform.database!
         let metrics = platform.metrics
         let leakCounter = "\(service).db.leaks"
+        _ = metrics.counter("\(service).rejected.pool_timeout")
         pool = ConnectionPool(
             ConnectionPoolConfiguration(
                 maxOpen: spec.maxOpen, maxIdle: min(spec.maxIdle, spec.maxOpen == 0 ? spec.maxIdle : spec.maxOpen),

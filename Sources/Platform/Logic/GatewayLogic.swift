@@ -14,8 +14,12 @@ final class GatewayLogic: LogicBase, RoleLogic, @unchecked Sendable {
         self.options = options
         super.init(instance: instance)
         for route in GatewayRoute.allCases {
-            if let spec = options.limits[route] { limiters[route] = RouteLimiter(spec) }
+            if let spec = options.limits[route] {
+                limiters[route] = RouteLimiter(spec)
+                _ = platform.metrics.counter("\(service).\(route.rawValue).limited")
+            }
         }
+        if !limiters.isEmpty { _ = platform.metrics.counter("\(service).rejected.limited") }
     }
 
     func handle(_ call: Call, from caller: String) async -> Result<Reply, Failure> {

@@ -26,7 +26,8 @@ final class NotificationLogic: LogicBase, RoleLogic, @unchecked Sendable {
                         await broker.ack("orders.placed", delivery.tag)
                         continue
                     }
-                    // The push itself is this service's work on a worker.
+                    // The consumer does the push itself: `consumers` × instances, not
+                    // `workers`, bound this service's concurrency (one thread per consumer).
                     let pushed = await push(order: order, merchant: merchant)
                     if Task.isCancelled { return }
                     if pushed {

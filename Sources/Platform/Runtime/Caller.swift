@@ -28,6 +28,14 @@ final class Caller: @unchecked Sendable {
         random = platform.sim.random("\(instance)->\(callee)")
         prefix = "\(caller).calls.\(callee)"
         breaker = policy.breaker.map(AnyBreaker.init)
+        // Reported even when zero: "no breaker opened" is a finding, not a missing row.
+        _ = platform.metrics.counter("\(prefix).attempts")
+        _ = platform.metrics.counter("\(prefix).failed.deadline")
+        if breaker != nil {
+            for state in [CircuitState.open, .halfOpen, .closed] { _ = platform.metrics.counter("\(prefix).breaker.to_\(state.metricName)") }
+            _ = platform.metrics.counter("\(prefix).failed.breaker_open")
+            _ = platform.metrics.counter("breakers.transitions")
+        }
         if let retry = policy.retry {
             let jitter: Backoff.Jitter
             switch retry.jitter {

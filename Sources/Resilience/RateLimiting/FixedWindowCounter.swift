@@ -13,20 +13,15 @@ public struct FixedWindowCounter<Instant: InstantProtocol>: RateLimiting, Sendab
     /// The window length.
     public let window: Duration
 
-    private let windowNanoseconds: Int64
-    private var timeline: LimiterTimeline<Instant>
+    private var clock: WindowTimeline<Instant>
     private var windowIndex: Int64 = 0
-    private var lastOffset: Int64 = .min
     private var used = 0
 
     /// At most `limit` (≥ 0) permits per `window` (≥ 1 ns), windows laid end to end from
     /// `origin` (default: the first instant the counter is used at; pass e.g. the
     /// server's start to align them to it).
     public init(limit: Int, window: Duration, startingAt origin: Instant? = nil) {
-        timeline = LimiterTimeline(origin: origin)
-        precondition(limit >= 0, "limit must be >= 0")
-        windowNanoseconds = window.wholeNanoseconds
-        precondition(windowNanoseconds >= 1, "window must be at least 1 ns")
+        clock = WindowTimeline(limit: limit, window: window, origin: origin)
         self.limit = limit
         self.window = window
     }
@@ -35,8 +30,7 @@ public struct FixedWindowCounter<Instant: InstantProtocol>: RateLimiting, Sendab
     /// changes nothing. An instant earlier than one already seen counts as that one.
     public mutating func tryAcquire(_ permits: Int = 1, at now: Instant) -> Bool {
         precondition(permits >= 0, "permits must be >= 0")
-        lastOffset = Swift.max(lastOffset, timeline.offset(of: now))
-        let index = LimiterMath.floorDiv(lastOffset, windowNanoseconds)
+        let index = clock.windowIndex(of: clock.advance(to: now))
         if index != windowIndex {
             windowIndex = index
             used = 0
@@ -48,7 +42,6 @@ public struct FixedWindowCounter<Instant: InstantProtocol>: RateLimiting, Sendab
 
     /// Permits still available in the window containing `now`.
     public func remaining(at now: Instant) -> Int {
-        let offset = Swift.max(lastOffset, timeline.peekOffset(of: now))
-        return LimiterMath.floorDiv(offset, windowNanoseconds) == windowIndex ? limit - used : limit
+        clock.windowIndex(of: clock.peek(now)) == windowIndex ? limit - used : limit
     }
 }

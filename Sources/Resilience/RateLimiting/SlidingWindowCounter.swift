@@ -17,10 +17,8 @@ public struct SlidingWindowCounter<Instant: InstantProtocol>: RateLimiting, Send
     /// The window length `W`.
     public let window: Duration
 
-    private let windowNanoseconds: Int64
-    private var timeline: LimiterTimeline<Instant>
+    private var clock: WindowTimeline<Instant>
     private var windowIndex: Int64 = 0
-    private var lastOffset: Int64 = .min
     private var current = 0
     private var previous = 0
 
@@ -28,10 +26,7 @@ public struct SlidingWindowCounter<Instant: InstantProtocol>: RateLimiting, Send
     /// underlying fixed windows are laid end to end from `origin` (default: the first
     /// instant the counter is used at).
     public init(limit: Int, window: Duration, startingAt origin: Instant? = nil) {
-        timeline = LimiterTimeline(origin: origin)
-        precondition(limit >= 0, "limit must be >= 0")
-        windowNanoseconds = window.wholeNanoseconds
-        precondition(windowNanoseconds >= 1, "window must be at least 1 ns")
+        clock = WindowTimeline(limit: limit, window: window, origin: origin)
         self.limit = limit
         self.window = window
     }
@@ -40,10 +35,11 @@ public struct SlidingWindowCounter<Instant: InstantProtocol>: RateLimiting, Send
     /// refusal changes nothing. An instant earlier than one already seen counts as that one.
     public mutating func tryAcquire(_ permits: Int = 1, at now: Instant) -> Bool {
         precondition(permits >= 0, "permits must be >= 0")
-        lastOffset = Swift.max(lastOffset, timeline.offset(of: now))
-        roll(to: lastOffset)
+        let offset = clock.advance(to: now)
+        roll(to: offset)
         // previous·(W − elapsed)/W + current + permits ≤ limit, multiplied through by W.
-        let elapsed = lastOffset - windowIndex * windowNanoseconds
+        let windowNanoseconds = clock.windowNanoseconds
+        let elapsed = offset - windowIndex * windowNanoseconds
         let weighted = Int128(previous) * Int128(windowNanoseconds - elapsed)
         guard weighted + Int128(current + permits) * Int128(windowNanoseconds)
                 <= Int128(limit) * Int128(windowNanoseconds) else { return false }
@@ -53,8 +49,9 @@ public struct SlidingWindowCounter<Instant: InstantProtocol>: RateLimiting, Send
 
     /// The estimate `previous·(1 − elapsed/W) + current` at `now`, for display.
     public func estimate(at now: Instant) -> Double {
-        let offset = Swift.max(lastOffset, timeline.peekOffset(of: now))
-        let index = LimiterMath.floorDiv(offset, windowNanoseconds)
+        let offset = clock.peek(now)
+        let index = clock.windowIndex(of: offset)
+        let windowNanoseconds = clock.windowNanoseconds
         let (previousCount, currentCount): (Int, Int) =
             index == windowIndex ? (previous, current) : index == windowIndex + 1 ? (current, 0) : (0, 0)
         let elapsed = Double(offset - index * windowNanoseconds) / Double(windowNanoseconds)
@@ -62,7 +59,7 @@ public struct SlidingWindowCounter<Instant: InstantProtocol>: RateLimiting, Send
     }
 
     private mutating func roll(to offset: Int64) {
-        let index = LimiterMath.floorDiv(offset, windowNanoseconds)
+        let index = clock.windowIndex(of: offset)
         guard index != windowIndex else { return }
         previous = index == windowIndex + 1 ? current : 0
         current = 0

@@ -18,17 +18,13 @@ public struct SlidingWindowLog<Instant: InstantProtocol>: RateLimiting, Sendable
         var permits: Int
     }
 
-    private let windowNanoseconds: Int64
-    private var timeline = LimiterTimeline<Instant>()
-    private var lastOffset: Int64 = 0
+    private var clock: WindowTimeline<Instant>
     private var log = Deque<Entry>()
     private var inWindow = 0
 
     /// At most `limit` (≥ 0) permits in any `window` (≥ 1 ns).
     public init(limit: Int, window: Duration) {
-        precondition(limit >= 0, "limit must be >= 0")
-        windowNanoseconds = window.wholeNanoseconds
-        precondition(windowNanoseconds >= 1, "window must be at least 1 ns")
+        clock = WindowTimeline(limit: limit, window: window, origin: nil)
         self.limit = limit
         self.window = window
     }
@@ -37,20 +33,20 @@ public struct SlidingWindowLog<Instant: InstantProtocol>: RateLimiting, Sendable
     /// nothing. An instant earlier than one already seen counts as that one.
     public mutating func tryAcquire(_ permits: Int = 1, at now: Instant) -> Bool {
         precondition(permits >= 0, "permits must be >= 0")
-        lastOffset = Swift.max(lastOffset, timeline.offset(of: now))
-        evict(before: lastOffset)
+        let offset = clock.advance(to: now)
+        evict(before: offset)
         guard permits <= limit - inWindow else { return false }
         guard permits > 0 else { return true }
         inWindow += permits
-        log.append(Entry(offset: lastOffset, permits: permits))
+        log.append(Entry(offset: offset, permits: permits))
         return true
     }
 
     /// Permits admitted in the window ending at `now`.
     public func count(at now: Instant) -> Int {
-        let offset = Swift.max(lastOffset, timeline.peekOffset(of: now))
+        let offset = clock.peek(now)
         var count = inWindow
-        for entry in log where entry.offset <= offset - windowNanoseconds { count -= entry.permits }
+        for entry in log where entry.offset <= offset - clock.windowNanoseconds { count -= entry.permits }
         return count
     }
 
@@ -62,21 +58,21 @@ public struct SlidingWindowLog<Instant: InstantProtocol>: RateLimiting, Sendable
     public func timeUntilAvailable(_ permits: Int = 1, at now: Instant) -> Duration? {
         precondition(permits >= 0, "permits must be >= 0")
         guard permits <= limit else { return nil }
-        let offset = Swift.max(lastOffset, timeline.peekOffset(of: now))
-        let horizon = offset - windowNanoseconds
+        let offset = clock.peek(now)
+        let horizon = offset - clock.windowNanoseconds
         var count = inWindow
         for entry in log where entry.offset <= horizon { count -= entry.permits }
         if count + permits <= limit { return .zero }
         // Admissions leave the window oldest first, each at its own time + W.
         for entry in log where entry.offset > horizon {
             count -= entry.permits
-            if count + permits <= limit { return .nanoseconds(entry.offset + windowNanoseconds - offset) }
+            if count + permits <= limit { return .nanoseconds(entry.offset + clock.windowNanoseconds - offset) }
         }
         return .zero
     }
 
     private mutating func evict(before offset: Int64) {
-        while let oldest = log.first, oldest.offset <= offset - windowNanoseconds {
+        while let oldest = log.first, oldest.offset <= offset - clock.windowNanoseconds {
             inWindow -= oldest.permits
             _ = log.popFirst()
         }
