@@ -17,17 +17,11 @@ public enum HumanSummary {
             + "\(grouped(result.events)) events in \(fixed(wallSeconds, 2)) s wall "
             + "(\(rate(Double(steps) / max(wallSeconds, 1e-9))) kernel steps/s)")
         lines.append("digest \(result.digestHex)")
-        switch result.stop {
-        case .stalled(let report): lines.append(report.description)
-        case .violation(let message): lines.append("determinism violation: \(message)")
-        case .budgetExhausted(let steps): lines.append("stopped by the event budget after \(grouped(steps)) steps")
-        case .completed, .reachedEndTime: break
-        }
+        lines += stopLines(result.stop)
         let metrics = outcome.metrics
         for service in spec.services {
             let name = service.name
             let requests = metrics.existingCounter("\(name).requests")?.total ?? 0
-            let completed = metrics.existingCounter("\(name).completed")?.total ?? 0
             var rejections = metrics.counters.filter { $0.name.hasPrefix("\(name).rejected.") && $0.total > 0 }
                 .map { "\(grouped(Int($0.total))) \($0.name.dropFirst(name.count + 10))" }
             if rejections.isEmpty { rejections = ["none rejected"] }
@@ -37,9 +31,14 @@ public enum HumanSummary {
                 lines.append("\(name): \(grouped(Int(pushed))) notifications pushed by broker consumers")
                 continue
             }
-            lines.append("\(name): \(grouped(Int(requests))) requests, \(grouped(Int(completed))) completed; "
-                + rejections.joined(separator: ", "))
-            for figure in ["wait", "latency"] {
+            let succeeded = metrics.existingCounter("\(name).succeeded")?.total ?? 0
+            let failures = metrics.counters.filter { $0.name.hasPrefix("\(name).failed.") && $0.total > 0 }
+                .map { "\(grouped(Int($0.total))) \($0.name.dropFirst(name.count + 8))" }
+            lines.append("\(name): \(grouped(Int(requests))) requests, \(grouped(Int(succeeded))) succeeded"
+                + (failures.isEmpty ? "" : ", failed: " + failures.joined(separator: ", "))
+                + "; " + rejections.joined(separator: ", "))
+            let waited = metrics.existingCounter("\(name).waited")?.total ?? 0
+            for figure in waited > 0 ? ["wait", "latency"] : ["latency"] {
                 guard let histogram = metrics.existingHistogram("\(name).\(figure)")?.total, histogram.count > 0 else { continue }
                 lines.append("  \(figure.padding(8)) mean \(ms(histogram.mean!)) p50 \(ms(histogram.quantile(0.5)!)) "
                     + "p99 \(ms(histogram.quantile(0.99)!)) p999 \(ms(histogram.quantile(0.999)!)) max \(ms(histogram.max))")
@@ -69,13 +68,36 @@ public enum HumanSummary {
             lines.append(broken.isEmpty ? "invariants: all hold"
                 : "invariants VIOLATED: " + broken.map { "\($0.name) \($0.count)" }.joined(separator: ", "))
         }
-        for result in outcome.expectations {
-            let actual = result.actual.map { $0 == $0.rounded() && abs($0) < 1e15 ? String(Int64($0)) : fixed($0, 4) } ?? "n/a"
-            lines.append("\(result.passed ? "✓" : "✗ FAILED") \(result.expectation.text)  (measured \(actual))"
-                + (result.passed || result.actual != nil ? "" : ": \(result.message)"))
-        }
+        lines += outcome.expectations.map(line(for:))
         if !files.isEmpty { lines.append("wrote " + files.joined(separator: ", ")) }
         return lines.joined(separator: "\n")
+    }
+
+    /// Why the run exits non-zero, one line each (empty when it passed): how it ended if
+    /// not normally, violated invariants, failed expectations. `--quiet` still prints these.
+    public static func problems(_ outcome: WorldOutcome) -> [String] {
+        guard !outcome.passed else { return [] }
+        var lines = stopLines(outcome.result.stop)
+        let broken = outcome.invariants.violations.filter { $0.count > 0 }
+        if !broken.isEmpty { lines.append("invariants VIOLATED: " + broken.map { "\($0.name) \($0.count)" }.joined(separator: ", ")) }
+        lines += outcome.expectations.filter { !$0.passed }.map(line(for:))
+        return lines
+    }
+
+    /// What to say about how a run ended, when it did not end normally.
+    static func stopLines(_ stop: StopReason) -> [String] {
+        switch stop {
+        case .stalled(let report): [report.description]
+        case .violation(let message): ["determinism violation: \(message)"]
+        case .budgetExhausted(let steps): ["stopped by the event budget after \(grouped(steps)) steps"]
+        case .completed, .reachedEndTime: []
+        }
+    }
+
+    static func line(for result: ExpectationResult) -> String {
+        let actual = result.actual.map { $0 == $0.rounded() && abs($0) < 1e15 ? String(Int64($0)) : fixed($0, 4) } ?? "n/a"
+        return "\(result.passed ? "✓" : "✗ FAILED") \(result.expectation.text)  (measured \(actual))"
+            + (result.passed || result.actual != nil ? "" : ": \(result.message)")
     }
 
     static func ms(_ nanoseconds: Double) -> String {

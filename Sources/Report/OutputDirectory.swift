@@ -4,9 +4,17 @@ import Foundation
 /// folder beside it first, then renamed into place. A run that fails, is interrupted or
 /// finds bad input leaves no half-written folder behind, and a re-run replaces the old
 /// folder whole.
+///
+/// Because a re-run replaces the folder, the folder must be new, empty, or hold only an
+/// earlier run's results (``resultFiles``): `--out .` or `--out ~/notes` would otherwise
+/// delete whatever else lives there. ``checkWritable()`` says so before a run starts, so
+/// a long simulation is not wasted on a folder it may not write.
 public struct OutputDirectory: Sendable {
     /// The final folder, e.g. `output/mmc/42`.
     public let path: String
+
+    /// Names a run writes; a folder holding only these (and nothing else) may be replaced.
+    public static let resultFiles = ["summary.json", "timeseries.csv"]
 
     /// The folder at `path`.
     public init(path: String) { self.path = path }
@@ -16,15 +24,55 @@ public struct OutputDirectory: Sendable {
         OutputDirectory(path: "\(root)/\(world)/\(seed)")
     }
 
-    /// Writes `files` (name → contents) and moves them into place; returns the paths.
-    public func write(_ files: [(name: String, contents: String)]) throws -> [String] {
+    /// Checks, without writing anything, that the results can go to `path`: it is not
+    /// empty, is not a file, holds nothing but an earlier run's results, and its nearest
+    /// existing ancestor is a folder this process may write.
+    public func checkWritable() throws(OutputError) {
+        guard !path.isEmpty else { throw OutputError(path: path, reason: "the output folder is an empty path") }
         let manager = FileManager.default
-        let final = URL(fileURLWithPath: path)
+        let final = URL(fileURLWithPath: path).standardizedFileURL
+        var isDirectory: ObjCBool = false
+        if manager.fileExists(atPath: final.path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw OutputError(path: path, reason: "it exists and is a file, not a folder") }
+            let contents: [String]
+            do { contents = try manager.contentsOfDirectory(atPath: final.path) } catch {
+                throw OutputError(path: path, reason: "its contents cannot be listed (\(Self.reason(error)))")
+            }
+            let foreign = contents.filter { !Self.resultFiles.contains($0) }.sorted()
+            if !foreign.isEmpty {
+                let shown = foreign.prefix(3).joined(separator: ", ") + (foreign.count > 3 ? ", …" : "")
+                throw OutputError(path: path, reason: "it holds files that are not a run's results (\(shown)); "
+                    + "a run replaces its output folder whole, so choose a new or empty folder")
+            }
+        }
+        // The rename into place needs write access to the parent; folders to be created
+        // need it on the nearest one that exists.
+        var ancestor = final.deletingLastPathComponent()
+        while !manager.fileExists(atPath: ancestor.path, isDirectory: &isDirectory), ancestor.path != "/" {
+            ancestor = ancestor.deletingLastPathComponent()
+        }
+        guard isDirectory.boolValue else {
+            throw OutputError(path: path, reason: "\(ancestor.path) is a file, so no folder can be made inside it")
+        }
+        guard manager.isWritableFile(atPath: ancestor.path) else {
+            throw OutputError(path: path, reason: "\(ancestor.path) is not writable")
+        }
+    }
+
+    /// Writes `files` (name → contents) and moves them into place; returns the paths.
+    public func write(_ files: [(name: String, contents: String)]) throws(OutputError) -> [String] {
+        try checkWritable()
+        let manager = FileManager.default
+        let final = URL(fileURLWithPath: path).standardizedFileURL
         let parent = final.deletingLastPathComponent()
-        try manager.createDirectory(at: parent, withIntermediateDirectories: true)
         let token = "\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
         let staging = parent.appendingPathComponent(".\(final.lastPathComponent).tmp-\(token)")
-        try manager.createDirectory(at: staging, withIntermediateDirectories: false)
+        do {
+            try manager.createDirectory(at: parent, withIntermediateDirectories: true)
+            try manager.createDirectory(at: staging, withIntermediateDirectories: false)
+        } catch {
+            throw OutputError(path: path, reason: "its folder cannot be created (\(Self.reason(error)))")
+        }
         do {
             for file in files {
                 try Data(file.contents.utf8).write(to: staging.appendingPathComponent(file.name))
@@ -39,8 +87,35 @@ public struct OutputDirectory: Sendable {
             }
         } catch {
             try? manager.removeItem(at: staging)
-            throw error
+            throw OutputError(path: path, reason: "writing failed (\(Self.reason(error)))")
         }
         return files.map { "\(path)/\($0.name)" }
     }
+
+    /// A one-line reason for a file-system error, without Foundation's dump of user info.
+    static func reason(_ error: any Error) -> String {
+        let error = error as NSError
+        if let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain,
+           let message = strerror(Int32(underlying.code)) {
+            return String(cString: message).lowercased()
+        }
+        switch CocoaError.Code(rawValue: error.code) {
+        case .fileNoSuchFile, .fileReadNoSuchFile: return "no such file or folder"
+        case .fileWriteNoPermission, .fileReadNoPermission: return "permission denied"
+        case .fileWriteFileExists: return "a file is in the way"
+        case .fileWriteOutOfSpace: return "no space left on the device"
+        case .fileWriteVolumeReadOnly: return "read-only file system"
+        default: return error.localizedDescription
+        }
+    }
+}
+
+/// Why a run's results cannot be written where they were asked to go.
+public struct OutputError: Error, CustomStringConvertible, Sendable {
+    /// The output folder as given.
+    public let path: String
+    /// What is wrong, in a phrase.
+    public let reason: String
+
+    public var description: String { "cannot write results to \"\(path)\": \(reason)" }
 }

@@ -113,8 +113,8 @@ public struct RunSummary: Sendable {
         ])
     }
 
-    /// Per-service figures derived from the raw metrics: throughput, utilisation,
-    /// rejections by reason, client-side call figures, and Little's law (L from the
+    /// Per-service figures derived from the raw metrics: requests, successes, failed
+    /// answers and rejections by reason, throughput, utilisation, client-side call figures, and Little's law (L from the
     /// time-averaged gauges, λ·W from the completions).
     static func service(_ spec: ServiceSpec, metrics: Metrics, end: Int64) -> JSONValue {
         let name = spec.name
@@ -124,7 +124,15 @@ public struct RunSummary: Sendable {
         let busy = metrics.existingGauge("\(name).busy")?.mean(at: end) ?? 0
         let latency = metrics.existingHistogram("\(name).latency")?.total.mean.map { $0 / 1e9 }
         let throughput = seconds > 0 ? completed / seconds : 0
+        func total(_ counter: String) -> Int { Int(metrics.existingCounter(counter)?.total ?? 0) }
+        func byReason(_ prefix: String) -> JSONValue {
+            .object(metrics.counters.filter { $0.name.hasPrefix(prefix) }
+                .map { (String($0.name.dropFirst(prefix.count)), .int(Int($0.total))) })
+        }
         var fields: [(String, JSONValue)] = [
+            ("requests", .int(total("\(name).requests"))),
+            ("succeeded", .int(total("\(name).succeeded"))),
+            ("failed", byReason("\(name).failed.")),
             ("throughput_per_s", .double(throughput)),
             ("utilisation", .double(busy / Double(spec.workers * spec.instances))),
             ("mean_queue", .double(queue)),
@@ -135,9 +143,9 @@ public struct RunSummary: Sendable {
                 ("L", .double(queue + busy)), ("lambda_W", .double(throughput * latency)),
             ])))
         }
-        let rejectedPrefix = "\(name).rejected."
-        fields.append(("rejected", .object(metrics.counters.filter { $0.name.hasPrefix(rejectedPrefix) }
-            .map { (String($0.name.dropFirst(rejectedPrefix.count)), .int(Int($0.total))) })))
+        // Refused by the instance (queue_full, pool_timeout, limited) or, seen from its
+        // callers, shed by their breakers (breaker_open) or abandoned at their deadline.
+        fields.append(("rejected", byReason("\(name).rejected.")))
         if let wait = metrics.existingHistogram("\(name).db.wait")?.total, wait.count > 0 {
             fields.append(("pool_wait_ms", Self.latency(wait)))
         }

@@ -21,11 +21,13 @@ enum RunCommand {
 
     OPTIONS:
       --seed N             use seed N instead of the world's seed
-      --out DIR            write the results into DIR
+      --out DIR            write the results into DIR (new, empty, or an earlier
+                           run's results, which it replaces; checked before the run)
       --set PATH=VALUE     override a field of the world, checked like the file
                            (repeatable), e.g. --set services.backend.workers=16
                            --set traffic.customers=1000000 --set 'traffic.rate="9/s"'
-      --quiet              print only where the results went
+      --quiet              print only where the results went, and on standard
+                           error why the run failed, if it did
       -h, --help           show this help
 
     EXIT STATUS: 0 the run completed and every expectation held; 1 an expectation failed
@@ -51,19 +53,24 @@ enum RunCommand {
             seed = UInt64(value)
         }
         let spec = try WorldFiles.load(args.positional[0], overrides: args.all("set"))
+        let directory = args.value("out").map(OutputDirectory.init(path:))
+            ?? OutputDirectory.standard(world: spec.name, seed: seed ?? spec.seed)
+        // Before the run, so a long simulation is not wasted on a folder it cannot write.
+        try directory.checkWritable()
         let clock = ContinuousClock()
         let started = clock.now
         let world = try PlatformWorld(spec: spec, seed: seed)
         let outcome = world.run()
         let wall = started.duration(to: clock.now)
-        let directory = args.value("out").map(OutputDirectory.init(path:))
-            ?? OutputDirectory.standard(world: outcome.spec.name, seed: outcome.spec.seed)
         let files = try directory.write([
             ("summary.json", RunSummary(outcome).text),
             ("timeseries.csv", TimeSeriesCSV.text(outcome.metrics)),
         ])
         if args.flag("quiet") {
             print("wrote " + files.joined(separator: ", "))
+            // Quiet hides the figures, never the reason for a non-zero exit.
+            let problems = HumanSummary.problems(outcome)
+            if !problems.isEmpty { printError(problems.joined(separator: "\n")) }
         } else {
             print(HumanSummary.text(outcome, wallSeconds: wall.seconds, files: files))
         }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Report
 
 /// delivery-sim: runs deterministic simulations of a food-delivery platform under overload.
 let topHelp = """
@@ -53,6 +54,9 @@ func dispatch(_ arguments: [String]) -> Int32 {
         return 2
     } catch let error as InputError {
         printError(error.description)
+        return 2
+    } catch let error as OutputError {
+        printError("error: \(error.description)")
         return 2
     } catch {
         printError("error: \(error)")

@@ -148,4 +148,58 @@ struct CommandLineTests {
         #expect(bad.stdout.contains("mmc.json: ok"))
         #expect(bad.stderr.contains("broken.json:1:"))
     }
+
+    @Test("--out never replaces a file or a folder holding anything but an earlier run's results")
+    func outputFolderIsGuarded() throws {
+        let directory = try scratch()
+        let keep = directory.appendingPathComponent("keep")
+        try FileManager.default.createDirectory(at: keep, withIntermediateDirectories: true)
+        try write("precious", to: keep.appendingPathComponent("notes.txt"))
+        try write("a file", to: directory.appendingPathComponent("afile"))
+        let cases: [(out: String, message: String)] = [
+            ("keep", "holds files that are not a run's results (notes.txt)"),
+            (".", "holds files that are not a run's results (afile, keep)"),
+            ("", "the output folder is an empty path"),
+            ("afile", "it exists and is a file, not a folder"),
+            ("afile/sub", "afile is a file, so no folder can be made inside it"),
+        ]
+        for (out, message) in cases {
+            let result = try run(["run", mmc, "--set", "traffic.customers=200", "--out", out], in: directory)
+            #expect(result.status == 2, "--out \(out)")
+            #expect(result.stderr.hasPrefix("error: cannot write results to \"\(out)\": ") && result.stderr.contains(message),
+                    "\(result.stderr)")
+            #expect(!result.stderr.contains("NSCocoaErrorDomain"))
+        }
+        #expect(try String(contentsOf: keep.appendingPathComponent("notes.txt"), encoding: .utf8) == "precious")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["afile", "keep"])
+        // An earlier run's folder is replaced whole.
+        let rerun = try run(["run", mmc, "--set", "traffic.customers=200", "--out", "fresh/r", "--quiet"], in: directory)
+        #expect(rerun.status == 0)
+        let again = try run(["run", mmc, "--set", "traffic.customers=300", "--out", "fresh/r", "--quiet"], in: directory)
+        #expect(again.status == 0, "\(again.stderr)")
+    }
+
+    @Test("--quiet still says on standard error why a run failed")
+    func quietFailure() throws {
+        let passing = try run(["run", mmc, "--set", "traffic.customers=200", "--out", try scratch().path, "--quiet"])
+        #expect(passing.status == 0 && passing.stderr.isEmpty && passing.stdout.hasPrefix("wrote "))
+        let failing = try run(["run", mmc, "--set", "traffic.customers=200", "--set", #"expect=["backend.completed > 200"]"#,
+                               "--out", try scratch().path, "--quiet"])
+        #expect(failing.status == 1)
+        #expect(failing.stderr.contains("✗ FAILED backend.completed > 200  (measured 200)"), "\(failing.stderr)")
+    }
+
+    @Test("an expectation on a whole-run percentile sees the figure summary.json reports")
+    func expectationMatchesSummary() throws {
+        let out = try scratch()
+        let result = try run(["run", mmc, "--set", "traffic.customers=3000", "--set", #"expect=["backend.wait.p99 < 0"]"#,
+                              "--out", out.path])
+        #expect(result.status == 1)
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json")))
+        let latencies = (summary as? [String: Any])?["latencies_ms"] as? [String: Any]
+        let p99 = try #require((latencies?["backend.wait"] as? [String: Any])?["p99"] as? Double)
+        let line = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("✗ FAILED backend.wait.p99 < 0") })
+        let measured = try #require(Double(line.split(separator: "measured ").last?.dropLast() ?? ""))
+        #expect(abs(measured - p99) < 0.0001, "summary p99 \(p99), expectation measured \(measured)")
+    }
 }

@@ -11,7 +11,8 @@ public import World
 /// - a gauge with `.mean` or `.max`;
 /// - ratios: `orders.failed_ratio`, `orders.cancelled_ratio`, `orders.completed_ratio`
 ///   (over orders created), `cache.hit_ratio`, `<service>.rejected_ratio` (every
-///   `<service>.rejected.*` over `<service>.requests`), `app.<route>.failure_ratio`.
+///   `<service>.rejected.*` over the calls offered: `<service>.requests` plus those its
+///   callers' breakers shed), `app.<route>.failure_ratio`.
 ///
 /// Windows use the time series, so their edges are rounded out to whole intervals.
 public struct MetricQuery: Sendable {
@@ -57,7 +58,9 @@ public struct MetricQuery: Sendable {
         }
         if name.hasSuffix(".rejected_ratio") {
             let service = String(name.dropLast(".rejected_ratio".count))
-            return ratio(counters(prefix: "\(service).rejected."), counter("\(service).requests"))
+            // Calls its callers' breakers shed never became requests: count them as offered.
+            let offered = (counter("\(service).requests") ?? 0) + (counter("\(service).rejected.breaker_open") ?? 0)
+            return counter("\(service).requests") == nil ? nil : ratio(counters(prefix: "\(service).rejected."), offered)
         }
         if name.hasPrefix("app."), name.hasSuffix(".failure_ratio") {
             let route = String(name.dropLast(".failure_ratio".count))
@@ -67,18 +70,24 @@ public struct MetricQuery: Sendable {
         // Histogram and gauge statistics.
         guard let dot = name.lastIndex(of: ".") else { return nil }
         let base = String(name[..<dot]), statistic = String(name[name.index(after: dot)...])
-        if metrics.existingHistogram(base) != nil {
-            let histogram = row?.histograms.first { $0.name == base }?.value
-                ?? (row == nil ? CompactHistogram(metrics.existingHistogram(base)!.total) : CompactHistogram())
-            func ms(_ value: Int64?) -> Double? { value.map { Double($0) / 1e6 } }
+        if let full = metrics.existingHistogram(base)?.total {
+            // The whole run reads the full-precision histogram, so an expectation sees
+            // exactly the figure summary.json reports; a window reads the interval rows
+            // (1/32-octave buckets, as in timeseries.csv).
+            let window = row.map { $0.histograms.first { $0.name == base }?.value ?? CompactHistogram() }
+            let count = window?.count ?? full.count
+            func quantile(_ q: Double) -> Double {
+                guard let value = window.map({ $0.quantile(q) }) ?? full.quantile(q) else { return 0 }
+                return Double(value) / 1e6
+            }
             switch statistic {
-            case "count": return Double(histogram.count)
-            case "mean": return histogram.mean.map { $0 / 1e6 } ?? 0
-            case "p50": return ms(histogram.quantile(0.5)) ?? 0
-            case "p90": return ms(histogram.quantile(0.9)) ?? 0
-            case "p99": return ms(histogram.quantile(0.99)) ?? 0
-            case "p999": return ms(histogram.quantile(0.999)) ?? 0
-            case "max": return Double(histogram.max) / 1e6
+            case "count": return Double(count)
+            case "mean": return (window.map { $0.mean } ?? full.mean).map { $0 / 1e6 } ?? 0
+            case "p50": return quantile(0.5)
+            case "p90": return quantile(0.9)
+            case "p99": return quantile(0.99)
+            case "p999": return quantile(0.999)
+            case "max": return count == 0 ? 0 : Double(window?.max ?? full.max) / 1e6
             default: return nil
             }
         }

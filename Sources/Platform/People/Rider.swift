@@ -34,6 +34,7 @@ actor Rider: SimEventHandler {
             onShift = true
             sim.executor.schedule(at: shift.nanoseconds - offset, self, SimEvent(0), background: true)
         }
+        platform.metrics.gauge("riders.on_duty").add(1)
     }
 
     /// Places free for new orders now (0 when off shift).
@@ -47,6 +48,7 @@ actor Rider: SimEventHandler {
     private func toggleShift() {
         guard let shift = spec.shift else { return }
         onShift.toggle()
+        platform.metrics.gauge("riders.on_duty").add(onShift ? 1 : -1)
         let next = onShift ? shift : spec.offDuty
         sim.executor.schedule(at: sim.executor.now &+ next.nanoseconds, self, SimEvent(0), background: true)
     }

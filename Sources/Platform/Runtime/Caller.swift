@@ -18,6 +18,10 @@ final class Caller: @unchecked Sendable {
     private let backoff: Backoff?
     private var random: RandomStream
     private let prefix: String
+    /// The callee's side of the story, when it is a service: calls its callers' breakers
+    /// shed, and calls they gave up on at their deadline (`<callee>.rejected.*`).
+    private let shedByBreaker: CounterMetric?
+    private let abandonedAtDeadline: CounterMetric?
 
     init(caller: String, instance: String, callee: String, policy: CallPolicy, platform: PlatformContext) {
         self.caller = caller
@@ -28,6 +32,9 @@ final class Caller: @unchecked Sendable {
         random = platform.sim.random("\(instance)->\(callee)")
         prefix = "\(caller).calls.\(callee)"
         breaker = policy.breaker.map(AnyBreaker.init)
+        let calleeIsService = platform.services[callee] != nil
+        shedByBreaker = calleeIsService && breaker != nil ? platform.metrics.counter("\(callee).rejected.breaker_open") : nil
+        abandonedAtDeadline = calleeIsService ? platform.metrics.counter("\(callee).rejected.deadline") : nil
         // Reported even when zero: "no breaker opened" is a finding, not a missing row.
         _ = platform.metrics.counter("\(prefix).attempts")
         _ = platform.metrics.counter("\(prefix).failed.deadline")
@@ -89,11 +96,15 @@ final class Caller: @unchecked Sendable {
         if breaker != nil {
             let admission = breaker!.tryAcquirePermission(at: started)
             record(admission.transition)
-            guard let granted = admission.permission else { return .failure(.breakerOpen) }
+            guard let granted = admission.permission else {
+                shedByBreaker?.add()
+                return .failure(.breakerOpen)
+            }
             permission = granted
         }
         platform.metrics.count("\(prefix).attempts")
         let result = await platform.send(from: caller, to: callee, call, timeout: policy.timeout)
+        if case .failure(.deadline) = result { abandonedAtDeadline?.add() }
         let elapsed = started.duration(to: clock.now)
         platform.metrics.record("\(prefix).latency", elapsed.nanoseconds)
         if let permission, breaker != nil {

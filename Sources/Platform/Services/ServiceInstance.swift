@@ -18,7 +18,8 @@ import World
 actor ServiceInstance: SimEventHandler, Endpoint {
     enum Job: Sendable {
         case request(Request)
-        case call(Envelope)
+        /// A call, and when it reached the instance (the start of its wait).
+        case call(Envelope, arrival: Int64)
     }
 
     let sim: Simulation
@@ -49,8 +50,9 @@ actor ServiceInstance: SimEventHandler, Endpoint {
     @exclusivity(unchecked) private(set) var epoch = 0
     @exclusivity(unchecked) private(set) var isUp = true
     private var pausedUntil: Int64?
-    /// Calls that arrived during a pause, and tasks waiting for the pause to end.
-    private var inbox: [Envelope] = []
+    /// Calls that arrived during a pause (with their arrival instants: the pause counts
+    /// as waiting), and tasks waiting for the pause to end.
+    private var inbox: [(envelope: Envelope, arrival: Int64)] = []
     private var pauseWaiters: [UnsafeContinuation<Void, Never>] = []
     /// The role's logic (nil for generic services).
     private(set) var logic: (any RoleLogic)?
@@ -117,7 +119,7 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         if !workerWasBusy { metrics.busy.add(1) }
         switch job {
         case .request(let request): startRequest(request)
-        case .call(let envelope): startCall(envelope)
+        case .call(let envelope, let arrival): startCall(envelope, arrival: arrival)
         }
     }
 
@@ -150,6 +152,7 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         free.append(slot)
         metrics.latency.record(sim.executor.now - request.arrival)
         metrics.completed.add()
+        metrics.succeeded.add()
         sim.trace.record(traceDone, traceSource, request.id)
         owner.isolatedOnWorldThread(index) { service, index in service.left(instance: index) }
         workerFreed()
@@ -173,13 +176,17 @@ actor ServiceInstance: SimEventHandler, Endpoint {
 
     /// A call arrives over the network.
     func receive(_ envelope: Envelope) {
+        receive(envelope, arrival: sim.executor.now)
+    }
+
+    private func receive(_ envelope: Envelope, arrival: Int64) {
         guard isUp else { return } // a crashed process: the caller's timeout decides
         if pausedUntil != nil {
-            inbox.append(envelope)
+            inbox.append((envelope, arrival))
             return
         }
         metrics.requests.add()
-        switch pool.offer(.call(envelope)) {
+        switch pool.offer(.call(envelope, arrival: arrival)) {
         case .start(let job, _):
             begin(job)
         case .queued:
@@ -191,8 +198,12 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         }
     }
 
-    private func startCall(_ envelope: Envelope) {
-        let arrival = sim.executor.now
+    private func startCall(_ envelope: Envelope, arrival: Int64) {
+        // Measured as for event-driven requests, so `wait`, `latency` and Little's law
+        // mean the same on both paths: from arrival at the instance, queue included.
+        let waited = sim.executor.now - arrival
+        metrics.wait.record(waited)
+        if waited > 0 { metrics.waited.add() }
         sim.trace.record(traceStart, traceSource, Int64(envelope.id))
         let epoch = self.epoch
         // Not a daemon: a handler that never answers is a stall worth reporting.
@@ -221,6 +232,10 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         handlers[envelope.id] = nil
         metrics.latency.record(sim.executor.now - arrival)
         metrics.completed.add()
+        switch result {
+        case .success: metrics.succeeded.add()
+        case .failure(let failure): metrics.failed(failure).add()
+        }
         sim.trace.record(traceDone, traceSource, Int64(envelope.id))
         platform.network.reply(envelope.id, from: service, to: envelope.from, result)
         owner.isolatedOnWorldThread(index) { service, index in service.left(instance: index) }
@@ -312,7 +327,7 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         resumePaused()
         let arrived = inbox
         inbox.removeAll()
-        for envelope in arrived { receive(envelope) }
+        for (envelope, arrival) in arrived { receive(envelope, arrival: arrival) }
     }
 
     private func resumePaused() {

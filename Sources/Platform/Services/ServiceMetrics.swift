@@ -9,8 +9,10 @@ import SimKernel
 final class ServiceMetrics: @unchecked Sendable {
     /// Requests offered to an instance.
     let requests: CounterMetric
-    /// Requests finished.
+    /// Requests finished (answered, whether with success or a failure).
     let completed: CounterMetric
+    /// Requests answered with success.
+    let succeeded: CounterMetric
     /// Requests refused because the instance's queue was full.
     let rejectedQueueFull: CounterMetric
     /// Requests that had to wait for a worker.
@@ -25,10 +27,17 @@ final class ServiceMetrics: @unchecked Sendable {
     let queue: GaugeMetric
     /// Workers busy, summed over instances.
     let busy: GaugeMetric
+    private let metrics: Metrics
+    private let name: String
+    /// Answers that were failures, by reason (`<service>.failed.<reason>`).
+    private var failures: [Failure: CounterMetric] = [:]
 
     init(service: String, metrics: Metrics) {
         requests = metrics.counter("\(service).requests")
         completed = metrics.counter("\(service).completed")
+        succeeded = metrics.counter("\(service).succeeded")
+        self.metrics = metrics
+        name = service
         rejectedQueueFull = metrics.counter("\(service).rejected.queue_full")
         waited = metrics.counter("\(service).waited")
         wait = metrics.histogram("\(service).wait")
@@ -36,5 +45,13 @@ final class ServiceMetrics: @unchecked Sendable {
         latency = metrics.histogram("\(service).latency")
         queue = metrics.gauge("\(service).queue")
         busy = metrics.gauge("\(service).busy")
+    }
+
+    /// The counter of answers that failed with `failure`.
+    func failed(_ failure: Failure) -> CounterMetric {
+        if let counter = failures[failure] { return counter }
+        let counter = metrics.counter("\(name).failed.\(failure.label)")
+        failures[failure] = counter
+        return counter
     }
 }

@@ -15,10 +15,8 @@ public struct FencingToken: Hashable, Comparable, Sendable, CustomStringConverti
     public init(_ value: UInt64) { self.value = value }
 
     /// Orders tokens by their integers: a higher token comes from a later grant.
-    /// Orders tokens by their integers: a higher token comes from a later grant.
     public static func < (lhs: FencingToken, rhs: FencingToken) -> Bool { lhs.value < rhs.value }
 
-    /// `#value`, e.g. `#42`.
     /// `#value`, e.g. `#42`.
     public var description: String { "#\(value)" }
 }
@@ -44,7 +42,6 @@ public struct LockOwner: Hashable, Sendable, CustomStringConvertible {
         self.sequence = sequence
     }
 
-    /// `client.sequence`, e.g. `7.3`.
     /// `client.sequence`, e.g. `7.3`.
     public var description: String { "\(client).\(sequence)" }
 }

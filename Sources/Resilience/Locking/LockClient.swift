@@ -148,7 +148,8 @@ where C.Duration == Duration {
     // MARK: Acquire
 
     /// Acquires `key` for `ttl` (default: the configuration's), retrying while others hold
-    /// it for up to `maxWait` (default: the configuration's). The lease is not renewed:
+    /// it for up to `maxWait` (default: the configuration's; the task's ``TaskDeadline``
+    /// shortens it). The lease is not renewed:
     /// use ``withLock(_:ttl:maxWait:_:)``, or run ``keepAlive(_:)`` in a child task, for that.
     ///
     /// - Throws: ``LockError/timedOut(key:)`` when others held the key until the limit,
@@ -158,7 +159,8 @@ where C.Duration == Duration {
         let ttl = ttl ?? configuration.ttl
         precondition(configuration.drift(for: ttl) < ttl, "the drift allowance leaves no validity for a lease of ttl")
         let validity = ttl - configuration.drift(for: ttl)
-        let deadline = clock.now.advanced(by: maxWait ?? configuration.maxWait)
+        // The task's deadline shortens the wait (see TaskDeadline.limit).
+        let deadline = clock.now.advanced(by: TaskDeadline.limit(maxWait ?? configuration.maxWait, on: clock)!)
         var retries = 0
         var gotReply = false
         while true {

@@ -7,8 +7,10 @@ public struct ConsumerID: Hashable, Comparable, Sendable, CustomStringConvertibl
     /// The consumer with registration number `rawValue`.
     public init(rawValue: UInt64) { self.rawValue = rawValue }
 
+    /// Consumers order by registration.
     public static func < (lhs: ConsumerID, rhs: ConsumerID) -> Bool { lhs.rawValue < rhs.rawValue }
 
+    /// `consumer-N`.
     public var description: String { "consumer-\(rawValue)" }
 }
 
@@ -34,5 +36,6 @@ public struct DeliveryTag: Hashable, Comparable, Sendable, CustomStringConvertib
     /// Tags order by delivery number.
     public static func < (lhs: DeliveryTag, rhs: DeliveryTag) -> Bool { lhs.value < rhs.value }
 
+    /// `consumer-N#value`.
     public var description: String { "\(consumer)#\(value)" }
 }

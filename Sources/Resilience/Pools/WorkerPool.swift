@@ -7,7 +7,8 @@ import Synchronization
 /// The decisions are ``WorkerPoolCore``'s (see there); this type runs them with tasks:
 ///
 /// - ``submit(_:)`` rejects at once when the queue is full; ``submit(_:timeout:)`` waits
-///   up to `timeout` for room (block-with-timeout), FIFO among blocked submitters.
+///   up to `timeout` (and never past the task's ``TaskDeadline``) for room
+///   (block-with-timeout), FIFO among blocked submitters.
 ///   Cancelling a blocked submitter removes it; no slot is leaked.
 /// - Workers are tasks of the caller, not of the pool: ``run(_:)`` runs them as child
 ///   tasks (structured, for a server's lifecycle) and starts elastic workers on demand;
@@ -127,6 +128,7 @@ public final class WorkerPool<Job: Sendable, C: Clock>: Sendable where C.Duratio
     /// (FIFO among blocked submitters). Throws ``Rejection/queueFull`` when the time runs
     /// out and ``Rejection/cancelled`` when the task is cancelled while waiting.
     public func submit(_ job: Job, timeout: Duration) async throws(Rejection) {
+        let timeout = TaskDeadline.limit(timeout, on: clock)!
         do {
             try submit(job)
             return
@@ -144,15 +146,21 @@ public final class WorkerPool<Job: Sendable, C: Clock>: Sendable where C.Duratio
         let result: Result<Void, Rejection> = await clock.race(deadline: deadline) {
             await withTaskCancellationHandler {
                 await withUnsafeContinuation { (continuation: UnsafeContinuation<Result<Void, Rejection>, Never>) in
+                    var admitted = Admitted()
                     let immediate: Result<Void, Rejection>? = state.withLock { state in
                         let early = state.registered.removeValue(forKey: id)
                         if case .rejected(let rejection)? = early { return .failure(rejection) }
                         if state.shutDown { return .failure(.shutDown) }
                         if Task.isCancelled { return .failure(.cancelled) }
                         state.blocked.append(Blocked(id: id, job: job, continuation: continuation))
+                        // Room may have freed since the failed submit (on a multi-threaded
+                        // clock the last jobs can finish in between): nothing else would
+                        // wake this submitter then, so admit it (and anyone ahead) now.
+                        if !state.core.isSaturated { admitted = Self.admitBlocked(&state) }
                         return nil
                     }
                     if let immediate { continuation.resume(returning: immediate) }
+                    perform(admitted)
                 }
             } onCancel: {
                 self.abandonBlocked(id, with: .cancelled)
@@ -222,7 +230,9 @@ public final class WorkerPool<Job: Sendable, C: Clock>: Sendable where C.Duratio
     /// Runs the core workers (and elastic ones on demand) as child tasks until the pool
     /// shuts down and drains, or the calling task is cancelled.
     ///
-    /// Call it once per pool.
+    /// Cancelling the calling task shuts the pool down (no worker is left to run a job, so
+    /// later submits are refused with ``Rejection/shutDown`` rather than accepted and
+    /// never run); jobs still queued stay there for ``drainQueue()``. Call it once per pool.
     public func run(_ handler: @escaping @Sendable (Job) async -> Void) async {
         let requests = elasticStream
         let coreWorkers = configuration.workers
@@ -235,6 +245,7 @@ public final class WorkerPool<Job: Sendable, C: Clock>: Sendable where C.Duratio
                 group.addTask { await self.runWorker(elastic: true, handler) }
             }
         }
+        shutdown()
     }
 
     /// Stops accepting jobs. Queued jobs still run (graceful); idle workers exit, and
@@ -253,8 +264,15 @@ public final class WorkerPool<Job: Sendable, C: Clock>: Sendable where C.Duratio
 
     /// Drops every queued job and returns them (a crash of the process that owns the
     /// pool loses them); the pool keeps accepting work.
+    ///
+    /// Blocked submitters move into the freed room, in order.
     public func drainQueue() -> [Job] {
-        state.withLock { $0.core.drainQueue() }
+        let (drained, admitted) = state.withLock { state -> ([Job], Admitted) in
+            let drained = state.core.drainQueue()
+            return (drained, state.blocked.isEmpty ? Admitted() : Self.admitBlocked(&state))
+        }
+        perform(admitted)
+        return drained
     }
 
     private func requestWorker() {
@@ -269,10 +287,15 @@ public final class WorkerPool<Job: Sendable, C: Clock>: Sendable where C.Duratio
             let next = state.core.finish()
             return (next, state.blocked.isEmpty ? Admitted() : Self.admitBlocked(&state))
         }
+        perform(admitted)
+        return next
+    }
+
+    /// Resumes, outside the lock, what ``admitBlocked(_:)`` decided.
+    private func perform(_ admitted: Admitted) {
         for (worker, job) in admitted.wake { worker.resume(returning: job) }
         for submitter in admitted.submitters { submitter.resume(returning: .success(())) }
         for _ in 0..<admitted.workersWanted { requestWorker() }
-        return next
     }
 
     /// Waits, as an idle worker, for a job; nil means "stop".

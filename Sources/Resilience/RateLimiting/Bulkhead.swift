@@ -83,7 +83,7 @@ public final class Bulkhead<C: Clock>: Sendable where C.Duration == Duration {
     }
 
     /// Takes a permit, waiting in FIFO order up to `maxWait` (nil: no time limit, only
-    /// cancellation; ≤ 0: no waiting). Throws ``Rejection/full`` when the time runs out
+    /// cancellation; ≤ 0: no waiting), and never past the task's ``TaskDeadline``. Throws ``Rejection/full`` when the time runs out
     /// and ``Rejection/cancelled`` when the task is cancelled; in both cases no permit is
     /// held and the caller has left the line.
     public func acquire(maxWait: Duration?) async throws(Rejection) {
@@ -95,7 +95,7 @@ public final class Bulkhead<C: Clock>: Sendable where C.Duration == Duration {
         }
         guard let id else { return }
         let result: Result<Void, Rejection>
-        if let maxWait {
+        if let maxWait = TaskDeadline.limit(maxWait, on: clock) {
             guard maxWait > .zero else { throw .full }
             let deadline = clock.now.advanced(by: maxWait)
             result = await clock.race(deadline: deadline) {

@@ -48,13 +48,14 @@ where Limiter.Instant == C.Instant, C.Duration == Duration {
 
 extension RateLimiter where Limiter: ReservingRateLimiter {
     /// Waits until `permits` are available, if they can be within `maxWait` (nil: no limit
-    /// but the limiter's own, e.g. ``QueueingLimiter/maxQueueingTime``). Throws
+    /// but the limiter's own, e.g. ``QueueingLimiter/maxQueueingTime``) and the task's
+    /// ``TaskDeadline`` (x/time/rate's `WaitN` with a context deadline). Throws
     /// ``Rejection/wouldExceedMaxWait`` at once, taking nothing, when they cannot, and
     /// ``Rejection/cancelled`` (giving the booking back) when the task is cancelled.
     public func acquire(_ permits: Int = 1, maxWait: Duration? = nil) async throws(Rejection) {
         if Task.isCancelled { throw .cancelled }
         let now = clock.now
-        let budget = maxWait ?? .seconds(Int64.max)
+        let budget = TaskDeadline.limit(maxWait, on: clock) ?? .seconds(Int64.max)
         guard let reservation = state.withLock({ $0.reserve(permits, at: now, maxWait: budget) }) else {
             throw .wouldExceedMaxWait
         }

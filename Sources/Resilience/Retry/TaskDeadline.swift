@@ -16,8 +16,11 @@ public struct DeadlineExceeded: Error, Sendable, Hashable, CustomStringConvertib
 /// ``remaining(on:)`` to size its own timeouts, check it with ``check(on:)``, and a
 /// nested `withDeadline` can only shorten the deadline, never extend it. When the
 /// deadline passes, the operation's task is cancelled and the call throws
-/// ``DeadlineExceeded``; the pool, the rate limiters and ``Retrier`` read the same
-/// deadline, so a request that has run out of time stops waiting everywhere at once.
+/// ``DeadlineExceeded``. Every wait in this library reads the same deadline through
+/// ``limit(_:on:)`` — ``ConnectionPool``, ``RateLimiter``, ``Bulkhead``, ``WorkerPool``'s
+/// blocking submit, ``LockClient`` and ``Retrier`` — so a request that has run out of
+/// time fails fast everywhere, refusing without taking anything, instead of queueing and
+/// being cancelled later.
 ///
 /// **How the deadline is stored.** A task-local value needs one concrete type, while the
 /// API is generic over `Clock`. The deadline is kept as a small box holding the clock and
@@ -94,6 +97,14 @@ public enum TaskDeadline {
     public static func remaining<C: Clock>(on clock: C) -> Duration? where C.Duration == Duration {
         guard let deadline = instant(on: clock) else { return nil }
         return Swift.max(.zero, clock.now.duration(to: deadline))
+    }
+
+    /// The smaller of `maxWait` and the time left until the current task's deadline (nil
+    /// when neither limits the wait): how long a nested wait (a permit, a token, a slot,
+    /// a lock) may last, so a request that has run out of time stops waiting everywhere.
+    public static func limit<C: Clock>(_ maxWait: Duration?, on clock: C) -> Duration? where C.Duration == Duration {
+        guard let remaining = remaining(on: clock) else { return maxWait }
+        return maxWait.map { Swift.min($0, remaining) } ?? remaining
     }
 
     /// Throws ``DeadlineExceeded`` if the current task's deadline has passed: a cheap

@@ -71,6 +71,89 @@ struct WorkerPoolTests {
         #expect(log.done == [1, 2, 3])
     }
 
+    @Test("a submitter that blocks just as the last job finishes is admitted, not left waiting")
+    func blockedAsThePoolEmpties() throws {
+        let log = PoolLog()
+        let results = try inWorld { clock async throws -> [String] in
+            let pool = Pool(WorkerPoolConfiguration(workers: 1, queueCapacity: 0), clock: clock)
+            let outcomes = ResultsBox()
+            try await withWorkersInline(pool, log: log, clock: clock) {
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        // Wakes at 100 ms just before job 1's worker does: its submit finds
+                        // the pool full, and the worker finishes before it has parked.
+                        try? await clock.sleep(until: at(ms: 100), tolerance: nil)
+                        do { try await pool.submit(2, timeout: .seconds(1)); outcomes.add("2 admitted at \(Int(clock.ms))") }
+                        catch { outcomes.add("2 \(error) at \(Int(clock.ms))") }
+                    }
+                    try? pool.submit(1)
+                }
+            }
+            return outcomes.items
+        }
+        #expect(results == ["2 admitted at 100"])
+        #expect(log.events == ["1@100", "2@200"])
+    }
+
+    @Test("draining the queue lets blocked submitters in, in order, ahead of later submits")
+    func drainAdmitsBlocked() throws {
+        let results = try inWorld { clock -> [String] in
+            let pool = Pool(WorkerPoolConfiguration(workers: 1, queueCapacity: 2), clock: clock)
+            try? pool.submit(1) // handed to "a worker" (none runs here)
+            try? pool.submit(2)
+            try? pool.submit(3) // the queue is full
+            let outcomes = ResultsBox()
+            await withTaskGroup(of: Void.self) { group in
+                for job in [4, 5] {
+                    group.addTask {
+                        do { try await pool.submit(job, timeout: .seconds(1)); outcomes.add("\(job) admitted at \(Int(clock.ms))") }
+                        catch { outcomes.add("\(job) \(error)") }
+                    }
+                    try? await clock.sleep(until: clock.now.advanced(by: .milliseconds(1)), tolerance: nil)
+                }
+                #expect(pool.blockedSubmitters == 2)
+                let drained = pool.drainQueue()
+                outcomes.add("drained \(drained)")
+                do { try pool.submit(6); outcomes.add("6 admitted") } catch { outcomes.add("6 \(error)") }
+            }
+            outcomes.add("queued \(pool.drainQueue())")
+            pool.shutdown()
+            return outcomes.items
+        }
+        #expect(results == ["drained [2, 3]", "6 queueFull", "4 admitted at 2", "5 admitted at 2", "queued [4, 5]"])
+    }
+
+    @Test("cancelling run shuts the pool: later submits are refused, not accepted and lost")
+    func cancellingRunShutsDown() throws {
+        let outcome = try inWorld { clock -> String in
+            let pool = Pool(WorkerPoolConfiguration(workers: 2, queueCapacity: 4), clock: clock)
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await pool.run { _ in } }
+                try? await clock.sleep(until: at(ms: 1), tolerance: nil)
+                group.cancelAll()
+            }
+            do { try pool.submit(1); return "accepted" } catch { return "\(error)" }
+        }
+        #expect(outcome == "shutDown")
+    }
+
+    @Test("a blocking submit never waits past the task's deadline")
+    func submitHonoursDeadline() throws {
+        let outcome = try inWorld { clock -> String in
+            let pool = Pool(WorkerPoolConfiguration(workers: 1, queueCapacity: 0), clock: clock)
+            try? pool.submit(1)
+            do {
+                try await TaskDeadline.withTimeout(.milliseconds(30), on: clock) {
+                    try await pool.submit(2, timeout: .seconds(10))
+                }
+                return "admitted"
+            } catch {
+                return "\(error) at \(Int(clock.ms))"
+            }
+        }
+        #expect(outcome == "deadline exceeded at 30")
+    }
+
     @Test("cancelling a blocked submitter removes it from the line")
     func cancelBlocked() throws {
         let results = try inWorld { clock -> [String] in

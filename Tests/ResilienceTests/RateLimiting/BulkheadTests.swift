@@ -57,6 +57,23 @@ struct BulkheadTests {
         #expect(error == .full && when == 50 && waiting == 0 && available == 0)
     }
 
+    @Test("a waiter never waits past the task's deadline, even with a longer maxWait")
+    func deadlineShortensWait() throws {
+        let (log, waiting) = try inWorld { clock in
+            let bulkhead = Bulkhead(.init(maxConcurrentCalls: 1, maxWaitDuration: .seconds(10)), clock: clock)
+            try await bulkhead.acquire()
+            let probe = LimitingProbe()
+            _ = try? await TaskDeadline.withTimeout(.milliseconds(40), on: clock) {
+                do throws(Rejection) { try await bulkhead.acquire() } catch { probe.log.append("\(error)@\(clock.ms)") }
+            }
+            return (probe.log, bulkhead.waitingCallers)
+        }
+        // The bulkhead's own limit (now the deadline) or the deadline's cancellation ends
+        // the wait at 40 ms, not 10 s; the caller has left the line either way.
+        #expect(log == ["full@40.0"] || log == ["cancelled@40.0"], "\(log)")
+        #expect(waiting == 0)
+    }
+
     @Test("a cancelled waiter leaves the line at once with .cancelled")
     func cancellation() throws {
         let (outcome, waiting, available) = try inWorld { clock in

@@ -33,6 +33,24 @@ struct RateLimiterTests {
         #expect(tokens == 0)
     }
 
+    @Test("under a task deadline, a wait that would pass it fails at once and books nothing")
+    func deadlineFailsFast() throws {
+        let (error, elapsed, tokensLater) = try inWorld { clock in
+            let limiter = RateLimiter(TokenBucket(rate: .perSecond(10), burst: 1), clock: clock)
+            try await limiter.acquire()
+            let (caught, when) = (try? await TaskDeadline.withTimeout(.milliseconds(50), on: clock) { () async -> (Rejection?, Double) in
+                do throws(Rejection) { try await limiter.acquire() } catch { return (error, clock.ms) }
+                return (nil, clock.ms)
+            }) ?? (nil, -1)
+            // Nothing was booked: the token due at 100 ms is still there for someone else.
+            try? await clock.sleep(until: at(ms: 100), tolerance: nil)
+            return (caught, when, limiter.snapshot.tokens(at: clock.now))
+        }
+        #expect(error == .wouldExceedMaxWait)
+        #expect(elapsed == 0)
+        #expect(tokensLater == 1)
+    }
+
     @Test("asking for more than the burst fails at once")
     func moreThanBurst() throws {
         let error = try inWorld { clock -> Rejection? in

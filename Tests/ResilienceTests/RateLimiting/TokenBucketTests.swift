@@ -157,12 +157,18 @@ struct TokenBucketTests {
         #expect(bucket.timeUntilAvailable(at: at(ms: 0)) == nil)
     }
 
-    @Test("zero permits always pass and take nothing")
+    @Test("zero permits take nothing: they pass at zero tokens, and are refused in debt (x/time/rate's AllowN(0))")
     func zeroPermits() {
         var bucket = Bucket(rate: .perSecond(1), burst: 1)
         #expect(Limiting.evaluated(bucket.tryAcquire(1, at: at(ms: 0))))
         #expect(Limiting.evaluated(bucket.tryAcquire(0, at: at(ms: 0))))
         #expect(bucket.tokens(at: at(ms: 0)) == 0)
+        // A reservation for later puts the bucket in debt: -1 token until 1 s has passed.
+        #expect(bucket.reserve(1, at: at(ms: 0), maxWait: .seconds(5)) != nil)
+        #expect(bucket.tokens(at: at(ms: 0)) == -1)
+        #expect(!Limiting.evaluated(bucket.tryAcquire(0, at: at(ms: 500))))
+        #expect(Limiting.evaluated(bucket.tryAcquire(0, at: at(ms: 1000))))
+        #expect(bucket.tokens(at: at(ms: 1000)) == 0)
     }
 
     @Test("timeUntilAvailable is a Retry-After for a refused request")
