@@ -43,6 +43,7 @@ public struct RunSummary: Sendable {
             root.append(("invariants", .object([
                 ("oversold", .int(outcome.invariants.oversold)),
                 ("double_charges", .int(outcome.invariants.doubleCharges)),
+                ("unrefunded_charges", .int(outcome.invariants.unrefundedCharges)),
                 ("orders_lost", .int(outcome.invariants.ordersLost)),
                 ("messages_lost", .int(outcome.invariants.messagesLost)),
                 ("rider_over_capacity", .int(outcome.invariants.riderOverCapacity)),

@@ -107,4 +107,14 @@ struct BehaviourTests {
         #expect(outcome.value("cache.hits") + outcome.value("cache.misses") < without.value("cache.hits") + without.value("cache.misses"),
                 "fewer reads reach the cache server")
     }
+    @Test("with token_check auth, every token goes to auth, whose token cache answers most of them")
+    func authTokenCache() throws {
+        let local = try runSmall([])
+        #expect(local.value("auth.token_cache.hits") <= 0, "stateless JWT: the gateway verifies valid tokens itself")
+        let outcome = try runSmall([#"services.gateway.token_check="auth""#])
+        let hits = outcome.value("auth.token_cache.hits"), misses = outcome.value("auth.token_cache.misses")
+        #expect(hits > 3 * misses, "hits \(hits), misses \(misses)")
+        #expect(outcome.value("auth.requests") > 2 * local.value("auth.requests"), "auth is on the hot path")
+        #expect(outcome.value("gateway.jwt_verified") <= 0)
+    }
 }

@@ -26,6 +26,34 @@ struct InvariantTests {
         #expect(outcome.value("orders.delivered") > 200)
     }
 
+    @Test("a charge whose answer never reached the platform is refunded when the order's payment times out")
+    func timedOutChargesRefunded() throws {
+        // The gateway takes 2 s, the payment service waits 1 s: the money moves, the answer
+        // is lost, and the order gives up after payment_wait.
+        let outcome = try runSmall([#"dependencies={"payment_gateway": {"latency": {"constant": "2s"}, "errors": 0}}"#,
+                                    #"services.order.payment_wait="20s""#, "services.payment.workers=256",
+                                    #"traffic.journeys=[{"kind": "order", "weight": 1}]"#])
+        #expect(outcome.value("order.payment_timeouts") > 50)
+        #expect(outcome.value("payment_gateway.requests") > 50)
+        #expect(outcome.invariants.unrefundedCharges == 0)
+        #expect(outcome.invariants.violations.allSatisfy { $0.count == 0 }, "\(outcome.invariants)")
+    }
+
+    @Test("a payment that succeeds after its order gave up is refunded")
+    func latePaymentsRefunded() throws {
+        // The gateway answers in 4.5 s; the order service's call gives up at 3 s and its
+        // payment wait at 1 s more, so the success (by callback and broker) comes late.
+        let outcome = try runSmall([#"dependencies={"payment_gateway": {"latency": {"constant": "4500ms"}, "errors": 0}}"#,
+                                    #"services.payment.calls={"payment_gateway": {"timeout": "10s"}}"#,
+                                    #"services.order.payment_wait="1s""#, "services.payment.workers=256",
+                                    #"traffic.journeys=[{"kind": "order", "weight": 1}]"#])
+        let failed = outcome.value("orders.failed.payment_timeout")
+        #expect(failed > 50 && failed == outcome.value("orders.created"), "every order gave up on its payment")
+        #expect(outcome.value("payment.charged") > 50, "and yet the charges went through, later")
+        #expect(outcome.invariants.unrefundedCharges == 0)
+        #expect(outcome.invariants.violations.allSatisfy { $0.count == 0 }, "\(outcome.invariants)")
+    }
+
     @Test("without a lock, check-then-act deductions oversell the last units")
     func oversellWithoutLock() throws {
         let outcome = try runSmall(flashSale + [#"services.inventory.locking="none""#])

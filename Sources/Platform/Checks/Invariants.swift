@@ -7,6 +7,8 @@ import World
 ///
 /// - `oversold`: units sold beyond an item's stock (stock below zero);
 /// - `double_charges`: orders the payment gateway charged more than once;
+/// - `unrefunded_charges`: orders that ended without a delivery (cancelled, failed — a
+///   payment timeout included) while the gateway still holds a charge for them;
 /// - `orders_lost`: orders the gateway accepted for queued intake that were never created
 ///   and are not still in the broker;
 /// - `messages_lost`: broker queues whose messages do not add up (published ≠ acked +
@@ -17,6 +19,7 @@ import World
 public struct InvariantReport: Sendable, Equatable {
     public var oversold = 0
     public var doubleCharges = 0
+    public var unrefundedCharges = 0
     public var ordersLost = 0
     public var messagesLost = 0
     public var riderOverCapacity = 0
@@ -24,7 +27,8 @@ public struct InvariantReport: Sendable, Equatable {
 
     /// Violations by name (in-flight orders are not a violation).
     public var violations: [(name: String, count: Int)] {
-        [("oversold", oversold), ("double_charges", doubleCharges), ("orders_lost", ordersLost),
+        [("oversold", oversold), ("double_charges", doubleCharges), ("unrefunded_charges", unrefundedCharges),
+         ("orders_lost", ordersLost),
          ("messages_lost", messagesLost), ("rider_over_capacity", riderOverCapacity)]
     }
 }
@@ -40,6 +44,13 @@ enum InvariantCheck {
         if let gateway = platform.dependencies["payment_gateway"] {
             let charges = await gateway.charges
             report.doubleCharges = charges.values.reduce(0) { $0 + max(0, $1 - 1) }
+            let refunds = await gateway.refunds
+            let orders = await database.orders
+            // A count: the dictionaries' order does not matter.
+            report.unrefundedCharges = charges.reduce(0) { count, charge in
+                guard let state = orders[charge.key]?.state, state.isTerminal, state != .delivered else { return count }
+                return count + (charge.value > (refunds[charge.key] ?? 0) ? 1 : 0)
+            }
         }
         let stats = await platform.broker.statistics()
         report.messagesLost = stats.filter { !$0.statistics.isConserved }.count
@@ -53,6 +64,7 @@ enum InvariantCheck {
         metrics.counter("invariants.oversold").add(Int64(report.oversold))
         // double_charges and rider_over_capacity are counted as they happen.
         metrics.counter("invariants.double_charges").add(0)
+        metrics.counter("invariants.unrefunded_charges").add(Int64(report.unrefundedCharges))
         metrics.counter("invariants.orders_lost").add(Int64(report.ordersLost))
         metrics.counter("invariants.messages_lost").add(Int64(report.messagesLost))
         metrics.counter("orders.in_flight_at_end").add(Int64(report.ordersInFlight))

@@ -33,8 +33,13 @@ actor Database {
     /// Order ids by idempotency key.
     private var orderKeys: [Int64: Int64] = [:]
     private var nextOrderID: Int64 = 1
+    /// Orders whose refund has been requested (so a late payment result reported twice,
+    /// by callback and by the broker, starts one refund, not two).
+    private var refundsRequested: Set<Int64> = []
     /// The payment service's local message table (results not yet relayed).
-    private(set) var outbox: [(order: Int64, success: Bool)] = []
+    /// The payment service's local message table (see ``claimOutbox(limit:lease:)``).
+    private(set) var outbox: [OutboxRow] = []
+    private var nextOutboxID: Int64 = 0
 
     private struct RowLock {
         var held = false
@@ -174,15 +179,44 @@ actor Database {
         return record
     }
 
+    /// Records that `order`'s refund was requested; false when it already was.
+    func requestRefund(_ order: Int64) -> Bool { refundsRequested.insert(order).inserted }
+
     // MARK: Payment outbox
 
-    func appendOutbox(order: Int64, success: Bool) { outbox.append((order, success)) }
+    /// Writes a payment result into the table (in the same transaction as the payment).
+    func appendOutbox(order: Int64, success: Bool) {
+        nextOutboxID += 1
+        outbox.append(OutboxRow(id: nextOutboxID, order: order, success: success, claimedUntil: 0))
+    }
 
-    func takeOutbox(limit: Int) -> [(order: Int64, success: Bool)] {
-        let batch = Array(outbox.prefix(limit))
-        outbox.removeFirst(batch.count)
+    /// Claims up to `limit` unclaimed rows, oldest first, for `lease` (SELECT … FOR UPDATE
+    /// SKIP LOCKED): two relays never publish the same row at once, and the rows of a
+    /// relay that died mid-batch are claimable again once the lease runs out.
+    func claimOutbox(limit: Int, lease: Duration) -> [OutboxRow] {
+        let now = sim.executor.now
+        var batch: [OutboxRow] = []
+        for index in outbox.indices where batch.count < limit && outbox[index].claimedUntil <= now {
+            outbox[index].claimedUntil = now &+ lease.nanoseconds
+            batch.append(outbox[index])
+        }
         return batch
     }
+
+    /// Deletes a row once the broker confirmed its message: a row leaves the table only
+    /// when its result is safely in the broker (at least once; consumers dedupe).
+    func confirmOutbox(_ id: Int64) {
+        if let index = outbox.firstIndex(where: { $0.id == id }) { outbox.remove(at: index) }
+    }
+}
+
+/// A row of the payment service's local message table.
+struct OutboxRow: Sendable, Equatable {
+    var id: Int64
+    var order: Int64
+    var success: Bool
+    /// Until when a relay holds it (0: unclaimed).
+    var claimedUntil: Int64
 }
 
 /// An order row.

@@ -17,7 +17,8 @@ actor ExternalDependency: Endpoint, SimEventHandler {
     private var busy = 0
     private var waiting: [Envelope] = []
     private var answering: [UInt64: (Envelope, Result<Reply, Failure>)] = [:]
-    /// Charges per order (payment gateway), and how many were duplicates.
+    /// Charges per order (payment gateway; more than one is a double charge), and how
+    /// many of them were refunded.
     private(set) var charges: [Int64: Int] = [:]
     private(set) var refunds: [Int64: Int] = [:]
 
@@ -79,7 +80,10 @@ actor ExternalDependency: Endpoint, SimEventHandler {
             if charges[order]! > 1 { platform.metrics.count("invariants.double_charges") }
             return .ok
         case .refund(let order):
-            refunds[order, default: 0] += 1
+            // Refunds are per order and idempotent (a refund request number, as payment
+            // gateways require): every charge of the order is handed back once; refunding
+            // an order never charged, or already refunded, changes nothing.
+            refunds[order] = charges[order] ?? 0
             return .ok
         default:
             return .token(Int64(random.next() >> 1))

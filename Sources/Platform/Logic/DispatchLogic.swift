@@ -11,7 +11,7 @@ final class DispatchLogic: LogicBase, RoleLogic, @unchecked Sendable {
 
     init(instance: ServiceInstance, options: DispatchOptions) {
         self.options = options
-        locks = instance.platform.lockClient(for: instance.name, ttl: .seconds(10), maxWait: .milliseconds(200),
+        locks = instance.platform.lockClient(for: instance.name, ttl: options.lockTTL, maxWait: options.lockWait,
                                              maxDelay: .milliseconds(50))
         super.init(instance: instance)
     }

@@ -149,6 +149,16 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
         guard let record = await platform.database.order(order) else { return }
         switch event {
         case .paid(let success):
+            if success, record.state.isTerminal, !record.state.isCharged {
+                // The money arrived after the order was given up (payment timeout, the
+                // customer cancelled): hand it back. Refunds are idempotent per order, so
+                // the callback and the broker both reporting it is harmless.
+                if await platform.database.requestRefund(order) {
+                    platform.metrics.count("\(service).late_payments_refunded")
+                    refund(order)
+                }
+                return
+            }
             guard record.state == .paymentPending || record.state == .reserved else { return } // already settled
             if success {
                 // The callback and the broker both report the result: only the first moves
@@ -193,19 +203,37 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
         }
     }
 
-    /// Ends an order early: moves it, gives back stock and refunds a charge.
+    /// Ends an order early: moves it, gives back stock and refunds a charge — including
+    /// one that may have happened: an order ended while its payment was pending closes the
+    /// payment with a refund (a no-op at the gateway when nothing was charged).
     private func end(_ record: OrderRecord, _ transition: OrderState.Transition, restock: Bool = false) async {
         guard let current = await platform.database.order(record.id) else { return }
         let held = current.state.holdsStock || restock
-        let charged = current.state.isCharged
+        let mayBeCharged = current.state.isCharged || current.state == .paymentPending
         guard await self.transition(record.id, transition) else { return }
         if held {
             _ = await call(.inventory, .restock(order: record.id, item: record.request.item, quantity: record.request.quantity))
         }
-        if charged {
-            _ = await call(.payment, .refund(order: record.id))
+        if mayBeCharged, await platform.database.requestRefund(record.id) { refund(record.id) }
+    }
+
+    /// Refunds `order`'s charge, retrying in the background until the payment service
+    /// confirms it (at most `refundAttempts` tries, `refundRetry` apart, growing): money
+    /// owed back is not dropped because one call failed.
+    private func refund(_ order: Int64) {
+        background("refund(\(order))") { [self] in
+            for attempt in 1...Self.refundAttempts {
+                if case .success = await call(.payment, .refund(order: order)) { return }
+                platform.metrics.count("\(service).refund_retries")
+                guard attempt < Self.refundAttempts, platform.keepsRunning else { break }
+                try? await sim.clock.sleep(for: Self.refundRetry * attempt)
+            }
+            platform.metrics.count("\(service).refunds_abandoned")
         }
     }
+
+    static let refundAttempts = 8
+    static let refundRetry = Duration.seconds(5)
 
     @discardableResult
     private func transition(_ order: Int64, _ transition: OrderState.Transition) async -> Bool {

@@ -21,15 +21,25 @@ final class PaymentLogic: LogicBase, RoleLogic, @unchecked Sendable {
             while !Task.isCancelled {
                 try? await sim.clock.sleep(for: interval)
                 if Task.isCancelled { return }
-                let batch = await platform.database.takeOutbox(limit: 100)
-                for entry in batch {
-                    _ = await platform.broker.publish("payment.results", .paymentResult(order: entry.order, success: entry.success))
+                let database = platform.database!
+                let batch = await database.claimOutbox(limit: 100, lease: Self.claimLease)
+                for row in batch {
+                    guard await platform.broker.publish("payment.results", .paymentResult(order: row.order, success: row.success)) else {
+                        // Not confirmed (queue full, reject-publish): the rows stay in the
+                        // table and go out again once their claim expires.
+                        platform.metrics.count("\(service).outbox_publish_refused")
+                        break
+                    }
+                    await database.confirmOutbox(row.id)
                 }
             }
         }
     }
 
     func stop() { relay?.cancel() }
+
+    /// How long a relay holds the rows it claimed before another may publish them.
+    static let claimLease = Duration.seconds(30)
 
     func handle(_ call: Call, from caller: String) async -> Result<Reply, Failure> {
         switch call {

@@ -86,8 +86,15 @@ final class PlatformContext: @unchecked Sendable {
             return .failure(.unavailable)
         }
         // Named, so that a stall report says who waits on whom.
-        return await sim.waiting(on: "a reply from \(callee)") {
+        let result = await sim.waiting(on: "a reply from \(callee)") {
             await network.call(from: caller, to: instance, call, timeout: timeout)
         }
+        // Least-outstanding counts calls from the client's side (as Envoy's least_request
+        // does): a call ends for the balancer when its caller has an answer or gave up —
+        // refused, timed out, lost in a crash or a partition alike.
+        let index = instance.index
+        service.isolatedOnWorldThread(index) { service, index in service.left(instance: index) }
+        return result
+
     }
 }

@@ -77,10 +77,15 @@ actor Service {
         if !accepted { outstanding[index] -= 1 }
     }
 
-    /// An instance finished a request.
+    /// A request to instance `index` ended: an event-driven one finished there, or a
+    /// call's caller got its answer or gave up.
     func left(instance index: Int) {
-        outstanding[index] = max(0, outstanding[index] - 1)
+        outstanding[index] -= 1
+        assert(outstanding[index] >= 0, "a request left \(instances[index].name) twice")
     }
+
+    /// Requests in flight to each instance, as the balancer sees them.
+    var outstandingByInstance: [Int] { outstanding }
 
     /// The instance named `name` ("order#1").
     func instance(named name: String) -> ServiceInstance? { instances.first { $0.name == name } }

@@ -238,7 +238,7 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         }
         sim.trace.record(traceDone, traceSource, Int64(envelope.id))
         platform.network.reply(envelope.id, from: service, to: envelope.from, result)
-        owner.isolatedOnWorldThread(index) { service, index in service.left(instance: index) }
+        // (The balancer's count of this call ends at the caller: PlatformContext.send.)
         workerFreed()
     }
 
@@ -296,6 +296,11 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         metrics.queue.add(Double(-dropped.count))
         metrics.busy.add(Double(-busy))
         platform.metrics.count("\(service).lost_on_crash", Int64(dropped.count + busy))
+        // Event-driven requests lost here end for the balancer now (calls end at their
+        // callers, who time out).
+        var lostRequests = inService.count - free.count
+        for job in dropped { if case .request = job { lostRequests += 1 } }
+        for _ in 0..<lostRequests { owner.isolatedOnWorldThread(index) { service, index in service.left(instance: index) } }
         pool = WorkerPoolCore(pool.configuration)
         inService.removeAll()
         free.removeAll()

@@ -66,7 +66,8 @@ extension ServiceSpec {
         case .generic:
             return .generic
         case .gateway:
-            return .gateway(GatewayOptions(limits: o.optional("limits", limitsReader, default: [:])))
+            return .gateway(GatewayOptions(limits: o.optional("limits", limitsReader, default: [:]),
+                                           tokenCheck: o.optional("token_check", .oneOf(GatewayOptions.TokenCheck.self), default: .local)))
         case .auth:
             let d = AuthOptions()
             return .auth(AuthOptions(
@@ -109,7 +110,9 @@ extension ServiceSpec {
             return .dispatch(DispatchOptions(
                 timeout: o.optional("timeout", .duration(atLeast: .milliseconds(1)), default: d.timeout),
                 retryInterval: o.optional("retry_interval", .duration(atLeast: .milliseconds(1)), default: d.retryInterval),
-                riderLock: o.optional("rider_lock", .bool, default: d.riderLock)))
+                riderLock: o.optional("rider_lock", .bool, default: d.riderLock),
+                lockTTL: o.optional("lock_ttl", .duration(atLeast: .milliseconds(10)), default: d.lockTTL),
+                lockWait: o.optional("lock_wait", .duration(atLeast: .zero), default: d.lockWait)))
         case .notification:
             let d = NotificationOptions()
             return .notification(NotificationOptions(

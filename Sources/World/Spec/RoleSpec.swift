@@ -40,10 +40,25 @@ public enum RoleOptions: Sendable, Equatable {
 
 /// The gateway: token check and a rate limiter per route.
 public struct GatewayOptions: Sendable, Equatable {
+    /// Where a request's token is checked.
+    public enum TokenCheck: String, Sendable, Equatable, CaseIterable {
+        /// Stateless JWT: the gateway checks signature and expiry itself (CPU only); only
+        /// tokens it cannot verify go to auth.
+        case local
+        /// Stateful sessions: every token goes to the auth service, which answers from its
+        /// token cache or the session table (the database) — auth is on the hot path.
+        case auth
+    }
+
     /// Limiter per route (routes without one are not limited).
     public var limits: [GatewayRoute: LimiterSpec]
+    /// Where tokens are checked.
+    public var tokenCheck: TokenCheck
 
-    public init(limits: [GatewayRoute: LimiterSpec] = [:]) { self.limits = limits }
+    public init(limits: [GatewayRoute: LimiterSpec] = [:], tokenCheck: TokenCheck = .local) {
+        self.limits = limits
+        self.tokenCheck = tokenCheck
+    }
 }
 
 /// The auth service: WeChat code exchange → session → JWT, with a token cache.
@@ -174,11 +189,19 @@ public struct DispatchOptions: Sendable, Equatable {
     public var retryInterval: Duration
     /// A lock per rider so that no rider is assigned twice by concurrent dispatchers.
     public var riderLock: Bool
+    /// TTL of a rider lock (an assignment takes milliseconds; a pause longer than this
+    /// lets a second dispatcher in).
+    public var lockTTL: Duration
+    /// Longest wait for a rider's lock before trying another rider.
+    public var lockWait: Duration
 
-    public init(timeout: Duration = .seconds(30), retryInterval: Duration = .seconds(2), riderLock: Bool = true) {
+    public init(timeout: Duration = .seconds(30), retryInterval: Duration = .seconds(2), riderLock: Bool = true,
+                lockTTL: Duration = .seconds(10), lockWait: Duration = .milliseconds(200)) {
         self.timeout = timeout
         self.retryInterval = retryInterval
         self.riderLock = riderLock
+        self.lockTTL = lockTTL
+        self.lockWait = lockWait
     }
 }
 
