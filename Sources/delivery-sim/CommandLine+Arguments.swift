@@ -9,7 +9,9 @@ struct Arguments {
     private(set) var setFlags: Set<String> = []
     private(set) var positional: [String] = []
 
-    init(_ arguments: [String], valued: Set<String>, flags: Set<String>) throws(UsageError) {
+    /// - Parameter repeatable: valued options that may be given more than once (`--set`);
+    ///   any other given twice is an error rather than a silent "last one wins".
+    init(_ arguments: [String], valued: Set<String>, flags: Set<String>, repeatable: Set<String> = ["set"]) throws(UsageError) {
         self.valued = valued
         self.flags = flags.union(["help", "h"])
         var index = 0
@@ -34,6 +36,7 @@ struct Arguments {
                 guard inline == nil else { throw UsageError("--\(name) takes no value") }
                 setFlags.insert(name)
             } else if valued.contains(name) {
+                if values[name] != nil, !repeatable.contains(name) { throw UsageError("--\(name) is given more than once") }
                 if let inline {
                     values[name, default: []].append(inline)
                 } else {

@@ -30,8 +30,9 @@ func printError(_ text: String) {
 
 func dispatch(_ arguments: [String]) -> Int32 {
     guard let command = arguments.first else {
-        print(topHelp)
-        return 0
+        // No command is a usage mistake (a script that lost its arguments should fail).
+        printError(topHelp)
+        return 2
     }
     let rest = Array(arguments.dropFirst())
     do {
@@ -42,7 +43,10 @@ func dispatch(_ arguments: [String]) -> Int32 {
             switch rest.first {
             case "run": print(RunCommand.help)
             case "validate": print(ValidateCommand.help)
-            default: print(topHelp)
+            case nil: print(topHelp)
+            case let other?:
+                let hint = Arguments.nearest(other, in: ["run", "validate"]).map { " (did you mean \"\($0)\"?)" } ?? ""
+                throw UsageError("no help for \"\(other)\"\(hint): the commands are run and validate")
             }
             return 0
         default:

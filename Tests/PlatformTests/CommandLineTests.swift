@@ -131,6 +131,12 @@ struct CommandLineTests {
         #expect(missing.status == 2 && missing.stderr.contains("no such file"))
         let seed = try run(["run", mmc, "--seed", "-1"])
         #expect(seed.status == 2 && seed.stderr.contains("--seed"))
+        let twice = try run(["run", mmc, "--seed", "1", "--seed", "2"])
+        #expect(twice.status == 2 && twice.stderr.contains("--seed is given more than once"))
+        let nothing = try run([])
+        #expect(nothing.status == 2 && nothing.stderr.contains("USAGE"))
+        let helpless = try run(["help", "rnu"])
+        #expect(helpless.status == 2 && helpless.stderr.contains("did you mean \"run\"?"))
     }
 
     @Test("validate checks every shipped world and rejects a broken one")
