@@ -164,5 +164,10 @@ struct InvariantTests {
         let outcome = try runSmall([#"services.order.intake="queued""#, "services.order.consumers=2"])
         #expect(outcome.invariants.ordersLost == 0)
         #expect(outcome.value("orders.created") > 300)
+        // The broker's intake queue held orders for the consumers and was empty at the end.
+        let ready = try #require(outcome.metrics.existingGauge("broker.orders.intake.ready"))
+        let unacked = try #require(outcome.metrics.existingGauge("broker.orders.intake.unacked"))
+        #expect(unacked.maximum >= 1 && unacked.maximum <= 2 * 2 * 10, "at most instances × consumers × prefetch in flight")
+        #expect(ready.value == 0 && unacked.value == 0)
     }
 }

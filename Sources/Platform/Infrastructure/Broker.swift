@@ -28,6 +28,8 @@ actor Broker: SimEventHandler {
     private var inboxes: [String: [ConsumerID: [MessageQueue<BrokerMessage, VirtualClock.Instant>.Delivery]]] = [:]
     private var parked: [String: [ConsumerID: UnsafeContinuation<MessageQueue<BrokerMessage, VirtualClock.Instant>.Delivery?, Never>]] = [:]
     private var expiryTimer: TimerHandle?
+    /// Queue depth gauges by queue name: messages ready, and delivered but not yet acked.
+    private var depth: [String: (ready: GaugeMetric, unacked: GaugeMetric)] = [:]
 
     init(platform: PlatformContext, spec: BrokerSpec) {
         sim = platform.sim
@@ -118,6 +120,14 @@ actor Broker: SimEventHandler {
         while let dead = q.popDeadLetter() {
             platform.metrics.count("broker.\(name).dead_lettered.\(dead.reason.rawValue)")
         }
+        let gauges = depth[name] ?? {
+            let made = (platform.metrics.gauge("broker.\(name).ready"), platform.metrics.gauge("broker.\(name).unacked"))
+            depth[name] = made
+            return made
+        }()
+        let statistics = q.statistics
+        gauges.ready.set(Double(statistics.ready))
+        gauges.unacked.set(Double(statistics.unacked))
         queues[name] = q
         scheduleExpiry()
     }
