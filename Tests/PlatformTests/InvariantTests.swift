@@ -39,6 +39,19 @@ struct InvariantTests {
         #expect(outcome.invariants.violations.allSatisfy { $0.count == 0 }, "\(outcome.invariants)")
     }
 
+    @Test("a crash loses an instance's refund retries, but refunds are durable: the restarted instance drives them again")
+    func refundsSurviveCrash() throws {
+        // Refund calls fail while the gateway is slow (2 s against the payment service's
+        // 1 s timeout), so order instances keep retrying them; both crash mid-retry.
+        let outcome = try runSmall([#"dependencies={"payment_gateway": {"latency": {"constant": "2s"}, "errors": 0}}"#,
+                                    #"services.order.payment_wait="20s""#, "services.payment.workers=256",
+                                    #"traffic.journeys=[{"kind": "order", "weight": 1}]"#,
+                                    #"faults=[{"kind": "crash", "target": "order", "at": "3m", "restart_after": "30s"}]"#])
+        #expect(outcome.value("order.crashes") == 2)
+        #expect(outcome.value("order.refunds_resumed") > 10)
+        #expect(outcome.invariants.unrefundedCharges == 0)
+    }
+
     @Test("a payment that succeeds after its order gave up is refunded")
     func latePaymentsRefunded() throws {
         // The gateway answers in 4.5 s; the order service's call gives up at 3 s and its

@@ -36,6 +36,7 @@ actor Database {
     /// Orders whose refund has been requested (so a late payment result reported twice,
     /// by callback and by the broker, starts one refund, not two).
     private var refundsRequested: Set<Int64> = []
+    private var refundsUnconfirmed: Set<Int64> = []
     /// The payment service's local message table (results not yet relayed).
     /// The payment service's local message table (see ``claimOutbox(limit:lease:)``).
     private(set) var outbox: [OutboxRow] = []
@@ -180,7 +181,17 @@ actor Database {
     }
 
     /// Records that `order`'s refund was requested; false when it already was.
-    func requestRefund(_ order: Int64) -> Bool { refundsRequested.insert(order).inserted }
+    func requestRefund(_ order: Int64) -> Bool {
+        guard refundsRequested.insert(order).inserted else { return false }
+        refundsUnconfirmed.insert(order)
+        return true
+    }
+
+    /// The payment service confirmed `order`'s refund.
+    func confirmRefund(_ order: Int64) { refundsUnconfirmed.remove(order) }
+
+    /// Refunds requested and not yet confirmed, oldest order first.
+    var unconfirmedRefunds: [Int64] { refundsUnconfirmed.sorted() }
 
     // MARK: Payment outbox
 

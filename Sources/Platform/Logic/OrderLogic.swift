@@ -33,6 +33,15 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
             consumers.append(("payment.results", id))
             await consume("payment.results", id)
         })
+        // Refunds are durable: requested ones not yet confirmed (an instance crashed while
+        // retrying them) are driven again by an instance that (re)starts. A refund is
+        // idempotent per order, so one still retried elsewhere is harmless.
+        background("resume-refunds") { [self] in
+            for order in await platform.database.unconfirmedRefunds {
+                platform.metrics.count("\(service).refunds_resumed")
+                refund(order)
+            }
+        }
     }
 
     func stop() {
@@ -137,6 +146,7 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
         let wait = options.paymentWait
         background("payment-wait(\(order))") { [self] in
             try? await sim.clock.sleep(for: wait)
+            if Task.isCancelled { return } // the instance crashed: the watch is lost with it
             if await currentState(order) == .paymentPending {
                 platform.metrics.count("\(service).payment_timeouts")
                 if let record = await platform.database.order(order) { await end(record, .fail(.paymentTimeout)) }
@@ -223,7 +233,11 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
     private func refund(_ order: Int64) {
         background("refund(\(order))") { [self] in
             for attempt in 1...Self.refundAttempts {
-                if case .success = await call(.payment, .refund(order: order)) { return }
+                if Task.isCancelled { return } // the instance crashed: the retries are lost with it
+                if case .success = await call(.payment, .refund(order: order)) {
+                    await platform.database.confirmRefund(order)
+                    return
+                }
                 platform.metrics.count("\(service).refund_retries")
                 guard attempt < Self.refundAttempts, platform.keepsRunning else { break }
                 try? await sim.clock.sleep(for: Self.refundRetry * attempt)

@@ -13,6 +13,9 @@ protocol RoleLogic: AnyObject, Sendable {
     func start()
     /// Stops it (the instance crashed).
     func stop()
+    /// Cancels every background task the instance started (the instance crashed: its
+    /// in-memory loops — retries, watchers, callbacks — die with the process).
+    func cancelBackground()
 }
 
 extension RoleLogic {
@@ -79,6 +82,24 @@ class LogicBase: @unchecked Sendable {
     /// world alive (a periodic relay).
     @discardableResult
     func background(_ name: String, chore: Bool = false, _ body: sending @escaping () async -> Void) -> Task<Void, Never> {
-        sim.spawn("\(instance.name).\(name)", daemon: true, background: chore, body)
+        nextBackground += 1
+        let id = nextBackground
+        let task = sim.spawn("\(instance.name).\(name)", daemon: true, background: chore) { [self] in
+            await body()
+            running[id] = nil
+        }
+        running[id] = task
+        return task
     }
+
+    func cancelBackground() {
+        // In start order, so the cancellations (and what they wake) are deterministic.
+        let tasks = running.sorted { $0.key < $1.key }
+        running.removeAll()
+        for (_, task) in tasks { task.cancel() }
+    }
+
+    /// Background tasks still running, by start number (world-confined).
+    private var running: [UInt64: Task<Void, Never>] = [:]
+    private var nextBackground: UInt64 = 0
 }

@@ -306,6 +306,7 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         free.removeAll()
         inbox.removeAll()
         logic?.stop()
+        logic?.cancelBackground()
         databasePool?.stop()
         resumePaused()
     }
