@@ -32,7 +32,11 @@ public enum HumanSummary {
                 continue
             }
             let succeeded = metrics.existingCounter("\(name).succeeded")?.total ?? 0
-            let failures = metrics.counters.filter { $0.name.hasPrefix("\(name).failed.") && $0.total > 0 }
+            // Refusals the logic made are counted under both; show them once, as rejections.
+            let refused = Set(metrics.counters.filter { $0.name.hasPrefix("\(name).rejected.") && $0.total > 0 }
+                .map { String($0.name.dropFirst(name.count + 10)) })
+            let failures = metrics.counters
+                .filter { $0.name.hasPrefix("\(name).failed.") && $0.total > 0 && !refused.contains(String($0.name.dropFirst(name.count + 8))) }
                 .map { "\(grouped(Int($0.total))) \($0.name.dropFirst(name.count + 8))" }
             lines.append("\(name): \(grouped(Int(requests))) requests, \(grouped(Int(succeeded))) succeeded"
                 + (failures.isEmpty ? "" : ", failed: " + failures.joined(separator: ", "))

@@ -16,8 +16,12 @@ public struct OutputDirectory: Sendable {
     /// Names a run writes; a folder holding only these (and nothing else) may be replaced.
     public static let resultFiles = ["summary.json", "timeseries.csv"]
 
-    /// The folder at `path`.
-    public init(path: String) { self.path = path }
+    /// The folder at `path` (trailing slashes dropped, so printed paths stay clean).
+    public init(path: String) {
+        var path = path
+        while path.count > 1, path.hasSuffix("/") { path.removeLast() }
+        self.path = path
+    }
 
     /// The default folder for a world and seed: `output/<world>/<seed>`.
     public static func standard(world: String, seed: UInt64, root: String = "output") -> OutputDirectory {
@@ -31,6 +35,15 @@ public struct OutputDirectory: Sendable {
         guard !path.isEmpty else { throw OutputError(path: path, reason: "the output folder is an empty path") }
         let manager = FileManager.default
         let final = URL(fileURLWithPath: path).standardizedFileURL
+        // Renaming the folder away would swap a symbolic link for a real folder, or leave
+        // the shell standing in a deleted one.
+        if (try? manager.attributesOfItem(atPath: final.path)[.type] as? FileAttributeType) == .typeSymbolicLink {
+            throw OutputError(path: path, reason: "it is a symbolic link; give the folder it points to")
+        }
+        let here = URL(fileURLWithPath: manager.currentDirectoryPath).standardizedFileURL.path
+        if here == final.path || here.hasPrefix(final.path == "/" ? "/" : final.path + "/") {
+            throw OutputError(path: path, reason: "it is the current folder or holds it; a run replaces its output folder whole")
+        }
         var isDirectory: ObjCBool = false
         if manager.fileExists(atPath: final.path, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else { throw OutputError(path: path, reason: "it exists and is a file, not a folder") }
@@ -80,7 +93,12 @@ public struct OutputDirectory: Sendable {
             if manager.fileExists(atPath: final.path) {
                 let old = parent.appendingPathComponent(".\(final.lastPathComponent).old-\(token)")
                 try manager.moveItem(at: final, to: old)
-                try manager.moveItem(at: staging, to: final)
+                do {
+                    try manager.moveItem(at: staging, to: final)
+                } catch {
+                    try? manager.moveItem(at: old, to: final) // put the earlier results back
+                    throw error
+                }
                 try? manager.removeItem(at: old)
             } else {
                 try manager.moveItem(at: staging, to: final)
@@ -95,6 +113,9 @@ public struct OutputDirectory: Sendable {
     /// A one-line reason for a file-system error, without Foundation's dump of user info.
     static func reason(_ error: any Error) -> String {
         let error = error as NSError
+        if error.domain == NSPOSIXErrorDomain, let message = strerror(Int32(error.code)) {
+            return String(cString: message).lowercased()
+        }
         if let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain,
            let message = strerror(Int32(underlying.code)) {
             return String(cString: message).lowercased()
@@ -105,7 +126,7 @@ public struct OutputDirectory: Sendable {
         case .fileWriteFileExists: return "a file is in the way"
         case .fileWriteOutOfSpace: return "no space left on the device"
         case .fileWriteVolumeReadOnly: return "read-only file system"
-        default: return error.localizedDescription
+        default: return "file system error \(error.code)"
         }
     }
 }

@@ -32,7 +32,8 @@ enum RunCommand {
 
     EXIT STATUS: 0 the run completed and every expectation held; 1 an expectation failed
     (each is listed), or the run stalled, broke determinism or ran out of its event
-    budget; 2 the world or the command line is invalid (nothing is written).
+    budget; 2 the world or the command line is invalid, or the results cannot be
+    written where asked (nothing is written).
     """
 
     static func main(_ arguments: [String]) throws -> Int32 {

@@ -164,7 +164,8 @@ struct CommandLineTests {
         try write("a file", to: directory.appendingPathComponent("afile"))
         let cases: [(out: String, message: String)] = [
             ("keep", "holds files that are not a run's results (notes.txt)"),
-            (".", "holds files that are not a run's results (afile, keep)"),
+            (".", "it is the current folder or holds it"),
+            ("..", "it is the current folder or holds it"),
             ("", "the output folder is an empty path"),
             ("afile", "it exists and is a file, not a folder"),
             ("afile/sub", "afile is a file, so no folder can be made inside it"),
@@ -176,11 +177,22 @@ struct CommandLineTests {
                     "\(result.stderr)")
             #expect(!result.stderr.contains("NSCocoaErrorDomain"))
         }
+        // A symbolic link, and the folder the user stands in, are refused too.
+        try FileManager.default.createSymbolicLink(atPath: directory.appendingPathComponent("link").path, withDestinationPath: keep.path)
+        let linked = try run(["run", mmc, "--set", "traffic.customers=200", "--out", "link"], in: directory)
+        #expect(linked.status == 2 && linked.stderr.contains("is a symbolic link"), "\(linked.stderr)")
+        let empty = directory.appendingPathComponent("empty")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        let here = try run(["run", mmc, "--set", "traffic.customers=200", "--out", "."], in: empty)
+        #expect(here.status == 2 && here.stderr.contains("current folder"), "\(here.stderr)")
+        try FileManager.default.removeItem(at: empty)
+        try FileManager.default.removeItem(at: directory.appendingPathComponent("link"))
         #expect(try String(contentsOf: keep.appendingPathComponent("notes.txt"), encoding: .utf8) == "precious")
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["afile", "keep"])
         // An earlier run's folder is replaced whole.
-        let rerun = try run(["run", mmc, "--set", "traffic.customers=200", "--out", "fresh/r", "--quiet"], in: directory)
+        let rerun = try run(["run", mmc, "--set", "traffic.customers=200", "--out", "fresh/r/", "--quiet"], in: directory)
         #expect(rerun.status == 0)
+        #expect(rerun.stdout == "wrote fresh/r/summary.json, fresh/r/timeseries.csv\n", "trailing slash dropped: \(rerun.stdout)")
         let again = try run(["run", mmc, "--set", "traffic.customers=300", "--out", "fresh/r", "--quiet"], in: directory)
         #expect(again.status == 0, "\(again.stderr)")
     }

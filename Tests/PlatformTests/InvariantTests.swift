@@ -52,6 +52,30 @@ struct InvariantTests {
         #expect(outcome.invariants.unrefundedCharges == 0)
     }
 
+    @Test("a refund that overtakes a slow charge closes the payment: the charge is declined, nothing is left unrefunded")
+    func refundOvertakesCharge() throws {
+        // Payment's own work takes up to 8 s, the order waits 1 s: refunds race charges.
+        let outcome = try runSmall([#"services.payment.work={"uniform": ["0s", "8s"]}"#, "services.payment.workers=256",
+                                    #"services.order.payment_wait="1s""#, #"traffic.journeys=[{"kind": "order", "weight": 1}]"#])
+        #expect(outcome.value("order.payment_timeouts") > 50)
+        #expect(outcome.invariants.unrefundedCharges == 0)
+        #expect(outcome.invariants.violations.allSatisfy { $0.count == 0 }, "\(outcome.invariants)")
+    }
+
+    @Test("payment waits lost in a crash are finished by the reconciler: no order is left waiting for its payment")
+    func lostPaymentWaitsRecovered() throws {
+        // Half the charges hang (no answer, no outbox row): only the order's payment wait
+        // ends those orders, and both order instances crash while waiting.
+        let outcome = try runSmall([#"dependencies={"payment_gateway": {"hangs": 0.5, "errors": 0}}"#,
+                                    #"services.order.payment_wait="60s""#, #"traffic.app.patience={"constant": "30m"}"#,
+                                    #"traffic.journeys=[{"kind": "order", "weight": 1}]"#,
+                                    #"faults=[{"kind": "crash", "target": "order", "at": "3m", "restart_after": "30s"}]"#])
+        #expect(outcome.value("order.payment_waits_recovered") > 5)
+        // Every order that waited for its payment was paid or failed: none still waits.
+        #expect(outcome.value("orders.payment_pending") == outcome.value("orders.paid") + outcome.value("orders.failed.payment_timeout"))
+        #expect(outcome.invariants.violations.allSatisfy { $0.count == 0 }, "\(outcome.invariants)")
+    }
+
     @Test("a payment that succeeds after its order gave up is refunded")
     func latePaymentsRefunded() throws {
         // The gateway answers in 4.5 s; the order service's call gives up at 3 s and its

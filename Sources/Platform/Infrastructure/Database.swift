@@ -33,11 +33,14 @@ actor Database {
     /// Order ids by idempotency key.
     private var orderKeys: [Int64: Int64] = [:]
     private var nextOrderID: Int64 = 1
-    /// Orders whose refund has been requested (so a late payment result reported twice,
-    /// by callback and by the broker, starts one refund, not two).
+    /// The refund table: orders whose refund was requested (once per order: a refund
+    /// closes the payment, so it covers any charge), those not yet confirmed by the
+    /// payment service, when a loop last tried each, and how often the reconciler
+    /// resumed each.
     private var refundsRequested: Set<Int64> = []
     private var refundsUnconfirmed: Set<Int64> = []
-    /// The payment service's local message table (results not yet relayed).
+    private var refundLastAttempt: [Int64: Int64] = [:]
+    private var refundResumes: [Int64: Int] = [:]
     /// The payment service's local message table (see ``claimOutbox(limit:lease:)``).
     private(set) var outbox: [OutboxRow] = []
     private var nextOutboxID: Int64 = 0
@@ -162,7 +165,7 @@ actor Database {
     func insertOrder(_ request: OrderRequest, idempotent: Bool) -> OrderRecord {
         let id = nextOrderID
         nextOrderID += 1
-        let record = OrderRecord(id: id, request: request, state: .created, createdAt: sim.executor.now)
+        let record = OrderRecord(id: id, request: request, state: .created, createdAt: sim.executor.now, changedAt: sim.executor.now)
         orders[id] = record
         if idempotent { orderKeys[request.key] = id } else if orderKeys[request.key] == nil { orderKeys[request.key] = id }
         platform.orders.created(record)
@@ -171,13 +174,16 @@ actor Database {
 
     /// Applies a transition if it is legal; returns the record after it.
     @discardableResult
-    func transition(_ id: Int64, _ transition: OrderState.Transition) -> OrderRecord? {
+    /// Moves order `id` by `transition`; returns the state it moved *from*, or nil when the
+    /// transition is not allowed from its current state (checked and applied atomically).
+    func transition(_ id: Int64, _ transition: OrderState.Transition) -> OrderState? {
         guard var record = orders[id], let next = record.state.next(transition) else { return nil }
         let previous = record.state
         record.state = next
+        record.changedAt = sim.executor.now
         orders[id] = record
         platform.orders.changed(record, from: previous)
-        return record
+        return previous
     }
 
     /// Records that `order`'s refund was requested; false when it already was.
@@ -190,8 +196,29 @@ actor Database {
     /// The payment service confirmed `order`'s refund.
     func confirmRefund(_ order: Int64) { refundsUnconfirmed.remove(order) }
 
-    /// Refunds requested and not yet confirmed, oldest order first.
-    var unconfirmedRefunds: [Int64] { refundsUnconfirmed.sorted() }
+    /// A refund loop is about to try `order`'s refund.
+    func noteRefundAttempt(_ order: Int64) { refundLastAttempt[order] = sim.executor.now }
+
+    /// Unconfirmed refunds nobody has tried since `cutoff` (their loop died in a crash or
+    /// gave up), oldest order first, each handed out at most `maxResumes` times.
+    func refundsToResume(idleSince cutoff: Int64, maxResumes: Int) -> [Int64] {
+        var due: [Int64] = []
+        for order in refundsUnconfirmed.sorted()
+        where (refundLastAttempt[order] ?? .min) <= cutoff && refundResumes[order, default: 0] < maxResumes {
+            refundResumes[order, default: 0] += 1
+            due.append(order)
+        }
+        return due
+    }
+
+    /// Orders still waiting for their payment result whose state has not changed since
+    /// `cutoff`, by id.
+    func stalledPayments(changedBefore cutoff: Int64) -> [OrderRecord] {
+        platform.orders.open.compactMap { id in
+            guard let record = orders[id], record.state == .paymentPending, record.changedAt <= cutoff else { return nil }
+            return record
+        }
+    }
 
     // MARK: Payment outbox
 
@@ -212,6 +239,11 @@ actor Database {
             batch.append(outbox[index])
         }
         return batch
+    }
+
+    /// Gives claimed rows back without publishing them (the relay stopped mid-batch).
+    func releaseOutbox(_ ids: [Int64]) {
+        for index in outbox.indices where ids.contains(outbox[index].id) { outbox[index].claimedUntil = 0 }
     }
 
     /// Deletes a row once the broker confirmed its message: a row leaves the table only
@@ -236,4 +268,6 @@ struct OrderRecord: Sendable, Equatable {
     var request: OrderRequest
     var state: OrderState
     var createdAt: Int64
+    /// When the state last changed.
+    var changedAt: Int64
 }

@@ -21,6 +21,8 @@ actor ExternalDependency: Endpoint, SimEventHandler {
     /// many of them were refunded.
     private(set) var charges: [Int64: Int] = [:]
     private(set) var refunds: [Int64: Int] = [:]
+    /// Orders whose payment was closed by a refund: later charges are declined.
+    private var closed: Set<Int64> = []
 
     init(platform: PlatformContext, name: String, spec: DependencySpec) {
         sim = platform.sim
@@ -52,7 +54,16 @@ actor ExternalDependency: Endpoint, SimEventHandler {
             return
         }
         let failed = roll < spec.hangs + spec.errors || platform.faults.injectsError(service)
-        let result: Result<Reply, Failure> = failed ? .failure(.error) : .success(outcome(envelope.call))
+        let result: Result<Reply, Failure>
+        if failed {
+            result = .failure(.error)
+        } else if case .gatewayCharge(let order, _) = envelope.call, closed.contains(order) {
+            // The merchant closed this payment (a refund): it can no longer be paid.
+            platform.metrics.count("\(service).charges_refused_closed")
+            result = .failure(.refused(.paymentDeclined))
+        } else {
+            result = .success(outcome(envelope.call))
+        }
         let delay = spec.latency.sampleNanoseconds(&random) &+ platform.faults.extraLatency(service)
         answering[envelope.id] = (envelope, result)
         sim.executor.schedule(at: sim.executor.now &+ delay, self, SimEvent(0, Int64(envelope.id)))
@@ -82,8 +93,11 @@ actor ExternalDependency: Endpoint, SimEventHandler {
         case .refund(let order):
             // Refunds are per order and idempotent (a refund request number, as payment
             // gateways require): every charge of the order is handed back once; refunding
-            // an order never charged, or already refunded, changes nothing.
+            // an order never charged, or already refunded, changes nothing. A refund also
+            // closes the payment (WeChat Pay's close-order), so a charge still on its way
+            // cannot land afterwards and stay unrefunded.
             refunds[order] = charges[order] ?? 0
+            closed.insert(order)
             return .ok
         default:
             return .token(Int64(random.next() >> 1))

@@ -20,6 +20,8 @@ final class NotificationLogic: LogicBase, RoleLogic, @unchecked Sendable {
         for index in 0..<options.consumers {
             tasks.append(background("consumer[\(index)]") { [self] in
                 let id = await broker.subscribe("orders.placed", prefetch: options.prefetch)
+                // Crashed before the subscription was made: close it (stop() never saw it).
+                if Task.isCancelled { return await broker.cancel("orders.placed", consumer: id) }
                 consumers.append(id)
                 while !Task.isCancelled, let delivery = await broker.receive("orders.placed", consumer: id) {
                     guard case .orderPlaced(let order, let merchant) = delivery.payload else {

@@ -33,16 +33,35 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
             consumers.append(("payment.results", id))
             await consume("payment.results", id)
         })
-        // Refunds are durable: requested ones not yet confirmed (an instance crashed while
-        // retrying them) are driven again by an instance that (re)starts. A refund is
-        // idempotent per order, so one still retried elsewhere is harmless.
-        background("resume-refunds") { [self] in
-            for order in await platform.database.unconfirmedRefunds {
-                platform.metrics.count("\(service).refunds_resumed")
-                refund(order)
+        reconciler()
+    }
+
+    /// Every `reconcileInterval`, on every order instance, finishes what in-memory loops
+    /// lost in a crash would have finished: a payment wait past `payment_wait` + a grace
+    /// fails its order (and closes the payment), and a requested refund nobody has tried
+    /// for `refundIdle` is driven again (at most `refundResumes` times). Both are safe to
+    /// run twice: ends are guarded by the order's state, refunds are idempotent.
+    private func reconciler() {
+        let grace = options.paymentWait.nanoseconds &+ Self.reconcileGrace.nanoseconds
+        background("reconciler", chore: true) { [self] in
+            while !Task.isCancelled {
+                let database = platform.database!
+                for record in await database.stalledPayments(changedBefore: now &- grace) {
+                    if await end(record, .fail(.paymentTimeout)) { platform.metrics.count("\(service).payment_waits_recovered") }
+                }
+                for order in await database.refundsToResume(idleSince: now &- Self.refundIdle.nanoseconds, maxResumes: Self.refundResumes) {
+                    platform.metrics.count("\(service).refunds_resumed")
+                    refund(order)
+                }
+                try? await sim.clock.sleep(for: Self.reconcileInterval)
             }
         }
     }
+
+    static let reconcileInterval = Duration.seconds(30)
+    static let reconcileGrace = Duration.seconds(60)
+    static let refundIdle = Duration.seconds(60)
+    static let refundResumes = 3
 
     func stop() {
         for task in tasks { task.cancel() }
@@ -56,6 +75,8 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
 
     private func consume(_ queue: String, _ consumer: ConsumerID) async {
         let broker = platform.broker!
+        // Crashed before the subscription was made: close it (stop() never saw it).
+        if Task.isCancelled { return await broker.cancel(queue, consumer: consumer) }
         while !Task.isCancelled, let delivery = await broker.receive(queue, consumer: consumer) {
             var ok = true
             switch delivery.payload {
@@ -125,8 +146,10 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
             await end(record, .fail(.inventory), restock: true)
             return .failure(failure)
         }
-        // Payment.
-        await transition(record.id, .paymentStarted)
+        // Payment, unless the order ended meanwhile (the customer cancelled).
+        guard await transition(record.id, .paymentStarted) else {
+            return .failure(.refused(.invalidState))
+        }
         switch await call(.payment, .charge(order: record.id, amount: request.amount)) {
         case .success:
             await apply(record.id, .paid(success: true))
@@ -215,31 +238,36 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
 
     /// Ends an order early: moves it, gives back stock and refunds a charge — including
     /// one that may have happened: an order ended while its payment was pending closes the
-    /// payment with a refund (a no-op at the gateway when nothing was charged).
-    private func end(_ record: OrderRecord, _ transition: OrderState.Transition, restock: Bool = false) async {
-        guard let current = await platform.database.order(record.id) else { return }
-        let held = current.state.holdsStock || restock
-        let mayBeCharged = current.state.isCharged || current.state == .paymentPending
-        guard await self.transition(record.id, transition) else { return }
+    /// payment with a refund, which hands back a charge that landed and declines one still
+    /// on its way (the gateway's close-order). What to undo is decided from the state the
+    /// order actually left, read in the same database step as the move.
+    @discardableResult
+    private func end(_ record: OrderRecord, _ transition: OrderState.Transition, restock: Bool = false) async -> Bool {
+        guard let previous = await move(record.id, transition) else { return false }
+        let held = previous.holdsStock || restock
+        let mayBeCharged = previous.isCharged || previous == .paymentPending
         if held {
             _ = await call(.inventory, .restock(order: record.id, item: record.request.item, quantity: record.request.quantity))
         }
         if mayBeCharged, await platform.database.requestRefund(record.id) { refund(record.id) }
+        return true
     }
 
     /// Refunds `order`'s charge, retrying in the background until the payment service
-    /// confirms it (at most `refundAttempts` tries, `refundRetry` apart, growing): money
-    /// owed back is not dropped because one call failed.
+    /// confirms it (at most `refundAttempts` tries, `refundRetry` × attempt apart): money
+    /// owed back is not dropped because one call failed. The request is durable (in the
+    /// database): a loop lost in a crash or given up is driven again by the reconciler.
     private func refund(_ order: Int64) {
         background("refund(\(order))") { [self] in
             for attempt in 1...Self.refundAttempts {
                 if Task.isCancelled { return } // the instance crashed: the retries are lost with it
+                await platform.database.noteRefundAttempt(order)
                 if case .success = await call(.payment, .refund(order: order)) {
                     await platform.database.confirmRefund(order)
                     return
                 }
                 platform.metrics.count("\(service).refund_retries")
-                guard attempt < Self.refundAttempts, platform.keepsRunning else { break }
+                guard attempt < Self.refundAttempts else { break }
                 try? await sim.clock.sleep(for: Self.refundRetry * attempt)
             }
             platform.metrics.count("\(service).refunds_abandoned")
@@ -249,21 +277,28 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
     static let refundAttempts = 8
     static let refundRetry = Duration.seconds(5)
 
+    /// Moves `order`; true when it moved.
     @discardableResult
     private func transition(_ order: Int64, _ transition: OrderState.Transition) async -> Bool {
+        await move(order, transition) != nil
+    }
+
+    /// Moves `order`; the state it left, or nil when it did not move.
+    private func move(_ order: Int64, _ transition: OrderState.Transition) async -> OrderState? {
         let write = await withDatabase { database in
             await database.execute(.write)
-            return await database.transition(order, transition) != nil
+            return await database.transition(order, transition)
         }
-        if case .success(true) = write { return true }
-        if case .failure = write {
+        switch write {
+        case .success(let previous):
+            return previous
+        case .failure:
             // The state store is unreachable (pool timeout): write anyway once the pool
             // recovers would be the real behaviour; count it and apply directly so that
             // orders still reach an end and the invariants stay checkable.
             platform.metrics.count("\(service).state_write_retried")
-            return await platform.database.transition(order, transition) != nil
+            return await platform.database.transition(order, transition)
         }
-        return false
     }
 
     private func currentState(_ order: Int64) async -> OrderState? {

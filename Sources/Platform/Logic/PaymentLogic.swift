@@ -23,11 +23,17 @@ final class PaymentLogic: LogicBase, RoleLogic, @unchecked Sendable {
                 if Task.isCancelled { return }
                 let database = platform.database!
                 let batch = await database.claimOutbox(limit: 100, lease: Self.claimLease)
-                for row in batch {
-                    guard await platform.broker.publish("payment.results", .paymentResult(order: row.order, success: row.success)) else {
-                        // Not confirmed (queue full, reject-publish): the rows stay in the
-                        // table and go out again once their claim expires.
-                        platform.metrics.count("\(service).outbox_publish_refused")
+                for (index, row) in batch.enumerated() {
+                    var published = false
+                    if !Task.isCancelled {
+                        published = await platform.broker.publish("payment.results", .paymentResult(order: row.order, success: row.success))
+                    }
+                    guard published else {
+                        // Crashed, or not confirmed (queue full, reject-publish): the rows
+                        // stay in the table; release the claims not tried so the next relay
+                        // (this one, or another instance's) takes them at once.
+                        if !Task.isCancelled { platform.metrics.count("\(service).outbox_publish_refused") }
+                        await database.releaseOutbox(batch[index...].map(\.id))
                         break
                     }
                     await database.confirmOutbox(row.id)

@@ -80,6 +80,9 @@ class LogicBase: @unchecked Sendable {
 
     /// Starts a daemon task belonging to this instance; a `chore`'s sleeps never keep the
     /// world alive (a periodic relay).
+    ///
+    /// After ``cancelBackground()`` (the instance crashed) a handler still unwinding may
+    /// ask for another task: it gets one that is cancelled before it starts.
     @discardableResult
     func background(_ name: String, chore: Bool = false, _ body: sending @escaping () async -> Void) -> Task<Void, Never> {
         nextBackground += 1
@@ -88,11 +91,16 @@ class LogicBase: @unchecked Sendable {
             await body()
             running[id] = nil
         }
-        running[id] = task
+        if crashed {
+            task.cancel()
+        } else {
+            running[id] = task
+        }
         return task
     }
 
     func cancelBackground() {
+        crashed = true
         // In start order, so the cancellations (and what they wake) are deterministic.
         let tasks = running.sorted { $0.key < $1.key }
         running.removeAll()
@@ -102,4 +110,6 @@ class LogicBase: @unchecked Sendable {
     /// Background tasks still running, by start number (world-confined).
     private var running: [UInt64: Task<Void, Never>] = [:]
     private var nextBackground: UInt64 = 0
+    /// Set once the instance crashed: this logic starts nothing more.
+    private(set) var crashed = false
 }

@@ -19,7 +19,7 @@ final class Caller: @unchecked Sendable {
     private var random: RandomStream
     private let prefix: String
     /// The callee's side of the story, when it is a service: calls its callers' breakers
-    /// shed, and calls they gave up on at their deadline (`<callee>.rejected.*`).
+    /// shed, and calls they gave up on when their own timeout ran out (`<callee>.rejected.*`).
     private let shedByBreaker: CounterMetric?
     private let abandonedAtDeadline: CounterMetric?
 
@@ -104,9 +104,13 @@ final class Caller: @unchecked Sendable {
         }
         platform.metrics.count("\(prefix).attempts")
         let result = await platform.send(from: caller, to: callee, call, timeout: policy.timeout)
-        if case .failure(.deadline) = result { abandonedAtDeadline?.add() }
         let elapsed = started.duration(to: clock.now)
         platform.metrics.record("\(prefix).latency", elapsed.nanoseconds)
+        // Only when this caller's own timer ran out: a `.deadline` the callee passed on
+        // from its own calls, or a caller cancelled by a crash, is not an abandonment.
+        if case .failure(.deadline) = result, !Task.isCancelled, let timeout = policy.timeout, elapsed >= timeout {
+            abandonedAtDeadline?.add()
+        }
         if let permission, breaker != nil {
             let transition: CircuitTransition<VirtualClock.Instant>?
             switch result {

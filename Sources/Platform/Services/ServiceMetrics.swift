@@ -9,7 +9,8 @@ import SimKernel
 final class ServiceMetrics: @unchecked Sendable {
     /// Requests offered to an instance.
     let requests: CounterMetric
-    /// Requests finished (answered, whether with success or a failure).
+    /// Requests finished on a worker (answered, with success or a failure); requests
+    /// refused at the door (`rejected.queue_full`) are not counted here.
     let completed: CounterMetric
     /// Requests answered with success.
     let succeeded: CounterMetric
@@ -29,7 +30,9 @@ final class ServiceMetrics: @unchecked Sendable {
     let busy: GaugeMetric
     private let metrics: Metrics
     private let name: String
-    /// Answers that were failures, by reason (`<service>.failed.<reason>`).
+    /// Answers that were failures, by reason (`<service>.failed.<reason>`); refusals the
+    /// logic made (limited, pool_timeout, invalid_token, ...) appear here and under
+    /// `rejected`.
     private var failures: [Failure: CounterMetric] = [:]
 
     init(service: String, metrics: Metrics) {

@@ -16,9 +16,9 @@ public struct DeadlineExceeded: Error, Sendable, Hashable, CustomStringConvertib
 /// ``remaining(on:)`` to size its own timeouts, check it with ``check(on:)``, and a
 /// nested `withDeadline` can only shorten the deadline, never extend it. When the
 /// deadline passes, the operation's task is cancelled and the call throws
-/// ``DeadlineExceeded``. Every wait in this library reads the same deadline through
-/// ``limit(_:on:)`` — ``ConnectionPool``, ``RateLimiter``, ``Bulkhead``, ``WorkerPool``'s
-/// blocking submit, ``LockClient`` and ``Retrier`` — so a request that has run out of
+/// ``DeadlineExceeded``. Every wait in this library reads the same deadline — through
+/// ``limit(_:on:)`` in ``RateLimiter``, ``Bulkhead``, ``WorkerPool``'s blocking submit and
+/// ``LockClient``, through ``instant(on:)`` in ``ConnectionPool`` and ``Retrier`` — so a request that has run out of
 /// time fails fast everywhere, refusing without taking anything, instead of queueing and
 /// being cancelled later.
 ///
