@@ -47,6 +47,7 @@ public struct RunSummary: Sendable {
                 ("orders_lost", .int(outcome.invariants.ordersLost)),
                 ("messages_lost", .int(outcome.invariants.messagesLost)),
                 ("rider_over_capacity", .int(outcome.invariants.riderOverCapacity)),
+                ("double_assignments", .int(outcome.invariants.doubleAssignments)),
                 ("orders_in_flight", .int(outcome.invariants.ordersInFlight)),
             ])))
             let hits = metrics.existingCounter("cache.hits")?.total ?? 0

@@ -76,6 +76,28 @@ struct InvariantTests {
         #expect(outcome.invariants.violations.allSatisfy { $0.count == 0 }, "\(outcome.invariants)")
     }
 
+    @Test("dispatch is idempotent per order: a caller retrying after its timeout never gets a second rider")
+    func dispatchIdempotent() throws {
+        // The order service gives up on dispatch after 1 s and asks again while the first
+        // search goes on; riders are scarce, so searches overlap for long.
+        let overrides = [#"services.order.calls={"default": {"timeout": "3s"}, "dispatch": {"timeout": "1s"}}"#,
+                         "riders.count=20", "riders.capacity=1", #"traffic.journeys=[{"kind": "order", "weight": 1}]"#]
+        let outcome = try runSmall(overrides)
+        #expect(outcome.value("dispatch.duplicates_absorbed") + outcome.value("dispatch.search_in_progress") > 10)
+        #expect(outcome.invariants.doubleAssignments == 0)
+        #expect(outcome.invariants.violations.allSatisfy { $0.count == 0 }, "\(outcome.invariants)")
+    }
+
+    @Test("dispatch loops lost in a crash are started again by the reconciler, without double assignments")
+    func dispatchLoopsRecovered() throws {
+        let outcome = try runSmall(["riders.count=20", "riders.capacity=1", #"traffic.app.patience={"constant": "30m"}"#,
+                                    #"traffic.journeys=[{"kind": "order", "weight": 1}]"#,
+                                    #"faults=[{"kind": "crash", "target": "order", "at": "3m", "restart_after": "30s"}]"#])
+        #expect(outcome.value("order.dispatch_recovered") > 50)
+        #expect(outcome.invariants.doubleAssignments == 0)
+        #expect(outcome.invariants.violations.allSatisfy { $0.count == 0 }, "\(outcome.invariants)")
+    }
+
     @Test("a payment that succeeds after its order gave up is refunded")
     func latePaymentsRefunded() throws {
         // The gateway answers in 4.5 s; the order service's call gives up at 3 s and its

@@ -14,6 +14,7 @@ import World
 /// - `messages_lost`: broker queues whose messages do not add up (published ≠ acked +
 ///   dead-lettered + ready + unacked);
 /// - `rider_over_capacity`: assignments that put a rider above its capacity;
+/// - `double_assignments`: orders given to more than one rider;
 /// - `orders_in_flight`: orders not in a terminal state at the end (not a violation when
 ///   the run was cut by its duration, but reported).
 public struct InvariantReport: Sendable, Equatable {
@@ -23,13 +24,15 @@ public struct InvariantReport: Sendable, Equatable {
     public var ordersLost = 0
     public var messagesLost = 0
     public var riderOverCapacity = 0
+    public var doubleAssignments = 0
     public var ordersInFlight = 0
 
     /// Violations by name (in-flight orders are not a violation).
     public var violations: [(name: String, count: Int)] {
         [("oversold", oversold), ("double_charges", doubleCharges), ("unrefunded_charges", unrefundedCharges),
          ("orders_lost", ordersLost),
-         ("messages_lost", messagesLost), ("rider_over_capacity", riderOverCapacity)]
+         ("messages_lost", messagesLost), ("rider_over_capacity", riderOverCapacity),
+         ("double_assignments", doubleAssignments)]
     }
 }
 
@@ -59,10 +62,15 @@ enum InvariantCheck {
         let missing = platform.orders.intakeAccepted.subtracting(platform.orders.intakeCreated).count
         report.ordersLost = max(0, missing - stillQueued)
         report.riderOverCapacity = Int(platform.metrics.counter("invariants.rider_over_capacity").total)
+        // Counted as they happen (OrderBook.assignedRider).
+        report.doubleAssignments = Int(platform.metrics.counter("invariants.double_assignments").total)
         report.ordersInFlight = platform.orders.open.count
         let metrics = platform.metrics
         metrics.counter("invariants.oversold").add(Int64(report.oversold))
-        // double_charges and rider_over_capacity are counted as they happen.
+        // double_charges, rider_over_capacity and double_assignments are counted as they
+        // happen; registered here so that "none" is reported as 0.
+        _ = metrics.counter("invariants.rider_over_capacity")
+        _ = metrics.counter("invariants.double_assignments")
         metrics.counter("invariants.double_charges").add(0)
         metrics.counter("invariants.unrefunded_charges").add(Int64(report.unrefundedCharges))
         metrics.counter("invariants.orders_lost").add(Int64(report.ordersLost))

@@ -12,6 +12,8 @@ final class OrderBook: @unchecked Sendable {
     /// Orders accepted by queued intake, by idempotency key, until they are created.
     private(set) var intakeAccepted: Set<Int64> = []
     private(set) var intakeCreated: Set<Int64> = []
+    /// Riders each order was given to (more than one is a double assignment).
+    private var riders: [Int64: Int] = [:]
     /// When each order was created (virtual ns), for end-to-end latency.
     private var createdAt: [Int64: Int64] = [:]
     private var sim: Simulation { metrics.sim }
@@ -40,6 +42,12 @@ final class OrderBook: @unchecked Sendable {
             default: break
             }
         }
+    }
+
+    /// A rider took `order` (dispatch assigned it).
+    func assignedRider(to order: Int64) {
+        riders[order, default: 0] += 1
+        if riders[order] == 2 { metrics.count("invariants.double_assignments") }
     }
 
     /// The gateway accepted an order for queued intake.

@@ -38,6 +38,12 @@ actor Database {
     /// payment service, when a loop last tried each, and how often the reconciler
     /// resumed each.
     private var refundsRequested: Set<Int64> = []
+    /// Dispatch's table: the rider of each assigned order, and searches in progress (with
+    /// the end of their lease).
+    private var assignments: [Int64: Int] = [:]
+    private var searches: [Int64: Int64] = [:]
+    /// When each order's dispatch loop (in the order service) last asked for a rider.
+    private var dispatchLoopSeen: [Int64: Int64] = [:]
     private var refundsUnconfirmed: Set<Int64> = []
     private var refundLastAttempt: [Int64: Int64] = [:]
     private var refundResumes: [Int64: Int] = [:]
@@ -218,6 +224,39 @@ actor Database {
             guard let record = orders[id], record.state == .paymentPending, record.changedAt <= cutoff else { return nil }
             return record
         }
+    }
+
+    // MARK: Dispatch
+
+    /// The rider order `order` was given to, if any.
+    func assignedRider(_ order: Int64) -> Int? { assignments[order] }
+
+    /// Claims the search for `order`'s rider until `until` (a lease: a dispatcher that
+    /// crashed mid-search lets the next one in when it runs out); false while another
+    /// search holds it.
+    func claimSearch(_ order: Int64, until: Int64) -> Bool {
+        if let held = searches[order], held > sim.executor.now { return false }
+        searches[order] = until
+        return true
+    }
+
+    /// An order service's loop asking dispatch for `order`'s rider is alive now.
+    func noteDispatchLoop(_ order: Int64) { dispatchLoopSeen[order] = sim.executor.now }
+
+    /// Orders waiting for a rider whose dispatch loop has not been seen since `cutoff`
+    /// (it died in a crash), by id.
+    func ordersAwaitingRider(loopIdleSince cutoff: Int64) -> [OrderRecord] {
+        platform.orders.open.compactMap { id in
+            guard let record = orders[id], record.state == .accepted || record.state == .ready,
+                  (dispatchLoopSeen[id] ?? record.changedAt) <= cutoff else { return nil }
+            return record
+        }
+    }
+
+    /// The search for `order` ended; `rider` is who took it, if anyone.
+    func endSearch(_ order: Int64, rider: Int?) {
+        searches[order] = nil
+        if let rider { assignments[order] = rider }
     }
 
     // MARK: Payment outbox

@@ -18,14 +18,28 @@ final class DispatchLogic: LogicBase, RoleLogic, @unchecked Sendable {
 
     func handle(_ call: Call, from caller: String) async -> Result<Reply, Failure> {
         guard case .dispatch(let order, let merchant) = call else { return .failure(.error) }
+        // Idempotent per order: a caller that retried after its timeout (while an earlier
+        // search went on) gets the rider already assigned, and two searches for one order
+        // never run at once — otherwise both could give it a rider.
+        let database = platform.database!
+        if let rider = await database.assignedRider(order) {
+            platform.metrics.count("\(service).duplicates_absorbed")
+            return .success(.rider(rider))
+        }
         let deadline = now &+ options.timeout.nanoseconds
+        guard await database.claimSearch(order, until: deadline &+ options.lockTTL.nanoseconds) else {
+            platform.metrics.count("\(service).search_in_progress")
+            return .failure(.refused(.noRider))
+        }
         while now < deadline, !Task.isCancelled {
             if let rider = await assign(order: order, merchant: merchant) {
+                await database.endSearch(order, rider: rider)
                 platform.metrics.count("\(service).assigned")
                 return .success(.rider(rider))
             }
             await instance.sleep(nanoseconds: min(options.retryInterval.nanoseconds, max(1, deadline - now)))
         }
+        await database.endSearch(order, rider: nil)
         platform.metrics.count("\(service).no_rider")
         return .failure(.refused(.noRider))
     }

@@ -38,11 +38,15 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
 
     /// Every `reconcileInterval`, on every order instance, finishes what in-memory loops
     /// lost in a crash would have finished: a payment wait past `payment_wait` + a grace
-    /// fails its order (and closes the payment), and a requested refund nobody has tried
-    /// for `refundIdle` is driven again (at most `refundResumes` times). Both are safe to
-    /// run twice: ends are guarded by the order's state, refunds are idempotent.
+    /// fails its order (and closes the payment), a requested refund nobody has tried for
+    /// `refundIdle` is driven again (at most `refundResumes` times), and an order waiting
+    /// for a rider whose dispatch loop went quiet gets a new loop. All are safe to run
+    /// twice: ends are guarded by the order's state, refunds and dispatch are idempotent.
     private func reconciler() {
         let grace = options.paymentWait.nanoseconds &+ Self.reconcileGrace.nanoseconds
+        // A live dispatch loop asks at least once per call timeout + retry interval.
+        let dispatchTimeout = instance.spec.calls.policy(for: serviceName(.dispatch)).timeout ?? .seconds(60)
+        let dispatchIdle = (dispatchTimeout * 2).nanoseconds &+ Self.reconcileGrace.nanoseconds
         background("reconciler", chore: true) { [self] in
             while !Task.isCancelled {
                 let database = platform.database!
@@ -52,6 +56,12 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
                 for order in await database.refundsToResume(idleSince: now &- Self.refundIdle.nanoseconds, maxResumes: Self.refundResumes) {
                     platform.metrics.count("\(service).refunds_resumed")
                     refund(order)
+                }
+                // Dispatch is idempotent per order, so a second loop is harmless.
+                for record in await database.ordersAwaitingRider(loopIdleSince: now &- dispatchIdle) {
+                    platform.metrics.count("\(service).dispatch_recovered")
+                    await database.noteDispatchLoop(record.id)
+                    requestDispatch(record)
                 }
                 try? await sim.clock.sleep(for: Self.reconcileInterval)
             }
@@ -224,6 +234,7 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
             while !Task.isCancelled, platform.keepsRunning {
                 guard let state = await currentState(record.id), !state.isTerminal, state != .pickedUp else { return }
                 if state == .assigned || state == .readyAndAssigned { return }
+                await platform.database.noteDispatchLoop(record.id)
                 switch await call(.dispatch, .dispatch(order: record.id, merchant: record.request.merchant)) {
                 case .success(.rider):
                     await apply(record.id, .riderAssigned(rider: 0))

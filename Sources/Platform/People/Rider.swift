@@ -60,6 +60,7 @@ actor Rider: SimEventHandler {
         if carrying.count > spec.capacity {
             platform.metrics.count("invariants.rider_over_capacity")
         }
+        platform.orders.assignedRider(to: order)
         sim.spawn("\(name) delivering \(order)") { [self] in await self.deliver(order, from: merchant) }
         return true
     }
