@@ -88,6 +88,18 @@ struct InvariantTests {
         #expect(outcome.invariants.violations.allSatisfy { $0.count == 0 }, "\(outcome.invariants)")
     }
 
+    @Test("a rider found after the order service stopped waiting still moves the order: nothing is left stuck")
+    func lateDispatchReplyMovesOrder() throws {
+        // Scarce riders and quick kitchens: searches often finish after the order
+        // service's dispatch call has timed out, so the reply is lost on the way back.
+        let outcome = try runSmall(["riders.count=15", "riders.capacity=1", #"merchants.prepare={"constant": "20s"}"#,
+                                    #"riders.to_merchant={"constant": "10s"}"#, #"riders.to_customer={"constant": "10s"}"#])
+        #expect(outcome.result.stop == .completed, "\(outcome.result.stop)")
+        #expect(outcome.value("orders.in_flight_at_end") == 0)
+        #expect(outcome.value("orders.delivered") > 300)
+        #expect(outcome.invariants.violations.allSatisfy { $0.count == 0 }, "\(outcome.invariants)")
+    }
+
     @Test("dispatch loops lost in a crash are started again by the reconciler, without double assignments")
     func dispatchLoopsRecovered() throws {
         let outcome = try runSmall(["riders.count=20", "riders.capacity=1", #"traffic.app.patience={"constant": "30m"}"#,

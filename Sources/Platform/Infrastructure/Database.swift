@@ -41,7 +41,8 @@ actor Database {
     /// Dispatch's table: the rider of each assigned order, and searches in progress (with
     /// the end of their lease).
     private var assignments: [Int64: Int] = [:]
-    private var searches: [Int64: Int64] = [:]
+    private var searches: [Int64: (token: Int64, until: Int64)] = [:]
+    private var nextSearchToken: Int64 = 0
     /// When each order's dispatch loop (in the order service) last asked for a rider.
     private var dispatchLoopSeen: [Int64: Int64] = [:]
     private var refundsUnconfirmed: Set<Int64> = []
@@ -205,13 +206,20 @@ actor Database {
     /// A refund loop is about to try `order`'s refund.
     func noteRefundAttempt(_ order: Int64) { refundLastAttempt[order] = sim.executor.now }
 
-    /// Unconfirmed refunds nobody has tried since `cutoff` (their loop died in a crash or
-    /// gave up), oldest order first, each handed out at most `maxResumes` times.
-    func refundsToResume(idleSince cutoff: Int64, maxResumes: Int) -> [Int64] {
+    /// Unconfirmed refunds nobody has tried for a while (their loop died in a crash or
+    /// gave up), oldest order first. The wait before a refund is resumed doubles with each
+    /// resume, from `idle` up to `maxIdle`, and stops after `maxResumes`; handing one out
+    /// marks it tried now, so two reconcilers never take the same refund.
+    func refundsToResume(idle: Int64, maxIdle: Int64, maxResumes: Int) -> [Int64] {
+        let now = sim.executor.now
         var due: [Int64] = []
-        for order in refundsUnconfirmed.sorted()
-        where (refundLastAttempt[order] ?? .min) <= cutoff && refundResumes[order, default: 0] < maxResumes {
-            refundResumes[order, default: 0] += 1
+        for order in refundsUnconfirmed.sorted() {
+            let resumes = refundResumes[order, default: 0]
+            guard resumes < maxResumes else { continue }
+            let wait = min(maxIdle, idle &* (Int64(1) << Int64(min(resumes, 20))))
+            guard (refundLastAttempt[order] ?? .min) <= now &- wait else { continue }
+            refundResumes[order] = resumes + 1
+            refundLastAttempt[order] = now
             due.append(order)
         }
         return due
@@ -232,31 +240,47 @@ actor Database {
     func assignedRider(_ order: Int64) -> Int? { assignments[order] }
 
     /// Claims the search for `order`'s rider until `until` (a lease: a dispatcher that
-    /// crashed mid-search lets the next one in when it runs out); false while another
-    /// search holds it.
-    func claimSearch(_ order: Int64, until: Int64) -> Bool {
-        if let held = searches[order], held > sim.executor.now { return false }
-        searches[order] = until
+    /// crashed mid-search lets the next one in when it runs out); returns the claim's
+    /// token, or nil while another search holds it.
+    func claimSearch(_ order: Int64, until: Int64) -> Int64? {
+        if let held = searches[order], held.until > sim.executor.now { return nil }
+        nextSearchToken += 1
+        searches[order] = (nextSearchToken, until)
+        return nextSearchToken
+    }
+
+    /// Gives `order` to `rider` if the search holding `token` still owns the order's
+    /// claim, nobody gave it a rider yet, and the order has not ended — checked and
+    /// recorded in one step, the order moving to "assigned" with it (so a reply lost on
+    /// the way back to the order service loses nothing). False: do not assign.
+    func claimAssignment(_ order: Int64, token: Int64, rider: Int) -> Bool {
+        guard assignments[order] == nil, searches[order]?.token == token,
+              let state = orders[order]?.state, !state.isTerminal else { return false }
+        assignments[order] = rider
+        _ = transition(order, .assigned)
         return true
     }
+
+    /// Whether order `order` has ended (dispatch stops looking).
+    func hasEnded(_ order: Int64) -> Bool { orders[order]?.state.isTerminal ?? true }
 
     /// An order service's loop asking dispatch for `order`'s rider is alive now.
     func noteDispatchLoop(_ order: Int64) { dispatchLoopSeen[order] = sim.executor.now }
 
     /// Orders waiting for a rider whose dispatch loop has not been seen since `cutoff`
-    /// (it died in a crash), by id.
+    /// (it died in a crash), by id; each is marked seen as it is handed out.
     func ordersAwaitingRider(loopIdleSince cutoff: Int64) -> [OrderRecord] {
         platform.orders.open.compactMap { id in
             guard let record = orders[id], record.state == .accepted || record.state == .ready,
                   (dispatchLoopSeen[id] ?? record.changedAt) <= cutoff else { return nil }
+            dispatchLoopSeen[id] = sim.executor.now // handed out: another reconciler skips it
             return record
         }
     }
 
-    /// The search for `order` ended; `rider` is who took it, if anyone.
-    func endSearch(_ order: Int64, rider: Int?) {
-        searches[order] = nil
-        if let rider { assignments[order] = rider }
+    /// The search holding `token` for `order` ended (a newer search's claim is kept).
+    func endSearch(_ order: Int64, token: Int64) {
+        if searches[order]?.token == token { searches[order] = nil }
     }
 
     // MARK: Payment outbox

@@ -27,25 +27,30 @@ final class DispatchLogic: LogicBase, RoleLogic, @unchecked Sendable {
             return .success(.rider(rider))
         }
         let deadline = now &+ options.timeout.nanoseconds
-        guard await database.claimSearch(order, until: deadline &+ options.lockTTL.nanoseconds) else {
+        guard let token = await database.claimSearch(order, until: deadline &+ options.lockTTL.nanoseconds) else {
             platform.metrics.count("\(service).search_in_progress")
             return .failure(.refused(.noRider))
         }
-        while now < deadline, !Task.isCancelled {
-            if let rider = await assign(order: order, merchant: merchant) {
-                await database.endSearch(order, rider: rider)
+        while now < deadline, !Task.isCancelled, !(await database.hasEnded(order)) {
+            if let rider = await assign(order: order, merchant: merchant, token: token) {
+                await database.endSearch(order, token: token)
                 platform.metrics.count("\(service).assigned")
+                return .success(.rider(rider))
+            }
+            // Another search (after this one's lease ran out) may have found one.
+            if let rider = await database.assignedRider(order) {
+                await database.endSearch(order, token: token)
                 return .success(.rider(rider))
             }
             await instance.sleep(nanoseconds: min(options.retryInterval.nanoseconds, max(1, deadline - now)))
         }
-        await database.endSearch(order, rider: nil)
+        await database.endSearch(order, token: token)
         platform.metrics.count("\(service).no_rider")
         return .failure(.refused(.noRider))
     }
 
     /// Picks the least-loaded available rider and assigns the order under its lock.
-    private func assign(order: Int64, merchant: Int) async -> Int? {
+    private func assign(order: Int64, merchant: Int, token: Int64) async -> Int? {
         let riders = platform.riders
         let loads = riders.map { rider in rider.isolatedOnWorldThread((), { rider, _ in rider.availableCapacity }) }
         guard let best = loads.indices.filter({ loads[$0] > 0 }).min(by: { (-loads[$0], $0) < (-loads[$1], $1) }) else {
@@ -67,7 +72,10 @@ final class DispatchLogic: LogicBase, RoleLogic, @unchecked Sendable {
             let roundTrip = await instance.sample(platform.spec.infrastructure.networkLatency)
                 .addingReportingOverflow(await instance.sample(platform.spec.infrastructure.networkLatency))
             await instance.sleep(nanoseconds: roundTrip.overflow ? .max : roundTrip.partialValue)
-            assigned = await rider.assign(order: order, merchant: merchant)
+            // Record the assignment (and move the order) only if this search still owns it.
+            if await platform.database.claimAssignment(order, token: token, rider: best) {
+                assigned = await rider.assign(order: order, merchant: merchant)
+            }
         }
         if let lease { try? await locks.release(lease) }
         return assigned ? best : nil
