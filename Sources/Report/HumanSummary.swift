@@ -21,28 +21,22 @@ public enum HumanSummary {
         let metrics = outcome.metrics
         for service in spec.services {
             let name = service.name
-            let requests = metrics.existingCounter("\(name).requests")?.total ?? 0
-            var rejections = metrics.counters.filter { $0.name.hasPrefix("\(name).rejected.") && $0.total > 0 }
-                .map { "\(grouped(Int($0.total))) \($0.name.dropFirst(name.count + 10))" }
+            let rejected = metrics.totals(prefix: "\(name).rejected.").filter { $0.total > 0 }
+            var rejections = rejected.map { "\(grouped($0.total)) \($0.name)" }
             if rejections.isEmpty { rejections = ["none rejected"] }
             if service.role == .notification {
                 // Its consumers take work from the broker, not requests from callers.
-                let pushed = metrics.existingCounter("\(name).pushed")?.total ?? 0
-                lines.append("\(name): \(grouped(Int(pushed))) notifications pushed by broker consumers")
+                lines.append("\(name): \(grouped(metrics.total("\(name).pushed"))) notifications pushed by broker consumers")
                 continue
             }
-            let succeeded = metrics.existingCounter("\(name).succeeded")?.total ?? 0
             // Refusals the logic made are counted under both; show them once, as rejections.
-            let refused = Set(metrics.counters.filter { $0.name.hasPrefix("\(name).rejected.") && $0.total > 0 }
-                .map { String($0.name.dropFirst(name.count + 10)) })
-            let failures = metrics.counters
-                .filter { $0.name.hasPrefix("\(name).failed.") && $0.total > 0 && !refused.contains(String($0.name.dropFirst(name.count + 8))) }
-                .map { "\(grouped(Int($0.total))) \($0.name.dropFirst(name.count + 8))" }
-            lines.append("\(name): \(grouped(Int(requests))) requests, \(grouped(Int(succeeded))) succeeded"
+            let refused = Set(rejected.map(\.name))
+            let failures = metrics.totals(prefix: "\(name).failed.").filter { $0.total > 0 && !refused.contains($0.name) }
+                .map { "\(grouped($0.total)) \($0.name)" }
+            lines.append("\(name): \(grouped(metrics.total("\(name).requests"))) requests, \(grouped(metrics.total("\(name).succeeded"))) succeeded"
                 + (failures.isEmpty ? "" : ", failed: " + failures.joined(separator: ", "))
                 + "; " + rejections.joined(separator: ", "))
-            let waited = metrics.existingCounter("\(name).waited")?.total ?? 0
-            for figure in waited > 0 ? ["wait", "latency"] : ["latency"] {
+            for figure in metrics.total("\(name).waited") > 0 ? ["wait", "latency"] : ["latency"] {
                 guard let histogram = metrics.existingHistogram("\(name).\(figure)")?.total, histogram.count > 0 else { continue }
                 lines.append("  \(figure.padding(8)) mean \(ms(histogram.mean!)) p50 \(ms(histogram.quantile(0.5)!)) "
                     + "p99 \(ms(histogram.quantile(0.99)!)) p999 \(ms(histogram.quantile(0.999)!)) max \(ms(histogram.max))")
@@ -57,7 +51,7 @@ public enum HumanSummary {
                 + "P(wait) \(fixed(model.probabilityOfWaiting, 4)), measured \(fixed(waited, 4))")
         }
         if spec.hasPlatform {
-            func total(_ name: String) -> Int { Int(metrics.existingCounter(name)?.total ?? 0) }
+            let total = metrics.total
             lines.append("orders: \(grouped(total("orders.created"))) created, \(grouped(total("orders.delivered"))) delivered, "
                 + "\(grouped(total("orders.cancelled"))) cancelled, \(grouped(total("orders.failed"))) failed, "
                 + "\(grouped(outcome.invariants.ordersInFlight)) in flight at the end")

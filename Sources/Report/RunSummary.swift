@@ -99,11 +99,8 @@ public struct RunSummary: Sendable {
 
     /// Orders by terminal state and reason.
     static func orders(_ metrics: Metrics) -> JSONValue {
-        func total(_ name: String) -> Int { Int(metrics.existingCounter(name)?.total ?? 0) }
-        func byReason(_ prefix: String) -> JSONValue {
-            .object(metrics.counters.filter { $0.name.hasPrefix(prefix) }
-                .map { (String($0.name.dropFirst(prefix.count)), .int(Int($0.total))) })
-        }
+        let total = metrics.total
+        func byReason(_ prefix: String) -> JSONValue { Self.byReason(metrics, prefix) }
         return .object([
             ("created", .int(total("orders.created"))),
             ("delivered", .int(total("orders.delivered"))),
@@ -126,11 +123,8 @@ public struct RunSummary: Sendable {
         let busy = metrics.existingGauge("\(name).busy")?.mean(at: end) ?? 0
         let latency = metrics.existingHistogram("\(name).latency")?.total.mean.map { $0 / 1e9 }
         let throughput = seconds > 0 ? completed / seconds : 0
-        func total(_ counter: String) -> Int { Int(metrics.existingCounter(counter)?.total ?? 0) }
-        func byReason(_ prefix: String) -> JSONValue {
-            .object(metrics.counters.filter { $0.name.hasPrefix(prefix) }
-                .map { (String($0.name.dropFirst(prefix.count)), .int(Int($0.total))) })
-        }
+        let total = metrics.total
+        func byReason(_ prefix: String) -> JSONValue { Self.byReason(metrics, prefix) }
         var fields: [(String, JSONValue)] = [
             ("requests", .int(total("\(name).requests"))),
             ("succeeded", .int(total("\(name).succeeded"))),
@@ -157,12 +151,13 @@ public struct RunSummary: Sendable {
             let callee = String(counter.name.dropFirst(callsPrefix.count).split(separator: ".").first ?? "")
             if !callees.contains(callee) { callees.append(callee) }
         }
-        fields.append(("calls", .object(callees.map { callee in
-            let prefix = "\(callsPrefix)\(callee)."
-            return (callee, .object(metrics.counters.filter { $0.name.hasPrefix(prefix) }
-                .map { (String($0.name.dropFirst(prefix.count)), .int(Int($0.total))) }))
-        })))
+        fields.append(("calls", .object(callees.map { callee in (callee, byReason("\(callsPrefix)\(callee).")) })))
         return .object(fields)
+    }
+
+    /// The counters under `prefix` as an object: rest of the name → total.
+    static func byReason(_ metrics: Metrics, _ prefix: String) -> JSONValue {
+        .object(metrics.totals(prefix: prefix).map { ($0.name, .int($0.total)) })
     }
 
     /// For a world that is an M/M/c queue: Erlang C's figures next to the measured ones.
