@@ -74,14 +74,26 @@ final class PlatformContext: @unchecked Sendable {
     }
 
     /// Sends one call from service `caller` to a service or dependency named `callee`,
-    /// picking an instance through the registry.
+    /// picking an instance through the registry. It waits at most `timeout`, and never
+    /// past the deadline of the call the sender is handling (``TaskDeadline``); the
+    /// request carries the instant it gives up, so the callee can shed it.
+    ///
+    /// A call to a callee that does not exist, or to a service whose role does not handle
+    /// it, is a programming error: it stops the run (``StopReason/failed(_:)``) instead
+    /// of passing for a transient failure that retries and breakers would absorb.
     func send(from caller: String, to callee: String, _ call: Call, timeout: Duration?) async -> Result<Reply, Failure> {
+        let timeout = TaskDeadline.limit(timeout, on: sim.clock)
         if let dependency = dependencies[callee] {
             return await sim.waiting(on: "a reply from \(callee)") {
                 await network.call(from: caller, to: dependency, call, timeout: timeout)
             }
         }
-        guard let service = services[callee] else { return .failure(.unavailable) }
+        guard let service = services[callee] else {
+            return misrouted("\(caller) sent \(call.label) to \"\(callee)\", which is neither a service nor a dependency of this world")
+        }
+        guard service.spec.role.serves(call) else {
+            return misrouted("\(caller) sent \(call.label) to \(callee), whose role (\(service.spec.role.rawValue)) does not handle it")
+        }
         guard let instance = service.isolatedOnWorldThread((), { service, _ in service.pickListed() }) else {
             return .failure(.unavailable)
         }
@@ -96,5 +108,12 @@ final class PlatformContext: @unchecked Sendable {
         service.isolatedOnWorldThread(index) { service, index in service.left(instance: index) }
         return result
 
+    }
+
+    /// Stops the run on a misrouted call (see ``send(from:to:_:timeout:)``); the caller
+    /// gets an error it will never act on, since the run ends after the current step.
+    func misrouted(_ message: String) -> Result<Reply, Failure> {
+        sim.fail("misrouted call: " + message)
+        return .failure(.error)
     }
 }

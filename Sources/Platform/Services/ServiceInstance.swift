@@ -41,6 +41,7 @@ actor ServiceInstance: SimEventHandler, Endpoint {
     private let traceStart: TraceName
     private let traceDone: TraceName
     private let traceRejected: TraceName
+    private let traceExpired: TraceName
     /// Told when a request leaves the instance (for least-outstanding balancing).
     private unowned(unsafe) let owner: Service
 
@@ -77,6 +78,7 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         traceStart = sim.trace.name("start")
         traceDone = sim.trace.name("done")
         traceRejected = sim.trace.name("rejected")
+        traceExpired = sim.trace.name("expired")
     }
 
     /// Starts the instance: logic, database pool, heartbeats.
@@ -199,6 +201,14 @@ actor ServiceInstance: SimEventHandler, Endpoint {
     }
 
     private func startCall(_ envelope: Envelope, arrival: Int64) {
+        // The caller gave up while the call queued: shed it, as Finagle's deadline filter
+        // does, and give the worker to the next job instead of running dead work.
+        if let deadline = envelope.deadline, sim.executor.now >= deadline {
+            metrics.rejectedExpired.add()
+            sim.trace.record(traceExpired, traceSource, Int64(envelope.id))
+            workerFreed()
+            return
+        }
         // Measured as for event-driven requests, so `wait`, `latency` and Little's law
         // mean the same on both paths: from arrival at the instance, queue included.
         let waited = sim.executor.now - arrival
@@ -208,14 +218,22 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         let epoch = self.epoch
         // Not a daemon: a handler that never answers is a stall worth reporting.
         let task = sim.spawn("\(name) handling \(envelope.call.label)") { [self] in
-            let result = await self.serve(envelope)
+            // Started by whichever task freed the worker: only this call's deadline counts.
+            let result = await TaskDeadline.withoutDeadline { await self.serve(envelope) }
             await self.finishCall(envelope, result, epoch: epoch, arrival: arrival)
         }
         handlers[envelope.id] = task
     }
 
-    /// The handler: the service's work on a worker, then its logic.
+    /// The handler: the service's work on a worker, then its logic, knowing when its
+    /// caller gives up (``TaskDeadline``: its own calls and waits end by then).
     private func serve(_ envelope: Envelope) async -> Result<Reply, Failure> {
+        await TaskDeadline.withPropagatedDeadline(envelope.deadline.map(VirtualClock.Instant.init(nanoseconds:)), on: sim.clock) {
+            await serveWithinDeadline(envelope)
+        }
+    }
+
+    private func serveWithinDeadline(_ envelope: Envelope) async -> Result<Reply, Failure> {
         await checkpoint()
         let work = spec.work.sampleNanoseconds(&random) &+ platform.faults.extraLatency(service)
         metrics.service.record(work)

@@ -187,7 +187,27 @@ extension CallPolicy {
             timeout: o.contains("timeout") ? o.required("timeout", .duration(atLeast: .milliseconds(1)))
                 : (o.raw("timeout")?.isNull == true ? nil : .seconds(1)),
             retry: o.optional("retry", RetrySpec.reader),
-            breaker: o.optional("breaker", BreakerSpec.reader))
+            breaker: o.optional("breaker", BreakerSpec.reader),
+            fallback: o.optional("fallback", FallbackSpec.reader))
+    }
+}
+
+extension FallbackSpec {
+    /// Reads a fallback: a mode (`"cached"`, `"default"`, `"defer"`), or
+    /// `{"mode": "cached", "on_failure": true}`.
+    static let reader = ValueReader<FallbackSpec>(
+        expected: "\"cached\", \"default\", \"defer\", or an object with \"mode\" and \"on_failure\"",
+        placeholder: { FallbackSpec(mode: .cached) }
+    ) { value, context in
+        if value.objectValue == nil {
+            return context.read(value, with: .oneOf(FallbackMode.self)).map { FallbackSpec(mode: $0) }
+        }
+        return context.read(value, with: objectReader)
+    }
+
+    static let objectReader = ValueReader<FallbackSpec>.object { o in
+        FallbackSpec(mode: o.required("mode", .oneOf(FallbackMode.self)),
+                     onFailure: o.optional("on_failure", .bool, default: false))
     }
 }
 
