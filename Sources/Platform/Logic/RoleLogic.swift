@@ -76,8 +76,8 @@ class LogicBase: @unchecked Sendable {
     /// A call this logic does not handle reached it: a programming error that stops the
     /// run. (``PlatformContext/send(from:to:_:timeout:)`` already stops such calls before
     /// they travel; this is the logic's own line of defence.)
-    func misrouted(_ call: Call, from caller: String) -> Result<Reply, Failure> {
-        platform.misrouted("\(caller) sent \(call.label) to \(instance.name), whose logic does not handle it")
+    func misrouted(_ call: Call, from caller: String) async -> Never {
+        await platform.misrouted("\(caller) sent \(call.label) to \(instance.name), whose logic does not handle it")
     }
 
     /// Counts a refusal by reason.

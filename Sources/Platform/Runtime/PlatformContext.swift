@@ -89,10 +89,10 @@ final class PlatformContext: @unchecked Sendable {
             }
         }
         guard let service = services[callee] else {
-            return misrouted("\(caller) sent \(call.label) to \"\(callee)\", which is neither a service nor a dependency of this world")
+            await misrouted("\(caller) sent \(call.label) to \"\(callee)\", which is neither a service nor a dependency of this world")
         }
         guard service.spec.role.serves(call) else {
-            return misrouted("\(caller) sent \(call.label) to \(callee), whose role (\(service.spec.role.rawValue)) does not handle it")
+            await misrouted("\(caller) sent \(call.label) to \(callee), whose role (\(service.spec.role.rawValue)) does not handle it")
         }
         guard let instance = service.isolatedOnWorldThread((), { service, _ in service.pickListed() }) else {
             return .failure(.unavailable)
@@ -110,10 +110,13 @@ final class PlatformContext: @unchecked Sendable {
 
     }
 
-    /// Stops the run on a misrouted call (see ``send(from:to:_:timeout:)``); the caller
-    /// gets an error it will never act on, since the run ends after the current step.
-    func misrouted(_ message: String) -> Result<Reply, Failure> {
+    /// Stops the run on a misrouted call (see ``send(from:to:_:timeout:)``). The task that
+    /// made the error goes no further: it parks for good, so nothing it would do next (a
+    /// retry, a failure counted against the callee) happens; the run ends after this step.
+    func misrouted(_ message: String) async -> Never {
         sim.fail("misrouted call: " + message)
-        return .failure(.error)
+        await sim.waiting(on: "the end of a run stopped by a misrouted call") {
+            await withUnsafeContinuation { (_: UnsafeContinuation<Never, Never>) in }
+        }
     }
 }
