@@ -82,7 +82,7 @@ struct CallPolicyTests {
             #"traffic.rate=[{"for": "3m", "rate": "6/s"}]"#,
             #"traffic.journeys=[{"kind": "browse"}]"#,
             #"traffic.app={"browse_pages": {"constant": 3}, "attempts": 1}"#,
-            #"services.menu={"workers": 1, "queue": 10000, "work": {"constant": "200ms"}}"#,
+            #"services.menu={"workers": 1, "queue": 10000, "work": {"constant": "200ms"}, "deadlines": "honour"}"#,
             #"services.gateway.calls={"menu": {"timeout": "500ms"}}"#,
         ])
         #expect(outcome.result.stop.isSuccess)
@@ -110,6 +110,19 @@ struct CallPolicyTests {
         let outcome = world.run()
         world.sim.shutdown()
         return outcome
+    }
+
+    @Test("a service that ignores deadlines runs every queued call, however late")
+    func deadlinesIgnored() throws {
+        let outcome = try runSmall([
+            #"traffic.rate=[{"for": "3m", "rate": "6/s"}]"#,
+            #"traffic.journeys=[{"kind": "browse"}]"#,
+            #"traffic.app={"browse_pages": {"constant": 3}, "attempts": 1}"#,
+            #"services.menu={"workers": 1, "queue": 10000, "work": {"constant": "200ms"}}"#,
+            #"services.gateway.calls={"menu": {"timeout": "500ms"}}"#,
+        ])
+        #expect(try metric(outcome, "menu.rejected.expired") == 0)
+        #expect(try metric(outcome, "menu.latency.max") > 10_000, "calls ran long after their caller gave up")
     }
 
     @Test("a call sent to a service whose role does not handle it stops the run with a clear message")

@@ -203,7 +203,7 @@ actor ServiceInstance: SimEventHandler, Endpoint {
     private func startCall(_ envelope: Envelope, arrival: Int64) {
         // The caller gave up while the call queued: shed it, as Finagle's deadline filter
         // does, and give the worker to the next job instead of running dead work.
-        if let deadline = envelope.deadline, sim.executor.now >= deadline {
+        if spec.deadlines == .honour, let deadline = envelope.deadline, sim.executor.now >= deadline {
             metrics.rejectedExpired.add()
             sim.trace.record(traceExpired, traceSource, Int64(envelope.id))
             workerFreed()
@@ -225,10 +225,12 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         handlers[envelope.id] = task
     }
 
-    /// The handler: the service's work on a worker, then its logic, knowing when its
-    /// caller gives up (``TaskDeadline``: its own calls and waits end by then).
+    /// The handler: the service's work on a worker, then its logic; a service that honours
+    /// deadlines knows when its caller gives up (``TaskDeadline``: its own calls, retries
+    /// and waits end by then).
     private func serve(_ envelope: Envelope) async -> Result<Reply, Failure> {
-        await TaskDeadline.withPropagatedDeadline(envelope.deadline.map(VirtualClock.Instant.init(nanoseconds:)), on: sim.clock) {
+        let deadline = spec.deadlines == .honour ? envelope.deadline.map(VirtualClock.Instant.init(nanoseconds:)) : nil
+        return await TaskDeadline.withPropagatedDeadline(deadline, on: sim.clock) {
             await serveWithinDeadline(envelope)
         }
     }

@@ -36,7 +36,7 @@ extension ServiceSpec {
             if let maxWorkers, !o.hasProblems, maxWorkers < workers {
                 o.reject("max_workers", expected: "an integer >= workers (\(workers))")
             }
-            return ServiceSpec(
+            var spec = ServiceSpec(
                 name: name,
                 instances: o.optional("instances", .integer(in: 1...10_000), default: 1),
                 workers: workers, maxWorkers: maxWorkers,
@@ -47,6 +47,8 @@ extension ServiceSpec {
                 options: readOptions(o, role: role),
                 calls: o.optional("calls", CallPolicies.reader, default: CallPolicies()),
                 database: o.optional("database", ConnectionPoolSpec.reader, default: ConnectionPoolSpec()))
+            spec.deadlines = o.optional("deadlines", .oneOf(DeadlineHandling.self), default: .ignore)
+            return spec
         }
     }
 

@@ -22,6 +22,15 @@ public struct CallPolicy: Sendable, Equatable {
     }
 }
 
+/// What a service does with the deadline a call carries (the instant its caller gives up).
+public enum DeadlineHandling: String, Sendable, Equatable, CaseIterable {
+    /// Work on regardless: a call runs to its end even after its caller gave up.
+    case ignore
+    /// Shed a queued call whose deadline passed, and handle the others under their
+    /// deadline, so nested calls, retries and pool waits end when the caller gives up.
+    case honour
+}
+
 /// The three degrade modes of the seeds: what a caller answers instead of failing.
 public enum FallbackMode: String, Sendable, Equatable, CaseIterable {
     /// The last good reply to the same (read) call: cached data.
