@@ -34,6 +34,12 @@ struct CallPolicyTests {
         let served = try metric(outcome, "gateway.calls.menu.fallback.cached", in: minutes(2, 3.2))
         #expect(served > 20)
         #expect(try metric(outcome, "gateway.calls.menu.fallback.cached", in: minutes(0, 1.9)) == 0, "nothing to degrade before the fault")
+        // The caller's handles say what they measure, so a report can group them without parsing names.
+        let handle = try #require(outcome.metrics.counters.first { $0.name == "gateway.calls.menu.fallback.cached" })
+        #expect(handle.descriptor == MetricDescriptor(.counter, unit: .count, service: "gateway", figure: "calls.fallback",
+                                                      callee: "menu", reason: "cached"))
+        let latency = try #require(outcome.metrics.histograms.first { $0.name == "gateway.calls.menu.latency" })
+        #expect(latency.descriptor?.unit == .nanoseconds && latency.descriptor?.callee == "menu")
         // Served answers reach the app: during the outage most menu pages still load.
         let ok = try metric(outcome, "app.menu.ok", in: minutes(2.2, 3))
         let failed = try metric(outcome, "app.menu.failed.error", in: minutes(2.2, 3))

@@ -113,20 +113,22 @@ final class Caller: @unchecked Sendable {
         }
         guard let breaker else { return await send(call, timeout: timeout) }
         do {
+            // The executor's fallback hook sees the rejections; a failure is passed on to
+            // the retry loop (the policy's on-failure fallback comes after the retries).
             return .success(try await breaker.execute({ try await send(call, timeout: timeout).get() }, fallback: { cause in
-                guard case .notPermitted = cause else {
-                    if case .failure(let error) = cause { throw error }
-                    throw Failure.error
+                switch cause {
+                case .failure(let error):
+                    throw error
+                case .notPermitted:
+                    metrics.shedByBreaker?.add()
+                    metrics.failed(.breakerOpen).add()
+                    if let fallback = self.fallback, let reply = await self.degrade(call, fallback) { return reply }
+                    throw Failure.breakerOpen
                 }
-                metrics.shedByBreaker?.add()
-                metrics.failed(.breakerOpen).add()
-                if let fallback = self.fallback, let reply = await self.degrade(call, fallback) { return reply }
-                throw Failure.breakerOpen
             }))
-        } catch let failure as Failure {
-            return .failure(failure)
         } catch {
-            return .failure(.deadline)
+            // Only `Failure`s are thrown above: the operation's, or the rejection's.
+            return .failure(error as? Failure ?? .error)
         }
     }
 
