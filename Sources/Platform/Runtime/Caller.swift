@@ -34,8 +34,7 @@ final class Caller: @unchecked Sendable {
         self.platform = platform
         let sim = platform.sim
         let metrics = CallerMetrics(
-            caller: caller, callee: callee, hasRetry: policy.retry != nil, hasBudget: policy.retry?.budget != nil,
-            hasBreaker: policy.breaker != nil, calleeIsService: platform.services[callee] != nil, metrics: sim.metrics)
+            caller: caller, callee: callee, hasBreaker: policy.breaker != nil, calleeIsService: platform.services[callee] != nil, metrics: sim.metrics)
         self.metrics = metrics
         retrier = Retrier(
             policy: RetryPolicy(maxAttempts: policy.retry?.attempts ?? 1,
@@ -82,9 +81,9 @@ final class Caller: @unchecked Sendable {
                 return try result.get()
             }, onEvent: { [metrics] event in
                 switch event {
-                case .retrying: metrics.retries?.add()
-                case .gaveUp(_, .budgetExhausted, _): metrics.retryBudgetExhausted?.add()
-                case .gaveUp(_, .deadlineWouldPass, _): metrics.retryDeadlinePassed?.add()
+                case .retrying: metrics.retries.add()
+                case .gaveUp(_, .budgetExhausted, _): metrics.retryBudgetExhausted.add()
+                case .gaveUp(_, .deadlineWouldPass, _): metrics.retryDeadlinePassed.add()
                 case .gaveUp, .succeeded: break
                 }
             })

@@ -16,13 +16,12 @@ final class CallerMetrics: @unchecked Sendable {
     let attempts: CounterMetric
     /// Attempt latency as the caller sees it.
     let latency: HistogramMetric
-    /// Retries made (with a retry policy).
-    let retries: CounterMetric?
-    /// Retries the retry budget refused (with a budget).
-    let retryBudgetExhausted: CounterMetric?
-    /// Retries not made because the next attempt would start after the call's deadline
-    /// (with a retry policy).
-    let retryDeadlinePassed: CounterMetric?
+    /// Retries made; retries the retry budget refused; retries not made because the next
+    /// attempt would start after the call's deadline. Each is made on first use, so a
+    /// report lists only what happened (as before the handles existed).
+    private(set) lazy var retries = counter("retries")
+    private(set) lazy var retryBudgetExhausted = counter("retry_budget_exhausted")
+    private(set) lazy var retryDeadlinePassed = counter("retry_deadline_passed")
     /// Transitions of this caller's breaker, into each state (closed, open, half-open
     /// made at once; forced open and disabled, which only a hand could cause, on first
     /// use), and of all breakers.
@@ -39,7 +38,7 @@ final class CallerMetrics: @unchecked Sendable {
     private let callee: String
     private let prefix: String
 
-    init(caller: String, callee: String, hasRetry: Bool, hasBudget: Bool, hasBreaker: Bool, calleeIsService: Bool, metrics: Metrics) {
+    init(caller: String, callee: String, hasBreaker: Bool, calleeIsService: Bool, metrics: Metrics) {
         self.metrics = metrics
         self.caller = caller
         self.callee = callee
@@ -49,11 +48,6 @@ final class CallerMetrics: @unchecked Sendable {
         }
         attempts = metrics.counter("\(prefix).attempts", describedAs: describe(.counter, "calls.attempts"))
         latency = metrics.histogram("\(prefix).latency", describedAs: describe(.histogram, "calls.latency", unit: .nanoseconds))
-        retries = hasRetry ? metrics.counter("\(prefix).retries", describedAs: describe(.counter, "calls.retries")) : nil
-        retryBudgetExhausted = hasBudget
-            ? metrics.counter("\(prefix).retry_budget_exhausted", describedAs: describe(.counter, "calls.retry_budget_exhausted")) : nil
-        retryDeadlinePassed = hasRetry
-            ? metrics.counter("\(prefix).retry_deadline_passed", describedAs: describe(.counter, "calls.retry_deadline_passed")) : nil
         allBreakerTransitions = hasBreaker
             ? metrics.counter("breakers.transitions", describedAs: MetricDescriptor(.counter, unit: .count, service: "breakers", figure: "transitions"))
             : nil
@@ -71,6 +65,12 @@ final class CallerMetrics: @unchecked Sendable {
             _ = failed(.breakerOpen)
             for state in [CircuitState.open, .halfOpen, .closed] { _ = transition(to: state) }
         }
+    }
+
+    /// The client-side counter `<caller>.calls.<callee>.<figure>`.
+    private func counter(_ figure: String) -> CounterMetric {
+        metrics.counter("\(prefix).\(figure)",
+                        describedAs: MetricDescriptor(.counter, unit: .count, service: caller, figure: "calls.\(figure)", callee: callee))
     }
 
     /// The counter of attempts that failed with `failure` (`failed.<reason>`).

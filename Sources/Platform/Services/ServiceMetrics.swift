@@ -16,8 +16,9 @@ final class ServiceMetrics: @unchecked Sendable {
     let succeeded: CounterMetric
     /// Requests refused because the instance's queue was full.
     let rejectedQueueFull: CounterMetric
-    /// Calls shed when a worker would have taken them: their caller's deadline had passed.
-    let rejectedExpired: CounterMetric
+    /// Calls shed when a worker would have taken them: their caller's deadline had passed
+    /// (services honouring deadlines; made on the first shed call).
+    private(set) lazy var rejectedExpired = metrics.counter("\(name).rejected.expired")
     /// Requests that had to wait for a worker.
     let waited: CounterMetric
     /// Time from arrival at the instance to a worker taking the request.
@@ -44,7 +45,6 @@ final class ServiceMetrics: @unchecked Sendable {
         self.metrics = metrics
         name = service
         rejectedQueueFull = metrics.counter("\(service).rejected.queue_full")
-        rejectedExpired = metrics.counter("\(service).rejected.expired")
         waited = metrics.counter("\(service).waited")
         wait = metrics.histogram("\(service).wait")
         self.service = metrics.histogram("\(service).service")
