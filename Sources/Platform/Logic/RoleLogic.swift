@@ -97,7 +97,7 @@ class LogicBase: @unchecked Sendable {
         let id = nextBackground
         let task = sim.spawn("\(instance.name).\(name)", daemon: true, background: chore) { [self] in
             // Background work outlives the call that started it: not bound by its deadline.
-            await TaskDeadline.withoutDeadline { await body() }
+            await TaskDeadline.withoutDeadline(body)
             running[id] = nil
         }
         if crashed {

@@ -30,9 +30,9 @@ actor Merchant {
 
     /// A paid order arrives on the merchant's app.
     func notify(order: Int64) {
-        sim.spawn("\(name) order \(order)") { [self] in
-            // The order outlives the call that brought it: not bound by its deadline.
-            await TaskDeadline.withoutDeadline { await self.process(order) }
+        // The order outlives the call that brought it: not bound by its deadline.
+        TaskDeadline.withoutDeadline {
+            sim.spawn("\(name) order \(order)") { [self] in await self.process(order) }
         }
     }
 

@@ -62,9 +62,9 @@ actor Rider: SimEventHandler {
             platform.metrics.count("invariants.rider_over_capacity")
         }
         platform.orders.assignedRider(to: order)
-        sim.spawn("\(name) delivering \(order)") { [self] in
-            // The delivery outlives the dispatch call that assigned it: not bound by its deadline.
-            await TaskDeadline.withoutDeadline { await self.deliver(order, from: merchant) }
+        // The delivery outlives the dispatch call that assigned it: not bound by its deadline.
+        TaskDeadline.withoutDeadline {
+            sim.spawn("\(name) delivering \(order)") { [self] in await self.deliver(order, from: merchant) }
         }
         return true
     }

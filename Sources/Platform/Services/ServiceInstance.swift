@@ -217,10 +217,12 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         sim.trace.record(traceStart, traceSource, Int64(envelope.id))
         let epoch = self.epoch
         // Not a daemon: a handler that never answers is a stall worth reporting.
-        let task = sim.spawn("\(name) handling \(envelope.call.label)") { [self] in
-            // Started by whichever task freed the worker: only this call's deadline counts.
-            let result = await TaskDeadline.withoutDeadline { await self.serve(envelope) }
-            await self.finishCall(envelope, result, epoch: epoch, arrival: arrival)
+        // Started by whichever task freed the worker: only this call's deadline counts.
+        let task = TaskDeadline.withoutDeadline {
+            sim.spawn("\(name) handling \(envelope.call.label)") { [self] in
+                let result = await self.serve(envelope)
+                await self.finishCall(envelope, result, epoch: epoch, arrival: arrival)
+            }
         }
         handlers[envelope.id] = task
     }

@@ -106,20 +106,28 @@ public enum TaskDeadline {
         }
     }
 
-    /// Runs `operation` with no deadline at all, whatever encloses the caller: for work
-    /// that outlives the request that started it (Go's `context.WithoutCancel`).
+    /// Runs `operation` with no deadline at all, whatever encloses the caller: for starting
+    /// work that outlives the request that started it (Go's `context.WithoutCancel`).
     ///
-    /// Task-local values are copied into unstructured tasks, so a task started while a
-    /// request is handled (a callback sent later, a delivery under way, the next queued
-    /// request taken by the same worker) would otherwise inherit that request's deadline
-    /// and find every later wait already out of time:
+    /// Task-local values are copied into unstructured tasks when they are created, so a
+    /// task started while a request is handled (a callback sent later, a delivery under
+    /// way, the next queued request taken by the same worker) would otherwise inherit
+    /// that request's deadline and find every later wait already out of time. Create
+    /// such tasks inside this scope; it is synchronous, so it costs the new task nothing:
     /// ```swift
-    /// Task {
-    ///     await TaskDeadline.withoutDeadline { await sendCallbackLater() }
+    /// let later = TaskDeadline.withoutDeadline {
+    ///     Task { await sendCallback() } // sees no deadline
     /// }
     /// ```
-    /// It only hides the deadline from readers; it does not shield the operation from
-    /// the cancellation of an enclosing ``withDeadline(_:on:_:)`` scope's task.
+    /// It only hides the deadline from readers; it does not shield `operation` from the
+    /// cancellation of an enclosing ``withDeadline(_:on:_:)`` scope's task.
+    public static func withoutDeadline<T>(_ operation: () throws -> T) rethrows -> T {
+        guard current != nil else { return try operation() }
+        return try $current.withValue(nil) { try operation() }
+    }
+
+    /// Runs `operation` with no deadline at all, inside a task that may have inherited one
+    /// (see the synchronous form, preferred where the task is created).
     public static func withoutDeadline<T>(_ operation: () async throws -> T) async rethrows -> T {
         guard current != nil else { return try await operation() }
         return try await $current.withValue(nil) { try await operation() }
