@@ -42,6 +42,8 @@ actor ServiceInstance: SimEventHandler, Endpoint {
     private let traceDone: TraceName
     private let traceRejected: TraceName
     private let traceExpired: TraceName
+    /// Workers freed by shedding expired calls and not yet given their next job.
+    @exclusivity(unchecked) private var shedWorkers = 0
     /// Told when a request leaves the instance (for least-outstanding balancing).
     private unowned(unsafe) let owner: Service
 
@@ -206,7 +208,14 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         if spec.deadlines == .honour, let deadline = envelope.deadline, sim.executor.now >= deadline {
             metrics.rejectedExpired.add()
             sim.trace.record(traceExpired, traceSource, Int64(envelope.id))
-            workerFreed()
+            // The worker is free again. Freeing it takes the next job, which may be expired
+            // too: free workers in a loop, not by recursion, however long the dead queue.
+            shedWorkers += 1
+            guard shedWorkers == 1 else { return }
+            while shedWorkers > 0 {
+                workerFreed()
+                shedWorkers -= 1
+            }
             return
         }
         // Measured as for event-driven requests, so `wait`, `latency` and Little's law
