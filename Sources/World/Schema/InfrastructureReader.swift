@@ -31,7 +31,8 @@ extension CacheSpec {
         let d = CacheSpec()
         return CacheSpec(
             latency: o.optional("latency", .durationDistribution, default: d.latency),
-            capacity: o.optional("capacity", .integer(in: 1...1_000_000_000), default: d.capacity))
+            capacity: o.optional("capacity", .integer(in: 1...1_000_000_000), default: d.capacity),
+            timeout: o.optional("timeout", .duration(atLeast: .milliseconds(1)), default: d.timeout))
     }
 }
 
@@ -49,7 +50,9 @@ extension BrokerSpec {
 
 extension LockServerSpec {
     static let reader = ValueReader<LockServerSpec>.object { o in
-        LockServerSpec(latency: o.optional("latency", .durationDistribution, default: LockServerSpec().latency))
+        let d = LockServerSpec()
+        return LockServerSpec(latency: o.optional("latency", .durationDistribution, default: d.latency),
+                              timeout: o.optional("timeout", .duration(atLeast: .milliseconds(1)), default: d.timeout))
     }
 }
 
@@ -65,7 +68,7 @@ extension RegistrySpec {
 
 extension FaultSpec {
     enum KindName: String, CaseIterable, Sendable {
-        case latency, errors, crash, pause, partition, surge
+        case latency, errors, crash, pause, partition, surge, slowdown
         case cacheFlush = "cache_flush"
         case databaseSlowdown = "database_slowdown"
     }
@@ -76,7 +79,7 @@ extension FaultSpec {
         guard let kind = o.discriminator("kind", .oneOf(KindName.self)) else { return FaultSpec(.cacheFlush, at: at) }
         let duration: Duration?
         switch kind {
-        case .latency, .errors, .pause, .partition, .databaseSlowdown, .surge:
+        case .latency, .errors, .pause, .partition, .databaseSlowdown, .surge, .slowdown:
             duration = o.required("for", .duration(atLeast: .nanoseconds(1)))
         case .crash, .cacheFlush:
             duration = nil
@@ -95,6 +98,10 @@ extension FaultSpec {
         case .databaseSlowdown:
             fault = .databaseSlowdown(factor: o.required("factor", ValueReader<Double>.double(above: 0)
                 .satisfying("a number above 0 and at most 1000000") { $0 <= 1_000_000 }))
+        case .slowdown:
+            fault = .slowdown(target: o.required("target", .nonEmptyString),
+                              factor: o.required("factor", ValueReader<Double>.double(above: 0)
+                                .satisfying("a number above 0 and at most 1000000") { $0 <= 1_000_000 }))
         case .surge:
             fault = .surge(factor: o.required("factor", ValueReader<Double>.double(above: 0)
                 .satisfying("a number above 0 and at most 100") { $0 <= 100 }))

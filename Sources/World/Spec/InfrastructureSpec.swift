@@ -57,11 +57,15 @@ public struct CacheSpec: Sendable, Equatable {
     public var latency: Distribution
     /// Entries kept (LRU beyond).
     public var capacity: Int
+    /// How long a client waits for a reply (a crashed or cut-off server gives none): a miss.
+    public var timeout: Duration
 
-    /// A cache server (defaults: ~0.3 ms, 1,000,000 entries).
-    public init(latency: Distribution = .lognormal(median: 0.0003, p99: 0.002), capacity: Int = 1_000_000) {
+    /// A cache server (defaults: ~0.3 ms, 1,000,000 entries, 1 s client timeout).
+    public init(latency: Distribution = .lognormal(median: 0.0003, p99: 0.002), capacity: Int = 1_000_000,
+                timeout: Duration = .seconds(1)) {
         self.latency = latency
         self.capacity = capacity
+        self.timeout = timeout
     }
 }
 
@@ -97,12 +101,16 @@ public struct BrokerSpec: Sendable, Equatable {
 
 /// The lock server (Redis used for SET NX PX locks).
 public struct LockServerSpec: Sendable, Equatable {
-    /// Time of one lock command at the server.
+    /// One-way time of a lock command to the server (and of its reply back).
     public var latency: Distribution
+    /// How long a client waits for a command's reply (a Redis client's socket timeout):
+    /// without one, the command counts as unanswered.
+    public var timeout: Duration
 
-    /// A lock server (default ~0.3 ms).
-    public init(latency: Distribution = .lognormal(median: 0.0003, p99: 0.002)) {
+    /// A lock server (defaults: ~0.3 ms each way, 1 s client timeout).
+    public init(latency: Distribution = .lognormal(median: 0.0003, p99: 0.002), timeout: Duration = .seconds(1)) {
         self.latency = latency
+        self.timeout = timeout
     }
 }
 
