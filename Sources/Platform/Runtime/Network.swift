@@ -1,4 +1,5 @@
 import SimKernel
+import World
 
 /// Something calls can be sent to: a service instance or an external dependency.
 protocol Endpoint: AnyObject, Sendable {
@@ -53,10 +54,14 @@ final class Network: SimEventHandler, @unchecked Sendable {
     /// Severed links, as sorted name pairs.
     private var partitions: [String: Int] = [:]
 
-    init(sim: Simulation, latency: Distribution, draws: RandomDraws) {
+    /// The DNS lookup in front of external dependencies (nil: none).
+    private let resolver: NameResolver?
+
+    init(sim: Simulation, latency: Distribution, draws: RandomDraws, faults: FaultState, dns: DNSSpec?) {
         self.sim = sim
         self.latency = latency
         self.draws = draws
+        resolver = dns.map { NameResolver(sim: sim, spec: $0, draws: draws, faults: faults) }
     }
 
     /// The one-way delay of message `key` in direction `purpose` (request or reply): a
@@ -81,13 +86,17 @@ final class Network: SimEventHandler, @unchecked Sendable {
 
     private static func link(_ a: String, _ b: String) -> String { a < b ? "\(a)|\(b)" : "\(b)|\(a)" }
 
+    /// Cuts in force (the hot paths skip the lookup when there are none).
+    private var cuts = 0
+
     /// Cuts (or, with `false`, restores) the link between two services. Cuts nest.
     func partition(_ a: String, _ b: String, _ cut: Bool) {
         partitions[Self.link(a, b), default: 0] += cut ? 1 : -1
+        cuts += cut ? 1 : -1
     }
 
     func isPartitioned(_ a: String, _ b: String) -> Bool {
-        (partitions[Self.link(a, b)] ?? 0) > 0
+        cuts > 0 && (partitions[Self.link(a, b)] ?? 0) > 0
     }
 
     /// Sends `call` from service `from` to `instance` and waits for the reply, at most
@@ -110,7 +119,9 @@ final class Network: SimEventHandler, @unchecked Sendable {
                 pending[id] = entry
                 if !isPartitioned(from, instance.service) {
                     travellingRequests[id] = (envelope, instance)
-                    sim.executor.schedule(at: sim.executor.now &+ delay(.request, envelope.key), self,
+                    // An external dependency is called by host name: its address first.
+                    let lookup = instance is ExternalDependency ? resolver?.resolve(from: from, host: instance.service) ?? 0 : 0
+                    sim.executor.schedule(at: sim.executor.now &+ lookup &+ delay(.request, envelope.key), self,
                                           SimEvent(Event.request.rawValue, Int64(id)))
                 }
             }

@@ -38,7 +38,8 @@ final class PlatformContext: @unchecked Sendable {
         metrics = PlatformMetrics(sim)
         draws = RandomDraws(sim: sim)
         faults = FaultState(draws: draws)
-        network = Network(sim: sim, latency: spec.infrastructure.networkLatency, draws: draws)
+        network = Network(sim: sim, latency: spec.infrastructure.networkLatency, draws: draws, faults: faults,
+                          dns: spec.infrastructure.dns)
         registry = Registry(sim: sim, spec: spec.infrastructure.registry)
         orders = OrderBook(metrics: metrics)
         sessions = Sessions(sim: sim)

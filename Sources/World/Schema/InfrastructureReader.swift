@@ -10,7 +10,16 @@ extension InfrastructureSpec {
             cache: o.optional("cache", CacheSpec.reader, default: d.cache),
             broker: o.optional("broker", BrokerSpec.reader, default: d.broker),
             locks: o.optional("locks", LockServerSpec.reader, default: d.locks),
-            registry: o.optional("registry", RegistrySpec.reader, default: d.registry))
+            registry: o.optional("registry", RegistrySpec.reader, default: d.registry),
+            dns: o.optional("dns", DNSSpec.reader))
+    }
+}
+
+extension DNSSpec {
+    static let reader = ValueReader<DNSSpec>.object { o in
+        let d = DNSSpec()
+        return DNSSpec(lookup: o.optional("lookup", .durationDistribution, default: d.lookup),
+                       ttl: o.optional("ttl", .duration(atLeast: .zero), default: d.ttl))
     }
 }
 

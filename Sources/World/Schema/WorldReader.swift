@@ -108,10 +108,12 @@ extension WorldSpec {
         let infrastructure = WorldSpec.infrastructureNames
         let targets = names + WorldSpec.dependencyNames + infrastructure
         for (index, fault) in faults.enumerated() {
+            var candidates = targets + instanceNames
             var expectation = "a service, an instance (\"order#0\"), a dependency or a piece of infrastructure (\"database\", \"cache\", \"broker\", \"locks\") of this world"
             let target: String?
             switch fault.kind {
-            case .latency(let name, _), .errors(let name, _): target = targets.contains(name) ? nil : name
+            case .latency(let name, _): target = targets.contains(name) || name == "dns" ? nil : name
+            case .errors(let name, _): target = targets.contains(name) ? nil : name
             case .crash(let name, _):
                 target = names.contains(name) || instanceNames.contains(name) || infrastructure.contains(name) ? nil : name
             case .pause(let name):
@@ -119,6 +121,7 @@ extension WorldSpec {
             case .slowdown(let name, _):
                 target = infrastructure.contains(name) || name == "dns" ? nil : name
                 expectation = "a piece of infrastructure (\"database\", \"cache\", \"broker\", \"locks\") or \"dns\""
+                candidates = infrastructure + ["dns"]
             case .partition(let a, let b):
                 let ends = names + infrastructure
                 target = !ends.contains(a) ? a : !ends.contains(b) ? b : nil
@@ -132,7 +135,7 @@ extension WorldSpec {
                 var field: JSONPath.Component = "target"
                 if case .partition = fault.kind { field = "between" }
                 o.reject(at: ["faults", .index(index), field], expected: expectation,
-                         detail: "nothing is named \"\(target)\"", suggestion: suggestion(target, targets + instanceNames))
+                         detail: "nothing is named \"\(target)\"", suggestion: suggestion(target, candidates))
             }
         }
         // Names: they become metric prefixes and fault targets.

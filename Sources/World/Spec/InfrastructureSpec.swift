@@ -9,18 +9,38 @@ public struct InfrastructureSpec: Sendable, Equatable {
     public var broker: BrokerSpec
     public var locks: LockServerSpec
     public var registry: RegistrySpec
+    /// The name lookup in front of external dependencies (nil: none, addresses are known).
+    public var dns: DNSSpec?
 
     /// Infrastructure with defaults for every part.
     public init(networkLatency: Distribution = .lognormal(median: 0.0005, p99: 0.002),
                 database: DatabaseSpec = DatabaseSpec(), cache: CacheSpec = CacheSpec(),
                 broker: BrokerSpec = BrokerSpec(), locks: LockServerSpec = LockServerSpec(),
-                registry: RegistrySpec = RegistrySpec()) {
+                registry: RegistrySpec = RegistrySpec(), dns: DNSSpec? = nil) {
+        self.dns = dns
         self.networkLatency = networkLatency
         self.database = database
         self.cache = cache
         self.broker = broker
         self.locks = locks
         self.registry = registry
+    }
+}
+
+/// The DNS lookup a service makes before calling an external dependency by its host
+/// name: answered from the service's resolver cache while fresh (`ttl`), otherwise a
+/// lookup that takes `lookup` (a slow resolver, or a lost UDP packet retried after the
+/// resolver's timeout, shows up as a tail here), during which the call waits.
+public struct DNSSpec: Sendable, Equatable {
+    /// Time of one lookup.
+    public var lookup: Distribution
+    /// How long an answer is cached.
+    public var ttl: Duration
+
+    /// A resolver (defaults: ~1 ms lookups, answers cached 60 s).
+    public init(lookup: Distribution = .lognormal(median: 0.001, p99: 0.005), ttl: Duration = .seconds(60)) {
+        self.lookup = lookup
+        self.ttl = ttl
     }
 }
 
