@@ -105,6 +105,31 @@ struct InfrastructureFaultTests {
         #expect(outcome.value("orders.delivered") > 200)
     }
 
+    @Test("a partition between inventory and the lock server: lock calls go unanswered and deductions are refused, then recover")
+    func locksPartition() throws {
+        let outcome = try runSmall(["services.inventory.locking=\"distributed\"",
+                                    #"faults=[{"kind": "partition", "between": ["inventory", "locks"], "at": "2m", "for": "1m"}]"#])
+        #expect(outcome.value("inventory.rejected.lock_unavailable", in: minutes(2, 3.1)) > 0)
+        #expect(outcome.value("inventory.rejected.lock_unavailable", in: minutes(0, 1.9)) == 0)
+        #expect(outcome.value("inventory.deducted", in: minutes(3.5, 5)) > 20)
+    }
+
+    @Test("a partition between order and the database holds its statements until it heals")
+    func databasePartition() throws {
+        let outcome = try runSmall([#"faults=[{"kind": "partition", "between": ["order", "database"], "at": "2m", "for": "30s"}]"#])
+        #expect(outcome.value("orders.created", in: minutes(2.05, 2.45)) == 0)
+        #expect(outcome.value("orders.created", in: minutes(3, 5)) > 50)
+    }
+
+    @Test("a database slowdown (the general slowdown kind) stretches queries in its window only")
+    func databaseSlowdown() throws {
+        let outcome = try runSmall([#"faults=[{"kind": "slowdown", "target": "database", "factor": 20, "at": "2m", "for": "1m"}]"#])
+        let query = MetricQuery(metrics: outcome.metrics, end: outcome.result.endTime)
+        let before = try #require(query.value("database.query.p50", in: minutes(1, 2)))
+        let during = try #require(query.value("database.query.p50", in: minutes(2, 3)))
+        #expect(during > 10 * before)
+    }
+
     @Test("a lock-server slowdown stretches the time to take a stock lock")
     func locksSlowdown() throws {
         let base = ["services.inventory.locking=\"distributed\"",
