@@ -63,10 +63,12 @@ actor Broker: SimEventHandler {
     }
 
     /// Publishes with a confirm: true when the queue accepted the message (false, too,
-    /// when the broker is down: no confirm comes).
+    /// when the broker is down or cut off from the publishing service: no confirm comes).
     func publish(_ name: String, _ message: BrokerMessage) async -> Bool {
         await hop()
-        guard server.isUp else {
+        // Down, or cut off from the publishing service: no confirm comes.
+        let publisher = WorkOrigin.current?.service
+        guard server.isUp, !(publisher.map { platform.network.isPartitioned($0, "broker") } ?? false) else {
             platform.metrics.count("broker.\(name).unconfirmed")
             return false
         }

@@ -115,7 +115,7 @@ actor Database {
             active += 1
             platform.metrics.gauge("database.active").set(Double(active))
             let stretch = max(1, Double(active) / Double(spec.cores)) * platform.faults.databaseSlowdown
-            let duration = Int64(saturating: Double(demand) * stretch)
+            let duration = Int64(saturating: Double(demand) * stretch) &+ platform.faults.extraLatency("database")
             platform.metrics.record("database.query", duration)
             try? await sim.clock.sleep(for: .nanoseconds(duration))
             if epoch == server.epoch {

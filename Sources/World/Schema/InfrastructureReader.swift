@@ -97,8 +97,15 @@ extension FaultSpec {
         switch kind {
         case .latency: fault = .latency(target: o.required("target", .nonEmptyString), extra: o.required("extra", .durationDistribution))
         case .errors: fault = .errors(target: o.required("target", .nonEmptyString), ratio: o.required("ratio", .ratio))
-        case .crash: fault = .crash(target: o.required("target", .nonEmptyString),
-                                    restartAfter: o.optional("restart_after", .duration(atLeast: .nanoseconds(1))))
+        case .crash:
+            let target = o.required("target", .nonEmptyString)
+            let restartAfter = o.optional("restart_after", .duration(atLeast: .nanoseconds(1)))
+            if target == "database", restartAfter == nil, !o.hasProblems {
+                // Statements wait for the database to come back; one that never does
+                // would leave them waiting for ever.
+                o.reject("restart_after", expected: "a duration >= 1ns (a crashed database must restart)")
+            }
+            fault = .crash(target: target, restartAfter: restartAfter)
         case .pause: fault = .pause(target: o.required("target", .nonEmptyString))
         case .partition:
             let between = o.required("between", .array(of: .nonEmptyString, count: 2...2))

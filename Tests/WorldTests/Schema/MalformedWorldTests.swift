@@ -502,6 +502,11 @@ private let referenceCases: [MalformedWorld] = [
         "reference: a fault naming an unknown service", #""target": "payment_gateway""#, #""target": "kitchen""#,
         #"«"target": "kitchen"+10»: $.faults[0].target: expected a service, an instance ("order#0"), a dependency or a piece of infrastructure ("database", "cache", "broker", "locks") of this world, found string "kitchen": nothing is named "kitchen""#),
     MalformedWorld(
+        "reference: a database crash without a restart",
+        #"{ "at": "5m", "kind": "crash", "target": "backend#1", "restart_after": "30s" }"#,
+        #"{ "at": "5m", "kind": "crash", "target": "database" }"#,
+        #"«{ "at": "5m", "kind": "crash", "target": "database" }»: $.faults[1].restart_after: expected a duration >= 1ns (a crashed database must restart), found missing"#),
+    MalformedWorld(
         "reference: a slowdown of something that is not infrastructure",
         #"{ "at": "2m", "kind": "latency", "target": "payment_gateway", "extra": "200ms", "for": "1m" }"#,
         #"{ "at": "2m", "kind": "slowdown", "target": "backend", "factor": 3, "for": "1m" }"#,
