@@ -19,7 +19,8 @@ actor Customer {
     /// retry (which depends on the platform's state) shifts no choice and no think time.
     private var thinking: RandomStream
     private var retrying: RandomStream
-    /// The arrival's key, and app calls made so far (each call's work is keyed by both).
+    /// The arrival's key, and app calls made so far (each attempt's work is keyed by both
+    /// and the attempt's number).
     private let arrivalKey: UInt64
     private var calls: UInt64 = 0
     private var token: Int64 = 0
@@ -113,12 +114,14 @@ actor Customer {
     private func appCall(_ request: AppRequest, attempts: Int? = nil) async -> Result<Reply, Failure> {
         let attempts = attempts ?? app.attempts
         var result: Result<Reply, Failure> = .failure(.unavailable)
+        calls += 1
+        let callKey = StableHash.combine(arrivalKey, calls)
         for attempt in 1...attempts {
             let started = sim.executor.now
             // The attempt's work (everything it draws, every call it makes) is keyed by
-            // this customer, the call and the attempt: not by what else happens meanwhile.
-            calls += 1
-            let origin = WorkOrigin(key: StableHash.combine(arrivalKey, calls), service: "customer")
+            // this customer, the call and the attempt: not by what else happens meanwhile
+            // (a retry of one call shifts no key of the next).
+            let origin = WorkOrigin(key: StableHash.combine(callKey, UInt64(attempt)), service: "customer")
             result = await WorkOrigin.$current.withValue(origin) {
                 await platform.sendToGateway(request, timeout: app.timeout)
             }
