@@ -20,9 +20,13 @@ struct CommonRandomNumbersTests {
 
     @Test("a different worker pool and connection pool leave arrivals, choices and service times unchanged")
     func poolSizes() throws {
-        let (narrow, narrowOutcome) = try record(["services.order.workers=4", #"services.order.database={"max_open": 2}"#])
-        let (wide, wideOutcome) = try record(["services.order.workers=64", #"services.order.database={"max_open": 64}"#])
-        // The runs did differ: the narrow pool queued (and so interleaved events otherwise).
+        let (narrow, narrowOutcome) = try record(["services.order.workers=2", "services.menu.workers=1",
+                                                  #"services.order.database={"max_open": 1}"#])
+        let (wide, wideOutcome) = try record(["services.order.workers=64", "services.menu.workers=32",
+                                              #"services.order.database={"max_open": 64}"#])
+        // The runs did differ: the narrow pools queued (and so interleaved events otherwise).
+        #expect(narrowOutcome.value("order.waited") > 20)
+        #expect(wideOutcome.value("order.waited") == 0)
         #expect(narrowOutcome.result.digest != wideOutcome.result.digest)
         #expect(narrow.arrivals.count > 300)
         #expect(narrow.arrivals.map(\.id) == wide.arrivals.map(\.id))
