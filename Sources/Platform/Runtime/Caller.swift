@@ -25,6 +25,9 @@ final class Caller: @unchecked Sendable {
     private let breaker: (any CircuitBreakerRunning<VirtualClock.Instant>)?
     private let fallback: CallFallback?
     private let metrics: CallerMetrics
+    /// The purpose under which calls through this caller are counted within their work
+    /// (their keys for retry jitter); nil when no retry ever draws jitter.
+    private let jitterPurpose: UInt64?
 
     init(caller: String, instance: String, callee: String, policy: CallPolicy, platform: PlatformContext) {
         self.caller = caller
@@ -42,6 +45,11 @@ final class Caller: @unchecked Sendable {
                                 isRetryable: Caller.isRetryable),
             budget: policy.retry?.budget.map { RetryBudget.Configuration(retryRatio: $0) },
             clock: sim.clock, random: sim.random("\(instance)->\(callee)"))
+        if let retry = policy.retry, retry.attempts > 1, retry.jitter != .none {
+            jitterPurpose = StableHash.combine(StableHash.of("retry"), StableHash.of(callee))
+        } else {
+            jitterPurpose = nil
+        }
         breaker = policy.breaker.map { spec in
             let trace = sim.trace
             let link = trace.name("\(instance)->\(callee)")
@@ -74,19 +82,34 @@ final class Caller: @unchecked Sendable {
     /// backoff while the budget and the deadline allow, degraded by the fallback.
     func perform(_ call: Call) async -> Result<Reply, Failure> {
         var last: Result<Reply, Failure>?
+        let operation: () async throws -> Reply = {
+            let result = await self.attempt(call)
+            last = result
+            return try result.get()
+        }
+        // Common random numbers: within keyed work, the jitter after attempt n is drawn
+        // from a stream keyed by this call and n (one more retry elsewhere moves nothing);
+        // outside it (a background chore), from this caller's own stream.
+        let key = jitterPurpose.flatMap { platform.draws.callKey(to: $0) }
+        let recorder = key == nil ? nil : platform.draws.recorder
+        let onEvent: (RetryEvent) -> Void = { [metrics, caller, callee] event in
+            switch event {
+            case .retrying(let attempt, let delay, _):
+                metrics.retries.add()
+                if let recorder, let key { recorder.retryDelays["\(caller)->\(callee)#\(key)#\(attempt)"] = delay.nanoseconds }
+            case .gaveUp(_, .budgetExhausted, _): metrics.retryBudgetExhausted.add()
+            case .gaveUp(_, .deadlineWouldPass, _): metrics.retryDeadlinePassed.add()
+            case .gaveUp, .succeeded: break
+            }
+        }
         do {
-            let reply = try await retrier.run({
-                let result = await attempt(call)
-                last = result
-                return try result.get()
-            }, onEvent: { [metrics] event in
-                switch event {
-                case .retrying: metrics.retries.add()
-                case .gaveUp(_, .budgetExhausted, _): metrics.retryBudgetExhausted.add()
-                case .gaveUp(_, .deadlineWouldPass, _): metrics.retryDeadlinePassed.add()
-                case .gaveUp, .succeeded: break
-                }
-            })
+            let reply: Reply
+            if let key {
+                let draws = platform.draws
+                reply = try await retrier.run(operation, jitter: { draws.retryJitter(call: key, attempt: $0) }, onEvent: onEvent)
+            } else {
+                reply = try await retrier.run(operation, onEvent: onEvent)
+            }
             fallback?.remember(call, reply)
             return .success(reply)
         } catch let failure as Failure {

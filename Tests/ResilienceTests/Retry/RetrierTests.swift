@@ -63,6 +63,33 @@ struct RetrierTests {
         #expect(statistics.succeededWithRetry == 1 && statistics.retries == 2 && statistics.succeededWithoutRetry == 0)
     }
 
+    @Test("a per-call jitter source sets each call's delays, whatever other calls drew before")
+    func perCallJitter() throws {
+        let policy = RetryPolicy(maxAttempts: 4, backoff: .exponential(base: .milliseconds(100), cap: .seconds(5)))
+        // The delays of call 2, run alone or after call 1 failed three times.
+        func delays(runFirstCall: Bool) throws -> [Double] {
+            try inWorld { clock in
+                let retrier = makeRetrier(policy, clock: clock)
+                let jitter = { (call: UInt64) in { (attempt: Int) in RandomStream(rawSeed: call &* 1_000 &+ UInt64(attempt)) } }
+                if runFirstCall {
+                    let first = FlakyOperation(failures: 3)
+                    _ = try await retrier.run({ try first(at: clock.ms) }, jitter: jitter(1))
+                }
+                let second = FlakyOperation(failures: 3)
+                let start = clock.ms
+                _ = try await retrier.run({ try second(at: clock.ms) }, jitter: jitter(2))
+                return second.times.map { (($0 - start) * 1_000).rounded() / 1_000 }
+            }
+        }
+        let alone = try delays(runFirstCall: false)
+        let after = try delays(runFirstCall: true)
+        #expect(alone.count == 4)
+        #expect(alone == after)
+        // Full jitter: each wait lies within its exponential ceiling (100, 200, 400 ms).
+        let waits = zip(alone.dropFirst(), alone).map { $0 - $1 }
+        #expect(zip(waits, [100.0, 200, 400]).allSatisfy { $0 >= 0 && $0 <= $1 })
+    }
+
     @Test("a non-retryable error is thrown after one attempt")
     func notRetryable() throws {
         let attempts = try inWorld { clock in
