@@ -49,9 +49,13 @@ actor Broker: SimEventHandler {
 
     private func queue(_ name: String) -> MessageQueue<BrokerMessage, VirtualClock.Instant> {
         if let existing = queues[name] { return existing }
-        let created = MessageQueue<BrokerMessage, VirtualClock.Instant>(MessageQueueConfiguration(
-            name: name, maxLength: spec.maxLength, overflow: spec.overflow == .dropHead ? .dropHead : .rejectPublish,
-            messageTTL: spec.messageTTL, deliveryLimit: spec.deliveryLimit, retainsDeadLetters: true))
+        let spec = spec
+        let configuration = sim.configured("broker queue \(name)", { () throws(ConfigurationError) in
+            try MessageQueueConfiguration(
+                name: name, maxLength: spec.maxLength, overflow: spec.overflow == .dropHead ? .dropHead : .rejectPublish,
+                messageTTL: spec.messageTTL, deliveryLimit: spec.deliveryLimit, retainsDeadLetters: true)
+        }, fallback: { .defaults })
+        let created = MessageQueue<BrokerMessage, VirtualClock.Instant>(configuration)
         queues[name] = created
         queueNames.append(name)
         return created
@@ -83,7 +87,9 @@ actor Broker: SimEventHandler {
     /// Registers a consumer with `prefetch`.
     func subscribe(_ name: String, prefetch: Int) -> ConsumerID {
         var q = queue(name)
-        let consumer = q.addConsumer(prefetch: prefetch)
+        let consumer = sim.configured("a consumer of \(name)", { () throws(ConfigurationError) in
+            try q.addConsumer(prefetch: prefetch)
+        }, fallback: { ConsumerID(rawValue: 0) })
         queues[name] = q
         return consumer
     }

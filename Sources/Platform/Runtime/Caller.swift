@@ -29,7 +29,9 @@ final class Caller: @unchecked Sendable {
     /// (their keys for retry jitter); nil when no retry ever draws jitter.
     private let jitterPurpose: UInt64?
 
-    init(caller: String, instance: String, callee: String, policy: CallPolicy, platform: PlatformContext) {
+    /// - Throws: ``ConfigurationError`` when the policy (from the world) is one the
+    ///   library refuses: a bug in the world reader, which validates it.
+    init(caller: String, instance: String, callee: String, policy: CallPolicy, platform: PlatformContext) throws(ConfigurationError) {
         self.caller = caller
         self.instance = instance
         self.callee = callee
@@ -39,23 +41,27 @@ final class Caller: @unchecked Sendable {
         let metrics = CallerMetrics(
             caller: caller, callee: callee, hasBreaker: policy.breaker != nil, calleeIsService: platform.services[callee] != nil, metrics: sim.metrics)
         self.metrics = metrics
+        // Without retries the backoff is never consulted: a zero constant stands in.
+        let backoff = if let retry = policy.retry { try Backoff(retry) } else { try Backoff.constant(.zero) }
+        let budget = try policy.retry?.budget.map { ratio throws(ConfigurationError) in try RetryBudget<VirtualClock.Instant>.Configuration(retryRatio: ratio) }
         retrier = Retrier(
-            policy: RetryPolicy(maxAttempts: policy.retry?.attempts ?? 1,
-                                backoff: policy.retry.map(Backoff.init) ?? .constant(.zero),
-                                isRetryable: Caller.isRetryable),
-            budget: policy.retry?.budget.map { RetryBudget.Configuration(retryRatio: $0) },
+            policy: try RetryPolicy(maxAttempts: policy.retry?.attempts ?? 1,
+                                    backoff: backoff,
+                                    isRetryable: Caller.isRetryable),
+            budget: budget,
             clock: sim.clock, random: sim.random("\(instance)->\(callee)"))
         if let retry = policy.retry, retry.attempts > 1, retry.jitter != .none {
             jitterPurpose = StableHash.combine(StableHash.of("retry"), StableHash.of(callee))
         } else {
             jitterPurpose = nil
         }
-        breaker = policy.breaker.map { spec in
+        let made = try policy.breaker.map { spec throws(ConfigurationError) in try spec.breaker() }
+        breaker = made.map { made in
             let trace = sim.trace
             let link = trace.name("\(instance)->\(callee)")
             let names = BreakerTraceNames(trace)
             return CircuitBreakerExecutors.make(
-                spec.breaker, clock: sim.clock, isIgnored: Caller.isIgnoredByBreaker,
+                made, clock: sim.clock, isIgnored: Caller.isIgnoredByBreaker,
                 listener: { event in
                     guard case .transition(let transition) = event else { return }
                     metrics.transition(to: transition.to).add()
@@ -223,23 +229,23 @@ extension Failure {
 
 extension Backoff {
     /// The world's exponential backoff with AWS's jitter.
-    init(_ retry: RetrySpec) {
+    init(_ retry: RetrySpec) throws(ConfigurationError) {
         let jitter: Backoff.Jitter = switch retry.jitter {
         case .none: .none
         case .full: .full
         case .equal: .equal
         case .decorrelated: .decorrelated
         }
-        self = .exponential(base: retry.base, cap: retry.cap, jitter: jitter)
+        self = try .exponential(base: retry.base, cap: retry.cap, jitter: jitter)
     }
 }
 
 extension BreakerSpec {
     /// The library's breaker for this specification: Resilience4j's or Sentinel's.
-    var breaker: any CircuitBreaking<VirtualClock.Instant> {
+    func breaker() throws(ConfigurationError) -> any CircuitBreaking<VirtualClock.Instant> {
         switch self {
         case .resilience4j(let s):
-            return CircuitBreaker(CircuitBreakerConfiguration(
+            return CircuitBreaker(try CircuitBreakerConfiguration(
                 failureRateThreshold: s.failureRate * 100, slowCallRateThreshold: s.slowRate * 100,
                 slowCallDurationThreshold: s.slowCall, minimumNumberOfCalls: s.minimumCalls,
                 slidingWindowType: s.window == .count ? .countBased : .timeBased, slidingWindowSize: s.size,
@@ -251,7 +257,7 @@ extension BreakerSpec {
             case .errorCount(let count): .errorCount(count)
             case .slowRatio(let ratio, let maxResponse): .slowCallRatio(maxResponseTime: maxResponse, threshold: ratio)
             }
-            return DegradeBreaker(DegradeRule(
+            return DegradeBreaker(try DegradeRule(
                 strategy: strategy, timeWindow: s.window, minRequestAmount: s.minimumRequests, statInterval: s.statInterval))
         }
     }

@@ -24,7 +24,7 @@ struct RealClockStateMachineTests {
 
     @Test("DeduplicationWindow: a redelivered id is a duplicate until its retention passes")
     func deduplicationWindow() async throws {
-        var window = DeduplicationWindow<UInt64, ContinuousClock.Instant>(capacity: 100, retention: .milliseconds(30))
+        var window = try DeduplicationWindow<UInt64, ContinuousClock.Instant>(capacity: 100, retention: .milliseconds(30))
         let first = window.insert(1, now: clock.now)
         let redelivered = window.insert(1, now: clock.now)
         #expect(first && !redelivered)
@@ -72,7 +72,7 @@ struct RealClockStateMachineTests {
 
     @Test("MessageQueue: messages past their TTL are dead-lettered as expired, and every message is accounted for")
     func messageQueueTTL() async throws {
-        var queue = MessageQueue<String, ContinuousClock.Instant>(MessageQueueConfiguration(name: "orders.placed", messageTTL: .milliseconds(30)))
+        var queue = MessageQueue<String, ContinuousClock.Instant>(try MessageQueueConfiguration(name: "orders.placed", messageTTL: .milliseconds(30)))
         _ = queue.publish("order 1", now: clock.now)
         _ = queue.publish("order 2", now: clock.now)
         try await pause()
