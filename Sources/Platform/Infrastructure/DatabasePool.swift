@@ -47,9 +47,10 @@ final class DatabasePool: @unchecked Sendable {
         runner?.cancel()
     }
 
-    /// Runs `body` with a connection, recording the wait; fails with `.poolTimeout` when
-    /// none frees within the acquire timeout.
-    func withConnection<T: Sendable>(_ body: (Int) async -> T) async -> Result<T, Failure> {
+    /// Runs `body` with a connection — a ``DatabaseSession``, through which every statement
+    /// reaches the tables — recording the wait; fails with `.poolTimeout` when none frees
+    /// within the acquire timeout. The connection is held until `body` returns.
+    func withConnection<T: Sendable>(_ body: (DatabaseSession) async -> T) async -> Result<T, Failure> {
         let started = platform.sim.executor.now
         let lease: ConnectionLease<Int, VirtualClock.Instant>
         do {
@@ -62,7 +63,7 @@ final class DatabasePool: @unchecked Sendable {
         platform.metrics.record("\(service).db.wait", platform.sim.executor.now - started)
         let inUse = platform.metrics.gauge("\(service).db.in_use")
         inUse.add(1)
-        let value = await body(lease.connection)
+        let value = await body(DatabaseSession(database: platform.database, lease: lease))
         inUse.add(-1)
         _ = pool.release(lease)
         return .success(value)

@@ -65,11 +65,17 @@ class LogicBase: @unchecked Sendable {
         await instance.call(serviceName(role), call)
     }
 
-    /// Runs database statements on a pooled connection.
-    func withDatabase<T: Sendable>(_ body: (Database) async -> T) async -> Result<T, Failure> {
+    /// Runs database statements on a pooled connection: each statement a call on the
+    /// session (see ``DatabaseSession``); the connection is held until `body` returns.
+    func withConnection<T: Sendable>(_ body: (DatabaseSession) async -> T) async -> Result<T, Failure> {
         guard let pool = await instance.databasePool else { return .failure(.error) }
-        let database = platform.database!
-        return await pool.withConnection { _ in await body(database) }
+        return await pool.withConnection(body)
+    }
+
+    /// Runs server statements (``Database/execute(_:)``, the stock statements) on a pooled
+    /// connection.
+    func withDatabase<T: Sendable>(_ body: (Database) async -> T) async -> Result<T, Failure> {
+        await withConnection { session in await body(session.database) }
     }
 
     /// Counts a refusal by reason.
