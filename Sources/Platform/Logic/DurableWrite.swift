@@ -2,8 +2,8 @@ import Resilience
 import SimKernel
 
 /// How the order service writes what it must not lose — an order's state, a refund's
-/// request or confirmation — when its database pool has no connection for it (pool
-/// timeout): it retries the write, with exponential backoff and full jitter (the
+/// request or confirmation, and the read deciding an event's write — when its database
+/// pool has no connection for it (pool timeout): it retries the statement, with exponential backoff and full jitter (the
 /// library's ``Backoff``), until it lands. The step that needs the write waits for it,
 /// because what follows (compensation, a refund, a notification) depends on what the
 /// write found — the state the order left.

@@ -19,11 +19,12 @@ extension OrderLogic {
         }
     }
 
-    /// Applies an event reported by payment, a merchant or a rider; false when the order
-    /// could not be read (no connection: the reporter retries, the broker redelivers).
+    /// Applies an event reported by payment, a merchant or a rider. An event received is
+    /// applied: the read that decides its write, like the write, is retried until it
+    /// lands (``DurableWrite``) — a merchant or rider whose report failed gives up on the
+    /// order. False only when the instance crashed first (the broker then redelivers).
     func apply(_ order: Int64, _ event: OrderEvent) async -> Bool {
-        let read = await withConnection { await $0.order(order) }
-        guard case .success(let found) = read else { return false }
+        guard let found = await durable.write({ await withConnection { await $0.order(order) } }) else { return false }
         guard let record = found else { return true }
         switch event {
         case .paid(let success):

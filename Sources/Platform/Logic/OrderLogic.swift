@@ -70,8 +70,7 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
                 let result = await create(request)
                 if case .failure(let failure) = result, failure.isTransient { ok = false }
             case .paymentResult(let order, let success):
-                // Not read (no connection): redelivered later.
-                ok = await apply(order, .paid(success: success))
+                ok = await apply(order, .paid(success: success)) // false: crashed, redelivered
             case .orderPlaced:
                 break
             }
@@ -98,8 +97,7 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
             await end(record, .cancel(.customer))
             return .success(.ok)
         case .orderEvent(let order, let event):
-            // Not read (no connection): the reporter retries.
-            return await apply(order, event) ? .success(.ok) : .failure(.poolTimeout)
+            return await apply(order, event) ? .success(.ok) : .failure(.unavailable)
         default:
             return .failure(.error)
         }
@@ -138,7 +136,6 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
         }
         switch await call(.payment, .charge(order: record.id, amount: request.amount)) {
         case .success:
-            // Not applied (no connection): the result also arrives through the broker.
             _ = await apply(record.id, .paid(success: true))
         case .failure(.refused(.paymentDeclined)):
             _ = await apply(record.id, .paid(success: false))
