@@ -18,6 +18,7 @@ import SimKernel
 /// _ = orders.transition(order, .paid, now: 5)
 /// ```
 struct DatabaseSession: Sendable {
+    /// The server the connection is open to.
     let database: Database
     /// The pooled connection the statements run on.
     let connection: Int
@@ -37,6 +38,8 @@ struct DatabaseSession: Sendable {
 /// What a statement sees besides the tables: the time it commits, and the platform's
 /// order book, told of every order created or moved in the same step.
 struct StatementContext {
+    /// When the statement commits (virtual ns).
     let now: Int64
+    /// The observer of orders created and moved.
     let orderBook: OrderBook
 }

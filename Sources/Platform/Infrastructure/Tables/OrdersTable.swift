@@ -16,6 +16,7 @@
 /// for their payment result by when they started waiting, and orders waiting for a rider
 /// by when their dispatch loop was last seen.
 struct OrdersTable: Sendable {
+    /// Every order, by id.
     private(set) var rows: [Int64: OrderRecord] = [:]
     private var keys: [Int64: Int64] = [:]
     private var nextID: Int64 = 1
@@ -31,6 +32,7 @@ struct OrdersTable: Sendable {
     /// The order created for `key`, if any.
     func order(forKey key: Int64) -> OrderRecord? { keys[key].flatMap { rows[$0] } }
 
+    /// Order `id`, if it exists.
     func order(_ id: Int64) -> OrderRecord? { rows[id] }
 
     /// Inserts an order. With `idempotent`, the key is unique: a second insert for it

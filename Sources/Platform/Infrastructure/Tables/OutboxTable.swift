@@ -14,6 +14,7 @@
 /// let batch = await session.claimOutbox(limit: 100, lease: .seconds(30))  // one write
 /// ```
 struct OutboxTable: Sendable {
+    /// Rows not yet confirmed by the broker, oldest first.
     private(set) var rows: [OutboxRow] = []
     private var nextID: Int64 = 0
 

@@ -38,6 +38,7 @@ struct StockTable: Sendable {
         initial = units
     }
 
+    /// Units of `item` in stock.
     func level(_ item: Int) -> Int { units[item] }
 
     /// Whether `order` already deducted stock (its units).
