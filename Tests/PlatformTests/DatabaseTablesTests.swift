@@ -31,7 +31,7 @@ struct DatabaseTablesTests {
                                               .cancel(.customer), .fail(.paymentTimeout)]
         var now: Int64 = 0
         var ids: [Int64] = []
-        var handedOut = 0
+        var handedOut = 0, stalledFound = 0
         for step in 0..<4000 {
             now += Int64(random.nextInt(below: 1000))
             switch random.nextInt(below: 4) {
@@ -58,12 +58,14 @@ struct DatabaseTablesTests {
             let rows = table.rows.keys.sorted().compactMap { table.rows[$0] }
             let stalled = rows.filter { $0.state == .paymentPending && $0.changedAt <= cutoff }
             #expect(table.stalledPayments(changedBefore: cutoff) == stalled)
+            stalledFound += stalled.count
             let idle = rows.filter { ($0.state == .accepted || $0.state == .ready) && (seen[$0.id] ?? $0.changedAt) <= cutoff }
             #expect(table.ordersAwaitingRider(loopIdleSince: cutoff, now: now) == idle)
             for record in idle { seen[record.id] = now }
             handedOut += idle.count
         }
         #expect(handedOut > 0, "the walk found idle orders to compare")
+        #expect(stalledFound > 0, "the walk found stalled payments to compare")
     }
 
     @Test("refunds to resume equal a walk over every unconfirmed refund, with doubling waits and a limit on resumes")
