@@ -64,9 +64,17 @@ actor Database {
 
     // MARK: Statements
 
-    /// Runs one statement on an open connection; its time depends on the load.
+    /// Runs one statement on an open connection; its time depends on the load. Its work
+    /// is drawn from the server's stream (see ``execute(_:demand:)`` for a caller's own).
     func execute(_ statement: Statement) async {
-        let demand = (statement == .read ? spec.read : spec.write).sampleNanoseconds(&random)
+        await execute(statement, demand: (statement == .read ? spec.read : spec.write).sampleNanoseconds(&random))
+    }
+
+    /// Runs one statement of work `demand` (ns at no load) on an open connection: stretched
+    /// by the load and the `database_slowdown` fault. A ``DatabaseSession`` draws `demand`
+    /// from its pool's own stream, so that two statements issued at the same instant get
+    /// the same work whichever runs first.
+    func execute(_ statement: Statement, demand: Int64) async {
         active += 1
         platform.metrics.gauge("database.active").set(Double(active))
         let stretch = max(1, Double(active) / Double(spec.cores)) * platform.faults.databaseSlowdown
@@ -100,11 +108,11 @@ actor Database {
         }
     }
 
-    /// Runs one statement of `session`: its cost (``execute(_:)``), then `body` on the
-    /// tables — checked and applied at once, when the statement commits.
-    func run<T: Sendable>(_ statement: Statement, on session: DatabaseSession,
+    /// Runs one statement of `session`: its cost (``execute(_:demand:)``), then `body` on
+    /// the tables — checked and applied at once, when the statement commits.
+    func run<T: Sendable>(_ statement: Statement, on session: DatabaseSession, demand: Int64,
                           _ body: @Sendable (inout DatabaseTables, StatementContext) -> T) async -> T {
-        await execute(statement)
+        await execute(statement, demand: demand)
         return body(&tables, StatementContext(now: sim.executor.now, orderBook: platform.orders))
     }
 
