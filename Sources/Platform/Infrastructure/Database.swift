@@ -16,7 +16,8 @@ actor Database {
     nonisolated var unownedExecutor: UnownedSerialExecutor { sim.unownedExecutor }
     let spec: DatabaseSpec
     unowned(unsafe) let platform: PlatformContext
-    private var random: RandomStream
+    /// Up or down, the connections of this life, and statements waiting for the server.
+    private let server = InfrastructureProcess(name: "database")
     private var active = 0
     private var connections = 0
     private var rowLocks: [Int: RowLock] = [:]
@@ -38,51 +39,77 @@ actor Database {
         sim = platform.sim
         self.platform = platform
         self.spec = spec
-        random = sim.random("database")
         tables = DatabaseTables(stock: StockTable(catalog: catalog))
     }
 
     // MARK: Connections
 
-    /// Opens a connection (time to connect), or fails when the server is full.
+    /// Opens a connection (time to connect), or fails when the server is full, down, or
+    /// cut off from the caller.
     func connect() async throws -> Int {
-        let delay = spec.connect.sampleNanoseconds(&random)
+        let delay = platform.draws.sample(spec.connect, for: .database)
         try await sim.inForeground { try await sim.clock.sleep(for: .nanoseconds(delay)) }
+        guard server.isUp, !server.isCutOff(platform) else {
+            platform.metrics.count("database.refused_connections")
+            throw Failure.error
+        }
         guard connections < spec.maxConnections else {
             platform.metrics.count("database.refused_connections")
             throw Failure.error
         }
         connections += 1
+        server.openConnection()
         platform.metrics.gauge("database.connections").set(Double(connections))
-        return connections
+        return server.lastConnection
     }
 
-    func disconnect() {
+    func disconnect(_ connection: Int) {
+        // A connection of the server's earlier life was dropped by its crash already.
+        guard server.closeConnection(connection) else { return }
         connections -= 1
         platform.metrics.gauge("database.connections").set(Double(connections))
     }
 
     // MARK: Statements
 
-    /// Runs one statement on an open connection; its time depends on the load. Its work
-    /// is drawn from the server's stream (see ``execute(_:demand:)`` for a caller's own).
+    /// Runs one statement on an open connection; its time depends on the load. While the
+    /// server is down (or cut off from the calling service) the statement gets no answer
+    /// until it is back; a statement running when the server crashes is lost and, as a
+    /// driver reconnecting would, sent again once it is back.
     func execute(_ statement: Statement) async {
-        await execute(statement, demand: (statement == .read ? spec.read : spec.write).sampleNanoseconds(&random))
+        while true {
+            await server.waitUntilReachable(platform)
+            let epoch = server.epoch
+            let demand = platform.draws.sample(statement == .read ? spec.read : spec.write, for: .database)
+            active += 1
+            platform.metrics.gauge("database.active").set(Double(active))
+            let stretch = max(1, Double(active) / Double(spec.cores)) * platform.faults.databaseSlowdown
+            let duration = Int64(saturating: Double(demand) * stretch) &+ platform.faults.extraLatency("database")
+            platform.metrics.record("database.query", duration)
+            try? await sim.clock.sleep(for: .nanoseconds(duration))
+            if epoch == server.epoch {
+                active -= 1
+                platform.metrics.gauge("database.active").set(Double(active))
+                return
+            }
+            platform.metrics.count("database.statements_lost")
+        }
     }
 
-    /// Runs one statement of work `demand` (ns at no load) on an open connection: stretched
-    /// by the load and the `database_slowdown` fault. A ``DatabaseSession`` draws `demand`
-    /// from its pool's own stream, so that two statements issued at the same instant get
-    /// the same work whichever runs first.
-    func execute(_ statement: Statement, demand: Int64) async {
-        active += 1
-        platform.metrics.gauge("database.active").set(Double(active))
-        let stretch = max(1, Double(active) / Double(spec.cores)) * platform.faults.databaseSlowdown
-        let duration = Int64(saturating: Double(demand) * stretch)
-        platform.metrics.record("database.query", duration)
-        try? await sim.clock.sleep(for: .nanoseconds(duration))
-        active -= 1
-        platform.metrics.gauge("database.active").set(Double(active))
+    /// The server process crashes: connections drop, running statements are lost (their
+    /// callers hear nothing until it is back); the tables are durable.
+    func crash() {
+        guard server.crash() else { return }
+        connections = 0
+        active = 0
+        platform.metrics.gauge("database.connections").set(0)
+        platform.metrics.gauge("database.active").set(0)
+        platform.metrics.count("database.crashes")
+    }
+
+    /// The server is back (after a crash, or a partition from it healed).
+    func restart() {
+        if server.restart() { platform.metrics.count("database.restarts") }
     }
 
     /// Takes the row lock on an item's stock row (FIFO), recording the wait.
@@ -108,11 +135,11 @@ actor Database {
         }
     }
 
-    /// Runs one statement of `session`: its cost (``execute(_:demand:)``), then `body` on
-    /// the tables — checked and applied at once, when the statement commits.
-    func run<T: Sendable>(_ statement: Statement, on session: DatabaseSession, demand: Int64,
+    /// Runs one statement of `session`: its cost (``execute(_:)``), then `body` on the
+    /// tables — checked and applied at once, when the statement commits.
+    func run<T: Sendable>(_ statement: Statement, on session: DatabaseSession,
                           _ body: @Sendable (inout DatabaseTables, StatementContext) -> T) async -> T {
-        await execute(statement, demand: demand)
+        await execute(statement)
         return body(&tables, StatementContext(now: sim.executor.now, orderBook: platform.orders))
     }
 

@@ -29,7 +29,7 @@ final class DatabasePool: @unchecked Sendable {
                 leakDetectionThreshold: spec.leakThreshold),
             clock: platform.sim.clock,
             open: { try await database.connect() },
-            close: { _ in await database.disconnect() },
+            close: { connection in await database.disconnect(connection) },
             onLeak: { _ in metrics.count(leakCounter) })
     }
 
@@ -62,7 +62,7 @@ final class DatabasePool: @unchecked Sendable {
         }
         waits.record(platform.sim.executor.now - started)
         inUse.add(1)
-        let value = await body(DatabaseSession(database: platform.database, lease: lease, work: work))
+        let value = await body(DatabaseSession(database: platform.database, lease: lease))
         inUse.add(-1)
         _ = pool.release(lease)
         return .success(value)
@@ -72,7 +72,4 @@ final class DatabasePool: @unchecked Sendable {
     /// the service checks a connection out.
     private lazy var waits = platform.metrics.histogram("\(service).db.wait")
     private lazy var inUse = platform.metrics.gauge("\(service).db.in_use")
-    /// The work of this instance's statements, from its own stream.
-    private lazy var work = StatementWork(spec: platform.spec.infrastructure.database,
-                                          random: platform.sim.random("\(instance).database"))
 }
