@@ -9,8 +9,7 @@ import SimKernel
 /// write found — the state the order left.
 ///
 /// ```swift
-/// let writes = DurableWrite(service: "order", metrics: metrics, clock: clock,
-///                           random: sim.random("order#0.durable-writes"))
+/// let writes = DurableWrite(service: "order", metrics: metrics, clock: clock, draws: platform.draws)
 /// // Pure schedule (the library's Backoff): the wait after the n-th failed attempt.
 /// let cap = writes.backoff.range(afterAttempt: 3, previous: nil)
 /// // The loop: returns when the write landed, nil only when the instance crashed.
@@ -36,13 +35,14 @@ final class DurableWrite: @unchecked Sendable {
     /// The wait between attempts: from 50 ms, doubling, capped at 5 s, full jitter.
     let backoff = Backoff.exponential(base: .milliseconds(50), cap: .seconds(5), jitter: .full)
     private let clock: VirtualClock
-    private var random: RandomStream
+    /// The jitter's randomness, keyed by the work retrying (common random numbers).
+    private let draws: RandomDraws
     private let retries: CounterMetric
     private let duration: HistogramMetric
 
-    init(service: String, metrics: PlatformMetrics, clock: VirtualClock, random: RandomStream) {
+    init(service: String, metrics: PlatformMetrics, clock: VirtualClock, draws: RandomDraws) {
         self.clock = clock
-        self.random = random
+        self.draws = draws
         retries = metrics.counter("\(service).state_write_retries")
         duration = metrics.histogram("\(service).state_write")
     }
@@ -61,6 +61,7 @@ final class DurableWrite: @unchecked Sendable {
             if Task.isCancelled { return nil }
             failed += 1
             retries.add(1)
+            var random = draws.current(.database)
             let delay = backoff.delay(afterAttempt: failed, previous: previous, using: &random)
             previous = delay
             do { try await clock.sleep(for: delay) } catch { return nil }

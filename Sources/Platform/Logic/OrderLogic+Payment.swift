@@ -9,13 +9,15 @@ extension OrderLogic {
     func watchPayment(_ order: Int64) {
         let wait = options.paymentWait
         background("payment-wait(\(order))") { [self] in
-            try? await sim.clock.sleep(for: wait)
-            if Task.isCancelled { return } // the instance crashed: the watch is lost with it
-            // Not read (no connection): the reconciler ends the wait a grace period later.
-            guard case .success(let record?) = await withConnection({ await $0.order(order) }),
-                  record.state == .paymentPending else { return }
-            platform.metrics.count("\(service).payment_timeouts")
-            await end(record, .fail(.paymentTimeout))
+            await keyed(loopKey("payment-wait", order)) {
+                try? await sim.clock.sleep(for: wait)
+                if Task.isCancelled { return } // the instance crashed: the watch is lost with it
+                // Not read (no connection): the reconciler ends the wait a grace period later.
+                guard case .success(let record?) = await withConnection({ await $0.order(order) }),
+                      record.state == .paymentPending else { return }
+                platform.metrics.count("\(service).payment_timeouts")
+                await end(record, .fail(.paymentTimeout))
+            }
         }
     }
 

@@ -24,32 +24,37 @@ extension OrderLogic {
         let dispatchIdle = (dispatchTimeout * 2).nanoseconds &+ Self.reconcileGrace.nanoseconds
         background("reconciler", chore: true) { [self] in
             while !Task.isCancelled {
-                let started = now
-                if let grace, case .success(let stalled) = await withConnection({ await $0.stalledPayments(changedBefore: started &- grace) }) {
-                    for record in stalled where !Task.isCancelled {
-                        if await end(record, .fail(.paymentTimeout)) { platform.metrics.count("\(service).payment_waits_recovered") }
-                    }
-                }
-                if Task.isCancelled { return }
-                if case .success(let idle) = await withConnection({
-                    await $0.refundsToResume(idle: Self.refundIdle.nanoseconds, maxIdle: Self.refundMaxIdle.nanoseconds,
-                                             maxResumes: Self.refundResumes)
-                }) {
-                    for order in idle {
-                        platform.metrics.count("\(service).refunds_resumed")
-                        refund(order)
-                    }
-                }
-                if Task.isCancelled { return }
-                // Dispatch is idempotent per order, so a second loop is harmless.
-                let cutoff = now &- dispatchIdle
-                if case .success(let waiting) = await withConnection({ await $0.ordersAwaitingRider(loopIdleSince: cutoff) }) {
-                    for record in waiting {
-                        platform.metrics.count("\(service).dispatch_recovered")
-                        requestDispatch(record)
-                    }
-                }
+                await keyed(tickKey("reconciler")) { await reconcile(grace: grace, dispatchIdle: dispatchIdle) }
                 try? await sim.clock.sleep(for: Self.reconcileInterval)
+            }
+        }
+    }
+
+    /// One tick of the reconciler (see ``reconciler()``).
+    private func reconcile(grace: Int64?, dispatchIdle: Int64) async {
+        let started = now
+        if let grace, case .success(let stalled) = await withConnection({ await $0.stalledPayments(changedBefore: started &- grace) }) {
+            for record in stalled where !Task.isCancelled {
+                if await end(record, .fail(.paymentTimeout)) { platform.metrics.count("\(service).payment_waits_recovered") }
+            }
+        }
+        if Task.isCancelled { return }
+        if case .success(let idle) = await withConnection({
+            await $0.refundsToResume(idle: Self.refundIdle.nanoseconds, maxIdle: Self.refundMaxIdle.nanoseconds,
+                                     maxResumes: Self.refundResumes)
+        }) {
+            for order in idle {
+                platform.metrics.count("\(service).refunds_resumed")
+                refund(order)
+            }
+        }
+        if Task.isCancelled { return }
+        // Dispatch is idempotent per order, so a second loop is harmless.
+        let cutoff = now &- dispatchIdle
+        if case .success(let waiting) = await withConnection({ await $0.ordersAwaitingRider(loopIdleSince: cutoff) }) {
+            for record in waiting {
+                platform.metrics.count("\(service).dispatch_recovered")
+                requestDispatch(record)
             }
         }
     }

@@ -31,20 +31,22 @@ extension OrderLogic {
     /// database): a loop lost in a crash or given up is driven again by the reconciler.
     func refund(_ order: Int64) {
         background("refund(\(order))") { [self] in
-            for attempt in 1...Self.refundAttempts {
-                if Task.isCancelled { return } // the instance crashed: the retries are lost with it
-                // Not noted (no connection): at worst the reconciler resumes it alongside
-                // (refunds are idempotent at the gateway).
-                _ = await withConnection { await $0.noteRefundAttempt(order) }
-                if case .success = await call(.payment, .refund(order: order)) {
-                    _ = await durable.write { await withConnection { await $0.confirmRefund(order) } }
-                    return
+            await keyed(loopKey("refund", order)) {
+                for attempt in 1...Self.refundAttempts {
+                    if Task.isCancelled { return } // the instance crashed: the retries are lost with it
+                    // Not noted (no connection): at worst the reconciler resumes it alongside
+                    // (refunds are idempotent at the gateway).
+                    _ = await withConnection { await $0.noteRefundAttempt(order) }
+                    if case .success = await call(.payment, .refund(order: order)) {
+                        _ = await durable.write { await withConnection { await $0.confirmRefund(order) } }
+                        return
+                    }
+                    platform.metrics.count("\(service).refund_retries")
+                    guard attempt < Self.refundAttempts else { break }
+                    try? await sim.clock.sleep(for: Self.refundRetry * attempt)
                 }
-                platform.metrics.count("\(service).refund_retries")
-                guard attempt < Self.refundAttempts else { break }
-                try? await sim.clock.sleep(for: Self.refundRetry * attempt)
+                platform.metrics.count("\(service).refunds_abandoned")
             }
-            platform.metrics.count("\(service).refunds_abandoned")
         }
     }
 

@@ -19,4 +19,11 @@ extension OrderLogic {
     func currentState(_ order: Int64) async -> Result<OrderState?, Failure> {
         await withConnection { await $0.order(order)?.state }
     }
+
+    /// The key of a loop this service runs for one order (a refund, a payment wait, a
+    /// dispatch loop): its draws are its own, whoever started it and whatever else runs at
+    /// the same instant.
+    func loopKey(_ loop: String, _ order: Int64) -> UInt64 {
+        StableHash.combine(StableHash.of("\(service).\(loop)"), UInt64(bitPattern: order))
+    }
 }

@@ -26,7 +26,7 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
     init(instance: ServiceInstance, options: OrderOptions) {
         self.options = options
         durable = DurableWrite(service: instance.service, metrics: instance.platform.metrics, clock: instance.platform.sim.clock,
-                               random: instance.platform.sim.random("\(instance.name).durable-writes"))
+                               draws: instance.platform.draws)
         super.init(instance: instance)
     }
 
@@ -63,14 +63,17 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
         let broker = platform.broker!
         // Crashed before the subscription was made: close it (stop() never saw it).
         if Task.isCancelled { return await broker.cancel(queue, consumer: consumer) }
+        let queueKey = StableHash.of(queue)
         while !Task.isCancelled, let delivery = await broker.receive(queue, consumer: consumer) {
             var ok = true
+            // Keyed by the message's content (the same in every run, redeliveries included).
             switch delivery.payload {
             case .intake(let request):
-                let result = await create(request)
+                let result = await keyed(StableHash.combine(queueKey, UInt64(bitPattern: request.key))) { await create(request) }
                 if case .failure(let failure) = result, failure.isTransient { ok = false }
             case .paymentResult(let order, let success):
-                ok = await apply(order, .paid(success: success)) // false: crashed, redelivered
+                let key = StableHash.combine(StableHash.combine(queueKey, UInt64(bitPattern: order)), success ? 1 : 0)
+                ok = await keyed(key) { await apply(order, .paid(success: success)) } // false: crashed, redelivered
             case .orderPlaced:
                 break
             }

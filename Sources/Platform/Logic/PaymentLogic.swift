@@ -21,27 +21,32 @@ final class PaymentLogic: LogicBase, RoleLogic, @unchecked Sendable {
             while !Task.isCancelled {
                 try? await sim.clock.sleep(for: interval)
                 if Task.isCancelled { return }
-                // Each statement on a pooled connection of its own: no connection, no
-                // batch this round; a release or delete that found none leaves the row to
-                // its lease (published again later: at least once, consumers dedupe).
-                guard case .success(let batch) = await withConnection({ await $0.claimOutbox(limit: 100, lease: Self.claimLease) }) else { continue }
-                for (index, row) in batch.enumerated() {
-                    var published = false
-                    if !Task.isCancelled {
-                        published = await platform.broker.publish("payment.results", .paymentResult(order: row.order, success: row.success))
-                    }
-                    guard published else {
-                        // Crashed, or not confirmed (queue full, reject-publish): the rows
-                        // stay in the table; release the claims not tried so the next relay
-                        // (this one, or another instance's) takes them at once.
-                        if !Task.isCancelled { platform.metrics.count("\(service).outbox_publish_refused") }
-                        let unpublished = batch[index...].map(\.id)
-                        _ = await withConnection { await $0.releaseOutbox(unpublished) }
-                        break
-                    }
-                    _ = await withConnection { await $0.confirmOutbox(row.id) }
-                }
+                await keyed(tickKey("outbox-relay")) { await relayBatch() }
             }
+        }
+    }
+
+    /// One round of the relay: claim a batch, publish each row, delete what the broker
+    /// confirmed. Each statement on a pooled connection of its own: no connection, no
+    /// batch this round; a release or delete that found none leaves the row to its lease
+    /// (published again later: at least once, consumers dedupe).
+    private func relayBatch() async {
+        guard case .success(let batch) = await withConnection({ await $0.claimOutbox(limit: 100, lease: Self.claimLease) }) else { return }
+        for (index, row) in batch.enumerated() {
+            var published = false
+            if !Task.isCancelled {
+                published = await platform.broker.publish("payment.results", .paymentResult(order: row.order, success: row.success))
+            }
+            guard published else {
+                // Crashed, or not confirmed (queue full, reject-publish): the rows stay in
+                // the table; release the claims not tried so the next relay (this one, or
+                // another instance's) takes them at once.
+                if !Task.isCancelled { platform.metrics.count("\(service).outbox_publish_refused") }
+                let unpublished = batch[index...].map(\.id)
+                _ = await withConnection { await $0.releaseOutbox(unpublished) }
+                return
+            }
+            _ = await withConnection { await $0.confirmOutbox(row.id) }
         }
     }
 

@@ -78,6 +78,20 @@ class LogicBase: @unchecked Sendable {
         await withConnection { session in await body(session.database) }
     }
 
+    /// Runs `body` as keyed work of this service (as a handler serving a message is): its
+    /// random draws come from streams keyed by `key` (common random numbers: not from a
+    /// stream shared with whatever else runs at the same instant), and infrastructure
+    /// partitions from this service reach it. For background work — a consumed message, a
+    /// periodic tick — whose key is stable across runs.
+    func keyed<T>(_ key: UInt64, _ body: () async -> T) async -> T {
+        await WorkOrigin.$current.withValue(WorkOrigin(key: key, service: service)) { await body() }
+    }
+
+    /// A key for a periodic chore's tick on this instance: the chore and the instant.
+    func tickKey(_ chore: String) -> UInt64 {
+        StableHash.combine(StableHash.of("\(instance.name).\(chore)"), UInt64(bitPattern: now))
+    }
+
     /// Counts a refusal by reason.
     func reject(_ failure: Failure) -> Result<Reply, Failure> {
         platform.metrics.count("\(service).rejected.\(failure.label)")
