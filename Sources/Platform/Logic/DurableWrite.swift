@@ -24,7 +24,8 @@ import SimKernel
 ///
 /// Not a ``Retrier``: a retrier gives up (attempts, a budget, the caller's deadline), and
 /// a state write that gave up would leave an order where the platform no longer moves
-/// it, or money owed back that nobody refunds.
+/// it, or money owed back that nobody refunds. For the same reason the attempts run
+/// outside the caller's ``TaskDeadline`` (a service honouring deadlines).
 ///
 /// Metrics: `<service>.state_write_retries` (each retry of such a write) and
 /// `<service>.state_write` (histogram: the time from the first attempt to the write
@@ -50,6 +51,12 @@ final class DurableWrite: @unchecked Sendable {
     /// Runs `attempt` until it succeeds; its value, or nil when the task was cancelled
     /// (the instance crashed) before the write landed.
     func write<T: Sendable>(_ attempt: () async -> Result<T, Failure>) async -> T? {
+        // Outside the caller's deadline: past it, every acquire would fail at once, and
+        // the write must land whether or not the caller still waits for the answer.
+        await TaskDeadline.withoutDeadline { await writeUntilLanded(attempt) }
+    }
+
+    private func writeUntilLanded<T: Sendable>(_ attempt: () async -> Result<T, Failure>) async -> T? {
         let started = clock.now
         var failed = 0
         var previous: Duration?
