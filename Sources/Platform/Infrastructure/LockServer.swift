@@ -80,7 +80,9 @@ extension PlatformContext {
                                                 service: String(instance.split(separator: "#").first ?? ""),
                                                 timeout: spec.infrastructure.locks.timeout),
             clock: sim.clock,
-            configuration: .init(ttl: ttl, maxWait: maxWait, initialDelay: .milliseconds(5), maxDelay: maxDelay),
+            configuration: sim.configured("\(instance)'s lock client", { () throws(ConfigurationError) in
+                try .init(ttl: ttl, maxWait: maxWait, initialDelay: .milliseconds(5), maxDelay: maxDelay)
+            }, fallback: { .standard }),
             random: sim.random("\(instance).locks"))
     }
 }

@@ -4,9 +4,9 @@
 /// The graded rules of the source documents:
 /// ```swift
 /// // Core path: exception ratio > 20% → break for 30 s.
-/// let core = DegradeRule(strategy: .errorRatio(0.2), timeWindow: .seconds(30))
+/// let core = try DegradeRule(strategy: .errorRatio(0.2), timeWindow: .seconds(30))
 /// // Secondary path: more than 50 exceptions a minute → degrade.
-/// let secondary = DegradeRule(strategy: .errorCount(50), timeWindow: .seconds(60),
+/// let secondary = try DegradeRule(strategy: .errorCount(50), timeWindow: .seconds(60),
 ///                             statInterval: .seconds(60))
 /// ```
 public struct DegradeRule: Sendable, Hashable {

@@ -22,9 +22,9 @@
 ///
 /// ```swift
 /// // The producer of the source documents: a fixed 100 ms between attempts.
-/// let fixed = Backoff.constant(.milliseconds(100))
+/// let fixed = try Backoff.constant(.milliseconds(100))
 /// // gRPC-style: full jitter over 100 ms · 2ⁿ⁻¹, at most 10 s.
-/// let grpc = Backoff.exponential(base: .milliseconds(100), cap: .seconds(10))
+/// let grpc = try Backoff.exponential(base: .milliseconds(100), cap: .seconds(10))
 /// var random = SystemRandomNumberGenerator()
 /// let wait = grpc.delay(afterAttempt: 3, previous: nil, using: &random) // in [0, 400 ms]
 /// ```

@@ -7,7 +7,7 @@
 /// ```swift
 /// // The producer of the source documents: "retry 3 times with 100 ms backoff",
 /// // i.e. 4 attempts in all, 100 ms apart.
-/// let producer = RetryPolicy(maxAttempts: 4, backoff: .constant(.milliseconds(100)))
+/// let producer = try RetryPolicy(maxAttempts: 4, backoff: .constant(.milliseconds(100)))
 /// ```
 ///
 /// Defaults differ from Resilience4j's (3 attempts, a fixed 500 ms, every exception

@@ -18,6 +18,8 @@ struct InvalidConfiguration: Sendable, CustomTestStringConvertible {
 }
 
 private typealias Instant = VirtualClock.Instant
+private typealias Client = LockClient<ContinuousClock, InMemoryLockConnection<ContinuousClock>, SystemRandomNumberGenerator>
+private typealias Majority = Redlock<ContinuousClock, InMemoryLockConnection<ContinuousClock>, SystemRandomNumberGenerator>
 
 /// Every value a Resilience configuration refuses, one per check.
 let invalidConfigurations: [InvalidConfiguration] = [
@@ -67,6 +69,26 @@ let invalidConfigurations: [InvalidConfiguration] = [
     },
     InvalidConfiguration("LocalBroker", "prefetch") {
         _ = try LocalBroker<String, ContinuousClock>(clock: ContinuousClock()).addConsumer(prefetch: -1)
+    },
+    // Locking
+    InvalidConfiguration("LockClient.Configuration", "ttl") { _ = try Client.Configuration(ttl: .zero) },
+    InvalidConfiguration("LockClient.Configuration", "ttl") { _ = try Client.Configuration(ttl: .milliseconds(2)) },
+    InvalidConfiguration("LockClient.Configuration", "maxWait") { _ = try Client.Configuration(maxWait: .seconds(-1)) },
+    InvalidConfiguration("LockClient.Configuration", "initialDelay") { _ = try Client.Configuration(initialDelay: .zero) },
+    InvalidConfiguration("LockClient.Configuration", "maxDelay") { _ = try Client.Configuration(initialDelay: .seconds(2), maxDelay: .seconds(1)) },
+    InvalidConfiguration("LockClient.Configuration", "renewalInterval") { _ = try Client.Configuration(renewalInterval: .zero) },
+    InvalidConfiguration("LockClient.Configuration", "driftFactor") { _ = try Client.Configuration(driftFactor: -0.1) },
+    InvalidConfiguration("LockClient.Configuration", "minimumDrift") { _ = try Client.Configuration(minimumDrift: .seconds(-1)) },
+    InvalidConfiguration("Redlock.Configuration", "ttl") { _ = try Majority.Configuration(ttl: .zero) },
+    InvalidConfiguration("Redlock.Configuration", "ttl") { _ = try Majority.Configuration(ttl: .milliseconds(2)) },
+    InvalidConfiguration("Redlock.Configuration", "storeTimeout") { _ = try Majority.Configuration(storeTimeout: .zero) },
+    InvalidConfiguration("Redlock.Configuration", "maxWait") { _ = try Majority.Configuration(maxWait: .seconds(-1)) },
+    InvalidConfiguration("Redlock.Configuration", "initialDelay") { _ = try Majority.Configuration(initialDelay: .zero) },
+    InvalidConfiguration("Redlock.Configuration", "maxDelay") { _ = try Majority.Configuration(initialDelay: .seconds(2), maxDelay: .seconds(1)) },
+    InvalidConfiguration("Redlock.Configuration", "driftFactor") { _ = try Majority.Configuration(driftFactor: .infinity) },
+    InvalidConfiguration("Redlock.Configuration", "minimumDrift") { _ = try Majority.Configuration(minimumDrift: .seconds(-1)) },
+    InvalidConfiguration("Redlock", "connections") {
+        _ = try Majority(connections: [], clock: ContinuousClock())
     },
     InvalidConfiguration("DeduplicationWindow", "capacity") { _ = try DeduplicationWindow<Int, Instant>(capacity: 0) },
     InvalidConfiguration("DeduplicationWindow", "retention") { _ = try DeduplicationWindow<Int, Instant>(capacity: 10, retention: .zero) },
