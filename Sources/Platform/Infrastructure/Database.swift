@@ -25,7 +25,9 @@ actor Database {
     /// Initial stock, for the oversell check.
     let initialStock: [Int]
     /// Highest fencing token that wrote each stock row (fenced writes).
-    private var stockTokens: [Int: UInt64] = [:]
+    /// Each stock row's fence: the highest fencing token that touched it (a row never
+    /// locked with a token has none).
+    private var stockFences: [Int: FencedResource<Void>] = [:]
     /// Deductions already applied, by order (inventory idempotency).
     private var deductions: [Int64: Int] = [:]
     /// Orders, by id.
@@ -135,6 +137,16 @@ actor Database {
 
     func stockLevel(_ item: Int) -> Int { stock[item] }
 
+    /// The stock of `item` read under fencing token `token`, or nil when a newer token
+    /// has touched the row: a stale holder must not base a write on what it reads.
+    func stockLevel(_ item: Int, token: UInt64) -> Int? {
+        guard stockFences[item, default: FencedResource(())].read(with: FencingToken(token)) != nil else {
+            platform.metrics.count("database.stale_reads_rejected")
+            return nil
+        }
+        return stock[item]
+    }
+
     /// Whether `order` already deducted stock (inventory idempotency).
     func deducted(for order: Int64) -> Int? { deductions[order] }
 
@@ -142,12 +154,9 @@ actor Database {
     /// a write carrying a token lower than the row's highest is rejected). Returns
     /// whether it was applied.
     func decrement(_ item: Int, by quantity: Int, order: Int64, token: UInt64?) -> Bool {
-        if let token {
-            if let seen = stockTokens[item], token < seen {
-                platform.metrics.count("database.stale_writes_rejected")
-                return false
-            }
-            stockTokens[item] = token
+        if let token, !stockFences[item, default: FencedResource(())].write((), with: FencingToken(token)) {
+            platform.metrics.count("database.stale_writes_rejected")
+            return false
         }
         stock[item] -= quantity
         deductions[order, default: 0] += quantity

@@ -11,10 +11,11 @@ actor LockServer {
     let spec: LockServerSpec
     private var random: RandomStream
 
-    init(sim: Simulation, spec: LockServerSpec) {
+    /// Lock server number `index` of the world's (the first keeps the stream it always had).
+    init(sim: Simulation, spec: LockServerSpec, index: Int = 0) {
         self.sim = sim
         self.spec = spec
-        random = sim.random("locks")
+        random = sim.random(index == 0 ? "locks" : "locks#\(index)")
     }
 
     func delay() -> Int64 { spec.latency.sampleNanoseconds(&random) }

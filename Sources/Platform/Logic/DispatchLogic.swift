@@ -7,12 +7,12 @@ import World
 /// dispatchers never give one rider more orders than it carries.
 final class DispatchLogic: LogicBase, RoleLogic, @unchecked Sendable {
     private let options: DispatchOptions
-    private let locks: LockClient<VirtualClock, SimulatedLockConnection, RandomStream>
+    private let locks: ServiceLock
 
     init(instance: ServiceInstance, options: DispatchOptions) {
         self.options = options
-        locks = instance.platform.lockClient(for: instance.name, ttl: options.lockTTL, maxWait: options.lockWait,
-                                             maxDelay: .milliseconds(50))
+        locks = ServiceLock(platform: instance.platform, instance: instance.name, redlock: options.locking == .redlock,
+                            ttl: options.lockTTL, maxWait: options.lockWait, maxDelay: .milliseconds(50))
         super.init(instance: instance)
     }
 
@@ -57,7 +57,7 @@ final class DispatchLogic: LogicBase, RoleLogic, @unchecked Sendable {
             return nil
         }
         let rider = riders[best]
-        var lease: LockLease<VirtualClock>?
+        var lease: ServiceLock.Held?
         if options.riderLock {
             let started = now
             lease = try? await locks.acquire("rider:\(best)")
@@ -77,7 +77,7 @@ final class DispatchLogic: LogicBase, RoleLogic, @unchecked Sendable {
                 assigned = await rider.assign(order: order, merchant: merchant)
             }
         }
-        if let lease { try? await locks.release(lease) }
+        if let lease { await locks.release(lease) }
         return assigned ? best : nil
     }
 }

@@ -19,6 +19,8 @@ final class PlatformContext: @unchecked Sendable {
     private(set) var cache: CacheServer!
     private(set) var broker: Broker!
     private(set) var locks: LockServer!
+    /// Every lock server: `locks` first, then the others a Redlock needs.
+    private(set) var lockServers: [LockServer] = []
     private(set) var dependencies: [String: ExternalDependency] = [:]
     private(set) var merchants: [Merchant] = []
     private(set) var riders: [Rider] = []
@@ -38,7 +40,10 @@ final class PlatformContext: @unchecked Sendable {
         network = Network(sim: sim, latency: spec.infrastructure.networkLatency)
         registry = Registry(sim: sim, spec: spec.infrastructure.registry)
         orders = OrderBook(metrics: metrics)
-        sessions = Sessions(sim: sim)
+        sessions = Sessions(sim: sim, ttl: {
+            if case .auth(let auth)? = spec.service(playing: .auth)?.options { return auth.tokenTTL }
+            return AuthOptions().tokenTTL
+        }())
         catalog = Catalog(spec: spec.catalog)
     }
 
@@ -47,7 +52,8 @@ final class PlatformContext: @unchecked Sendable {
         database = Database(platform: self, spec: spec.infrastructure.database, catalog: spec.catalog)
         cache = CacheServer(platform: self, spec: spec.infrastructure.cache)
         broker = Broker(platform: self, spec: spec.infrastructure.broker)
-        locks = LockServer(sim: sim, spec: spec.infrastructure.locks)
+        lockServers = (0..<spec.infrastructure.locks.instances).map { LockServer(sim: sim, spec: spec.infrastructure.locks, index: $0) }
+        locks = lockServers[0]
         for name in spec.dependencies.keys.sorted() {
             dependencies[name] = ExternalDependency(platform: self, name: name, spec: spec.dependencies[name]!)
         }

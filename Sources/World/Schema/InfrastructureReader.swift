@@ -49,7 +49,8 @@ extension BrokerSpec {
 
 extension LockServerSpec {
     static let reader = ValueReader<LockServerSpec>.object { o in
-        LockServerSpec(latency: o.optional("latency", .durationDistribution, default: LockServerSpec().latency))
+        LockServerSpec(latency: o.optional("latency", .durationDistribution, default: LockServerSpec().latency),
+                       instances: o.optional("instances", .integer(in: 1...99), default: 1))
     }
 }
 

@@ -66,13 +66,18 @@ extension ServiceSpec {
         case .generic:
             return .generic
         case .gateway:
-            return .gateway(GatewayOptions(limits: o.optional("limits", limitsReader, default: [:]),
-                                           tokenCheck: o.optional("token_check", .oneOf(GatewayOptions.TokenCheck.self), default: .local)))
+            let d = GatewayOptions()
+            return .gateway(GatewayOptions(
+                limits: o.optional("limits", limitsReader, default: [:]),
+                tokenCheck: o.optional("token_check", .oneOf(GatewayOptions.TokenCheck.self), default: .local),
+                authCacheTTL: o.optional("auth_cache_ttl", .duration(atLeast: .zero), default: d.authCacheTTL),
+                authCacheCapacity: o.optional("auth_cache_capacity", .integer(in: 0...100_000_000), default: d.authCacheCapacity)))
         case .auth:
             let d = AuthOptions()
             return .auth(AuthOptions(
                 tokenTTL: o.optional("token_ttl", .duration(atLeast: .seconds(1)), default: d.tokenTTL),
-                tokenCacheTTL: o.optional("token_cache_ttl", .duration(atLeast: .zero), default: d.tokenCacheTTL)))
+                tokenCacheTTL: o.optional("token_cache_ttl", .duration(atLeast: .zero), default: d.tokenCacheTTL),
+                tokenCacheCapacity: o.optional("token_cache_capacity", .integer(in: 0...100_000_000), default: d.tokenCacheCapacity)))
         case .menu:
             let d = MenuOptions()
             return .menu(MenuOptions(
@@ -81,7 +86,9 @@ extension ServiceSpec {
                 negativeTTL: o.optional("negative_ttl", .duration(atLeast: .milliseconds(1))),
                 bloomFilter: o.optional("bloom_filter", .bool, default: false),
                 localCache: o.optional("local_cache", LocalCacheSpec.reader),
-                singleFlight: o.optional("single_flight", .bool, default: true)))
+                singleFlight: o.optional("single_flight", .bool, default: true),
+                bloomFalsePositiveRate: o.optional("bloom_fp_rate", bloomRate, default: d.bloomFalsePositiveRate),
+                earlyRefresh: o.optional("early_refresh", .double(in: 0...100))))
         case .order:
             let d = OrderOptions()
             return .order(OrderOptions(
@@ -112,12 +119,14 @@ extension ServiceSpec {
                 retryInterval: o.optional("retry_interval", .duration(atLeast: .milliseconds(1)), default: d.retryInterval),
                 riderLock: o.optional("rider_lock", .bool, default: d.riderLock),
                 lockTTL: o.optional("lock_ttl", .duration(atLeast: .milliseconds(10)), default: d.lockTTL),
-                lockWait: o.optional("lock_wait", .duration(atLeast: .zero), default: d.lockWait)))
+                lockWait: o.optional("lock_wait", .duration(atLeast: .zero), default: d.lockWait),
+                locking: o.optional("locking", .oneOf(DispatchOptions.Locking.self), default: d.locking)))
         case .notification:
             let d = NotificationOptions()
             return .notification(NotificationOptions(
                 consumers: o.optional("consumers", .integer(in: 1...10_000), default: d.consumers),
-                prefetch: o.optional("prefetch", .integer(in: 0...100_000), default: d.prefetch)))
+                prefetch: o.optional("prefetch", .integer(in: 0...100_000), default: d.prefetch),
+                dedup: o.optional("dedup", DedupSpec.reader)))
         }
     }
 
@@ -131,6 +140,18 @@ extension ServiceSpec {
     }
 }
 
+extension ServiceSpec {
+    /// A Bloom filter's false-positive rate: strictly between 0 and 1.
+    static let bloomRate = ValueReader<Double>.double(above: 0).satisfying("a number above 0 and below 1") { $0 < 1 }
+}
+
+extension DedupSpec {
+    static let reader = ValueReader<DedupSpec>.object { o in
+        DedupSpec(capacity: o.required("capacity", .integer(in: 1...100_000_000)),
+                  retention: o.optional("retention", .duration(atLeast: .milliseconds(1))))
+    }
+}
+
 extension LocalCacheSpec {
     static let reader = ValueReader<LocalCacheSpec>.object { o in
         LocalCacheSpec(capacity: o.required("capacity", .integer(in: 1...100_000_000)),
@@ -140,7 +161,9 @@ extension LocalCacheSpec {
 
 extension LimiterSpec {
     enum KindName: String, CaseIterable, Sendable {
-        case tokenBucket = "token_bucket", slidingWindow = "sliding_window", queueing, concurrency
+        case tokenBucket = "token_bucket", slidingWindow = "sliding_window"
+        case slidingWindowCounter = "sliding_window_counter", fixedWindow = "fixed_window"
+        case queueing, warmUp = "warm_up", concurrency, bulkhead, adaptive
     }
 
     /// A limiter's rate: positive, at most a million per second.
@@ -156,11 +179,35 @@ extension LimiterSpec {
         case .slidingWindow:
             return .slidingWindow(limit: o.required("limit", .integer(in: 1...)),
                                   window: o.required("window", .duration(atLeast: .milliseconds(1))))
+        case .slidingWindowCounter:
+            return .slidingWindowCounter(limit: o.required("limit", .integer(in: 1...)),
+                                         window: o.required("window", .duration(atLeast: .milliseconds(1))))
+        case .fixedWindow:
+            return .fixedWindow(limit: o.required("limit", .integer(in: 1...)),
+                                window: o.required("window", .duration(atLeast: .milliseconds(1))))
         case .queueing:
             return .queueing(rate: o.required("rate", limiterRate),
                              maxQueueing: o.optional("max_queueing", .duration(atLeast: .zero), default: .milliseconds(500)))
+        case .warmUp:
+            return .warmUp(rate: o.required("rate", limiterRate),
+                           warmUp: o.required("warm_up", .duration(atLeast: .milliseconds(1))),
+                           coldFactor: o.optional("cold_factor", .double(above: 1), default: 3),
+                           maxQueueing: o.optional("max_queueing", .duration(atLeast: .zero), default: .milliseconds(500)))
         case .concurrency:
             return .concurrency(limit: o.required("limit", .integer(in: 1...)))
+        case .bulkhead:
+            return .bulkhead(limit: o.required("limit", .integer(in: 1...)),
+                             maxWait: o.optional("max_wait", .duration(atLeast: .zero), default: .zero))
+        case .adaptive:
+            let d = AdaptiveLimitSpec()
+            let minLimit = o.optional("min_limit", .integer(in: 1...1_000_000), default: d.minLimit)
+            let maxLimit = o.optional("max_limit", .integer(in: 1...1_000_000), default: d.maxLimit)
+            if !o.hasProblems, maxLimit < minLimit { o.reject("max_limit", expected: "an integer >= min_limit (\(minLimit))") }
+            return .adaptive(AdaptiveLimitSpec(
+                algorithm: o.optional("algorithm", .oneOf(AdaptiveLimitSpec.Algorithm.self), default: d.algorithm),
+                initialLimit: o.optional("initial_limit", .integer(in: 1...1_000_000), default: d.initialLimit),
+                minLimit: minLimit, maxLimit: maxLimit,
+                timeout: o.optional("timeout", .duration(atLeast: .milliseconds(1)), default: d.timeout)))
         }
     }
 }

@@ -99,10 +99,14 @@ public struct BrokerSpec: Sendable, Equatable {
 public struct LockServerSpec: Sendable, Equatable {
     /// Time of one lock command at the server.
     public var latency: Distribution
+    /// Independent lock servers (Redis masters). A `"distributed"` lock uses the first;
+    /// a `"redlock"` lock needs a majority of them.
+    public var instances: Int
 
-    /// A lock server (default ~0.3 ms).
-    public init(latency: Distribution = .lognormal(median: 0.0003, p99: 0.002)) {
+    /// A lock server (default ~0.3 ms), one of it.
+    public init(latency: Distribution = .lognormal(median: 0.0003, p99: 0.002), instances: Int = 1) {
         self.latency = latency
+        self.instances = instances
     }
 }
 

@@ -120,16 +120,63 @@ public struct SentinelRuleSpec: Sendable, Equatable {
     }
 }
 
-/// A rate limiter on a gateway route.
+/// A limiter on a gateway route: one of the `Resilience` library's rate or concurrency
+/// limiters.
 public enum LimiterSpec: Sendable, Equatable {
     /// Token bucket (rate per second, burst); requests over it are refused (HTTP 429).
     case tokenBucket(rate: Double, burst: Int)
-    /// Sliding-window log: at most `limit` per `window`.
+    /// Sliding-window log: at most `limit` per `window` (exact, one timestamp per request).
     case slidingWindow(limit: Int, window: Duration)
+    /// Sliding-window counter: at most about `limit` per `window`, estimated from the
+    /// current and previous fixed windows (two counters).
+    case slidingWindowCounter(limit: Int, window: Duration)
+    /// Fixed window: at most `limit` per aligned `window` (bursts of 2·limit at a boundary).
+    case fixedWindow(limit: Int, window: Duration)
     /// Sentinel's queueing limiter: requests spaced 1/rate apart, waiting at most `maxQueueing`.
     case queueing(rate: Double, maxQueueing: Duration)
-    /// At most `limit` requests in flight.
+    /// Warm-up (Guava's SmoothWarmingUp): from rate/coldFactor when cold up to `rate` over
+    /// `warmUp` of saturated traffic; requests wait at most `maxQueueing`.
+    case warmUp(rate: Double, warmUp: Duration, coldFactor: Double, maxQueueing: Duration)
+    /// At most `limit` requests in flight; more are refused at once.
     case concurrency(limit: Int)
+    /// A semaphore bulkhead: at most `limit` in flight, more wait in FIFO order up to
+    /// `maxWait` and are then refused.
+    case bulkhead(limit: Int, maxWait: Duration)
+    /// An adaptive concurrency limit (Netflix concurrency-limits), fed each request's
+    /// round-trip time and whether it was dropped.
+    case adaptive(AdaptiveLimitSpec)
+}
+
+/// An adaptive concurrency limit: its algorithm and bounds.
+public struct AdaptiveLimitSpec: Sendable, Equatable {
+    /// The limit algorithm.
+    public enum Algorithm: String, Sendable, Equatable, CaseIterable {
+        /// Additive increase, multiplicative decrease on drops or slow calls.
+        case aimd
+        /// TCP Vegas: queueing estimated from RTT against the no-load RTT.
+        case vegas
+        /// Gradient2: the ratio of long-term to short-term RTT.
+        case gradient2
+    }
+    public var algorithm: Algorithm
+    /// The limit at start.
+    public var initialLimit: Int
+    /// The lowest limit (AIMD, Gradient2).
+    public var minLimit: Int
+    /// The highest limit.
+    public var maxLimit: Int
+    /// AIMD: an RTT above this counts as a drop.
+    public var timeout: Duration
+
+    /// Netflix's defaults: initial 20, min 20, max 200, AIMD timeout 5 s.
+    public init(algorithm: Algorithm = .aimd, initialLimit: Int = 20, minLimit: Int = 20, maxLimit: Int = 200,
+                timeout: Duration = .seconds(5)) {
+        self.algorithm = algorithm
+        self.initialLimit = initialLimit
+        self.minLimit = minLimit
+        self.maxLimit = maxLimit
+        self.timeout = timeout
+    }
 }
 
 /// A connection pool to the database, per service instance (Go database/sql, HikariCP).
