@@ -166,7 +166,7 @@ public final class TwoLevelCache<Remote: RemoteCache, C: Clock>: Sendable where 
         })
     }
 
-    private func fetch(_ key: Key, flight: UInt64, load: () async throws -> Value?) async throws -> Value? {
+    private func fetch(_ key: Key, flight: CacheAsideFlight, load: () async throws -> Value?) async throws -> Value? {
         do {
             let cached = try await remote.get(key)
             count { stats in
