@@ -3,13 +3,15 @@ import SimKernel
 import World
 
 /// The cache server (Redis): a TTL store from `Resilience` with LRU eviction, behind the
-/// network. `cache_flush` faults empty it.
-actor CacheServer {
+/// network. `cache_flush` faults empty it. It is the remote level of the menu's
+/// ``TwoLevelCache`` (a ``RemoteCache``); an entry also keeps how long the load that
+/// produced it took, as XFetch stores δ beside the value.
+actor CacheServer: RemoteCache {
     let sim: Simulation
     nonisolated var unownedExecutor: UnownedSerialExecutor { sim.unownedExecutor }
     unowned(unsafe) let platform: PlatformContext
     private let spec: CacheSpec
-    private var store: TTLCache<Int, CachedProduct, VirtualClock.Instant>
+    private var store: TTLCache<Int, CachedEntry, VirtualClock.Instant>
     private var random: RandomStream
 
     init(platform: PlatformContext, spec: CacheSpec) {
@@ -27,17 +29,29 @@ actor CacheServer {
 
     /// GET: the cached value, if present and fresh.
     func get(_ key: Int) async -> CachedProduct? {
+        await entry(key)?.product
+    }
+
+    /// GET with the entry's expiry and load time (Redis: the value, its PTTL and the δ
+    /// stored beside it), if present and fresh.
+    func entry(_ key: Int) async -> CachedEntry? {
         await roundTrip()
-        let value = store.get(key, now: sim.clock.now)
-        platform.metrics.count(value == nil ? "cache.misses" : "cache.hits")
-        return value
+        let found = store.entry(key, now: sim.clock.now)
+        platform.metrics.count(found == nil ? "cache.misses" : "cache.hits")
+        return found.map { CachedEntry(product: $0.value.product, loadTime: $0.value.loadTime, expiresAt: $0.expiresAt) }
     }
 
     /// SET with a TTL.
     /// The TTL is already jittered by the caller (the menu service owns its TTL policy).
     func set(_ key: Int, _ value: CachedProduct, ttl: Duration) async {
+        await set(key, value, ttl: ttl, loadTime: .zero)
+    }
+
+    /// SET with a TTL, recording how long the load of `value` took.
+    func set(_ key: Int, _ value: CachedProduct, ttl: Duration, loadTime: Duration) async {
         await roundTrip()
-        store.set(key, value, expiresAt: sim.clock.now.advanced(by: ttl), now: sim.clock.now)
+        let expiresAt = sim.clock.now.advanced(by: ttl)
+        store.set(key, CachedEntry(product: value, loadTime: loadTime, expiresAt: expiresAt), expiresAt: expiresAt, now: sim.clock.now)
     }
 
     /// DEL.
@@ -51,6 +65,14 @@ actor CacheServer {
         store.removeAll()
         platform.metrics.count("cache.flushes")
     }
+}
+
+/// What the cache server holds for a product: the product, how long its load took, and
+/// when it expires.
+struct CachedEntry: Sendable, Equatable {
+    var product: CachedProduct
+    var loadTime: Duration
+    var expiresAt: VirtualClock.Instant
 }
 
 /// A product as cached: found (with its data) or known to be absent (negative caching).
