@@ -12,6 +12,9 @@ actor CacheServer: RemoteCache {
     unowned(unsafe) let platform: PlatformContext
     private let spec: CacheSpec
     private var store: TTLCache<Int, CachedEntry, VirtualClock.Instant>
+    /// Ids of messages processed, per consumer group (a Redis set per group whose members
+    /// expire): idempotent consumers' memory, shared by a service's instances.
+    private var processed: [String: DeduplicationWindow<Int64, VirtualClock.Instant>] = [:]
     private var random: RandomStream
 
     init(platform: PlatformContext, spec: CacheSpec) {
@@ -60,9 +63,23 @@ actor CacheServer: RemoteCache {
         _ = store.removeValue(forKey: key)
     }
 
+    /// Whether message `id` was recorded as processed by consumer `group`.
+    func wasProcessed(_ id: Int64, group: String) async -> Bool {
+        await roundTrip()
+        return processed[group]?.contains(id, now: sim.clock.now) ?? false
+    }
+
+    /// Records message `id` as processed by consumer `group`, whose window remembers
+    /// `capacity` ids for at most `retention` each.
+    func recordProcessed(_ id: Int64, group: String, capacity: Int, retention: Duration?) async {
+        await roundTrip()
+        processed[group, default: DeduplicationWindow(capacity: capacity, retention: retention)].insert(id, now: sim.clock.now)
+    }
+
     /// FLUSHALL (a fault).
     func flush() {
         store.removeAll()
+        processed.removeAll()
         platform.metrics.count("cache.flushes")
     }
 }

@@ -10,7 +10,8 @@ import World
 /// ``LockServer`` actor (``SimulatedLockConnection``).
 enum ServiceLock {
     case single(LockClient<VirtualClock, SimulatedLockConnection, RandomStream>)
-    case redlock(Redlock<VirtualClock, SimulatedLockConnection, RandomStream>)
+    /// Redlock, and its count of locks granted by a majority (`locks.redlock.acquired`).
+    case redlock(Redlock<VirtualClock, SimulatedLockConnection, RandomStream>, acquired: CounterMetric)
 
     /// A lock held by this service.
     enum Held {
@@ -44,14 +45,18 @@ enum ServiceLock {
         self = .redlock(Redlock(
             connections: connections, clock: platform.sim.clock,
             configuration: .init(ttl: ttl, maxWait: maxWait, initialDelay: .milliseconds(5), maxDelay: maxDelay),
-            random: platform.sim.random("\(instance).redlock")))
+            random: platform.sim.random("\(instance).redlock")),
+            acquired: platform.metrics.counter("locks.redlock.acquired"))
     }
 
     /// Acquires `key`, or throws once the wait runs out.
     func acquire(_ key: String) async throws(LockError) -> Held {
         switch self {
         case .single(let client): return .single(try await client.acquire(key))
-        case .redlock(let redlock): return .redlock(try await redlock.acquire(key))
+        case .redlock(let redlock, let acquired):
+            let lease = try await redlock.acquire(key)
+            acquired.add()
+            return .redlock(lease)
         }
     }
 
@@ -59,7 +64,7 @@ enum ServiceLock {
     func release(_ held: Held) async {
         switch (self, held) {
         case (.single(let client), .single(let lease)): try? await client.release(lease)
-        case (.redlock(let redlock), .redlock(let lease)): await redlock.release(lease)
+        case (.redlock(let redlock, _), .redlock(let lease)): await redlock.release(lease)
         default: preconditionFailure("a lock released through the other kind of client")
         }
     }

@@ -6,21 +6,19 @@ import World
 /// `orders.placed` and push them to the merchant's app (ack after delivery; nack and
 /// requeue when the push fails).
 ///
-/// With `dedup`, the consumers are idempotent: a ``DeduplicationWindow`` shared by the
-/// instance's consumers remembers the orders already pushed, and a redelivered message for
-/// one of them is acknowledged without a second push (counted as
-/// `<service>.duplicates_suppressed`).
+/// With `dedup`, the consumers are idempotent: a ``DeduplicationWindow`` in the cache
+/// server (Redis), shared by the service's instances so that it outlives an instance's
+/// crash, remembers the orders already pushed, and a redelivered message for one of them
+/// is acknowledged without a second push (counted as `<service>.duplicates_suppressed`).
+/// Checking and recording each cost a round trip to the cache server.
 final class NotificationLogic: LogicBase, RoleLogic, @unchecked Sendable {
     private let options: NotificationOptions
     private var consumers: [ConsumerID] = []
     private var tasks: [Task<Void, Never>] = []
-    /// Orders pushed recently (the instance's memory; a crash loses it).
-    private var pushed: DeduplicationWindow<Int64, VirtualClock.Instant>?
     private let duplicatesSuppressed: CounterMetric?
 
     init(instance: ServiceInstance, options: NotificationOptions) {
         self.options = options
-        pushed = options.dedup.map { DeduplicationWindow(capacity: $0.capacity, retention: $0.retention) }
         duplicatesSuppressed = options.dedup.map { _ in instance.platform.metrics.counter("\(instance.service).duplicates_suppressed") }
         super.init(instance: instance)
     }
@@ -38,7 +36,7 @@ final class NotificationLogic: LogicBase, RoleLogic, @unchecked Sendable {
                         await broker.ack("orders.placed", delivery.tag)
                         continue
                     }
-                    if let window = self.pushed, window.contains(order, now: sim.clock.now) {
+                    if options.dedup != nil, await platform.cache.wasProcessed(order, group: service) {
                         duplicatesSuppressed?.add()
                         await broker.ack("orders.placed", delivery.tag)
                         continue
@@ -46,11 +44,15 @@ final class NotificationLogic: LogicBase, RoleLogic, @unchecked Sendable {
                     // The consumer does the push itself: `consumers` × instances, not
                     // `workers`, bound this service's concurrency (one thread per consumer).
                     let pushed = await push(order: order, merchant: merchant)
+                    // Recorded with the push (after it: a failed push leaves no trace and
+                    // the redelivery is pushed, at least once). A crash from here to the
+                    // ack redelivers a message the window then recognises.
+                    if pushed, let dedup = options.dedup {
+                        await platform.cache.recordProcessed(order, group: service, capacity: dedup.capacity,
+                                                             retention: dedup.retention)
+                    }
                     if Task.isCancelled { return }
                     if pushed {
-                        // Recorded after the push: a failed push leaves no trace and the
-                        // redelivery is pushed (at least once).
-                        self.pushed?.insert(order, now: sim.clock.now)
                         await broker.ack("orders.placed", delivery.tag)
                     } else {
                         await broker.nack("orders.placed", delivery.tag, requeue: true)
