@@ -88,7 +88,7 @@ extension ServiceSpec {
                 localCache: o.optional("local_cache", LocalCacheSpec.reader),
                 singleFlight: o.optional("single_flight", .bool, default: true),
                 bloomFalsePositiveRate: o.optional("bloom_fp_rate", bloomRate, default: d.bloomFalsePositiveRate),
-                earlyRefresh: o.optional("early_refresh", .double(in: 0...100))))
+                earlyRefresh: o.optional("early_refresh", .double(in: 0...1_000_000))))
         case .order:
             let d = OrderOptions()
             return .order(OrderOptions(
