@@ -54,7 +54,9 @@ actor CacheServer: RemoteCache {
     func set(_ key: Int, _ value: CachedProduct, ttl: Duration, loadTime: Duration) async {
         await roundTrip()
         let expiresAt = sim.clock.now.advanced(by: ttl)
+        let evictedBefore = store.statistics.evictions
         store.set(key, CachedEntry(product: value, loadTime: loadTime, expiresAt: expiresAt), expiresAt: expiresAt, now: sim.clock.now)
+        if store.statistics.evictions > evictedBefore { platform.metrics.count("cache.evictions") }
     }
 
     /// DEL.
