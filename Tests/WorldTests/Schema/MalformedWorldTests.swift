@@ -357,7 +357,7 @@ private let unknownFieldCases: [MalformedWorld] = [
         #"«"Workers"»: $.services.backend.Workers: unknown field "Workers" (did you mean "workers"?)"#),
     MalformedWorld(
         "unknown: the order service's \"intake\" on the menu service", #""cache_ttl": "5m""#, #""intake": "sync""#,
-        #"«"intake"»: $.services.menu.intake: unknown field "intake" (known fields: role, workers, max_workers, instances, queue, work, balancer, cache_ttl, ttl_jitter, negative_ttl, bloom_filter, local_cache, single_flight, calls, database)"#),
+        #"«"intake"»: $.services.menu.intake: unknown field "intake" (known fields: role, workers, max_workers, instances, queue, work, balancer, cache_ttl, ttl_jitter, negative_ttl, bloom_filter, local_cache, single_flight, bloom_fp_rate, early_refresh, calls, database)"#),
     MalformedWorld(
         "unknown: the menu's \"cache_ttl\" on a generic service", #""queue": 64,"#, #""queue": 64, "cache_ttl": "5m","#,
         #"«"cache_ttl": "5m",»: $.services.backend.cache_ttl: unknown field "cache_ttl" (known fields: role, workers, max_workers, instances, queue, work, balancer, calls, database)"#),
@@ -416,10 +416,10 @@ private let discriminatorCases: [MalformedWorld] = [
         #"«{ "at": "5m"»: $.faults[1].kind: missing required field "kind" (expected one of "latency", "errors", "crash", "pause", "partition", "surge", "cache_flush", "database_slowdown")"#),
     MalformedWorld(
         "kind: an unknown limiter kind", #""kind": "token_bucket""#, #""kind": "leaky_bucket""#,
-        #"«"leaky_bucket"»: $.services.gateway.limits.order.kind: expected one of "token_bucket", "sliding_window", "queueing", "concurrency", found string "leaky_bucket""#),
+        #"«"leaky_bucket"»: $.services.gateway.limits.order.kind: expected one of "token_bucket", "sliding_window", "sliding_window_counter", "fixed_window", "queueing", "warm_up", "concurrency", "bulkhead", "adaptive", found string "leaky_bucket""#),
     MalformedWorld(
         "kind: a near-miss limiter kind", #""kind": "token_bucket""#, #""kind": "tokenbucket""#,
-        #"«"tokenbucket"»: $.services.gateway.limits.order.kind: expected one of "token_bucket", "sliding_window", "queueing", "concurrency", found string "tokenbucket" (did you mean "token_bucket"?)"#),
+        #"«"tokenbucket"»: $.services.gateway.limits.order.kind: expected one of "token_bucket", "sliding_window", "sliding_window_counter", "fixed_window", "queueing", "warm_up", "concurrency", "bulkhead", "adaptive", found string "tokenbucket" (did you mean "token_bucket"?)"#),
     MalformedWorld(
         "kind: an unknown breaker kind", #""kind": "resilience4j""#, #""kind": "hystrix""#,
         #"«"hystrix"»: $.services.order.calls.inventory.breaker.kind: expected one of "resilience4j", "sentinel", found string "hystrix""#),
