@@ -96,6 +96,16 @@ struct LibraryModeTests {
         #expect(outcome.value("inventory.deducted") == 5)
     }
 
+    @Test("dispatch's rider locks can be Redlock over five lock servers: every order gets a rider, none twice")
+    func redlockRiders() throws {
+        let outcome = try runSmall([#"services.dispatch.locking="redlock""#, #"infrastructure={"locks": {"instances": 5}}"#])
+        let delivered = outcome.value("orders.delivered")
+        #expect(delivered > 300)
+        // One rider lock per assignment, at least.
+        #expect(Double(try #require(outcome.metrics.existingCounter("locks.redlock.acquired")).total) >= delivered)
+        #expect(outcome.invariants.violations.allSatisfy { $0.count == 0 }, "\(outcome.invariants)")
+    }
+
     @Test("a deduplication window stops the pushes that crashes of the notification service redeliver")
     func dedupSuppressesRedeliveries() throws {
         let crashes = [#"faults=[{"kind": "crash", "target": "notification#0", "at": "2m", "restart_after": "10s"}, {"kind": "crash", "target": "notification#0", "at": "3m", "restart_after": "10s"}]"#,

@@ -27,24 +27,24 @@ enum RouteLimiters {
     static func make(_ spec: LimiterSpec, clock: VirtualClock, random: RandomStream) -> any RouteLimiter {
         switch spec {
         case .tokenBucket(let rate, let burst):
-            return RefusingLimiter(TokenBucket<VirtualClock.Instant>(rate: .perSecondApproximately(rate), burst: burst))
+            return RefusingRouteLimiter(TokenBucket<VirtualClock.Instant>(rate: .perSecondApproximately(rate), burst: burst))
         case .slidingWindow(let limit, let window):
-            return RefusingLimiter(SlidingWindowLog<VirtualClock.Instant>(limit: limit, window: window))
+            return RefusingRouteLimiter(SlidingWindowLog<VirtualClock.Instant>(limit: limit, window: window))
         case .slidingWindowCounter(let limit, let window):
-            return RefusingLimiter(SlidingWindowCounter<VirtualClock.Instant>(limit: limit, window: window))
+            return RefusingRouteLimiter(SlidingWindowCounter<VirtualClock.Instant>(limit: limit, window: window))
         case .fixedWindow(let limit, let window):
-            return RefusingLimiter(FixedWindowCounter<VirtualClock.Instant>(limit: limit, window: window))
+            return RefusingRouteLimiter(FixedWindowCounter<VirtualClock.Instant>(limit: limit, window: window))
         case .queueing(let rate, let maxQueueing):
-            return QueueingLimiter(Resilience.QueueingLimiter<VirtualClock.Instant>(
+            return QueueingRouteLimiter(QueueingLimiter<VirtualClock.Instant>(
                 rate: .perSecondApproximately(rate), maxQueueingTime: maxQueueing))
         case .warmUp(let rate, let warmUp, let coldFactor, let maxQueueing):
-            return QueueingLimiter(WarmUpLimiter<VirtualClock.Instant>(
+            return QueueingRouteLimiter(WarmUpLimiter<VirtualClock.Instant>(
                 rate: .perSecondApproximately(rate), warmUpPeriod: warmUp, coldFactor: coldFactor,
                 maxQueueingTime: maxQueueing))
         case .concurrency(let limit):
-            return InFlightLimiter(limit: limit)
+            return InFlightRouteLimiter(limit: limit)
         case .bulkhead(let limit, let maxWait):
-            return BulkheadLimiter(limit: limit, maxWait: maxWait, clock: clock)
+            return BulkheadRouteLimiter(limit: limit, maxWait: maxWait, clock: clock)
         case .adaptive(let adaptive):
             switch adaptive.algorithm {
             case .aimd:
@@ -64,7 +64,7 @@ enum RouteLimiters {
 
 /// A rate limiter that refuses what it cannot admit now: token bucket, sliding-window
 /// log and counter, fixed window.
-final class RefusingLimiter<Limiter: RateLimiting>: RouteLimiter where Limiter.Instant == VirtualClock.Instant {
+final class RefusingRouteLimiter<Limiter: RateLimiting>: RouteLimiter where Limiter.Instant == VirtualClock.Instant {
     private var limiter: Limiter
 
     init(_ limiter: Limiter) { self.limiter = limiter }
@@ -79,7 +79,7 @@ final class RefusingLimiter<Limiter: RateLimiting>: RouteLimiter where Limiter.I
 /// A rate limiter that books later turns and makes the request wait for its own
 /// (Sentinel's queueing and warm-up behaviours); the limiter's `maxQueueingTime` bounds
 /// the wait, beyond which it refuses.
-final class QueueingLimiter<Limiter: ReservingRateLimiter>: RouteLimiter where Limiter.Instant == VirtualClock.Instant {
+final class QueueingRouteLimiter<Limiter: ReservingRateLimiter>: RouteLimiter where Limiter.Instant == VirtualClock.Instant {
     private var limiter: Limiter
 
     init(_ limiter: Limiter) { self.limiter = limiter }
@@ -95,7 +95,7 @@ final class QueueingLimiter<Limiter: ReservingRateLimiter>: RouteLimiter where L
 
 /// At most `limit` requests in flight, more refused at once: the library's
 /// ``ConcurrencyLimiter`` used without its waiting line.
-final class InFlightLimiter: RouteLimiter {
+final class InFlightRouteLimiter: RouteLimiter {
     private var limiter: ConcurrencyLimiter<Never>
 
     init(limit: Int) { limiter = ConcurrencyLimiter(maxConcurrent: limit) }
@@ -111,7 +111,7 @@ final class InFlightLimiter: RouteLimiter {
 
 /// A semaphore bulkhead: at most `limit` in flight, later requests wait in FIFO order up
 /// to `maxWait` for a permit (the library's ``Bulkhead`` on the virtual clock).
-final class BulkheadLimiter: RouteLimiter {
+final class BulkheadRouteLimiter: RouteLimiter {
     private let bulkhead: Bulkhead<VirtualClock>
 
     init(limit: Int, maxWait: Duration, clock: VirtualClock) {
