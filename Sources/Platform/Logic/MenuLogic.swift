@@ -98,15 +98,13 @@ final class MenuLogic: LogicBase, RoleLogic, @unchecked Sendable {
     /// One database load per item at a time: later callers join the load in flight.
     private func loadOnce(_ item: Int) async -> Result<CachedProduct, Failure> {
         switch flights.begin(item, at: sim.clock.now, using: &random) {
-        case .hit(let product):
-            // The flights store nothing; a hit cannot happen, but would be an answer.
-            return product.map { .success($0) } ?? .success(.absent)
-        case .cancelled:
-            return .failure(.error)
         case .lead(let flight, _):
             return await lead(flight, item)
         case .mustWait, .joined:
             break
+        case .hit, .cancelled:
+            // The flights store nothing (capacity 0) and no caller here is cancelled.
+            preconditionFailure("the menu's flights answered from a store they do not have")
         }
         metrics.coalesced.add()
         let id = flights.makeWaiterID()
