@@ -433,6 +433,13 @@ private let discriminatorCases: [MalformedWorld] = [
 
 private let crossFieldCases: [MalformedWorld] = [
     MalformedWorld(
+        "rule: an adaptive limit's max below its min", #""kind": "token_bucket", "rate": "100/s", "burst": 50"#,
+        #""kind": "adaptive", "min_limit": 10, "max_limit": 5"#,
+        "«\"max_limit\": 5+13»: $.services.gateway.limits.order.max_limit: expected an integer >= min_limit (10), found number 5"),
+    MalformedWorld(
+        "range: a Bloom filter's false-positive rate of 1", #""cache_ttl": "5m" }"#, #""cache_ttl": "5m", "bloom_fp_rate": 1 }"#,
+        "«\"bloom_fp_rate\": 1+17»: $.services.menu.bloom_fp_rate: expected a number above 0 and below 1, found number 1"),
+    MalformedWorld(
         "rule: max_workers below workers", #""max_workers": 16"#, #""max_workers": 4"#,
         "«\"max_workers\": 4+15»: $.services.order.max_workers: expected an integer >= workers (8), found number 4"),
     MalformedWorld(
