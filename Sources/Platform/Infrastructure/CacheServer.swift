@@ -3,9 +3,13 @@ import SimKernel
 import World
 
 /// The cache server (Redis): a TTL store from `Resilience` with LRU eviction, behind the
-/// network. `cache_flush` faults empty it. It is the remote level of the menu's
-/// ``TwoLevelCache`` (a ``RemoteCache``); an entry also keeps how long the load that
-/// produced it took, as XFetch stores δ beside the value.
+/// network. `cache_flush` faults empty it; a crash empties it too (an unreplicated Redis
+/// restarts empty) and, while it is down or cut off from the caller, commands get no
+/// reply within the client's timeout: a read is a miss, a write is lost.
+///
+/// It is the remote level of the menu's ``TwoLevelCache`` (a ``RemoteCache``); an entry
+/// also keeps how long the load that produced it took, as XFetch stores δ beside the
+/// value. Idempotent consumers keep the ids of messages they processed here too.
 actor CacheServer: RemoteCache {
     let sim: Simulation
     nonisolated var unownedExecutor: UnownedSerialExecutor { sim.unownedExecutor }
@@ -15,31 +19,39 @@ actor CacheServer: RemoteCache {
     /// Ids of messages processed, per consumer group (a Redis set per group whose members
     /// expire): idempotent consumers' memory, shared by a service's instances.
     private var processed: [String: DeduplicationWindow<Int64, VirtualClock.Instant>] = [:]
-    private var random: RandomStream
+    /// Up or down.
+    private let server = InfrastructureProcess(name: "cache")
 
     init(platform: PlatformContext, spec: CacheSpec) {
         sim = platform.sim
         self.platform = platform
         self.spec = spec
         store = TTLCache(capacity: spec.capacity)
-        random = sim.random("cache")
     }
 
-    private func roundTrip() async {
-        let delay = spec.latency.sampleNanoseconds(&random) &+ platform.faults.extraLatency("cache")
-        try? await sim.clock.sleep(for: .nanoseconds(delay))
+    /// One command's round trip: the server's time (slowed by a `slowdown` fault, plus any
+    /// latency fault) on the way there, `serve` at the server; nil when no reply came.
+    private func command<T: Sendable>(_ serve: () -> T) async -> T? {
+        let time = Double(platform.draws.sample(spec.latency, for: .cache)) * platform.faults.slowdown("cache")
+        let there = Int64(saturating: time) &+ platform.faults.extraLatency("cache")
+        let caller = WorkOrigin.current?.service ?? "platform"
+        let reply = await platform.network.exchange(from: caller, to: "cache", timeout: spec.timeout, there: there, back: 0) {
+            server.isUp ? serve() : nil
+        }
+        if reply == nil { platform.metrics.count("cache.unanswered") }
+        return reply
     }
 
-    /// GET: the cached value, if present and fresh.
+    /// GET: the cached value, if present and fresh (nil also when the server did not answer).
     func get(_ key: Int) async -> CachedProduct? {
         await entry(key)?.product
     }
 
     /// GET with the entry's expiry and load time (Redis: the value, its PTTL and the δ
-    /// stored beside it), if present and fresh.
+    /// stored beside it), if present and fresh (nil also when the server did not answer).
     func entry(_ key: Int) async -> CachedEntry? {
-        await roundTrip()
-        let found = store.entry(key, now: sim.clock.now)
+        let value = await command { store.entry(key, now: sim.clock.now) }
+        let found = value.flatMap { $0 }
         platform.metrics.count(found == nil ? "cache.misses" : "cache.hits")
         return found.map { CachedEntry(product: $0.value.product, loadTime: $0.value.loadTime, expiresAt: $0.expiresAt) }
     }
@@ -52,30 +64,31 @@ actor CacheServer: RemoteCache {
 
     /// SET with a TTL, recording how long the load of `value` took.
     func set(_ key: Int, _ value: CachedProduct, ttl: Duration, loadTime: Duration) async {
-        await roundTrip()
-        let expiresAt = sim.clock.now.advanced(by: ttl)
-        let evictedBefore = store.statistics.evictions
-        store.set(key, CachedEntry(product: value, loadTime: loadTime, expiresAt: expiresAt), expiresAt: expiresAt, now: sim.clock.now)
-        if store.statistics.evictions > evictedBefore { platform.metrics.count("cache.evictions") }
+        _ = await command {
+            let expiresAt = sim.clock.now.advanced(by: ttl)
+            let evictedBefore = store.statistics.evictions
+            store.set(key, CachedEntry(product: value, loadTime: loadTime, expiresAt: expiresAt), expiresAt: expiresAt, now: sim.clock.now)
+            if store.statistics.evictions > evictedBefore { platform.metrics.count("cache.evictions") }
+        }
     }
 
     /// DEL.
     func delete(_ key: Int) async {
-        await roundTrip()
-        _ = store.removeValue(forKey: key)
+        _ = await command { _ = store.removeValue(forKey: key) }
     }
 
-    /// Whether message `id` was recorded as processed by consumer `group`.
+    /// Whether message `id` was recorded as processed by consumer `group` (false also
+    /// when the server did not answer: the message is then processed again).
     func wasProcessed(_ id: Int64, group: String) async -> Bool {
-        await roundTrip()
-        return processed[group]?.contains(id, now: sim.clock.now) ?? false
+        await command { processed[group]?.contains(id, now: sim.clock.now) ?? false } ?? false
     }
 
     /// Records message `id` as processed by consumer `group`, whose window remembers
-    /// `capacity` ids for at most `retention` each.
+    /// `capacity` ids for at most `retention` each (lost when the server does not answer).
     func recordProcessed(_ id: Int64, group: String, capacity: Int, retention: Duration?) async {
-        await roundTrip()
-        processed[group, default: DeduplicationWindow(capacity: capacity, retention: retention)].insert(id, now: sim.clock.now)
+        _ = await command {
+            processed[group, default: DeduplicationWindow(capacity: capacity, retention: retention)].insert(id, now: sim.clock.now)
+        }
     }
 
     /// FLUSHALL (a fault).
@@ -83,6 +96,19 @@ actor CacheServer: RemoteCache {
         store.removeAll()
         processed.removeAll()
         platform.metrics.count("cache.flushes")
+    }
+
+    /// The server crashes: every entry is gone; commands go unanswered until it restarts.
+    func crash() {
+        guard server.crash() else { return }
+        store.removeAll()
+        processed.removeAll()
+        platform.metrics.count("cache.crashes")
+    }
+
+    /// The server is back, empty.
+    func restart() {
+        if server.restart() { platform.metrics.count("cache.restarts") }
     }
 }
 

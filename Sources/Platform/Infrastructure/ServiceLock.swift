@@ -41,7 +41,7 @@ enum ServiceLock {
             self = .single(platform.lockClient(for: instance, ttl: ttl, maxWait: maxWait, maxDelay: maxDelay))
             return
         }
-        let connections = platform.lockServers.map { SimulatedLockConnection(server: $0, clock: platform.sim.clock) }
+        let connections = platform.lockServers.map { platform.lockConnection(to: $0, for: instance) }
         self = .redlock(Redlock(
             connections: connections, clock: platform.sim.clock,
             configuration: .init(ttl: ttl, maxWait: maxWait, initialDelay: .milliseconds(5), maxDelay: maxDelay),
