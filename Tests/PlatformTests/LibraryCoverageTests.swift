@@ -71,8 +71,7 @@ struct LibraryCoverageTests {
         // Messaging.
         Coverage(primitives: ["MessageQueue"], world: ordering, proofs: ["broker.orders.placed.published"]),
         Coverage(primitives: ["DeduplicationWindow"],
-                 world: [#"faults=[{"kind": "crash", "target": "notification#0", "at": "2m", "restart_after": "10s"}]"#,
-                         #"services.notification.work={"constant": "2s"}"#, #"services.notification.dedup={"capacity": 10000}"#],
+                 world: LibraryModeTests.brokerCrash + [#"services.notification.dedup={"capacity": 10000}"#],
                  proofs: ["notification.duplicates_suppressed"]),
         // Locks.
         Coverage(primitives: ["LockStore", "LockClient"], world: ordering, proofs: ["locks.wait"]),

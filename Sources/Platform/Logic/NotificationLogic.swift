@@ -45,8 +45,9 @@ final class NotificationLogic: LogicBase, RoleLogic, @unchecked Sendable {
                     // `workers`, bound this service's concurrency (one thread per consumer).
                     let pushed = await push(order: order, merchant: merchant)
                     // Recorded with the push (after it: a failed push leaves no trace and
-                    // the redelivery is pushed, at least once). A crash from here to the
-                    // ack redelivers a message the window then recognises.
+                    // the redelivery is pushed, at least once). A message whose ack is lost
+                    // from here on (the broker crashes and requeues it) comes back, and the
+                    // window recognises it.
                     if pushed, let dedup = options.dedup {
                         await platform.cache.recordProcessed(order, group: service, capacity: dedup.capacity,
                                                              retention: dedup.retention)
