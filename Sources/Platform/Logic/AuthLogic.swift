@@ -41,7 +41,7 @@ final class AuthLogic: LogicBase, RoleLogic, @unchecked Sendable {
             cache.set(customer, token, expiresAt: sim.clock.now.advanced(by: options.tokenCacheTTL), now: sim.clock.now)
             return .success(.ok)
         default:
-            return .failure(.error)
+            await misrouted(call, from: caller)
         }
     }
 }

@@ -32,7 +32,7 @@ final class GatewayLogic: LogicBase, RoleLogic, @unchecked Sendable {
     }
 
     func handle(_ call: Call, from caller: String) async -> Result<Reply, Failure> {
-        guard case .app(let request) = call else { return .failure(.error) }
+        guard case .app(let request) = call else { await misrouted(call, from: caller) }
         guard let limited = limiters[request.route] else { return await route(request) }
         return await admitted(request, by: limited.limiter, counting: limited.limited)
     }
