@@ -16,6 +16,13 @@ enum BrokerMessage: Sendable, Equatable {
 /// publisher confirms, consumers with prefetch, ack/nack, redelivery when a consumer dies,
 /// a delivery limit that routes poison messages to a dead-letter queue, TTL and length
 /// limits. Consumers are tasks parked in ``receive(_:consumer:)``.
+///
+/// The broker can crash: queues and their messages are durable (persistent messages on
+/// durable queues), but every delivery not yet acknowledged goes back to its queue to be
+/// redelivered after the restart (its channel died with the process), and deliveries
+/// waiting in a consumer's buffer are lost with it the same way. While it is down,
+/// publishes go unconfirmed and acks are void; consumers (which reconnect and resubscribe
+/// by themselves, as client libraries do) wait for the restart.
 actor Broker: SimEventHandler {
     typealias Queue = MessageQueue<BrokerMessage, VirtualClock.Instant>
 
@@ -29,6 +36,8 @@ actor Broker: SimEventHandler {
         var queue: Queue
         var inboxes: [ConsumerID: [Queue.Delivery]] = [:]
         var parked: [ConsumerID: UnsafeContinuation<Queue.Delivery?, Never>] = [:]
+        /// The latest delivery handed to each consumer (what a crash requeues up to).
+        var lastDelivered: [ConsumerID: DeliveryTag] = [:]
         let metrics: BrokerQueueMetrics
     }
 
@@ -36,7 +45,8 @@ actor Broker: SimEventHandler {
     nonisolated var unownedExecutor: UnownedSerialExecutor { sim.unownedExecutor }
     unowned(unsafe) let platform: PlatformContext
     private let spec: BrokerSpec
-    private var random: RandomStream
+    /// Up or down.
+    private let server = InfrastructureProcess(name: "broker")
     /// Queues in creation order (the order of reporting and of expiry pumps).
     private var channels: [Channel] = []
     /// Where each queue's channel is in ``channels``.
@@ -47,7 +57,6 @@ actor Broker: SimEventHandler {
         sim = platform.sim
         self.platform = platform
         self.spec = spec
-        random = sim.random("broker")
     }
 
     /// The channel of queue `name`, created on first use.
@@ -62,12 +71,20 @@ actor Broker: SimEventHandler {
     }
 
     private func hop() async {
-        try? await sim.clock.sleep(for: .nanoseconds(spec.latency.sampleNanoseconds(&random)))
+        let time = Double(platform.draws.sample(spec.latency, for: .broker)) * platform.faults.slowdown("broker")
+        try? await sim.clock.sleep(for: .nanoseconds(Int64(saturating: time) &+ platform.faults.extraLatency("broker")))
     }
 
-    /// Publishes with a confirm: true when the queue accepted the message.
+    /// Publishes with a confirm: true when the queue accepted the message (false, too,
+    /// when the broker is down or cut off from the publishing service: no confirm comes).
     func publish(_ name: String, _ message: BrokerMessage) async -> Bool {
         await hop()
+        // Down, or cut off from the publishing service: no confirm comes.
+        let publisher = WorkOrigin.current?.service
+        guard server.isUp, !(publisher.map { platform.network.isPartitioned($0, "broker") } ?? false) else {
+            platform.metrics.count("broker.\(name).unconfirmed")
+            return false
+        }
         let index = channel(name)
         let outcome = channels[index].queue.publish(message, now: sim.clock.now)
         let metrics = channels[index].metrics
@@ -95,6 +112,9 @@ actor Broker: SimEventHandler {
     }
 
     func ack(_ name: String, _ tag: DeliveryTag) {
+        // A delivery of the broker's earlier life was requeued by its crash already: the
+        // ack of a dead channel is void.
+        guard server.isUp else { return }
         guard let index = channelIndex[name] else {
             return platform.metrics.count("broker.\(name).acked")
         }
@@ -104,6 +124,7 @@ actor Broker: SimEventHandler {
     }
 
     func nack(_ name: String, _ tag: DeliveryTag, requeue: Bool) {
+        guard server.isUp else { return }
         guard let index = channelIndex[name] else {
             return platform.metrics.count("broker.\(name).nacked")
         }
@@ -123,9 +144,11 @@ actor Broker: SimEventHandler {
 
     /// Hands out every delivery queue `index` allows now.
     private func pump(_ index: Int) {
+        guard server.isUp else { return }
         let now = sim.clock.now
         _ = channels[index].queue.expire(now: now)
         while let delivery = channels[index].queue.nextDelivery(now: now) {
+            channels[index].lastDelivered[delivery.consumer] = delivery.tag
             if let waiter = channels[index].parked.removeValue(forKey: delivery.consumer) {
                 waiter.resume(returning: delivery)
             } else {
@@ -157,6 +180,30 @@ actor Broker: SimEventHandler {
             broker.expiryTimer = nil
             for index in broker.channels.indices { broker.pump(index) }
         }
+    }
+
+    /// The broker crashes: every unacknowledged delivery (in a consumer's hands or in its
+    /// buffer) goes back to its queue, to be redelivered after the restart.
+    func crash() {
+        guard server.crash() else { return }
+        platform.metrics.count("broker.crashes")
+        let now = sim.clock.now
+        for index in channels.indices {
+            var requeued = 0
+            for (_, tag) in channels[index].lastDelivered.sorted(by: { $0.key < $1.key }) {
+                requeued += channels[index].queue.nack(tag, multiple: true, requeue: true, now: now)
+            }
+            channels[index].lastDelivered = [:]
+            channels[index].inboxes = [:]
+            platform.metrics.count("broker.\(channels[index].queue.configuration.name).requeued_on_crash", Int64(requeued))
+        }
+    }
+
+    /// The broker is back: deliveries resume to the waiting consumers.
+    func restart() {
+        guard server.restart() else { return }
+        platform.metrics.count("broker.restarts")
+        for index in channels.indices { pump(index) }
     }
 
     /// Each queue's counters, in creation order.

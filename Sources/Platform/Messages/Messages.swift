@@ -39,6 +39,24 @@ public enum Failure: Error, Sendable, Equatable, Hashable {
         case .limited, .breakerOpen, .refused: return false
         }
     }
+
+    /// Every failure, in a fixed order: the closed set of metric labels.
+    static let all: [Failure] = [.limited, .breakerOpen, .poolTimeout, .queueFull, .deadline, .unavailable, .error]
+        + Refusal.allCases.map(Failure.refused)
+
+    /// This failure's position in ``all``, for tables of per-reason handles.
+    var index: Int {
+        switch self {
+        case .limited: return 0
+        case .breakerOpen: return 1
+        case .poolTimeout: return 2
+        case .queueFull: return 3
+        case .deadline: return 4
+        case .unavailable: return 5
+        case .error: return 6
+        case .refused(let refusal): return 7 + Refusal.allCases.firstIndex(of: refusal)!
+        }
+    }
 }
 
 /// Business refusals.
@@ -61,7 +79,7 @@ struct Request: Sendable {
 }
 
 /// A request between actors of the platform.
-enum Call: Sendable {
+enum Call: Sendable, Hashable {
     /// Generic work (validation services): do the work, reply `.ok`.
     case work
     /// From the customer's app, through the gateway.
@@ -93,7 +111,7 @@ enum Call: Sendable {
 }
 
 /// A request from the customer's app.
-enum AppRequest: Sendable {
+enum AppRequest: Sendable, Hashable {
     case login(customer: Int)
     case menu(customer: Int, token: Int64, item: Int)
     case order(customer: Int, token: Int64, OrderRequest)
@@ -112,7 +130,7 @@ enum AppRequest: Sendable {
 }
 
 /// What a customer orders.
-struct OrderRequest: Sendable, Equatable {
+struct OrderRequest: Sendable, Hashable {
     /// Idempotency key chosen by the app (the same on retries).
     var key: Int64
     var customer: Int
@@ -123,7 +141,7 @@ struct OrderRequest: Sendable, Equatable {
 }
 
 /// Events reported to the order service.
-enum OrderEvent: Sendable, Equatable {
+enum OrderEvent: Sendable, Hashable {
     case paid(success: Bool)
     case merchantAccepted
     case merchantRefused
@@ -141,6 +159,9 @@ enum Reply: Sendable, Equatable {
     case order(OrderView)
     case accepted
     case rider(Int)
+    /// The answer is not known: a degraded default (an order's status while the order
+    /// service cannot be asked).
+    case unknown
 }
 
 /// What the app learns about an order.
@@ -151,3 +172,21 @@ struct OrderView: Sendable, Equatable {
 
 import World
 typealias GatewayRouteName = GatewayRoute
+
+extension ServiceRole {
+    /// Whether a service playing this role handles `call`. A call it does not handle is a
+    /// programming error (a misrouted call), never a transient failure.
+    func serves(_ call: Call) -> Bool {
+        switch (self, call) {
+        case (.generic, .work), (.notification, .work): return true
+        case (.gateway, .app): return true
+        case (.auth, .login), (.auth, .verify): return true
+        case (.menu, .product): return true
+        case (.order, .createOrder), (.order, .orderStatus), (.order, .cancelOrder), (.order, .orderEvent): return true
+        case (.inventory, .deduct), (.inventory, .restock): return true
+        case (.payment, .charge), (.payment, .refund): return true
+        case (.dispatch, .dispatch): return true
+        default: return false
+        }
+    }
+}

@@ -33,7 +33,9 @@ actor ServiceInstance: SimEventHandler, Endpoint {
     let spec: ServiceSpec
     unowned(unsafe) let platform: PlatformContext
     @exclusivity(unchecked) private var pool: WorkerPoolCore<Job>
-    @exclusivity(unchecked) private var random: RandomStream
+    /// Base of this service's work-time streams: a request's or call's service time is
+    /// keyed by the request (its key), whichever instance serves it.
+    private let workDraws: UInt64
     private let metrics: ServiceMetrics
     @exclusivity(unchecked) private var inService: [Request] = []
     @exclusivity(unchecked) private var free: [Int] = []
@@ -41,6 +43,9 @@ actor ServiceInstance: SimEventHandler, Endpoint {
     private let traceStart: TraceName
     private let traceDone: TraceName
     private let traceRejected: TraceName
+    private let traceExpired: TraceName
+    /// Workers freed by shedding expired calls and not yet given their next job.
+    @exclusivity(unchecked) private var shedWorkers = 0
     /// Told when a request leaves the instance (for least-outstanding balancing).
     private unowned(unsafe) let owner: Service
 
@@ -70,13 +75,14 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         name = "\(spec.name)#\(index)"
         pool = WorkerPoolCore(WorkerPoolConfiguration(
             workers: spec.workers, maxWorkers: spec.maxWorkers, queueCapacity: spec.queueCapacity))
-        random = sim.random(name)
+        workDraws = StableHash.of(spec.name)
         self.metrics = metrics
         self.owner = owner
         traceSource = sim.trace.name(name)
         traceStart = sim.trace.name("start")
         traceDone = sim.trace.name("done")
         traceRejected = sim.trace.name("rejected")
+        traceExpired = sim.trace.name("expired")
     }
 
     /// Starts the instance: logic, database pool, heartbeats.
@@ -129,7 +135,7 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         metrics.wait.record(waited)
         if waited > 0 { metrics.waited.add() }
         sim.trace.record(traceStart, traceSource, request.id)
-        let duration = spec.work.sampleNanoseconds(&random) &+ platform.faults.extraLatency(service)
+        let duration = workTime(key: UInt64(bitPattern: request.id)) &+ platform.faults.extraLatency(service)
         metrics.service.record(duration)
         let slot: Int
         if let reused = free.popLast() {
@@ -199,6 +205,21 @@ actor ServiceInstance: SimEventHandler, Endpoint {
     }
 
     private func startCall(_ envelope: Envelope, arrival: Int64) {
+        // The caller gave up while the call queued: shed it, as Finagle's deadline filter
+        // does, and give the worker to the next job instead of running dead work.
+        if spec.deadlines == .honour, let deadline = envelope.deadline, sim.executor.now >= deadline {
+            metrics.rejectedExpired.add()
+            sim.trace.record(traceExpired, traceSource, Int64(envelope.id))
+            // The worker is free again. Freeing it takes the next job, which may be expired
+            // too: free workers in a loop, not by recursion, however long the dead queue.
+            shedWorkers += 1
+            guard shedWorkers == 1 else { return }
+            while shedWorkers > 0 {
+                workerFreed()
+                shedWorkers -= 1
+            }
+            return
+        }
         // Measured as for event-driven requests, so `wait`, `latency` and Little's law
         // mean the same on both paths: from arrival at the instance, queue included.
         let waited = sim.executor.now - arrival
@@ -207,17 +228,30 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         sim.trace.record(traceStart, traceSource, Int64(envelope.id))
         let epoch = self.epoch
         // Not a daemon: a handler that never answers is a stall worth reporting.
-        let task = sim.spawn("\(name) handling \(envelope.call.label)") { [self] in
-            let result = await self.serve(envelope)
-            await self.finishCall(envelope, result, epoch: epoch, arrival: arrival)
+        // Started by whichever task freed the worker: only this call's deadline counts.
+        let task = TaskDeadline.withoutDeadline {
+            sim.spawn("\(name) handling \(envelope.call.label)") { [self] in
+                let result = await self.serve(envelope)
+                await self.finishCall(envelope, result, epoch: epoch, arrival: arrival)
+            }
         }
         handlers[envelope.id] = task
     }
 
-    /// The handler: the service's work on a worker, then its logic.
+    /// The handler: the service's work on a worker, then its logic; a service that honours
+    /// deadlines knows when its caller gives up (``TaskDeadline``: its own calls, retries
+    /// and waits end by then).
     private func serve(_ envelope: Envelope) async -> Result<Reply, Failure> {
+        let deadline = spec.deadlines == .honour ? envelope.deadline.map(VirtualClock.Instant.init(nanoseconds:)) : nil
+        return await TaskDeadline.withPropagatedDeadline(deadline, on: sim.clock) {
+            // Everything this call draws (faults, database, calls it makes) is keyed by it.
+            await WorkOrigin.$current.withValue(WorkOrigin(key: envelope.key, service: service)) { await serveKeyed(envelope) }
+        }
+    }
+
+    private func serveKeyed(_ envelope: Envelope) async -> Result<Reply, Failure> {
         await checkpoint()
-        let work = spec.work.sampleNanoseconds(&random) &+ platform.faults.extraLatency(service)
+        let work = workTime(key: envelope.key) &+ platform.faults.extraLatency(service)
         metrics.service.record(work)
         await sleep(nanoseconds: work)
         if platform.faults.injectsError(service) { return .failure(.error) }
@@ -252,11 +286,20 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         await checkpoint()
     }
 
-    /// Draws a duration from `distribution` with this instance's random stream.
-    func sample(_ distribution: Distribution) -> Int64 { distribution.sampleNanoseconds(&random) }
+    /// The service time of the request or call keyed `key` (common random numbers: the
+    /// same whichever instance serves it, whenever).
+    private func workTime(key: UInt64) -> Int64 {
+        var stream = platform.draws.stream(.work, key: StableHash.combine(workDraws, key))
+        let work = spec.work.sampleNanoseconds(&stream)
+        platform.draws.recorder?.serviceTimes["\(service):\(key)"] = work
+        return work
+    }
 
-    /// A uniform draw in [0, 1).
-    func unit() -> Double { random.nextUnit() }
+    /// Draws a duration from `distribution` within the work this task is doing.
+    func sample(_ distribution: Distribution) -> Int64 { platform.draws.sample(distribution, for: .work) }
+
+    /// A uniform draw in [0, 1) within the work this task is doing.
+    func unit() -> Double { platform.draws.unit(for: .work) }
 
     /// Waits while the instance is paused (a GC stop halts every thread of the process).
     func checkpoint() async {

@@ -36,7 +36,7 @@ extension ServiceSpec {
             if let maxWorkers, !o.hasProblems, maxWorkers < workers {
                 o.reject("max_workers", expected: "an integer >= workers (\(workers))")
             }
-            return ServiceSpec(
+            var spec = ServiceSpec(
                 name: name,
                 instances: o.optional("instances", .integer(in: 1...10_000), default: 1),
                 workers: workers, maxWorkers: maxWorkers,
@@ -47,6 +47,8 @@ extension ServiceSpec {
                 options: readOptions(o, role: role),
                 calls: o.optional("calls", CallPolicies.reader, default: CallPolicies()),
                 database: o.optional("database", ConnectionPoolSpec.reader, default: ConnectionPoolSpec()))
+            spec.deadlines = o.optional("deadlines", .oneOf(DeadlineHandling.self), default: .ignore)
+            return spec
         }
     }
 
@@ -187,7 +189,27 @@ extension CallPolicy {
             timeout: o.contains("timeout") ? o.required("timeout", .duration(atLeast: .milliseconds(1)))
                 : (o.raw("timeout")?.isNull == true ? nil : .seconds(1)),
             retry: o.optional("retry", RetrySpec.reader),
-            breaker: o.optional("breaker", BreakerSpec.reader))
+            breaker: o.optional("breaker", BreakerSpec.reader),
+            fallback: o.optional("fallback", FallbackSpec.reader))
+    }
+}
+
+extension FallbackSpec {
+    /// Reads a fallback: a mode (`"cached"`, `"default"`, `"defer"`), or
+    /// `{"mode": "cached", "on_failure": true}`.
+    static let reader = ValueReader<FallbackSpec>(
+        expected: "\"cached\", \"default\", \"defer\", or an object with \"mode\" and \"on_failure\"",
+        placeholder: { FallbackSpec(mode: .cached) }
+    ) { value, context in
+        if value.objectValue == nil {
+            return context.read(value, with: .oneOf(FallbackMode.self)).map { FallbackSpec(mode: $0) }
+        }
+        return context.read(value, with: objectReader)
+    }
+
+    static let objectReader = ValueReader<FallbackSpec>.object { o in
+        FallbackSpec(mode: o.required("mode", .oneOf(FallbackMode.self)),
+                     onFailure: o.optional("on_failure", .bool, default: false))
     }
 }
 

@@ -73,6 +73,8 @@ public struct WorldSpec: Sendable, Equatable {
 
     /// Names of the external dependencies the platform knows.
     public static let dependencyNames = ["payment_gateway", "wechat"]
+    /// The infrastructure's names, as fault targets and partition ends.
+    public static let infrastructureNames = ["database", "cache", "broker", "locks"]
 
     /// The service named `name`.
     public func service(_ name: String) -> ServiceSpec? { services.first { $0.name == name } }
@@ -220,6 +222,8 @@ public struct ServiceSpec: Sendable, Equatable {
     public var calls: CallPolicies
     /// Its connection pool to the database (per instance).
     public var database: ConnectionPoolSpec
+    /// What its instances do with the deadline each call carries.
+    public var deadlines: DeadlineHandling = .ignore
 
     /// A service with the given sizes and work.
     public init(name: String, instances: Int = 1, workers: Int, maxWorkers: Int? = nil,
