@@ -26,6 +26,8 @@ final class PlatformContext: @unchecked Sendable {
     private(set) var dependencies: [String: ExternalDependency] = [:]
     private(set) var merchants: [Merchant] = []
     private(set) var riders: [Rider] = []
+    /// The riders' free places, for dispatch's least-loaded pick.
+    private(set) var riderRoster = RiderRoster(riders: 0, capacity: 0)
     let orders: OrderBook
     let sessions: Sessions
     let catalog: Catalog
@@ -66,7 +68,9 @@ final class PlatformContext: @unchecked Sendable {
         }
         if spec.hasPlatform {
             merchants = (0..<spec.merchants.count).map { Merchant(platform: self, index: $0, spec: spec.merchants) }
-            riders = (0..<spec.riders.count).map { Rider(platform: self, index: $0, spec: spec.riders) }
+            let roster = RiderRoster(riders: spec.riders.count, capacity: spec.riders.capacity)
+            riderRoster = roster
+            riders = (0..<spec.riders.count).map { Rider(platform: self, roster: roster, index: $0, spec: spec.riders) }
         }
     }
 
