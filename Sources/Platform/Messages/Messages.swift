@@ -9,6 +9,9 @@ public enum Failure: Error, Sendable, Equatable, Hashable {
     case poolTimeout
     /// The callee's worker queue was full.
     case queueFull
+    /// The callee's queue discipline (CoDel) dropped the request after it waited past
+    /// the discipline's limit: the callee is overloaded.
+    case shed
     /// The caller's deadline passed before a reply.
     case deadline
     /// No instance of the callee is registered.
@@ -25,6 +28,7 @@ public enum Failure: Error, Sendable, Equatable, Hashable {
         case .breakerOpen: return "breaker_open"
         case .poolTimeout: return "pool_timeout"
         case .queueFull: return "queue_full"
+        case .shed: return "codel"
         case .deadline: return "deadline"
         case .unavailable: return "unavailable"
         case .error: return "error"
@@ -35,7 +39,7 @@ public enum Failure: Error, Sendable, Equatable, Hashable {
     /// Whether a retry may help (business refusals and limits do not).
     var isTransient: Bool {
         switch self {
-        case .deadline, .error, .unavailable, .queueFull, .poolTimeout: return true
+        case .deadline, .error, .unavailable, .queueFull, .shed, .poolTimeout: return true
         case .limited, .breakerOpen, .refused: return false
         }
     }

@@ -382,6 +382,7 @@ public final class ConnectionPool<Connection: Sendable, C: Clock>: Sendable wher
     private static func absorb(_ actions: Machine.Actions, into state: inout State, wakeups: inout Wakeups) {
         if let handOff = actions.handOff { deliver(handOff.result, to: handOff.waiter, in: &state, wakeups: &wakeups) }
         for waiter in actions.timedOut { deliver(.failure(.timedOut), to: waiter, in: &state, wakeups: &wakeups) }
+        for waiter in actions.shed { deliver(.failure(.shed), to: waiter, in: &state, wakeups: &wakeups) }
         let hasWork = actions.open > 0 || !actions.close.isEmpty || !actions.leaks.isEmpty
         state.opensToStart += actions.open
         state.closesToRun.append(contentsOf: actions.close)
