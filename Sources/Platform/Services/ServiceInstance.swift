@@ -75,7 +75,7 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         self.index = index
         service = spec.name
         name = "\(spec.name)#\(index)"
-        pool = WorkerPoolCore(spec.workerPoolConfiguration)
+        pool = WorkerPoolCore(spec.workerPoolConfiguration, at: VirtualClock.Instant(nanoseconds: platform.sim.executor.now))
         random = sim.random(name)
         self.metrics = metrics
         self.owner = owner
@@ -414,7 +414,7 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         var lostRequests = inService.count - free.count
         for job in dropped { if case .request = job { lostRequests += 1 } }
         for _ in 0..<lostRequests { owner.isolatedOnWorldThread(index) { service, index in service.left(instance: index) } }
-        pool = WorkerPoolCore(pool.configuration)
+        pool = WorkerPoolCore(pool.configuration, at: now)
         autoscaler = nil
         inService.removeAll()
         free.removeAll()

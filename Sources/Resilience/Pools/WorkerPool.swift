@@ -103,7 +103,7 @@ public final class WorkerPool<Job: Sendable, C: Clock>: Sendable where C.Duratio
     /// A pool with the given configuration, timing waits on `clock`.
     public init(_ configuration: WorkerPoolConfiguration, clock: C, onWorkerWanted: (@Sendable () -> Void)? = nil,
                 onShed: (@Sendable (Job) -> Void)? = nil) {
-        state = Mutex(State(core: WorkerPoolCore(configuration)))
+        state = Mutex(State(core: WorkerPoolCore(configuration, at: clock.now)))
         (elasticStream, elasticRequests) = AsyncStream<Void>.makeStream()
         self.clock = clock
         self.onWorkerWanted = onWorkerWanted

@@ -147,9 +147,12 @@ public struct WorkerPoolCore<Job, Instant: InstantProtocol> where Instant.Durati
     @usableFromInline var busyTime: Duration = .zero
     @usableFromInline var workerTime: Duration = .zero
 
-    /// A pool with `configuration.workers` idle workers and an empty queue.
-    public init(_ configuration: WorkerPoolConfiguration) {
+    /// A pool with `configuration.workers` idle workers and an empty queue, created at
+    /// `start` (busy and worker time count from then; without it, from the first
+    /// operation).
+    public init(_ configuration: WorkerPoolConfiguration, at start: Instant? = nil) {
         self.configuration = configuration
+        lastAccounted = start
         _workers = configuration.workers
         _statistics.maxWorkers = configuration.workers
         queue = DisciplinedQueue(configuration.discipline)
