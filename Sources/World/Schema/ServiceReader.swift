@@ -36,6 +36,8 @@ extension ServiceSpec {
             if let maxWorkers, !o.hasProblems, maxWorkers < workers {
                 o.reject("max_workers", expected: "an integer >= workers (\(workers))")
             }
+            let workerStartup = o.optional("worker_startup", .duration(atLeast: .zero), default: .zero)
+            let idleTimeout = o.optional("idle_timeout", .duration(atLeast: .milliseconds(1)), default: .seconds(60))
             let autoscale = o.optional("autoscale", AutoscaleSpec.reader)
             if let autoscale {
                 // One source of growth: the rule's own bound and start-up delay.
@@ -49,21 +51,22 @@ extension ServiceSpec {
                     o.reject("autoscale", expected: "a rule whose max is >= workers (\(workers))")
                 }
             }
+            let instances = o.optional("instances", .integer(in: 1...10_000), default: 1)
+            let queueCapacity = o.optional("queue", queueReader, default: 1024)
+            let queueDiscipline = o.optional("queue_discipline", QueueDisciplineSpec.reader, default: .fifo)
             return ServiceSpec(
                 name: name,
-                instances: o.optional("instances", .integer(in: 1...10_000), default: 1),
+                instances: instances,
                 workers: workers, maxWorkers: maxWorkers,
-                queueCapacity: o.optional("queue", queueReader, default: 1024),
+                queueCapacity: queueCapacity,
                 work: o.optional("work", .durationDistribution, default: .lognormal(median: 0.002, p99: 0.010)),
                 balancer: o.optional("balancer", .oneOf(Balancer.self), default: .roundRobin),
                 role: role,
                 options: readOptions(o, role: role),
                 calls: o.optional("calls", CallPolicies.reader, default: CallPolicies()),
                 database: o.optional("database", ConnectionPoolSpec.reader, default: ConnectionPoolSpec()),
-                workerStartup: o.optional("worker_startup", .duration(atLeast: .zero), default: .zero),
-                idleTimeout: o.optional("idle_timeout", .duration(atLeast: .milliseconds(1)), default: .seconds(60)),
-                autoscale: autoscale,
-                queueDiscipline: o.optional("queue_discipline", QueueDisciplineSpec.reader, default: .fifo))
+                workerStartup: workerStartup, idleTimeout: idleTimeout, autoscale: autoscale,
+                queueDiscipline: queueDiscipline)
         }
     }
 
