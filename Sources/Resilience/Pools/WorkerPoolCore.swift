@@ -153,6 +153,8 @@ public struct WorkerPoolCore<Job, Instant: InstantProtocol> where Instant.Durati
     public init(_ configuration: WorkerPoolConfiguration, at start: Instant? = nil) {
         self.configuration = configuration
         lastAccounted = start
+        // The core workers are idle from the start (a clock for the idle list).
+        if let start { for _ in 0..<configuration.workers { idleSince.append(start) } }
         _workers = configuration.workers
         _statistics.maxWorkers = configuration.workers
         queue = DisciplinedQueue(configuration.discipline)
@@ -321,12 +323,16 @@ public struct WorkerPoolCore<Job, Instant: InstantProtocol> where Instant.Durati
 
     /// Integrates busy workers and workers present up to `now`.
     @inlinable mutating func account(_ now: Instant) {
-        if let last = lastAccounted {
-            let elapsed = last.duration(to: now)
-            if elapsed > .zero {
-                if _busy > 0 { busyTime += elapsed * _busy }
-                workerTime += elapsed * _workers
-            }
+        guard let last = lastAccounted else {
+            // Created without an instant: the core workers have been idle since now.
+            for _ in 0..<idle { idleSince.append(now) }
+            lastAccounted = now
+            return
+        }
+        let elapsed = last.duration(to: now)
+        if elapsed > .zero {
+            if _busy > 0 { busyTime += elapsed * _busy }
+            workerTime += elapsed * _workers
         }
         lastAccounted = now
     }
