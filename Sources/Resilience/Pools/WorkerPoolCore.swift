@@ -143,16 +143,21 @@ public struct WorkerPoolCore<Job, Instant: InstantProtocol> where Instant.Durati
     @usableFromInline var shedJobs: [Job] = []
     @usableFromInline let shedsWork: Bool
     @usableFromInline let growsAtOnce: Bool
-    @usableFromInline var lastAccounted: Instant?
-    @usableFromInline var busyTime: Duration = .zero
-    @usableFromInline var workerTime: Duration = .zero
+    /// The instant busy and worker time are measured from.
+    @usableFromInline var origin: Instant?
+    /// Σ δ·(t − origin) over every change δ of the busy (worker) count at t: the integral
+    /// of the count up to `now` is `count·(now − origin) − offset`. Kept this way, an
+    /// operation costs one addition per change, not a multiplication per operation (and a
+    /// worker that goes from one job to the next changes nothing).
+    @usableFromInline var busyOffset: Duration = .zero
+    @usableFromInline var workerOffset: Duration = .zero
 
     /// A pool with `configuration.workers` idle workers and an empty queue, created at
     /// `start` (busy and worker time count from then; without it, from the first
     /// operation).
     public init(_ configuration: WorkerPoolConfiguration, at start: Instant? = nil) {
         self.configuration = configuration
-        lastAccounted = start
+        origin = start
         // The core workers are idle from the start (a clock for the idle list).
         if let start { for _ in 0..<configuration.workers { idleSince.append(start) } }
         _workers = configuration.workers
@@ -176,11 +181,12 @@ public struct WorkerPoolCore<Job, Instant: InstantProtocol> where Instant.Durati
 
     /// Offers a job to the pool at `now`.
     @inlinable public mutating func offer(_ job: Job, at now: Instant) -> Admission {
-        account(now)
+        if origin == nil { _ = sinceOrigin(now) }
         if shedsWork { shed(at: now) }
         if _busy < _workers {
             _ = idleSince.popLast()
             _busy += 1
+            busyOffset += sinceOrigin(now)
             _statistics.accepted += 1
             _statistics.started += 1
             return .start(job, newWorker: false)
@@ -188,6 +194,9 @@ public struct WorkerPoolCore<Job, Instant: InstantProtocol> where Instant.Durati
         if growsAtOnce && _workers < configuration.maxWorkers {
             _workers += 1
             _busy += 1
+            let elapsed = sinceOrigin(now)
+            busyOffset += elapsed
+            workerOffset += elapsed
             _statistics.maxWorkers = Swift.max(_statistics.maxWorkers, _workers)
             _statistics.workersStarted += 1
             _statistics.accepted += 1
@@ -212,7 +221,6 @@ public struct WorkerPoolCore<Job, Instant: InstantProtocol> where Instant.Durati
     /// when the queue is empty and the worker becomes idle.
     @inlinable public mutating func finish(at now: Instant) -> Job? {
         precondition(_busy > 0, "finish(at:) without a busy worker")
-        account(now)
         _statistics.completed += 1
         if shedsWork { shed(at: now) }
         if let next = queue.next(at: now) {
@@ -220,6 +228,7 @@ public struct WorkerPoolCore<Job, Instant: InstantProtocol> where Instant.Durati
             return next.element
         }
         _busy -= 1
+        busyOffset -= sinceOrigin(now)
         idleSince.append(now)
         return nil
     }
@@ -228,7 +237,7 @@ public struct WorkerPoolCore<Job, Instant: InstantProtocol> where Instant.Durati
     /// beyond `maxWorkers` counting those already starting. Returns how many were asked
     /// for: call ``workerStarted(at:)`` for each after the `startupDelay`.
     public mutating func addWorkers(_ count: Int, at now: Instant) -> Int {
-        account(now)
+        _ = sinceOrigin(now)
         let added = Swift.max(0, Swift.min(count, configuration.maxWorkers - _workers - _starting))
         _starting += added
         return added
@@ -238,14 +247,16 @@ public struct WorkerPoolCore<Job, Instant: InstantProtocol> where Instant.Durati
     /// first, or nil when nothing waits and it becomes idle.
     public mutating func workerStarted(at now: Instant) -> Job? {
         precondition(_starting > 0, "workerStarted(at:) without a starting worker")
-        account(now)
+        let elapsed = sinceOrigin(now)
         _starting -= 1
         _workers += 1
+        workerOffset += elapsed
         _statistics.workersStarted += 1
         _statistics.maxWorkers = Swift.max(_statistics.maxWorkers, _workers)
         if shedsWork { shed(at: now) }
         if let next = queue.next(at: now) {
             _busy += 1
+            busyOffset += elapsed
             _statistics.started += 1
             return next.element
         }
@@ -258,9 +269,10 @@ public struct WorkerPoolCore<Job, Instant: InstantProtocol> where Instant.Durati
     public mutating func retireIdleWorker(at now: Instant) -> Bool {
         guard _workers > configuration.workers, let oldest = idleSince.first,
               oldest.advanced(by: configuration.idleTimeout) <= now else { return false }
-        account(now)
+        let elapsed = sinceOrigin(now)
         _ = idleSince.popFirst()
         _workers -= 1
+        workerOffset -= elapsed
         _statistics.retired += 1
         return true
     }
@@ -309,32 +321,20 @@ public struct WorkerPoolCore<Job, Instant: InstantProtocol> where Instant.Durati
     /// The pool's load at `now`: queue length and the busy and worker time integrated
     /// since the pool was created (what an autoscaler and a utilisation figure need).
     public func load(at now: Instant) -> WorkerPoolLoad<Instant> {
-        var busyTime = busyTime, workerTime = workerTime
-        if let lastAccounted {
-            let elapsed = lastAccounted.duration(to: now)
-            if elapsed > .zero {
-                busyTime += elapsed * _busy
-                workerTime += elapsed * _workers
-            }
-        }
+        let elapsed = origin.map { $0.duration(to: now) } ?? .zero
         return WorkerPoolLoad(at: now, queued: queue.count, workers: _workers, starting: _starting,
-                              busyTime: busyTime, workerTime: workerTime)
+                              busyTime: elapsed * _busy - busyOffset, workerTime: elapsed * _workers - workerOffset)
     }
 
-    /// Integrates busy workers and workers present up to `now`.
-    @inlinable mutating func account(_ now: Instant) {
-        guard let last = lastAccounted else {
-            // Created without an instant: the core workers have been idle since now.
+    /// The time from the origin to `now`; the first operation of a pool created without
+    /// an instant sets the origin (its core workers idle from then).
+    @inlinable mutating func sinceOrigin(_ now: Instant) -> Duration {
+        guard let origin else {
+            origin = now
             for _ in 0..<idle { idleSince.append(now) }
-            lastAccounted = now
-            return
+            return .zero
         }
-        let elapsed = last.duration(to: now)
-        if elapsed > .zero {
-            if _busy > 0 { busyTime += elapsed * _busy }
-            workerTime += elapsed * _workers
-        }
-        lastAccounted = now
+        return origin.duration(to: now)
     }
 }
 
