@@ -14,8 +14,9 @@
 /// shed):
 /// - **Standing delay.** At an instant, the queue's delay is the age of its oldest entry
 ///   that has not been served, counting entries that were dropped or withdrawn: shedding
-///   old work hides a standing queue, it does not end it. The delay returns to zero only
-///   when the line empties or its oldest entry is served.
+///   old work hides a standing queue, it does not end it. Serving the oldest entry moves
+///   the delay to the next one's age, and serving the last entry returns it to zero; a
+///   line emptied by shedding or withdrawals still stands.
 /// - **Overload.** Time is cut into `interval`s. At the end of each, the queue becomes
 ///   overloaded if its minimum delay over that interval exceeded `target`, and calm
 ///   otherwise (CoDel's test: a queue that never got below the target for a whole
@@ -127,9 +128,7 @@ public struct DisciplinedQueue<Element, Instant: InstantProtocol> where Instant.
 
     /// Removes the first entry matching `predicate` (a caller that gave up) and returns it.
     public mutating func remove(where predicate: (Element) -> Bool) -> Element? {
-        let removed = entries.remove { predicate($0.element) }
-        if entries.isEmpty, removed != nil { standingSince = nil }
-        return removed?.element
+        entries.remove { predicate($0.element) }?.element
     }
 
     /// Removes every entry matching `predicate` and returns them, oldest first.
@@ -141,11 +140,11 @@ public struct DisciplinedQueue<Element, Instant: InstantProtocol> where Instant.
             if predicate(entry.element) { removed.append(entry.element) } else { kept.append(entry) }
         }
         entries = kept
-        if entries.isEmpty { standingSince = nil }
         return removed
     }
 
-    /// Removes every entry (a crash, a shutdown) and returns them, oldest first.
+    /// Removes every entry (a crash, a shutdown: the line starts afresh) and returns them,
+    /// oldest first.
     public mutating func removeAll() -> [Element] {
         standingSince = nil
         return entries.removeAll().map(\.element)

@@ -73,6 +73,65 @@ struct DisciplinedQueueTests {
         }
     }
 
+    @Test("over random schedules, CoDel's overload verdict is the minimum standing delay of the last whole interval against the target, measured exactly (a brute-force model)")
+    func codelVerdictMatchesModel() throws {
+        try forEachSchedule("codel-verdict", count: 400) { random in
+            let target = 5, interval = 20 // ms
+            var line = Line(.codel(try CoDelParameters(target: .milliseconds(target), interval: .milliseconds(interval))))
+            // The model: waiting entries (arrival ms, id) oldest first, the arrival of the
+            // oldest unserved work (`standing`), and the standing delay after every operation.
+            var waiting: [(ms: Int, id: Int)] = []
+            var standing: Int?
+            var history: [(ms: Int, standing: Int?, delay: Int)] = []
+            var start: Int?
+            var ms = 0
+            func verdict(at now: Int) -> Bool {
+                guard let start, now >= start + interval else { return false }
+                let end = start + (now - start) / interval * interval, begin = end - interval
+                // The delay at the interval's start (the state left by the last earlier
+                // operation), then after every operation inside it.
+                let before = history.last { $0.ms < begin }
+                var minimum = before.flatMap { $0.standing.map { begin - $0 } } ?? 0
+                for entry in history where entry.ms >= begin && entry.ms < end { minimum = min(minimum, entry.delay) }
+                return minimum > target
+            }
+            for id in 0..<random.int(in: 10...150) {
+                ms += random.chance(0.1) ? random.int(in: 30...100) : random.int(in: 0...8)
+                if start == nil { start = ms }
+                let overloaded = verdict(at: ms)
+                let now = at(ms: Double(ms))
+                switch random.int(in: 0...9) {
+                case 0...4:
+                    line.append(id, at: now)
+                    waiting.append((ms, id))
+                    if standing == nil { standing = ms }
+                case 5...7:
+                    let served = line.next(at: now)?.element
+                    guard !waiting.isEmpty else {
+                        try require(served == nil, "served \(String(describing: served)) from an empty line")
+                        break
+                    }
+                    let taken = overloaded ? waiting.removeLast() : waiting.removeFirst()
+                    try require(served == taken.id, "served \(String(describing: served)), the model \(taken.id) (overloaded: \(overloaded))")
+                    if waiting.isEmpty {
+                        standing = nil
+                    } else if !overloaded, standing == taken.ms {
+                        standing = waiting[0].ms
+                    }
+                default:
+                    let limit = overloaded ? target : interval
+                    let expected = waiting.prefix { ms - $0.ms > limit }.map(\.id)
+                    waiting.removeFirst(expected.count)
+                    let shed = line.shed(at: now)
+                    try require(shed == expected, "shed \(shed), the model \(expected)")
+                }
+                history.append((ms, standing, standing.map { ms - $0 } ?? 0))
+                try require(line.isOverloaded == overloaded,
+                            "at \(ms) ms the line says overloaded: \(line.isOverloaded), the model \(overloaded)")
+            }
+        }
+    }
+
     @Test("a calm queue, whose work never waits as long as the target, sheds nothing and stays FIFO")
     func calmNeverSheds() throws {
         try forEachSchedule("codel-calm", count: 300) { random in
