@@ -98,3 +98,24 @@ struct WorkerPoolWorldTests {
         #expect(try metric(outcome, "gateway.calls.order.failed.codel") > 0, "the gateway was answered with the failure")
     }
 }
+
+@Suite("Database pool queue discipline in a world")
+struct DatabasePoolDisciplineWorldTests {
+    @Test("a one-connection order pool during a database slowdown: LIFO lowers the median wait for a connection, and starves some callers into pool timeouts")
+    func lifoDatabasePool() throws {
+        func run(_ discipline: String) throws -> WorldOutcome {
+            try runSmall([#"services.order.database={"max_open": 1, "max_idle": 1, "queue_discipline": "\#(discipline)"}"#,
+                          #"faults=[{"at": "1m", "kind": "database_slowdown", "factor": 40, "for": "2m"}]"#])
+        }
+        let fifo = try run("fifo"), lifo = try run("lifo")
+        func metric(_ outcome: WorldOutcome, _ name: String, in window: ClosedRange<Duration>? = nil) throws -> Double {
+            try #require(MetricQuery(metrics: outcome.metrics, end: outcome.result.endTime).value(name, in: window), "no metric \(name)")
+        }
+        let slowdown = Duration.seconds(60) ... Duration.seconds(180)
+        let fifoMedian = try metric(fifo, "order.db.wait.p50", in: slowdown)
+        #expect(fifoMedian > 1000, "FIFO: callers wait behind the whole line")
+        #expect(try metric(lifo, "order.db.wait.p50", in: slowdown) < fifoMedian / 4)
+        #expect(try metric(lifo, "order.rejected.pool_timeout") > (try metric(fifo, "order.rejected.pool_timeout")),
+                "LIFO: the oldest waiters starve until their acquire timeout")
+    }
+}
