@@ -34,13 +34,25 @@ final class FaultScheduler: SimEventHandler, @unchecked Sendable {
         case .errors(let target, let ratio):
             starting ? state.addErrors(target, ratio) : state.removeErrors(target, ratio)
         case .databaseSlowdown(let factor):
-            state.scaleDatabase(by: starting ? factor : 1 / factor)
+            state.slowDown("database", by: factor, starting)
+        case .slowdown(let target, let factor):
+            state.slowDown(target, by: factor, starting)
         case .surge(let factor):
-            state.scaleTraffic(by: starting ? factor : 1 / factor)
+            state.scaleTraffic(by: factor, starting)
         case .partition(let a, let b):
             platform.network.partition(a, b, starting)
+            // Statements held back by a partition from the database look again.
+            if !starting, a == "database" || b == "database" {
+                platform.database.isolatedOnWorldThread(()) { database, _ in database.restart() }
+            }
         case .cacheFlush:
             platform.cache.isolatedOnWorldThread(()) { cache, _ in cache.flush() }
+        case .crash(let target, let restartAfter) where WorldSpec.infrastructureNames.contains(target):
+            crashInfrastructure(target)
+            if let restartAfter {
+                platform.sim.executor.schedule(at: (fault.at + restartAfter).nanoseconds,
+                                               RestartInfrastructure(scheduler: self, target: target), SimEvent(0))
+            }
         case .crash(let target, let restartAfter):
             for instance in instances(target) {
                 instance.isolatedOnWorldThread(()) { instance, _ in instance.crash() }
@@ -54,6 +66,29 @@ final class FaultScheduler: SimEventHandler, @unchecked Sendable {
             for instance in instances(target) {
                 instance.isolatedOnWorldThread(duration) { instance, duration in instance.pause(for: duration) }
             }
+        }
+    }
+
+    /// Crashes a piece of infrastructure.
+    private func crashInfrastructure(_ target: String) {
+        switch target {
+        case "database": platform.database.isolatedOnWorldThread(()) { database, _ in database.crash() }
+        case "cache": platform.cache.isolatedOnWorldThread(()) { cache, _ in cache.crash() }
+        case "broker": platform.broker.isolatedOnWorldThread(()) { broker, _ in broker.crash() }
+        case "locks": platform.locks.isolatedOnWorldThread(()) { locks, _ in locks.crash() }
+        default: preconditionFailure("not infrastructure: \(target)")
+        }
+    }
+
+    /// Restarts a piece of infrastructure.
+    fileprivate func restartInfrastructure(_ target: String) {
+        platform.sim.trace.record(platform.sim.trace.name("restart"), platform.sim.trace.name(target))
+        switch target {
+        case "database": platform.database.isolatedOnWorldThread(()) { database, _ in database.restart() }
+        case "cache": platform.cache.isolatedOnWorldThread(()) { cache, _ in cache.restart() }
+        case "broker": platform.broker.isolatedOnWorldThread(()) { broker, _ in broker.restart() }
+        case "locks": platform.locks.isolatedOnWorldThread(()) { locks, _ in locks.restart() }
+        default: preconditionFailure("not infrastructure: \(target)")
         }
     }
 
@@ -76,6 +111,17 @@ private final class Restart: SimEventHandler, @unchecked Sendable {
     }
 }
 
+/// A crashed piece of infrastructure's restart, as a timer event.
+private final class RestartInfrastructure: SimEventHandler, @unchecked Sendable {
+    let scheduler: FaultScheduler
+    let target: String
+    init(scheduler: FaultScheduler, target: String) {
+        self.scheduler = scheduler
+        self.target = target
+    }
+    func handle(_ event: SimEvent) { scheduler.restartInfrastructure(target) }
+}
+
 extension FaultSpec {
     /// Pauses end by themselves (the instance schedules its own resume).
     var isInstanceLevel: Bool {
@@ -95,6 +141,7 @@ extension FaultSpec.Kind {
         case .cacheFlush: return "cache_flush"
         case .partition(let a, let b): return "partition:\(a)|\(b)"
         case .databaseSlowdown: return "database_slowdown"
+        case .slowdown(let target, _): return "slowdown:\(target)"
         case .surge: return "surge"
         }
     }

@@ -2,6 +2,11 @@ import SimKernel
 
 /// The faults in force right now: what the fault schedule has switched on.
 ///
+/// Multiplying factors (slowdowns, surges) are kept as the list of factors in force and
+/// their product recomputed when one starts or ends, so that once every fault has ended
+/// the factor is exactly 1 again (multiplying by x and later by 1/x leaves
+/// 0.9999999999999999 for some x).
+///
 /// World-confined: only the world's thread touches it.
 final class FaultState: @unchecked Sendable {
     /// Extra latency per target (service or dependency), stacked.
@@ -11,14 +16,18 @@ final class FaultState: @unchecked Sendable {
     /// Faults of each kind in force: the hot paths skip the lookups when there are none.
     @exclusivity(unchecked) private var latencyFaults = 0
     @exclusivity(unchecked) private var errorFaults = 0
-    /// Multiplier of the database's work.
+    /// Slowdown factors in force per target ("database", "cache", "broker", "locks", "dns").
+    private var slowdowns: [String: ActiveFactors] = [:]
+    /// Multiplier of the database's work (the product of its slowdowns, cached).
     @exclusivity(unchecked) private(set) var databaseSlowdown: Double = 1
+    /// Surge factors in force.
+    private var surges = ActiveFactors()
     /// Multiplier of the arrival rate.
     @exclusivity(unchecked) private(set) var surge: Double = 1
-    private var random: RandomStream
+    private let draws: RandomDraws
 
-    init(sim: Simulation) {
-        random = sim.random("faults")
+    init(draws: RandomDraws) {
+        self.draws = draws
     }
 
     func addLatency(_ target: String, _ extra: Distribution) {
@@ -41,18 +50,55 @@ final class FaultState: @unchecked Sendable {
             errorFaults -= 1
         }
     }
-    func scaleDatabase(by factor: Double) { databaseSlowdown *= factor }
-    func scaleTraffic(by factor: Double) { surge *= factor }
+
+    /// A slowdown of `target` by `factor` starts (`true`) or ends.
+    func slowDown(_ target: String, by factor: Double, _ starting: Bool) {
+        var factors = slowdowns[target] ?? ActiveFactors()
+        starting ? factors.add(factor) : factors.remove(factor)
+        slowdowns[target] = factors.isEmpty ? nil : factors
+        if target == "database" { databaseSlowdown = factors.product }
+    }
+
+    /// The product of `target`'s slowdowns in force (exactly 1 without one).
+    func slowdown(_ target: String) -> Double { slowdowns[target]?.product ?? 1 }
+
+    /// A surge by `factor` starts (`true`) or ends.
+    func scaleTraffic(by factor: Double, _ starting: Bool) {
+        starting ? surges.add(factor) : surges.remove(factor)
+        surge = surges.product
+    }
 
     /// Extra latency for a call to `target` now, nanoseconds (0 without a fault).
     func extraLatency(_ target: String) -> Int64 {
         guard latencyFaults > 0, let extras = latency[target], !extras.isEmpty else { return 0 }
-        return extras.reduce(0) { $0 &+ $1.sampleNanoseconds(&random) }
+        return extras.reduce(0) { $0 &+ draws.sample($1, for: .faults) }
     }
 
     /// Whether a call to `target` fails now because of an injected error ratio.
     func injectsError(_ target: String) -> Bool {
         guard errorFaults > 0, let ratio = errors[target]?.max(), ratio > 0 else { return false }
-        return random.nextUnit() < ratio
+        return draws.unit(for: .faults) < ratio
+    }
+}
+
+/// Factors in force, as a multiset: the product is recomputed from the factors left, so
+/// it returns to exactly 1 when none is left.
+struct ActiveFactors: Sendable, Equatable {
+    private(set) var factors: [Double] = []
+    /// The product of the factors in force, in the order they started.
+    private(set) var product: Double = 1
+
+    var isEmpty: Bool { factors.isEmpty }
+
+    mutating func add(_ factor: Double) {
+        factors.append(factor)
+        product = factors.reduce(1, *)
+    }
+
+    /// Ends one occurrence of `factor` (none in force: nothing changes).
+    mutating func remove(_ factor: Double) {
+        guard let index = factors.firstIndex(of: factor) else { return }
+        factors.remove(at: index)
+        product = factors.reduce(1, *)
     }
 }

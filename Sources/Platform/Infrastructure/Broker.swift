@@ -16,12 +16,22 @@ enum BrokerMessage: Sendable, Equatable {
 /// publisher confirms, consumers with prefetch, ack/nack, redelivery when a consumer dies,
 /// a delivery limit that routes poison messages to a dead-letter queue, TTL and length
 /// limits. Consumers are tasks parked in ``receive(_:consumer:)``.
+///
+/// The broker can crash: queues and their messages are durable (persistent messages on
+/// durable queues), but every delivery not yet acknowledged goes back to its queue to be
+/// redelivered after the restart (its channel died with the process), and deliveries
+/// waiting in a consumer's buffer are lost with it the same way. While it is down,
+/// publishes go unconfirmed and acks are void; consumers (which reconnect and resubscribe
+/// by themselves, as client libraries do) wait for the restart.
 actor Broker: SimEventHandler {
     let sim: Simulation
     nonisolated var unownedExecutor: UnownedSerialExecutor { sim.unownedExecutor }
     unowned(unsafe) let platform: PlatformContext
     private let spec: BrokerSpec
-    private var random: RandomStream
+    /// Up or down.
+    private let server = InfrastructureProcess(name: "broker")
+    /// The latest delivery handed to each consumer, per queue (what a crash requeues up to).
+    private var lastDelivered: [String: [ConsumerID: DeliveryTag]] = [:]
     /// Queues by name, in creation order for reporting.
     private var queues: [String: MessageQueue<BrokerMessage, VirtualClock.Instant>] = [:]
     private(set) var queueNames: [String] = []
@@ -35,7 +45,6 @@ actor Broker: SimEventHandler {
         sim = platform.sim
         self.platform = platform
         self.spec = spec
-        random = sim.random("broker")
     }
 
     private func queue(_ name: String) -> MessageQueue<BrokerMessage, VirtualClock.Instant> {
@@ -49,12 +58,20 @@ actor Broker: SimEventHandler {
     }
 
     private func hop() async {
-        try? await sim.clock.sleep(for: .nanoseconds(spec.latency.sampleNanoseconds(&random)))
+        let time = Double(platform.draws.sample(spec.latency, for: .broker)) * platform.faults.slowdown("broker")
+        try? await sim.clock.sleep(for: .nanoseconds(Int64(saturating: time) &+ platform.faults.extraLatency("broker")))
     }
 
-    /// Publishes with a confirm: true when the queue accepted the message.
+    /// Publishes with a confirm: true when the queue accepted the message (false, too,
+    /// when the broker is down or cut off from the publishing service: no confirm comes).
     func publish(_ name: String, _ message: BrokerMessage) async -> Bool {
         await hop()
+        // Down, or cut off from the publishing service: no confirm comes.
+        let publisher = WorkOrigin.current?.service
+        guard server.isUp, !(publisher.map { platform.network.isPartitioned($0, "broker") } ?? false) else {
+            platform.metrics.count("broker.\(name).unconfirmed")
+            return false
+        }
         var q = queue(name)
         let outcome = q.publish(message, now: sim.clock.now)
         queues[name] = q
@@ -86,12 +103,16 @@ actor Broker: SimEventHandler {
     }
 
     func ack(_ name: String, _ tag: DeliveryTag) {
+        // A delivery of the broker's earlier life was requeued by its crash already: the
+        // ack of a dead channel is void.
+        guard server.isUp else { return }
         queues[name]?.ack(tag)
         platform.metrics.count("broker.\(name).acked")
         pump(name)
     }
 
     func nack(_ name: String, _ tag: DeliveryTag, requeue: Bool) {
+        guard server.isUp else { return }
         _ = queues[name]?.nack(tag, requeue: requeue, now: sim.clock.now)
         platform.metrics.count("broker.\(name).nacked")
         pump(name)
@@ -107,10 +128,11 @@ actor Broker: SimEventHandler {
 
     /// Hands out every delivery the queue allows now.
     private func pump(_ name: String) {
-        guard var q = queues[name] else { return }
+        guard server.isUp, var q = queues[name] else { return }
         let now = sim.clock.now
         _ = q.expire(now: now)
         while let delivery = q.nextDelivery(now: now) {
+            lastDelivered[name, default: [:]][delivery.consumer] = delivery.tag
             if let waiter = parked[name]?.removeValue(forKey: delivery.consumer) {
                 waiter.resume(returning: delivery)
             } else {
@@ -147,6 +169,31 @@ actor Broker: SimEventHandler {
             broker.expiryTimer = nil
             for name in broker.queueNames { broker.pump(name) }
         }
+    }
+
+    /// The broker crashes: every unacknowledged delivery (in a consumer's hands or in its
+    /// buffer) goes back to its queue, to be redelivered after the restart.
+    func crash() {
+        guard server.crash() else { return }
+        platform.metrics.count("broker.crashes")
+        for name in queueNames {
+            guard var q = queues[name] else { continue }
+            var requeued = 0
+            for (_, tag) in (lastDelivered[name] ?? [:]).sorted(by: { $0.key < $1.key }) {
+                requeued += q.nack(tag, multiple: true, requeue: true, now: sim.clock.now)
+            }
+            queues[name] = q
+            lastDelivered[name] = nil
+            inboxes[name] = nil
+            platform.metrics.count("broker.\(name).requeued_on_crash", Int64(requeued))
+        }
+    }
+
+    /// The broker is back: deliveries resume to the waiting consumers.
+    func restart() {
+        guard server.restart() else { return }
+        platform.metrics.count("broker.restarts")
+        for name in queueNames { pump(name) }
     }
 
     /// Each queue's counters, in creation order.

@@ -14,7 +14,8 @@ actor Database {
     nonisolated var unownedExecutor: UnownedSerialExecutor { sim.unownedExecutor }
     let spec: DatabaseSpec
     unowned(unsafe) let platform: PlatformContext
-    private var random: RandomStream
+    /// Up or down, the connections of this life, and statements waiting for the server.
+    private let server = InfrastructureProcess(name: "database")
     private var active = 0
     private var connections = 0
     private var rowLocks: [Int: RowLock] = [:]
@@ -65,7 +66,6 @@ actor Database {
         sim = platform.sim
         self.platform = platform
         self.spec = spec
-        random = sim.random("database")
         var stock = [Int](repeating: catalog.stock, count: catalog.items)
         // Flash-sale items are the last ids, so that they are not also the most popular.
         for item in max(0, catalog.items - catalog.flashItems)..<catalog.items { stock[item] = catalog.flashStock }
@@ -75,37 +75,72 @@ actor Database {
 
     // MARK: Connections
 
-    /// Opens a connection (time to connect), or fails when the server is full.
+    /// Opens a connection (time to connect), or fails when the server is full, down, or
+    /// cut off from the caller.
     func connect() async throws -> Int {
-        let delay = spec.connect.sampleNanoseconds(&random)
+        let delay = platform.draws.sample(spec.connect, for: .database)
         try await sim.inForeground { try await sim.clock.sleep(for: .nanoseconds(delay)) }
+        guard server.isUp, !server.isCutOff(platform) else {
+            platform.metrics.count("database.refused_connections")
+            throw Failure.error
+        }
         guard connections < spec.maxConnections else {
             platform.metrics.count("database.refused_connections")
             throw Failure.error
         }
         connections += 1
+        server.openConnection()
         platform.metrics.gauge("database.connections").set(Double(connections))
-        return connections
+        return server.lastConnection
     }
 
-    func disconnect() {
+    func disconnect(_ connection: Int) {
+        // A connection of the server's earlier life was dropped by its crash already.
+        guard server.closeConnection(connection) else { return }
         connections -= 1
         platform.metrics.gauge("database.connections").set(Double(connections))
     }
 
     // MARK: Statements
 
-    /// Runs one statement on an open connection; its time depends on the load.
+    /// Runs one statement on an open connection; its time depends on the load. While the
+    /// server is down (or cut off from the calling service) the statement gets no answer
+    /// until it is back; a statement running when the server crashes is lost and, as a
+    /// driver reconnecting would, sent again once it is back.
     func execute(_ statement: Statement) async {
-        let demand = (statement == .read ? spec.read : spec.write).sampleNanoseconds(&random)
-        active += 1
-        platform.metrics.gauge("database.active").set(Double(active))
-        let stretch = max(1, Double(active) / Double(spec.cores)) * platform.faults.databaseSlowdown
-        let duration = Int64(saturating: Double(demand) * stretch)
-        platform.metrics.record("database.query", duration)
-        try? await sim.clock.sleep(for: .nanoseconds(duration))
-        active -= 1
-        platform.metrics.gauge("database.active").set(Double(active))
+        while true {
+            await server.waitUntilReachable(platform)
+            let epoch = server.epoch
+            let demand = platform.draws.sample(statement == .read ? spec.read : spec.write, for: .database)
+            active += 1
+            platform.metrics.gauge("database.active").set(Double(active))
+            let stretch = max(1, Double(active) / Double(spec.cores)) * platform.faults.databaseSlowdown
+            let duration = Int64(saturating: Double(demand) * stretch) &+ platform.faults.extraLatency("database")
+            platform.metrics.record("database.query", duration)
+            try? await sim.clock.sleep(for: .nanoseconds(duration))
+            if epoch == server.epoch {
+                active -= 1
+                platform.metrics.gauge("database.active").set(Double(active))
+                return
+            }
+            platform.metrics.count("database.statements_lost")
+        }
+    }
+
+    /// The server process crashes: connections drop, running statements are lost (their
+    /// callers hear nothing until it is back); the tables are durable.
+    func crash() {
+        guard server.crash() else { return }
+        connections = 0
+        active = 0
+        platform.metrics.gauge("database.connections").set(0)
+        platform.metrics.gauge("database.active").set(0)
+        platform.metrics.count("database.crashes")
+    }
+
+    /// The server is back (after a crash, or a partition from it healed).
+    func restart() {
+        if server.restart() { platform.metrics.count("database.restarts") }
     }
 
     /// Takes the row lock on an item's stock row (FIFO), recording the wait.

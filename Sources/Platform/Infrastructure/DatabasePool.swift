@@ -29,7 +29,7 @@ final class DatabasePool: @unchecked Sendable {
                 leakDetectionThreshold: spec.leakThreshold, queueDiscipline: spec.queueDiscipline.discipline),
             clock: platform.sim.clock,
             open: { try await database.connect() },
-            close: { _ in await database.disconnect() },
+            close: { connection in await database.disconnect(connection) },
             onLeak: { _ in metrics.count(leakCounter) })
     }
 

@@ -13,7 +13,6 @@ actor ExternalDependency: Endpoint, SimEventHandler {
     nonisolated let service: String
     unowned(unsafe) let platform: PlatformContext
     private let spec: DependencySpec
-    private var random: RandomStream
     private var busy = 0
     private var waiting: [Envelope] = []
     private var answering: [UInt64: (Envelope, Result<Reply, Failure>)] = [:]
@@ -29,7 +28,6 @@ actor ExternalDependency: Endpoint, SimEventHandler {
         self.platform = platform
         service = name
         self.spec = spec
-        random = sim.random("dependency:\(name)")
     }
 
     nonisolated func deliver(_ envelope: Envelope) {
@@ -47,13 +45,19 @@ actor ExternalDependency: Endpoint, SimEventHandler {
 
     private func start(_ envelope: Envelope) {
         busy += 1
+        // Keyed by the call (common random numbers): its fate does not depend on which
+        // calls came before it.
+        var random = platform.draws.stream(.dependency, key: StableHash.combine(StableHash.of(service), envelope.key))
         let roll = random.nextUnit()
         if roll < spec.hangs {
             // Never answers; the slot stays taken, as a hung connection's would.
             platform.metrics.count("\(service).hangs")
             return
         }
-        let failed = roll < spec.hangs + spec.errors || platform.faults.injectsError(service)
+        // Fault draws keyed by the call too.
+        let origin = WorkOrigin(key: envelope.key, service: service)
+        let failed = roll < spec.hangs + spec.errors
+            || WorkOrigin.$current.withValue(origin) { platform.faults.injectsError(service) }
         let result: Result<Reply, Failure>
         if failed {
             result = .failure(.error)
@@ -62,9 +66,11 @@ actor ExternalDependency: Endpoint, SimEventHandler {
             platform.metrics.count("\(service).charges_refused_closed")
             result = .failure(.refused(.paymentDeclined))
         } else {
-            result = .success(outcome(envelope.call))
+            result = .success(outcome(envelope.call, &random))
         }
-        let delay = spec.latency.sampleNanoseconds(&random) &+ platform.faults.extraLatency(service)
+        let delay = spec.latency.sampleNanoseconds(&random) &+ WorkOrigin.$current.withValue(origin) {
+            platform.faults.extraLatency(service)
+        }
         answering[envelope.id] = (envelope, result)
         sim.executor.schedule(at: sim.executor.now &+ delay, self, SimEvent(0, Int64(envelope.id)))
     }
@@ -82,7 +88,7 @@ actor ExternalDependency: Endpoint, SimEventHandler {
     }
 
     /// What a successful call does here.
-    private func outcome(_ call: Call) -> Reply {
+    private func outcome(_ call: Call, _ random: inout RandomStream) -> Reply {
         switch call {
         case .gatewayCharge(let order, let key):
             // With an idempotency key, a repeated charge returns the first result.

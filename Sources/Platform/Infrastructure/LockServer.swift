@@ -4,35 +4,69 @@ import World
 
 /// The lock server (Redis for `SET NX PX` locks): the `Resilience` ``LockStore`` state
 /// machine, reached over the network.
+///
+/// It keeps its keys in memory only: a crash (an unreplicated Redis failing over, or
+/// restarting) loses every lock, so a second client can take a key whose first holder
+/// still works under it — what fencing tokens exist for. Fencing tokens keep increasing
+/// across the crash (the store's counter is the one thing it persists, as a fencing
+/// service must; a counter that restarted would hand out tokens a resource already saw).
 actor LockServer {
     let sim: Simulation
     nonisolated var unownedExecutor: UnownedSerialExecutor { sim.unownedExecutor }
+    unowned(unsafe) let platform: PlatformContext
     private var store = LockStore<VirtualClock.Instant>()
     let spec: LockServerSpec
-    private var random: RandomStream
+    /// Up or down.
+    private let server = InfrastructureProcess(name: "locks")
 
-    init(sim: Simulation, spec: LockServerSpec) {
-        self.sim = sim
+    init(platform: PlatformContext, spec: LockServerSpec) {
+        sim = platform.sim
+        self.platform = platform
         self.spec = spec
-        random = sim.random("locks")
     }
 
-    func delay() -> Int64 { spec.latency.sampleNanoseconds(&random) }
-
-    func set(_ key: String, owner: LockOwner, ttl: Duration) -> LockAcquisition {
-        store.set(key, owner: owner, ttl: ttl, now: sim.clock.now)
+    /// One leg of a command's trip (slowed by a `slowdown` of "locks", plus latency faults).
+    nonisolated func leg() -> Int64 {
+        let time = Double(platform.draws.sample(spec.latency, for: .locks)) * platform.faults.slowdown("locks")
+        return Int64(saturating: time) &+ platform.faults.extraLatency("locks")
     }
 
-    func get(_ key: String) -> LockHolder? { store.get(key, now: sim.clock.now) }
-
-    func compareAndDelete(_ key: String, owner: LockOwner) -> Bool {
-        store.compareAndDelete(key, owner: owner, now: sim.clock.now)
+    func set(_ key: String, owner: LockOwner, ttl: Duration) -> LockAcquisition? {
+        guard server.isUp else { return nil }
+        return store.set(key, owner: owner, ttl: ttl, now: sim.clock.now)
     }
 
-    func compareAndExtend(_ key: String, owner: LockOwner, ttl: Duration) -> Bool {
-        store.compareAndExtend(key, owner: owner, ttl: ttl, now: sim.clock.now)
+    func get(_ key: String) -> LockHolder?? {
+        guard server.isUp else { return nil }
+        return .some(store.get(key, now: sim.clock.now))
     }
 
+    func compareAndDelete(_ key: String, owner: LockOwner) -> Bool? {
+        guard server.isUp else { return nil }
+        return store.compareAndDelete(key, owner: owner, now: sim.clock.now)
+    }
+
+    func compareAndExtend(_ key: String, owner: LockOwner, ttl: Duration) -> Bool? {
+        guard server.isUp else { return nil }
+        return store.compareAndExtend(key, owner: owner, ttl: ttl, now: sim.clock.now)
+    }
+
+    /// The server crashes: every lock key is lost.
+    func crash() {
+        guard server.crash() else { return }
+        // Everything in memory is gone; the token counter resumes above its last value.
+        let dropped = store.storedCount
+        store = LockStore(fencingTokensAfter: store.lastFencingToken)
+        platform.metrics.count("locks.crashes")
+        platform.metrics.count("locks.keys_lost", Int64(dropped))
+    }
+
+    /// The server is back, with no keys.
+    func restart() {
+        if server.restart() { platform.metrics.count("locks.restarts") }
+    }
+
+    /// The store's counters in its current life (a crash starts a new store).
     var statistics: LockStore<VirtualClock.Instant>.Statistics { store.statistics }
 }
 
@@ -42,50 +76,50 @@ extension PlatformContext {
     func lockClient(for instance: String, ttl: Duration, maxWait: Duration, maxDelay: Duration)
         -> LockClient<VirtualClock, SimulatedLockConnection, RandomStream> {
         LockClient(
-            connection: SimulatedLockConnection(server: locks, clock: sim.clock),
+            connection: SimulatedLockConnection(server: locks, network: network,
+                                                service: String(instance.split(separator: "#").first ?? ""),
+                                                timeout: spec.infrastructure.locks.timeout),
             clock: sim.clock,
             configuration: .init(ttl: ttl, maxWait: maxWait, initialDelay: .milliseconds(5), maxDelay: maxDelay),
             random: sim.random("\(instance).locks"))
     }
 }
 
-/// A client's connection to the lock server: each command crosses the network both ways.
-/// A cancelled caller still delivers its command (the contract of
-/// ``LockStoreConnection``: the release is the cleanup).
+/// A client's connection to the lock server: each command crosses the simulated
+/// ``Network`` both ways, so partitions between the service and "locks", a crashed
+/// server and latency faults reach it; a command without a reply within `timeout` throws
+/// (the contract of ``LockStoreConnection``: it may or may not have taken effect). A
+/// cancelled caller still delivers its release (the cleanup), without waiting for a reply.
 struct SimulatedLockConnection: LockStoreConnection {
     let server: LockServer
-    let clock: VirtualClock
+    let network: Network
+    /// The calling service, for partitions.
+    let service: String
+    let timeout: Duration
 
-    private func travel() async {
-        let delay = await server.delay()
-        if !Task.isCancelled { try? await clock.sleep(for: .nanoseconds(delay)) }
+    /// No reply within the client's timeout.
+    struct NoReply: Error {}
+
+    private func command<T: Sendable>(cleanup: Bool = false, _ serve: () async -> T?) async throws -> T {
+        let reply = await network.exchange(from: service, to: "locks", timeout: timeout, there: server.leg(), back: server.leg(),
+                                           deliverWhenCancelled: cleanup, serve)
+        guard let reply else { throw NoReply() }
+        return reply
     }
 
     func set(_ key: String, owner: LockOwner, ttl: Duration) async throws -> LockAcquisition {
-        await travel()
-        let result = await server.set(key, owner: owner, ttl: ttl)
-        await travel()
-        return result
+        try await command { await server.set(key, owner: owner, ttl: ttl) }
     }
 
     func get(_ key: String) async throws -> LockHolder? {
-        await travel()
-        let result = await server.get(key)
-        await travel()
-        return result
+        try await command { await server.get(key) }
     }
 
     func compareAndDelete(_ key: String, owner: LockOwner) async throws -> Bool {
-        await travel()
-        let result = await server.compareAndDelete(key, owner: owner)
-        await travel()
-        return result
+        try await command(cleanup: true) { await server.compareAndDelete(key, owner: owner) }
     }
 
     func compareAndExtend(_ key: String, owner: LockOwner, ttl: Duration) async throws -> Bool {
-        await travel()
-        let result = await server.compareAndExtend(key, owner: owner, ttl: ttl)
-        await travel()
-        return result
+        try await command { await server.compareAndExtend(key, owner: owner, ttl: ttl) }
     }
 }

@@ -12,16 +12,31 @@ actor Customer {
     let id: Int
     let name: String
     private let app: AppSpec
-    private var random: RandomStream
+    /// The customer's decisions, made when they arrive (common random numbers: the same
+    /// whatever happens to their calls).
+    private let choices: CustomerChoices
+    /// Think times, and the app's waits before a retry: streams of their own, so that a
+    /// retry (which depends on the platform's state) shifts no choice and no think time.
+    private var thinking: RandomStream
+    private var retrying: RandomStream
+    /// The arrival's key, and app calls made so far (each attempt's work is keyed by both
+    /// and the attempt's number).
+    private let arrivalKey: UInt64
+    private var calls: UInt64 = 0
     private var token: Int64 = 0
 
-    init(platform: PlatformContext, arrival: Int64, customer: Int, random: RandomStream) {
+    init(platform: PlatformContext, arrival: Int64, customer: Int, random: RandomStream, journey: JourneySpec.Kind) {
         sim = platform.sim
         self.platform = platform
         id = customer
         name = "customer-\(arrival)"
         app = platform.spec.traffic.app
-        self.random = random
+        var choosing = random.split("choices")
+        choices = CustomerChoices(journey: journey, app: app, platform: platform, random: &choosing)
+        thinking = random.split("think")
+        retrying = random.split("retry")
+        arrivalKey = StableHash.combine(StableHash.of("customer"), UInt64(bitPattern: arrival))
+        platform.draws.recorder?.choices[arrival] = choices
     }
 
     /// The whole visit.
@@ -30,26 +45,20 @@ actor Customer {
         defer { platform.customerFinished() }
         platform.metrics.count("customers.visits")
         guard await logIn() else { return }
-        // At most 1,000 pages: a heavy-tailed page count must not stall a journey forever.
-        let pages = Int(Int64(saturating: min(max(app.browse.sample(&random).rounded(), 0), 1_000)))
-        for _ in 0..<pages {
-            _ = await appCall(.menu(customer: id, token: token, item: platform.catalog.popularItem(&random)))
+        for item in choices.pages {
+            _ = await appCall(.menu(customer: id, token: token, item: item))
             await think()
         }
-        switch journey {
-        case .order: await order(item: platform.catalog.popularItem(&random), key: orderKey)
-        case .flashSale: await order(item: platform.catalog.flashItem(&random), key: orderKey)
-        case .browse, .request: break
-        }
+        if let item = choices.orderItem { await order(item: item, key: orderKey) }
     }
 
     private func think() async {
-        try? await sim.clock.sleep(for: .nanoseconds(app.think.sampleNanoseconds(&random)))
+        try? await sim.clock.sleep(for: .nanoseconds(app.think.sampleNanoseconds(&thinking)))
     }
 
     /// Uses the token the app still holds, or logs in with WeChat through the gateway.
     private func logIn() async -> Bool {
-        if random.nextUnit() < platform.spec.traffic.loggedIn {
+        if choices.loggedIn {
             token = platform.sessions.existing(customer: id, now: sim.executor.now)
                 ?? platform.sessions.issue(customer: id, now: sim.executor.now, ttl: .seconds(7200))
             return true
@@ -64,7 +73,7 @@ actor Customer {
 
     private func order(item: Int, key: Int64) async {
         // The restaurant is the customer's choice; the item's popularity is the menu's.
-        let merchant = random.nextInt(below: max(1, platform.merchants.count))
+        let merchant = choices.merchant
         let request = OrderRequest(key: key, customer: id, item: item, quantity: 1,
                                    merchant: merchant, amount: 1_000 + Int64(item))
         platform.metrics.count("customers.orders_attempted")
@@ -84,7 +93,7 @@ actor Customer {
     /// Polls the order until it ends; cancels when patience runs out before a rider has
     /// it (once a rider is on the way, the customer waits).
     private func waitForDelivery(key: Int64) async {
-        let patience = sim.executor.now &+ app.patience.sampleNanoseconds(&random)
+        let patience = sim.executor.now &+ choices.patience
         while !Task.isCancelled {
             try? await sim.clock.sleep(for: app.pollInterval)
             let status = await appCall(.status(customer: id, token: token, key: key), attempts: 1)
@@ -105,9 +114,17 @@ actor Customer {
     private func appCall(_ request: AppRequest, attempts: Int? = nil) async -> Result<Reply, Failure> {
         let attempts = attempts ?? app.attempts
         var result: Result<Reply, Failure> = .failure(.unavailable)
+        calls += 1
+        let callKey = StableHash.combine(arrivalKey, calls)
         for attempt in 1...attempts {
             let started = sim.executor.now
-            result = await platform.sendToGateway(request, timeout: app.timeout)
+            // The attempt's work (everything it draws, every call it makes) is keyed by
+            // this customer, the call and the attempt: not by what else happens meanwhile
+            // (a retry of one call shifts no key of the next).
+            let origin = WorkOrigin(key: StableHash.combine(callKey, UInt64(attempt)), service: "customer")
+            result = await WorkOrigin.$current.withValue(origin) {
+                await platform.sendToGateway(request, timeout: app.timeout)
+            }
             platform.metrics.record("app.\(request.route.rawValue).latency", sim.executor.now - started)
             switch result {
             case .success:
@@ -116,10 +133,39 @@ actor Customer {
             case .failure(let failure):
                 platform.metrics.count("app.\(request.route.rawValue).failed.\(failure.label)")
                 guard failure.isTransient || failure == .limited, attempt < attempts else { return result }
-                try? await sim.clock.sleep(for: .nanoseconds(app.retryDelay.sampleNanoseconds(&random)))
+                try? await sim.clock.sleep(for: .nanoseconds(app.retryDelay.sampleNanoseconds(&retrying)))
             }
         }
         return result
+    }
+}
+
+/// What a customer decides on arriving: whether the app still holds a session, the
+/// pages they browse, what they order and where, and how long they will wait for it.
+struct CustomerChoices: Sendable, Equatable {
+    var journey: JourneySpec.Kind
+    var loggedIn: Bool
+    /// The item of each menu page browsed.
+    var pages: [Int]
+    /// The item ordered (nil: a browse).
+    var orderItem: Int?
+    var merchant: Int
+    /// Nanoseconds the customer waits for a rider before cancelling.
+    var patience: Int64
+
+    init(journey: JourneySpec.Kind, app: AppSpec, platform: PlatformContext, random: inout RandomStream) {
+        self.journey = journey
+        loggedIn = random.nextUnit() < platform.spec.traffic.loggedIn
+        // At most 1,000 pages: a heavy-tailed page count must not stall a journey forever.
+        let count = Int(Int64(saturating: min(max(app.browse.sample(&random).rounded(), 0), 1_000)))
+        pages = (0..<count).map { _ in platform.catalog.popularItem(&random) }
+        switch journey {
+        case .order: orderItem = platform.catalog.popularItem(&random)
+        case .flashSale: orderItem = platform.catalog.flashItem(&random)
+        case .browse, .request: orderItem = nil
+        }
+        merchant = random.nextInt(below: max(1, platform.merchants.count))
+        patience = app.patience.sampleNanoseconds(&random)
     }
 }
 

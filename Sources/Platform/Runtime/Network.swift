@@ -1,4 +1,5 @@
 import SimKernel
+import World
 
 /// Something calls can be sent to: a service instance or an external dependency.
 protocol Endpoint: AnyObject, Sendable {
@@ -12,6 +13,9 @@ protocol Endpoint: AnyObject, Sendable {
 struct Envelope: Sendable {
     /// Unique per call.
     var id: UInt64
+    /// The call's identity for random draws (common random numbers): derived from the
+    /// work that sent it, not from the order calls happen in (see ``RandomDraws``).
+    var key: UInt64
     /// The calling service's name ("customer" for the app), for partitions and metrics.
     var from: String
     var call: Call
@@ -30,6 +34,8 @@ final class Network: SimEventHandler, @unchecked Sendable {
     private struct Pending {
         var continuation: UnsafeContinuation<Result<Reply, Failure>, Never>
         var timeout: TimerHandle?
+        /// The call's key (for the reply's delay).
+        var key: UInt64
     }
 
     private enum Event: Int32 {
@@ -38,31 +44,59 @@ final class Network: SimEventHandler, @unchecked Sendable {
 
     private let sim: Simulation
     private let latency: Distribution
-    private var random: RandomStream
+    private let draws: RandomDraws
     private var nextID: UInt64 = 0
+    /// Calls sent outside keyed work, per sending service (their keys).
+    private var unkeyedCalls: [String: UInt64] = [:]
     private var pending: [UInt64: Pending] = [:]
     private var travellingRequests: [UInt64: (Envelope, any Endpoint)] = [:]
     private var travellingReplies: [UInt64: Result<Reply, Failure>] = [:]
     /// Severed links, as sorted name pairs.
     private var partitions: [String: Int] = [:]
 
-    init(sim: Simulation, latency: Distribution) {
+    /// The DNS lookup in front of external dependencies (nil: none).
+    private let resolver: NameResolver?
+
+    init(sim: Simulation, latency: Distribution, draws: RandomDraws, faults: FaultState, dns: DNSSpec?) {
         self.sim = sim
         self.latency = latency
-        random = sim.random("network")
+        self.draws = draws
+        resolver = dns.map { NameResolver(sim: sim, spec: $0, draws: draws, faults: faults) }
     }
 
-    private func delay() -> Int64 { latency.sampleNanoseconds(&random) }
+    /// The one-way delay of message `key` in direction `purpose` (request or reply): a
+    /// draw keyed by the message, so it is the same whatever else travels meanwhile.
+    private func delay(_ purpose: RandomDraws.Purpose, _ key: UInt64) -> Int64 {
+        if case .constant = latency { return latency.sampleNanoseconds(&unused) }
+        var stream = draws.stream(purpose, key: key)
+        return latency.sampleNanoseconds(&stream)
+    }
+    /// Never drawn from (a constant distribution takes no draws).
+    private var unused = RandomStream(rawSeed: 0)
+
+    /// The key of a message from `from` to `to`: the next message to `to` of the work the
+    /// sending task is doing, or (outside keyed work) the sender's next unkeyed message.
+    private func messageKey(from: String, to: String) -> UInt64 {
+        let destination = StableHash.of(to)
+        if let origin = WorkOrigin.current { return origin.next(destination) }
+        let count = unkeyedCalls[from, default: 0]
+        unkeyedCalls[from] = count + 1
+        return StableHash.combine(StableHash.combine(StableHash.of(from), destination), count)
+    }
 
     private static func link(_ a: String, _ b: String) -> String { a < b ? "\(a)|\(b)" : "\(b)|\(a)" }
+
+    /// Cuts in force (the hot paths skip the lookup when there are none).
+    private var cuts = 0
 
     /// Cuts (or, with `false`, restores) the link between two services. Cuts nest.
     func partition(_ a: String, _ b: String, _ cut: Bool) {
         partitions[Self.link(a, b), default: 0] += cut ? 1 : -1
+        cuts += cut ? 1 : -1
     }
 
     func isPartitioned(_ a: String, _ b: String) -> Bool {
-        (partitions[Self.link(a, b)] ?? 0) > 0
+        cuts > 0 && (partitions[Self.link(a, b)] ?? 0) > 0
     }
 
     /// Sends `call` from service `from` to `instance` and waits for the reply, at most
@@ -70,14 +104,14 @@ final class Network: SimEventHandler, @unchecked Sendable {
     func call(from: String, to instance: any Endpoint, _ call: Call, timeout: Duration?) async -> Result<Reply, Failure> {
         nextID += 1
         let id = nextID
-        let envelope = Envelope(id: id, from: from, call: call)
+        let envelope = Envelope(id: id, key: messageKey(from: from, to: instance.service), from: from, call: call)
         return await withTaskCancellationHandler {
             await withUnsafeContinuation { (continuation: UnsafeContinuation<Result<Reply, Failure>, Never>) in
                 if Task.isCancelled {
                     continuation.resume(returning: .failure(.deadline))
                     return
                 }
-                var entry = Pending(continuation: continuation, timeout: nil)
+                var entry = Pending(continuation: continuation, timeout: nil, key: envelope.key)
                 if let timeout {
                     entry.timeout = sim.executor.schedule(
                         at: sim.executor.now &+ timeout.nanoseconds, self, SimEvent(Event.timeout.rawValue, Int64(id)))
@@ -85,7 +119,10 @@ final class Network: SimEventHandler, @unchecked Sendable {
                 pending[id] = entry
                 if !isPartitioned(from, instance.service) {
                     travellingRequests[id] = (envelope, instance)
-                    sim.executor.schedule(at: sim.executor.now &+ delay(), self, SimEvent(Event.request.rawValue, Int64(id)))
+                    // An external dependency is called by host name: its address first.
+                    let lookup = instance is ExternalDependency ? resolver?.resolve(from: from, host: instance.service) ?? 0 : 0
+                    sim.executor.schedule(at: sim.executor.now &+ lookup &+ delay(.request, envelope.key), self,
+                                          SimEvent(Event.request.rawValue, Int64(id)))
                 }
             }
         } onCancel: { [self] in
@@ -96,9 +133,42 @@ final class Network: SimEventHandler, @unchecked Sendable {
 
     /// An instance answers call `id` (from service `to`) with `result`.
     func reply(_ id: UInt64, from service: String, to caller: String, _ result: Result<Reply, Failure>) {
-        guard pending[id] != nil, !isPartitioned(service, caller) else { return }
+        guard let entry = pending[id], !isPartitioned(service, caller) else { return }
         travellingReplies[id] = result
-        sim.executor.schedule(at: sim.executor.now &+ delay(), self, SimEvent(Event.reply.rawValue, Int64(id)))
+        sim.executor.schedule(at: sim.executor.now &+ delay(.reply, entry.key), self, SimEvent(Event.reply.rawValue, Int64(id)))
+    }
+
+    /// One command from service `from` to infrastructure `to` (the lock server, the cache,
+    /// the broker) and its reply, in the calling task: the command travels `there`
+    /// nanoseconds, `serve` runs at the server (nil: the server is down and never
+    /// answers), the reply travels `back`. A partition in either direction, a server that
+    /// is down, or a reply later than `timeout` all end as "no reply" (nil) at the
+    /// timeout, as a client's socket timeout would.
+    ///
+    /// A cancelled caller gets nil at once, unless `deliverWhenCancelled` (a lock's
+    /// release, the cleanup a cancelled task still sends): its command then still travels
+    /// and runs, without waiting for a reply.
+    func exchange<T: Sendable>(from: String, to: String, timeout: Duration, there: Int64, back: Int64,
+                               deliverWhenCancelled: Bool = false, _ serve: () async -> T?) async -> T? {
+        let deadline = sim.executor.now &+ timeout.nanoseconds
+        if Task.isCancelled {
+            guard deliverWhenCancelled, !isPartitioned(from, to) else { return nil }
+            return await serve()
+        }
+        func giveUp() async -> T? {
+            try? await sim.clock.sleep(until: .init(nanoseconds: deadline))
+            return nil
+        }
+        guard !isPartitioned(from, to), sim.executor.now &+ there <= deadline else { return await giveUp() }
+        if there > 0 {
+            do { try await sim.clock.sleep(for: .nanoseconds(there)) } catch {
+                return deliverWhenCancelled ? await serve() : nil
+            }
+        }
+        guard let result = await serve() else { return await giveUp() }
+        guard !isPartitioned(from, to), sim.executor.now &+ back <= deadline else { return await giveUp() }
+        if back > 0 { try? await sim.clock.sleep(for: .nanoseconds(back)) }
+        return result
     }
 
     func handle(_ event: SimEvent) {

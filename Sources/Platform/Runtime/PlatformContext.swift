@@ -11,6 +11,8 @@ final class PlatformContext: @unchecked Sendable {
     let sim: Simulation
     let spec: WorldSpec
     let metrics: PlatformMetrics
+    /// Keyed random streams (common random numbers).
+    let draws: RandomDraws
     let faults: FaultState
     let network: Network
     let registry: Registry
@@ -34,8 +36,10 @@ final class PlatformContext: @unchecked Sendable {
         self.sim = sim
         self.spec = spec
         metrics = PlatformMetrics(sim)
-        faults = FaultState(sim: sim)
-        network = Network(sim: sim, latency: spec.infrastructure.networkLatency)
+        draws = RandomDraws(sim: sim)
+        faults = FaultState(draws: draws)
+        network = Network(sim: sim, latency: spec.infrastructure.networkLatency, draws: draws, faults: faults,
+                          dns: spec.infrastructure.dns)
         registry = Registry(sim: sim, spec: spec.infrastructure.registry)
         orders = OrderBook(metrics: metrics)
         sessions = Sessions(sim: sim)
@@ -47,7 +51,7 @@ final class PlatformContext: @unchecked Sendable {
         database = Database(platform: self, spec: spec.infrastructure.database, catalog: spec.catalog)
         cache = CacheServer(platform: self, spec: spec.infrastructure.cache)
         broker = Broker(platform: self, spec: spec.infrastructure.broker)
-        locks = LockServer(sim: sim, spec: spec.infrastructure.locks)
+        locks = LockServer(platform: self, spec: spec.infrastructure.locks)
         for name in spec.dependencies.keys.sorted() {
             dependencies[name] = ExternalDependency(platform: self, name: name, spec: spec.dependencies[name]!)
         }

@@ -40,7 +40,9 @@ actor ServiceInstance: SimEventHandler, Endpoint {
     @exclusivity(unchecked) private var pool: WorkerPoolCore<Job, VirtualClock.Instant>
     /// The autoscaler's decisions (nil without an autoscale rule); a new life starts afresh.
     @exclusivity(unchecked) private var autoscaler: WorkerPoolAutoscaler<VirtualClock.Instant>?
-    @exclusivity(unchecked) private var random: RandomStream
+    /// Base of this service's work-time streams: a request's or call's service time is
+    /// keyed by the request (its key), whichever instance serves it.
+    private let workDraws: UInt64
     private let metrics: ServiceMetrics
     @exclusivity(unchecked) private var inService: [Request] = []
     @exclusivity(unchecked) private var free: [Int] = []
@@ -76,7 +78,7 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         service = spec.name
         name = "\(spec.name)#\(index)"
         pool = WorkerPoolCore(spec.workerPoolConfiguration, at: VirtualClock.Instant(nanoseconds: platform.sim.executor.now))
-        random = sim.random(name)
+        workDraws = StableHash.of(spec.name)
         self.metrics = metrics
         self.owner = owner
         traceSource = sim.trace.name(name)
@@ -250,7 +252,7 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         metrics.wait.record(waited)
         if waited > 0 { metrics.waited.add() }
         sim.trace.record(traceStart, traceSource, request.id)
-        let duration = spec.work.sampleNanoseconds(&random) &+ platform.faults.extraLatency(service)
+        let duration = workTime(key: UInt64(bitPattern: request.id)) &+ platform.faults.extraLatency(service)
         metrics.service.record(duration)
         let slot: Int
         if let reused = free.popLast() {
@@ -327,8 +329,13 @@ actor ServiceInstance: SimEventHandler, Endpoint {
 
     /// The handler: the service's work on a worker, then its logic.
     private func serve(_ envelope: Envelope) async -> Result<Reply, Failure> {
+        // Everything this call draws (faults, database, calls it makes) is keyed by it.
+        await WorkOrigin.$current.withValue(WorkOrigin(key: envelope.key, service: service)) { await serveKeyed(envelope) }
+    }
+
+    private func serveKeyed(_ envelope: Envelope) async -> Result<Reply, Failure> {
         await checkpoint()
-        let work = spec.work.sampleNanoseconds(&random) &+ platform.faults.extraLatency(service)
+        let work = workTime(key: envelope.key) &+ platform.faults.extraLatency(service)
         metrics.service.record(work)
         await sleep(nanoseconds: work)
         if platform.faults.injectsError(service) { return .failure(.error) }
@@ -363,11 +370,20 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         await checkpoint()
     }
 
-    /// Draws a duration from `distribution` with this instance's random stream.
-    func sample(_ distribution: Distribution) -> Int64 { distribution.sampleNanoseconds(&random) }
+    /// The service time of the request or call keyed `key` (common random numbers: the
+    /// same whichever instance serves it, whenever).
+    private func workTime(key: UInt64) -> Int64 {
+        var stream = platform.draws.stream(.work, key: StableHash.combine(workDraws, key))
+        let work = spec.work.sampleNanoseconds(&stream)
+        platform.draws.recorder?.serviceTimes["\(service):\(key)"] = work
+        return work
+    }
 
-    /// A uniform draw in [0, 1).
-    func unit() -> Double { random.nextUnit() }
+    /// Draws a duration from `distribution` within the work this task is doing.
+    func sample(_ distribution: Distribution) -> Int64 { platform.draws.sample(distribution, for: .work) }
+
+    /// A uniform draw in [0, 1) within the work this task is doing.
+    func unit() -> Double { platform.draws.unit(for: .work) }
 
     /// Waits while the instance is paused (a GC stop halts every thread of the process).
     func checkpoint() async {

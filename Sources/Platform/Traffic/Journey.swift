@@ -18,7 +18,8 @@ enum Journey: Sendable {
             service.isolatedOnWorldThread(request) { service, request in service.dispatch(request) }
         case .visit(let kind, let platform):
             let who = random.nextInt(below: platform.spec.traffic.population)
-            let customer = Customer(platform: platform, arrival: id, customer: who, random: random.split("customer-\(id)"))
+            let customer = Customer(platform: platform, arrival: id, customer: who, random: random.split("customer-\(id)"),
+                                    journey: kind)
             platform.sim.spawn(customer.name) { await customer.visit(kind, orderKey: id + 1) }
         case .missingProduct(let platform):
             let item = platform.catalog.missingItem(&random)

@@ -10,7 +10,16 @@ extension InfrastructureSpec {
             cache: o.optional("cache", CacheSpec.reader, default: d.cache),
             broker: o.optional("broker", BrokerSpec.reader, default: d.broker),
             locks: o.optional("locks", LockServerSpec.reader, default: d.locks),
-            registry: o.optional("registry", RegistrySpec.reader, default: d.registry))
+            registry: o.optional("registry", RegistrySpec.reader, default: d.registry),
+            dns: o.optional("dns", DNSSpec.reader))
+    }
+}
+
+extension DNSSpec {
+    static let reader = ValueReader<DNSSpec>.object { o in
+        let d = DNSSpec()
+        return DNSSpec(lookup: o.optional("lookup", .durationDistribution, default: d.lookup),
+                       ttl: o.optional("ttl", .duration(atLeast: .zero), default: d.ttl))
     }
 }
 
@@ -31,7 +40,8 @@ extension CacheSpec {
         let d = CacheSpec()
         return CacheSpec(
             latency: o.optional("latency", .durationDistribution, default: d.latency),
-            capacity: o.optional("capacity", .integer(in: 1...1_000_000_000), default: d.capacity))
+            capacity: o.optional("capacity", .integer(in: 1...1_000_000_000), default: d.capacity),
+            timeout: o.optional("timeout", .duration(atLeast: .milliseconds(1)), default: d.timeout))
     }
 }
 
@@ -49,7 +59,9 @@ extension BrokerSpec {
 
 extension LockServerSpec {
     static let reader = ValueReader<LockServerSpec>.object { o in
-        LockServerSpec(latency: o.optional("latency", .durationDistribution, default: LockServerSpec().latency))
+        let d = LockServerSpec()
+        return LockServerSpec(latency: o.optional("latency", .durationDistribution, default: d.latency),
+                              timeout: o.optional("timeout", .duration(atLeast: .milliseconds(1)), default: d.timeout))
     }
 }
 
@@ -65,7 +77,7 @@ extension RegistrySpec {
 
 extension FaultSpec {
     enum KindName: String, CaseIterable, Sendable {
-        case latency, errors, crash, pause, partition, surge
+        case latency, errors, crash, pause, partition, surge, slowdown
         case cacheFlush = "cache_flush"
         case databaseSlowdown = "database_slowdown"
     }
@@ -76,7 +88,7 @@ extension FaultSpec {
         guard let kind = o.discriminator("kind", .oneOf(KindName.self)) else { return FaultSpec(.cacheFlush, at: at) }
         let duration: Duration?
         switch kind {
-        case .latency, .errors, .pause, .partition, .databaseSlowdown, .surge:
+        case .latency, .errors, .pause, .partition, .databaseSlowdown, .surge, .slowdown:
             duration = o.required("for", .duration(atLeast: .nanoseconds(1)))
         case .crash, .cacheFlush:
             duration = nil
@@ -85,8 +97,15 @@ extension FaultSpec {
         switch kind {
         case .latency: fault = .latency(target: o.required("target", .nonEmptyString), extra: o.required("extra", .durationDistribution))
         case .errors: fault = .errors(target: o.required("target", .nonEmptyString), ratio: o.required("ratio", .ratio))
-        case .crash: fault = .crash(target: o.required("target", .nonEmptyString),
-                                    restartAfter: o.optional("restart_after", .duration(atLeast: .nanoseconds(1))))
+        case .crash:
+            let target = o.required("target", .nonEmptyString)
+            let restartAfter = o.optional("restart_after", .duration(atLeast: .nanoseconds(1)))
+            if target == "database", restartAfter == nil, !o.hasProblems {
+                // Statements wait for the database to come back; one that never does
+                // would leave them waiting for ever.
+                o.reject("restart_after", expected: "a duration >= 1ns (a crashed database must restart)")
+            }
+            fault = .crash(target: target, restartAfter: restartAfter)
         case .pause: fault = .pause(target: o.required("target", .nonEmptyString))
         case .partition:
             let between = o.required("between", .array(of: .nonEmptyString, count: 2...2))
@@ -95,6 +114,10 @@ extension FaultSpec {
         case .databaseSlowdown:
             fault = .databaseSlowdown(factor: o.required("factor", ValueReader<Double>.double(above: 0)
                 .satisfying("a number above 0 and at most 1000000") { $0 <= 1_000_000 }))
+        case .slowdown:
+            fault = .slowdown(target: o.required("target", .nonEmptyString),
+                              factor: o.required("factor", ValueReader<Double>.double(above: 0)
+                                .satisfying("a number above 0 and at most 1000000") { $0 <= 1_000_000 }))
         case .surge:
             fault = .surge(factor: o.required("factor", ValueReader<Double>.double(above: 0)
                 .satisfying("a number above 0 and at most 100") { $0 <= 100 }))

@@ -105,15 +105,26 @@ extension WorldSpec {
             }
         }
         let instanceNames = services.flatMap { service in (0..<service.instances).map { "\(service.name)#\($0)" } }
-        let targets = names + WorldSpec.dependencyNames
+        let infrastructure = WorldSpec.infrastructureNames
+        let targets = names + WorldSpec.dependencyNames + infrastructure
         for (index, fault) in faults.enumerated() {
+            var candidates = targets + instanceNames
+            var expectation = "a service, an instance (\"order#0\"), a dependency or a piece of infrastructure (\"database\", \"cache\", \"broker\", \"locks\") of this world"
             let target: String?
             switch fault.kind {
-            case .latency(let name, _), .errors(let name, _): target = targets.contains(name) ? nil : name
-            case .crash(let name, _), .pause(let name):
+            case .latency(let name, _): target = targets.contains(name) || name == "dns" ? nil : name
+            case .errors(let name, _): target = targets.contains(name) ? nil : name
+            case .crash(let name, _):
+                target = names.contains(name) || instanceNames.contains(name) || infrastructure.contains(name) ? nil : name
+            case .pause(let name):
                 target = names.contains(name) || instanceNames.contains(name) ? nil : name
+            case .slowdown(let name, _):
+                target = infrastructure.contains(name) || name == "dns" ? nil : name
+                expectation = "a piece of infrastructure (\"database\", \"cache\", \"broker\", \"locks\") or \"dns\""
+                candidates = infrastructure + ["dns"]
             case .partition(let a, let b):
-                target = !names.contains(a) ? a : !names.contains(b) ? b : nil
+                let ends = names + infrastructure
+                target = !ends.contains(a) ? a : !ends.contains(b) ? b : nil
                 if target == nil, a == b {
                     o.reject(at: ["faults", .index(index), "between"], expected: "two different services",
                              detail: "\"\(a)\" cannot be cut from itself")
@@ -123,19 +134,18 @@ extension WorldSpec {
             if let target {
                 var field: JSONPath.Component = "target"
                 if case .partition = fault.kind { field = "between" }
-                o.reject(at: ["faults", .index(index), field],
-                         expected: "a service, an instance (\"order#0\") or a dependency of this world",
-                         detail: "nothing is named \"\(target)\"", suggestion: suggestion(target, targets + instanceNames))
+                o.reject(at: ["faults", .index(index), field], expected: expectation,
+                         detail: "nothing is named \"\(target)\"", suggestion: suggestion(target, candidates))
             }
         }
         // Names: they become metric prefixes and fault targets.
         for service in services {
             let valid = !service.name.isEmpty && service.name != "default"
-                && !WorldSpec.dependencyNames.contains(service.name)
+                && !WorldSpec.dependencyNames.contains(service.name) && !WorldSpec.infrastructureNames.contains(service.name)
                 && service.name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" }
             if !valid {
                 o.reject(at: ["services", .key(service.name)],
-                         expected: "a service named with lowercase letters, digits, '_' or '-', other than \"default\", \"wechat\" and \"payment_gateway\"",
+                         expected: "a service named with lowercase letters, digits, '_' or '-', other than \"default\", \"wechat\", \"payment_gateway\" and the infrastructure's names (\"database\", \"cache\", \"broker\", \"locks\")",
                          detail: "the name is \"\(service.name)\"")
             }
         }

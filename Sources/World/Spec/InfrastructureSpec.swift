@@ -9,18 +9,38 @@ public struct InfrastructureSpec: Sendable, Equatable {
     public var broker: BrokerSpec
     public var locks: LockServerSpec
     public var registry: RegistrySpec
+    /// The name lookup in front of external dependencies (nil: none, addresses are known).
+    public var dns: DNSSpec?
 
     /// Infrastructure with defaults for every part.
     public init(networkLatency: Distribution = .lognormal(median: 0.0005, p99: 0.002),
                 database: DatabaseSpec = DatabaseSpec(), cache: CacheSpec = CacheSpec(),
                 broker: BrokerSpec = BrokerSpec(), locks: LockServerSpec = LockServerSpec(),
-                registry: RegistrySpec = RegistrySpec()) {
+                registry: RegistrySpec = RegistrySpec(), dns: DNSSpec? = nil) {
+        self.dns = dns
         self.networkLatency = networkLatency
         self.database = database
         self.cache = cache
         self.broker = broker
         self.locks = locks
         self.registry = registry
+    }
+}
+
+/// The DNS lookup a service makes before calling an external dependency by its host
+/// name: answered from the service's resolver cache while fresh (`ttl`), otherwise a
+/// lookup that takes `lookup` (a slow resolver, or a lost UDP packet retried after the
+/// resolver's timeout, shows up as a tail here), during which the call waits.
+public struct DNSSpec: Sendable, Equatable {
+    /// Time of one lookup.
+    public var lookup: Distribution
+    /// How long an answer is cached.
+    public var ttl: Duration
+
+    /// A resolver (defaults: ~1 ms lookups, answers cached 60 s).
+    public init(lookup: Distribution = .lognormal(median: 0.001, p99: 0.005), ttl: Duration = .seconds(60)) {
+        self.lookup = lookup
+        self.ttl = ttl
     }
 }
 
@@ -57,11 +77,15 @@ public struct CacheSpec: Sendable, Equatable {
     public var latency: Distribution
     /// Entries kept (LRU beyond).
     public var capacity: Int
+    /// How long a client waits for a reply (a crashed or cut-off server gives none): a miss.
+    public var timeout: Duration
 
-    /// A cache server (defaults: ~0.3 ms, 1,000,000 entries).
-    public init(latency: Distribution = .lognormal(median: 0.0003, p99: 0.002), capacity: Int = 1_000_000) {
+    /// A cache server (defaults: ~0.3 ms, 1,000,000 entries, 1 s client timeout).
+    public init(latency: Distribution = .lognormal(median: 0.0003, p99: 0.002), capacity: Int = 1_000_000,
+                timeout: Duration = .seconds(1)) {
         self.latency = latency
         self.capacity = capacity
+        self.timeout = timeout
     }
 }
 
@@ -97,12 +121,16 @@ public struct BrokerSpec: Sendable, Equatable {
 
 /// The lock server (Redis used for SET NX PX locks).
 public struct LockServerSpec: Sendable, Equatable {
-    /// Time of one lock command at the server.
+    /// One-way time of a lock command to the server (and of its reply back).
     public var latency: Distribution
+    /// How long a client waits for a command's reply (a Redis client's socket timeout):
+    /// without one, the command counts as unanswered.
+    public var timeout: Duration
 
-    /// A lock server (default ~0.3 ms).
-    public init(latency: Distribution = .lognormal(median: 0.0003, p99: 0.002)) {
+    /// A lock server (defaults: ~0.3 ms each way, 1 s client timeout).
+    public init(latency: Distribution = .lognormal(median: 0.0003, p99: 0.002), timeout: Duration = .seconds(1)) {
         self.latency = latency
+        self.timeout = timeout
     }
 }
 

@@ -77,16 +77,23 @@ public struct FaultSpec: Sendable, Equatable {
         case latency(target: String, extra: Distribution)
         /// A fraction of calls to a service or dependency fail at once.
         case errors(target: String, ratio: Double)
-        /// An instance (`order#1`) or every instance of a service crashes: in-flight work is
-        /// lost, heartbeats stop; it restarts after `restartAfter` (nil = never).
+        /// An instance (`order#1`), every instance of a service, or a piece of infrastructure
+        /// (`database`, `cache`, `broker`, `locks`) crashes: it loses what that process
+        /// would lose (in-flight work; a cache's entries; the lock server's keys; a broker's
+        /// deliveries not yet acknowledged go back to their queues; a database's connections
+        /// and running statements) and restarts after `restartAfter` (nil = never).
         case crash(target: String, restartAfter: Duration?)
         /// An instance stops the world (GC-like) for the fault's duration: no progress,
         /// requests pile up, its locks may expire while it holds them.
         case pause(target: String)
         /// Every cache entry is deleted.
         case cacheFlush
-        /// Calls between two services are lost for the fault's duration.
+        /// Calls between two services, or a service and a piece of infrastructure, are lost
+        /// for the fault's duration.
         case partition(String, String)
+        /// A piece of infrastructure (`database`, `cache`, `broker`, `locks`) or the name
+        /// lookup (`dns`) takes `factor` times as long for the fault's duration.
+        case slowdown(target: String, factor: Double)
         /// The database's work per query is multiplied by `factor`.
         case databaseSlowdown(factor: Double)
         /// The arrival rate is multiplied by `factor`.

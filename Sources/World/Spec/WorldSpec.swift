@@ -73,6 +73,8 @@ public struct WorldSpec: Sendable, Equatable {
 
     /// Names of the external dependencies the platform knows.
     public static let dependencyNames = ["payment_gateway", "wechat"]
+    /// The infrastructure's names, as fault targets and partition ends.
+    public static let infrastructureNames = ["database", "cache", "broker", "locks"]
 
     /// The service named `name`.
     public func service(_ name: String) -> ServiceSpec? { services.first { $0.name == name } }

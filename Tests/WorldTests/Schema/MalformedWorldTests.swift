@@ -410,10 +410,10 @@ private let discriminatorCases: [MalformedWorld] = [
     MalformedWorld(
         "kind: an unknown fault kind abandons the fault's other fields", #""kind": "crash", "target": "backend#1", "restart_after""#,
         #""kind": "explode", "target": "backend#1", "zzz": 1, "restart_after""#,
-        #"«"explode"»: $.faults[1].kind: expected one of "latency", "errors", "crash", "pause", "partition", "surge", "cache_flush", "database_slowdown", found string "explode""#),
+        #"«"explode"»: $.faults[1].kind: expected one of "latency", "errors", "crash", "pause", "partition", "surge", "slowdown", "cache_flush", "database_slowdown", found string "explode""#),
     MalformedWorld(
         "kind: a fault without a kind", #""kind": "crash", "#, "",
-        #"«{ "at": "5m"»: $.faults[1].kind: missing required field "kind" (expected one of "latency", "errors", "crash", "pause", "partition", "surge", "cache_flush", "database_slowdown")"#),
+        #"«{ "at": "5m"»: $.faults[1].kind: missing required field "kind" (expected one of "latency", "errors", "crash", "pause", "partition", "surge", "slowdown", "cache_flush", "database_slowdown")"#),
     MalformedWorld(
         "kind: an unknown limiter kind", #""kind": "token_bucket""#, #""kind": "leaky_bucket""#,
         #"«"leaky_bucket"»: $.services.gateway.limits.order.kind: expected one of "token_bucket", "sliding_window", "queueing", "concurrency", found string "leaky_bucket""#),
@@ -425,7 +425,7 @@ private let discriminatorCases: [MalformedWorld] = [
         #"«"hystrix"»: $.services.order.calls.inventory.breaker.kind: expected one of "resilience4j", "sentinel", found string "hystrix""#),
     MalformedWorld(
         "kind: a number for a fault kind", #""kind": "crash""#, #""kind": 3"#,
-        #"«"kind": 3+8»: $.faults[1].kind: expected one of "latency", "errors", "crash", "pause", "partition", "surge", "cache_flush", "database_slowdown", found number 3"#),
+        #"«"kind": 3+8»: $.faults[1].kind: expected one of "latency", "errors", "crash", "pause", "partition", "surge", "slowdown", "cache_flush", "database_slowdown", found number 3"#),
     MalformedWorld(
         "kind: an unknown role", #""backend": { "instances": 2,"#, #""backend": { "role": "chef", "instances": 2,"#,
         #"«"chef"»: $.services.backend.role: expected one of "gateway", "auth", "menu", "order", "inventory", "payment", "dispatch", "notification", "generic", found string "chef""#),
@@ -519,7 +519,17 @@ private let referenceCases: [MalformedWorld] = [
         #"«"warehouse": {+13»: $.services.order.calls.warehouse: expected a call policy for a service or dependency of this world (or "default"), found object: nothing is named "warehouse""#),
     MalformedWorld(
         "reference: a fault naming an unknown service", #""target": "payment_gateway""#, #""target": "kitchen""#,
-        #"«"target": "kitchen"+10»: $.faults[0].target: expected a service, an instance ("order#0") or a dependency of this world, found string "kitchen": nothing is named "kitchen""#),
+        #"«"target": "kitchen"+10»: $.faults[0].target: expected a service, an instance ("order#0"), a dependency or a piece of infrastructure ("database", "cache", "broker", "locks") of this world, found string "kitchen": nothing is named "kitchen""#),
+    MalformedWorld(
+        "reference: a database crash without a restart",
+        #"{ "at": "5m", "kind": "crash", "target": "backend#1", "restart_after": "30s" }"#,
+        #"{ "at": "5m", "kind": "crash", "target": "database" }"#,
+        #"«{ "at": "5m", "kind": "crash", "target": "database" }»: $.faults[1].restart_after: expected a duration >= 1ns (a crashed database must restart), found missing"#),
+    MalformedWorld(
+        "reference: a slowdown of something that is not infrastructure",
+        #"{ "at": "2m", "kind": "latency", "target": "payment_gateway", "extra": "200ms", "for": "1m" }"#,
+        #"{ "at": "2m", "kind": "slowdown", "target": "backend", "factor": 3, "for": "1m" }"#,
+        #"«"target": "backend"+10»: $.faults[0].target: expected a piece of infrastructure ("database", "cache", "broker", "locks") or "dns", found string "backend": nothing is named "backend""#),
 ]
 
 private let expectationCases: [MalformedWorld] = [
@@ -572,7 +582,7 @@ private let combinedCases: [MalformedWorld] = [
         [#"«"three"»: $.seed: expected an integer >= 0, found string "three""#,
          "«\"workers\": 0+11»: $.services.notification.workers: expected an integer between 1 and 1000000, found number 0",
          #"«"core"»: $.infrastructure.database.core: unknown field "core" (did you mean "cores"?)"#,
-         #"«"explode"»: $.faults[1].kind: expected one of "latency", "errors", "crash", "pause", "partition", "surge", "cache_flush", "database_slowdown", found string "explode""#]),
+         #"«"explode"»: $.faults[1].kind: expected one of "latency", "errors", "crash", "pause", "partition", "surge", "slowdown", "cache_flush", "database_slowdown", found string "explode""#]),
     MalformedWorld(
         "several: a syntax error hides the schema problems after it",
         [.replace(#""seed": 3"#, #""seed": "three""#), .replace(#""cap": "1s" }"#, #""cap": "1s",}"#)],

@@ -1,0 +1,67 @@
+import SimKernel
+
+/// The life of an infrastructure server (the database, the cache, the broker, the lock
+/// server): up or crashed, which life it is in, the connections opened in this life, and
+/// the clients waiting for it to be reachable again.
+///
+/// A crash bumps the epoch (work of the earlier life is recognised as lost) and drops the
+/// connections; a restart, or a partition from it healing, wakes the waiters.
+///
+/// World-confined: only the world's thread touches it.
+final class InfrastructureProcess: @unchecked Sendable {
+    /// "database", "cache", "broker", "locks": its name in faults and partitions.
+    let name: String
+    private(set) var isUp = true
+    /// Incremented by every crash.
+    private(set) var epoch = 0
+    /// Connections opened in this life.
+    private var open: Set<Int> = []
+    /// The last connection id handed out.
+    private(set) var lastConnection = 0
+    /// Clients waiting for the server to be reachable.
+    private var waiters: [UnsafeContinuation<Void, Never>] = []
+
+    init(name: String) { self.name = name }
+
+    /// Whether the service doing the current task's work is cut off from this server.
+    func isCutOff(_ platform: PlatformContext) -> Bool {
+        guard let caller = WorkOrigin.current?.service else { return false }
+        return platform.network.isPartitioned(caller, name)
+    }
+
+    /// Waits while the server is down or cut off from the calling service.
+    func waitUntilReachable(_ platform: PlatformContext) async {
+        while !isUp || isCutOff(platform) {
+            await withUnsafeContinuation { waiters.append($0) }
+        }
+    }
+
+    func openConnection() {
+        lastConnection += 1
+        open.insert(lastConnection)
+    }
+
+    /// Closes `connection`; false when it was not open in this life (a crash dropped it).
+    func closeConnection(_ connection: Int) -> Bool { open.remove(connection) != nil }
+
+    /// Goes down; false when it already was.
+    func crash() -> Bool {
+        guard isUp else { return false }
+        isUp = false
+        epoch += 1
+        open.removeAll()
+        return true
+    }
+
+    /// Comes back (or a partition healed): wakes every waiter to look again. False when
+    /// it was up already.
+    @discardableResult
+    func restart() -> Bool {
+        let wasDown = !isUp
+        isUp = true
+        let woken = waiters
+        waiters.removeAll()
+        for waiter in woken { waiter.resume() }
+        return wasDown
+    }
+}

@@ -1,0 +1,117 @@
+import SimKernel
+
+/// Common random numbers: each random draw of the platform comes from a stream keyed by
+/// *what* is being drawn for (this request's service time, this message's network delay,
+/// this statement's cost), never from a stream shared by whoever happens to run next.
+///
+/// Two runs with the same seed and different pool sizes then interleave their events
+/// differently yet see the same customers, choices and service times: a draw's key does
+/// not depend on the order events happen in. A sweep comparing configurations compares
+/// them on the same luck.
+///
+/// ```swift
+/// // The service time of the call a message carries, whichever instance serves it:
+/// var stream = platform.draws.stream(.work, key: envelope.key)
+/// let work = spec.work.sampleNanoseconds(&stream)
+/// ```
+///
+/// World-confined: only the world's thread touches it.
+final class RandomDraws: @unchecked Sendable {
+    /// What a draw is for; each purpose has its own family of streams.
+    enum Purpose: Int, CaseIterable {
+        case work, request, reply, database, cache, broker, locks, faults, dependency, dns
+    }
+
+    /// Each purpose's base seed, derived from the world seed and the purpose's name.
+    private let bases: [UInt64]
+    /// Streams for draws made outside any keyed work (background chores), one per purpose.
+    private var fallback: [RandomStream]
+    /// Records draws for tests (nil in a normal run: the hot paths test one optional).
+    var recorder: DrawRecorder?
+
+    init(sim: Simulation) {
+        bases = Purpose.allCases.map { sim.random("draws.\($0)").seed }
+        fallback = Purpose.allCases.map { sim.random("draws.\($0).unkeyed") }
+    }
+
+    /// The stream for `purpose` keyed by `key` (a request's id, a message's key): the same
+    /// in every run of the world, whenever it is asked for.
+    func stream(_ purpose: Purpose, key: UInt64) -> RandomStream {
+        RandomStream(rawSeed: StableHash.combine(bases[purpose.rawValue], key))
+    }
+
+    /// A stream for `purpose` within the work the current task is doing (a handler serving
+    /// a message, a customer's app call): keyed by that work and the how-manyth draw of
+    /// this purpose it makes. Outside keyed work (a reconciler's tick), an unkeyed stream.
+    func current(_ purpose: Purpose) -> RandomStream {
+        if let origin = WorkOrigin.current {
+            return stream(purpose, key: origin.next(UInt64(purpose.rawValue)))
+        }
+        return RandomStream(rawSeed: fallback[purpose.rawValue].next())
+    }
+
+    /// Draws a duration for `purpose` within the current work (see ``current(_:)``).
+    func sample(_ distribution: Distribution, for purpose: Purpose) -> Int64 {
+        // A constant takes no draw: skip deriving a stream.
+        if case .constant = distribution { return distribution.sampleNanoseconds(&fallback[purpose.rawValue]) }
+        if WorkOrigin.current == nil { return distribution.sampleNanoseconds(&fallback[purpose.rawValue]) }
+        var stream = current(purpose)
+        return distribution.sampleNanoseconds(&stream)
+    }
+
+    /// A uniform draw in [0, 1) for `purpose` within the current work.
+    func unit(for purpose: Purpose) -> Double {
+        if WorkOrigin.current == nil { return fallback[purpose.rawValue].nextUnit() }
+        var stream = current(purpose)
+        return stream.nextUnit()
+    }
+}
+
+/// The identity of the work a task is doing — the message a handler serves, the app call
+/// a customer makes — carried in a task-local, so every draw and every message the work
+/// makes can be keyed by it and by how many of its kind came before.
+///
+/// World-confined: only the world's thread touches it.
+final class WorkOrigin: @unchecked Sendable {
+    /// The work of the current task, if it is keyed.
+    @TaskLocal static var current: WorkOrigin?
+
+    /// The work's key.
+    let key: UInt64
+    /// The service doing it ("customer" for the app), for partitions from infrastructure.
+    let service: String
+    /// Draws made per purpose so far (purposes are few: a short list beats a dictionary).
+    private var issued: [(purpose: UInt64, count: UInt64)] = []
+
+    init(key: UInt64, service: String) {
+        self.key = key
+        self.service = service
+    }
+
+    /// The key of this work's next draw (or message) of `purpose`.
+    func next(_ purpose: UInt64) -> UInt64 {
+        let count: UInt64
+        if let index = issued.firstIndex(where: { $0.purpose == purpose }) {
+            count = issued[index].count
+            issued[index].count += 1
+        } else {
+            count = 0
+            issued.append((purpose, 1))
+        }
+        return StableHash.combine(StableHash.combine(key, purpose), count)
+    }
+}
+
+/// What a test records of a run's random draws, to compare two runs.
+///
+/// World-confined: only the world's thread touches it.
+final class DrawRecorder: @unchecked Sendable {
+    /// Each arrival: its id, instant and journey.
+    var arrivals: [(id: Int64, at: Int64, journey: Int)] = []
+    /// Each customer's choices, by arrival id.
+    var choices: [Int64: CustomerChoices] = [:]
+    /// Each call's or request's sampled service time, by its key (service name and key).
+    var serviceTimes: [String: Int64] = [:]
+
+    init() {}
+}
