@@ -87,6 +87,7 @@ public enum HumanSummary {
         switch stop {
         case .stalled(let report): [report.description]
         case .violation(let message): ["determinism violation: \(message)"]
+        case .failed(let message): ["stopped on a programming error: \(message)"]
         case .budgetExhausted(let steps): ["stopped by the event budget after \(grouped(steps)) steps"]
         case .completed, .reachedEndTime: []
         }

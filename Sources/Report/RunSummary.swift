@@ -73,7 +73,7 @@ public struct RunSummary: Sendable {
                 .object([("task", .string(task.name)), ("waiting_on", .string(task.waitingOn ?? "")),
                          ("daemon", .bool(task.daemon))])
             })))
-        case .violation(let message):
+        case .violation(let message), .failed(let message):
             fields.append(("detail", .string(message)))
         case .budgetExhausted(let steps):
             fields.append(("steps", .int(steps)))

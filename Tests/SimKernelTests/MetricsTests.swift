@@ -140,3 +140,22 @@ struct TraceTests {
         #expect(Trace.hex(0xab) == "00000000000000ab")
     }
 }
+
+@Suite("Metric descriptors")
+struct MetricDescriptorTests {
+    @Test("a handle made with a descriptor keeps the first one it was given; a plain handle has none")
+    func firstDescriptorWins() {
+        let sim = Simulation(seed: 1)
+        let described = MetricDescriptor(.counter, unit: .count, service: "order", figure: "calls.failed",
+                                         callee: "inventory", reason: "deadline")
+        let counter = sim.metrics.counter("order.calls.inventory.failed.deadline", describedAs: described)
+        let again = sim.metrics.counter("order.calls.inventory.failed.deadline",
+                                        describedAs: MetricDescriptor(.counter, unit: .count, service: "other", figure: "x"))
+        #expect(counter === again)
+        #expect(again.descriptor == described)
+        #expect(sim.metrics.counter("orders.created").descriptor == nil)
+        let histogram = sim.metrics.histogram("order.calls.inventory.latency", describedAs:
+            MetricDescriptor(.histogram, unit: .nanoseconds, service: "order", figure: "calls.latency", callee: "inventory"))
+        #expect(histogram.descriptor?.unit == .nanoseconds)
+    }
+}

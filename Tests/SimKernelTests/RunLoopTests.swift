@@ -208,3 +208,27 @@ struct RunLoopTests {
 func startBackgroundWork() {
     Task { _ = 1 + 1 }
 }
+
+@Suite("Stopping on a programming error")
+struct FailStopTests {
+    @Test("fail() stops the run after the current step with reason failed, keeping the first message")
+    func failStops() {
+        let sim = Simulation(seed: 1)
+        let clock = sim.clock
+        sim.spawn("model") {
+            try? await clock.sleep(for: .seconds(1))
+            sim.fail("misrouted call: first")
+            sim.fail("second")
+            try? await clock.sleep(for: .seconds(1))
+        }
+        sim.spawn("ticker") {
+            for _ in 0..<10 { try? await clock.sleep(for: .milliseconds(300)) }
+        }
+        let result = sim.run()
+        #expect(result.stop == .failed("misrouted call: first"))
+        #expect(result.stop.label == "failed")
+        #expect(!result.stop.isSuccess)
+        #expect(result.endTime == 1_000_000_000)
+        sim.shutdown()
+    }
+}

@@ -39,7 +39,7 @@ final class AuthLogic: LogicBase, RoleLogic, @unchecked Sendable {
             cache[customer] = (token, now &+ options.tokenCacheTTL.nanoseconds)
             return .success(.ok)
         default:
-            return .failure(.error)
+            await misrouted(call, from: caller)
         }
     }
 }

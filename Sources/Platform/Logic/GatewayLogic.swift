@@ -23,7 +23,7 @@ final class GatewayLogic: LogicBase, RoleLogic, @unchecked Sendable {
     }
 
     func handle(_ call: Call, from caller: String) async -> Result<Reply, Failure> {
-        guard case .app(let request) = call else { return .failure(.error) }
+        guard case .app(let request) = call else { await misrouted(call, from: caller) }
         let route = request.route
         var admitted = false
         if limiters[route] != nil {

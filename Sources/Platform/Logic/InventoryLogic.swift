@@ -33,7 +33,7 @@ final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
             if case .success(let quantity) = done, quantity > 0 { platform.metrics.count("\(service).restocked", Int64(quantity)) }
             return done.map { _ in .ok }
         default:
-            return .failure(.error)
+            await misrouted(call, from: caller)
         }
     }
 

@@ -29,7 +29,7 @@ final class MenuLogic: LogicBase, RoleLogic, @unchecked Sendable {
     }
 
     func handle(_ call: Call, from caller: String) async -> Result<Reply, Failure> {
-        guard case .product(let item) = call else { return .failure(.error) }
+        guard case .product(let item) = call else { await misrouted(call, from: caller) }
         if let bloom, !bloom.mightContain(item) {
             platform.metrics.count("\(service).bloom_rejected")
             return .success(.product(found: false))

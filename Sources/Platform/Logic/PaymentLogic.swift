@@ -74,7 +74,7 @@ final class PaymentLogic: LogicBase, RoleLogic, @unchecked Sendable {
             if case .success = refunded { platform.metrics.count("\(service).refunds") }
             return refunded
         default:
-            return .failure(.error)
+            await misrouted(call, from: caller)
         }
     }
 

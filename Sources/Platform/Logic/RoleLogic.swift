@@ -1,3 +1,4 @@
+import Resilience
 import SimKernel
 import World
 
@@ -72,6 +73,13 @@ class LogicBase: @unchecked Sendable {
         return await pool.withConnection { _ in await body(database) }
     }
 
+    /// A call this logic does not handle reached it: a programming error that stops the
+    /// run. (``PlatformContext/send(from:to:_:timeout:)`` already stops such calls before
+    /// they travel; this is the logic's own line of defence.)
+    func misrouted(_ call: Call, from caller: String) async -> Never {
+        await platform.misrouted("\(caller) sent \(call.label) to \(instance.name), whose logic does not handle it")
+    }
+
     /// Counts a refusal by reason.
     func reject(_ failure: Failure) -> Result<Reply, Failure> {
         platform.metrics.count("\(service).rejected.\(failure.label)")
@@ -88,7 +96,8 @@ class LogicBase: @unchecked Sendable {
         nextBackground += 1
         let id = nextBackground
         let task = sim.spawn("\(instance.name).\(name)", daemon: true, background: chore) { [self] in
-            await body()
+            // Background work outlives the call that started it: not bound by its deadline.
+            await TaskDeadline.withoutDeadline(body)
             running[id] = nil
         }
         if crashed {

@@ -43,6 +43,25 @@ public enum Failure: Error, Sendable, Equatable, Hashable {
         case .limited, .breakerOpen, .refused: return false
         }
     }
+
+    /// Every failure, in a fixed order: the closed set of metric labels.
+    static let all: [Failure] = [.limited, .breakerOpen, .poolTimeout, .queueFull, .deadline, .unavailable, .error, .shed]
+        + Refusal.allCases.map(Failure.refused)
+
+    /// This failure's position in ``all``, for tables of per-reason handles.
+    var index: Int {
+        switch self {
+        case .limited: return 0
+        case .breakerOpen: return 1
+        case .poolTimeout: return 2
+        case .queueFull: return 3
+        case .deadline: return 4
+        case .unavailable: return 5
+        case .error: return 6
+        case .shed: return 7
+        case .refused(let refusal): return 8 + Refusal.allCases.firstIndex(of: refusal)!
+        }
+    }
 }
 
 /// Business refusals.
@@ -65,7 +84,7 @@ struct Request: Sendable {
 }
 
 /// A request between actors of the platform.
-enum Call: Sendable {
+enum Call: Sendable, Hashable {
     /// Generic work (validation services): do the work, reply `.ok`.
     case work
     /// From the customer's app, through the gateway.
@@ -97,7 +116,7 @@ enum Call: Sendable {
 }
 
 /// A request from the customer's app.
-enum AppRequest: Sendable {
+enum AppRequest: Sendable, Hashable {
     case login(customer: Int)
     case menu(customer: Int, token: Int64, item: Int)
     case order(customer: Int, token: Int64, OrderRequest)
@@ -116,7 +135,7 @@ enum AppRequest: Sendable {
 }
 
 /// What a customer orders.
-struct OrderRequest: Sendable, Equatable {
+struct OrderRequest: Sendable, Hashable {
     /// Idempotency key chosen by the app (the same on retries).
     var key: Int64
     var customer: Int
@@ -127,7 +146,7 @@ struct OrderRequest: Sendable, Equatable {
 }
 
 /// Events reported to the order service.
-enum OrderEvent: Sendable, Equatable {
+enum OrderEvent: Sendable, Hashable {
     case paid(success: Bool)
     case merchantAccepted
     case merchantRefused
@@ -145,6 +164,9 @@ enum Reply: Sendable, Equatable {
     case order(OrderView)
     case accepted
     case rider(Int)
+    /// The answer is not known: a degraded default (an order's status while the order
+    /// service cannot be asked).
+    case unknown
 }
 
 /// What the app learns about an order.
@@ -155,3 +177,21 @@ struct OrderView: Sendable, Equatable {
 
 import World
 typealias GatewayRouteName = GatewayRoute
+
+extension ServiceRole {
+    /// Whether a service playing this role handles `call`. A call it does not handle is a
+    /// programming error (a misrouted call), never a transient failure.
+    func serves(_ call: Call) -> Bool {
+        switch (self, call) {
+        case (.generic, .work), (.notification, .work): return true
+        case (.gateway, .app): return true
+        case (.auth, .login), (.auth, .verify): return true
+        case (.menu, .product): return true
+        case (.order, .createOrder), (.order, .orderStatus), (.order, .cancelOrder), (.order, .orderEvent): return true
+        case (.inventory, .deduct), (.inventory, .restock): return true
+        case (.payment, .charge), (.payment, .refund): return true
+        case (.dispatch, .dispatch): return true
+        default: return false
+        }
+    }
+}

@@ -1,3 +1,4 @@
+import Resilience
 import SimKernel
 import World
 
@@ -29,7 +30,10 @@ actor Merchant {
 
     /// A paid order arrives on the merchant's app.
     func notify(order: Int64) {
-        sim.spawn("\(name) order \(order)") { [self] in await self.process(order) }
+        // The order outlives the call that brought it: not bound by its deadline.
+        TaskDeadline.withoutDeadline {
+            sim.spawn("\(name) order \(order)") { [self] in await self.process(order) }
+        }
     }
 
     private func process(_ order: Int64) async {

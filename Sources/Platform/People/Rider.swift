@@ -1,3 +1,4 @@
+import Resilience
 import SimKernel
 import World
 
@@ -61,7 +62,10 @@ actor Rider: SimEventHandler {
             platform.metrics.count("invariants.rider_over_capacity")
         }
         platform.orders.assignedRider(to: order)
-        sim.spawn("\(name) delivering \(order)") { [self] in await self.deliver(order, from: merchant) }
+        // The delivery outlives the dispatch call that assigned it: not bound by its deadline.
+        TaskDeadline.withoutDeadline {
+            sim.spawn("\(name) delivering \(order)") { [self] in await self.deliver(order, from: merchant) }
+        }
         return true
     }
 

@@ -2,9 +2,17 @@ import Resilience
 import SimKernel
 import World
 
-/// The client side of calls from one service instance to one callee: its timeout,
-/// retries with backoff and budget, and circuit breaker — the `Resilience` primitives,
-/// driven with the world's clock.
+/// The client side of calls from one service instance to one callee, built from the
+/// `Resilience` library and driven with the world's clock:
+/// - a ``Retrier`` (``RetryPolicy``, ``Backoff``, ``RetryBudget``) runs the attempts,
+///   retrying transient failures while the budget and the call's deadline allow;
+/// - each attempt passes through the breaker's ``CircuitBreakerExecutor`` (either kind,
+///   as `any CircuitBreakerRunning`), which times it and records its outcome — business
+///   refusals and 429s are ignored, not failures;
+/// - a rejected call (and, if the policy says so, a call that finally failed) is served
+///   by the policy's ``CallFallback``;
+/// - every attempt waits at most the policy's timeout, and never past the deadline of
+///   the call being handled (``TaskDeadline``), which the request carries on.
 ///
 /// World-confined: only the world's thread touches it.
 final class Caller: @unchecked Sendable {
@@ -13,15 +21,10 @@ final class Caller: @unchecked Sendable {
     let callee: String
     let policy: CallPolicy
     private unowned(unsafe) let platform: PlatformContext
-    private var breaker: AnyBreaker?
-    private var budget: RetryBudget<VirtualClock.Instant>?
-    private let backoff: Backoff?
-    private var random: RandomStream
-    private let prefix: String
-    /// The callee's side of the story, when it is a service: calls its callers' breakers
-    /// shed, and calls they gave up on when their own timeout ran out (`<callee>.rejected.*`).
-    private let shedByBreaker: CounterMetric?
-    private let abandonedAtDeadline: CounterMetric?
+    private let retrier: Retrier<VirtualClock, RandomStream>
+    private let breaker: (any CircuitBreakerRunning<VirtualClock.Instant>)?
+    private let fallback: CallFallback?
+    private let metrics: CallerMetrics
 
     init(caller: String, instance: String, callee: String, policy: CallPolicy, platform: PlatformContext) {
         self.caller = caller
@@ -29,109 +32,146 @@ final class Caller: @unchecked Sendable {
         self.callee = callee
         self.policy = policy
         self.platform = platform
-        random = platform.sim.random("\(instance)->\(callee)")
-        prefix = "\(caller).calls.\(callee)"
-        breaker = policy.breaker.map(AnyBreaker.init)
-        let calleeIsService = platform.services[callee] != nil
-        shedByBreaker = calleeIsService && breaker != nil ? platform.metrics.counter("\(callee).rejected.breaker_open") : nil
-        abandonedAtDeadline = calleeIsService ? platform.metrics.counter("\(callee).rejected.deadline") : nil
-        // Reported even when zero: "no breaker opened" is a finding, not a missing row.
-        _ = platform.metrics.counter("\(prefix).attempts")
-        _ = platform.metrics.counter("\(prefix).failed.deadline")
-        if breaker != nil {
-            for state in [CircuitState.open, .halfOpen, .closed] { _ = platform.metrics.counter("\(prefix).breaker.to_\(state.metricName)") }
-            _ = platform.metrics.counter("\(prefix).failed.breaker_open")
-            _ = platform.metrics.counter("breakers.transitions")
+        let sim = platform.sim
+        let metrics = CallerMetrics(
+            caller: caller, callee: callee, hasBreaker: policy.breaker != nil, calleeIsService: platform.services[callee] != nil, metrics: sim.metrics)
+        self.metrics = metrics
+        retrier = Retrier(
+            policy: RetryPolicy(maxAttempts: policy.retry?.attempts ?? 1,
+                                backoff: policy.retry.map(Backoff.init) ?? .constant(.zero),
+                                isRetryable: Caller.isRetryable),
+            budget: policy.retry?.budget.map { RetryBudget.Configuration(retryRatio: $0) },
+            clock: sim.clock, random: sim.random("\(instance)->\(callee)"))
+        breaker = policy.breaker.map { spec in
+            let trace = sim.trace
+            let link = trace.name("\(instance)->\(callee)")
+            let names = BreakerTraceNames(trace)
+            return CircuitBreakerExecutors.make(
+                spec.breaker, clock: sim.clock, isIgnored: Caller.isIgnoredByBreaker,
+                listener: { event in
+                    guard case .transition(let transition) = event else { return }
+                    metrics.transition(to: transition.to).add()
+                    metrics.allBreakerTransitions?.add()
+                    trace.record(names[transition.to], link)
+                })
         }
-        if let retry = policy.retry {
-            let jitter: Backoff.Jitter
-            switch retry.jitter {
-            case .none: jitter = .none
-            case .full: jitter = .full
-            case .equal: jitter = .equal
-            case .decorrelated: jitter = .decorrelated
-            }
-            backoff = Backoff.exponential(base: retry.base, cap: retry.cap, jitter: jitter)
-            budget = retry.budget.map { RetryBudget(RetryBudget.Configuration(retryRatio: $0)) }
-        } else {
-            backoff = nil
-        }
+        fallback = policy.fallback.map { CallFallback(spec: $0, platform: platform) }
     }
 
-    /// Performs `call` under the policy: every attempt through the breaker, failed
-    /// transient attempts retried with backoff while the budget allows.
+    /// Transient failures are retried; a breaker's rejection, refusals and limits are not.
+    @Sendable static func isRetryable(_ error: any Error) -> Bool {
+        (error as? Failure)?.isTransient ?? false
+    }
+
+    /// Business refusals and 429s are answers, not failures of the callee: the breaker
+    /// ignores them (as it does a cancelled caller).
+    @Sendable static func isIgnoredByBreaker(_ error: any Error) -> Bool {
+        if let failure = error as? Failure { return !failure.countsAgainstBreaker }
+        return error is CancellationError
+    }
+
+    /// Performs `call` under the policy: attempts through the breaker, retried with
+    /// backoff while the budget and the deadline allow, degraded by the fallback.
     func perform(_ call: Call) async -> Result<Reply, Failure> {
-        let attempts = policy.retry?.attempts ?? 1
-        let clock = platform.sim.clock
-        budget?.recordRequest(at: clock.now)
-        var previousDelay: Duration?
-        var attempt = 1
-        while true {
-            let result = await attemptOnce(call)
-            if Task.isCancelled { return result }
-            guard case .failure(let failure) = result else { return result }
-            platform.metrics.count("\(prefix).failed.\(failure.label)")
-            guard failure.isTransient, attempt < attempts, let backoff else { return result }
-            if var budget {
-                let allowed = budget.tryRetry(at: clock.now)
-                self.budget = budget
-                guard allowed else {
-                    platform.metrics.count("\(prefix).retry_budget_exhausted")
-                    return result
+        var last: Result<Reply, Failure>?
+        do {
+            let reply = try await retrier.run({
+                let result = await attempt(call)
+                last = result
+                return try result.get()
+            }, onEvent: { [metrics] event in
+                switch event {
+                case .retrying: metrics.retries.add()
+                case .gaveUp(_, .budgetExhausted, _): metrics.retryBudgetExhausted.add()
+                case .gaveUp(_, .deadlineWouldPass, _): metrics.retryDeadlinePassed.add()
+                case .gaveUp, .succeeded: break
                 }
+            })
+            fallback?.remember(call, reply)
+            return .success(reply)
+        } catch let failure as Failure {
+            if let fallback, fallback.spec.onFailure, failure.countsAgainstBreaker, failure != .breakerOpen, !Task.isCancelled {
+                if let reply = await degrade(call, fallback) { return .success(reply) }
             }
-            let delay = backoff.delay(afterAttempt: attempt, previous: previousDelay, using: &random)
-            previousDelay = delay
-            platform.metrics.count("\(prefix).retries")
-            try? await clock.sleep(for: delay)
-            if Task.isCancelled { return result }
-            attempt += 1
+            return .failure(failure)
+        } catch {
+            // Cancelled (the handler's instance crashed): the last answer, if any.
+            return last ?? .failure(.deadline)
         }
     }
 
-    private func attemptOnce(_ call: Call) async -> Result<Reply, Failure> {
+    /// One attempt: through the breaker (its fallback serving a rejection), within the
+    /// timeout and the deadline.
+    private func attempt(_ call: Call) async -> Result<Reply, Failure> {
+        let clock = platform.sim.clock
+        // Never wait past the deadline of the call being handled: its caller gives up then.
+        let timeout = TaskDeadline.limit(policy.timeout, on: clock)
+        if let timeout, timeout <= .zero {
+            metrics.failed(.deadline).add()
+            return .failure(.deadline)
+        }
+        guard let breaker else { return await send(call, timeout: timeout) }
+        do {
+            // The executor's fallback hook sees the rejections; a failure is passed on to
+            // the retry loop (the policy's on-failure fallback comes after the retries).
+            return .success(try await breaker.execute({ try await send(call, timeout: timeout).get() }, fallback: { cause in
+                switch cause {
+                case .failure(let error):
+                    throw error
+                case .notPermitted:
+                    metrics.shedByBreaker?.add()
+                    metrics.failed(.breakerOpen).add()
+                    if let fallback = self.fallback, let reply = await self.degrade(call, fallback) { return reply }
+                    throw Failure.breakerOpen
+                }
+            }))
+        } catch {
+            // Only `Failure`s are thrown above: the operation's, or the rejection's.
+            return .failure(error as? Failure ?? .error)
+        }
+    }
+
+    /// Sends one attempt and measures it.
+    private func send(_ call: Call, timeout: Duration?) async -> Result<Reply, Failure> {
         let clock = platform.sim.clock
         let started = clock.now
-        var permission: CircuitPermission?
-        if breaker != nil {
-            let admission = breaker!.tryAcquirePermission(at: started)
-            record(admission.transition)
-            guard let granted = admission.permission else {
-                shedByBreaker?.add()
-                return .failure(.breakerOpen)
-            }
-            permission = granted
-        }
-        platform.metrics.count("\(prefix).attempts")
-        let result = await platform.send(from: caller, to: callee, call, timeout: policy.timeout)
+        metrics.attempts.add()
+        let result = await platform.send(from: caller, to: callee, call, timeout: timeout)
         let elapsed = started.duration(to: clock.now)
-        platform.metrics.record("\(prefix).latency", elapsed.nanoseconds)
-        // Only when this caller's own timer ran out: a `.deadline` the callee passed on
-        // from its own calls, or a caller cancelled by a crash, is not an abandonment.
-        if case .failure(.deadline) = result, !Task.isCancelled, let timeout = policy.timeout, elapsed >= timeout {
-            abandonedAtDeadline?.add()
-        }
-        if let permission, breaker != nil {
-            let transition: CircuitTransition<VirtualClock.Instant>?
-            switch result {
-            case .success:
-                transition = breaker!.onSuccess(permission, duration: elapsed, at: clock.now)
-            case .failure(let failure) where failure.countsAgainstBreaker:
-                transition = breaker!.onError(permission, duration: elapsed, at: clock.now)
-            case .failure:
-                transition = breaker!.onIgnoredError(permission, duration: elapsed, at: clock.now)
-            }
-            record(transition)
+        metrics.latency.record(elapsed.nanoseconds)
+        if case .failure(let failure) = result {
+            metrics.failed(failure).add()
+            // Only when this caller's own deadline ran out: a `.deadline` the callee passed
+            // on from its own calls, or a caller cancelled by a crash, is not an abandonment.
+            if failure == .deadline, !Task.isCancelled, let timeout, elapsed >= timeout { metrics.abandonedAtDeadline?.add() }
         }
         return result
     }
 
-    private func record(_ transition: CircuitTransition<VirtualClock.Instant>?) {
-        guard let transition else { return }
-        let to = transition.to.metricName
-        platform.metrics.count("\(prefix).breaker.to_\(to)")
-        platform.metrics.count("breakers.transitions")
-        platform.sim.trace.record(platform.sim.trace.name("breaker.\(to)"), platform.sim.trace.name("\(instance)->\(callee)"))
+    /// The fallback's answer to `call`, counted by mode (or as missed).
+    private func degrade(_ call: Call, _ fallback: CallFallback) async -> Reply? {
+        let reply = await fallback.answer(call)
+        metrics.fallback(reply == nil ? nil : fallback.spec.mode).add()
+        return reply
+    }
+}
+
+/// Trace names of breaker transitions, made once per breaker.
+private struct BreakerTraceNames: Sendable {
+    private let names: [TraceName]
+
+    init(_ trace: Trace) {
+        names = [CircuitState.closed, .open, .halfOpen, .forcedOpen, .disabled].map { trace.name("breaker.\($0.metricName)") }
+    }
+
+    subscript(_ state: CircuitState) -> TraceName {
+        switch state {
+        case .closed: names[0]
+        case .open: names[1]
+        case .halfOpen: names[2]
+        case .forcedOpen: names[3]
+        case .disabled: names[4]
+        }
     }
 }
 
@@ -158,57 +198,38 @@ extension Failure {
     }
 }
 
-/// Either breaker behind one interface.
-enum AnyBreaker {
-    case resilience4j(CircuitBreaker<VirtualClock.Instant>)
-    case sentinel(DegradeBreaker<VirtualClock.Instant>)
+extension Backoff {
+    /// The world's exponential backoff with AWS's jitter.
+    init(_ retry: RetrySpec) {
+        let jitter: Backoff.Jitter = switch retry.jitter {
+        case .none: .none
+        case .full: .full
+        case .equal: .equal
+        case .decorrelated: .decorrelated
+        }
+        self = .exponential(base: retry.base, cap: retry.cap, jitter: jitter)
+    }
+}
 
-    init(_ spec: BreakerSpec) {
-        switch spec {
+extension BreakerSpec {
+    /// The library's breaker for this specification: Resilience4j's or Sentinel's.
+    var breaker: any CircuitBreaking<VirtualClock.Instant> {
+        switch self {
         case .resilience4j(let s):
-            self = .resilience4j(CircuitBreaker(CircuitBreakerConfiguration(
+            return CircuitBreaker(CircuitBreakerConfiguration(
                 failureRateThreshold: s.failureRate * 100, slowCallRateThreshold: s.slowRate * 100,
                 slowCallDurationThreshold: s.slowCall, minimumNumberOfCalls: s.minimumCalls,
                 slidingWindowType: s.window == .count ? .countBased : .timeBased, slidingWindowSize: s.size,
                 waitDurationInOpenState: s.waitOpen, permittedNumberOfCallsInHalfOpenState: s.halfOpenCalls,
-                maxWaitDurationInHalfOpenState: s.maxWaitHalfOpen)))
+                maxWaitDurationInHalfOpenState: s.maxWaitHalfOpen))
         case .sentinel(let s):
-            let strategy: DegradeRule.Strategy
-            switch s.strategy {
-            case .errorRatio(let ratio): strategy = .errorRatio(ratio)
-            case .errorCount(let count): strategy = .errorCount(count)
-            case .slowRatio(let ratio, let maxResponse): strategy = .slowCallRatio(maxResponseTime: maxResponse, threshold: ratio)
+            let strategy: DegradeRule.Strategy = switch s.strategy {
+            case .errorRatio(let ratio): .errorRatio(ratio)
+            case .errorCount(let count): .errorCount(count)
+            case .slowRatio(let ratio, let maxResponse): .slowCallRatio(maxResponseTime: maxResponse, threshold: ratio)
             }
-            self = .sentinel(DegradeBreaker(DegradeRule(
-                strategy: strategy, timeWindow: s.window, minRequestAmount: s.minimumRequests, statInterval: s.statInterval)))
-        }
-    }
-
-    mutating func tryAcquirePermission(at now: VirtualClock.Instant) -> CircuitAdmission<VirtualClock.Instant> {
-        switch self {
-        case .resilience4j(var b): defer { self = .resilience4j(b) }; return b.tryAcquirePermission(at: now)
-        case .sentinel(var b): defer { self = .sentinel(b) }; return b.tryAcquirePermission(at: now)
-        }
-    }
-
-    mutating func onSuccess(_ p: CircuitPermission, duration: Duration, at now: VirtualClock.Instant) -> CircuitTransition<VirtualClock.Instant>? {
-        switch self {
-        case .resilience4j(var b): defer { self = .resilience4j(b) }; return b.onSuccess(p, duration: duration, at: now)
-        case .sentinel(var b): defer { self = .sentinel(b) }; return b.onSuccess(p, duration: duration, at: now)
-        }
-    }
-
-    mutating func onError(_ p: CircuitPermission, duration: Duration, at now: VirtualClock.Instant) -> CircuitTransition<VirtualClock.Instant>? {
-        switch self {
-        case .resilience4j(var b): defer { self = .resilience4j(b) }; return b.onError(p, duration: duration, at: now)
-        case .sentinel(var b): defer { self = .sentinel(b) }; return b.onError(p, duration: duration, at: now)
-        }
-    }
-
-    mutating func onIgnoredError(_ p: CircuitPermission, duration: Duration, at now: VirtualClock.Instant) -> CircuitTransition<VirtualClock.Instant>? {
-        switch self {
-        case .resilience4j(var b): defer { self = .resilience4j(b) }; return b.onIgnoredError(p, duration: duration, at: now)
-        case .sentinel(var b): defer { self = .sentinel(b) }; return b.onIgnoredError(p, duration: duration, at: now)
+            return DegradeBreaker(DegradeRule(
+                strategy: strategy, timeWindow: s.window, minRequestAmount: s.minimumRequests, statInterval: s.statInterval))
         }
     }
 }

@@ -19,6 +19,10 @@ struct Envelope: Sendable {
     /// The calling service's name ("customer" for the app), for partitions and metrics.
     var from: String
     var call: Call
+    /// When the caller gives up (virtual nanoseconds): its timeout or the deadline it
+    /// inherited, whichever is sooner; nil when it waits forever. The callee sheds the
+    /// call if no worker took it by then, and its own calls honour it.
+    var deadline: Int64?
 }
 
 /// The simulated network: one-way delays, partitions, and the calls waiting for replies.
@@ -100,11 +104,12 @@ final class Network: SimEventHandler, @unchecked Sendable {
     }
 
     /// Sends `call` from service `from` to `instance` and waits for the reply, at most
-    /// `timeout` (nil: forever).
+    /// `timeout` (nil: forever); the request carries the instant the caller gives up.
     func call(from: String, to instance: any Endpoint, _ call: Call, timeout: Duration?) async -> Result<Reply, Failure> {
         nextID += 1
         let id = nextID
-        let envelope = Envelope(id: id, key: messageKey(from: from, to: instance.service), from: from, call: call)
+        let envelope = Envelope(id: id, key: messageKey(from: from, to: instance.service), from: from, call: call,
+                                deadline: timeout.map { sim.executor.now &+ $0.nanoseconds })
         return await withTaskCancellationHandler {
             await withUnsafeContinuation { (continuation: UnsafeContinuation<Result<Reply, Failure>, Never>) in
                 if Task.isCancelled {

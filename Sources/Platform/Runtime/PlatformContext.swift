@@ -78,14 +78,26 @@ final class PlatformContext: @unchecked Sendable {
     }
 
     /// Sends one call from service `caller` to a service or dependency named `callee`,
-    /// picking an instance through the registry.
+    /// picking an instance through the registry. It waits at most `timeout`, and never
+    /// past the deadline of the call the sender is handling (``TaskDeadline``); the
+    /// request carries the instant it gives up, so the callee can shed it.
+    ///
+    /// A call to a callee that does not exist, or to a service whose role does not handle
+    /// it, is a programming error: it stops the run (``StopReason/failed(_:)``) instead
+    /// of passing for a transient failure that retries and breakers would absorb.
     func send(from caller: String, to callee: String, _ call: Call, timeout: Duration?) async -> Result<Reply, Failure> {
+        let timeout = TaskDeadline.limit(timeout, on: sim.clock)
         if let dependency = dependencies[callee] {
             return await sim.waiting(on: "a reply from \(callee)") {
                 await network.call(from: caller, to: dependency, call, timeout: timeout)
             }
         }
-        guard let service = services[callee] else { return .failure(.unavailable) }
+        guard let service = services[callee] else {
+            await misrouted("\(caller) sent \(call.label) to \"\(callee)\", which is neither a service nor a dependency of this world")
+        }
+        guard service.spec.role.serves(call) else {
+            await misrouted("\(caller) sent \(call.label) to \(callee), whose role (\(service.spec.role.rawValue)) does not handle it")
+        }
         guard let instance = service.isolatedOnWorldThread((), { service, _ in service.pickListed() }) else {
             return .failure(.unavailable)
         }
@@ -100,5 +112,15 @@ final class PlatformContext: @unchecked Sendable {
         service.isolatedOnWorldThread(index) { service, index in service.left(instance: index) }
         return result
 
+    }
+
+    /// Stops the run on a misrouted call (see ``send(from:to:_:timeout:)``). The task that
+    /// made the error goes no further: it parks for good, so nothing it would do next (a
+    /// retry, a failure counted against the callee) happens; the run ends after this step.
+    func misrouted(_ message: String) async -> Never {
+        sim.fail("misrouted call: " + message)
+        await sim.waiting(on: "the end of a run stopped by a misrouted call") {
+            await withUnsafeContinuation { (_: UnsafeContinuation<Never, Never>) in }
+        }
     }
 }

@@ -50,6 +50,9 @@ actor ServiceInstance: SimEventHandler, Endpoint {
     private let traceStart: TraceName
     private let traceDone: TraceName
     private let traceRejected: TraceName
+    private let traceExpired: TraceName
+    /// Workers freed by shedding expired calls and not yet given their next job.
+    @exclusivity(unchecked) private var shedWorkers = 0
     /// Told when a request leaves the instance (for least-outstanding balancing).
     private unowned(unsafe) let owner: Service
 
@@ -85,6 +88,7 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         traceStart = sim.trace.name("start")
         traceDone = sim.trace.name("done")
         traceRejected = sim.trace.name("rejected")
+        traceExpired = sim.trace.name("expired")
     }
 
     /// Starts the instance: logic, database pool, heartbeats.
@@ -312,6 +316,21 @@ actor ServiceInstance: SimEventHandler, Endpoint {
     }
 
     private func startCall(_ envelope: Envelope, arrival: Int64) {
+        // The caller gave up while the call queued: shed it, as Finagle's deadline filter
+        // does, and give the worker to the next job instead of running dead work.
+        if spec.deadlines == .honour, let deadline = envelope.deadline, sim.executor.now >= deadline {
+            metrics.rejectedExpired.add()
+            sim.trace.record(traceExpired, traceSource, Int64(envelope.id))
+            // The worker is free again. Freeing it takes the next job, which may be expired
+            // too: free workers in a loop, not by recursion, however long the dead queue.
+            shedWorkers += 1
+            guard shedWorkers == 1 else { return }
+            while shedWorkers > 0 {
+                workerFreed()
+                shedWorkers -= 1
+            }
+            return
+        }
         // Measured as for event-driven requests, so `wait`, `latency` and Little's law
         // mean the same on both paths: from arrival at the instance, queue included.
         let waited = sim.executor.now - arrival
@@ -320,17 +339,25 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         sim.trace.record(traceStart, traceSource, Int64(envelope.id))
         let epoch = self.epoch
         // Not a daemon: a handler that never answers is a stall worth reporting.
-        let task = sim.spawn("\(name) handling \(envelope.call.label)") { [self] in
-            let result = await self.serve(envelope)
-            await self.finishCall(envelope, result, epoch: epoch, arrival: arrival)
+        // Started by whichever task freed the worker: only this call's deadline counts.
+        let task = TaskDeadline.withoutDeadline {
+            sim.spawn("\(name) handling \(envelope.call.label)") { [self] in
+                let result = await self.serve(envelope)
+                await self.finishCall(envelope, result, epoch: epoch, arrival: arrival)
+            }
         }
         handlers[envelope.id] = task
     }
 
-    /// The handler: the service's work on a worker, then its logic.
+    /// The handler: the service's work on a worker, then its logic; a service that honours
+    /// deadlines knows when its caller gives up (``TaskDeadline``: its own calls, retries
+    /// and waits end by then).
     private func serve(_ envelope: Envelope) async -> Result<Reply, Failure> {
-        // Everything this call draws (faults, database, calls it makes) is keyed by it.
-        await WorkOrigin.$current.withValue(WorkOrigin(key: envelope.key, service: service)) { await serveKeyed(envelope) }
+        let deadline = spec.deadlines == .honour ? envelope.deadline.map(VirtualClock.Instant.init(nanoseconds:)) : nil
+        return await TaskDeadline.withPropagatedDeadline(deadline, on: sim.clock) {
+            // Everything this call draws (faults, database, calls it makes) is keyed by it.
+            await WorkOrigin.$current.withValue(WorkOrigin(key: envelope.key, service: service)) { await serveKeyed(envelope) }
+        }
     }
 
     private func serveKeyed(_ envelope: Envelope) async -> Result<Reply, Failure> {

@@ -16,6 +16,9 @@ final class ServiceMetrics: @unchecked Sendable {
     let succeeded: CounterMetric
     /// Requests refused because the instance's queue was full.
     let rejectedQueueFull: CounterMetric
+    /// Calls shed when a worker would have taken them: their caller's deadline had passed
+    /// (services honouring deadlines; made on the first shed call).
+    private(set) lazy var rejectedExpired = metrics.counter("\(name).rejected.expired")
     /// Requests that had to wait for a worker.
     let waited: CounterMetric
     /// Time from arrival at the instance to a worker taking the request.

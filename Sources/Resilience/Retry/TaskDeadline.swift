@@ -58,7 +58,7 @@ public enum TaskDeadline {
         let enclosing = instant(on: clock)
         let effective = enclosing.map { Swift.min($0, deadline) } ?? deadline
         guard clock.now < effective else { throw DeadlineExceeded() }
-        if let enclosing, enclosing <= deadline, current is TaskDeadlineBox<C> {
+        if let enclosing, enclosing <= deadline, let box = current as? TaskDeadlineBox<C>, box.isEnforced {
             // The enclosing scope's timer will cancel us; translate the cancellation it
             // causes into the error callers expect from a deadline.
             do {
@@ -68,9 +68,69 @@ public enum TaskDeadline {
                 throw error
             }
         }
-        return try await $current.withValue(TaskDeadlineBox(clock: clock, instant: effective)) {
+        return try await $current.withValue(TaskDeadlineBox(clock: clock, instant: effective, isEnforced: true)) {
             try await race(operation, deadline: effective, on: clock)
         }
+    }
+
+    /// Runs `operation` with `deadline` (or the enclosing deadline if that is earlier)
+    /// visible to every wait and nested call it makes, *without* a timer: the operation
+    /// itself is not cancelled when the deadline passes. `nil` runs it unchanged.
+    ///
+    /// This is the server side of deadline propagation (Finagle's broadcast `Deadline`
+    /// context, a gRPC server handler's incoming deadline): a request handler learns
+    /// when its caller will give up, so its own calls time out no later than that
+    /// (``remaining(on:)``), its retries stop (``Retrier``), its waits for a permit, a
+    /// slot or a connection end then (``limit(_:on:)``, ``instant(on:)``), and work not
+    /// yet started can be shed (``check(on:)``); work already under way runs to its
+    /// end, as a handler that does not poll its context does.
+    ///
+    /// ```swift
+    /// // A service handling a call whose caller waits until `callerDeadline`:
+    /// let reply = await TaskDeadline.withPropagatedDeadline(callerDeadline, on: clock) {
+    ///     await handle(request) // nested calls and pool waits see the deadline
+    /// }
+    /// ```
+    /// A nested ``withDeadline(_:on:_:)`` inside such a scope arms its own timer (no
+    /// enclosing timer will cancel it).
+    public static func withPropagatedDeadline<C: Clock, T>(
+        _ deadline: C.Instant?,
+        on clock: C,
+        _ operation: () async throws -> T
+    ) async rethrows -> T where C.Duration == Duration {
+        guard let deadline else { return try await operation() }
+        // An earlier enclosing deadline already governs (and keeps its timer, if any).
+        if let enclosing = instant(on: clock), enclosing <= deadline { return try await operation() }
+        return try await $current.withValue(TaskDeadlineBox(clock: clock, instant: deadline, isEnforced: false)) {
+            try await operation()
+        }
+    }
+
+    /// Runs `operation` with no deadline at all, whatever encloses the caller: for starting
+    /// work that outlives the request that started it (Go's `context.WithoutCancel`).
+    ///
+    /// Task-local values are copied into unstructured tasks when they are created, so a
+    /// task started while a request is handled (a callback sent later, a delivery under
+    /// way, the next queued request taken by the same worker) would otherwise inherit
+    /// that request's deadline and find every later wait already out of time. Create
+    /// such tasks inside this scope; it is synchronous, so it costs the new task nothing:
+    /// ```swift
+    /// let later = TaskDeadline.withoutDeadline {
+    ///     Task { await sendCallback() } // sees no deadline
+    /// }
+    /// ```
+    /// It only hides the deadline from readers; it does not shield `operation` from the
+    /// cancellation of an enclosing ``withDeadline(_:on:_:)`` scope's task.
+    public static func withoutDeadline<T>(_ operation: () throws -> T) rethrows -> T {
+        guard current != nil else { return try operation() }
+        return try $current.withValue(nil) { try operation() }
+    }
+
+    /// Runs `operation` with no deadline at all, inside a task that may have inherited one
+    /// (see the synchronous form, preferred where the task is created).
+    public static func withoutDeadline<T>(_ operation: () async throws -> T) async rethrows -> T {
+        guard current != nil else { return try await operation() }
+        return try await $current.withValue(nil) { try await operation() }
     }
 
     /// Runs `operation` with a deadline `timeout` from now on `clock` (or the enclosing
@@ -165,10 +225,14 @@ protocol TaskDeadlineStorage: Sendable {
 final class TaskDeadlineBox<C: Clock>: TaskDeadlineStorage where C.Duration == Duration {
     let clock: C
     let instant: C.Instant
+    /// Whether a timer cancels the scope's task at `instant` (``TaskDeadline/withDeadline(_:on:_:)``),
+    /// or the deadline is only made known (``TaskDeadline/withPropagatedDeadline(_:on:_:)``).
+    let isEnforced: Bool
 
-    init(clock: C, instant: C.Instant) {
+    init(clock: C, instant: C.Instant, isEnforced: Bool) {
         self.clock = clock
         self.instant = instant
+        self.isEnforced = isEnforced
     }
 
     func remaining() -> Duration { clock.now.duration(to: instant) }

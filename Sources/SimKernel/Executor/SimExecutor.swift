@@ -51,6 +51,8 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     private var runner: pthread_t?
     /// Set when a determinism violation is detected; stops the run.
     private var violation: String?
+    /// Set when the model reports a programming error; stops the run.
+    private var failure: String?
     /// Jobs that escaped to the global executor; kept (never run) so the escaped code
     /// cannot race with the world on another thread.
     private var quarantined: [UnownedJob] = []
@@ -187,6 +189,8 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         case budgetExhausted
         /// A determinism violation (escaped task, foreign-thread enqueue).
         case violation(String)
+        /// The model stopped the run on a programming error (see ``fail(_:)``).
+        case failed(String)
     }
 
     /// Runs jobs and timers until nothing is left, the next timer lies beyond `end`
@@ -208,6 +212,7 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
                 jobsRun &+= 1
                 steps &+= 1
                 if let violation { return .violation(violation) }
+                if let failure { return .failed(failure) }
                 if steps >= maxSteps { return .budgetExhausted }
             }
             if foreignSeen.load(ordering: .relaxed) {
@@ -234,6 +239,7 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
             }
             if foreignSeen.load(ordering: .relaxed) { collectForeignViolation() }
             if let violation { return .violation(violation) }
+            if let failure { return .failed(failure) }
             if steps >= maxSteps { return .budgetExhausted }
         }
     }
@@ -263,6 +269,13 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     }
 
     // MARK: Violations
+
+    /// Stops the run after the current job or timer: the model found a programming error
+    /// (a call sent where nothing serves it) that no retry or breaker should absorb.
+    /// The first message is kept.
+    public func fail(_ message: String) {
+        if failure == nil { failure = message }
+    }
 
     /// A job arrived from a thread other than the runner: its timing, not the model,
     /// would decide the order. Only the lock-protected box and the flag are touched

@@ -2,6 +2,8 @@
 public final class CounterMetric: @unchecked Sendable {
     /// The metric's name.
     public let name: String
+    /// What it measures, when the code that made it said so.
+    public internal(set) var descriptor: MetricDescriptor?
     /// Total since the world started.
     public var total: Int64 { _total }
     @usableFromInline @exclusivity(unchecked) var _total: Int64 = 0
@@ -22,6 +24,8 @@ public final class CounterMetric: @unchecked Sendable {
 public final class HistogramMetric: @unchecked Sendable {
     /// The metric's name.
     public let name: String
+    /// What it measures, when the code that made it said so.
+    public internal(set) var descriptor: MetricDescriptor?
     /// Every value since the world started.
     public var total: Histogram {
         var all = closed

@@ -30,6 +30,22 @@ public final class Metrics: @unchecked Sendable {
         return metric
     }
 
+    /// The counter named `name`, created on first use, described by `descriptor` (the
+    /// first description given wins).
+    public func counter(_ name: String, describedAs descriptor: MetricDescriptor) -> CounterMetric {
+        let metric = counter(name)
+        if metric.descriptor == nil { metric.descriptor = descriptor }
+        return metric
+    }
+
+    /// The histogram named `name`, created on first use, described by `descriptor` (the
+    /// first description given wins).
+    public func histogram(_ name: String, describedAs descriptor: MetricDescriptor) -> HistogramMetric {
+        let metric = histogram(name)
+        if metric.descriptor == nil { metric.descriptor = descriptor }
+        return metric
+    }
+
     /// The histogram named `name`, created on first use.
     public func histogram(_ name: String) -> HistogramMetric {
         if let existing = histogramIndex[name] { return existing }

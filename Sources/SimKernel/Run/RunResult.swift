@@ -51,6 +51,9 @@ public enum StopReason: Sendable, Equatable {
     /// Determinism was violated (a task escaped the executor, another thread
     /// enqueued work); the message says what.
     case violation(String)
+    /// The model found a programming error (a misrouted call) and stopped the run; the
+    /// message says what.
+    case failed(String)
 
     /// Whether the run ended normally (completed or reached its end time).
     public var isSuccess: Bool {
@@ -60,7 +63,7 @@ public enum StopReason: Sendable, Equatable {
         }
     }
 
-    /// One word for summaries: completed, end-time, budget, stalled, violation.
+    /// One word for summaries: completed, end-time, budget, stalled, violation, failed.
     public var label: String {
         switch self {
         case .completed: return "completed"
@@ -68,6 +71,7 @@ public enum StopReason: Sendable, Equatable {
         case .budgetExhausted: return "budget"
         case .stalled: return "stalled"
         case .violation: return "violation"
+        case .failed: return "failed"
         }
     }
 }

@@ -93,6 +93,10 @@ public final class Simulation: @unchecked Sendable {
         try await SimTaskContext.$background.withValue(false) { try await operation() }
     }
 
+    /// Stops the run with ``StopReason/failed(_:)`` after the current job: the model hit a
+    /// programming error (a misrouted call) that must not pass for a transient failure.
+    public func fail(_ message: String) { executor.fail(message) }
+
     /// Number of tasks started and not finished.
     public var liveTasks: Int { tasks.liveCount }
 
@@ -120,6 +124,7 @@ public final class Simulation: @unchecked Sendable {
         case .reachedEnd: stop = .reachedEndTime
         case .budgetExhausted: stop = .budgetExhausted(steps: executor.jobsRun + executor.timersFired)
         case .violation(let message): stop = .violation(message)
+        case .failed(let message): stop = .failed(message)
         }
         return RunResult(
             stop: stop, endTime: executor.now, jobs: executor.jobsRun, timers: executor.timersFired,

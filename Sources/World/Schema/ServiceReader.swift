@@ -54,7 +54,7 @@ extension ServiceSpec {
             let instances = o.optional("instances", .integer(in: 1...10_000), default: 1)
             let queueCapacity = o.optional("queue", queueReader, default: 1024)
             let queueDiscipline = o.optional("queue_discipline", QueueDisciplineSpec.reader, default: .fifo)
-            return ServiceSpec(
+            var spec = ServiceSpec(
                 name: name,
                 instances: instances,
                 workers: workers, maxWorkers: maxWorkers,
@@ -67,6 +67,8 @@ extension ServiceSpec {
                 database: o.optional("database", ConnectionPoolSpec.reader, default: ConnectionPoolSpec()),
                 workerStartup: workerStartup, idleTimeout: idleTimeout, autoscale: autoscale,
                 queueDiscipline: queueDiscipline)
+            spec.deadlines = o.optional("deadlines", .oneOf(DeadlineHandling.self), default: .ignore)
+            return spec
         }
     }
 
@@ -207,7 +209,27 @@ extension CallPolicy {
             timeout: o.contains("timeout") ? o.required("timeout", .duration(atLeast: .milliseconds(1)))
                 : (o.raw("timeout")?.isNull == true ? nil : .seconds(1)),
             retry: o.optional("retry", RetrySpec.reader),
-            breaker: o.optional("breaker", BreakerSpec.reader))
+            breaker: o.optional("breaker", BreakerSpec.reader),
+            fallback: o.optional("fallback", FallbackSpec.reader))
+    }
+}
+
+extension FallbackSpec {
+    /// Reads a fallback: a mode (`"cached"`, `"default"`, `"defer"`), or
+    /// `{"mode": "cached", "on_failure": true}`.
+    static let reader = ValueReader<FallbackSpec>(
+        expected: "\"cached\", \"default\", \"defer\", or an object with \"mode\" and \"on_failure\"",
+        placeholder: { FallbackSpec(mode: .cached) }
+    ) { value, context in
+        if value.objectValue == nil {
+            return context.read(value, with: .oneOf(FallbackMode.self)).map { FallbackSpec(mode: $0) }
+        }
+        return context.read(value, with: objectReader)
+    }
+
+    static let objectReader = ValueReader<FallbackSpec>.object { o in
+        FallbackSpec(mode: o.required("mode", .oneOf(FallbackMode.self)),
+                     onFailure: o.optional("on_failure", .bool, default: false))
     }
 }
 

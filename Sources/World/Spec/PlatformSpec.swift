@@ -8,12 +8,51 @@ public struct CallPolicy: Sendable, Equatable {
     public var retry: RetrySpec?
     /// Circuit breaker guarding the calls, one per (caller instance, callee service).
     public var breaker: BreakerSpec?
+    /// How a call degrades when the breaker rejects it (and, optionally, when it fails);
+    /// nil: the failure stands.
+    public var fallback: FallbackSpec?
 
-    /// A policy with the given parts (default: 1 s timeout, no retry, no breaker).
-    public init(timeout: Duration? = .seconds(1), retry: RetrySpec? = nil, breaker: BreakerSpec? = nil) {
+    /// A policy with the given parts (default: 1 s timeout, no retry, no breaker, no fallback).
+    public init(timeout: Duration? = .seconds(1), retry: RetrySpec? = nil, breaker: BreakerSpec? = nil,
+                fallback: FallbackSpec? = nil) {
         self.timeout = timeout
         self.retry = retry
         self.breaker = breaker
+        self.fallback = fallback
+    }
+}
+
+/// What a service does with the deadline a call carries (the instant its caller gives up).
+public enum DeadlineHandling: String, Sendable, Equatable, CaseIterable {
+    /// Work on regardless: a call runs to its end even after its caller gave up.
+    case ignore
+    /// Shed a queued call whose deadline passed, and handle the others under their
+    /// deadline, so nested calls, retries and pool waits end when the caller gives up.
+    case honour
+}
+
+/// The three degrade modes of the seeds: what a caller answers instead of failing.
+public enum FallbackMode: String, Sendable, Equatable, CaseIterable {
+    /// The last good reply to the same (read) call: cached data.
+    case cached
+    /// A default value chosen per kind of call (a product found, an order status unknown).
+    case defaultValue = "default"
+    /// The work published to the broker for later processing, answered `accepted`.
+    case deferred = "defer"
+}
+
+/// A call policy's fallback: its mode, and whether it also serves calls that failed
+/// (after their retries) rather than only calls the breaker rejected.
+public struct FallbackSpec: Sendable, Equatable {
+    /// The degrade mode.
+    public var mode: FallbackMode
+    /// Whether a call that failed in a way that counts against a breaker is degraded too.
+    public var onFailure: Bool
+
+    /// A fallback in `mode`, for rejected calls and, with `onFailure`, failed ones.
+    public init(mode: FallbackMode, onFailure: Bool = false) {
+        self.mode = mode
+        self.onFailure = onFailure
     }
 }
 

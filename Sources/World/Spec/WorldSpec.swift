@@ -232,6 +232,8 @@ public struct ServiceSpec: Sendable, Equatable {
     public var calls: CallPolicies
     /// Its connection pool to the database (per instance).
     public var database: ConnectionPoolSpec
+    /// What its instances do with the deadline each call carries.
+    public var deadlines: DeadlineHandling = .ignore
 
     /// A service with the given sizes and work.
     public init(name: String, instances: Int = 1, workers: Int, maxWorkers: Int? = nil,

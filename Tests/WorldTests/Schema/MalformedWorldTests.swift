@@ -294,6 +294,15 @@ private let rangeCases: [MalformedWorld] = [
         "range: a percentage above 100%", #""failure_rate": "50%""#, #""failure_rate": "120%""#,
         #"«"120%"»: $.services.order.calls.inventory.breaker.failure_rate: expected a ratio such as "20%" or 0.2, found string "120%": a percentage must be at most 100%"#),
     MalformedWorld(
+        "range: an unknown fallback mode", #""timeout": "1s","#, #""timeout": "1s", "fallback": "stale","#,
+        #"«"stale"»: $.services.order.calls.inventory.fallback: expected one of "cached", "default", "defer", found string "stale""#),
+    MalformedWorld(
+        "range: a fallback object without its mode", #""timeout": "1s","#, #""timeout": "1s", "fallback": {"on_failure": true},"#,
+        #"«{"on_failure"»: $.services.order.calls.inventory.fallback.mode: missing required field "mode" (expected one of "cached", "default", "defer")"#),
+    MalformedWorld(
+        "range: an unknown way of handling deadlines", #""dispatch": { "workers": 4 }"#, #""dispatch": { "workers": 4, "deadlines": "obey" }"#,
+        #"«"obey"»: $.services.dispatch.deadlines: expected one of "ignore", "honour", found string "obey""#),
+    MalformedWorld(
         "range: a fractional worker count", #""workers": 2 }"#, #""workers": 2.5 }"#,
         "«2.5»: $.services.notification.workers: expected an integer between 1 and 1000000, found number 2.5"),
     MalformedWorld(
@@ -357,10 +366,10 @@ private let unknownFieldCases: [MalformedWorld] = [
         #"«"Workers"»: $.services.backend.Workers: unknown field "Workers" (did you mean "workers"?)"#),
     MalformedWorld(
         "unknown: the order service's \"intake\" on the menu service", #""cache_ttl": "5m""#, #""intake": "sync""#,
-        #"«"intake"»: $.services.menu.intake: unknown field "intake" (known fields: role, workers, max_workers, worker_startup, idle_timeout, autoscale, instances, queue, queue_discipline, work, balancer, cache_ttl, ttl_jitter, negative_ttl, bloom_filter, local_cache, single_flight, calls, database)"#),
+        #"«"intake"»: $.services.menu.intake: unknown field "intake" (known fields: role, workers, max_workers, worker_startup, idle_timeout, autoscale, instances, queue, queue_discipline, work, balancer, cache_ttl, ttl_jitter, negative_ttl, bloom_filter, local_cache, single_flight, calls, database, deadlines)"#),
     MalformedWorld(
         "unknown: the menu's \"cache_ttl\" on a generic service", #""queue": 64,"#, #""queue": 64, "cache_ttl": "5m","#,
-        #"«"cache_ttl": "5m",»: $.services.backend.cache_ttl: unknown field "cache_ttl" (known fields: role, workers, max_workers, worker_startup, idle_timeout, autoscale, instances, queue, queue_discipline, work, balancer, calls, database)"#),
+        #"«"cache_ttl": "5m",»: $.services.backend.cache_ttl: unknown field "cache_ttl" (known fields: role, workers, max_workers, worker_startup, idle_timeout, autoscale, instances, queue, queue_discipline, work, balancer, calls, database, deadlines)"#),
     MalformedWorld(
         "unknown: a misspelt distribution kind", #""work": { "exp": "100ms" }"#, #""work": { "expo": "100ms" }"#,
         #"«"expo"»: $.services.backend.work.expo: unknown field "expo" (did you mean "exp"?)"#),

@@ -1,0 +1,116 @@
+import Resilience
+import SimKernel
+import World
+
+/// The metrics of one caller's calls to one callee (`<caller>.calls.<callee>.<figure>`),
+/// as handles made once, each with a ``MetricDescriptor``: the hot path adds to a handle
+/// and never builds a name.
+///
+/// Per-reason counters (`failed.<reason>`) come from a closed set (``Failure/all``);
+/// each is made on its first use, so a report lists the reasons that happened, plus the
+/// ones reported even at zero (`deadline`, and `breaker_open` behind a breaker).
+///
+/// World-confined: only the world's thread touches it.
+final class CallerMetrics: @unchecked Sendable {
+    /// Attempts sent to the callee (not those a breaker refused).
+    let attempts: CounterMetric
+    /// Attempt latency as the caller sees it.
+    let latency: HistogramMetric
+    /// Retries made; retries the retry budget refused; retries not made because the next
+    /// attempt would start after the call's deadline. Each is made on first use, so a
+    /// report lists only what happened (as before the handles existed).
+    private(set) lazy var retries = counter("retries")
+    private(set) lazy var retryBudgetExhausted = counter("retry_budget_exhausted")
+    private(set) lazy var retryDeadlinePassed = counter("retry_deadline_passed")
+    /// Transitions of this caller's breaker, into each state (closed, open, half-open
+    /// made at once; forced open and disabled, which only a hand could cause, on first
+    /// use), and of all breakers.
+    private var transitions: [CounterMetric?] = Array(repeating: nil, count: 5)
+    let allBreakerTransitions: CounterMetric?
+    /// The callee's side (only when it is a service): calls this caller's breaker shed,
+    /// and calls it gave up on when its own deadline passed (`<callee>.rejected.*`).
+    let shedByBreaker: CounterMetric?
+    let abandonedAtDeadline: CounterMetric?
+    private var failures: [CounterMetric?] = Array(repeating: nil, count: Failure.all.count)
+    private var fallbacks: [CounterMetric?] = Array(repeating: nil, count: FallbackMode.allCases.count + 1)
+    private let metrics: Metrics
+    private let caller: String
+    private let callee: String
+    private let prefix: String
+
+    init(caller: String, callee: String, hasBreaker: Bool, calleeIsService: Bool, metrics: Metrics) {
+        self.metrics = metrics
+        self.caller = caller
+        self.callee = callee
+        prefix = "\(caller).calls.\(callee)"
+        func describe(_ kind: MetricDescriptor.Kind, _ figure: String, unit: MetricDescriptor.Unit = .count, reason: String? = nil) -> MetricDescriptor {
+            MetricDescriptor(kind, unit: unit, service: caller, figure: figure, callee: callee, reason: reason)
+        }
+        attempts = metrics.counter("\(prefix).attempts", describedAs: describe(.counter, "calls.attempts"))
+        latency = metrics.histogram("\(prefix).latency", describedAs: describe(.histogram, "calls.latency", unit: .nanoseconds))
+        allBreakerTransitions = hasBreaker
+            ? metrics.counter("breakers.transitions", describedAs: MetricDescriptor(.counter, unit: .count, service: "breakers", figure: "transitions"))
+            : nil
+        shedByBreaker = calleeIsService && hasBreaker
+            ? metrics.counter("\(callee).rejected.breaker_open",
+                              describedAs: MetricDescriptor(.counter, unit: .count, service: callee, figure: "rejected", reason: "breaker_open"))
+            : nil
+        abandonedAtDeadline = calleeIsService
+            ? metrics.counter("\(callee).rejected.deadline",
+                              describedAs: MetricDescriptor(.counter, unit: .count, service: callee, figure: "rejected", reason: "deadline"))
+            : nil
+        // Reported even when zero: "no call timed out" is a finding, not a missing row.
+        _ = failed(.deadline)
+        if hasBreaker {
+            _ = failed(.breakerOpen)
+            for state in [CircuitState.open, .halfOpen, .closed] { _ = transition(to: state) }
+        }
+    }
+
+    /// The client-side counter `<caller>.calls.<callee>.<figure>`.
+    private func counter(_ figure: String) -> CounterMetric {
+        metrics.counter("\(prefix).\(figure)",
+                        describedAs: MetricDescriptor(.counter, unit: .count, service: caller, figure: "calls.\(figure)", callee: callee))
+    }
+
+    /// The counter of attempts that failed with `failure` (`failed.<reason>`).
+    func failed(_ failure: Failure) -> CounterMetric {
+        let index = failure.index
+        if let counter = failures[index] { return counter }
+        let counter = metrics.counter("\(prefix).failed.\(failure.label)",
+                                      describedAs: MetricDescriptor(.counter, unit: .count, service: caller, figure: "calls.failed",
+                                                                    callee: callee, reason: failure.label))
+        failures[index] = counter
+        return counter
+    }
+
+    /// The counter of transitions into `state` (`breaker.to_<state>`).
+    func transition(to state: CircuitState) -> CounterMetric {
+        let index: Int = switch state {
+        case .closed: 0
+        case .open: 1
+        case .halfOpen: 2
+        case .forcedOpen: 3
+        case .disabled: 4
+        }
+        if let counter = transitions[index] { return counter }
+        let counter = metrics.counter("\(prefix).breaker.to_\(state.metricName)",
+                                      describedAs: MetricDescriptor(.counter, unit: .count, service: caller, figure: "calls.breaker.to",
+                                                                    callee: callee, reason: state.metricName))
+        transitions[index] = counter
+        return counter
+    }
+
+    /// The counter of degraded answers served in `mode` (`fallback.<mode>`), or, with
+    /// `nil`, of fallbacks that had nothing to serve (`fallback.missed`).
+    func fallback(_ mode: FallbackMode?) -> CounterMetric {
+        let index = mode.map { FallbackMode.allCases.firstIndex(of: $0)! } ?? FallbackMode.allCases.count
+        if let counter = fallbacks[index] { return counter }
+        let reason = mode?.rawValue ?? "missed"
+        let counter = metrics.counter("\(prefix).fallback.\(reason)",
+                                      describedAs: MetricDescriptor(.counter, unit: .count, service: caller, figure: "calls.fallback",
+                                                                    callee: callee, reason: reason))
+        fallbacks[index] = counter
+        return counter
+    }
+}
