@@ -103,7 +103,9 @@ struct FaultTests {
         // The filter (sized for 0.1% false positives) lets almost nothing through.
         #expect(bloom.value("menu.penetrating") < 0.01 * open.value("menu.penetrating"))
         #expect(bloom.value("menu.bloom_rejected") > 1_000)
-        // Negative caching stops repeats, but the bad ids are random: most are new.
-        #expect(negative.value("menu.database_loads") <= open.value("menu.database_loads"))
+        // Negative caching stops repeats, but the bad ids are random: most are new, so it
+        // saves next to nothing — within the noise of two runs whose database timings
+        // differ (the cache answers change what the shared database draws next).
+        #expect(negative.value("menu.database_loads") <= 1.01 * open.value("menu.database_loads"))
     }
 }

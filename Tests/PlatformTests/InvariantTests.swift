@@ -146,9 +146,12 @@ struct InvariantTests {
     /// A slower flash sale (10 customers a second, 10 units) on a slow database (300 ms a
     /// read, so a holder spends most of its lock reading); inventory#0 stops for 20 s,
     /// far longer than the 1 s lock TTL, holding a lock and a stale stock figure, while
-    /// inventory#1 takes the lock after it expires and sells the rest.
+    /// inventory#1 takes the lock after it expires and sells the rest. Every order read
+    /// costs 300 ms too: the order service gets enough workers that merchants' reports do
+    /// not queue behind creates waiting for the lock.
     let pausedHolder = [
         #"traffic.rate=[{"for": "20s", "rate": "10/s"}]"#,
+        "services.order.workers=64",
         "catalog.flash_stock=10",
         "services.inventory.lock_ttl=\"1s\"",
         "services.inventory.lock_wait=\"30s\"",

@@ -47,24 +47,29 @@ final class DatabasePool: @unchecked Sendable {
         runner?.cancel()
     }
 
-    /// Runs `body` with a connection, recording the wait; fails with `.poolTimeout` when
-    /// none frees within the acquire timeout.
-    func withConnection<T: Sendable>(_ body: (Int) async -> T) async -> Result<T, Failure> {
+    /// Runs `body` with a connection — a ``DatabaseSession``, through which every statement
+    /// reaches the tables — recording the wait; fails with `.poolTimeout` when none frees
+    /// within the acquire timeout. The connection is held until `body` returns.
+    func withConnection<T: Sendable>(_ body: (DatabaseSession) async -> T) async -> Result<T, Failure> {
         let started = platform.sim.executor.now
         let lease: ConnectionLease<Int, VirtualClock.Instant>
         do {
             lease = try await pool.acquire()
         } catch {
             platform.metrics.count("\(service).rejected.pool_timeout")
-            platform.metrics.record("\(service).db.wait", platform.sim.executor.now - started)
+            waits.record(platform.sim.executor.now - started)
             return .failure(.poolTimeout)
         }
-        platform.metrics.record("\(service).db.wait", platform.sim.executor.now - started)
-        let inUse = platform.metrics.gauge("\(service).db.in_use")
+        waits.record(platform.sim.executor.now - started)
         inUse.add(1)
-        let value = await body(lease.connection)
+        let value = await body(DatabaseSession(database: platform.database, lease: lease))
         inUse.add(-1)
         _ = pool.release(lease)
         return .success(value)
     }
+
+    /// `<service>.db.wait` and `<service>.db.in_use`, looked up once: every statement of
+    /// the service checks a connection out.
+    private lazy var waits = platform.metrics.histogram("\(service).db.wait")
+    private lazy var inUse = platform.metrics.gauge("\(service).db.in_use")
 }

@@ -18,35 +18,50 @@ final class DispatchLogic: LogicBase, RoleLogic, @unchecked Sendable {
 
     func handle(_ call: Call, from caller: String) async -> Result<Reply, Failure> {
         guard case .dispatch(let order, let merchant) = call else { return .failure(.error) }
+        // Every read and write of dispatch's table is a statement on a pooled connection,
+        // taken for that statement only (a search sleeps between tries: it holds none).
         // Idempotent per order: a caller that retried after its timeout (while an earlier
         // search went on) gets the rider already assigned, and two searches for one order
         // never run at once — otherwise both could give it a rider.
-        let database = platform.database!
-        if let rider = await database.assignedRider(order) {
+        switch await withConnection({ await $0.assignedRider(order) }) {
+        case .failure(let failure):
+            return .failure(failure)
+        case .success(let rider?):
             platform.metrics.count("\(service).duplicates_absorbed")
             return .success(.rider(rider))
+        case .success(nil):
+            break
         }
         let deadline = now &+ options.timeout.nanoseconds
-        guard let token = await database.claimSearch(order, until: deadline &+ options.lockTTL.nanoseconds) else {
+        let lease = deadline &+ options.lockTTL.nanoseconds
+        let claim = await withConnection { await $0.claimSearch(order, until: lease) }
+        guard case .success(let claimed) = claim else { return .failure(claim.failure!) }
+        guard let token = claimed else {
             platform.metrics.count("\(service).search_in_progress")
             return .failure(.refused(.noRider))
         }
-        while now < deadline, !Task.isCancelled, !(await database.hasEnded(order)) {
+        // Without a connection the search goes on: the claim checks the order's end.
+        while now < deadline, !Task.isCancelled, await withConnection({ await $0.hasEnded(order) }) != .success(true) {
             if let rider = await assign(order: order, merchant: merchant, token: token) {
-                await database.endSearch(order, token: token)
+                await endSearch(order, token: token)
                 platform.metrics.count("\(service).assigned")
                 return .success(.rider(rider))
             }
             // Another search (after this one's lease ran out) may have found one.
-            if let rider = await database.assignedRider(order) {
-                await database.endSearch(order, token: token)
+            if case .success(let rider?) = await withConnection({ await $0.assignedRider(order) }) {
+                await endSearch(order, token: token)
                 return .success(.rider(rider))
             }
             await instance.sleep(nanoseconds: min(options.retryInterval.nanoseconds, max(1, deadline - now)))
         }
-        await database.endSearch(order, token: token)
+        await endSearch(order, token: token)
         platform.metrics.count("\(service).no_rider")
         return .failure(.refused(.noRider))
+    }
+
+    /// Ends the search's claim (without a connection, its lease runs out instead).
+    private func endSearch(_ order: Int64, token: Int64) async {
+        _ = await withConnection { await $0.endSearch(order, token: token) }
     }
 
     /// Picks the least-loaded available rider and assigns the order under its lock.
@@ -73,7 +88,8 @@ final class DispatchLogic: LogicBase, RoleLogic, @unchecked Sendable {
                 .addingReportingOverflow(await instance.sample(platform.spec.infrastructure.networkLatency))
             await instance.sleep(nanoseconds: roundTrip.overflow ? .max : roundTrip.partialValue)
             // Record the assignment (and move the order) only if this search still owns it.
-            if await platform.database.claimAssignment(order, token: token, rider: best) {
+            // (one write statement on a pooled connection; none free: not assigned this time).
+            if case .success(true) = await withConnection({ await $0.claimAssignment(order, token: token, rider: best) }) {
                 assigned = await rider.assign(order: order, merchant: merchant)
             }
         }

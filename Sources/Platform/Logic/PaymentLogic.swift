@@ -21,24 +21,32 @@ final class PaymentLogic: LogicBase, RoleLogic, @unchecked Sendable {
             while !Task.isCancelled {
                 try? await sim.clock.sleep(for: interval)
                 if Task.isCancelled { return }
-                let database = platform.database!
-                let batch = await database.claimOutbox(limit: 100, lease: Self.claimLease)
-                for (index, row) in batch.enumerated() {
-                    var published = false
-                    if !Task.isCancelled {
-                        published = await platform.broker.publish("payment.results", .paymentResult(order: row.order, success: row.success))
-                    }
-                    guard published else {
-                        // Crashed, or not confirmed (queue full, reject-publish): the rows
-                        // stay in the table; release the claims not tried so the next relay
-                        // (this one, or another instance's) takes them at once.
-                        if !Task.isCancelled { platform.metrics.count("\(service).outbox_publish_refused") }
-                        await database.releaseOutbox(batch[index...].map(\.id))
-                        break
-                    }
-                    await database.confirmOutbox(row.id)
-                }
+                await keyed(tickKey("outbox-relay")) { await relayBatch() }
             }
+        }
+    }
+
+    /// One round of the relay: claim a batch, publish each row, delete what the broker
+    /// confirmed. Each statement on a pooled connection of its own: no connection, no
+    /// batch this round; a release or delete that found none leaves the row to its lease
+    /// (published again later: at least once, consumers dedupe).
+    private func relayBatch() async {
+        guard case .success(let batch) = await withConnection({ await $0.claimOutbox(limit: 100, lease: Self.claimLease) }) else { return }
+        for (index, row) in batch.enumerated() {
+            var published = false
+            if !Task.isCancelled {
+                published = await platform.broker.publish("payment.results", .paymentResult(order: row.order, success: row.success))
+            }
+            guard published else {
+                // Crashed, or not confirmed (queue full, reject-publish): the rows stay in
+                // the table; release the claims not tried so the next relay (this one, or
+                // another instance's) takes them at once.
+                if !Task.isCancelled { platform.metrics.count("\(service).outbox_publish_refused") }
+                let unpublished = batch[index...].map(\.id)
+                _ = await withConnection { await $0.releaseOutbox(unpublished) }
+                return
+            }
+            _ = await withConnection { await $0.confirmOutbox(row.id) }
         }
     }
 
@@ -61,10 +69,7 @@ final class PaymentLogic: LogicBase, RoleLogic, @unchecked Sendable {
                 // is out of scope, the order service waits and compensates.
                 return .failure(failure)
             }
-            let recorded = await withDatabase { database in
-                await database.execute(.write)
-                await database.appendOutbox(order: order, success: success)
-            }
+            let recorded = await withConnection { await $0.appendOutbox(order: order, success: success) }
             guard case .success = recorded else { return .failure(recorded.failure!) }
             platform.metrics.count(success ? "\(service).charged" : "\(service).declined")
             if options.callback { callback(order, success) }

@@ -66,11 +66,31 @@ class LogicBase: @unchecked Sendable {
         await instance.call(serviceName(role), call)
     }
 
-    /// Runs database statements on a pooled connection.
-    func withDatabase<T: Sendable>(_ body: (Database) async -> T) async -> Result<T, Failure> {
+    /// Runs database statements on a pooled connection: each statement a call on the
+    /// session (see ``DatabaseSession``); the connection is held until `body` returns.
+    func withConnection<T: Sendable>(_ body: (DatabaseSession) async -> T) async -> Result<T, Failure> {
         guard let pool = await instance.databasePool else { return .failure(.error) }
-        let database = platform.database!
-        return await pool.withConnection { _ in await body(database) }
+        return await pool.withConnection(body)
+    }
+
+    /// Runs server statements (``Database/execute(_:)``, the stock statements) on a pooled
+    /// connection.
+    func withDatabase<T: Sendable>(_ body: (Database) async -> T) async -> Result<T, Failure> {
+        await withConnection { session in await body(session.database) }
+    }
+
+    /// Runs `body` as keyed work of this service (as a handler serving a message is): its
+    /// random draws come from streams keyed by `key` (common random numbers: not from a
+    /// stream shared with whatever else runs at the same instant), and infrastructure
+    /// partitions from this service reach it. For background work — a consumed message, a
+    /// periodic tick — whose key is stable across runs.
+    func keyed<T>(_ key: UInt64, _ body: () async -> T) async -> T {
+        await WorkOrigin.$current.withValue(WorkOrigin(key: key, service: service)) { await body() }
+    }
+
+    /// A key for a periodic chore's tick on this instance: the chore and the instant.
+    func tickKey(_ chore: String) -> UInt64 {
+        StableHash.combine(StableHash.of("\(instance.name).\(chore)"), UInt64(bitPattern: now))
     }
 
     /// A call this logic does not handle reached it: a programming error that stops the
