@@ -36,17 +36,37 @@ extension ServiceSpec {
             if let maxWorkers, !o.hasProblems, maxWorkers < workers {
                 o.reject("max_workers", expected: "an integer >= workers (\(workers))")
             }
+            let workerStartup = o.optional("worker_startup", .duration(atLeast: .zero), default: .zero)
+            let idleTimeout = o.optional("idle_timeout", .duration(atLeast: .milliseconds(1)), default: .seconds(60))
+            let autoscale = o.optional("autoscale", AutoscaleSpec.reader)
+            if let autoscale {
+                // One source of growth: the rule's own bound and start-up delay.
+                if o.contains("max_workers") {
+                    o.reject("max_workers", expected: "no max_workers beside autoscale", detail: "the rule's \"max\" bounds the workers")
+                }
+                if o.contains("worker_startup") {
+                    o.reject("worker_startup", expected: "no worker_startup beside autoscale", detail: "the rule's \"startup\" applies")
+                }
+                if !o.hasProblems, autoscale.max < workers {
+                    o.reject("autoscale", expected: "a rule whose max is >= workers (\(workers))")
+                }
+            }
+            let instances = o.optional("instances", .integer(in: 1...10_000), default: 1)
+            let queueCapacity = o.optional("queue", queueReader, default: 1024)
+            let queueDiscipline = o.optional("queue_discipline", QueueDisciplineSpec.reader, default: .fifo)
             var spec = ServiceSpec(
                 name: name,
-                instances: o.optional("instances", .integer(in: 1...10_000), default: 1),
+                instances: instances,
                 workers: workers, maxWorkers: maxWorkers,
-                queueCapacity: o.optional("queue", queueReader, default: 1024),
+                queueCapacity: queueCapacity,
                 work: o.optional("work", .durationDistribution, default: .lognormal(median: 0.002, p99: 0.010)),
                 balancer: o.optional("balancer", .oneOf(Balancer.self), default: .roundRobin),
                 role: role,
                 options: readOptions(o, role: role),
                 calls: o.optional("calls", CallPolicies.reader, default: CallPolicies()),
-                database: o.optional("database", ConnectionPoolSpec.reader, default: ConnectionPoolSpec()))
+                database: o.optional("database", ConnectionPoolSpec.reader, default: ConnectionPoolSpec()),
+                workerStartup: workerStartup, idleTimeout: idleTimeout, autoscale: autoscale,
+                queueDiscipline: queueDiscipline)
             spec.deadlines = o.optional("deadlines", .oneOf(DeadlineHandling.self), default: .ignore)
             return spec
         }
@@ -341,6 +361,69 @@ extension ConnectionPoolSpec {
                 : o.optional("max_lifetime", .duration(atLeast: .seconds(1))) ?? d.maxLifetime,
             idleTimeout: o.raw("idle_timeout")?.isNull == true ? nil
                 : o.optional("idle_timeout", .duration(atLeast: .seconds(1))) ?? d.idleTimeout,
-            leakThreshold: o.optional("leak_threshold", .duration(atLeast: .milliseconds(1))))
+            leakThreshold: o.optional("leak_threshold", .duration(atLeast: .milliseconds(1))),
+            queueDiscipline: o.optional("queue_discipline", QueueDisciplineSpec.reader, default: d.queueDiscipline))
+    }
+}
+
+extension QueueDisciplineSpec {
+    enum KindName: String, CaseIterable, Sendable { case fifo, lifo, codel }
+
+    static let expected = "\"fifo\", \"lifo\", \"codel\" or an object {\"kind\": \"codel\", \"target\": ..., \"interval\": ...}"
+
+    /// Reads `queue_discipline`: `"fifo"`, `"lifo"`, `"codel"` (5 ms target, 100 ms
+    /// interval) or `{"kind": "codel", "target": "5ms", "interval": "100ms"}`.
+    static let reader = ValueReader<QueueDisciplineSpec>(expected: expected, placeholder: { .fifo }) { value, context in
+        if value.stringValue != nil {
+            guard let kind = context.read(value, with: .oneOf(KindName.self)) else { return nil }
+            switch kind {
+            case .fifo: return .fifo
+            case .lifo: return .lifo
+            case .codel: return .codelDefaults
+            }
+        }
+        if value.objectValue != nil { return context.read(value, with: objectReader) }
+        context.mismatch(value, expected: expected)
+        return nil
+    }
+
+    static let objectReader = ValueReader<QueueDisciplineSpec>.object { o in
+        guard let kind = o.discriminator("kind", .oneOf(KindName.self)) else { return .fifo }
+        switch kind {
+        case .fifo: return .fifo
+        case .lifo: return .lifo
+        case .codel:
+            guard case .codel(let defaultTarget, let defaultInterval) = codelDefaults else { return .fifo }
+            let target = o.optional("target", .duration(atLeast: .microseconds(1)), default: defaultTarget)
+            let interval = o.optional("interval", .duration(atLeast: .microseconds(1)), default: defaultInterval)
+            if !o.hasProblems, interval < target { o.reject("interval", expected: "a duration >= target") }
+            return .codel(target: target, interval: interval)
+        }
+    }
+}
+
+extension AutoscaleSpec {
+    /// Reads `autoscale`: `{"when": {"queue_above": 1000, "utilisation_below": "70%"},
+    /// "add": 2, "every": "30s", "max": 64, "startup": "20s"}`.
+    static let reader = ValueReader<AutoscaleSpec>.object { o in
+        let d = AutoscaleSpec()
+        let when = o.required("when", conditionReader)
+        return AutoscaleSpec(
+            queueAbove: when.queueAbove, utilisationBelow: when.utilisationBelow,
+            add: o.optional("add", .integer(in: 1...100_000), default: d.add),
+            every: o.optional("every", .duration(atLeast: .milliseconds(1)), default: d.every),
+            max: o.required("max", .integer(in: 1...1_000_000)),
+            startup: o.optional("startup", .duration(atLeast: .zero), default: d.startup))
+    }
+
+    /// The rule's condition (`when`): both thresholds must hold.
+    struct Condition: Sendable {
+        var queueAbove: Int
+        var utilisationBelow: Double
+    }
+
+    static let conditionReader = ValueReader<Condition>.object { o in
+        Condition(queueAbove: o.required("queue_above", .integer(in: 0...100_000_000)),
+                  utilisationBelow: o.required("utilisation_below", .ratio))
     }
 }
