@@ -109,7 +109,7 @@ extension Failure {
     /// limiter), rather than a business answer.
     var isOverload: Bool {
         switch self {
-        case .deadline, .queueFull, .poolTimeout, .limited, .breakerOpen, .unavailable: return true
+        case .deadline, .queueFull, .shed, .poolTimeout, .limited, .breakerOpen, .unavailable: return true
         case .error, .refused: return false
         }
     }

@@ -448,6 +448,7 @@ private let crossFieldCases: [MalformedWorld] = [
     MalformedWorld(
         "range: a Bloom filter's false-positive rate of 1", #""cache_ttl": "5m" }"#, #""cache_ttl": "5m", "bloom_fp_rate": 1 }"#,
         "«\"bloom_fp_rate\": 1+17»: $.services.menu.bloom_fp_rate: expected a number above 0 and below 1, found number 1"),
+    MalformedWorld(
         "rule: max_workers beside autoscale", #""max_workers": 16,"#,
         #""max_workers": 16, "autoscale": { "when": { "queue_above": 1000, "utilisation_below": "70%" }, "max": 64 },"#,
         #"«"max_workers": 16+15»: $.services.order.max_workers: expected no max_workers beside autoscale, found number 16: the rule's "max" bounds the workers"#),
