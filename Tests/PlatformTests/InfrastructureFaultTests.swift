@@ -129,6 +129,15 @@ struct InfrastructureFaultTests {
         #expect(outcome.value("orders.created", in: minutes(3, 5)) > 50)
     }
 
+    @Test("a partition that heals while the database is down does not bring it back before its restart")
+    func partitionHealsDuringCrash() throws {
+        let outcome = try runSmall([#"faults=[{"kind": "partition", "between": ["order", "database"], "at": "1m50s", "for": "20s"}, {"kind": "crash", "target": "database", "at": "2m", "restart_after": "1m"}]"#])
+        #expect(outcome.value("database.crashes") == 1)
+        #expect(outcome.value("database.restarts") == 1, "only the crash's own restart brings it back")
+        #expect(outcome.value("orders.created", in: minutes(2.2, 2.95)) == 0, "still down after the partition healed at 2m10s")
+        #expect(outcome.value("orders.created", in: minutes(3.5, 5)) > 50)
+    }
+
     @Test("a database slowdown (the general slowdown kind) stretches queries in its window only")
     func databaseSlowdown() throws {
         let outcome = try runSmall([#"faults=[{"kind": "slowdown", "target": "database", "factor": 20, "at": "2m", "for": "1m"}]"#])

@@ -43,7 +43,7 @@ final class FaultScheduler: SimEventHandler, @unchecked Sendable {
             platform.network.partition(a, b, starting)
             // Statements held back by a partition from the database look again.
             if !starting, a == "database" || b == "database" {
-                platform.database.isolatedOnWorldThread(()) { database, _ in database.restart() }
+                platform.database.isolatedOnWorldThread(()) { database, _ in database.partitionHealed() }
             }
         case .cacheFlush:
             platform.cache.isolatedOnWorldThread(()) { cache, _ in cache.flush() }

@@ -107,10 +107,14 @@ actor Database {
         platform.metrics.count("database.crashes")
     }
 
-    /// The server is back (after a crash, or a partition from it healed).
+    /// The server is back after a crash.
     func restart() {
         if server.restart() { platform.metrics.count("database.restarts") }
     }
+
+    /// A partition from the server healed: statements held back look again. A server
+    /// that is down stays down until its own restart.
+    func partitionHealed() { server.wakeWaiters() }
 
     /// Takes the row lock on an item's stock row (FIFO), recording the wait.
     func lockRow(_ item: Int) async {

@@ -53,15 +53,21 @@ final class InfrastructureProcess: @unchecked Sendable {
         return true
     }
 
-    /// Comes back (or a partition healed): wakes every waiter to look again. False when
-    /// it was up already.
+    /// Comes back after a crash: wakes every waiter to look again. False when it was up
+    /// already.
     @discardableResult
     func restart() -> Bool {
         let wasDown = !isUp
         isUp = true
+        wakeWaiters()
+        return wasDown
+    }
+
+    /// A partition from it healed: waiters look again (and wait on if it is still down).
+    /// Up or down is not the network's to change.
+    func wakeWaiters() {
         let woken = waiters
         waiters.removeAll()
         for waiter in woken { waiter.resume() }
-        return wasDown
     }
 }
