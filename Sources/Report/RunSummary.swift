@@ -121,6 +121,9 @@ public struct RunSummary: Sendable {
         let completed = Double(metrics.existingCounter("\(name).completed")?.total ?? 0)
         let queue = metrics.existingGauge("\(name).queue")?.mean(at: end) ?? 0
         let busy = metrics.existingGauge("\(name).busy")?.mean(at: end) ?? 0
+        // Busy time over the time of the workers present (elastic pools grow and shrink,
+        // crashed instances have none), not over a fixed count.
+        let workers = metrics.existingGauge("\(name).workers")?.mean(at: end) ?? 0
         let latency = metrics.existingHistogram("\(name).latency")?.total.mean.map { $0 / 1e9 }
         let throughput = seconds > 0 ? completed / seconds : 0
         let total = metrics.total
@@ -130,7 +133,8 @@ public struct RunSummary: Sendable {
             ("succeeded", .int(total("\(name).succeeded"))),
             ("failed", byReason("\(name).failed.")),
             ("throughput_per_s", .double(throughput)),
-            ("utilisation", .double(busy / Double(spec.workers * spec.instances))),
+            ("utilisation", .double(workers > 0 ? busy / workers : 0)),
+            ("mean_workers", .double(workers)),
             ("mean_queue", .double(queue)),
             ("mean_in_system", .double(queue + busy)),
         ]

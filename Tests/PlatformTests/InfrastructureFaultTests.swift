@@ -55,12 +55,14 @@ struct InfrastructureFaultTests {
         #expect(outcome.value("locks.keys_lost") >= 1, "a lock was held when the server crashed")
         // Fencing only the write (Kleppmann's check) lets the older holder write first and
         // the newer one then write a stock figure it read before that write: two sales of
-        // the last unit. Fencing the read too (``FencedResource/read(with:)``, wired into
-        // stock deduction by issue 10 §1) orders the holders by token and closes it.
-        withKnownIssue("stock reads are not fenced yet (FencedResource not wired into deduction)") {
-            #expect(outcome.invariants.oversold == 0)
-            #expect(outcome.value("inventory.deducted") == 10, "exactly the stock was sold")
-        }
+        // the last unit. The stock row is a ``FencedResource`` whose reads are fenced too
+        // (``FencedResource/read(with:)``): the holders are ordered by token, and a stale
+        // read is refused.
+        #expect(outcome.invariants.oversold == 0)
+        #expect(outcome.value("inventory.deducted") == 10, "exactly the stock was sold")
+        let refused = ["database.stale_reads_rejected", "database.stale_writes_rejected"]
+            .compactMap { outcome.metrics.existingCounter($0)?.total }.reduce(0, +)
+        #expect(refused > 0, "the fence refused the holder that lost its lock")
     }
 
     @Test("the same crash without fencing lets two holders write (observed, not built in)")

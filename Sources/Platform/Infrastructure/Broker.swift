@@ -24,22 +24,34 @@ enum BrokerMessage: Sendable, Equatable {
 /// publishes go unconfirmed and acks are void; consumers (which reconnect and resubscribe
 /// by themselves, as client libraries do) wait for the restart.
 actor Broker: SimEventHandler {
+    typealias Queue = MessageQueue<BrokerMessage, VirtualClock.Instant>
+
+    /// One queue with its consumers' undelivered hand-outs, parked consumers and metrics.
+    ///
+    /// Channels live in an array and are changed in place (`channels[index].queue.publish`):
+    /// a queue copied out of a dictionary and written back shares its storage with the
+    /// copy still in the dictionary, so every publish copied the whole queue — O(queue
+    /// length) per message under exactly the overload a long queue means.
+    private struct Channel {
+        var queue: Queue
+        var inboxes: [ConsumerID: [Queue.Delivery]] = [:]
+        var parked: [ConsumerID: UnsafeContinuation<Queue.Delivery?, Never>] = [:]
+        /// The latest delivery handed to each consumer (what a crash requeues up to).
+        var lastDelivered: [ConsumerID: DeliveryTag] = [:]
+        let metrics: BrokerQueueMetrics
+    }
+
     let sim: Simulation
     nonisolated var unownedExecutor: UnownedSerialExecutor { sim.unownedExecutor }
     unowned(unsafe) let platform: PlatformContext
     private let spec: BrokerSpec
     /// Up or down.
     private let server = InfrastructureProcess(name: "broker")
-    /// The latest delivery handed to each consumer, per queue (what a crash requeues up to).
-    private var lastDelivered: [String: [ConsumerID: DeliveryTag]] = [:]
-    /// Queues by name, in creation order for reporting.
-    private var queues: [String: MessageQueue<BrokerMessage, VirtualClock.Instant>] = [:]
-    private(set) var queueNames: [String] = []
-    private var inboxes: [String: [ConsumerID: [MessageQueue<BrokerMessage, VirtualClock.Instant>.Delivery]]] = [:]
-    private var parked: [String: [ConsumerID: UnsafeContinuation<MessageQueue<BrokerMessage, VirtualClock.Instant>.Delivery?, Never>]] = [:]
+    /// Queues in creation order (the order of reporting and of expiry pumps).
+    private var channels: [Channel] = []
+    /// Where each queue's channel is in ``channels``.
+    private var channelIndex: [String: Int] = [:]
     private var expiryTimer: TimerHandle?
-    /// Queue depth gauges by queue name: messages ready, and delivered but not yet acked.
-    private var depth: [String: (ready: GaugeMetric, unacked: GaugeMetric)] = [:]
 
     init(platform: PlatformContext, spec: BrokerSpec) {
         sim = platform.sim
@@ -47,14 +59,15 @@ actor Broker: SimEventHandler {
         self.spec = spec
     }
 
-    private func queue(_ name: String) -> MessageQueue<BrokerMessage, VirtualClock.Instant> {
-        if let existing = queues[name] { return existing }
-        let created = MessageQueue<BrokerMessage, VirtualClock.Instant>(MessageQueueConfiguration(
+    /// The channel of queue `name`, created on first use.
+    private func channel(_ name: String) -> Int {
+        if let existing = channelIndex[name] { return existing }
+        let created = Queue(MessageQueueConfiguration(
             name: name, maxLength: spec.maxLength, overflow: spec.overflow == .dropHead ? .dropHead : .rejectPublish,
             messageTTL: spec.messageTTL, deliveryLimit: spec.deliveryLimit, retainsDeadLetters: true))
-        queues[name] = created
-        queueNames.append(name)
-        return created
+        channels.append(Channel(queue: created, metrics: BrokerQueueMetrics(queue: name, metrics: platform.metrics)))
+        channelIndex[name] = channels.count - 1
+        return channels.count - 1
     }
 
     private func hop() async {
@@ -72,33 +85,29 @@ actor Broker: SimEventHandler {
             platform.metrics.count("broker.\(name).unconfirmed")
             return false
         }
-        var q = queue(name)
-        let outcome = q.publish(message, now: sim.clock.now)
-        queues[name] = q
-        platform.metrics.count(outcome.isConfirmed ? "broker.\(name).published" : "broker.\(name).refused")
-        pump(name)
+        let index = channel(name)
+        let outcome = channels[index].queue.publish(message, now: sim.clock.now)
+        let metrics = channels[index].metrics
+        (outcome.isConfirmed ? metrics.published : metrics.refused).add()
+        pump(index)
         return outcome.isConfirmed
     }
 
     /// Registers a consumer with `prefetch`.
     func subscribe(_ name: String, prefetch: Int) -> ConsumerID {
-        var q = queue(name)
-        let consumer = q.addConsumer(prefetch: prefetch)
-        queues[name] = q
-        return consumer
+        channels[channel(name)].queue.addConsumer(prefetch: prefetch)
     }
 
     /// The next delivery for `consumer`, waiting for one; nil once it was cancelled.
-    func receive(_ name: String, consumer: ConsumerID) async -> MessageQueue<BrokerMessage, VirtualClock.Instant>.Delivery? {
-        pump(name)
-        if var inbox = inboxes[name]?[consumer], !inbox.isEmpty {
-            let delivery = inbox.removeFirst()
-            inboxes[name]?[consumer] = inbox
-            return delivery
+    func receive(_ name: String, consumer: ConsumerID) async -> Queue.Delivery? {
+        guard let index = channelIndex[name] else { return nil }
+        pump(index)
+        if let waiting = channels[index].inboxes[consumer], !waiting.isEmpty {
+            return channels[index].inboxes[consumer]!.removeFirst()
         }
-        guard queues[name]?.load(of: consumer) != nil else { return nil }
+        guard channels[index].queue.load(of: consumer) != nil else { return nil }
         return await withUnsafeContinuation { continuation in
-            parked[name, default: [:]][consumer] = continuation
+            channels[index].parked[consumer] = continuation
         }
     }
 
@@ -106,51 +115,53 @@ actor Broker: SimEventHandler {
         // A delivery of the broker's earlier life was requeued by its crash already: the
         // ack of a dead channel is void.
         guard server.isUp else { return }
-        queues[name]?.ack(tag)
-        platform.metrics.count("broker.\(name).acked")
-        pump(name)
+        guard let index = channelIndex[name] else {
+            return platform.metrics.count("broker.\(name).acked")
+        }
+        channels[index].queue.ack(tag)
+        channels[index].metrics.acked.add()
+        pump(index)
     }
 
     func nack(_ name: String, _ tag: DeliveryTag, requeue: Bool) {
         guard server.isUp else { return }
-        _ = queues[name]?.nack(tag, requeue: requeue, now: sim.clock.now)
-        platform.metrics.count("broker.\(name).nacked")
-        pump(name)
+        guard let index = channelIndex[name] else {
+            return platform.metrics.count("broker.\(name).nacked")
+        }
+        _ = channels[index].queue.nack(tag, requeue: requeue, now: sim.clock.now)
+        channels[index].metrics.nacked.add()
+        pump(index)
     }
 
     /// A consumer died or stopped: its unacked messages are requeued.
     func cancel(_ name: String, consumer: ConsumerID) {
-        _ = queues[name]?.cancel(consumer, now: sim.clock.now)
-        inboxes[name]?[consumer] = nil
-        parked[name]?.removeValue(forKey: consumer)?.resume(returning: nil)
-        pump(name)
+        guard let index = channelIndex[name] else { return }
+        _ = channels[index].queue.cancel(consumer, now: sim.clock.now)
+        channels[index].inboxes[consumer] = nil
+        channels[index].parked.removeValue(forKey: consumer)?.resume(returning: nil)
+        pump(index)
     }
 
-    /// Hands out every delivery the queue allows now.
-    private func pump(_ name: String) {
-        guard server.isUp, var q = queues[name] else { return }
+    /// Hands out every delivery queue `index` allows now.
+    private func pump(_ index: Int) {
+        guard server.isUp else { return }
         let now = sim.clock.now
-        _ = q.expire(now: now)
-        while let delivery = q.nextDelivery(now: now) {
-            lastDelivered[name, default: [:]][delivery.consumer] = delivery.tag
-            if let waiter = parked[name]?.removeValue(forKey: delivery.consumer) {
+        _ = channels[index].queue.expire(now: now)
+        while let delivery = channels[index].queue.nextDelivery(now: now) {
+            channels[index].lastDelivered[delivery.consumer] = delivery.tag
+            if let waiter = channels[index].parked.removeValue(forKey: delivery.consumer) {
                 waiter.resume(returning: delivery)
             } else {
-                inboxes[name, default: [:]][delivery.consumer, default: []].append(delivery)
+                channels[index].inboxes[delivery.consumer, default: []].append(delivery)
             }
         }
-        while let dead = q.popDeadLetter() {
-            platform.metrics.count("broker.\(name).dead_lettered.\(dead.reason.rawValue)")
+        let metrics = channels[index].metrics
+        while let dead = channels[index].queue.popDeadLetter() {
+            metrics.deadLettered(dead.reason).add()
         }
-        let gauges = depth[name] ?? {
-            let made = (platform.metrics.gauge("broker.\(name).ready"), platform.metrics.gauge("broker.\(name).unacked"))
-            depth[name] = made
-            return made
-        }()
-        let statistics = q.statistics
-        gauges.ready.set(Double(statistics.ready))
-        gauges.unacked.set(Double(statistics.unacked))
-        queues[name] = q
+        let statistics = channels[index].queue.statistics
+        metrics.depth.ready.set(Double(statistics.ready))
+        metrics.depth.unacked.set(Double(statistics.unacked))
         scheduleExpiry()
     }
 
@@ -158,8 +169,8 @@ actor Broker: SimEventHandler {
         if let expiryTimer { sim.executor.cancel(expiryTimer) }
         expiryTimer = nil
         var earliest: VirtualClock.Instant?
-        for name in queueNames {
-            if let next = queues[name]?.nextExpiry(), earliest.map({ next < $0 }) ?? true { earliest = next }
+        for index in channels.indices {
+            if let next = channels[index].queue.nextExpiry(), earliest.map({ next < $0 }) ?? true { earliest = next }
         }
         if let earliest { expiryTimer = sim.executor.schedule(at: earliest.nanoseconds, self, SimEvent(0), background: true) }
     }
@@ -167,7 +178,7 @@ actor Broker: SimEventHandler {
     nonisolated func handle(_ event: SimEvent) {
         isolatedOnWorldThread(()) { broker, _ in
             broker.expiryTimer = nil
-            for name in broker.queueNames { broker.pump(name) }
+            for index in broker.channels.indices { broker.pump(index) }
         }
     }
 
@@ -176,16 +187,15 @@ actor Broker: SimEventHandler {
     func crash() {
         guard server.crash() else { return }
         platform.metrics.count("broker.crashes")
-        for name in queueNames {
-            guard var q = queues[name] else { continue }
+        let now = sim.clock.now
+        for index in channels.indices {
             var requeued = 0
-            for (_, tag) in (lastDelivered[name] ?? [:]).sorted(by: { $0.key < $1.key }) {
-                requeued += q.nack(tag, multiple: true, requeue: true, now: sim.clock.now)
+            for (_, tag) in channels[index].lastDelivered.sorted(by: { $0.key < $1.key }) {
+                requeued += channels[index].queue.nack(tag, multiple: true, requeue: true, now: now)
             }
-            queues[name] = q
-            lastDelivered[name] = nil
-            inboxes[name] = nil
-            platform.metrics.count("broker.\(name).requeued_on_crash", Int64(requeued))
+            channels[index].lastDelivered = [:]
+            channels[index].inboxes = [:]
+            platform.metrics.count("broker.\(channels[index].queue.configuration.name).requeued_on_crash", Int64(requeued))
         }
     }
 
@@ -193,11 +203,11 @@ actor Broker: SimEventHandler {
     func restart() {
         guard server.restart() else { return }
         platform.metrics.count("broker.restarts")
-        for name in queueNames { pump(name) }
+        for index in channels.indices { pump(index) }
     }
 
     /// Each queue's counters, in creation order.
     func statistics() -> [(name: String, statistics: MessageQueueStatistics)] {
-        queueNames.map { ($0, queues[$0]!.statistics) }
+        channels.map { ($0.queue.configuration.name, $0.queue.statistics) }
     }
 }

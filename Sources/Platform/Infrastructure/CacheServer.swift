@@ -6,12 +6,19 @@ import World
 /// network. `cache_flush` faults empty it; a crash empties it too (an unreplicated Redis
 /// restarts empty) and, while it is down or cut off from the caller, commands get no
 /// reply within the client's timeout: a read is a miss, a write is lost.
-actor CacheServer {
+///
+/// It is the remote level of the menu's ``TwoLevelCache`` (a ``RemoteCache``); an entry
+/// also keeps how long the load that produced it took, as XFetch stores δ beside the
+/// value. Idempotent consumers keep the ids of messages they processed here too.
+actor CacheServer: RemoteCache {
     let sim: Simulation
     nonisolated var unownedExecutor: UnownedSerialExecutor { sim.unownedExecutor }
     unowned(unsafe) let platform: PlatformContext
     private let spec: CacheSpec
-    private var store: TTLCache<Int, CachedProduct, VirtualClock.Instant>
+    private var store: TTLCache<Int, CachedEntry, VirtualClock.Instant>
+    /// Ids of messages processed, per consumer group (a Redis set per group whose members
+    /// expire): idempotent consumers' memory, shared by a service's instances.
+    private var processed: [String: DeduplicationWindow<Int64, VirtualClock.Instant>] = [:]
     /// Up or down.
     private let server = InfrastructureProcess(name: "cache")
 
@@ -37,16 +44,32 @@ actor CacheServer {
 
     /// GET: the cached value, if present and fresh (nil also when the server did not answer).
     func get(_ key: Int) async -> CachedProduct? {
-        let value = await command { store.get(key, now: sim.clock.now) }
+        await entry(key)?.product
+    }
+
+    /// GET with the entry's expiry and load time (Redis: the value, its PTTL and the δ
+    /// stored beside it), if present and fresh (nil also when the server did not answer).
+    func entry(_ key: Int) async -> CachedEntry? {
+        let value = await command { store.entry(key, now: sim.clock.now) }
         let found = value.flatMap { $0 }
         platform.metrics.count(found == nil ? "cache.misses" : "cache.hits")
-        return found
+        return found.map { CachedEntry(product: $0.value.product, loadTime: $0.value.loadTime, expiresAt: $0.expiresAt) }
     }
 
     /// SET with a TTL.
     /// The TTL is already jittered by the caller (the menu service owns its TTL policy).
     func set(_ key: Int, _ value: CachedProduct, ttl: Duration) async {
-        _ = await command { store.set(key, value, expiresAt: sim.clock.now.advanced(by: ttl), now: sim.clock.now) }
+        await set(key, value, ttl: ttl, loadTime: .zero)
+    }
+
+    /// SET with a TTL, recording how long the load of `value` took.
+    func set(_ key: Int, _ value: CachedProduct, ttl: Duration, loadTime: Duration) async {
+        _ = await command {
+            let expiresAt = sim.clock.now.advanced(by: ttl)
+            let evictedBefore = store.statistics.evictions
+            store.set(key, CachedEntry(product: value, loadTime: loadTime, expiresAt: expiresAt), expiresAt: expiresAt, now: sim.clock.now)
+            if store.statistics.evictions > evictedBefore { platform.metrics.count("cache.evictions") }
+        }
     }
 
     /// DEL.
@@ -54,9 +77,24 @@ actor CacheServer {
         _ = await command { _ = store.removeValue(forKey: key) }
     }
 
+    /// Whether message `id` was recorded as processed by consumer `group` (false also
+    /// when the server did not answer: the message is then processed again).
+    func wasProcessed(_ id: Int64, group: String) async -> Bool {
+        await command { processed[group]?.contains(id, now: sim.clock.now) ?? false } ?? false
+    }
+
+    /// Records message `id` as processed by consumer `group`, whose window remembers
+    /// `capacity` ids for at most `retention` each (lost when the server does not answer).
+    func recordProcessed(_ id: Int64, group: String, capacity: Int, retention: Duration?) async {
+        _ = await command {
+            processed[group, default: DeduplicationWindow(capacity: capacity, retention: retention)].insert(id, now: sim.clock.now)
+        }
+    }
+
     /// FLUSHALL (a fault).
     func flush() {
         store.removeAll()
+        processed.removeAll()
         platform.metrics.count("cache.flushes")
     }
 
@@ -64,6 +102,7 @@ actor CacheServer {
     func crash() {
         guard server.crash() else { return }
         store.removeAll()
+        processed.removeAll()
         platform.metrics.count("cache.crashes")
     }
 
@@ -71,6 +110,14 @@ actor CacheServer {
     func restart() {
         if server.restart() { platform.metrics.count("cache.restarts") }
     }
+}
+
+/// What the cache server holds for a product: the product, how long its load took, and
+/// when it expires.
+struct CachedEntry: Sendable, Equatable {
+    var product: CachedProduct
+    var loadTime: Duration
+    var expiresAt: VirtualClock.Instant
 }
 
 /// A product as cached: found (with its data) or known to be absent (negative caching).

@@ -151,6 +151,16 @@ actor Database {
 
     func stockLevel(_ item: Int) -> Int { tables.stock.level(item) }
 
+    /// The stock of `item` read under fencing token `token`, or nil when a newer token
+    /// has touched the row: a stale holder must not base a write on what it reads.
+    func stockLevel(_ item: Int, token: UInt64) -> Int? {
+        guard let units = tables.stock.level(item, token: token) else {
+            platform.metrics.count("database.stale_reads_rejected")
+            return nil
+        }
+        return units
+    }
+
     /// Whether `order` already deducted stock (inventory idempotency).
     func deducted(for order: Int64) -> Int? { tables.stock.deducted(for: order) }
 

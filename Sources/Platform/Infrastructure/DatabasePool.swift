@@ -26,7 +26,7 @@ final class DatabasePool: @unchecked Sendable {
             ConnectionPoolConfiguration(
                 maxOpen: spec.maxOpen, maxIdle: min(spec.maxIdle, spec.maxOpen == 0 ? spec.maxIdle : spec.maxOpen),
                 maxLifetime: spec.maxLifetime, idleTimeout: spec.idleTimeout, acquireTimeout: spec.acquireTimeout,
-                leakDetectionThreshold: spec.leakThreshold),
+                leakDetectionThreshold: spec.leakThreshold, queueDiscipline: spec.queueDiscipline.discipline),
             clock: platform.sim.clock,
             open: { try await database.connect() },
             close: { connection in await database.disconnect(connection) },

@@ -17,12 +17,15 @@ actor LockServer {
     private var store = LockStore<VirtualClock.Instant>()
     let spec: LockServerSpec
     /// Up or down.
-    private let server = InfrastructureProcess(name: "locks")
+    private var server = InfrastructureProcess(name: "locks")
 
-    init(platform: PlatformContext, spec: LockServerSpec) {
+    /// Lock server number `index` of the world's `infrastructure.locks.instances` (faults
+    /// and partitions naming "locks" reach the first; Redlock's other servers stay up).
+    init(platform: PlatformContext, spec: LockServerSpec, index: Int = 0) {
         sim = platform.sim
         self.platform = platform
         self.spec = spec
+        if index > 0 { server = InfrastructureProcess(name: "locks#\(index)") }
     }
 
     /// One leg of a command's trip (slowed by a `slowdown` of "locks", plus latency faults).
@@ -76,12 +79,16 @@ extension PlatformContext {
     func lockClient(for instance: String, ttl: Duration, maxWait: Duration, maxDelay: Duration)
         -> LockClient<VirtualClock, SimulatedLockConnection, RandomStream> {
         LockClient(
-            connection: SimulatedLockConnection(server: locks, network: network,
-                                                service: String(instance.split(separator: "#").first ?? ""),
-                                                timeout: spec.infrastructure.locks.timeout),
+            connection: lockConnection(to: locks, for: instance),
             clock: sim.clock,
             configuration: .init(ttl: ttl, maxWait: maxWait, initialDelay: .milliseconds(5), maxDelay: maxDelay),
             random: sim.random("\(instance).locks"))
+    }
+
+    /// An instance's connection to lock server `server`, over the network.
+    func lockConnection(to server: LockServer, for instance: String) -> SimulatedLockConnection {
+        SimulatedLockConnection(server: server, network: network, service: String(instance.split(separator: "#").first ?? ""),
+                                timeout: spec.infrastructure.locks.timeout)
     }
 }
 

@@ -1,3 +1,4 @@
+import Resilience
 import SimKernel
 import World
 
@@ -6,11 +7,12 @@ import World
 /// the session table.
 final class AuthLogic: LogicBase, RoleLogic, @unchecked Sendable {
     private let options: AuthOptions
-    /// Verified tokens: customer → (token, cached until).
-    private var cache: [Int: (token: Int64, until: Int64)] = [:]
+    /// Verified tokens: customer → token, for `token_cache_ttl`.
+    private var cache: TTLCache<Int, Int64, VirtualClock.Instant>
 
     init(instance: ServiceInstance, options: AuthOptions) {
         self.options = options
+        cache = TTLCache(capacity: options.tokenCacheCapacity, defaultTTL: options.tokenCacheTTL)
         super.init(instance: instance)
     }
 
@@ -26,7 +28,7 @@ final class AuthLogic: LogicBase, RoleLogic, @unchecked Sendable {
             platform.metrics.count("\(service).logins")
             return .success(.token(token))
         case .verify(let customer, let token):
-            if let cached = cache[customer], cached.token == token, cached.until > now {
+            if cache.get(customer, now: sim.clock.now) == token {
                 platform.metrics.count("\(service).token_cache.hits")
                 return .success(.ok)
             }
@@ -36,7 +38,7 @@ final class AuthLogic: LogicBase, RoleLogic, @unchecked Sendable {
             guard platform.sessions.isValid(customer: customer, token: token, now: now) else {
                 return reject(.refused(.invalidToken))
             }
-            cache[customer] = (token, now &+ options.tokenCacheTTL.nanoseconds)
+            cache.set(customer, token, expiresAt: sim.clock.now.advanced(by: options.tokenCacheTTL), now: sim.clock.now)
             return .success(.ok)
         default:
             await misrouted(call, from: caller)
@@ -60,8 +62,17 @@ final class Sessions: @unchecked Sendable {
     private var tokens: [Int64: (customer: Int, until: Int64)] = [:]
     private var latest: [Int: Int64] = [:]
     private var random: RandomStream
+    /// How long a session lasts: the auth service's `token_ttl`, also for the sessions
+    /// customers already hold when the world starts.
+    let ttl: Duration
 
-    init(sim: Simulation) { random = sim.random("sessions") }
+    init(sim: Simulation, ttl: Duration = AuthOptions().tokenTTL) {
+        random = sim.random("sessions")
+        self.ttl = ttl
+    }
+
+    /// Issues a new token for `customer`, valid for the session TTL.
+    func issue(customer: Int, now: Int64) -> Int64 { issue(customer: customer, now: now, ttl: ttl) }
 
     /// Issues a new token for `customer`, valid for `ttl`.
     func issue(customer: Int, now: Int64, ttl: Duration) -> Int64 {

@@ -7,12 +7,12 @@ import World
 /// dispatchers never give one rider more orders than it carries.
 final class DispatchLogic: LogicBase, RoleLogic, @unchecked Sendable {
     private let options: DispatchOptions
-    private let locks: LockClient<VirtualClock, SimulatedLockConnection, RandomStream>
+    private let locks: ServiceLock
 
     init(instance: ServiceInstance, options: DispatchOptions) {
         self.options = options
-        locks = instance.platform.lockClient(for: instance.name, ttl: options.lockTTL, maxWait: options.lockWait,
-                                             maxDelay: .milliseconds(50))
+        locks = ServiceLock(platform: instance.platform, instance: instance.name, redlock: options.locking == .redlock,
+                            ttl: options.lockTTL, maxWait: options.lockWait, maxDelay: .milliseconds(50))
         super.init(instance: instance)
     }
 
@@ -66,13 +66,11 @@ final class DispatchLogic: LogicBase, RoleLogic, @unchecked Sendable {
 
     /// Picks the least-loaded available rider and assigns the order under its lock.
     private func assign(order: Int64, merchant: Int, token: Int64) async -> Int? {
-        let riders = platform.riders
-        let loads = riders.map { rider in rider.isolatedOnWorldThread((), { rider, _ in rider.availableCapacity }) }
-        guard let best = loads.indices.filter({ loads[$0] > 0 }).min(by: { (-loads[$0], $0) < (-loads[$1], $1) }) else {
-            return nil
-        }
-        let rider = riders[best]
-        var lease: LockLease<VirtualClock>?
+        // The roster holds each rider's free places as the rider last changed them: the
+        // same pick as asking every rider (most places free, lowest index), in O(log n).
+        guard let best = platform.riderRoster.leastLoaded() else { return nil }
+        let rider = platform.riders[best]
+        var lease: ServiceLock.Held?
         if options.riderLock {
             let started = now
             lease = try? await locks.acquire("rider:\(best)")
@@ -93,7 +91,7 @@ final class DispatchLogic: LogicBase, RoleLogic, @unchecked Sendable {
                 assigned = await rider.assign(order: order, merchant: merchant)
             }
         }
-        if let lease { try? await locks.release(lease) }
+        if let lease { await locks.release(lease) }
         return assigned ? best : nil
     }
 }

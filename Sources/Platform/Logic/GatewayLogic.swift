@@ -2,21 +2,30 @@ import Resilience
 import SimKernel
 import World
 
-/// The API gateway: a rate limiter per route (from `Resilience`), the token check (with a
-/// local cache of verified tokens), and routing to the services.
+/// The API gateway: a limiter per route (any of the `Resilience` library's rate and
+/// concurrency limiters, see ``RouteLimiter``), the token check (with a local TTL cache of
+/// the auth service's answers), and routing to the services.
 final class GatewayLogic: LogicBase, RoleLogic, @unchecked Sendable {
-    private var limiters: [GatewayRoute: RouteLimiter] = [:]
-    /// Tokens this instance verified recently: customer → (token, valid until).
-    private var verified: [Int: (token: Int64, until: Int64)] = [:]
+    /// A route's limiter and its refusal counter (handles made once).
+    private struct LimitedRoute {
+        let limiter: any RouteLimiter
+        let limited: CounterMetric
+    }
+
+    private var limiters: [GatewayRoute: LimitedRoute] = [:]
+    /// The auth service's answers for tokens this instance could not verify itself:
+    /// customer → token, kept for `auth_cache_ttl`.
+    private var verified: TTLCache<Int, Int64, VirtualClock.Instant>
     private let options: GatewayOptions
 
     init(instance: ServiceInstance, options: GatewayOptions) {
         self.options = options
+        verified = TTLCache(capacity: options.authCacheCapacity, defaultTTL: options.authCacheTTL)
         super.init(instance: instance)
         for route in GatewayRoute.allCases {
             if let spec = options.limits[route] {
-                limiters[route] = RouteLimiter(spec)
-                _ = platform.metrics.counter("\(service).\(route.rawValue).limited")
+                let limiter = RouteLimiters.make(spec, clock: sim.clock, random: sim.random("\(instance.name).\(route.rawValue).limiter"))
+                limiters[route] = LimitedRoute(limiter: limiter, limited: platform.metrics.counter("\(service).\(route.rawValue).limited"))
             }
         }
         if !limiters.isEmpty { _ = platform.metrics.counter("\(service).rejected.limited") }
@@ -24,20 +33,26 @@ final class GatewayLogic: LogicBase, RoleLogic, @unchecked Sendable {
 
     func handle(_ call: Call, from caller: String) async -> Result<Reply, Failure> {
         guard case .app(let request) = call else { await misrouted(call, from: caller) }
-        let route = request.route
-        var admitted = false
-        if limiters[route] != nil {
-            switch limiters[route]!.admit(at: sim.clock.now) {
-            case .pass: admitted = true
-            case .wait(let delay):
-                admitted = true
-                await instance.sleep(nanoseconds: delay.nanoseconds)
-            case .reject:
-                platform.metrics.count("\(service).\(route.rawValue).limited")
-                return reject(.limited)
-            }
+        guard let limited = limiters[request.route] else { return await route(request) }
+        return await admitted(request, by: limited.limiter, counting: limited.limited)
+    }
+
+    /// Forwards `request` if `limiter` admits it, and tells the limiter how it ended.
+    private func admitted<Limiter: RouteLimiter>(_ request: AppRequest, by limiter: Limiter, counting limited: CounterMetric) async
+        -> Result<Reply, Failure> {
+        guard let permit = await limiter.admit(at: sim.clock.now, wait: { [instance] delay in
+            await instance.sleep(nanoseconds: delay.nanoseconds)
+        }) else {
+            limited.add()
+            return reject(.limited)
         }
-        defer { if admitted { limiters[route]?.release() } }
+        let result = await route(request)
+        limiter.finish(permit, at: sim.clock.now, dropped: result.failure.map(\.isOverload) ?? false)
+        return result
+    }
+
+    /// Routes an admitted request to the service that answers it.
+    private func route(_ request: AppRequest) async -> Result<Reply, Failure> {
         switch request {
         case .login(let customer):
             return await self.call(.auth, .login(customer: customer))
@@ -66,7 +81,7 @@ final class GatewayLogic: LogicBase, RoleLogic, @unchecked Sendable {
 
     /// Verifies a JWT locally (its signature and expiry: CPU only, as the documents'
     /// gateways do); tokens the gateway cannot check — issued by a login it has not seen
-    /// yet, say — go to the auth service, whose answer is cached for a minute.
+    /// yet, say — go to the auth service, whose answer is cached for `auth_cache_ttl` (a minute).
     ///
     /// With `token_check: "auth"` every token goes to the auth service instead (its token
     /// cache in front of the session table answers).
@@ -78,10 +93,10 @@ final class GatewayLogic: LogicBase, RoleLogic, @unchecked Sendable {
             platform.metrics.count("\(service).jwt_verified")
             return nil
         }
-        if let cached = verified[customer], cached.token == token, cached.until > now { return nil }
+        if verified.get(customer, now: sim.clock.now) == token { return nil }
         switch await call(.auth, .verify(customer: customer, token: token)) {
         case .success:
-            verified[customer] = (token, now &+ 60_000_000_000)
+            verified.set(customer, token, expiresAt: sim.clock.now.advanced(by: options.authCacheTTL), now: sim.clock.now)
             return nil
         case .failure(let failure):
             return failure
@@ -89,67 +104,13 @@ final class GatewayLogic: LogicBase, RoleLogic, @unchecked Sendable {
     }
 }
 
-/// One route's limiter, whatever its kind.
-struct RouteLimiter {
-    enum Decision {
-        case pass
-        case wait(Duration)
-        case reject
-    }
-
-    private enum Kind {
-        case bucket(TokenBucket<VirtualClock.Instant>)
-        case window(SlidingWindowLog<VirtualClock.Instant>)
-        case queueing(QueueingLimiter<VirtualClock.Instant>)
-        case concurrency(limit: Int, inFlight: Int)
-    }
-    private var kind: Kind
-
-    init(_ spec: LimiterSpec) {
-        switch spec {
-        case .tokenBucket(let rate, let burst):
-            kind = .bucket(TokenBucket(rate: Rate.perSecondApproximately(rate), burst: burst))
-        case .slidingWindow(let limit, let window):
-            kind = .window(SlidingWindowLog(limit: limit, window: window))
-        case .queueing(let rate, let maxQueueing):
-            kind = .queueing(QueueingLimiter(rate: Rate.perSecondApproximately(rate), maxQueueingTime: maxQueueing))
-        case .concurrency(let limit):
-            kind = .concurrency(limit: limit, inFlight: 0)
+extension Failure {
+    /// Whether the failure is a sign of overload downstream (a drop, for an adaptive
+    /// limiter), rather than a business answer.
+    var isOverload: Bool {
+        switch self {
+        case .deadline, .queueFull, .shed, .poolTimeout, .limited, .breakerOpen, .unavailable: return true
+        case .error, .refused: return false
         }
-    }
-
-    mutating func admit(at now: VirtualClock.Instant) -> Decision {
-        switch kind {
-        case .bucket(var bucket):
-            defer { kind = .bucket(bucket) }
-            return bucket.tryAcquire(1, at: now) ? .pass : .reject
-        case .window(var log):
-            defer { kind = .window(log) }
-            return log.tryAcquire(1, at: now) ? .pass : .reject
-        case .queueing(var limiter):
-            defer { kind = .queueing(limiter) }
-            // The limiter's own maxQueueingTime bounds the wait.
-            guard let reservation = limiter.reserve(1, at: now, maxWait: .seconds(86_400)) else { return .reject }
-            return reservation.delay > .zero ? .wait(reservation.delay) : .pass
-        case .concurrency(let limit, let inFlight):
-            guard inFlight < limit else { return .reject }
-            kind = .concurrency(limit: limit, inFlight: inFlight + 1)
-            return .pass
-        }
-    }
-
-    /// A request finished (matters to the concurrency limit only).
-    mutating func release() {
-        if case .concurrency(let limit, let inFlight) = kind {
-            kind = .concurrency(limit: limit, inFlight: max(0, inFlight - 1))
-        }
-    }
-}
-
-extension Rate {
-    /// A rate per second from a decimal figure, exact to a thousandth of a permit per
-    /// second ("7.2/s" is 7,200 permits per 1,000 s).
-    static func perSecondApproximately(_ perSecond: Double) -> Rate {
-        Rate(permits: max(1, Int(Int64(saturating: (min(perSecond, 1e9) * 1000).rounded()))), per: .seconds(1000))
     }
 }

@@ -3,8 +3,12 @@ import SimKernel
 import World
 
 /// The inventory service: stock per item, deducted under a distributed lock (with or
-/// without fencing), a database row lock, or nothing — and idempotently per order, or
-/// not (the incident's missing check).
+/// without fencing), Redlock over several lock servers, a database row lock, or nothing —
+/// and idempotently per order, or not (the incident's missing check).
+///
+/// With fencing, the stock row is a ``FencedResource`` at the database: the read and the
+/// write of a deduction both present the lock's token, so a holder whose lock ran out
+/// while it was paused can neither write nor base a write on a stale read.
 ///
 /// The deduction is check-then-act (read the stock, check it, write `units - q`), which is
 /// exactly what a lock must protect: without one, or with a lock that expired while its
@@ -12,12 +16,12 @@ import World
 /// last unit both pass the check and the stock goes below zero (oversell).
 final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
     private let options: InventoryOptions
-    private let locks: LockClient<VirtualClock, SimulatedLockConnection, RandomStream>
+    private let locks: ServiceLock
 
     init(instance: ServiceInstance, options: InventoryOptions) {
         self.options = options
-        locks = instance.platform.lockClient(for: instance.name, ttl: options.lockTTL, maxWait: options.lockWait,
-                                             maxDelay: .milliseconds(100))
+        locks = ServiceLock(platform: instance.platform, instance: instance.name, redlock: options.locking == .redlock,
+                            ttl: options.lockTTL, maxWait: options.lockWait, maxDelay: .milliseconds(100))
         super.init(instance: instance)
     }
 
@@ -40,9 +44,9 @@ final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
     private func deduct(order: Int64, item: Int, quantity: Int) async -> Result<Reply, Failure> {
         guard item >= 0, item < platform.spec.catalog.items else { return .failure(.refused(.notFound)) }
         switch options.locking {
-        case .distributed:
+        case .distributed, .redlock:
             let started = now
-            let lease: LockLease<VirtualClock>
+            let lease: ServiceLock.Held
             do {
                 lease = try await locks.acquire("stock:\(item)")
             } catch {
@@ -50,10 +54,10 @@ final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
                 return reject(.refused(.lockUnavailable))
             }
             platform.metrics.record("locks.wait", now - started)
-            let token = options.fencing ? lease.fencingToken.value : nil
+            let token = options.fencing ? lease.fencingToken?.value : nil
             let result = await checkAndDeduct(order: order, item: item, quantity: quantity, token: token)
             if !lease.isHeld { platform.metrics.count("\(service).lock_lost_while_held") }
-            try? await locks.release(lease)
+            await locks.release(lease)
             return result
         case .row:
             let result = await withDatabase { [self] database -> Result<Reply, Failure> in
@@ -83,8 +87,10 @@ final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
         }
         // SELECT sees the row as of the statement's start; the answer arrives when the
         // statement ends.
-        let units = await database.stockLevel(item)
+        let read: Int?
+        if let token { read = await database.stockLevel(item, token: token) } else { read = await database.stockLevel(item) }
         await database.execute(.read)
+        guard let units = read else { return .failure(.refused(.lockUnavailable)) }
         // A GC pause here is where a lock holder loses its lock without knowing it.
         await instance.checkpoint()
         guard units >= quantity else {

@@ -3,92 +3,191 @@ import SimKernel
 import World
 
 /// The menu/product service: cache-aside over the database, with the defences the
-/// documents discuss — TTL jitter, single-flight rebuilds, negative caching, a Bloom
-/// filter of existing ids, and a local cache in front of the cache server.
+/// documents discuss, all from `Resilience` — TTL jitter (``TTLJitter``), single-flight
+/// rebuilds (the flights of a ``CacheAsideState``), negative caching, probabilistic early
+/// refresh (``EarlyRefresh``, XFetch), a ``BloomFilter`` of existing ids, and, when a local
+/// cache is configured, a ``TwoLevelCache`` (local level in front of the cache server).
+///
+/// Every database load goes through the instance's connection pool and costs a read.
 final class MenuLogic: LogicBase, RoleLogic, @unchecked Sendable {
+    private typealias Waiter = UnsafeContinuation<Result<CachedProduct, Failure>, Never>
+
     private let options: MenuOptions
     private var bloom: BloomFilter<Int>?
-    private var local: TTLCache<Int, CachedProduct, VirtualClock.Instant>?
+    /// Without a local cache: the cache server is the only store, and this pure core holds
+    /// only the loads in flight (capacity 0 and zero TTLs: it caches nothing itself).
+    private var flights: CacheAsideState<Int, CachedProduct, VirtualClock.Instant, Waiter>
+    /// With a local cache: the library's two-level cache over the cache server.
+    private let twoLevel: TwoLevelCache<CacheServer, VirtualClock>?
+    private let jitter: TTLJitter
+    private let earlyRefresh: EarlyRefresh?
     private var random: RandomStream
-    /// Loads in flight per item (single-flight): the callers waiting for each.
-    private var loading: [Int: [UnsafeContinuation<Result<CachedProduct, Failure>, Never>]] = [:]
+    private let metrics: Counters
+    /// The two-level cache's counters already published as metrics.
+    private var published = CacheAsideStatistics()
+
+    /// The service's counters, made once.
+    private struct Counters {
+        let bloomRejected, localHits, localMisses, coalesced, databaseLoads, penetrating, earlyRefreshes: CounterMetric
+        init(_ metrics: PlatformMetrics, _ service: String) {
+            bloomRejected = metrics.counter("\(service).bloom_rejected")
+            localHits = metrics.counter("\(service).local_cache.hits")
+            localMisses = metrics.counter("\(service).local_cache.misses")
+            coalesced = metrics.counter("\(service).coalesced")
+            databaseLoads = metrics.counter("\(service).database_loads")
+            penetrating = metrics.counter("\(service).penetrating")
+            earlyRefreshes = metrics.counter("\(service).early_refreshes")
+        }
+    }
 
     init(instance: ServiceInstance, options: MenuOptions) {
         self.options = options
         random = instance.platform.sim.random("\(instance.name).menu")
+        jitter = .below(options.ttlJitter)
+        earlyRefresh = options.earlyRefresh.map { EarlyRefresh(beta: $0) }
+        flights = CacheAsideState(.init(capacity: 0, ttl: .zero, negativeTTL: .zero, jitter: .none))
+        metrics = Counters(instance.platform.metrics, instance.service)
+        if let local = options.localCache {
+            twoLevel = TwoLevelCache(
+                .init(localCapacity: local.capacity, localTTL: local.ttl,
+                      localNegativeTTL: options.negativeTTL.map { min($0, local.ttl) } ?? .zero,
+                      localJitter: .none, remoteTTL: options.cacheTTL, remoteJitter: .below(options.ttlJitter),
+                      remoteFailure: .fallThrough, localEarlyRefresh: options.earlyRefresh.map { EarlyRefresh(beta: $0) }),
+                remote: instance.platform.cache, clock: instance.platform.sim.clock,
+                random: instance.platform.sim.random("\(instance.name).menu.local"))
+        } else {
+            twoLevel = nil
+        }
         super.init(instance: instance)
         if options.bloomFilter {
             let items = platform.spec.catalog.items
-            var filter = BloomFilter<Int>(expectedCount: max(items, 1), falsePositiveRate: 0.001)
+            var filter = BloomFilter<Int>(expectedCount: max(items, 1), falsePositiveRate: options.bloomFalsePositiveRate)
             for item in 0..<items { _ = filter.insert(item) }
             bloom = filter
-        }
-        if let spec = options.localCache {
-            local = TTLCache(capacity: spec.capacity, defaultTTL: spec.ttl)
         }
     }
 
     func handle(_ call: Call, from caller: String) async -> Result<Reply, Failure> {
         guard case .product(let item) = call else { await misrouted(call, from: caller) }
         if let bloom, !bloom.mightContain(item) {
-            platform.metrics.count("\(service).bloom_rejected")
+            metrics.bloomRejected.add()
             return .success(.product(found: false))
         }
-        if local != nil, let hit = local!.get(item, now: sim.clock.now) {
-            platform.metrics.count("\(service).local_cache.hits")
-            return .success(.product(found: hit == .found))
+        let product = twoLevel != nil ? await readTwoLevel(item) : await readCacheAside(item)
+        return product.map { .product(found: $0 == .found) }
+    }
+
+    // MARK: Cache-aside over the cache server
+
+    /// The cache server, else one load per item at a time (or one per caller without
+    /// single-flight). A hit near its expiry may refresh the entry early (XFetch).
+    private func readCacheAside(_ item: Int) async -> Result<CachedProduct, Failure> {
+        if let entry = await platform.cache.entry(item) {
+            if let earlyRefresh, entry.product == .found,
+               earlyRefresh.shouldRefresh(now: sim.clock.now, expiresAt: entry.expiresAt,
+                                          recomputeTime: entry.loadTime, using: &random) {
+                metrics.earlyRefreshes.add()
+                // The refresh answers this caller; if it fails, the entry is still live.
+                if case .success(let product) = await loadOnce(item) { return .success(product) }
+            }
+            return .success(entry.product)
         }
-        if local != nil { platform.metrics.count("\(service).local_cache.misses") }
-        if let cached = await platform.cache.get(item) {
-            remember(item, cached)
-            return .success(.product(found: cached == .found))
+        return options.singleFlight ? await loadOnce(item) : await load(item)
+    }
+
+    /// One database load per item at a time: later callers join the load in flight.
+    private func loadOnce(_ item: Int) async -> Result<CachedProduct, Failure> {
+        switch flights.begin(item, at: sim.clock.now, using: &random) {
+        case .lead(let flight, _):
+            return await lead(flight, item)
+        case .mustWait, .joined:
+            break
+        case .hit, .cancelled:
+            // The flights store nothing (capacity 0) and no caller here is cancelled.
+            preconditionFailure("the menu's flights answered from a store they do not have")
         }
-        let loaded = options.singleFlight ? await loadOnce(item) : await load(item)
-        switch loaded {
-        case .success(let product): return .success(.product(found: product == .found))
-        case .failure(let failure): return .failure(failure)
+        metrics.coalesced.add()
+        let id = flights.makeWaiterID()
+        return await withUnsafeContinuation { (waiter: Waiter) in
+            if case .lead = flights.begin(item, at: sim.clock.now, waiter: (id, waiter), using: &random) {
+                preconditionFailure("the load in flight ended while a caller joined it")
+            }
         }
     }
 
-    /// One database load per item at a time; later callers wait for its result.
-    private func loadOnce(_ item: Int) async -> Result<CachedProduct, Failure> {
-        if loading[item] != nil {
-            platform.metrics.count("\(service).coalesced")
-            return await withUnsafeContinuation { loading[item]!.append($0) }
-        }
-        loading[item] = []
+    /// Runs the load of `flight` and hands its result to the callers that joined it.
+    private func lead(_ flight: CacheAsideFlight, _ item: Int) async -> Result<CachedProduct, Failure> {
+        let started = sim.clock.now
         let result = await load(item)
-        let waiters = loading.removeValue(forKey: item) ?? []
-        for waiter in waiters { waiter.resume(returning: result) }
+        switch result {
+        case .success(let product):
+            for waiter in flights.complete(flight, value: product, startedAt: started, at: sim.clock.now, using: &random) {
+                waiter.resume(returning: result)
+            }
+        case .failure:
+            if case .fail(let waiters) = flights.fail(flight, leaderCancelled: false, at: sim.clock.now) {
+                for waiter in waiters { waiter.resume(returning: result) }
+            }
+        }
         return result
     }
 
-    /// Reads the product from the database and fills the caches.
+    /// Reads the product from the database and fills the cache server: a product for the
+    /// jittered TTL, an absence for the jittered negative TTL (or not at all).
     private func load(_ item: Int) async -> Result<CachedProduct, Failure> {
-        platform.metrics.count("\(service).database_loads")
+        let started = sim.clock.now
+        let read = await readDatabase(item)
+        guard case .success(let product) = read else { return read }
+        let loadTime = started.duration(to: sim.clock.now)
+        if product == .found {
+            await platform.cache.set(item, .found, ttl: jitter.apply(to: options.cacheTTL, using: &random), loadTime: loadTime)
+        } else if let negative = options.negativeTTL {
+            await platform.cache.set(item, .absent, ttl: jitter.apply(to: negative, using: &random), loadTime: loadTime)
+        } else {
+            metrics.penetrating.add()
+        }
+        return read
+    }
+
+    /// One read statement on a pooled connection.
+    private func readDatabase(_ item: Int) async -> Result<CachedProduct, Failure> {
+        metrics.databaseLoads.add()
         let read = await withDatabase { database in await database.execute(.read) }
         guard case .success = read else { return .failure(read.failure!) }
-        let product: CachedProduct = item >= 0 && item < platform.spec.catalog.items ? .found : .absent
-        if product == .found {
-            let ttl = jittered(options.cacheTTL)
-            await platform.cache.set(item, .found, ttl: ttl)
-        } else if let negative = options.negativeTTL {
-            await platform.cache.set(item, .absent, ttl: jittered(negative))
-        } else {
-            platform.metrics.count("\(service).penetrating")
+        return .success(item >= 0 && item < platform.spec.catalog.items ? .found : .absent)
+    }
+
+    // MARK: Local cache in front of the cache server
+
+    /// The two-level cache: local level, then the cache server, then the database (an
+    /// absence is cached only locally, for the negative TTL).
+    private func readTwoLevel(_ item: Int) async -> Result<CachedProduct, Failure> {
+        guard let twoLevel else { return .failure(.error) }
+        defer { publish(twoLevel.statistics.local) }
+        do {
+            let product = try await twoLevel.get(item) { [self] () async throws(Failure) -> CachedProduct? in
+                let read = await readDatabase(item)
+                guard case .success(let product) = read else { throw read.failure! }
+                if product == .absent {
+                    if options.negativeTTL == nil { metrics.penetrating.add() }
+                    return nil
+                }
+                return product
+            }
+            return .success(product ?? .absent)
+        } catch let failure as Failure {
+            return .failure(failure)
+        } catch {
+            return .failure(.error)
         }
-        remember(item, product)
-        return .success(product)
     }
 
-    private func remember(_ item: Int, _ product: CachedProduct) {
-        guard local != nil else { return }
-        if product == .absent && options.negativeTTL == nil { return }
-        local!.set(item, product, now: sim.clock.now, using: &random)
-    }
-
-    private func jittered(_ ttl: Duration) -> Duration {
-        let cut = options.ttlJitter * random.nextUnit()
-        return .nanoseconds(Int64(Double(ttl.nanoseconds) * (1 - cut)))
+    /// Adds what the local level counted since the last call to the service's metrics.
+    private func publish(_ statistics: CacheAsideStatistics) {
+        metrics.localHits.add(Int64(statistics.hits + statistics.negativeHits - published.hits - published.negativeHits))
+        metrics.localMisses.add(Int64(statistics.misses - published.misses))
+        metrics.coalesced.add(Int64(statistics.coalesced - published.coalesced))
+        metrics.earlyRefreshes.add(Int64(statistics.earlyRefreshes - published.earlyRefreshes))
+        published = statistics
     }
 }

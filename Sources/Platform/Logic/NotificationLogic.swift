@@ -5,13 +5,21 @@ import World
 /// The notification service: broker consumers that take paid orders from
 /// `orders.placed` and push them to the merchant's app (ack after delivery; nack and
 /// requeue when the push fails).
+///
+/// With `dedup`, the consumers are idempotent: a ``DeduplicationWindow`` in the cache
+/// server (Redis), shared by the service's instances so that it outlives an instance's
+/// crash, remembers the orders already pushed, and a redelivered message for one of them
+/// is acknowledged without a second push (counted as `<service>.duplicates_suppressed`).
+/// Checking and recording each cost a round trip to the cache server.
 final class NotificationLogic: LogicBase, RoleLogic, @unchecked Sendable {
     private let options: NotificationOptions
     private var consumers: [ConsumerID] = []
     private var tasks: [Task<Void, Never>] = []
+    private let duplicatesSuppressed: CounterMetric?
 
     init(instance: ServiceInstance, options: NotificationOptions) {
         self.options = options
+        duplicatesSuppressed = options.dedup.map { _ in instance.platform.metrics.counter("\(instance.service).duplicates_suppressed") }
         super.init(instance: instance)
     }
 
@@ -28,9 +36,22 @@ final class NotificationLogic: LogicBase, RoleLogic, @unchecked Sendable {
                         await broker.ack("orders.placed", delivery.tag)
                         continue
                     }
+                    if options.dedup != nil, await platform.cache.wasProcessed(order, group: service) {
+                        duplicatesSuppressed?.add()
+                        await broker.ack("orders.placed", delivery.tag)
+                        continue
+                    }
                     // The consumer does the push itself: `consumers` × instances, not
                     // `workers`, bound this service's concurrency (one thread per consumer).
                     let pushed = await push(order: order, merchant: merchant)
+                    // Recorded with the push (after it: a failed push leaves no trace and
+                    // the redelivery is pushed, at least once). A message whose ack is lost
+                    // from here on (the broker crashes and requeues it) comes back, and the
+                    // window recognises it.
+                    if pushed, let dedup = options.dedup {
+                        await platform.cache.recordProcessed(order, group: service, capacity: dedup.capacity,
+                                                             retention: dedup.retention)
+                    }
                     if Task.isCancelled { return }
                     if pushed {
                         await broker.ack("orders.placed", delivery.tag)

@@ -9,6 +9,9 @@ public enum Failure: Error, Sendable, Equatable, Hashable {
     case poolTimeout
     /// The callee's worker queue was full.
     case queueFull
+    /// The callee's queue discipline (CoDel) dropped the request after it waited past
+    /// the discipline's limit: the callee is overloaded.
+    case shed
     /// The caller's deadline passed before a reply.
     case deadline
     /// No instance of the callee is registered.
@@ -25,6 +28,7 @@ public enum Failure: Error, Sendable, Equatable, Hashable {
         case .breakerOpen: return "breaker_open"
         case .poolTimeout: return "pool_timeout"
         case .queueFull: return "queue_full"
+        case .shed: return "codel"
         case .deadline: return "deadline"
         case .unavailable: return "unavailable"
         case .error: return "error"
@@ -35,13 +39,13 @@ public enum Failure: Error, Sendable, Equatable, Hashable {
     /// Whether a retry may help (business refusals and limits do not).
     var isTransient: Bool {
         switch self {
-        case .deadline, .error, .unavailable, .queueFull, .poolTimeout: return true
+        case .deadline, .error, .unavailable, .queueFull, .shed, .poolTimeout: return true
         case .limited, .breakerOpen, .refused: return false
         }
     }
 
     /// Every failure, in a fixed order: the closed set of metric labels.
-    static let all: [Failure] = [.limited, .breakerOpen, .poolTimeout, .queueFull, .deadline, .unavailable, .error]
+    static let all: [Failure] = [.limited, .breakerOpen, .poolTimeout, .queueFull, .deadline, .unavailable, .error, .shed]
         + Refusal.allCases.map(Failure.refused)
 
     /// This failure's position in ``all``, for tables of per-reason handles.
@@ -54,7 +58,8 @@ public enum Failure: Error, Sendable, Equatable, Hashable {
         case .deadline: return 4
         case .unavailable: return 5
         case .error: return 6
-        case .refused(let refusal): return 7 + Refusal.allCases.firstIndex(of: refusal)!
+        case .shed: return 7
+        case .refused(let refusal): return 8 + Refusal.allCases.firstIndex(of: refusal)!
         }
     }
 }

@@ -60,7 +60,7 @@ actor Customer {
     private func logIn() async -> Bool {
         if choices.loggedIn {
             token = platform.sessions.existing(customer: id, now: sim.executor.now)
-                ?? platform.sessions.issue(customer: id, now: sim.executor.now, ttl: .seconds(7200))
+                ?? platform.sessions.issue(customer: id, now: sim.executor.now)
             return true
         }
         guard case .success(.token(let issued)) = await appCall(.login(customer: id)) else {

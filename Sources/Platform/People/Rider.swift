@@ -13,6 +13,8 @@ actor Rider: SimEventHandler {
     let sim: Simulation
     nonisolated var unownedExecutor: UnownedSerialExecutor { sim.unownedExecutor }
     unowned(unsafe) let platform: PlatformContext
+    /// Where this rider reports its free places whenever they change.
+    private let roster: RiderRoster
     let index: Int
     let name: String
     private let spec: RidersSpec
@@ -24,9 +26,10 @@ actor Rider: SimEventHandler {
     /// Most orders carried at once.
     private(set) var mostCarried = 0
 
-    init(platform: PlatformContext, index: Int, spec: RidersSpec) {
+    init(platform: PlatformContext, roster: RiderRoster, index: Int, spec: RidersSpec) {
         sim = platform.sim
         self.platform = platform
+        self.roster = roster
         self.index = index
         self.spec = spec
         name = "rider-\(index)"
@@ -44,6 +47,11 @@ actor Rider: SimEventHandler {
     /// Places free for new orders now (0 when off shift).
     var availableCapacity: Int { onShift ? max(0, spec.capacity - carrying.count) : 0 }
 
+    /// Tells the roster this rider's free places after a change (dispatch picks from it).
+    private func reportCapacity() {
+        roster.update(rider: index, available: availableCapacity)
+    }
+
     /// Shift changes.
     nonisolated func handle(_ event: SimEvent) {
         isolatedOnWorldThread(()) { rider, _ in rider.toggleShift() }
@@ -52,6 +60,7 @@ actor Rider: SimEventHandler {
     private func toggleShift() {
         guard let shift = spec.shift else { return }
         onShift.toggle()
+        reportCapacity()
         platform.metrics.gauge("riders.on_duty").add(onShift ? 1 : -1)
         let next = onShift ? shift : spec.offDuty
         sim.executor.schedule(at: sim.executor.now &+ next.nanoseconds, self, SimEvent(0), background: true)
@@ -60,6 +69,7 @@ actor Rider: SimEventHandler {
     /// Takes an order; returns true (the app shows it to the rider).
     func assign(order: Int64, merchant: Int) -> Bool {
         carrying.append(order)
+        reportCapacity()
         mostCarried = max(mostCarried, carrying.count)
         if carrying.count > spec.capacity {
             platform.metrics.count("invariants.rider_over_capacity")
@@ -73,7 +83,10 @@ actor Rider: SimEventHandler {
     }
 
     private func deliver(_ order: Int64, from merchant: Int) async {
-        defer { carrying.removeAll { $0 == order } }
+        defer {
+            carrying.removeAll { $0 == order }
+            reportCapacity()
+        }
         try? await sim.clock.sleep(for: .nanoseconds(spec.toMerchant.sampleNanoseconds(&random)))
         let shop = platform.merchants[merchant]
         await sim.waiting(on: "food for order \(order) at merchant-\(merchant)") {

@@ -21,9 +21,13 @@ final class PlatformContext: @unchecked Sendable {
     private(set) var cache: CacheServer!
     private(set) var broker: Broker!
     private(set) var locks: LockServer!
+    /// Every lock server: `locks` first, then the others a Redlock needs.
+    private(set) var lockServers: [LockServer] = []
     private(set) var dependencies: [String: ExternalDependency] = [:]
     private(set) var merchants: [Merchant] = []
     private(set) var riders: [Rider] = []
+    /// The riders' free places, for dispatch's least-loaded pick.
+    private(set) var riderRoster = RiderRoster(riders: 0, capacity: 0)
     let orders: OrderBook
     let sessions: Sessions
     let catalog: Catalog
@@ -42,7 +46,10 @@ final class PlatformContext: @unchecked Sendable {
                           dns: spec.infrastructure.dns)
         registry = Registry(sim: sim, spec: spec.infrastructure.registry)
         orders = OrderBook(metrics: metrics)
-        sessions = Sessions(sim: sim)
+        sessions = Sessions(sim: sim, ttl: {
+            if case .auth(let auth)? = spec.service(playing: .auth)?.options { return auth.tokenTTL }
+            return AuthOptions().tokenTTL
+        }())
         catalog = Catalog(spec: spec.catalog)
     }
 
@@ -51,7 +58,8 @@ final class PlatformContext: @unchecked Sendable {
         database = Database(platform: self, spec: spec.infrastructure.database, catalog: spec.catalog)
         cache = CacheServer(platform: self, spec: spec.infrastructure.cache)
         broker = Broker(platform: self, spec: spec.infrastructure.broker)
-        locks = LockServer(platform: self, spec: spec.infrastructure.locks)
+        lockServers = (0..<spec.infrastructure.locks.instances).map { LockServer(platform: self, spec: spec.infrastructure.locks, index: $0) }
+        locks = lockServers[0]
         for name in spec.dependencies.keys.sorted() {
             dependencies[name] = ExternalDependency(platform: self, name: name, spec: spec.dependencies[name]!)
         }
@@ -60,7 +68,9 @@ final class PlatformContext: @unchecked Sendable {
         }
         if spec.hasPlatform {
             merchants = (0..<spec.merchants.count).map { Merchant(platform: self, index: $0, spec: spec.merchants) }
-            riders = (0..<spec.riders.count).map { Rider(platform: self, index: $0, spec: spec.riders) }
+            let roster = RiderRoster(riders: spec.riders.count, capacity: spec.riders.capacity)
+            riderRoster = roster
+            riders = (0..<spec.riders.count).map { Rider(platform: self, roster: roster, index: $0, spec: spec.riders) }
         }
     }
 

@@ -23,7 +23,9 @@ actor Service {
         self.platform = platform
         name = spec.name
         self.spec = spec
-        metrics = ServiceMetrics(service: spec.name, metrics: platform.sim.metrics)
+        metrics = ServiceMetrics(service: spec.name, metrics: platform.sim.metrics,
+                                 sheds: spec.queueDiscipline.sheds, elastic: spec.maxWorkers > spec.workers,
+                                 autoscaled: spec.autoscale != nil)
         outstanding = Array(repeating: 0, count: spec.instances)
     }
 

@@ -5,6 +5,11 @@ import World
 /// One running instance of a service: a worker pool (``WorkerPoolCore`` from
 /// `Resilience`) in front of the service's work and logic.
 ///
+/// The pool is elastic: it starts with `workers`, a queued job starts another worker (after
+/// the start-up delay, while the job waits) up to `max_workers` — or an autoscale rule adds
+/// workers — and a worker idle for `idle_timeout` above the core size retires. Gauge
+/// `<service>.workers` counts the workers present.
+///
 /// Two kinds of job share the pool, and so its queue discipline, limits and metrics:
 /// - **event-driven requests** (open-loop `request` journeys, the M/M/c world): no task at
 ///   all — the end of each request's work is an event on the world's timer queue;
@@ -32,7 +37,9 @@ actor ServiceInstance: SimEventHandler, Endpoint {
     let index: Int
     let spec: ServiceSpec
     unowned(unsafe) let platform: PlatformContext
-    @exclusivity(unchecked) private var pool: WorkerPoolCore<Job>
+    @exclusivity(unchecked) private var pool: WorkerPoolCore<Job, VirtualClock.Instant>
+    /// The autoscaler's decisions (nil without an autoscale rule); a new life starts afresh.
+    @exclusivity(unchecked) private var autoscaler: WorkerPoolAutoscaler<VirtualClock.Instant>?
     /// Base of this service's work-time streams: a request's or call's service time is
     /// keyed by the request (its key), whichever instance serves it.
     private let workDraws: UInt64
@@ -73,8 +80,7 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         self.index = index
         service = spec.name
         name = "\(spec.name)#\(index)"
-        pool = WorkerPoolCore(WorkerPoolConfiguration(
-            workers: spec.workers, maxWorkers: spec.maxWorkers, queueCapacity: spec.queueCapacity))
+        pool = WorkerPoolCore(spec.workerPoolConfiguration, at: VirtualClock.Instant(nanoseconds: platform.sim.executor.now))
         workDraws = StableHash.of(spec.name)
         self.metrics = metrics
         self.owner = owner
@@ -88,6 +94,7 @@ actor ServiceInstance: SimEventHandler, Endpoint {
     /// Starts the instance: logic, database pool, heartbeats.
     func boot() {
         isUp = true
+        startPool()
         platform.registry.heartbeat(name)
         if platform.spec.hasPlatform { scheduleHeartbeat() }
         if spec.role != .generic {
@@ -99,6 +106,120 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         }
     }
 
+    // MARK: The worker pool
+
+    /// The pool's instant.
+    private var now: VirtualClock.Instant { VirtualClock.Instant(nanoseconds: sim.executor.now) }
+
+    /// A new life's pool: its core workers are present, and the autoscaler looks every
+    /// period.
+    private func startPool() {
+        metrics.workers.add(Double(pool.workers))
+        guard let rule = spec.autoscale?.rule else { return }
+        autoscaler = WorkerPoolAutoscaler(rule)
+        scheduleAutoscale(after: rule.every)
+    }
+
+    /// Offers `job` to the pool now: starts a worker if the pool asked for one, and fails
+    /// the jobs its discipline shed.
+    private func offer(_ job: Job) -> WorkerPoolCore<Job, VirtualClock.Instant>.Admission {
+        let admission = pool.offer(job, at: now)
+        switch admission {
+        case .start(_, let newWorker):
+            if newWorker { workerAdded() }
+        case .queued(let startingWorker):
+            if startingWorker { scheduleWorkerStart() }
+        case .rejected:
+            break
+        }
+        if pool.hasShed { failShed() }
+        return admission
+    }
+
+    /// A worker finished a job: the next queued job, or the worker goes idle.
+    private func workerFreed() {
+        if let next = pool.finish(at: now) {
+            metrics.queue.add(-1)
+            begin(next, workerWasBusy: true)
+        } else {
+            metrics.busy.add(-1)
+            scheduleRetirement()
+        }
+        if pool.hasShed { failShed() }
+    }
+
+    /// A worker the pool asked for will be ready after the start-up delay.
+    private func scheduleWorkerStart() {
+        sim.executor.schedule(at: sim.executor.now &+ pool.configuration.startupDelay.nanoseconds,
+                              InstanceEvent(.workerStart, instance: self, epoch: epoch), SimEvent(0))
+    }
+
+    fileprivate func workerStarted(epoch: Int) {
+        guard epoch == self.epoch else { return } // started for a life that crashed
+        workerAdded()
+        if let job = pool.workerStarted(at: now) {
+            metrics.queue.add(-1)
+            begin(job)
+        } else {
+            scheduleRetirement()
+        }
+        if pool.hasShed { failShed() }
+    }
+
+    private func workerAdded() {
+        metrics.workers.add(1)
+        metrics.workersStarted?.add()
+    }
+
+    /// A worker went idle: if the pool is above its core size, look again when the idle
+    /// timeout has passed (a background chore: it keeps no world alive).
+    private func scheduleRetirement() {
+        guard pool.workers > pool.configuration.workers else { return }
+        sim.executor.schedule(at: sim.executor.now &+ pool.configuration.idleTimeout.nanoseconds,
+                              InstanceEvent(.retire, instance: self, epoch: epoch), SimEvent(0), background: true)
+    }
+
+    fileprivate func retireIdleWorkers(epoch: Int) {
+        guard epoch == self.epoch else { return }
+        while pool.retireIdleWorker(at: now) {
+            metrics.workers.add(-1)
+            metrics.workersRetired?.add()
+        }
+    }
+
+    private func scheduleAutoscale(after period: Duration) {
+        sim.executor.schedule(at: sim.executor.now &+ period.nanoseconds,
+                              InstanceEvent(.autoscale, instance: self, epoch: epoch), SimEvent(0), background: true)
+    }
+
+    /// The autoscaler's periodic look at this instance's queue and utilisation.
+    fileprivate func autoscale(epoch: Int) {
+        guard epoch == self.epoch, isUp, var autoscaler else { return }
+        let wanted = autoscaler.workersToAdd(pool.load(at: now))
+        self.autoscaler = autoscaler
+        let added = pool.addWorkers(wanted, at: now)
+        if added > 0 { metrics.scaleUps?.add() }
+        for _ in 0..<added { scheduleWorkerStart() }
+        scheduleAutoscale(after: autoscaler.rule.every)
+    }
+
+    /// Fails the jobs the queue discipline shed: each is a rejection (`rejected.codel`),
+    /// answered as a failure to its caller.
+    private func failShed() {
+        for job in pool.takeShed() {
+            metrics.queue.add(-1)
+            metrics.rejectedCoDel?.add()
+            switch job {
+            case .request(let request):
+                sim.trace.record(traceRejected, traceSource, request.id)
+                owner.isolatedOnWorldThread(index) { service, index in service.left(instance: index) }
+            case .call(let envelope, _):
+                sim.trace.record(traceRejected, traceSource, Int64(envelope.id))
+                platform.network.reply(envelope.id, from: service, to: envelope.from, .failure(.shed))
+            }
+        }
+    }
+
     // MARK: Event-driven requests (open-loop journeys)
 
     /// A request arrives: a free worker takes it, or it queues, or the full queue refuses
@@ -107,7 +228,7 @@ actor ServiceInstance: SimEventHandler, Endpoint {
     func accept(_ request: Request) -> Bool {
         metrics.requests.add()
         guard isUp else { return false }
-        switch pool.offer(.request(request)) {
+        switch offer(.request(request)) {
         case .start(let job, _):
             begin(job)
             return true
@@ -164,16 +285,6 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         workerFreed()
     }
 
-    /// A worker finished a job: the next queued job, or the worker goes idle.
-    private func workerFreed() {
-        if let next = pool.finish() {
-            metrics.queue.add(-1)
-            begin(next, workerWasBusy: true)
-        } else {
-            metrics.busy.add(-1)
-        }
-    }
-
     // MARK: Calls
 
     nonisolated func deliver(_ envelope: Envelope) {
@@ -192,7 +303,7 @@ actor ServiceInstance: SimEventHandler, Endpoint {
             return
         }
         metrics.requests.add()
-        switch pool.offer(.call(envelope, arrival: arrival)) {
+        switch offer(.call(envelope, arrival: arrival)) {
         case .start(let job, _):
             begin(job)
         case .queued:
@@ -338,13 +449,16 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         let dropped = pool.drainQueue()
         metrics.queue.add(Double(-dropped.count))
         metrics.busy.add(Double(-busy))
+        // A dead process has no workers; the next life starts with the core size.
+        metrics.workers.add(Double(-pool.workers))
         platform.metrics.count("\(service).lost_on_crash", Int64(dropped.count + busy))
         // Event-driven requests lost here end for the balancer now (calls end at their
         // callers, who time out).
         var lostRequests = inService.count - free.count
         for job in dropped { if case .request = job { lostRequests += 1 } }
         for _ in 0..<lostRequests { owner.isolatedOnWorldThread(index) { service, index in service.left(instance: index) } }
-        pool = WorkerPoolCore(pool.configuration)
+        pool = WorkerPoolCore(pool.configuration, at: now)
+        autoscaler = nil
         inService.removeAll()
         free.removeAll()
         inbox.removeAll()
@@ -407,7 +521,7 @@ actor ServiceInstance: SimEventHandler, Endpoint {
 /// A timer event of one instance's life (a heartbeat, the end of a pause), dropped if the
 /// instance crashed since it was scheduled.
 private final class InstanceEvent: SimEventHandler, @unchecked Sendable {
-    enum Kind { case heartbeat, pauseEnd }
+    enum Kind { case heartbeat, pauseEnd, workerStart, retire, autoscale }
     let instance: ServiceInstance
     let epoch: Int
     let kind: Kind
@@ -420,6 +534,9 @@ private final class InstanceEvent: SimEventHandler, @unchecked Sendable {
         switch kind {
         case .heartbeat: instance.isolatedOnWorldThread(epoch) { instance, epoch in instance.beat(epoch: epoch) }
         case .pauseEnd: instance.isolatedOnWorldThread(epoch) { instance, epoch in instance.endPause(epoch: epoch) }
+        case .workerStart: instance.isolatedOnWorldThread(epoch) { instance, epoch in instance.workerStarted(epoch: epoch) }
+        case .retire: instance.isolatedOnWorldThread(epoch) { instance, epoch in instance.retireIdleWorkers(epoch: epoch) }
+        case .autoscale: instance.isolatedOnWorldThread(epoch) { instance, epoch in instance.autoscale(epoch: epoch) }
         }
     }
 }

@@ -31,6 +31,18 @@ final class ServiceMetrics: @unchecked Sendable {
     let queue: GaugeMetric
     /// Workers busy, summed over instances.
     let busy: GaugeMetric
+    /// Workers present (started, busy or idle), summed over instances: utilisation is
+    /// `busy` over this, both time-averaged.
+    let workers: GaugeMetric
+    /// Requests the queue discipline (CoDel) dropped after waiting too long (created only
+    /// for a service with a shedding discipline).
+    let rejectedCoDel: CounterMetric?
+    /// Workers added (on demand or by the autoscaler) and retired after their idle
+    /// timeout (created only for a service that can grow).
+    let workersStarted: CounterMetric?
+    let workersRetired: CounterMetric?
+    /// Autoscaler decisions that asked for workers (only with `autoscale`).
+    let scaleUps: CounterMetric?
     private let metrics: Metrics
     private let name: String
     /// Answers that were failures, by reason (`<service>.failed.<reason>`); refusals the
@@ -38,7 +50,7 @@ final class ServiceMetrics: @unchecked Sendable {
     /// `rejected`.
     private var failures: [Failure: CounterMetric] = [:]
 
-    init(service: String, metrics: Metrics) {
+    init(service: String, metrics: Metrics, sheds: Bool = false, elastic: Bool = false, autoscaled: Bool = false) {
         requests = metrics.counter("\(service).requests")
         completed = metrics.counter("\(service).completed")
         succeeded = metrics.counter("\(service).succeeded")
@@ -51,6 +63,11 @@ final class ServiceMetrics: @unchecked Sendable {
         latency = metrics.histogram("\(service).latency")
         queue = metrics.gauge("\(service).queue")
         busy = metrics.gauge("\(service).busy")
+        workers = metrics.gauge("\(service).workers")
+        rejectedCoDel = sheds ? metrics.counter("\(service).rejected.codel") : nil
+        workersStarted = elastic ? metrics.counter("\(service).workers_started") : nil
+        workersRetired = elastic ? metrics.counter("\(service).workers_retired") : nil
+        scaleUps = autoscaled ? metrics.counter("\(service).autoscale.scale_ups") : nil
     }
 
     /// The counter of answers that failed with `failure`.

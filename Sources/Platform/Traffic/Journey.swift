@@ -25,7 +25,7 @@ enum Journey: Sendable {
             let item = platform.catalog.missingItem(&random)
             let who = random.nextInt(below: platform.spec.traffic.population)
             let token = platform.sessions.existing(customer: who, now: platform.sim.executor.now)
-                ?? platform.sessions.issue(customer: who, now: platform.sim.executor.now, ttl: .seconds(7200))
+                ?? platform.sessions.issue(customer: who, now: platform.sim.executor.now)
             platform.metrics.count("traffic.bad_requests")
             platform.sim.spawn("bad-request-\(id)") {
                 _ = await platform.sendToGateway(.menu(customer: who, token: token, item: item), timeout: .seconds(5))

@@ -12,7 +12,7 @@ extension WorldSpec {
               traffic.rate.segments.count == 1, traffic.rate.segments[0].duration == nil,
               traffic.rate.segments[0].from == traffic.rate.segments[0].to,
               let service = service(name), service.instances == 1,
-              service.maxWorkers == service.workers, service.queueCapacity == nil,
+              service.maxWorkers == service.workers, service.queueCapacity == nil, service.queueDiscipline == .fifo,
               case .exponential(let mean) = service.work, mean > 0 else { return nil }
         let model = ErlangC(servers: service.workers, arrivalRate: traffic.rate.segments[0].from, serviceRate: 1 / mean)
         return model.isStable ? (name, model) : nil

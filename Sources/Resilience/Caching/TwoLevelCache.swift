@@ -60,16 +60,19 @@ public final class TwoLevelCache<Remote: RemoteCache, C: Clock>: Sendable where 
         public var remoteJitter: TTLJitter
         /// What a read does when the remote fails.
         public var remoteFailure: RemoteFailurePolicy
+        /// Probabilistic early refresh (XFetch) of live local entries; nil turns it off.
+        public var localEarlyRefresh: EarlyRefresh?
 
         /// Local level of `localCapacity` entries (default 1,000) for `localTTL` (default
         /// 10 s) and absences for `localNegativeTTL` (default 2 s), up to `localJitter`
         /// shorter (default 10 %); remote entries for `remoteTTL` (default 5 min, as in
         /// the source documents) up to `remoteJitter` shorter (default 10 %); remote
-        /// failures skipped by default.
+        /// failures skipped by default; no early refresh unless `localEarlyRefresh` is given.
         public init(
             localCapacity: Int = 1_000, localTTL: Duration = .seconds(10), localNegativeTTL: Duration = .seconds(2),
             localJitter: TTLJitter = .below(0.1), remoteTTL: Duration = .seconds(300),
-            remoteJitter: TTLJitter = .below(0.1), remoteFailure: RemoteFailurePolicy = .fallThrough
+            remoteJitter: TTLJitter = .below(0.1), remoteFailure: RemoteFailurePolicy = .fallThrough,
+            localEarlyRefresh: EarlyRefresh? = nil
         ) {
             self.localCapacity = localCapacity
             self.localTTL = localTTL
@@ -78,6 +81,7 @@ public final class TwoLevelCache<Remote: RemoteCache, C: Clock>: Sendable where 
             self.remoteTTL = remoteTTL
             self.remoteJitter = remoteJitter
             self.remoteFailure = remoteFailure
+            self.localEarlyRefresh = localEarlyRefresh
         }
     }
 
@@ -134,7 +138,8 @@ public final class TwoLevelCache<Remote: RemoteCache, C: Clock>: Sendable where 
         local = CacheAside(
             CacheAside<Key, Value, C>.Configuration(
                 capacity: configuration.localCapacity, ttl: configuration.localTTL,
-                negativeTTL: configuration.localNegativeTTL, jitter: configuration.localJitter),
+                negativeTTL: configuration.localNegativeTTL, jitter: configuration.localJitter,
+                earlyRefresh: configuration.localEarlyRefresh),
             clock: clock, random: CacheSplitMix(seed: random.next()))
         remoteState = Mutex((RemoteStatistics(), CacheSplitMix(seed: random.next())))
     }
@@ -166,7 +171,7 @@ public final class TwoLevelCache<Remote: RemoteCache, C: Clock>: Sendable where 
         })
     }
 
-    private func fetch(_ key: Key, flight: UInt64, load: () async throws -> Value?) async throws -> Value? {
+    private func fetch(_ key: Key, flight: CacheAsideFlight, load: () async throws -> Value?) async throws -> Value? {
         do {
             let cached = try await remote.get(key)
             count { stats in

@@ -23,7 +23,9 @@ import Synchronization
 ///   Cancelling the task of `run()` (or calling ``shutdown()``) shuts the pool down:
 ///   waiters fail with ``ConnectionPoolError/shutDown``, idle connections are closed, and
 ///   `run()` returns once every leased connection has come back and been closed.
-/// - **Waiting.** ``acquire(timeout:)`` waits FIFO until a connection frees, its wait
+/// - **Waiting.** ``acquire(timeout:)`` waits (FIFO, or the configuration's
+///   `queueDiscipline`: LIFO, or CoDel, which also sheds callers that waited too long,
+///   failing them with ``ConnectionPoolError/shed``) until a connection frees, its wait
 ///   limit passes — the smaller of `timeout` (default: the configuration's
 ///   `acquireTimeout`) and the task's ``TaskDeadline`` — or its task is cancelled. A
 ///   caller that times out or is cancelled is removed from the line at once and leaves
@@ -116,15 +118,17 @@ public final class ConnectionPool<Connection: Sendable, C: Clock>: Sendable wher
 
     // MARK: Acquiring and releasing
 
-    /// Checks out a connection, waiting (FIFO) if none is idle.
+    /// Checks out a connection, waiting (in the configuration's ``QueueDiscipline`` order,
+    /// FIFO by default) if none is idle.
     ///
     /// - Parameter timeout: the longest wait; `nil` uses the configuration's
     ///   `acquireTimeout` (which may itself be `nil`: no limit). The task's
     ///   ``TaskDeadline`` shortens it.
     /// - Throws: ``ConnectionPoolError/timedOut`` (also when the task's deadline was the
     ///   limit: the enclosing ``TaskDeadline`` scope reports ``DeadlineExceeded`` itself),
-    ///   ``ConnectionPoolError/cancelled``, ``ConnectionPoolError/shutDown`` or
-    ///   ``ConnectionPoolError/openFailed(_:)``.
+    ///   ``ConnectionPoolError/cancelled``, ``ConnectionPoolError/shutDown``,
+    ///   ``ConnectionPoolError/openFailed(_:)`` or ``ConnectionPoolError/shed`` (a CoDel
+    ///   discipline dropped the caller).
     public func acquire(timeout: Duration? = nil) async throws(ConnectionPoolError) -> Lease {
         if Task.isCancelled { throw .cancelled }
         let now = clock.now
@@ -382,6 +386,7 @@ public final class ConnectionPool<Connection: Sendable, C: Clock>: Sendable wher
     private static func absorb(_ actions: Machine.Actions, into state: inout State, wakeups: inout Wakeups) {
         if let handOff = actions.handOff { deliver(handOff.result, to: handOff.waiter, in: &state, wakeups: &wakeups) }
         for waiter in actions.timedOut { deliver(.failure(.timedOut), to: waiter, in: &state, wakeups: &wakeups) }
+        for waiter in actions.shed { deliver(.failure(.shed), to: waiter, in: &state, wakeups: &wakeups) }
         let hasWork = actions.open > 0 || !actions.close.isEmpty || !actions.leaks.isEmpty
         state.opensToStart += actions.open
         state.closesToRun.append(contentsOf: actions.close)

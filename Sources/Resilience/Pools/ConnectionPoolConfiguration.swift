@@ -44,6 +44,9 @@ public struct ConnectionPoolConfiguration: Sendable, Hashable {
     /// `minIdle` (HikariCP's housekeeping period, 30 s). Opens for waiting callers are
     /// not delayed: each failure is reported to the longest-waiting caller instead.
     public var refillRetryInterval: Duration
+    /// The order in which waiting callers get connections, and what is shed under
+    /// overload: FIFO (HikariCP's fair hand-off, the default), LIFO or CoDel.
+    public var queueDiscipline: QueueDiscipline
 
     /// A pool configuration; see each property for its meaning and anchor.
     public init(
@@ -54,7 +57,8 @@ public struct ConnectionPoolConfiguration: Sendable, Hashable {
         idleTimeout: Duration? = nil,
         acquireTimeout: Duration? = .seconds(30),
         leakDetectionThreshold: Duration? = nil,
-        refillRetryInterval: Duration = .seconds(30)
+        refillRetryInterval: Duration = .seconds(30),
+        queueDiscipline: QueueDiscipline = .fifo
     ) {
         precondition(maxOpen >= 0, "maxOpen must be >= 0 (0 = unlimited)")
         precondition(maxIdle >= 0, "maxIdle must be >= 0")
@@ -72,6 +76,7 @@ public struct ConnectionPoolConfiguration: Sendable, Hashable {
         self.acquireTimeout = acquireTimeout
         self.leakDetectionThreshold = leakDetectionThreshold
         self.refillRetryInterval = refillRetryInterval
+        self.queueDiscipline = queueDiscipline
     }
 
     /// HikariCP's defaults: `maximumPoolSize` 10, `minimumIdle` equal to the maximum
@@ -106,6 +111,9 @@ public enum ConnectionPoolError: Error, Sendable, CustomStringConvertible {
     case openFailed(any Error)
     /// A release named a lease that is not current: released twice, or stale.
     case notLeased
+    /// The pool's queue discipline (CoDel) dropped the caller after it waited past the
+    /// discipline's limit: the pool is overloaded, fail fast.
+    case shed
 
     /// A short description, with the open error when there is one.
     public var description: String {
@@ -115,6 +123,7 @@ public enum ConnectionPoolError: Error, Sendable, CustomStringConvertible {
         case .shutDown: "the pool is shut down"
         case .openFailed(let error): "opening a connection failed: \(error)"
         case .notLeased: "the lease is not current (released twice?)"
+        case .shed: "shed by the queue discipline after waiting too long"
         }
     }
 }

@@ -70,6 +70,8 @@ public struct ConnectionPoolStatistics: Sendable, Hashable {
     public var discarded = 0
     /// Leases reported as leaks.
     public var leaks = 0
+    /// Waiters dropped by the queue discipline (CoDel) after waiting past its limit.
+    public var shed = 0
 }
 
 /// The pure state machine of a connection pool with Go `database/sql` and HikariCP
@@ -87,10 +89,13 @@ public struct ConnectionPoolStatistics: Sendable, Hashable {
 ///   connection that reached `maxLifetime` is closed instead, before reuse and on
 ///   release (lazily, as Go does), and the next idle one is tried (Go returns
 ///   `ErrBadConn` and retries the whole acquire); it is never handed out.
-/// - **Waiting.** With no idle connection the caller waits in FIFO order (HikariCP's fair
-///   hand-off; unlike Go, which hands a freed connection to a random waiter) and the pool
+/// - **Waiting.** With no idle connection the caller waits, served in the configuration's
+///   ``QueueDiscipline`` order: FIFO by default (HikariCP's fair hand-off; unlike Go,
+///   which hands a freed connection to a random waiter), LIFO, or CoDel (adaptive LIFO,
+///   shedding callers that waited past its limit: they appear in ``Actions/shed``, due
+///   at housekeeping or at the next operation), and the pool
 ///   asks for one open per waiter that no open is already under way for, while slots
-///   remain. A freed connection goes to the first waiter. Waiters leave when served, when
+///   remain. A freed connection goes to the next waiter. Waiters leave when served, when
 ///   their deadline passes (``timeOut(_:at:)`` or housekeeping) or when cancelled
 ///   (``cancel(_:at:)``).
 /// - **Failed opens.** A failed open frees its slot and its error goes to the
@@ -133,6 +138,9 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
         /// Waiters whose deadline passed (housekeeping): resume them with
         /// ``ConnectionPoolError/timedOut``.
         public var timedOut: [WaiterID] = []
+        /// Waiters the queue discipline dropped (CoDel): resume them with
+        /// ``ConnectionPoolError/shed``.
+        public var shed: [WaiterID] = []
         /// Connections to close.
         public var close: [Connection] = []
         /// Connections to start opening; report each outcome with
@@ -150,7 +158,7 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
 
         /// Whether there is nothing to do.
         public var isEmpty: Bool {
-            handOff == nil && timedOut.isEmpty && close.isEmpty && open == 0 && leaks.isEmpty
+            handOff == nil && timedOut.isEmpty && shed.isEmpty && close.isEmpty && open == 0 && leaks.isEmpty
         }
 
         mutating func due(_ instant: Instant?) {
@@ -200,7 +208,7 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
     private var idle: [IdleConnection] = []
     /// For lookup only; never iterated for behaviour without sorting.
     private var leased: [UInt64: LeasedConnection] = [:]
-    private var waiters = Deque<Waiter>()
+    private var waiters: DisciplinedQueue<Waiter, Instant>
     private var opening = 0
     private var nextConnectionID: UInt64 = 0
     private var nextLeaseID: UInt64 = 0
@@ -215,6 +223,7 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
         self.configuration = configuration
         maxIdle = configuration.effectiveMaxIdle
         minIdle = configuration.effectiveMinIdle
+        waiters = DisciplinedQueue(configuration.queueDiscipline)
     }
 
     /// Current gauges and counters.
@@ -243,7 +252,7 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
     /// Asks for a connection for `waiter` at `now`.
     ///
     /// Hands over the most recently returned idle connection that has not reached
-    /// `maxLifetime` (closing those that have), or enqueues the waiter (FIFO) and asks
+    /// `maxLifetime` (closing those that have), or enqueues the waiter and asks
     /// for an open if a slot is free and no open already serves it.
     ///
     /// - Parameters:
@@ -256,6 +265,7 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
     public mutating func acquire(for waiter: WaiterID, at now: Instant, timeout: Duration?) -> (AcquireOutcome, Actions) {
         var actions = Actions()
         if isShutDown { return (.failed(.shutDown), actions) }
+        shedWaiters(at: now, into: &actions)
         while let candidate = idle.popLast() {
             if isExpired(createdAt: candidate.createdAt, at: now) {
                 counters.closedForLifetime += 1
@@ -272,9 +282,10 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
             return (.failed(.timedOut), actions)
         }
         let deadline = timeout.map { now.advanced(by: $0) }
-        waiters.append(Waiter(id: waiter, enqueuedAt: now, deadline: deadline))
+        waiters.append(Waiter(id: waiter, enqueuedAt: now, deadline: deadline), at: now)
         counters.waitCount += 1
         actions.due(deadline)
+        actions.due(waiters.nextShedInstant)
         fill(at: now, into: &actions)
         return (.waiting, actions)
     }
@@ -347,7 +358,8 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
     }
 
     /// Reports that one of the requested opens failed at `now`: its slot is free again,
-    /// the longest-waiting caller gets ``ConnectionPoolError/openFailed(_:)``, and opens
+    /// the next waiter in line (the longest-waiting, in FIFO order) gets
+    /// ``ConnectionPoolError/openFailed(_:)``, and opens
     /// are requested for the remaining waiters (not for `minIdle`, which waits
     /// `refillRetryInterval`).
     public mutating func openFailed(_ error: any Error, at now: Instant) -> Actions {
@@ -356,7 +368,8 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
         counters.openFailures += 1
         lastOpenFailure = now
         var actions = Actions()
-        if let first = waiters.popFirst() {
+        shedWaiters(at: now, into: &actions)
+        if let first = waiters.next(at: now)?.element {
             recordWait(from: first.enqueuedAt, to: now)
             actions.handOff = HandOff(waiter: first.id, result: .failure(.openFailed(error)))
         }
@@ -380,7 +393,8 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
             next = instant
         }
         if isShutDown { return nil }
-        for waiter in waiters { consider(waiter.deadline) }
+        for waiter in waiters.elements { consider(waiter.deadline) }
+        consider(waiters.nextShedInstant)
         if let idleTimeout = configuration.idleTimeout, idle.count > minIdle {
             consider(idle[0].idleSince.advanced(by: idleTimeout))
         }
@@ -397,6 +411,7 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
     }
 
     /// Does the pool's timed work due at `now`: times out waiters past their deadline,
+    /// sheds waiters past the queue discipline's limit,
     /// closes idle connections past `maxLifetime` and, oldest first while more than
     /// `minIdle` are idle, past `idleTimeout`; reports leases held past
     /// `leakDetectionThreshold` (once each, oldest first); refills `minIdle` (after a
@@ -404,19 +419,12 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
     public mutating func housekeep(at now: Instant) -> Actions {
         var actions = Actions()
         if isShutDown { return actions }
-        if waiters.contains(where: { $0.deadline.map { $0 <= now } ?? false }) {
-            var kept = Deque<Waiter>()
-            while let waiter = waiters.popFirst() {
-                if let deadline = waiter.deadline, deadline <= now {
-                    counters.timeouts += 1
-                    recordWait(from: waiter.enqueuedAt, to: now)
-                    actions.timedOut.append(waiter.id)
-                } else {
-                    kept.append(waiter)
-                }
-            }
-            waiters = kept
+        for waiter in waiters.removeAll(where: { $0.deadline.map { $0 <= now } ?? false }) {
+            counters.timeouts += 1
+            recordWait(from: waiter.enqueuedAt, to: now)
+            actions.timedOut.append(waiter.id)
         }
+        shedWaiters(at: now, into: &actions)
         if configuration.maxLifetime != nil {
             var index = 0
             while index < idle.count {
@@ -459,7 +467,7 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
     public mutating func shutdown(at now: Instant) -> (waiters: [WaiterID], close: [Connection]) {
         isShutDown = true
         var failed: [WaiterID] = []
-        while let waiter = waiters.popFirst() {
+        for waiter in waiters.removeAll() {
             recordWait(from: waiter.enqueuedAt, to: now)
             failed.append(waiter.id)
         }
@@ -486,9 +494,10 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
         return Lease(connection: connection, connectionID: id, leaseID: nextLeaseID, createdAt: createdAt, acquiredAt: now)
     }
 
-    /// A usable connection became free: first waiter, else idle, else closed.
+    /// A usable connection became free: next waiter, else idle, else closed.
     private mutating func reuse(_ connection: Connection, id: UInt64, createdAt: Instant, at now: Instant, actions: inout Actions) {
-        if let first = waiters.popFirst() {
+        shedWaiters(at: now, into: &actions)
+        if let first = waiters.next(at: now)?.element {
             recordWait(from: first.enqueuedAt, to: now)
             let lease = checkOut(connection, id: id, createdAt: createdAt, at: now, actions: &actions)
             actions.handOff = HandOff(waiter: first.id, result: .success(lease))
@@ -516,6 +525,16 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
             actions.open += 1
         }
         counters.maxOpenSeen = Swift.max(counters.maxOpenSeen, idle.count + leased.count + opening)
+    }
+
+    /// Drops the waiters the queue discipline sheds at `now` (CoDel only).
+    private mutating func shedWaiters(at now: Instant, into actions: inout Actions) {
+        for waiter in waiters.shed(at: now) {
+            counters.shed += 1
+            recordWait(from: waiter.enqueuedAt, to: now)
+            actions.shed.append(waiter.id)
+        }
+        actions.due(waiters.nextShedInstant)
     }
 
     private mutating func recordWait(from start: Instant, to now: Instant) {

@@ -1,8 +1,21 @@
 import Synchronization
 
-/// A pool of worker tasks taking jobs from a bounded FIFO queue: a thread-pool bulkhead,
-/// or the goroutine pool of the source documents (workers = cores × 2, queue 1024,
-/// non-blocking submit that rejects when the queue is full, idle timeout 60 s).
+/// A pool of worker tasks taking jobs from a bounded queue (FIFO by default): a
+/// thread-pool bulkhead, or the goroutine pool of the source documents (workers = cores ×
+/// 2, queue 1024, non-blocking submit that rejects when the queue is full, idle timeout
+/// 60 s).
+///
+/// ```swift
+/// // Async: worker tasks; elastic workers start after 20 s and retire after 60 s idle.
+/// let pool = WorkerPool<Request, ContinuousClock>(
+///     WorkerPoolConfiguration(workers: 2, maxWorkers: 8, startupDelay: .seconds(20)),
+///     clock: ContinuousClock(), onShed: { request in request.fail() })
+/// async let workers: Void = pool.run { request in await request.handle() }
+/// try pool.submit(request)
+///
+/// // Pure: the same rules, driven with `now` (see WorkerPoolCore).
+/// var core = WorkerPoolCore<Request, ContinuousClock.Instant>(pool.configuration)
+/// ```
 ///
 /// The decisions are ``WorkerPoolCore``'s (see there); this type runs them with tasks:
 ///
@@ -14,6 +27,10 @@ import Synchronization
 ///   tasks (structured, for a server's lifecycle) and starts elastic workers on demand;
 ///   ``runWorker(elastic:_:)`` runs one worker loop in the calling task and isolation
 ///   (start exactly `configuration.workers` of them, plus one per ``onWorkerWanted``).
+/// - A new worker asked for by a queued job (with a `startupDelay`) or by
+///   ``addWorkers(_:)`` sleeps the delay on the pool's clock before taking work; an
+///   elastic worker retires after `idleTimeout` idle (above the core size).
+/// - Jobs a CoDel discipline sheds are handed to ``onShed`` (outside any lock).
 public final class WorkerPool<Job: Sendable, C: Clock>: Sendable where C.Duration == Duration {
     /// Why a job was not accepted.
     public enum Rejection: Error, Sendable, Equatable {
@@ -43,7 +60,9 @@ public final class WorkerPool<Job: Sendable, C: Clock>: Sendable where C.Duratio
     }
 
     private struct State {
-        var core: WorkerPoolCore<Job>
+        var core: WorkerPoolCore<Job, C.Instant>
+        /// Workers the core asked to start whose task has not claimed the start yet.
+        var pendingStarts = 0
         /// Idle workers waiting for a job.
         var parked = Deque<Parked>()
         /// Jobs the core gave to "an idle worker" while none was parked yet (one was
@@ -77,17 +96,44 @@ public final class WorkerPool<Job: Sendable, C: Clock>: Sendable where C.Duratio
     /// ``run(_:)`` handles this itself; a caller using ``runWorker(elastic:_:)`` starts a
     /// task running `runWorker(elastic: true, ...)`.
     public let onWorkerWanted: (@Sendable () -> Void)?
+    /// Called (outside any lock) with each queued job the queue discipline shed (CoDel):
+    /// the pool will not run it, so fail it to its submitter.
+    public let onShed: (@Sendable (Job) -> Void)?
 
     /// A pool with the given configuration, timing waits on `clock`.
-    public init(_ configuration: WorkerPoolConfiguration, clock: C, onWorkerWanted: (@Sendable () -> Void)? = nil) {
-        state = Mutex(State(core: WorkerPoolCore(configuration)))
+    public init(_ configuration: WorkerPoolConfiguration, clock: C, onWorkerWanted: (@Sendable () -> Void)? = nil,
+                onShed: (@Sendable (Job) -> Void)? = nil) {
+        state = Mutex(State(core: WorkerPoolCore(configuration, at: clock.now)))
         (elasticStream, elasticRequests) = AsyncStream<Void>.makeStream()
         self.clock = clock
         self.onWorkerWanted = onWorkerWanted
+        self.onShed = onShed
     }
 
     /// The core's counters.
-    public var statistics: WorkerPoolCore<Job>.Statistics { state.withLock { $0.core.statistics } }
+    public var statistics: WorkerPoolStatistics { state.withLock { $0.core.statistics } }
+    /// Workers present now (busy or idle).
+    public var workers: Int { state.withLock { $0.core.workers } }
+    /// The pool's load now (for an autoscaler, see ``WorkerPoolAutoscaler``).
+    public func load() -> WorkerPoolLoad<C.Instant> {
+        let now = clock.now
+        return state.withLock { $0.core.load(at: now) }
+    }
+
+    /// Asks for up to `count` more workers (an autoscaler's decision; never beyond
+    /// `maxWorkers`): each starts after the `startupDelay`. Returns how many were asked for.
+    @discardableResult
+    public func addWorkers(_ count: Int) -> Int {
+        let now = clock.now
+        let added = state.withLock { state -> Int in
+            if state.shutDown { return 0 }
+            let added = state.core.addWorkers(count, at: now)
+            state.pendingStarts += added
+            return added
+        }
+        for _ in 0..<added { requestWorker() }
+        return added
+    }
     /// Jobs waiting now.
     public var queued: Int { state.withLock { $0.core.queued } }
     /// Workers running a job now.
@@ -102,18 +148,27 @@ public final class WorkerPool<Job: Sendable, C: Clock>: Sendable where C.Duratio
     public func submit(_ job: Job) throws(Rejection) {
         var wake: Parked?
         var grew = false
+        var shed: [Job] = []
+        let now = clock.now
+        defer { report(shed) }
         let failure: Rejection? = state.withLock { state in
             if state.shutDown { return .shutDown }
-            switch state.core.offer(job) {
+            let admission = state.core.offer(job, at: now)
+            shed = state.core.takeShed()
+            switch admission {
             case .start(let job, let newWorker):
                 grew = newWorker
-                if let parked = state.parked.popFirst() {
+                if let parked = state.parked.popLast() {
                     wake = parked
                 } else {
                     state.handoff.append(job)
                 }
                 return nil
-            case .queued:
+            case .queued(let startingWorker):
+                if startingWorker {
+                    state.pendingStarts += 1
+                    grew = true
+                }
                 return nil
             case .rejected:
                 return .queueFull
@@ -156,7 +211,7 @@ public final class WorkerPool<Job: Sendable, C: Clock>: Sendable where C.Duratio
                         // Room may have freed since the failed submit (on a multi-threaded
                         // clock the last jobs can finish in between): nothing else would
                         // wake this submitter then, so admit it (and anyone ahead) now.
-                        if !state.core.isSaturated { admitted = Self.admitBlocked(&state) }
+                        if !state.core.isSaturated { admitted = Self.admitBlocked(&state, at: self.clock.now) }
                         return nil
                     }
                     if let immediate { continuation.resume(returning: immediate) }
@@ -185,20 +240,25 @@ public final class WorkerPool<Job: Sendable, C: Clock>: Sendable where C.Duratio
 
     /// Moves blocked submitters into the pool while it has room (called after a worker
     /// took a job from the queue). Returns what to do outside the lock.
-    private static func admitBlocked(_ state: inout State) -> Admitted {
+    private static func admitBlocked(_ state: inout State, at now: C.Instant) -> Admitted {
         var admitted = Admitted()
         while let first = state.blocked.first, !state.core.isSaturated {
             _ = state.blocked.popFirst()
-            switch state.core.offer(first.job) {
+            let admission = state.core.offer(first.job, at: now)
+            admitted.shed.append(contentsOf: state.core.takeShed())
+            switch admission {
             case .start(let job, let newWorker):
-                if let parked = state.parked.popFirst() {
+                if let parked = state.parked.popLast() {
                     admitted.wake.append((parked.continuation, job))
                 } else {
                     state.handoff.append(job)
                 }
                 if newWorker { admitted.workersWanted += 1 }
-            case .queued:
-                break
+            case .queued(let startingWorker):
+                if startingWorker {
+                    state.pendingStarts += 1
+                    admitted.workersWanted += 1
+                }
             case .rejected:
                 preconditionFailure("a pool that is not saturated rejected a job")
             }
@@ -211,6 +271,7 @@ public final class WorkerPool<Job: Sendable, C: Clock>: Sendable where C.Duratio
         var submitters: [UnsafeContinuation<Result<Void, Rejection>, Never>] = []
         var wake: [(UnsafeContinuation<Job?, Never>, Job)] = []
         var workersWanted = 0
+        var shed: [Job] = []
     }
 
     // MARK: Working
@@ -218,8 +279,24 @@ public final class WorkerPool<Job: Sendable, C: Clock>: Sendable where C.Duratio
     /// Runs one worker loop in the calling task until the pool shuts down and its queue
     /// is empty, or the task is cancelled. An `elastic` worker also retires after
     /// `idleTimeout` without work (if the pool is above its core size).
+    ///
+    /// A worker the core asked to start (after a queued job or ``addWorkers(_:)``) first
+    /// sleeps the `startupDelay`, then takes the job waiting for it.
     public func runWorker(elastic: Bool = false, _ handler: (Job) async -> Void) async {
-        var next = await takeJob(elastic: elastic)
+        var next: Job?
+        if elastic, state.withLock({ state in
+            guard state.pendingStarts > 0 else { return false }
+            state.pendingStarts -= 1
+            return true
+        }) {
+            let delay = configuration.startupDelay
+            if delay > .zero { try? await clock.sleep(until: clock.now.advanced(by: delay), tolerance: nil) }
+            let now = clock.now
+            let (first, shed) = state.withLock { state in (state.core.workerStarted(at: now), state.core.takeShed()) }
+            report(shed)
+            next = first
+        }
+        if next == nil { next = await takeJob(elastic: elastic) }
         while let job = next {
             await handler(job)
             next = finishAndTakeNext(elastic: elastic)
@@ -267,12 +344,19 @@ public final class WorkerPool<Job: Sendable, C: Clock>: Sendable where C.Duratio
     ///
     /// Blocked submitters move into the freed room, in order.
     public func drainQueue() -> [Job] {
+        let now = clock.now
         let (drained, admitted) = state.withLock { state -> ([Job], Admitted) in
             let drained = state.core.drainQueue()
-            return (drained, state.blocked.isEmpty ? Admitted() : Self.admitBlocked(&state))
+            return (drained, state.blocked.isEmpty ? Admitted() : Self.admitBlocked(&state, at: now))
         }
         perform(admitted)
         return drained
+    }
+
+    /// Hands shed jobs to ``onShed``.
+    private func report(_ shed: [Job]) {
+        guard let onShed else { return }
+        for job in shed { onShed(job) }
     }
 
     private func requestWorker() {
@@ -283,9 +367,13 @@ public final class WorkerPool<Job: Sendable, C: Clock>: Sendable where C.Duratio
     /// The job just handled is done: the next queued job for this worker, or nil when the
     /// worker went idle.
     private func finishAndTakeNext(elastic: Bool) -> Job? {
+        let now = clock.now
         let (next, admitted) = state.withLock { state -> (Job?, Admitted) in
-            let next = state.core.finish()
-            return (next, state.blocked.isEmpty ? Admitted() : Self.admitBlocked(&state))
+            let next = state.core.finish(at: now)
+            let shed = state.core.takeShed()
+            var admitted = state.blocked.isEmpty ? Admitted() : Self.admitBlocked(&state, at: now)
+            admitted.shed.insert(contentsOf: shed, at: 0)
+            return (next, admitted)
         }
         perform(admitted)
         return next
@@ -296,6 +384,7 @@ public final class WorkerPool<Job: Sendable, C: Clock>: Sendable where C.Duratio
         for (worker, job) in admitted.wake { worker.resume(returning: job) }
         for submitter in admitted.submitters { submitter.resume(returning: .success(())) }
         for _ in 0..<admitted.workersWanted { requestWorker() }
+        report(admitted.shed)
     }
 
     /// Waits, as an idle worker, for a job; nil means "stop".
@@ -323,7 +412,8 @@ public final class WorkerPool<Job: Sendable, C: Clock>: Sendable where C.Duratio
                 }
                 if let job { return job }
                 guard timedOut.withLock({ $0 }) else { return nil }
-                if state.withLock({ $0.core.retireIdleWorker() }) { return nil }
+                let now = clock.now
+                if state.withLock({ $0.core.retireIdleWorker(at: now) }) { return nil }
             }
         }
     }

@@ -1,5 +1,5 @@
-/// A FIFO queue with O(1) append and pop at the front (the waiters and queues of the
-/// primitives; `Array.removeFirst` is O(n)).
+/// A double-ended queue with O(1) append, pop at the front and pop at the back (the
+/// waiters and queues of the primitives; `Array.removeFirst` is O(n)).
 public struct Deque<Element> {
     @usableFromInline var storage: ContiguousArray<Element?>
     @usableFromInline var head = 0
@@ -37,6 +37,13 @@ public struct Deque<Element> {
         head = (head &+ 1) & (storage.count &- 1)
         _count &-= 1
         return element
+    }
+
+    /// Removes and returns the back element (a LIFO queue serves the newest first).
+    @inlinable public mutating func popLast() -> Element? {
+        guard _count > 0 else { return nil }
+        _count &-= 1
+        return storage[(head &+ _count) & (storage.count &- 1)].take()
     }
 
     /// Removes and returns the first element matching `predicate`, keeping the order

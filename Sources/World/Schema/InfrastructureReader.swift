@@ -61,7 +61,8 @@ extension LockServerSpec {
     static let reader = ValueReader<LockServerSpec>.object { o in
         let d = LockServerSpec()
         return LockServerSpec(latency: o.optional("latency", .durationDistribution, default: d.latency),
-                              timeout: o.optional("timeout", .duration(atLeast: .milliseconds(1)), default: d.timeout))
+                              timeout: o.optional("timeout", .duration(atLeast: .milliseconds(1)), default: d.timeout),
+                              instances: o.optional("instances", .integer(in: 1...99), default: d.instances))
     }
 }
 

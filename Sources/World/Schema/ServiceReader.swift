@@ -36,17 +36,37 @@ extension ServiceSpec {
             if let maxWorkers, !o.hasProblems, maxWorkers < workers {
                 o.reject("max_workers", expected: "an integer >= workers (\(workers))")
             }
+            let workerStartup = o.optional("worker_startup", .duration(atLeast: .zero), default: .zero)
+            let idleTimeout = o.optional("idle_timeout", .duration(atLeast: .milliseconds(1)), default: .seconds(60))
+            let autoscale = o.optional("autoscale", AutoscaleSpec.reader)
+            if let autoscale {
+                // One source of growth: the rule's own bound and start-up delay.
+                if o.contains("max_workers") {
+                    o.reject("max_workers", expected: "no max_workers beside autoscale", detail: "the rule's \"max\" bounds the workers")
+                }
+                if o.contains("worker_startup") {
+                    o.reject("worker_startup", expected: "no worker_startup beside autoscale", detail: "the rule's \"startup\" applies")
+                }
+                if !o.hasProblems, autoscale.max < workers {
+                    o.reject("autoscale", expected: "a rule whose max is >= workers (\(workers))")
+                }
+            }
+            let instances = o.optional("instances", .integer(in: 1...10_000), default: 1)
+            let queueCapacity = o.optional("queue", queueReader, default: 1024)
+            let queueDiscipline = o.optional("queue_discipline", QueueDisciplineSpec.reader, default: .fifo)
             var spec = ServiceSpec(
                 name: name,
-                instances: o.optional("instances", .integer(in: 1...10_000), default: 1),
+                instances: instances,
                 workers: workers, maxWorkers: maxWorkers,
-                queueCapacity: o.optional("queue", queueReader, default: 1024),
+                queueCapacity: queueCapacity,
                 work: o.optional("work", .durationDistribution, default: .lognormal(median: 0.002, p99: 0.010)),
                 balancer: o.optional("balancer", .oneOf(Balancer.self), default: .roundRobin),
                 role: role,
                 options: readOptions(o, role: role),
                 calls: o.optional("calls", CallPolicies.reader, default: CallPolicies()),
-                database: o.optional("database", ConnectionPoolSpec.reader, default: ConnectionPoolSpec()))
+                database: o.optional("database", ConnectionPoolSpec.reader, default: ConnectionPoolSpec()),
+                workerStartup: workerStartup, idleTimeout: idleTimeout, autoscale: autoscale,
+                queueDiscipline: queueDiscipline)
             spec.deadlines = o.optional("deadlines", .oneOf(DeadlineHandling.self), default: .ignore)
             return spec
         }
@@ -68,13 +88,18 @@ extension ServiceSpec {
         case .generic:
             return .generic
         case .gateway:
-            return .gateway(GatewayOptions(limits: o.optional("limits", limitsReader, default: [:]),
-                                           tokenCheck: o.optional("token_check", .oneOf(GatewayOptions.TokenCheck.self), default: .local)))
+            let d = GatewayOptions()
+            return .gateway(GatewayOptions(
+                limits: o.optional("limits", limitsReader, default: [:]),
+                tokenCheck: o.optional("token_check", .oneOf(GatewayOptions.TokenCheck.self), default: .local),
+                authCacheTTL: o.optional("auth_cache_ttl", .duration(atLeast: .zero), default: d.authCacheTTL),
+                authCacheCapacity: o.optional("auth_cache_capacity", .integer(in: 0...100_000_000), default: d.authCacheCapacity)))
         case .auth:
             let d = AuthOptions()
             return .auth(AuthOptions(
                 tokenTTL: o.optional("token_ttl", .duration(atLeast: .seconds(1)), default: d.tokenTTL),
-                tokenCacheTTL: o.optional("token_cache_ttl", .duration(atLeast: .zero), default: d.tokenCacheTTL)))
+                tokenCacheTTL: o.optional("token_cache_ttl", .duration(atLeast: .zero), default: d.tokenCacheTTL),
+                tokenCacheCapacity: o.optional("token_cache_capacity", .integer(in: 0...100_000_000), default: d.tokenCacheCapacity)))
         case .menu:
             let d = MenuOptions()
             return .menu(MenuOptions(
@@ -83,7 +108,9 @@ extension ServiceSpec {
                 negativeTTL: o.optional("negative_ttl", .duration(atLeast: .milliseconds(1))),
                 bloomFilter: o.optional("bloom_filter", .bool, default: false),
                 localCache: o.optional("local_cache", LocalCacheSpec.reader),
-                singleFlight: o.optional("single_flight", .bool, default: true)))
+                singleFlight: o.optional("single_flight", .bool, default: true),
+                bloomFalsePositiveRate: o.optional("bloom_fp_rate", bloomRate, default: d.bloomFalsePositiveRate),
+                earlyRefresh: o.optional("early_refresh", .double(in: 0...1_000_000))))
         case .order:
             let d = OrderOptions()
             return .order(OrderOptions(
@@ -124,12 +151,14 @@ extension ServiceSpec {
                 retryInterval: o.optional("retry_interval", .duration(atLeast: .milliseconds(1)), default: d.retryInterval),
                 riderLock: o.optional("rider_lock", .bool, default: d.riderLock),
                 lockTTL: o.optional("lock_ttl", .duration(atLeast: .milliseconds(10)), default: d.lockTTL),
-                lockWait: o.optional("lock_wait", .duration(atLeast: .zero), default: d.lockWait)))
+                lockWait: o.optional("lock_wait", .duration(atLeast: .zero), default: d.lockWait),
+                locking: o.optional("locking", .oneOf(DispatchOptions.Locking.self), default: d.locking)))
         case .notification:
             let d = NotificationOptions()
             return .notification(NotificationOptions(
                 consumers: o.optional("consumers", .integer(in: 1...10_000), default: d.consumers),
-                prefetch: o.optional("prefetch", .integer(in: 0...100_000), default: d.prefetch)))
+                prefetch: o.optional("prefetch", .integer(in: 0...100_000), default: d.prefetch),
+                dedup: o.optional("dedup", DedupSpec.reader)))
         }
     }
 
@@ -143,6 +172,18 @@ extension ServiceSpec {
     }
 }
 
+extension ServiceSpec {
+    /// A Bloom filter's false-positive rate: strictly between 0 and 1.
+    static let bloomRate = ValueReader<Double>.double(above: 0).satisfying("a number above 0 and below 1") { $0 < 1 }
+}
+
+extension DedupSpec {
+    static let reader = ValueReader<DedupSpec>.object { o in
+        DedupSpec(capacity: o.required("capacity", .integer(in: 1...100_000_000)),
+                  retention: o.optional("retention", .duration(atLeast: .milliseconds(1))))
+    }
+}
+
 extension LocalCacheSpec {
     static let reader = ValueReader<LocalCacheSpec>.object { o in
         LocalCacheSpec(capacity: o.required("capacity", .integer(in: 1...100_000_000)),
@@ -152,7 +193,9 @@ extension LocalCacheSpec {
 
 extension LimiterSpec {
     enum KindName: String, CaseIterable, Sendable {
-        case tokenBucket = "token_bucket", slidingWindow = "sliding_window", queueing, concurrency
+        case tokenBucket = "token_bucket", slidingWindow = "sliding_window"
+        case slidingWindowCounter = "sliding_window_counter", fixedWindow = "fixed_window"
+        case queueing, warmUp = "warm_up", concurrency, bulkhead, adaptive
     }
 
     /// A limiter's rate: positive, at most a million per second.
@@ -168,11 +211,35 @@ extension LimiterSpec {
         case .slidingWindow:
             return .slidingWindow(limit: o.required("limit", .integer(in: 1...)),
                                   window: o.required("window", .duration(atLeast: .milliseconds(1))))
+        case .slidingWindowCounter:
+            return .slidingWindowCounter(limit: o.required("limit", .integer(in: 1...)),
+                                         window: o.required("window", .duration(atLeast: .milliseconds(1))))
+        case .fixedWindow:
+            return .fixedWindow(limit: o.required("limit", .integer(in: 1...)),
+                                window: o.required("window", .duration(atLeast: .milliseconds(1))))
         case .queueing:
             return .queueing(rate: o.required("rate", limiterRate),
                              maxQueueing: o.optional("max_queueing", .duration(atLeast: .zero), default: .milliseconds(500)))
+        case .warmUp:
+            return .warmUp(rate: o.required("rate", limiterRate),
+                           warmUp: o.required("warm_up", .duration(atLeast: .milliseconds(1))),
+                           coldFactor: o.optional("cold_factor", .double(above: 1), default: 3),
+                           maxQueueing: o.optional("max_queueing", .duration(atLeast: .zero), default: .milliseconds(500)))
         case .concurrency:
             return .concurrency(limit: o.required("limit", .integer(in: 1...)))
+        case .bulkhead:
+            return .bulkhead(limit: o.required("limit", .integer(in: 1...)),
+                             maxWait: o.optional("max_wait", .duration(atLeast: .zero), default: .zero))
+        case .adaptive:
+            let d = AdaptiveLimitSpec()
+            let minLimit = o.optional("min_limit", .integer(in: 1...1_000_000), default: d.minLimit)
+            let maxLimit = o.optional("max_limit", .integer(in: 1...1_000_000), default: d.maxLimit)
+            if !o.hasProblems, maxLimit < minLimit { o.reject("max_limit", expected: "an integer >= min_limit (\(minLimit))") }
+            return .adaptive(AdaptiveLimitSpec(
+                algorithm: o.optional("algorithm", .oneOf(AdaptiveLimitSpec.Algorithm.self), default: d.algorithm),
+                initialLimit: o.optional("initial_limit", .integer(in: 1...1_000_000), default: d.initialLimit),
+                minLimit: minLimit, maxLimit: maxLimit,
+                timeout: o.optional("timeout", .duration(atLeast: .milliseconds(1)), default: d.timeout)))
         }
     }
 }
@@ -304,6 +371,69 @@ extension ConnectionPoolSpec {
                 : o.optional("max_lifetime", .duration(atLeast: .seconds(1))) ?? d.maxLifetime,
             idleTimeout: o.raw("idle_timeout")?.isNull == true ? nil
                 : o.optional("idle_timeout", .duration(atLeast: .seconds(1))) ?? d.idleTimeout,
-            leakThreshold: o.optional("leak_threshold", .duration(atLeast: .milliseconds(1))))
+            leakThreshold: o.optional("leak_threshold", .duration(atLeast: .milliseconds(1))),
+            queueDiscipline: o.optional("queue_discipline", QueueDisciplineSpec.reader, default: d.queueDiscipline))
+    }
+}
+
+extension QueueDisciplineSpec {
+    enum KindName: String, CaseIterable, Sendable { case fifo, lifo, codel }
+
+    static let expected = "\"fifo\", \"lifo\", \"codel\" or an object {\"kind\": \"codel\", \"target\": ..., \"interval\": ...}"
+
+    /// Reads `queue_discipline`: `"fifo"`, `"lifo"`, `"codel"` (5 ms target, 100 ms
+    /// interval) or `{"kind": "codel", "target": "5ms", "interval": "100ms"}`.
+    static let reader = ValueReader<QueueDisciplineSpec>(expected: expected, placeholder: { .fifo }) { value, context in
+        if value.stringValue != nil {
+            guard let kind = context.read(value, with: .oneOf(KindName.self)) else { return nil }
+            switch kind {
+            case .fifo: return .fifo
+            case .lifo: return .lifo
+            case .codel: return .codelDefaults
+            }
+        }
+        if value.objectValue != nil { return context.read(value, with: objectReader) }
+        context.mismatch(value, expected: expected)
+        return nil
+    }
+
+    static let objectReader = ValueReader<QueueDisciplineSpec>.object { o in
+        guard let kind = o.discriminator("kind", .oneOf(KindName.self)) else { return .fifo }
+        switch kind {
+        case .fifo: return .fifo
+        case .lifo: return .lifo
+        case .codel:
+            guard case .codel(let defaultTarget, let defaultInterval) = codelDefaults else { return .fifo }
+            let target = o.optional("target", .duration(atLeast: .microseconds(1)), default: defaultTarget)
+            let interval = o.optional("interval", .duration(atLeast: .microseconds(1)), default: defaultInterval)
+            if !o.hasProblems, interval < target { o.reject("interval", expected: "a duration >= target") }
+            return .codel(target: target, interval: interval)
+        }
+    }
+}
+
+extension AutoscaleSpec {
+    /// Reads `autoscale`: `{"when": {"queue_above": 1000, "utilisation_below": "70%"},
+    /// "add": 2, "every": "30s", "max": 64, "startup": "20s"}`.
+    static let reader = ValueReader<AutoscaleSpec>.object { o in
+        let d = AutoscaleSpec()
+        let when = o.required("when", conditionReader)
+        return AutoscaleSpec(
+            queueAbove: when.queueAbove, utilisationBelow: when.utilisationBelow,
+            add: o.optional("add", .integer(in: 1...100_000), default: d.add),
+            every: o.optional("every", .duration(atLeast: .milliseconds(1)), default: d.every),
+            max: o.required("max", .integer(in: 1...1_000_000)),
+            startup: o.optional("startup", .duration(atLeast: .zero), default: d.startup))
+    }
+
+    /// The rule's condition (`when`): both thresholds must hold.
+    struct Condition: Sendable {
+        var queueAbove: Int
+        var utilisationBelow: Double
+    }
+
+    static let conditionReader = ValueReader<Condition>.object { o in
+        Condition(queueAbove: o.required("queue_above", .integer(in: 0...100_000_000)),
+                  utilisationBelow: o.required("utilisation_below", .ratio))
     }
 }

@@ -126,11 +126,16 @@ public struct LockServerSpec: Sendable, Equatable {
     /// How long a client waits for a command's reply (a Redis client's socket timeout):
     /// without one, the command counts as unanswered.
     public var timeout: Duration
+    /// Independent lock servers (Redis masters). A `"distributed"` lock uses the first;
+    /// a `"redlock"` lock needs a majority of them.
+    public var instances: Int
 
-    /// A lock server (defaults: ~0.3 ms each way, 1 s client timeout).
-    public init(latency: Distribution = .lognormal(median: 0.0003, p99: 0.002), timeout: Duration = .seconds(1)) {
+    /// A lock server (defaults: ~0.3 ms each way, 1 s client timeout), one of it.
+    public init(latency: Distribution = .lognormal(median: 0.0003, p99: 0.002), timeout: Duration = .seconds(1),
+                instances: Int = 1) {
         self.latency = latency
         self.timeout = timeout
+        self.instances = instances
     }
 }
 

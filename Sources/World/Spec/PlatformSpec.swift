@@ -159,16 +159,63 @@ public struct SentinelRuleSpec: Sendable, Equatable {
     }
 }
 
-/// A rate limiter on a gateway route.
+/// A limiter on a gateway route: one of the `Resilience` library's rate or concurrency
+/// limiters.
 public enum LimiterSpec: Sendable, Equatable {
     /// Token bucket (rate per second, burst); requests over it are refused (HTTP 429).
     case tokenBucket(rate: Double, burst: Int)
-    /// Sliding-window log: at most `limit` per `window`.
+    /// Sliding-window log: at most `limit` per `window` (exact, one timestamp per request).
     case slidingWindow(limit: Int, window: Duration)
+    /// Sliding-window counter: at most about `limit` per `window`, estimated from the
+    /// current and previous fixed windows (two counters).
+    case slidingWindowCounter(limit: Int, window: Duration)
+    /// Fixed window: at most `limit` per aligned `window` (bursts of 2·limit at a boundary).
+    case fixedWindow(limit: Int, window: Duration)
     /// Sentinel's queueing limiter: requests spaced 1/rate apart, waiting at most `maxQueueing`.
     case queueing(rate: Double, maxQueueing: Duration)
-    /// At most `limit` requests in flight.
+    /// Warm-up (Guava's SmoothWarmingUp): from rate/coldFactor when cold up to `rate` over
+    /// `warmUp` of saturated traffic; requests wait at most `maxQueueing`.
+    case warmUp(rate: Double, warmUp: Duration, coldFactor: Double, maxQueueing: Duration)
+    /// At most `limit` requests in flight; more are refused at once.
     case concurrency(limit: Int)
+    /// A semaphore bulkhead: at most `limit` in flight, more wait in FIFO order up to
+    /// `maxWait` and are then refused.
+    case bulkhead(limit: Int, maxWait: Duration)
+    /// An adaptive concurrency limit (Netflix concurrency-limits), fed each request's
+    /// round-trip time and whether it was dropped.
+    case adaptive(AdaptiveLimitSpec)
+}
+
+/// An adaptive concurrency limit: its algorithm and bounds.
+public struct AdaptiveLimitSpec: Sendable, Equatable {
+    /// The limit algorithm.
+    public enum Algorithm: String, Sendable, Equatable, CaseIterable {
+        /// Additive increase, multiplicative decrease on drops or slow calls.
+        case aimd
+        /// TCP Vegas: queueing estimated from RTT against the no-load RTT.
+        case vegas
+        /// Gradient2: the ratio of long-term to short-term RTT.
+        case gradient2
+    }
+    public var algorithm: Algorithm
+    /// The limit at start.
+    public var initialLimit: Int
+    /// The lowest limit (AIMD, Gradient2).
+    public var minLimit: Int
+    /// The highest limit.
+    public var maxLimit: Int
+    /// AIMD: an RTT above this counts as a drop.
+    public var timeout: Duration
+
+    /// Netflix's defaults: initial 20, min 20, max 200, AIMD timeout 5 s.
+    public init(algorithm: Algorithm = .aimd, initialLimit: Int = 20, minLimit: Int = 20, maxLimit: Int = 200,
+                timeout: Duration = .seconds(5)) {
+        self.algorithm = algorithm
+        self.initialLimit = initialLimit
+        self.minLimit = minLimit
+        self.maxLimit = maxLimit
+        self.timeout = timeout
+    }
 }
 
 /// A connection pool to the database, per service instance (Go database/sql, HikariCP).
@@ -185,17 +232,68 @@ public struct ConnectionPoolSpec: Sendable, Equatable {
     public var idleTimeout: Duration?
     /// Connections held longer than this are reported as leaks.
     public var leakThreshold: Duration?
+    /// The order in which waiting callers get a connection (FIFO by default).
+    public var queueDiscipline: QueueDisciplineSpec
 
     /// A pool (defaults: HikariCP's example from the documents: 20 open, 5 idle, 30 s timeout).
     public init(maxOpen: Int = 20, maxIdle: Int = 5, acquireTimeout: Duration = .seconds(30),
                 maxLifetime: Duration? = .seconds(1800), idleTimeout: Duration? = .seconds(600),
-                leakThreshold: Duration? = nil) {
+                leakThreshold: Duration? = nil, queueDiscipline: QueueDisciplineSpec = .fifo) {
         self.maxOpen = maxOpen
         self.maxIdle = maxIdle
         self.acquireTimeout = acquireTimeout
         self.maxLifetime = maxLifetime
         self.idleTimeout = idleTimeout
         self.leakThreshold = leakThreshold
+        self.queueDiscipline = queueDiscipline
+    }
+}
+
+/// How a pool serves the work waiting for it (`queue_discipline`): the Resilience
+/// library's `QueueDiscipline`.
+public enum QueueDisciplineSpec: Sendable, Equatable {
+    /// First come, first served (the default).
+    case fifo
+    /// Newest first.
+    case lifo
+    /// Adaptive LIFO with CoDel shedding: FIFO while calm; when the queue's minimum delay
+    /// over `interval` exceeds `target`, newest first and drop work that waited longer
+    /// than `target` (while calm, longer than `interval`).
+    case codel(target: Duration, interval: Duration)
+
+    /// CoDel's and Facebook's figures: 5 ms target, 100 ms interval.
+    public static let codelDefaults = QueueDisciplineSpec.codel(target: .milliseconds(5), interval: .milliseconds(100))
+}
+
+/// The seeds' autoscaling rule for a service's workers (`autoscale`): every `every`, each
+/// instance looks at its queue and its utilisation over the last period, and when more
+/// than `queueAbove` requests wait and utilisation was below `utilisationBelow`, asks for
+/// `add` more workers (up to `max`), which start after `startup`. Workers added and then
+/// idle for the service's `idle_timeout` retire.
+public struct AutoscaleSpec: Sendable, Equatable {
+    /// Queue length per instance above which the rule may fire.
+    public var queueAbove: Int
+    /// Utilisation (busy time over the time of the workers present) below which it may fire.
+    public var utilisationBelow: Double
+    /// Workers added per decision.
+    public var add: Int
+    /// Time between decisions.
+    public var every: Duration
+    /// Most workers per instance.
+    public var max: Int
+    /// Time a new worker takes to start.
+    public var startup: Duration
+
+    /// A rule (defaults: the seeds', queue > 1000 and utilisation < 70% → 2 more workers
+    /// every 30 s, up to 64, each starting in 20 s).
+    public init(queueAbove: Int = 1000, utilisationBelow: Double = 0.7, add: Int = 2, every: Duration = .seconds(30),
+                max: Int = 64, startup: Duration = .seconds(20)) {
+        self.queueAbove = queueAbove
+        self.utilisationBelow = utilisationBelow
+        self.add = add
+        self.every = every
+        self.max = max
+        self.startup = startup
     }
 }
 

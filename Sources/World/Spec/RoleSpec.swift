@@ -54,23 +54,36 @@ public struct GatewayOptions: Sendable, Equatable {
     public var limits: [GatewayRoute: LimiterSpec]
     /// Where tokens are checked.
     public var tokenCheck: TokenCheck
+    /// How long the auth service's answer for a token the gateway could not verify
+    /// itself is kept by the gateway (a minute).
+    public var authCacheTTL: Duration
+    /// Most answers that cache holds (LRU beyond).
+    public var authCacheCapacity: Int
 
-    public init(limits: [GatewayRoute: LimiterSpec] = [:], tokenCheck: TokenCheck = .local) {
+    public init(limits: [GatewayRoute: LimiterSpec] = [:], tokenCheck: TokenCheck = .local,
+                authCacheTTL: Duration = .seconds(60), authCacheCapacity: Int = 100_000) {
         self.limits = limits
         self.tokenCheck = tokenCheck
+        self.authCacheTTL = authCacheTTL
+        self.authCacheCapacity = authCacheCapacity
     }
 }
 
 /// The auth service: WeChat code exchange → session → JWT, with a token cache.
 public struct AuthOptions: Sendable, Equatable {
-    /// Lifetime of an issued token.
+    /// Lifetime of an issued token: the session TTL (also of the sessions customers
+    /// already hold when the world starts).
     public var tokenTTL: Duration
     /// How long validated tokens stay in the auth service's cache.
     public var tokenCacheTTL: Duration
+    /// Most tokens that cache holds (LRU beyond).
+    public var tokenCacheCapacity: Int
 
-    public init(tokenTTL: Duration = .seconds(7200), tokenCacheTTL: Duration = .seconds(300)) {
+    public init(tokenTTL: Duration = .seconds(7200), tokenCacheTTL: Duration = .seconds(300),
+                tokenCacheCapacity: Int = 100_000) {
         self.tokenTTL = tokenTTL
         self.tokenCacheTTL = tokenCacheTTL
+        self.tokenCacheCapacity = tokenCacheCapacity
     }
 }
 
@@ -88,15 +101,22 @@ public struct MenuOptions: Sendable, Equatable {
     public var localCache: LocalCacheSpec?
     /// One rebuild per hot key (single-flight) on a miss.
     public var singleFlight: Bool
+    /// The Bloom filter's target false-positive rate.
+    public var bloomFalsePositiveRate: Double
+    /// Probabilistic early refresh (XFetch) of cached products: its eagerness β; nil = off.
+    public var earlyRefresh: Double?
 
     public init(cacheTTL: Duration = .seconds(300), ttlJitter: Double = 0.1, negativeTTL: Duration? = nil,
-                bloomFilter: Bool = false, localCache: LocalCacheSpec? = nil, singleFlight: Bool = true) {
+                bloomFilter: Bool = false, localCache: LocalCacheSpec? = nil, singleFlight: Bool = true,
+                bloomFalsePositiveRate: Double = 0.001, earlyRefresh: Double? = nil) {
         self.cacheTTL = cacheTTL
         self.ttlJitter = ttlJitter
         self.negativeTTL = negativeTTL
         self.bloomFilter = bloomFilter
         self.localCache = localCache
         self.singleFlight = singleFlight
+        self.bloomFalsePositiveRate = bloomFalsePositiveRate
+        self.earlyRefresh = earlyRefresh
     }
 }
 
@@ -169,6 +189,9 @@ public struct InventoryOptions: Sendable, Equatable {
     public enum Locking: String, Sendable, Equatable, CaseIterable {
         /// A Redis-style lock per item (SET NX PX), with fencing tokens if `fencing`.
         case distributed
+        /// Redlock over the world's `infrastructure.locks.instances` lock servers (a
+        /// majority must grant it; no fencing token exists, so `fencing` has no effect).
+        case redlock
         /// A database row lock (SELECT ... FOR UPDATE).
         case row
         /// No protection (read, then write): races oversell.
@@ -230,14 +253,18 @@ public struct DispatchOptions: Sendable, Equatable {
     public var lockTTL: Duration
     /// Longest wait for a rider's lock before trying another rider.
     public var lockWait: Duration
+    /// Which lock protects a rider: one lock server, or Redlock over all of them.
+    public enum Locking: String, Sendable, Equatable, CaseIterable { case distributed, redlock }
+    public var locking: Locking
 
     public init(timeout: Duration = .seconds(30), retryInterval: Duration = .seconds(2), riderLock: Bool = true,
-                lockTTL: Duration = .seconds(10), lockWait: Duration = .milliseconds(200)) {
+                lockTTL: Duration = .seconds(10), lockWait: Duration = .milliseconds(200), locking: Locking = .distributed) {
         self.timeout = timeout
         self.retryInterval = retryInterval
         self.riderLock = riderLock
         self.lockTTL = lockTTL
         self.lockWait = lockWait
+        self.locking = locking
     }
 }
 
@@ -247,9 +274,24 @@ public struct NotificationOptions: Sendable, Equatable {
     public var consumers: Int
     /// Prefetch of each consumer.
     public var prefetch: Int
+    /// Redelivered `orders.placed` messages recognised by a deduplication window per
+    /// instance; nil = none (every delivery is pushed).
+    public var dedup: DedupSpec?
 
-    public init(consumers: Int = 4, prefetch: Int = 10) {
+    public init(consumers: Int = 4, prefetch: Int = 10, dedup: DedupSpec? = nil) {
         self.consumers = consumers
         self.prefetch = prefetch
+        self.dedup = dedup
+    }
+}
+
+/// A deduplication window: how many message ids it remembers, and for how long.
+public struct DedupSpec: Sendable, Equatable {
+    public var capacity: Int
+    /// nil = until pushed out by `capacity`.
+    public var retention: Duration?
+    public init(capacity: Int, retention: Duration? = nil) {
+        self.capacity = capacity
+        self.retention = retention
     }
 }

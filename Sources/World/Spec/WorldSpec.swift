@@ -204,12 +204,22 @@ public struct ServiceSpec: Sendable, Equatable {
     public var name: String
     /// Instances behind the load balancer.
     public var instances: Int
-    /// Workers per instance (and the elastic maximum, if larger).
+    /// Workers per instance at start (the core size that never retires).
     public var workers: Int
-    /// Elastic maximum of workers per instance.
+    /// Elastic maximum of workers per instance: a queued request starts one more worker
+    /// (after `workerStartup`) up to this many. Equal to `workers` for a fixed pool. With
+    /// `autoscale`, the rule's `max` (growth is then the rule's alone).
     public var maxWorkers: Int
+    /// Time a new worker takes to start (the queued request waits meanwhile).
+    public var workerStartup: Duration
+    /// How long an added worker stays idle before it retires.
+    public var idleTimeout: Duration
+    /// The autoscaling rule, if any (replaces growth on demand).
+    public var autoscale: AutoscaleSpec?
     /// Requests that may wait per instance; nil = unbounded.
     public var queueCapacity: Int?
+    /// The order in which waiting requests are served (FIFO by default).
+    public var queueDiscipline: QueueDisciplineSpec
     /// CPU time one request takes on a worker (seconds).
     public var work: Distribution
     /// Instance selection.
@@ -229,12 +239,18 @@ public struct ServiceSpec: Sendable, Equatable {
     public init(name: String, instances: Int = 1, workers: Int, maxWorkers: Int? = nil,
                 queueCapacity: Int? = nil, work: Distribution, balancer: Balancer = .roundRobin,
                 role: ServiceRole? = nil, options: RoleOptions? = nil, calls: CallPolicies = CallPolicies(),
-                database: ConnectionPoolSpec = ConnectionPoolSpec()) {
+                database: ConnectionPoolSpec = ConnectionPoolSpec(), workerStartup: Duration = .zero,
+                idleTimeout: Duration = .seconds(60), autoscale: AutoscaleSpec? = nil,
+                queueDiscipline: QueueDisciplineSpec = .fifo) {
         self.name = name
         self.instances = instances
         self.workers = workers
-        self.maxWorkers = max(maxWorkers ?? workers, workers)
+        self.maxWorkers = max(autoscale?.max ?? maxWorkers ?? workers, workers)
+        self.workerStartup = autoscale?.startup ?? workerStartup
+        self.idleTimeout = idleTimeout
+        self.autoscale = autoscale
         self.queueCapacity = queueCapacity
+        self.queueDiscipline = queueDiscipline
         self.work = work
         self.balancer = balancer
         let role = role ?? ServiceRole(rawValue: name) ?? .generic

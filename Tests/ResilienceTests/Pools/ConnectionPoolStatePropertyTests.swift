@@ -32,14 +32,24 @@ struct PoolScheduleDriver {
     var now: VirtualClock.Instant { VirtualClock.Instant(nanoseconds: nowNs) }
 
     static func randomConfiguration(_ random: inout RandomStream) -> ConnectionPoolConfiguration {
-        ConnectionPoolConfiguration(
+        let discipline: QueueDiscipline
+        switch random.int(in: 0...3) {
+        case 0: discipline = .lifo
+        case 1:
+            let target = random.int(in: 1...20)
+            // Valid by construction (0 < target <= interval).
+            discipline = .codel(try! CoDelParameters(target: .milliseconds(target), interval: .milliseconds(target + random.int(in: 0...80))))
+        default: discipline = .fifo
+        }
+        return ConnectionPoolConfiguration(
             maxOpen: random.int(in: 0...5),
             maxIdle: random.int(in: 0...4),
             minIdle: random.chance(0.4) ? random.int(in: 0...3) : 0,
             maxLifetime: random.chance(0.5) ? random.milliseconds(in: 50...500) : nil,
             idleTimeout: random.chance(0.5) ? random.milliseconds(in: 20...300) : nil,
             leakDetectionThreshold: random.chance(0.3) ? random.milliseconds(in: 50...300) : nil,
-            refillRetryInterval: random.milliseconds(in: 10...100))
+            refillRetryInterval: random.milliseconds(in: 10...100),
+            queueDiscipline: discipline)
     }
 
     mutating func violation(_ message: String) { violations.append("t=\(nowNs / 1_000_000)ms: \(message)") }
@@ -54,6 +64,9 @@ struct PoolScheduleDriver {
         }
         for waiter in actions.timedOut where waiting.remove(waiter.rawValue) == nil {
             violation("timeout of \(waiter), which is not waiting")
+        }
+        for waiter in actions.shed where waiting.remove(waiter.rawValue) == nil {
+            violation("shedding of \(waiter), which is not waiting")
         }
         for connection in actions.close {
             if holders[connection] != nil { violation("closing connection \(connection) while it is held") }

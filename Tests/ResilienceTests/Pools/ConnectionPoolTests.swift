@@ -119,6 +119,7 @@ func poolErrorName(_ error: any Error) -> String {
     case .shutDown: return "shutDown"
     case .openFailed: return "openFailed"
     case .notLeased: return "notLeased"
+    case .shed: return "shed"
     }
 }
 

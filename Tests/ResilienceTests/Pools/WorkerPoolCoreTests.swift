@@ -4,7 +4,11 @@ import Testing
 
 @Suite("WorkerPoolCore")
 struct WorkerPoolCoreTests {
-    typealias Core = WorkerPoolCore<Int>
+    typealias Core = WorkerPoolCore<Int, VirtualClock.Instant>
+    /// The instant of every operation in these time-free tests (an idle timeout of 60 s
+    /// has passed at `later`).
+    let now = VirtualClock.Instant(nanoseconds: 0)
+    let later = VirtualClock.Instant(nanoseconds: 61_000_000_000)
 
     @Test("jobs go to idle workers first, then wait in FIFO order, then are rejected")
     func admissionOrder() {
@@ -12,7 +16,7 @@ struct WorkerPoolCoreTests {
         var started: [Int] = []
         var rejected: [Int] = []
         for job in 1...5 {
-            switch pool.offer(job) {
+            switch pool.offer(job, at: now) {
             case .start(let job, let newWorker):
                 #expect(!newWorker)
                 started.append(job)
@@ -24,7 +28,7 @@ struct WorkerPoolCoreTests {
         #expect(pool.waitingJobs == [3, 4])
         #expect(rejected == [5])
         #expect(pool.isSaturated)
-        let next = [pool.finish(), pool.finish(), pool.finish(), pool.finish()]
+        let next = [pool.finish(at: now), pool.finish(at: now), pool.finish(at: now), pool.finish(at: now)]
         #expect(next == [3, 4, nil, nil])
         #expect(pool.busy == 0 && pool.idle == 2)
         #expect(pool.statistics.accepted == 4 && pool.statistics.rejected == 1)
@@ -35,7 +39,7 @@ struct WorkerPoolCoreTests {
     func unbounded() {
         var pool = Core(WorkerPoolConfiguration(workers: 1, queueCapacity: nil))
         for job in 0..<10_000 {
-            if case .rejected = pool.offer(job) { Issue.record("rejected \(job)") }
+            if case .rejected = pool.offer(job, at: now) { Issue.record("rejected \(job)") }
         }
         #expect(pool.queued == 9_999)
     }
@@ -43,8 +47,8 @@ struct WorkerPoolCoreTests {
     @Test("a zero-capacity queue hands jobs only to idle workers")
     func zeroQueue() {
         var pool = Core(WorkerPoolConfiguration(workers: 1, queueCapacity: 0))
-        guard case .start = pool.offer(1) else { Issue.record("first job should start"); return }
-        guard case .rejected = pool.offer(2) else { Issue.record("second job should be rejected"); return }
+        guard case .start = pool.offer(1, at: now) else { Issue.record("first job should start"); return }
+        guard case .rejected = pool.offer(2, at: now) else { Issue.record("second job should be rejected"); return }
     }
 
     @Test("a bounded-elastic pool grows to its maximum before queueing and retires extra idle workers")
@@ -52,18 +56,18 @@ struct WorkerPoolCoreTests {
         var pool = Core(WorkerPoolConfiguration(workers: 1, maxWorkers: 3, queueCapacity: 1))
         var grew = 0
         for job in 1...3 {
-            if case .start(_, let newWorker) = pool.offer(job), newWorker { grew += 1 }
+            if case .start(_, let newWorker) = pool.offer(job, at: now), newWorker { grew += 1 }
         }
         #expect(grew == 2 && pool.workers == 3)
-        guard case .queued = pool.offer(4) else { Issue.record("4 should queue"); return }
-        guard case .rejected = pool.offer(5) else { Issue.record("5 should be rejected"); return }
-        let afterFirst = [pool.finish(), pool.finish()]
+        guard case .queued = pool.offer(4, at: now) else { Issue.record("4 should queue"); return }
+        guard case .rejected = pool.offer(5, at: now) else { Issue.record("5 should be rejected"); return }
+        let afterFirst = [pool.finish(at: now), pool.finish(at: now)]
         #expect(afterFirst == [4, nil])
-        let retired = [pool.retireIdleWorker(), pool.retireIdleWorker()]
+        let retired = [pool.retireIdleWorker(at: later), pool.retireIdleWorker(at: later)]
         #expect(retired == [true, false], "only one worker is idle")
-        let afterRest = [pool.finish(), pool.finish()]
+        let afterRest = [pool.finish(at: now), pool.finish(at: now)]
         #expect(afterRest == [nil, nil])
-        let retiredMore = [pool.retireIdleWorker(), pool.retireIdleWorker()]
+        let retiredMore = [pool.retireIdleWorker(at: later), pool.retireIdleWorker(at: later)]
         #expect(retiredMore == [true, false], "never below the core size")
         #expect(pool.workers == 1 && pool.statistics.retired == 2 && pool.statistics.maxWorkers == 3)
     }
@@ -71,12 +75,12 @@ struct WorkerPoolCoreTests {
     @Test("a queued job can be withdrawn and the queue can be drained")
     func withdrawAndDrain() {
         var pool = Core(WorkerPoolConfiguration(workers: 1, queueCapacity: nil))
-        for job in 1...5 { _ = pool.offer(job) }
+        for job in 1...5 { _ = pool.offer(job, at: now) }
         let withdrawn = [pool.removeQueued { $0 == 3 }, pool.removeQueued { $0 == 3 }]
         #expect(withdrawn == [3, nil])
         let drained = pool.drainQueue()
         #expect(drained == [2, 4, 5])
-        let last = pool.finish()
+        let last = pool.finish(at: now)
         #expect(last == nil)
     }
 
@@ -94,7 +98,7 @@ struct WorkerPoolCoreTests {
             for job in 0..<random.int(in: 1...80) {
                 switch random.int(in: 0...9) {
                 case 0...5:
-                    switch pool.offer(job) {
+                    switch pool.offer(job, at: now) {
                     case .start(let job, _): running.append(job); startOrder.append(job)
                     case .queued: break
                     case .rejected: rejected += 1
@@ -102,11 +106,11 @@ struct WorkerPoolCoreTests {
                 case 6...7 where !running.isEmpty:
                     let done = running.remove(at: random.int(in: 0...(running.count - 1)))
                     finished.append(done)
-                    if let next = pool.finish() { running.append(next); startOrder.append(next) }
+                    if let next = pool.finish(at: now) { running.append(next); startOrder.append(next) }
                 case 8:
                     if let first = pool.waitingJobs.first, pool.removeQueued(where: { $0 == first }) != nil { withdrawn += 1 }
                 default:
-                    _ = pool.retireIdleWorker()
+                    _ = pool.retireIdleWorker(at: later)
                 }
                 try require(pool.workers <= maxWorkers && pool.workers >= workers, "workers \(pool.workers) outside bounds")
                 try require(pool.busy == running.count, "busy \(pool.busy) vs running \(running.count)")

@@ -178,7 +178,7 @@ struct WorkerPoolTests {
     @Test("an elastic pool adds workers under load and retires them after the idle timeout")
     func elasticWorkers() throws {
         let log = PoolLog()
-        let stats = try inWorld { clock async throws -> WorkerPoolCore<Int>.Statistics in
+        let stats = try inWorld { clock async throws -> WorkerPoolStatistics in
             let pool = Pool(WorkerPoolConfiguration(workers: 1, maxWorkers: 3, queueCapacity: 10,
                                                     idleTimeout: .seconds(1)), clock: clock)
             try await withWorkersInline(pool, log: log, clock: clock, linger: .seconds(3)) {

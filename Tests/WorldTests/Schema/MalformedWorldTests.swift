@@ -381,10 +381,10 @@ private let unknownFieldCases: [MalformedWorld] = [
         #"«"Workers"»: $.services.backend.Workers: unknown field "Workers" (did you mean "workers"?)"#),
     MalformedWorld(
         "unknown: the order service's \"intake\" on the menu service", #""cache_ttl": "5m""#, #""intake": "sync""#,
-        #"«"intake"»: $.services.menu.intake: unknown field "intake" (known fields: role, workers, max_workers, instances, queue, work, balancer, cache_ttl, ttl_jitter, negative_ttl, bloom_filter, local_cache, single_flight, calls, database, deadlines)"#),
+        #"«"intake"»: $.services.menu.intake: unknown field "intake" (known fields: role, workers, max_workers, worker_startup, idle_timeout, autoscale, instances, queue, queue_discipline, work, balancer, cache_ttl, ttl_jitter, negative_ttl, bloom_filter, local_cache, single_flight, bloom_fp_rate, early_refresh, calls, database, deadlines)"#),
     MalformedWorld(
         "unknown: the menu's \"cache_ttl\" on a generic service", #""queue": 64,"#, #""queue": 64, "cache_ttl": "5m","#,
-        #"«"cache_ttl": "5m",»: $.services.backend.cache_ttl: unknown field "cache_ttl" (known fields: role, workers, max_workers, instances, queue, work, balancer, calls, database, deadlines)"#),
+        #"«"cache_ttl": "5m",»: $.services.backend.cache_ttl: unknown field "cache_ttl" (known fields: role, workers, max_workers, worker_startup, idle_timeout, autoscale, instances, queue, queue_discipline, work, balancer, calls, database, deadlines)"#),
     MalformedWorld(
         "unknown: a misspelt distribution kind", #""work": { "exp": "100ms" }"#, #""work": { "expo": "100ms" }"#,
         #"«"expo"»: $.services.backend.work.expo: unknown field "expo" (did you mean "exp"?)"#),
@@ -440,10 +440,10 @@ private let discriminatorCases: [MalformedWorld] = [
         #"«{ "at": "5m"»: $.faults[1].kind: missing required field "kind" (expected one of "latency", "errors", "crash", "pause", "partition", "surge", "slowdown", "cache_flush", "database_slowdown")"#),
     MalformedWorld(
         "kind: an unknown limiter kind", #""kind": "token_bucket""#, #""kind": "leaky_bucket""#,
-        #"«"leaky_bucket"»: $.services.gateway.limits.order.kind: expected one of "token_bucket", "sliding_window", "queueing", "concurrency", found string "leaky_bucket""#),
+        #"«"leaky_bucket"»: $.services.gateway.limits.order.kind: expected one of "token_bucket", "sliding_window", "sliding_window_counter", "fixed_window", "queueing", "warm_up", "concurrency", "bulkhead", "adaptive", found string "leaky_bucket""#),
     MalformedWorld(
         "kind: a near-miss limiter kind", #""kind": "token_bucket""#, #""kind": "tokenbucket""#,
-        #"«"tokenbucket"»: $.services.gateway.limits.order.kind: expected one of "token_bucket", "sliding_window", "queueing", "concurrency", found string "tokenbucket" (did you mean "token_bucket"?)"#),
+        #"«"tokenbucket"»: $.services.gateway.limits.order.kind: expected one of "token_bucket", "sliding_window", "sliding_window_counter", "fixed_window", "queueing", "warm_up", "concurrency", "bulkhead", "adaptive", found string "tokenbucket" (did you mean "token_bucket"?)"#),
     MalformedWorld(
         "kind: an unknown breaker kind", #""kind": "resilience4j""#, #""kind": "hystrix""#,
         #"«"hystrix"»: $.services.order.calls.inventory.breaker.kind: expected one of "resilience4j", "sentinel", found string "hystrix""#),
@@ -456,6 +456,32 @@ private let discriminatorCases: [MalformedWorld] = [
 ]
 
 private let crossFieldCases: [MalformedWorld] = [
+    MalformedWorld(
+        "rule: an adaptive limit's max below its min", #""kind": "token_bucket", "rate": "100/s", "burst": 50"#,
+        #""kind": "adaptive", "min_limit": 10, "max_limit": 5"#,
+        "«\"max_limit\": 5+13»: $.services.gateway.limits.order.max_limit: expected an integer >= min_limit (10), found number 5"),
+    MalformedWorld(
+        "range: a Bloom filter's false-positive rate of 1", #""cache_ttl": "5m" }"#, #""cache_ttl": "5m", "bloom_fp_rate": 1 }"#,
+        "«\"bloom_fp_rate\": 1+17»: $.services.menu.bloom_fp_rate: expected a number above 0 and below 1, found number 1"),
+    MalformedWorld(
+        "rule: max_workers beside autoscale", #""max_workers": 16,"#,
+        #""max_workers": 16, "autoscale": { "when": { "queue_above": 1000, "utilisation_below": "70%" }, "max": 64 },"#,
+        #"«"max_workers": 16+15»: $.services.order.max_workers: expected no max_workers beside autoscale, found number 16: the rule's "max" bounds the workers"#),
+    MalformedWorld(
+        "rule: an autoscale max below workers", #""max_workers": 16,"#,
+        #""autoscale": { "when": { "queue_above": 1000, "utilisation_below": "70%" }, "max": 4 },"#,
+        #"«{ "when"»: $.services.order.autoscale: expected a rule whose max is >= workers (8), found object"#),
+    MalformedWorld(
+        "rule: an autoscale rule without its condition's utilisation", #""max_workers": 16,"#,
+        #""autoscale": { "when": { "queue_above": 1000 }, "max": 64 },"#,
+        #"«{ "queue_above"»: $.services.order.autoscale.when.utilisation_below: missing required field "utilisation_below" (expected a ratio such as "20%" or 0.2)"#),
+    MalformedWorld(
+        "rule: a CoDel interval shorter than its target", #""queue": 64,"#,
+        #""queue": 64, "queue_discipline": { "kind": "codel", "target": "50ms", "interval": "10ms" },"#,
+        #"«"10ms"»: $.services.backend.queue_discipline.interval: expected a duration >= target, found string "10ms""#),
+    MalformedWorld(
+        "rule: an unknown queue discipline", #""queue": 64,"#, #""queue": 64, "queue_discipline": "lilo","#,
+        #"«"lilo"»: $.services.backend.queue_discipline: expected one of "fifo", "lifo", "codel", found string "lilo" (did you mean "lifo"?)"#),
     MalformedWorld(
         "rule: max_workers below workers", #""max_workers": 16"#, #""max_workers": 4"#,
         "«\"max_workers\": 4+15»: $.services.order.max_workers: expected an integer >= workers (8), found number 4"),

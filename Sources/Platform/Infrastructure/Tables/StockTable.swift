@@ -1,7 +1,9 @@
+import Resilience
 import World
 
-/// The inventory service's table: units in stock per item, the highest fencing token that
-/// wrote each row, and the deductions already applied, by order (idempotency).
+/// The inventory service's table: units in stock per item, each row's fence (a fenced read or
+/// write with an older token than the row has seen is refused), and the deductions already
+/// applied, by order (idempotency).
 ///
 /// Pure state. The inventory service reaches it through ``Database``'s stock statements
 /// (`stockLevel`, `deducted(for:)`, `decrement(_:by:order:token:)`, `restock(_:order:)`),
@@ -19,7 +21,9 @@ struct StockTable: Sendable {
     private(set) var units: [Int]
     /// Initial stock, for the oversell check.
     let initial: [Int]
-    private var tokens: [Int: UInt64] = [:]
+    /// Each row's fence (a ``FencedResource``): the highest fencing token that touched it
+    /// (a row never locked with a token has none).
+    private var fences: [Int: FencedResource<Void>] = [:]
     private var deductions: [Int64: Int] = [:]
 
     /// What a fenced write did.
@@ -41,14 +45,19 @@ struct StockTable: Sendable {
     /// Units of `item` in stock.
     func level(_ item: Int) -> Int { units[item] }
 
+    /// Units of `item` in stock, read under fencing token `token`; nil when a newer token
+    /// has touched the row (a stale holder must not base a write on what it reads).
+    mutating func level(_ item: Int, token: UInt64) -> Int? {
+        fences[item, default: FencedResource(())].read(with: FencingToken(token)).map { units[item] }
+    }
+
     /// Whether `order` already deducted stock (its units).
     func deducted(for order: Int64) -> Int? { deductions[order] }
 
     /// `UPDATE stock SET units = units - q WHERE item = ?`, with an optional fencing token.
     mutating func decrement(_ item: Int, by quantity: Int, order: Int64, token: UInt64?) -> WriteOutcome {
-        if let token {
-            if let seen = tokens[item], token < seen { return .staleToken }
-            tokens[item] = token
+        if let token, !fences[item, default: FencedResource(())].write((), with: FencingToken(token)) {
+            return .staleToken
         }
         units[item] -= quantity
         deductions[order, default: 0] += quantity

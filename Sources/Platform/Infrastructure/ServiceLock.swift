@@ -1,0 +1,71 @@
+import Resilience
+import SimKernel
+import World
+
+/// The lock a service takes around a critical section, as its world chose: a lock on one
+/// lock server (``LockClient``, `SET NX PX` with a fencing token), or ``Redlock`` over every
+/// lock server (a majority must grant it; it has no fencing token, by design).
+///
+/// Both reach the lock servers the same way: each command crosses the network to a
+/// ``LockServer`` actor (``SimulatedLockConnection``).
+enum ServiceLock {
+    case single(LockClient<VirtualClock, SimulatedLockConnection, RandomStream>)
+    /// Redlock, and its count of locks granted by a majority (`locks.redlock.acquired`).
+    case redlock(Redlock<VirtualClock, SimulatedLockConnection, RandomStream>, acquired: CounterMetric)
+
+    /// A lock held by this service.
+    enum Held {
+        case single(LockLease<VirtualClock>)
+        case redlock(RedlockLease<VirtualClock>)
+
+        /// The fencing token to present to the guarded resource (none for Redlock).
+        var fencingToken: FencingToken? {
+            if case .single(let lease) = self { return lease.fencingToken }
+            return nil
+        }
+
+        /// Whether the lock is still ours as far as the holder can tell (a lease that ran
+        /// out while its holder was paused is not).
+        var isHeld: Bool {
+            switch self {
+            case .single(let lease): return lease.isHeld
+            case .redlock(let lease): return lease.isValid
+            }
+        }
+    }
+
+    /// A service instance's lock of kind `redlock` (or on one server), with `ttl`, waiting
+    /// at most `maxWait`, retrying with a jittered backoff capped at `maxDelay`.
+    init(platform: PlatformContext, instance: String, redlock: Bool, ttl: Duration, maxWait: Duration, maxDelay: Duration) {
+        guard redlock else {
+            self = .single(platform.lockClient(for: instance, ttl: ttl, maxWait: maxWait, maxDelay: maxDelay))
+            return
+        }
+        let connections = platform.lockServers.map { platform.lockConnection(to: $0, for: instance) }
+        self = .redlock(Redlock(
+            connections: connections, clock: platform.sim.clock,
+            configuration: .init(ttl: ttl, maxWait: maxWait, initialDelay: .milliseconds(5), maxDelay: maxDelay),
+            random: platform.sim.random("\(instance).redlock")),
+            acquired: platform.metrics.counter("locks.redlock.acquired"))
+    }
+
+    /// Acquires `key`, or throws once the wait runs out.
+    func acquire(_ key: String) async throws(LockError) -> Held {
+        switch self {
+        case .single(let client): return .single(try await client.acquire(key))
+        case .redlock(let redlock, let acquired):
+            let lease = try await redlock.acquire(key)
+            acquired.add()
+            return .redlock(lease)
+        }
+    }
+
+    /// Releases `held` (a lease that already ran out releases nothing).
+    func release(_ held: Held) async {
+        switch (self, held) {
+        case (.single(let client), .single(let lease)): try? await client.release(lease)
+        case (.redlock(let redlock, _), .redlock(let lease)): await redlock.release(lease)
+        default: preconditionFailure("a lock released through the other kind of client")
+        }
+    }
+}
