@@ -81,6 +81,17 @@ struct LibraryCoverageTests {
         // Pools.
         Coverage(primitives: ["ConnectionPool", "ConnectionPoolState"], world: browsing, proofs: ["menu.db.wait"]),
         Coverage(primitives: ["WorkerPoolCore"], world: browsing + ["services.menu.workers=1", slowMenu], proofs: ["menu.waited"]),
+        Coverage(primitives: ["DisciplinedQueue", "QueueDiscipline"],
+                 world: browsing + overloadedMenu + [#"services.menu.queue_discipline={"kind": "codel", "target": "5ms", "interval": "50ms"}"#],
+                 proofs: ["menu.rejected.codel"]),
+        // A quiet 25 s, then a burst: at the 30 s look the menu's queue is long and the
+        // period was mostly idle, so the rule adds workers.
+        Coverage(primitives: ["WorkerPoolAutoscaler", "AutoscaleRule"],
+                 world: [#"traffic.journeys=[{"kind": "browse", "weight": 1}]"#,
+                         #"traffic.rate=[{"for": "25s", "rate": "0.1/s"}, {"for": "5s", "rate": "40/s"}, {"for": "1m", "rate": "0.1/s"}]"#,
+                         #"services.menu.work={"constant": "1s"}"#, "services.menu.workers=1",
+                         #"services.menu.autoscale={"when": {"queue_above": 5, "utilisation_below": "70%"}, "add": 2, "every": "30s", "max": 8, "startup": "5s"}"#],
+                 proofs: ["menu.autoscale.scale_ups", "menu.workers_started"]),
         // Messaging.
         Coverage(primitives: ["MessageQueue"], world: ordering, proofs: ["broker.orders.placed.published"]),
         Coverage(primitives: ["DeduplicationWindow"],
@@ -132,13 +143,14 @@ struct LibraryCoverageTests {
         "CacheAsideConfiguration": "configuration", "CircuitBreakerConfiguration": "configuration",
         "ConnectionPoolConfiguration": "configuration", "MessageQueueConfiguration": "configuration",
         "WorkerPoolConfiguration": "configuration", "DegradeRule": "configuration of DegradeBreaker",
+        "CoDelParameters": "configuration of QueueDiscipline.codel",
         // Statistics.
         "CacheAsideStatistics": "statistics", "CircuitBreakerMetrics": "statistics", "ConnectionPoolStatistics": "statistics",
         "DegradeMetrics": "statistics", "MessageQueueStatistics": "statistics", "RetryStatistics": "statistics",
         "DeadLetterCounts": "statistics",
         // Errors.
         "CallNotPermitted": "error", "ConnectionPoolError": "error", "DeadlineExceeded": "error", "LockError": "error",
-        "PublishRefusal": "error",
+        "PublishRefusal": "error", "QueueDisciplineError": "error", "AutoscaleRuleError": "error",
         // Results, ids, leases and events the primitives hand out.
         "CacheAsideFlight": "id", "CacheAsideWaiterID": "id", "CacheAsideLookup": "result", "ConnectionLease": "lease",
         "ConnectionLeak": "event", "ConsumerID": "id", "DeliveryTag": "id", "DeathRecord": "dead-letter record",
@@ -147,7 +159,7 @@ struct LibraryCoverageTests {
         "RateLimitReservation": "result", "CircuitAdmission": "result", "CircuitPermission": "result",
         "CircuitState": "state", "CircuitEvent": "event", "CircuitTransition": "event", "PublishOutcome": "result",
         "RetryDecision": "result", "RetryEvent": "event", "RetryStopReason": "result", "WaitOutcome": "result",
-        "FallbackCause": "result",
+        "FallbackCause": "result", "WorkerPoolLoad": "result (a pool's load, which the autoscaler reads)",
         // Support.
         "Deque": "collection used inside the primitives",
     ]

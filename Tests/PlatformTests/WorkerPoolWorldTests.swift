@@ -135,4 +135,21 @@ struct DatabasePoolDisciplineWorldTests {
         #expect(lifoMedian < fifoMedian / 4)
         #expect(lifoTimeouts > fifoTimeouts, "LIFO: the oldest waiters starve until their acquire timeout")
     }
+
+    @Test("a CoDel order pool during a database slowdown sheds waiters as codel rejections, not pool timeouts, and its callers see them")
+    func codelDatabasePool() throws {
+        let outcome = try runSmall([
+            #"services.order.database={"max_open": 1, "max_idle": 1, "queue_discipline": { "kind": "codel", "target": "5ms", "interval": "50ms" }}"#,
+            #"faults=[{"at": "1m", "kind": "database_slowdown", "factor": 40, "for": "2m"}]"#])
+        let shed = try metric(outcome, "order.rejected.codel")
+        #expect(shed > 0, "an overloaded one-connection pool with a 5 ms target drops waiters")
+        let fifo = try runSmall([#"services.order.database={"max_open": 1, "max_idle": 1}"#,
+                                 #"faults=[{"at": "1m", "kind": "database_slowdown", "factor": 40, "for": "2m"}]"#])
+        #expect(MetricQuery(metrics: fifo.metrics, end: fifo.result.endTime).value("order.rejected.codel") ?? 0 == 0,
+                "a FIFO pool never sheds")
+        let slowdown = Duration.seconds(60) ... Duration.seconds(180)
+        let waitP99 = try metric(outcome, "order.db.wait.p99", in: slowdown)
+        let fifoWaitP99 = try metric(fifo, "order.db.wait.p99", in: slowdown)
+        #expect(waitP99 < fifoWaitP99 / 4, "shedding bounds how long a caller waits for a connection")
+    }
 }

@@ -49,15 +49,22 @@ final class DatabasePool: @unchecked Sendable {
 
     /// Runs `body` with a connection — a ``DatabaseSession``, through which every statement
     /// reaches the tables — recording the wait; fails with `.poolTimeout` when none frees
-    /// within the acquire timeout. The connection is held until `body` returns.
+    /// within the acquire timeout, and with `.shed` when the pool's CoDel queue drops the
+    /// caller. The connection is held until `body` returns.
     func withConnection<T: Sendable>(_ body: (DatabaseSession) async -> T) async -> Result<T, Failure> {
         let started = platform.sim.executor.now
         let lease: ConnectionLease<Int, VirtualClock.Instant>
         do {
             lease = try await pool.acquire()
         } catch {
-            platform.metrics.count("\(service).rejected.pool_timeout")
             waits.record(platform.sim.executor.now - started)
+            // A CoDel queue dropping the caller is overload shedding, not a timeout:
+            // counted and answered as the worker pool's drops are.
+            if case .shed = error {
+                shedByDiscipline.add()
+                return .failure(.shed)
+            }
+            timedOut.add()
             return .failure(.poolTimeout)
         }
         waits.record(platform.sim.executor.now - started)
@@ -72,4 +79,6 @@ final class DatabasePool: @unchecked Sendable {
     /// the service checks a connection out.
     private lazy var waits = platform.metrics.histogram("\(service).db.wait")
     private lazy var inUse = platform.metrics.gauge("\(service).db.in_use")
+    private lazy var timedOut = platform.metrics.counter("\(service).rejected.pool_timeout")
+    private lazy var shedByDiscipline = platform.metrics.counter("\(service).rejected.codel")
 }
