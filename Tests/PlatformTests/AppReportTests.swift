@@ -27,6 +27,16 @@ struct AppReportTests {
         #expect(ended == created, "every order ended")
         #expect(outcome.invariants.violations.allSatisfy { $0.count == 0 }, "\(outcome.invariants.violations)")
     }
+
+    @Test("report_backoff and report_backoff_cap set how often an app repeats an unanswered report: a 1 s cap repeats more often than the default 30 s")
+    func reportBackoff() throws {
+        let fault = #"faults=[{"kind": "latency", "target": "order", "at": "1m", "for": "2m", "extra": {"constant": "6s"}}]"#
+        let patient = try runSmall([fault])
+        let eager = try runSmall([fault, #"merchants.report_backoff_cap="1s""#, #"riders.report_backoff_cap="1s""#])
+        let patientAttempts = try #require(patient.metric("merchant.reports_failed.deadline"))
+        let eagerAttempts = try #require(eager.metric("merchant.reports_failed.deadline"))
+        #expect(eagerAttempts > patientAttempts)
+    }
 }
 
 extension WorldOutcome {

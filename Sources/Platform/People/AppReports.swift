@@ -2,12 +2,12 @@ import Resilience
 import SimKernel
 
 /// How a merchant's or rider's app reports an order event (accepted, ready, picked up,
-/// delivered) to the order service: each attempt waits at most 5 s for the reply, and the
-/// app retries — with exponential backoff and full jitter, the library's ``Backoff`` —
+/// delivered) to the order service: each attempt waits at most `report_timeout` for the
+/// reply, and the app retries — with exponential backoff and full jitter, the library's ``Backoff`` —
 /// until the order service acknowledges the report or the order has ended.
 ///
 /// ```swift
-/// let reports = AppReports(app: "merchant", platform: platform)
+/// let reports = AppReports(app: "merchant", platform: platform, timeout: .seconds(5), backoff: .seconds(1), cap: .seconds(30))
 /// // Pure schedule (the library's Backoff): the longest wait after the n-th failed attempt.
 /// let cap = reports.backoff.range(afterAttempt: 3, previous: nil)
 /// // The loop: returns once the order service acknowledged, or the order ended.
@@ -33,10 +33,11 @@ import SimKernel
 ///
 /// World-confined: only the world's thread touches it.
 final class AppReports: @unchecked Sendable {
-    /// The wait after a failed attempt: from 1 s, doubling, capped at 30 s, full jitter.
-    let backoff = Backoff.exponential(base: .seconds(1), cap: .seconds(30), jitter: .full)
-    /// How long one attempt waits for the order service's reply.
-    let timeout: Duration = .seconds(5)
+    /// The wait after a failed attempt: from `report_backoff` (1 s), doubling, capped at
+    /// `report_backoff_cap` (30 s), full jitter.
+    let backoff: Backoff
+    /// How long one attempt waits for the order service's reply (`report_timeout`, 5 s).
+    let timeout: Duration
     private let app: String
     /// The app's name hashed once, half of each report's jitter key.
     private let appKey: UInt64
@@ -45,7 +46,9 @@ final class AppReports: @unchecked Sendable {
     /// without failures lists none.
     private var failed: [CounterMetric?] = Array(repeating: nil, count: Failure.all.count)
 
-    init(app: String, platform: PlatformContext) {
+    init(app: String, platform: PlatformContext, timeout: Duration, backoff: Duration, cap: Duration) {
+        self.timeout = timeout
+        self.backoff = Backoff.exponential(base: backoff, cap: max(backoff, cap), jitter: .full)
         self.app = app
         self.platform = platform
         appKey = StableHash.of(app)

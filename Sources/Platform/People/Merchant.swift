@@ -28,7 +28,7 @@ actor Merchant {
         self.spec = spec
         name = "merchant-\(index)"
         random = sim.random(name)
-        reports = AppReports(app: "merchant", platform: platform)
+        reports = AppReports(app: "merchant", platform: platform, timeout: spec.reportTimeout, backoff: spec.reportBackoff, cap: spec.reportBackoffCap)
     }
 
     /// A paid order arrives on the merchant's app.

@@ -34,7 +34,7 @@ actor Rider: SimEventHandler {
         self.spec = spec
         name = "rider-\(index)"
         random = sim.random(name)
-        reports = AppReports(app: "rider", platform: platform)
+        reports = AppReports(app: "rider", platform: platform, timeout: spec.reportTimeout, backoff: spec.reportBackoff, cap: spec.reportBackoffCap)
         if let shift = spec.shift {
             // Staggered starts: rider i starts its first shift at a random point of it.
             let offset = Int64(random.nextUnit() * Double(shift.nanoseconds))

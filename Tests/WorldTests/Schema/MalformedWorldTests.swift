@@ -330,6 +330,10 @@ private let rangeCases: [MalformedWorld] = [
         "unit: a claim lease without a unit", #""payment": { "workers": 4 }"#, #""payment": { "workers": 4, "claim_lease": 30 }"#,
         "«30»: $.services.payment.claim_lease: expected a duration >= 1ms, found number 30: a duration needs a unit, as a string"),
     MalformedWorld(
+        "range: a merchant app that never waits for a report's answer", #""catalog": { "items": 50, "flash_items": 2 },"#,
+        #""catalog": { "items": 50, "flash_items": 2 }, "merchants": { "report_timeout": "0" },"#,
+        #"«"0" }»: $.merchants.report_timeout: expected a duration >= 1ms, found string "0""#),
+    MalformedWorld(
         "range: an unknown version", #""version": 1"#, #""version": 2"#,
         "«\"version\": 2+11»: $.version: expected the version 1 (the only version of the world language), found number 2"),
 ]
