@@ -53,4 +53,25 @@ struct CommonRandomNumbersTests {
         #expect((180...300).contains(extra.count), "\(extra.count)")
         #expect(extra.allSatisfy { $0.at >= 60_000_000_000 && $0.at <= 120_000_000_000 })
     }
+    @Test("a different worker pool leaves every call's retry delays unchanged")
+    func retryDelays() throws {
+        // The order service retries inventory with full jitter while inventory fails half
+        // its calls; the runs differ in the order service's workers (so in which calls
+        // retry first, and how often the breaker lets them through).
+        let calls = #"services.order.calls={"default": {"timeout": "3s"}, "dispatch": {"timeout": "35s"}, "#
+            + #""inventory": {"timeout": "1s", "retry": {"attempts": 4, "base": "50ms", "cap": "2s", "jitter": "full"}}}"#
+        let faults = #"faults=[{"kind": "errors", "target": "inventory", "ratio": 0.5, "at": "1m", "for": "3m"}]"#
+        let (narrow, narrowOutcome) = try record([calls, faults, "services.order.workers=2"])
+        let (wide, wideOutcome) = try record([calls, faults, "services.order.workers=64"])
+        #expect(narrowOutcome.result.digest != wideOutcome.result.digest)
+        #expect(narrow.retryDelays.count > 100)
+        let common = Set(narrow.retryDelays.keys).intersection(wide.retryDelays.keys)
+        #expect(common.count > narrow.retryDelays.count * 8 / 10, "most retries happen in both runs")
+        let differing = common.filter { narrow.retryDelays[$0] != wide.retryDelays[$0] }
+        #expect(differing.isEmpty)
+        // Jittered: the delays after a first attempt spread over [0, 50 ms].
+        let firsts = Set(common.filter { $0.hasSuffix("#1") }.compactMap { narrow.retryDelays[$0] })
+        #expect(firsts.count > 50)
+        #expect(firsts.allSatisfy { (0...50_000_000).contains($0) })
+    }
 }

@@ -62,9 +62,13 @@ actor Broker: SimEventHandler {
     /// The channel of queue `name`, created on first use.
     private func channel(_ name: String) -> Int {
         if let existing = channelIndex[name] { return existing }
-        let created = Queue(MessageQueueConfiguration(
-            name: name, maxLength: spec.maxLength, overflow: spec.overflow == .dropHead ? .dropHead : .rejectPublish,
-            messageTTL: spec.messageTTL, deliveryLimit: spec.deliveryLimit, retainsDeadLetters: true))
+        let spec = spec
+        let configuration = sim.configured("broker queue \(name)", { () throws(ConfigurationError) in
+            try MessageQueueConfiguration(
+                name: name, maxLength: spec.maxLength, overflow: spec.overflow == .dropHead ? .dropHead : .rejectPublish,
+                messageTTL: spec.messageTTL, deliveryLimit: spec.deliveryLimit, retainsDeadLetters: true)
+        }, fallback: { .defaults })
+        let created = Queue(configuration)
         channels.append(Channel(queue: created, metrics: BrokerQueueMetrics(queue: name, metrics: platform.metrics)))
         channelIndex[name] = channels.count - 1
         return channels.count - 1
@@ -96,7 +100,10 @@ actor Broker: SimEventHandler {
 
     /// Registers a consumer with `prefetch`.
     func subscribe(_ name: String, prefetch: Int) -> ConsumerID {
-        channels[channel(name)].queue.addConsumer(prefetch: prefetch)
+        let index = channel(name)
+        return sim.configured("a consumer of \(name)", { () throws(ConfigurationError) in
+            try channels[index].queue.addConsumer(prefetch: prefetch)
+        }, fallback: { ConsumerID(rawValue: 0) })
     }
 
     /// The next delivery for `consumer`, waiting for one; nil once it was cancelled.

@@ -87,7 +87,12 @@ actor CacheServer: RemoteCache {
     /// `capacity` ids for at most `retention` each (lost when the server does not answer).
     func recordProcessed(_ id: Int64, group: String, capacity: Int, retention: Duration?) async {
         _ = await command {
-            processed[group, default: DeduplicationWindow(capacity: capacity, retention: retention)].insert(id, now: sim.clock.now)
+            if processed[group] == nil {
+                processed[group] = sim.configured("consumer group \(group)'s deduplication window", { () throws(ConfigurationError) in
+                    try DeduplicationWindow(capacity: capacity, retention: retention)
+                }, fallback: { try! DeduplicationWindow(capacity: 1) }) // `try!`: a capacity of 1 is valid.
+            }
+            processed[group]!.insert(id, now: sim.clock.now)
         }
     }
 

@@ -81,7 +81,9 @@ extension PlatformContext {
         LockClient(
             connection: lockConnection(to: locks, for: instance),
             clock: sim.clock,
-            configuration: .init(ttl: ttl, maxWait: maxWait, initialDelay: .milliseconds(5), maxDelay: maxDelay),
+            configuration: sim.configured("\(instance)'s lock client", { () throws(ConfigurationError) in
+                try .init(ttl: ttl, maxWait: maxWait, initialDelay: .milliseconds(5), maxDelay: maxDelay)
+            }, fallback: { .standard }),
             random: sim.random("\(instance).locks"))
     }
 

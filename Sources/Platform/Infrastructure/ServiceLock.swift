@@ -42,11 +42,21 @@ enum ServiceLock {
             return
         }
         let connections = platform.lockServers.map { platform.lockConnection(to: $0, for: instance) }
-        self = .redlock(Redlock(
-            connections: connections, clock: platform.sim.clock,
-            configuration: .init(ttl: ttl, maxWait: maxWait, initialDelay: .milliseconds(5), maxDelay: maxDelay),
-            random: platform.sim.random("\(instance).redlock")),
-            acquired: platform.metrics.counter("locks.redlock.acquired"))
+        let sim = platform.sim
+        // The world has at least one lock server, and its fields were validated by the
+        // reader: a refusal here is a reader bug, which stops the run.
+        let redlock = sim.configured("\(instance)'s Redlock", { () throws(ConfigurationError) in
+            try Redlock(
+                connections: connections, clock: sim.clock,
+                configuration: try .init(ttl: ttl, maxWait: maxWait, initialDelay: .milliseconds(5), maxDelay: maxDelay),
+                random: sim.random("\(instance).redlock"))
+        }, fallback: {
+            // `try!`: one server and the library's defaults are valid; a placeholder the
+            // run never uses (it stops after the current job).
+            try! Redlock(connections: [platform.lockConnection(to: platform.lockServers[0], for: instance)],
+                         clock: sim.clock, random: sim.random("\(instance).redlock"))
+        })
+        self = .redlock(redlock, acquired: platform.metrics.counter("locks.redlock.acquired"))
     }
 
     /// Acquires `key`, or throws once the wait runs out.

@@ -34,7 +34,8 @@ import SimKernel
 /// World-confined: only the world's thread touches it.
 final class DurableWrite: @unchecked Sendable {
     /// The wait between attempts: from 50 ms, doubling, capped at 5 s, full jitter.
-    let backoff = Backoff.exponential(base: .milliseconds(50), cap: .seconds(5), jitter: .full)
+    // `try!`: constant, valid arguments (a base below its cap); it cannot throw.
+    let backoff = try! Backoff.exponential(base: .milliseconds(50), cap: .seconds(5), jitter: .full)
     private let clock: VirtualClock
     /// The jitter's randomness, keyed by the work retrying (common random numbers).
     private let draws: RandomDraws

@@ -48,7 +48,10 @@ final class AppReports: @unchecked Sendable {
 
     init(app: String, platform: PlatformContext, timeout: Duration, backoff: Duration, cap: Duration) {
         self.timeout = timeout
-        self.backoff = Backoff.exponential(base: backoff, cap: max(backoff, cap), jitter: .full)
+        // The reader keeps both ≥ 1 ms, and a cap below the base reads as the base.
+        self.backoff = platform.sim.configured("the \(app) app's report backoff", { () throws(ConfigurationError) in
+            try Backoff.exponential(base: backoff, cap: max(backoff, cap), jitter: .full)
+        }, fallback: { .grpc })
         self.app = app
         self.platform = platform
         appKey = StableHash.of(app)

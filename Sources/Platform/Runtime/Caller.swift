@@ -25,8 +25,13 @@ final class Caller: @unchecked Sendable {
     private let breaker: (any CircuitBreakerRunning<VirtualClock.Instant>)?
     private let fallback: CallFallback?
     private let metrics: CallerMetrics
+    /// The purpose under which calls through this caller are counted within their work
+    /// (their keys for retry jitter); nil when no retry ever draws jitter.
+    private let jitterPurpose: UInt64?
 
-    init(caller: String, instance: String, callee: String, policy: CallPolicy, platform: PlatformContext) {
+    /// - Throws: ``ConfigurationError`` when the policy (from the world) is one the
+    ///   library refuses: a bug in the world reader, which validates it.
+    init(caller: String, instance: String, callee: String, policy: CallPolicy, platform: PlatformContext) throws(ConfigurationError) {
         self.caller = caller
         self.instance = instance
         self.callee = callee
@@ -36,18 +41,27 @@ final class Caller: @unchecked Sendable {
         let metrics = CallerMetrics(
             caller: caller, callee: callee, hasBreaker: policy.breaker != nil, calleeIsService: platform.services[callee] != nil, metrics: sim.metrics)
         self.metrics = metrics
+        // Without retries the backoff is never consulted: a zero constant stands in.
+        let backoff = if let retry = policy.retry { try Backoff(retry) } else { try Backoff.constant(.zero) }
+        let budget = try policy.retry?.budget.map { ratio throws(ConfigurationError) in try RetryBudget<VirtualClock.Instant>.Configuration(retryRatio: ratio) }
         retrier = Retrier(
-            policy: RetryPolicy(maxAttempts: policy.retry?.attempts ?? 1,
-                                backoff: policy.retry.map(Backoff.init) ?? .constant(.zero),
-                                isRetryable: Caller.isRetryable),
-            budget: policy.retry?.budget.map { RetryBudget.Configuration(retryRatio: $0) },
+            policy: try RetryPolicy(maxAttempts: policy.retry?.attempts ?? 1,
+                                    backoff: backoff,
+                                    isRetryable: Caller.isRetryable),
+            budget: budget,
             clock: sim.clock, random: sim.random("\(instance)->\(callee)"))
-        breaker = policy.breaker.map { spec in
+        if let retry = policy.retry, retry.attempts > 1, retry.jitter != .none {
+            jitterPurpose = StableHash.combine(StableHash.of("retry"), StableHash.of(callee))
+        } else {
+            jitterPurpose = nil
+        }
+        let made = try policy.breaker.map { spec throws(ConfigurationError) in try spec.breaker() }
+        breaker = made.map { made in
             let trace = sim.trace
             let link = trace.name("\(instance)->\(callee)")
             let names = BreakerTraceNames(trace)
             return CircuitBreakerExecutors.make(
-                spec.breaker, clock: sim.clock, isIgnored: Caller.isIgnoredByBreaker,
+                made, clock: sim.clock, isIgnored: Caller.isIgnoredByBreaker,
                 listener: { event in
                     guard case .transition(let transition) = event else { return }
                     metrics.transition(to: transition.to).add()
@@ -74,19 +88,34 @@ final class Caller: @unchecked Sendable {
     /// backoff while the budget and the deadline allow, degraded by the fallback.
     func perform(_ call: Call) async -> Result<Reply, Failure> {
         var last: Result<Reply, Failure>?
+        let operation: () async throws -> Reply = {
+            let result = await self.attempt(call)
+            last = result
+            return try result.get()
+        }
+        // Common random numbers: within keyed work, the jitter after attempt n is drawn
+        // from a stream keyed by this call and n (one more retry elsewhere moves nothing);
+        // outside it (a background chore), from this caller's own stream.
+        let key = jitterPurpose.flatMap { platform.draws.callKey(to: $0) }
+        let recorder = key == nil ? nil : platform.draws.recorder
+        let onEvent: (RetryEvent) -> Void = { [metrics, caller, callee] event in
+            switch event {
+            case .retrying(let attempt, let delay, _):
+                metrics.retries.add()
+                if let recorder, let key { recorder.retryDelays["\(caller)->\(callee)#\(key)#\(attempt)"] = delay.nanoseconds }
+            case .gaveUp(_, .budgetExhausted, _): metrics.retryBudgetExhausted.add()
+            case .gaveUp(_, .deadlineWouldPass, _): metrics.retryDeadlinePassed.add()
+            case .gaveUp, .succeeded: break
+            }
+        }
         do {
-            let reply = try await retrier.run({
-                let result = await attempt(call)
-                last = result
-                return try result.get()
-            }, onEvent: { [metrics] event in
-                switch event {
-                case .retrying: metrics.retries.add()
-                case .gaveUp(_, .budgetExhausted, _): metrics.retryBudgetExhausted.add()
-                case .gaveUp(_, .deadlineWouldPass, _): metrics.retryDeadlinePassed.add()
-                case .gaveUp, .succeeded: break
-                }
-            })
+            let reply: Reply
+            if let key {
+                let draws = platform.draws
+                reply = try await retrier.run(operation, jitter: { draws.retryJitter(call: key, attempt: $0) }, onEvent: onEvent)
+            } else {
+                reply = try await retrier.run(operation, onEvent: onEvent)
+            }
             fallback?.remember(call, reply)
             return .success(reply)
         } catch let failure as Failure {
@@ -200,23 +229,23 @@ extension Failure {
 
 extension Backoff {
     /// The world's exponential backoff with AWS's jitter.
-    init(_ retry: RetrySpec) {
+    init(_ retry: RetrySpec) throws(ConfigurationError) {
         let jitter: Backoff.Jitter = switch retry.jitter {
         case .none: .none
         case .full: .full
         case .equal: .equal
         case .decorrelated: .decorrelated
         }
-        self = .exponential(base: retry.base, cap: retry.cap, jitter: jitter)
+        self = try .exponential(base: retry.base, cap: retry.cap, jitter: jitter)
     }
 }
 
 extension BreakerSpec {
     /// The library's breaker for this specification: Resilience4j's or Sentinel's.
-    var breaker: any CircuitBreaking<VirtualClock.Instant> {
+    func breaker() throws(ConfigurationError) -> any CircuitBreaking<VirtualClock.Instant> {
         switch self {
         case .resilience4j(let s):
-            return CircuitBreaker(CircuitBreakerConfiguration(
+            return CircuitBreaker(try CircuitBreakerConfiguration(
                 failureRateThreshold: s.failureRate * 100, slowCallRateThreshold: s.slowRate * 100,
                 slowCallDurationThreshold: s.slowCall, minimumNumberOfCalls: s.minimumCalls,
                 slidingWindowType: s.window == .count ? .countBased : .timeBased, slidingWindowSize: s.size,
@@ -228,7 +257,7 @@ extension BreakerSpec {
             case .errorCount(let count): .errorCount(count)
             case .slowRatio(let ratio, let maxResponse): .slowCallRatio(maxResponseTime: maxResponse, threshold: ratio)
             }
-            return DegradeBreaker(DegradeRule(
+            return DegradeBreaker(try DegradeRule(
                 strategy: strategy, timeWindow: s.window, minRequestAmount: s.minimumRequests, statInterval: s.statInterval))
         }
     }

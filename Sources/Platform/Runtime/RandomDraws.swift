@@ -19,7 +19,7 @@ import SimKernel
 final class RandomDraws: @unchecked Sendable {
     /// What a draw is for; each purpose has its own family of streams.
     enum Purpose: Int, CaseIterable {
-        case work, request, reply, database, cache, broker, locks, faults, dependency, dns, reports
+        case work, request, reply, database, cache, broker, locks, faults, dependency, dns, retry, reports
     }
 
     /// Each purpose's base seed, derived from the world seed and the purpose's name.
@@ -48,6 +48,19 @@ final class RandomDraws: @unchecked Sendable {
             return stream(purpose, key: origin.next(UInt64(purpose.rawValue)))
         }
         return RandomStream(rawSeed: fallback[purpose.rawValue].next())
+    }
+
+    /// The key of the current work's next call to `callee` (its how-manyth call there,
+    /// counted apart from messages, so a retry does not shift the next call's key), or nil
+    /// outside keyed work.
+    func callKey(to callee: UInt64) -> UInt64? {
+        WorkOrigin.current?.next(callee)
+    }
+
+    /// The stream of the retry jitter after attempt `attempt` of the call keyed `call`:
+    /// the same whatever other calls retry meanwhile.
+    func retryJitter(call: UInt64, attempt: Int) -> RandomStream {
+        stream(.retry, key: StableHash.combine(call, UInt64(attempt)))
     }
 
     /// Draws a duration for `purpose` within the current work (see ``current(_:)``).
@@ -112,6 +125,9 @@ final class DrawRecorder: @unchecked Sendable {
     var choices: [Int64: CustomerChoices] = [:]
     /// Each call's or request's sampled service time, by its key (service name and key).
     var serviceTimes: [String: Int64] = [:]
+    /// Each keyed call's retry delays (nanoseconds), by caller, callee, call key and the
+    /// attempt that failed.
+    var retryDelays: [String: Int64] = [:]
 
     init() {}
 }

@@ -425,8 +425,13 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         if let existing = callers[callee] {
             caller = existing
         } else {
-            caller = Caller(caller: service, instance: name, callee: callee,
-                            policy: spec.calls.policy(for: callee), platform: platform)
+            do {
+                caller = try Caller(caller: service, instance: name, callee: callee,
+                                    policy: spec.calls.policy(for: callee), platform: platform)
+            } catch {
+                platform.sim.fail(Simulation.readerBug("\(service)'s calls to \(callee)", error))
+                return .failure(.error)
+            }
             callers[callee] = caller
         }
         let result = await caller.perform(call)

@@ -62,8 +62,7 @@ public struct CircuitBreaker<Instant: InstantProtocol>: CircuitBreaking, Sendabl
     /// A closed breaker with `configuration` (Resilience4j's defaults if omitted).
     /// Stops on an invalid configuration (thresholds outside (0, 100], sizes < 1, a
     /// non-positive open wait).
-    public init(_ configuration: CircuitBreakerConfiguration = CircuitBreakerConfiguration()) {
-        configuration.validate()
+    public init(_ configuration: CircuitBreakerConfiguration = .resilience4j) {
         self.configuration = configuration
         let timeBased = configuration.slidingWindowType == .timeBased
         countWindow = CountWindow(size: timeBased ? 0 : configuration.slidingWindowSize)

@@ -49,7 +49,6 @@ public struct DegradeBreaker<Instant: InstantProtocol>: CircuitBreaking, Sendabl
 
     /// A closed breaker applying `rule`. Stops on an invalid rule.
     public init(_ rule: DegradeRule) {
-        rule.validate()
         self.rule = rule
         statistics = TimeWindow(bucketCount: rule.sampleCount, bucketLength: rule.statInterval / rule.sampleCount)
     }

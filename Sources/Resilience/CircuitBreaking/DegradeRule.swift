@@ -4,9 +4,9 @@
 /// The graded rules of the source documents:
 /// ```swift
 /// // Core path: exception ratio > 20% → break for 30 s.
-/// let core = DegradeRule(strategy: .errorRatio(0.2), timeWindow: .seconds(30))
+/// let core = try DegradeRule(strategy: .errorRatio(0.2), timeWindow: .seconds(30))
 /// // Secondary path: more than 50 exceptions a minute → degrade.
-/// let secondary = DegradeRule(strategy: .errorCount(50), timeWindow: .seconds(60),
+/// let secondary = try DegradeRule(strategy: .errorCount(50), timeWindow: .seconds(60),
 ///                             statInterval: .seconds(60))
 /// ```
 public struct DegradeRule: Sendable, Hashable {
@@ -26,24 +26,24 @@ public struct DegradeRule: Sendable, Hashable {
     }
 
     /// The strategy and its threshold.
-    public var strategy: Strategy
+    public private(set) var strategy: Strategy
     /// How long the breaker stays open before one probe may pass (Sentinel's
     /// `timeWindow`, there in whole seconds). Must be longer than zero.
-    public var timeWindow: Duration
+    public private(set) var timeWindow: Duration
     /// Calls the statistic interval must hold before the rule may trip. Default 5.
-    public var minRequestAmount: Int
+    public private(set) var minRequestAmount: Int
     /// The statistic interval over which calls and errors are counted. Default 1 s.
-    public var statInterval: Duration
+    public private(set) var statInterval: Duration
     /// Buckets the statistic interval is split into (Sentinel's `LeapArray` sample
     /// count). 1 (default, as Sentinel 1.8's degrade rules) makes the interval a
     /// tumbling window that restarts every `statInterval`; more buckets make it slide in
     /// steps of `statInterval / sampleCount`, which must divide evenly.
-    public var sampleCount: Int
+    public private(set) var sampleCount: Int
     /// How long the half-open probe may stay out before the breaker gives up on it and
     /// opens again for another `timeWindow` (not in Sentinel: the fix for a probe that
     /// never reports back, issue #1638). `nil` (default) means the same as
     /// `timeWindow`; `.zero` waits forever, as Sentinel does.
-    public var probeTimeout: Duration?
+    public private(set) var probeTimeout: Duration?
 
     /// A rule tripping on `strategy`, breaking for `timeWindow`, with Sentinel's defaults
     /// for the rest (at least 5 calls in a 1 s statistic interval of one bucket) and a
@@ -55,7 +55,25 @@ public struct DegradeRule: Sendable, Hashable {
         statInterval: Duration = .seconds(1),
         sampleCount: Int = 1,
         probeTimeout: Duration? = nil
-    ) {
+    ) throws(ConfigurationError) {
+        // Sentinel's `isValidRule`.
+        let check = ConfigurationCheck("DegradeRule")
+        switch strategy {
+        case .slowCallRatio(let maxResponseTime, let threshold):
+            try check.require(maxResponseTime >= .zero, "strategy.maxResponseTime", ">= 0", maxResponseTime)
+            try check.require(threshold >= 0 && threshold <= 1, "strategy.threshold", "in [0, 1]", threshold)
+        case .errorRatio(let ratio):
+            try check.require(ratio >= 0 && ratio <= 1, "strategy.errorRatio", "in [0, 1]", ratio)
+        case .errorCount(let count):
+            try check.require(count >= 0, "strategy.errorCount", ">= 0", count)
+        }
+        try check.require(timeWindow > .zero, "timeWindow", "> 0", timeWindow)
+        try check.require(minRequestAmount >= 1, "minRequestAmount", ">= 1", minRequestAmount)
+        try check.require(statInterval > .zero, "statInterval", "> 0", statInterval)
+        try check.require(sampleCount >= 1, "sampleCount", ">= 1", sampleCount)
+        try check.require(statInterval.wholeNanoseconds % Int64(sampleCount) == 0,
+                          "statInterval", "a whole number of nanoseconds per sample (sampleCount \(sampleCount))", statInterval)
+        try check.require((probeTimeout ?? .zero) >= .zero, "probeTimeout", ">= 0", probeTimeout.map { "\($0)" } ?? "nil")
         self.strategy = strategy
         self.timeWindow = timeWindow
         self.minRequestAmount = minRequestAmount
@@ -76,24 +94,5 @@ public struct DegradeRule: Sendable, Hashable {
         if case .slowCallRatio(let maxResponseTime, _) = strategy { return maxResponseTime }
         return nil
     }
-
-    /// Stops with a message naming the first invalid setting (Sentinel's `isValidRule`).
-    func validate() {
-        switch strategy {
-        case .slowCallRatio(let maxResponseTime, let threshold):
-            precondition(maxResponseTime >= .zero, "maxResponseTime must be >= 0")
-            precondition(threshold >= 0 && threshold <= 1, "the slow-call ratio threshold must be in [0, 1]")
-        case .errorRatio(let ratio):
-            precondition(ratio >= 0 && ratio <= 1, "the error ratio must be in [0, 1]")
-        case .errorCount(let count):
-            precondition(count >= 0, "the error count must be >= 0")
-        }
-        precondition(timeWindow > .zero, "timeWindow must be > 0")
-        precondition(minRequestAmount >= 1, "minRequestAmount must be >= 1")
-        precondition(statInterval > .zero, "statInterval must be > 0")
-        precondition(sampleCount >= 1, "sampleCount must be >= 1")
-        precondition(statInterval.wholeNanoseconds % Int64(sampleCount) == 0,
-                     "statInterval must split evenly into sampleCount buckets")
-        precondition((probeTimeout ?? .zero) >= .zero, "probeTimeout must be >= 0")
-    }
 }
+

@@ -111,6 +111,8 @@ struct TimeWindow<Instant: InstantProtocol>: Sendable where Instant.Duration == 
     private var head: Int64 = 0
     private(set) var counts = OutcomeCounts()
 
+    /// Built only from a validated configuration: the preconditions state invariants the
+    /// configurations' initialisers already guarantee, not checks of input.
     init(bucketCount: Int, bucketLength: Duration) {
         precondition(bucketCount >= 1, "a time window needs at least one bucket")
         bucketNanoseconds = bucketLength.wholeNanoseconds

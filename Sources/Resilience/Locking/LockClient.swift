@@ -42,23 +42,25 @@ where C.Duration == Duration {
     public struct Configuration: Sendable, Equatable {
         /// Lease length of every grant and renewal (default 30 s: `PX 30000` of the source
         /// documents, and Redisson's `lockWatchdogTimeout`).
-        public var ttl: Duration
+        public private(set) var ttl: Duration
         /// How long an acquire keeps trying while others hold the key (default 10 s);
         /// `.zero` makes a single attempt.
-        public var maxWait: Duration
+        public private(set) var maxWait: Duration
         /// First retry delay, and the delay between failed renewals (default 50 ms).
-        public var initialDelay: Duration
+        public private(set) var initialDelay: Duration
         /// Cap on a retry delay (default 1 s).
-        public var maxDelay: Duration
+        public private(set) var maxDelay: Duration
         /// Renewal period of the watchdog; `nil` (default) means `ttl / 3`.
-        public var renewalInterval: Duration?
+        public private(set) var renewalInterval: Duration?
         /// Assumed clock-rate difference between client and store, as a fraction of the TTL
         /// (default 0.01, Redlock's).
-        public var driftFactor: Double
+        public private(set) var driftFactor: Double
         /// Fixed drift allowance added to `ttl·driftFactor` (default 2 ms, Redlock's).
-        public var minimumDrift: Duration
+        public private(set) var minimumDrift: Duration
 
         /// A configuration; every parameter has the default documented on its property.
+        ///
+        /// - Throws: ``ConfigurationError`` naming the first invalid parameter.
         public init(
             ttl: Duration = .seconds(30),
             maxWait: Duration = .seconds(10),
@@ -67,12 +69,17 @@ where C.Duration == Duration {
             renewalInterval: Duration? = nil,
             driftFactor: Double = 0.01,
             minimumDrift: Duration = .milliseconds(2)
-        ) {
-            precondition(ttl > .zero, "ttl must be positive")
-            precondition(maxWait >= .zero, "maxWait must not be negative")
-            precondition(initialDelay > .zero && maxDelay >= initialDelay, "need 0 < initialDelay <= maxDelay")
-            precondition(renewalInterval.map { $0 > .zero } ?? true, "renewalInterval must be positive")
-            precondition(driftFactor >= 0 && minimumDrift >= .zero, "drift must not be negative")
+        ) throws(ConfigurationError) {
+            let check = ConfigurationCheck("LockClient.Configuration")
+            try check.require(ttl > .zero, "ttl", "> 0", ttl)
+            try check.require(maxWait >= .zero, "maxWait", ">= 0", maxWait)
+            try check.require(initialDelay > .zero, "initialDelay", "> 0", initialDelay)
+            try check.require(maxDelay >= initialDelay, "maxDelay", ">= initialDelay (\(initialDelay))", maxDelay)
+            try check.require(renewalInterval.map { $0 > .zero } ?? true, "renewalInterval", "> 0 or nil", renewalInterval ?? .zero)
+            try check.require(driftFactor >= 0 && driftFactor.isFinite, "driftFactor", "finite and >= 0", driftFactor)
+            try check.require(minimumDrift >= .zero, "minimumDrift", ">= 0", minimumDrift)
+            let drift = ttl * driftFactor + minimumDrift
+            try check.require(drift < ttl, "ttl", "> the drift allowance (\(drift)), or no validity is left", ttl)
             self.ttl = ttl
             self.maxWait = maxWait
             self.initialDelay = initialDelay
@@ -84,6 +91,10 @@ where C.Duration == Duration {
 
         /// The drift allowance for a lease of `ttl`.
         public func drift(for ttl: Duration) -> Duration { ttl * driftFactor + minimumDrift }
+
+        /// The defaults documented on the properties.
+        // `try!`: constant, valid arguments; the initialiser cannot throw for them.
+        public static var standard: Configuration { try! Configuration() }
 
         /// The watchdog's period for a lease of `ttl`.
         public func renewalInterval(for ttl: Duration) -> Duration { renewalInterval ?? ttl / 3 }
@@ -130,10 +141,8 @@ where C.Duration == Duration {
 
     /// A client of the store behind `connection`. `random` supplies retry jitter and, when
     /// `clientID` is `nil`, the client's identity (64 random bits).
-    public init(connection: Connection, clock: C, configuration: Configuration = Configuration(),
+    public init(connection: Connection, clock: C, configuration: Configuration = .standard,
                 clientID: UInt64? = nil, random: Random) {
-        precondition(configuration.drift(for: configuration.ttl) < configuration.ttl,
-                     "the drift allowance leaves no validity for a lease of ttl")
         var random = random
         self.clientID = clientID ?? random.next()
         self.connection = connection
@@ -157,6 +166,9 @@ where C.Duration == Duration {
     ///   ``LockError/cancelled`` when the task was cancelled (nothing is then held).
     public func acquire(_ key: String, ttl: Duration? = nil, maxWait: Duration? = nil) async throws(LockError) -> LockLease<C> {
         let ttl = ttl ?? configuration.ttl
+        // A per-call `ttl` is a constant of the calling code (the configuration's, checked
+        // when it was made, is the default): one the drift consumes is a programming
+        // error, not input, so it stays a precondition rather than a ``LockError``.
         precondition(configuration.drift(for: ttl) < ttl, "the drift allowance leaves no validity for a lease of ttl")
         let validity = ttl - configuration.drift(for: ttl)
         // The task's deadline shortens the wait (see TaskDeadline.limit).
@@ -368,7 +380,7 @@ where C.Duration == Duration {
 
 extension LockClient where Random == SystemRandomNumberGenerator {
     /// A production client drawing its identity and jitter from the system's generator.
-    public convenience init(connection: Connection, clock: C, configuration: Configuration = Configuration()) {
+    public convenience init(connection: Connection, clock: C, configuration: Configuration = .standard) {
         self.init(connection: connection, clock: clock, configuration: configuration, random: SystemRandomNumberGenerator())
     }
 }

@@ -73,6 +73,8 @@ public struct LockStore<Instant: InstantProtocol>: Sendable where Instant.Durati
     /// Otherwise (even when `owner` itself holds the key) returns how long the current
     /// lock still lives. `ttl` must be positive.
     public mutating func set(_ key: String, owner: LockOwner, ttl: Duration, now: Instant) -> LockAcquisition {
+        // Reached through LockClient and Redlock, whose configurations refuse a
+        // non-positive ttl: one here is a programming error of a direct caller.
         precondition(ttl > .zero, "a lock's ttl must be positive")
         if let entry = liveEntry(key, now: now) {
             statistics.contended += 1
@@ -111,6 +113,8 @@ public struct LockStore<Instant: InstantProtocol>: Sendable where Instant.Durati
     /// shorter `ttl` shortens the lease). Returns whether it extended. A lock that has
     /// expired cannot be extended, even if nobody took it since. `ttl` must be positive.
     public mutating func compareAndExtend(_ key: String, owner: LockOwner, ttl: Duration, now: Instant) -> Bool {
+        // Reached through LockClient and Redlock, whose configurations refuse a
+        // non-positive ttl: one here is a programming error of a direct caller.
         precondition(ttl > .zero, "a lock's ttl must be positive")
         guard let entry = liveEntry(key, now: now), entry.owner == owner else {
             statistics.failedExtensions += 1

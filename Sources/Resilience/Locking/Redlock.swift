@@ -24,22 +24,24 @@ where C.Duration == Duration {
     /// Timing of Redlock acquisitions.
     public struct Configuration: Sendable, Equatable {
         /// Lease length on each store (default 10 s, the example of Redis's description).
-        public var ttl: Duration
+        public private(set) var ttl: Duration
         /// How long an acquire keeps retrying (default 10 s); `.zero` makes one attempt.
-        public var maxWait: Duration
+        public private(set) var maxWait: Duration
         /// Per-store cut-off of a command, small next to `ttl` (default 50 ms; Redis
         /// suggests 5–50 ms for a 10 s TTL).
-        public var storeTimeout: Duration
+        public private(set) var storeTimeout: Duration
         /// First retry delay (default 50 ms).
-        public var initialDelay: Duration
+        public private(set) var initialDelay: Duration
         /// Cap on a retry delay (default 1 s).
-        public var maxDelay: Duration
+        public private(set) var maxDelay: Duration
         /// Clock drift as a fraction of the TTL (default 0.01).
-        public var driftFactor: Double
+        public private(set) var driftFactor: Double
         /// Fixed drift allowance (default 2 ms).
-        public var minimumDrift: Duration
+        public private(set) var minimumDrift: Duration
 
         /// A configuration; every parameter has the default documented on its property.
+        ///
+        /// - Throws: ``ConfigurationError`` naming the first invalid parameter.
         public init(
             ttl: Duration = .seconds(10),
             maxWait: Duration = .seconds(10),
@@ -48,11 +50,17 @@ where C.Duration == Duration {
             maxDelay: Duration = .seconds(1),
             driftFactor: Double = 0.01,
             minimumDrift: Duration = .milliseconds(2)
-        ) {
-            precondition(ttl > .zero && storeTimeout > .zero, "ttl and storeTimeout must be positive")
-            precondition(maxWait >= .zero, "maxWait must not be negative")
-            precondition(initialDelay > .zero && maxDelay >= initialDelay, "need 0 < initialDelay <= maxDelay")
-            precondition(driftFactor >= 0 && minimumDrift >= .zero, "drift must not be negative")
+        ) throws(ConfigurationError) {
+            let check = ConfigurationCheck("Redlock.Configuration")
+            try check.require(ttl > .zero, "ttl", "> 0", ttl)
+            try check.require(storeTimeout > .zero, "storeTimeout", "> 0", storeTimeout)
+            try check.require(maxWait >= .zero, "maxWait", ">= 0", maxWait)
+            try check.require(initialDelay > .zero, "initialDelay", "> 0", initialDelay)
+            try check.require(maxDelay >= initialDelay, "maxDelay", ">= initialDelay (\(initialDelay))", maxDelay)
+            try check.require(driftFactor >= 0 && driftFactor.isFinite, "driftFactor", "finite and >= 0", driftFactor)
+            try check.require(minimumDrift >= .zero, "minimumDrift", ">= 0", minimumDrift)
+            let drift = ttl * driftFactor + minimumDrift
+            try check.require(drift < ttl, "ttl", "> the drift allowance (\(drift)), or no validity is left", ttl)
             self.ttl = ttl
             self.maxWait = maxWait
             self.storeTimeout = storeTimeout
@@ -64,6 +72,10 @@ where C.Duration == Duration {
 
         /// The drift allowance for a lease of `ttl`.
         public var drift: Duration { ttl * driftFactor + minimumDrift }
+
+        /// The defaults documented on the properties.
+        // `try!`: constant, valid arguments; the initialiser cannot throw for them.
+        public static var redlock: Configuration { try! Configuration() }
     }
 
     /// Counters describing the lock's life so far.
@@ -101,10 +113,11 @@ where C.Duration == Duration {
 
     /// Redlock over `connections` (at least one; an odd number, such as 5, is usual).
     /// `random` supplies retry jitter and, when `clientID` is `nil`, the client's identity.
-    public init(connections: [Connection], clock: C, configuration: Configuration = Configuration(),
-                clientID: UInt64? = nil, random: Random) {
-        precondition(!connections.isEmpty, "Redlock needs at least one store")
-        precondition(configuration.drift < configuration.ttl, "the drift allowance leaves no validity")
+    ///
+    /// - Throws: ``ConfigurationError`` when `connections` is empty.
+    public init(connections: [Connection], clock: C, configuration: Configuration = .redlock,
+                clientID: UInt64? = nil, random: Random) throws(ConfigurationError) {
+        try ConfigurationCheck("Redlock").require(!connections.isEmpty, "connections", "at least one store", "none")
         var random = random
         self.clientID = clientID ?? random.next()
         self.connections = connections
@@ -241,8 +254,10 @@ where C.Duration == Duration {
 
 extension Redlock where Random == SystemRandomNumberGenerator {
     /// A production Redlock drawing its identity and jitter from the system's generator.
-    public convenience init(connections: [Connection], clock: C, configuration: Configuration = Configuration()) {
-        self.init(connections: connections, clock: clock, configuration: configuration, random: SystemRandomNumberGenerator())
+    ///
+    /// - Throws: ``ConfigurationError`` when `connections` is empty.
+    public convenience init(connections: [Connection], clock: C, configuration: Configuration = .redlock) throws(ConfigurationError) {
+        try self.init(connections: connections, clock: clock, configuration: configuration, random: SystemRandomNumberGenerator())
     }
 }
 

@@ -38,9 +38,12 @@ public struct DeduplicationWindow<ID: Hashable, Instant: InstantProtocol> where 
     public private(set) var evicted = 0
 
     /// A window remembering up to `capacity` ids (> 0), each for at most `retention`.
-    public init(capacity: Int, retention: Duration? = nil) {
-        precondition(capacity > 0, "capacity must be > 0")
-        precondition(retention.map { $0 > .zero } ?? true, "retention must be > 0")
+    ///
+    /// - Throws: ``ConfigurationError`` naming `capacity` or `retention`.
+    public init(capacity: Int, retention: Duration? = nil) throws(ConfigurationError) {
+        let check = ConfigurationCheck("DeduplicationWindow")
+        try check.require(capacity > 0, "capacity", "> 0", capacity)
+        try check.require(retention.map { $0 > .zero } ?? true, "retention", "> 0 or nil", retention ?? .zero)
         self.capacity = capacity
         self.retention = retention
         recordedAt.reserveCapacity(Swift.min(capacity, 1 << 16))

@@ -78,7 +78,7 @@ public final class LocalBroker<Payload: Sendable, C: Clock>: Sendable where C.Du
 
     /// A broker running a queue with `configuration`, timing TTLs on `clock`, sending
     /// dead letters to `deadLetterQueue` if given.
-    public init(_ configuration: MessageQueueConfiguration = MessageQueueConfiguration(), clock: C, deadLetterQueue: LocalBroker? = nil) {
+    public init(_ configuration: MessageQueueConfiguration = .defaults, clock: C, deadLetterQueue: LocalBroker? = nil) {
         self.clock = clock
         self.deadLetterQueue = deadLetterQueue
         state = Mutex(State(queue: Queue(configuration)))
@@ -97,9 +97,13 @@ public final class LocalBroker<Payload: Sendable, C: Clock>: Sendable where C.Du
 
     /// Registers a consumer with `prefetch` (0 = unlimited) and starts pushing deliveries
     /// to it.
-    public func addConsumer(prefetch: Int) -> Consumer {
+    ///
+    /// - Throws: ``ConfigurationError`` when `prefetch` is negative.
+    public func addConsumer(prefetch: Int) throws(ConfigurationError) -> Consumer {
+        try ConfigurationCheck("LocalBroker").require(prefetch >= 0, "prefetch", ">= 0 (0 = unlimited)", prefetch)
         let id = mutate { state, _ in
-            let id = state.queue.addConsumer(prefetch: prefetch)
+            // `try!`: `prefetch` was checked above, the only thing the queue refuses.
+            let id = try! state.queue.addConsumer(prefetch: prefetch)
             state.inboxes[id] = Inbox()
             return id
         }
@@ -204,6 +208,8 @@ public final class LocalBroker<Payload: Sendable, C: Clock>: Sendable where C.Du
                     guard state.inboxes[consumer] != nil else { return .some(nil) }
                     if let delivery = state.inboxes[consumer]!.buffered.popFirst() { return .some(delivery) }
                     if Task.isCancelled { return .some(nil) }
+                    // A consumer is one sequential reader (an `AsyncIterator`): two concurrent
+                    // `next()` calls are a programming error of the caller, not input.
                     precondition(state.inboxes[consumer]!.waiter == nil, "one next() at a time per consumer")
                     state.inboxes[consumer]!.waiter = continuation
                     return .none

@@ -162,7 +162,7 @@ public struct MessageQueue<Payload, Instant: InstantProtocol> where Instant.Dura
     private var lastConsumer: UInt64 = 0
 
     /// An empty queue with `configuration`.
-    public init(_ configuration: MessageQueueConfiguration = MessageQueueConfiguration()) {
+    public init(_ configuration: MessageQueueConfiguration = .defaults) {
         self.configuration = configuration
     }
 
@@ -197,14 +197,16 @@ public struct MessageQueue<Payload, Instant: InstantProtocol> where Instant.Dura
     /// - Parameters:
     ///   - payload: the message.
     ///   - ttl: the message's own TTL (AMQP `expiration`), `nil` for none; the queue's
-    ///     `messageTTL` applies too and the earlier deadline wins. Must be >= 0.
+    ///     `messageTTL` applies too and the earlier deadline wins. A TTL at or below
+    ///     zero expires the message on arrival (dead-lettered as `.expired`), as a TTL
+    ///     of zero does in RabbitMQ: every value has a meaning, so none is refused.
     ///   - deaths: the `x-death` history the message arrives with: pass
     ///     ``DeadLetter/deaths`` when routing a dead letter here, else leave empty.
     ///   - now: the current time.
     /// - Returns: `.confirmed(sequence:)` or `.refused(.queueFull)`.
     @discardableResult
     public mutating func publish(_ payload: Payload, ttl: Duration? = nil, deaths: [DeathRecord<Instant>] = [], now: Instant) -> PublishOutcome {
-        precondition(ttl.map { $0 >= .zero } ?? true, "ttl must be >= 0")
+        let ttl = ttl.map { Swift.max($0, .zero) }
         counters.published += 1
         expire(now: now)
         if let maxLength = configuration.maxLength, configuration.overflow == .rejectPublish, ready.count >= maxLength {
@@ -238,8 +240,10 @@ public struct MessageQueue<Payload, Instant: InstantProtocol> where Instant.Dura
     /// Registers a consumer that may hold up to `prefetch` unsettled deliveries
     /// (AMQP `basic.qos` prefetch count; 0 = unlimited). It joins the end of the
     /// round-robin rotation.
-    public mutating func addConsumer(prefetch: Int) -> ConsumerID {
-        precondition(prefetch >= 0, "prefetch must be >= 0 (0 = unlimited)")
+    ///
+    /// - Throws: ``ConfigurationError`` when `prefetch` is negative.
+    public mutating func addConsumer(prefetch: Int) throws(ConfigurationError) -> ConsumerID {
+        try ConfigurationCheck("MessageQueue").require(prefetch >= 0, "prefetch", ">= 0 (0 = unlimited)", prefetch)
         lastConsumer += 1
         let id = ConsumerID(rawValue: lastConsumer)
         consumers[id] = ConsumerState(prefetch: prefetch, inRotation: true)
@@ -249,10 +253,11 @@ public struct MessageQueue<Payload, Instant: InstantProtocol> where Instant.Dura
 
     /// Changes `consumer`'s prefetch (0 = unlimited). Deliveries it already holds beyond
     /// a lowered limit stay with it; it gets no more until it is below the limit.
-    /// Returns `false` if the consumer is unknown.
+    /// Returns `false` if the consumer is unknown; throws ``ConfigurationError`` when
+    /// `prefetch` is negative.
     @discardableResult
-    public mutating func setPrefetch(_ prefetch: Int, for consumer: ConsumerID) -> Bool {
-        precondition(prefetch >= 0, "prefetch must be >= 0 (0 = unlimited)")
+    public mutating func setPrefetch(_ prefetch: Int, for consumer: ConsumerID) throws(ConfigurationError) -> Bool {
+        try ConfigurationCheck("MessageQueue").require(prefetch >= 0, "prefetch", ">= 0 (0 = unlimited)", prefetch)
         guard var state = consumers.removeValue(forKey: consumer) else { return false }
         state.prefetch = prefetch
         if state.inRotation, !state.hasRoom {

@@ -21,13 +21,13 @@ public struct MessageQueueConfiguration: Sendable, Equatable {
     /// unacknowledged messages do not count. `0` is allowed: with ``Overflow/dropHead``
     /// every message is then dead-lettered at once, with ``Overflow/rejectPublish``
     /// every publish is refused.
-    public var maxLength: Int?
+    public private(set) var maxLength: Int?
     /// What happens when a publish finds `maxLength` ready messages.
     public var overflow: Overflow
     /// Per-queue message TTL (`x-message-ttl`): how long a message may stay in the queue
     /// after it was published (`nil` = forever). A per-message TTL given to
     /// ``MessageQueue/publish(_:ttl:deaths:now:)`` applies too; the earlier deadline wins.
-    public var messageTTL: Duration?
+    public private(set) var messageTTL: Duration?
     /// Quorum-queue poison-message limit (`x-delivery-limit`, default 20): a message
     /// returned to the queue (nack or reject with requeue, or its consumer cancelled or
     /// died) after more than `deliveryLimit` deliveries is dead-lettered (reason
@@ -38,7 +38,7 @@ public struct MessageQueueConfiguration: Sendable, Equatable {
     /// lost consumers count), every delivery that ends without an ack counts here: the
     /// "nack with requeue on failure" consumers of the source documents would otherwise
     /// redeliver a poison message forever.
-    public var deliveryLimit: Int?
+    public private(set) var deliveryLimit: Int?
     /// Whether dead-lettered messages are kept, with their x-death records, until the
     /// owner takes them with ``MessageQueue/popDeadLetter()`` (a queue with a dead-letter
     /// exchange). When `false` they are only counted and then dropped, like a RabbitMQ
@@ -55,10 +55,11 @@ public struct MessageQueueConfiguration: Sendable, Equatable {
         messageTTL: Duration? = nil,
         deliveryLimit: Int? = 20,
         retainsDeadLetters: Bool = true
-    ) {
-        precondition(maxLength.map { $0 >= 0 } ?? true, "maxLength must be >= 0")
-        precondition(messageTTL.map { $0 >= .zero } ?? true, "messageTTL must be >= 0")
-        precondition(deliveryLimit.map { $0 >= 0 } ?? true, "deliveryLimit must be >= 0")
+    ) throws(ConfigurationError) {
+        let check = ConfigurationCheck("MessageQueueConfiguration")
+        try check.require(maxLength.map { $0 >= 0 } ?? true, "maxLength", ">= 0 or nil", maxLength ?? 0)
+        try check.require(messageTTL.map { $0 >= .zero } ?? true, "messageTTL", ">= 0 or nil", messageTTL ?? .zero)
+        try check.require(deliveryLimit.map { $0 >= 0 } ?? true, "deliveryLimit", ">= 0 or nil", deliveryLimit ?? 0)
         self.name = name
         self.maxLength = maxLength
         self.overflow = overflow
@@ -66,4 +67,8 @@ public struct MessageQueueConfiguration: Sendable, Equatable {
         self.deliveryLimit = deliveryLimit
         self.retainsDeadLetters = retainsDeadLetters
     }
+
+    /// A queue named "queue" with the defaults above: unbounded, no TTL, 20 deliveries.
+    // `try!`: constant, valid arguments; the initialiser cannot throw for them.
+    public static let defaults = try! MessageQueueConfiguration()
 }

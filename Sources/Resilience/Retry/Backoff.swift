@@ -22,9 +22,9 @@
 ///
 /// ```swift
 /// // The producer of the source documents: a fixed 100 ms between attempts.
-/// let fixed = Backoff.constant(.milliseconds(100))
+/// let fixed = try Backoff.constant(.milliseconds(100))
 /// // gRPC-style: full jitter over 100 ms · 2ⁿ⁻¹, at most 10 s.
-/// let grpc = Backoff.exponential(base: .milliseconds(100), cap: .seconds(10))
+/// let grpc = try Backoff.exponential(base: .milliseconds(100), cap: .seconds(10))
 /// var random = SystemRandomNumberGenerator()
 /// let wait = grpc.delay(afterAttempt: 3, previous: nil, using: &random) // in [0, 400 ms]
 /// ```
@@ -47,14 +47,14 @@ public struct Backoff: Sendable, Hashable {
     }
 
     /// The first delay (the `base` of AWS's formulas, Resilience4j's `initialInterval`).
-    public var base: Duration
+    public private(set) var base: Duration
     /// Growth per attempt (≥ 1): 2 for AWS's doubling, 1 for a constant delay,
     /// Resilience4j's default is 1.5.
-    public var multiplier: Double
+    public private(set) var multiplier: Double
     /// No delay ever exceeds this (≥ `base`).
-    public var cap: Duration
+    public private(set) var cap: Duration
     /// How the delay is randomized.
-    public var jitter: Jitter
+    public private(set) var jitter: Jitter
 
     /// A backoff starting at `base`, growing by `multiplier` per attempt up to `cap`,
     /// randomized by `jitter`.
@@ -64,13 +64,23 @@ public struct Backoff: Sendable, Hashable {
     ///   - multiplier: growth per attempt, ≥ 1 (default 2, AWS).
     ///   - cap: the largest delay, ≥ `base`.
     ///   - jitter: randomization (default `.full`, AWS's and gRPC's choice).
-    public init(base: Duration, multiplier: Double = 2, cap: Duration, jitter: Jitter = .full) {
-        precondition(base >= .zero, "base must be >= 0")
-        precondition(multiplier >= 1 && multiplier.isFinite, "multiplier must be finite and >= 1")
-        precondition(cap >= base, "cap must be >= base")
+    /// - Throws: ``ConfigurationError`` naming the first invalid parameter.
+    public init(base: Duration, multiplier: Double = 2, cap: Duration, jitter: Jitter = .full) throws(ConfigurationError) {
+        let check = ConfigurationCheck("Backoff")
+        try check.require(base >= .zero, "base", ">= 0", base)
+        try check.require(multiplier >= 1 && multiplier.isFinite, "multiplier", "finite and >= 1", multiplier)
+        try check.require(cap >= base, "cap", ">= base (\(base))", cap)
         if case .randomized(let factor) = jitter {
-            precondition(factor >= 0 && factor <= 1, "randomization factor must lie in [0, 1]")
+            try check.require(factor >= 0 && factor <= 1, "jitter.factor", "in [0, 1]", factor)
         }
+        self.init(validBase: base, multiplier: multiplier, cap: cap, jitter: jitter)
+    }
+
+    /// gRPC's and AWS's default: full jitter, 100 ms doubling up to 10 s.
+    public static let grpc = Backoff(validBase: .milliseconds(100), multiplier: 2, cap: .seconds(10), jitter: .full)
+
+    /// A backoff from values known to be valid (the library's own defaults).
+    init(validBase base: Duration, multiplier: Double, cap: Duration, jitter: Jitter) {
         self.base = base
         self.multiplier = multiplier
         self.cap = cap
@@ -79,20 +89,20 @@ public struct Backoff: Sendable, Hashable {
 
     /// The same `delay` before every retry, without randomness (the producer's "retry 3
     /// times with 100 ms backoff").
-    public static func constant(_ delay: Duration) -> Backoff {
-        Backoff(base: delay, multiplier: 1, cap: delay, jitter: .none)
+    public static func constant(_ delay: Duration) throws(ConfigurationError) -> Backoff {
+        try Backoff(base: delay, multiplier: 1, cap: delay, jitter: .none)
     }
 
     /// Resilience4j's `IntervalFunction.ofRandomized`: `delay ± factor · delay`, uniformly.
-    public static func randomized(_ delay: Duration, factor: Double = 0.5) -> Backoff {
+    public static func randomized(_ delay: Duration, factor: Double = 0.5) throws(ConfigurationError) -> Backoff {
         let upper = Duration.nanoseconds(Int64((Double(delay.wholeNanoseconds) * (1 + factor)).rounded(.down)))
-        return Backoff(base: delay, multiplier: 1, cap: Swift.max(upper, delay), jitter: .randomized(factor: factor))
+        return try Backoff(base: delay, multiplier: 1, cap: Swift.max(upper, delay), jitter: .randomized(factor: factor))
     }
 
     /// Exponential backoff `min(cap, base · multiplierⁿ⁻¹)` with `jitter` (default full
     /// jitter).
-    public static func exponential(base: Duration, multiplier: Double = 2, cap: Duration, jitter: Jitter = .full) -> Backoff {
-        Backoff(base: base, multiplier: multiplier, cap: cap, jitter: jitter)
+    public static func exponential(base: Duration, multiplier: Double = 2, cap: Duration, jitter: Jitter = .full) throws(ConfigurationError) -> Backoff {
+        try Backoff(base: base, multiplier: multiplier, cap: cap, jitter: jitter)
     }
 
     /// The un-jittered delay after attempt `attempt` (1-based): `min(cap, base ·

@@ -92,6 +92,37 @@ public final class Retrier<C: Clock, Random: RandomNumberGenerator & Sendable>: 
         _ operation: () async throws -> T,
         onEvent: (RetryEvent) -> Void = { _ in }
     ) async throws -> T {
+        try await run(operation, jitterOrShared: { _ -> Random? in nil }, onEvent: onEvent)
+    }
+
+    /// Runs `operation` like ``run(_:onEvent:)``, drawing the delay after attempt `n`
+    /// from `jitter(n)` instead of the retrier's shared generator.
+    ///
+    /// With a shared generator, one more retry anywhere shifts every later call's
+    /// delays. A simulation comparing two configurations on the same luck (common random
+    /// numbers) keys the generator by the call and the attempt instead, so a call's
+    /// delays are the same whatever other calls do:
+    ///
+    /// ```swift
+    /// let reply = try await retrier.run({ try await fetch(order) },
+    ///                                   jitter: { attempt in SeededGenerator(seed: callKey ^ UInt64(attempt)) })
+    /// ```
+    ///
+    /// `jitter` is called once per failed attempt, synchronously, before the decision.
+    public func run<T, G: RandomNumberGenerator>(
+        _ operation: () async throws -> T,
+        jitter: (_ attempt: Int) -> G,
+        onEvent: (RetryEvent) -> Void = { _ in }
+    ) async throws -> T {
+        try await run(operation, jitterOrShared: { Optional(jitter($0)) }, onEvent: onEvent)
+    }
+
+    /// The loop: `jitterOrShared(n)` is the generator after attempt n (nil: the shared one).
+    private func run<T, G: RandomNumberGenerator>(
+        _ operation: () async throws -> T,
+        jitterOrShared: (Int) -> G?,
+        onEvent: (RetryEvent) -> Void
+    ) async throws -> T {
         try Task.checkCancellation()
         let start = clock.now
         state.withLock { $0.budget?.recordRequest(at: start) }
@@ -117,10 +148,15 @@ public final class Retrier<C: Clock, Random: RandomNumberGenerator & Sendable>: 
             let now = clock.now
             let deadline = TaskDeadline.instant(on: clock)
             let cancelled = Task.isCancelled
+            var generator = cancelled ? nil : jitterOrShared(attempt)
             let decision = state.withLock { state in
                 var decision: RetryDecision
                 if cancelled {
                     decision = .stop(.cancelled)
+                } else if generator != nil {
+                    decision = policy.decide(
+                        afterAttempt: attempt, failure: failure, previousDelay: previousDelay,
+                        now: now, deadline: deadline, using: &generator!)
                 } else {
                     decision = policy.decide(
                         afterAttempt: attempt, failure: failure, previousDelay: previousDelay,

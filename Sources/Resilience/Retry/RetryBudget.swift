@@ -29,29 +29,36 @@ public struct RetryBudget<Instant: InstantProtocol>: Sendable where Instant.Dura
         /// Retries allowed per original request over the window (Finagle's
         /// `percentCanRetry`, default 0.2 = 20 %; Envoy's default `budget_percent` is
         /// also 20 %).
-        public var retryRatio: Double
+        public private(set) var retryRatio: Double
         /// Retries per second always allowed, whatever the traffic (Finagle's
         /// `minRetriesPerSec`, default 10); over the window they form a reserve of
         /// `minRetriesPerSecond · window` retries.
-        public var minRetriesPerSecond: Double
+        public private(set) var minRetriesPerSecond: Double
         /// How long a request counts (Finagle's `ttl`, default 10 s).
-        public var window: Duration
+        public private(set) var window: Duration
         /// Slices the window is counted in (default 10, i.e. one second each).
-        public var buckets: Int
+        public private(set) var buckets: Int
 
         /// A budget of `retryRatio` retries per request plus `minRetriesPerSecond`, over
         /// `window` counted in `buckets` slices (Finagle's defaults: 20 %, 10 per second,
         /// 10 s).
-        public init(retryRatio: Double = 0.2, minRetriesPerSecond: Double = 10, window: Duration = .seconds(10), buckets: Int = 10) {
-            precondition(retryRatio >= 0 && retryRatio.isFinite, "retryRatio must be finite and >= 0")
-            precondition(minRetriesPerSecond >= 0 && minRetriesPerSecond.isFinite, "minRetriesPerSecond must be finite and >= 0")
-            precondition(buckets >= 1, "buckets must be >= 1")
-            precondition(window.wholeNanoseconds >= Int64(buckets), "window must be at least 1 ns per bucket")
+        ///
+        /// - Throws: ``ConfigurationError`` naming the first invalid parameter.
+        public init(retryRatio: Double = 0.2, minRetriesPerSecond: Double = 10, window: Duration = .seconds(10), buckets: Int = 10) throws(ConfigurationError) {
+            let check = ConfigurationCheck("RetryBudget.Configuration")
+            try check.require(retryRatio >= 0 && retryRatio.isFinite, "retryRatio", "finite and >= 0", retryRatio)
+            try check.require(minRetriesPerSecond >= 0 && minRetriesPerSecond.isFinite, "minRetriesPerSecond", "finite and >= 0", minRetriesPerSecond)
+            try check.require(buckets >= 1, "buckets", ">= 1", buckets)
+            try check.require(window.wholeNanoseconds >= Int64(buckets), "window", "at least 1 ns per bucket (>= \(buckets) ns)", window)
             self.retryRatio = retryRatio
             self.minRetriesPerSecond = minRetriesPerSecond
             self.window = window
             self.buckets = buckets
         }
+
+        /// Finagle's defaults: 20 %, 10 retries per second, a 10 s window in 10 slices.
+        // `try!`: constant, valid arguments; the initialiser cannot throw for them.
+        public static var finagle: Configuration { try! Configuration() }
 
         /// Retries allowed over the window with no requests at all:
         /// `minRetriesPerSecond · window` (in seconds).
@@ -75,7 +82,7 @@ public struct RetryBudget<Instant: InstantProtocol>: Sendable where Instant.Dura
     private let bucketNanoseconds: Int64
 
     /// An empty budget (its reserve is available at once).
-    public init(_ configuration: Configuration = Configuration()) {
+    public init(_ configuration: Configuration = .finagle) {
         self.configuration = configuration
         requests = Array(repeating: 0, count: configuration.buckets)
         retries = Array(repeating: 0, count: configuration.buckets)

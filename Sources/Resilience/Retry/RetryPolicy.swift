@@ -7,7 +7,7 @@
 /// ```swift
 /// // The producer of the source documents: "retry 3 times with 100 ms backoff",
 /// // i.e. 4 attempts in all, 100 ms apart.
-/// let producer = RetryPolicy(maxAttempts: 4, backoff: .constant(.milliseconds(100)))
+/// let producer = try RetryPolicy(maxAttempts: 4, backoff: .constant(.milliseconds(100)))
 /// ```
 ///
 /// Defaults differ from Resilience4j's (3 attempts, a fixed 500 ms, every exception
@@ -17,7 +17,7 @@
 public struct RetryPolicy: Sendable {
     /// Attempts in all, the first one included (≥ 1; Resilience4j's `maxAttempts`,
     /// gRPC's `maxAttempts`). 1 means "never retry".
-    public var maxAttempts: Int
+    public private(set) var maxAttempts: Int
     /// The delay between attempts.
     public var backoff: Backoff
     /// Whether a failure may be retried. Called once per failed attempt; it should be
@@ -29,10 +29,10 @@ public struct RetryPolicy: Sendable {
     /// `isRetryable` accepts (default: all but `CancellationError`).
     public init(
         maxAttempts: Int = 3,
-        backoff: Backoff = .exponential(base: .milliseconds(100), cap: .seconds(10)),
+        backoff: Backoff = .grpc,
         isRetryable: @escaping @Sendable (any Error) -> Bool = RetryPolicy.retriesAllButCancellation
-    ) {
-        precondition(maxAttempts >= 1, "maxAttempts must be >= 1")
+    ) throws(ConfigurationError) {
+        try ConfigurationCheck("RetryPolicy").require(maxAttempts >= 1, "maxAttempts", ">= 1", maxAttempts)
         self.maxAttempts = maxAttempts
         self.backoff = backoff
         self.isRetryable = isRetryable

@@ -22,8 +22,8 @@ private final class EventLog<Instant: InstantProtocol>: Sendable {
 
 /// A count-based breaker opening after `window` calls at 50%, waiting `wait`.
 private func breaker(window: Int = 2, wait: Duration = .seconds(60), permitted: Int = 1, automatic: Bool = false,
-                     maxWaitInHalfOpen: Duration = .zero, slow: Duration = .seconds(60)) -> CircuitBreaker<VInstant> {
-    CircuitBreaker(CircuitBreakerConfiguration(
+                     maxWaitInHalfOpen: Duration = .zero, slow: Duration = .seconds(60)) throws -> CircuitBreaker<VInstant> {
+    CircuitBreaker(try CircuitBreakerConfiguration(
         slowCallDurationThreshold: slow, minimumNumberOfCalls: window, slidingWindowSize: window,
         waitDurationInOpenState: wait, permittedNumberOfCallsInHalfOpenState: permitted,
         automaticTransitionFromOpenToHalfOpenEnabled: automatic, maxWaitDurationInHalfOpenState: maxWaitInHalfOpen))
@@ -38,9 +38,9 @@ private actor Storefront {
     var served = 0
     var degraded = 0
 
-    init(clock: VirtualClock) {
+    init(clock: VirtualClock) throws {
         self.clock = clock
-        executor = CircuitBreakerExecutor(breaker(), clock: clock)
+        executor = CircuitBreakerExecutor(try breaker(), clock: clock)
     }
 
     func browse(backendUp: Bool) async throws -> [String] {
@@ -62,7 +62,7 @@ struct CircuitBreakerExecutorTests {
     @Test("an actor can run calls isolated to itself and degrade to an empty list")
     func actorIsolatedCalls() throws {
         try inWorld { clock in
-            let store = Storefront(clock: clock)
+            let store = try Storefront(clock: clock)
             var pages: [[String]] = []
             pages.append(try await store.browse(backendUp: true))
             for _ in 0..<2 { pages.append(try await store.browse(backendUp: false)) }
@@ -79,7 +79,7 @@ struct CircuitBreakerExecutorTests {
     @Test("measures each call's duration on the clock, so a slow call counts as slow")
     func measuresDuration() throws {
         try inWorld { clock in
-            let executor = CircuitBreakerExecutor(breaker(window: 10, slow: .seconds(1)), clock: clock)
+            let executor = CircuitBreakerExecutor(try breaker(window: 10, slow: .seconds(1)), clock: clock)
             let first = try await executor.execute {
                 try await clock.sleep(until: clock.now.advanced(by: .seconds(2)), tolerance: nil)
                 return 1
@@ -100,7 +100,7 @@ struct CircuitBreakerExecutorTests {
     func throwsWhenOpen() throws {
         try inWorld { clock in
             let log = EventLog<VInstant>()
-            let executor = CircuitBreakerExecutor(breaker(), clock: clock, listener: log.append)
+            let executor = CircuitBreakerExecutor(try breaker(), clock: clock, listener: log.append)
             for _ in 0..<2 { await #expect(throws: BackendError.unavailable) { try await executor.execute(failing) } }
             try await clock.sleep(until: clock.now.advanced(by: .seconds(10)), tolerance: nil)
             let ran = Mutex(false)
@@ -119,7 +119,7 @@ struct CircuitBreakerExecutorTests {
     @Test("serves the fallback when the call fails or is not permitted, with the cause")
     func fallback() throws {
         try inWorld { clock in
-            let executor = CircuitBreakerExecutor(breaker(), clock: clock)
+            let executor = CircuitBreakerExecutor(try breaker(), clock: clock)
             var causes: [String] = []
             for _ in 0..<3 {
                 let value = try await executor.execute(failing) { cause in
@@ -142,7 +142,7 @@ struct CircuitBreakerExecutorTests {
     @Test("ignored errors and errors that are not failures propagate past the fallback; only failures count as failed")
     func classification() throws {
         try inWorld { clock in
-            let executor = CircuitBreakerExecutor(breaker(window: 10), clock: clock,
+            let executor = CircuitBreakerExecutor(try breaker(window: 10), clock: clock,
                                                   countsAsFailure: { ($0 as? BackendError) != .notFound })
             let fallbackRan = Mutex(0)
             let fallback: (FallbackCause) async throws -> Int = { _ in fallbackRan.withLock { $0 += 1 }; return 0 }
@@ -163,7 +163,7 @@ struct CircuitBreakerExecutorTests {
     @Test("a cancelled half-open probe frees its place for the next call")
     func cancelledProbeFreesPlace() throws {
         try inWorld { clock in
-            let executor = CircuitBreakerExecutor(breaker(permitted: 1), clock: clock)
+            let executor = CircuitBreakerExecutor(try breaker(permitted: 1), clock: clock)
             for _ in 0..<2 { _ = try? await executor.execute(failing) }
             try await clock.sleep(until: clock.now.advanced(by: .seconds(60)), tolerance: nil)
             await withTaskGroup(of: Void.self) { group in
@@ -188,9 +188,9 @@ struct CircuitBreakerExecutorTests {
         try inWorld { clock in
             let log = EventLog<VInstant>()
             let outer = CircuitBreakerExecutor(
-                DegradeBreaker<VInstant>(DegradeRule(strategy: .errorRatio(0.2), timeWindow: .seconds(30))),
+                DegradeBreaker<VInstant>(try DegradeRule(strategy: .errorRatio(0.2), timeWindow: .seconds(30))),
                 clock: clock, listener: log.append)
-            let inner = CircuitBreakerExecutor(breaker(), clock: clock)
+            let inner = CircuitBreakerExecutor(try breaker(), clock: clock)
             inner.transition(to: .forcedOpen)
             for _ in 0..<5 { _ = try? await outer.execute(failing) }
             try await clock.sleep(until: clock.now.advanced(by: .seconds(30)), tolerance: nil)
@@ -208,7 +208,7 @@ struct CircuitBreakerExecutorTests {
     func listenerOrder() throws {
         try inWorld { clock in
             let log = EventLog<VInstant>()
-            let executor = CircuitBreakerExecutor(breaker(wait: .seconds(5)), clock: clock, listener: log.append)
+            let executor = CircuitBreakerExecutor(try breaker(wait: .seconds(5)), clock: clock, listener: log.append)
             let start = clock.now
             for _ in 0..<2 { _ = try? await executor.execute(failing) }
             _ = try? await executor.execute { 0 }
@@ -228,7 +228,7 @@ struct CircuitBreakerExecutorTests {
     func automaticTransitionTimer() throws {
         try inWorld { clock in
             let log = EventLog<VInstant>()
-            let executor = CircuitBreakerExecutor(breaker(wait: .seconds(60), automatic: true), clock: clock, listener: log.append)
+            let executor = CircuitBreakerExecutor(try breaker(wait: .seconds(60), automatic: true), clock: clock, listener: log.append)
             let start = clock.now
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await executor.runTimers() }
@@ -249,7 +249,7 @@ struct CircuitBreakerExecutorTests {
     func hangingProbesTimer() throws {
         try inWorld { clock in
             let log = EventLog<VInstant>()
-            let executor = CircuitBreakerExecutor(breaker(wait: .seconds(60), permitted: 2, maxWaitInHalfOpen: .seconds(10)),
+            let executor = CircuitBreakerExecutor(try breaker(wait: .seconds(60), permitted: 2, maxWaitInHalfOpen: .seconds(10)),
                                                   clock: clock, listener: log.append)
             let start = clock.now
             await withTaskGroup(of: Void.self) { timers in
@@ -281,7 +281,7 @@ struct CircuitBreakerExecutorTests {
         try inWorld { clock in
             let log = EventLog<VInstant>()
             let executor = CircuitBreakerExecutor(
-                DegradeBreaker<VInstant>(DegradeRule(strategy: .errorRatio(0.2), timeWindow: .seconds(30))),
+                DegradeBreaker<VInstant>(try DegradeRule(strategy: .errorRatio(0.2), timeWindow: .seconds(30))),
                 clock: clock, listener: log.append)
             let start = clock.now
             var servedFromCache = 0
@@ -315,7 +315,7 @@ struct CircuitBreakerExecutorTests {
         let clock = ContinuousClock()
         let log = EventLog<ContinuousClock.Instant>()
         let executor = CircuitBreakerExecutor(
-            CircuitBreaker<ContinuousClock.Instant>(CircuitBreakerConfiguration(
+            CircuitBreaker<ContinuousClock.Instant>(try CircuitBreakerConfiguration(
                 minimumNumberOfCalls: 1, slidingWindowSize: 1, waitDurationInOpenState: .milliseconds(50),
                 automaticTransitionFromOpenToHalfOpenEnabled: true)),
             clock: clock, listener: log.append)
@@ -426,7 +426,7 @@ struct CircuitBreakerExecutorPropertyTests {
     func noLeakedProbePlaces() throws {
         var halfOpenEnds = 0
         try forEachSchedule("executor no leaked places", count: 500) { random in
-            let configuration = CircuitBreakerConfiguration(
+            let configuration = try CircuitBreakerConfiguration(
                 failureRateThreshold: Double(random.int(in: 20...80)),
                 slowCallDurationThreshold: .milliseconds(300),
                 minimumNumberOfCalls: random.int(in: 1...6), slidingWindowSize: random.int(in: 1...8),
@@ -456,7 +456,7 @@ struct CircuitBreakerExecutorPropertyTests {
     func noLeakedProbeSentinel() throws {
         var probed = 0
         try forEachSchedule("executor sentinel no leaked probe", count: 500) { random in
-            let rule = DegradeRule(strategy: random.chance(0.5) ? .errorRatio(random.nextUnit()) : .errorCount(random.int(in: 0...5)),
+            let rule = try DegradeRule(strategy: random.chance(0.5) ? .errorRatio(random.nextUnit()) : .errorCount(random.int(in: 0...5)),
                                    timeWindow: random.milliseconds(in: 100...5000), minRequestAmount: random.int(in: 1...6),
                                    probeTimeout: random.chance(0.5) ? .zero : nil)
             let result = try runSchedule(DegradeBreaker<VInstant>(rule), plans: randomPlans(&random), seed: random.next())

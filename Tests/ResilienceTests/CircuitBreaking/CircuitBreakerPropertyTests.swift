@@ -84,7 +84,8 @@ private struct BreakerHarness {
             random.chance(0.6) ? thresholds[random.int(in: 0...thresholds.count - 1)] : Double(random.int(in: 1...100))
         }
         let withMaxWait = maxWait ?? random.chance(0.5)
-        return CircuitBreakerConfiguration(
+        // `try!`: every value drawn lies in its valid range.
+        return try! CircuitBreakerConfiguration(
             failureRateThreshold: threshold(&random),
             slowCallRateThreshold: threshold(&random),
             slowCallDurationThreshold: .milliseconds(100),

@@ -13,11 +13,11 @@ private final class Transitions: Sendable {
 @Suite("CircuitBreakerExecutors: a breaker kind chosen at run time")
 struct CircuitBreakerRunningTests {
     /// A breaker of the kind named, as configuration would choose it.
-    static func breaker(_ kind: String) -> any CircuitBreaking<VInstant> {
+    static func breaker(_ kind: String) throws -> any CircuitBreaking<VInstant> {
         if kind == "sentinel" {
-            return DegradeBreaker(DegradeRule(strategy: .errorCount(1), timeWindow: .seconds(10), minRequestAmount: 2))
+            return DegradeBreaker(try DegradeRule(strategy: .errorCount(1), timeWindow: .seconds(10), minRequestAmount: 2))
         }
-        return CircuitBreaker(CircuitBreakerConfiguration(minimumNumberOfCalls: 2, slidingWindowSize: 2,
+        return CircuitBreaker(try CircuitBreakerConfiguration(minimumNumberOfCalls: 2, slidingWindowSize: 2,
                                                           waitDurationInOpenState: .seconds(10)))
     }
 
@@ -26,7 +26,7 @@ struct CircuitBreakerRunningTests {
     func opensAndFallsBack(kind: String) throws {
         let transitions = Transitions()
         let answers = try inWorld { clock in
-            let executor = CircuitBreakerExecutors.make(Self.breaker(kind), clock: clock, listener: { event in
+            let executor = CircuitBreakerExecutors.make(try Self.breaker(kind), clock: clock, listener: { event in
                 if case .transition(let transition) = event { transitions.append(transition.to) }
             })
             var answers: [String] = []
@@ -49,7 +49,7 @@ struct CircuitBreakerRunningTests {
     @Test("errors the caller marks as ignored do not open the breaker")
     func ignoredErrors() throws {
         let state = try inWorld { clock in
-            let executor = CircuitBreakerExecutors.make(Self.breaker("resilience4j"), clock: clock,
+            let executor = CircuitBreakerExecutors.make(try Self.breaker("resilience4j"), clock: clock,
                                                         isIgnored: { $0 is BackendError })
             for _ in 0..<5 { _ = try? await executor.execute { () async throws -> Int in throw BackendError.unavailable } }
             return executor.state

@@ -8,8 +8,8 @@ private func smallBreaker(
     slowCallRateThreshold: Double = 100, slowCallDurationThreshold: Duration = .seconds(1),
     permitted: Int = 3, automatic: Bool = false, maxWaitInHalfOpen: Duration = .zero,
     type: CircuitBreakerConfiguration.SlidingWindowType = .countBased
-) -> CircuitBreaker<VInstant> {
-    CircuitBreaker(CircuitBreakerConfiguration(
+) throws -> CircuitBreaker<VInstant> {
+    CircuitBreaker(try CircuitBreakerConfiguration(
         failureRateThreshold: failureRateThreshold,
         slowCallRateThreshold: slowCallRateThreshold,
         slowCallDurationThreshold: slowCallDurationThreshold,
@@ -24,8 +24,8 @@ private func smallBreaker(
 
 /// `breaker` opened by failures at `ms` (window of 10, all failing).
 private func openedBreaker(at ms: Double = 1000, permitted: Int = 3, automatic: Bool = false,
-                           maxWaitInHalfOpen: Duration = .zero) -> CircuitBreaker<VInstant> {
-    var breaker = smallBreaker(permitted: permitted, automatic: automatic, maxWaitInHalfOpen: maxWaitInHalfOpen)
+                           maxWaitInHalfOpen: Duration = .zero) throws -> CircuitBreaker<VInstant> {
+    var breaker = try smallBreaker(permitted: permitted, automatic: automatic, maxWaitInHalfOpen: maxWaitInHalfOpen)
     for _ in 0..<10 { breaker.fail(at: ms) }
     return breaker
 }
@@ -35,8 +35,8 @@ struct CircuitBreakerTests {
     // MARK: Closed
 
     @Test("the defaults are Resilience4j's")
-    func defaults() {
-        let configuration = CircuitBreakerConfiguration()
+    func defaults() throws {
+        let configuration = try CircuitBreakerConfiguration()
         #expect(configuration.failureRateThreshold == 50)
         #expect(configuration.slowCallRateThreshold == 100)
         #expect(configuration.slowCallDurationThreshold == .seconds(60))
@@ -54,8 +54,8 @@ struct CircuitBreakerTests {
     }
 
     @Test("a closed breaker stays closed below the minimum number of calls even if every call fails")
-    func belowMinimum() {
-        var breaker = smallBreaker(windowSize: 20, minimumNumberOfCalls: 10)
+    func belowMinimum() throws {
+        var breaker = try smallBreaker(windowSize: 20, minimumNumberOfCalls: 10)
         for index in 0..<9 { #expect(breaker.fail(at: Double(index)) == nil) }
         #expect(breaker.state == .closed)
         #expect(breaker.metrics.numberOfBufferedCalls == 9)
@@ -66,13 +66,13 @@ struct CircuitBreakerTests {
     }
 
     @Test("the breaker opens when the failure rate reaches the threshold exactly (≥, not >)")
-    func thresholdIsInclusive() {
-        var atThreshold = smallBreaker()
+    func thresholdIsInclusive() throws {
+        var atThreshold = try smallBreaker()
         for index in 0..<5 { atThreshold.succeed(at: Double(index)) }
         for index in 5..<9 { #expect(atThreshold.fail(at: Double(index)) == nil) }
         #expect(atThreshold.fail(at: 9)?.reason == .failureRateExceeded(50))
 
-        var belowThreshold = smallBreaker()
+        var belowThreshold = try smallBreaker()
         for index in 0..<6 { belowThreshold.succeed(at: Double(index)) }
         for index in 6..<10 { #expect(belowThreshold.fail(at: Double(index)) == nil) }
         #expect(belowThreshold.state == .closed)
@@ -80,8 +80,8 @@ struct CircuitBreakerTests {
     }
 
     @Test("a call is slow only when it takes strictly longer than the slow-call threshold")
-    func slowIsStrict() {
-        var breaker = smallBreaker(slowCallDurationThreshold: .seconds(1))
+    func slowIsStrict() throws {
+        var breaker = try smallBreaker(slowCallDurationThreshold: .seconds(1))
         breaker.succeed(at: 0, taking: .seconds(1))
         #expect(breaker.metrics.numberOfSlowCalls == 0)
         breaker.succeed(at: 1, taking: .seconds(1) + .nanoseconds(1))
@@ -95,8 +95,8 @@ struct CircuitBreakerTests {
     }
 
     @Test("the slow-call rate opens the breaker at its threshold, counting slow failures too")
-    func slowCallRateTrips() {
-        var breaker = smallBreaker(failureRateThreshold: 100, slowCallRateThreshold: 50)
+    func slowCallRateTrips() throws {
+        var breaker = try smallBreaker(failureRateThreshold: 100, slowCallRateThreshold: 50)
         for index in 0..<5 { breaker.succeed(at: Double(index)) }
         for index in 5..<9 { #expect(breaker.succeed(at: Double(index), taking: .seconds(3)) == nil) }
         // 4 slow of 9: one more slow call, a failing one, makes 5 of 10.
@@ -106,8 +106,8 @@ struct CircuitBreakerTests {
     }
 
     @Test("a count window holds only the last N outcomes")
-    func countWindowSlides() {
-        var breaker = smallBreaker(windowSize: 4, minimumNumberOfCalls: 4, failureRateThreshold: 75)
+    func countWindowSlides() throws {
+        var breaker = try smallBreaker(windowSize: 4, minimumNumberOfCalls: 4, failureRateThreshold: 75)
         breaker.fail(at: 0)
         breaker.fail(at: 1)
         for index in 2..<6 { #expect(breaker.succeed(at: Double(index)) == nil) }
@@ -120,8 +120,8 @@ struct CircuitBreakerTests {
     }
 
     @Test("a count window's minimum number of calls is capped at its size")
-    func minimumCappedAtWindowSize() {
-        var breaker = smallBreaker(windowSize: 5, minimumNumberOfCalls: 100)
+    func minimumCappedAtWindowSize() throws {
+        var breaker = try smallBreaker(windowSize: 5, minimumNumberOfCalls: 100)
         for index in 0..<4 { breaker.fail(at: Double(index)) }
         #expect(breaker.state == .closed)
         #expect(breaker.fail(at: 4)?.to == .open)
@@ -132,7 +132,7 @@ struct CircuitBreakerTests {
 
     @Test("an open breaker rejects calls until the wait has elapsed, and counts them")
     func openRejectsUntilWaitElapsed() throws {
-        var breaker = openedBreaker(at: 1000)
+        var breaker = try openedBreaker(at: 1000)
         #expect(breaker.openUntil == at(ms: 61_000))
         #expect(breaker.lastTransitionAt == at(ms: 1000))
         let early = breaker.tryAcquirePermission(at: at(ms: 60_999.999))
@@ -149,8 +149,8 @@ struct CircuitBreakerTests {
     }
 
     @Test("without automatic transition an open breaker waits for a call, however late")
-    func lazyTransition() {
-        var breaker = openedBreaker(at: 1000)
+    func lazyTransition() throws {
+        var breaker = try openedBreaker(at: 1000)
         #expect(breaker.nextTransition == nil)
         #expect(breaker.advance(to: at(ms: 10_000_000)) == nil)
         #expect(breaker.state == .open)
@@ -158,8 +158,8 @@ struct CircuitBreakerTests {
     }
 
     @Test("with automatic transition, nextTransition is the end of the open wait and advance performs it")
-    func automaticTransition() {
-        var breaker = openedBreaker(at: 1000, automatic: true)
+    func automaticTransition() throws {
+        var breaker = try openedBreaker(at: 1000, automatic: true)
         #expect(breaker.nextTransition == at(ms: 61_000))
         #expect(breaker.advance(to: at(ms: 60_999)) == nil)
         #expect(breaker.advance(to: at(ms: 61_000)) ==
@@ -172,7 +172,7 @@ struct CircuitBreakerTests {
 
     @Test("a half-open breaker admits exactly the permitted number of probes")
     func halfOpenAdmitsExactly() throws {
-        var breaker = openedBreaker(permitted: 3)
+        var breaker = try openedBreaker(permitted: 3)
         var permissions: [CircuitPermission] = []
         for _ in 0..<3 { permissions.append(try breaker.acquire(at: 61_000)) }
         #expect(permissions.allSatisfy { $0.isProbe })
@@ -184,7 +184,7 @@ struct CircuitBreakerTests {
 
     @Test("a half-open breaker decides once every probe is recorded: under the threshold it closes with a fresh window")
     func halfOpenCloses() throws {
-        var breaker = openedBreaker(permitted: 3)
+        var breaker = try openedBreaker(permitted: 3)
         let probes = try (0..<3).map { _ in try breaker.acquire(at: 61_000) }
         #expect(breaker.onSuccess(probes[0], duration: .zero, at: at(ms: 61_100)) == nil)
         #expect(breaker.onError(probes[1], duration: .zero, at: at(ms: 61_200)) == nil)
@@ -198,7 +198,7 @@ struct CircuitBreakerTests {
 
     @Test("a half-open breaker whose probes reach the threshold opens again and restarts the wait")
     func halfOpenReopens() throws {
-        var breaker = openedBreaker(permitted: 2)
+        var breaker = try openedBreaker(permitted: 2)
         let first = try breaker.acquire(at: 61_000)
         let second = try breaker.acquire(at: 61_000)
         #expect(breaker.onSuccess(first, duration: .zero, at: at(ms: 61_500)) == nil)
@@ -211,7 +211,7 @@ struct CircuitBreakerTests {
 
     @Test("a released probe, or one that threw an ignored error, frees its place for another call")
     func releasedProbeFreesPlace() throws {
-        var breaker = openedBreaker(permitted: 2)
+        var breaker = try openedBreaker(permitted: 2)
         let first = try breaker.acquire(at: 61_000)
         let second = try breaker.acquire(at: 61_000)
         #expect(!breaker.tryAcquirePermission(at: at(ms: 61_000)).isPermitted)
@@ -227,7 +227,7 @@ struct CircuitBreakerTests {
 
     @Test("releasing a permission or ignoring an error while closed records nothing")
     func releaseWhileClosed() throws {
-        var breaker = smallBreaker(windowSize: 2, minimumNumberOfCalls: 2)
+        var breaker = try smallBreaker(windowSize: 2, minimumNumberOfCalls: 2)
         let first = try breaker.acquire(at: 0)
         let second = try breaker.acquire(at: 0)
         #expect(breaker.releasePermission(first, at: at(ms: 1)) == nil)
@@ -237,7 +237,7 @@ struct CircuitBreakerTests {
 
     @Test("an outcome of a call admitted before a transition is ignored (not counted as a probe)")
     func staleOutcomesIgnored() throws {
-        var breaker = smallBreaker(permitted: 1)
+        var breaker = try smallBreaker(permitted: 1)
         let early = try breaker.acquire(at: 0)
         for index in 1...10 { breaker.fail(at: Double(index)) }
         #expect(breaker.state == .open)
@@ -253,7 +253,7 @@ struct CircuitBreakerTests {
 
     @Test("a half-open breaker whose probes hang opens again after the maximum half-open wait")
     func halfOpenMaxWait() throws {
-        var breaker = openedBreaker(permitted: 2, maxWaitInHalfOpen: .seconds(10))
+        var breaker = try openedBreaker(permitted: 2, maxWaitInHalfOpen: .seconds(10))
         let probe = try breaker.acquire(at: 61_000)
         _ = try breaker.acquire(at: 61_000)
         #expect(breaker.halfOpenDeadline == at(ms: 71_000))
@@ -269,7 +269,7 @@ struct CircuitBreakerTests {
 
     @Test("the half-open deadline also passes on the next call that tells the breaker the time")
     func halfOpenMaxWaitOnNextCall() throws {
-        var breaker = openedBreaker(permitted: 1, maxWaitInHalfOpen: .seconds(10))
+        var breaker = try openedBreaker(permitted: 1, maxWaitInHalfOpen: .seconds(10))
         let probe = try breaker.acquire(at: 61_000)
         let admission = breaker.tryAcquirePermission(at: at(ms: 75_000))
         #expect(!admission.isPermitted)
@@ -277,7 +277,7 @@ struct CircuitBreakerTests {
         #expect(admission.transition?.instant == at(ms: 75_000))
         #expect(breaker.openUntil == at(ms: 135_000))
         // A result reported after the deadline but before anyone noticed is stale too.
-        var other = openedBreaker(permitted: 1, maxWaitInHalfOpen: .seconds(10))
+        var other = try openedBreaker(permitted: 1, maxWaitInHalfOpen: .seconds(10))
         let otherProbe = try other.acquire(at: 61_000)
         #expect(other.onSuccess(otherProbe, duration: .seconds(12), at: at(ms: 73_000))?.reason == .halfOpenTimedOut)
         #expect(other.state == .open)
@@ -286,7 +286,7 @@ struct CircuitBreakerTests {
 
     @Test("a maximum half-open wait of zero waits forever, as Resilience4j")
     func halfOpenWaitsForever() throws {
-        var breaker = openedBreaker(permitted: 1)
+        var breaker = try openedBreaker(permitted: 1)
         _ = try breaker.acquire(at: 61_000)
         #expect(breaker.nextTransition == nil)
         #expect(breaker.advance(to: at(ms: 365 * 86_400_000)) == nil)
@@ -295,8 +295,8 @@ struct CircuitBreakerTests {
     }
 
     @Test("with automatic transition and a half-open wait, an idle breaker cycles open and half-open")
-    func automaticCycle() {
-        var breaker = openedBreaker(at: 0, automatic: true, maxWaitInHalfOpen: .seconds(5))
+    func automaticCycle() throws {
+        var breaker = try openedBreaker(at: 0, automatic: true, maxWaitInHalfOpen: .seconds(5))
         var instants: [VInstant] = []
         var states: [CircuitState] = []
         while let due = breaker.nextTransition, instants.count < 4 {
@@ -312,7 +312,7 @@ struct CircuitBreakerTests {
 
     @Test("forced open rejects every call, disabled admits every call and never trips, leaving them starts a fresh window")
     func forcedAndDisabled() throws {
-        var breaker = smallBreaker(windowSize: 2, minimumNumberOfCalls: 2)
+        var breaker = try smallBreaker(windowSize: 2, minimumNumberOfCalls: 2)
         breaker.fail(at: 0)
         #expect(breaker.transition(to: .forcedOpen, at: at(ms: 1)) ==
                 VTransition(from: .closed, to: .forcedOpen, instant: at(ms: 1), reason: .manual))
@@ -330,7 +330,7 @@ struct CircuitBreakerTests {
 
     @Test("reset returns to closed with an empty window and no rejections counted")
     func reset() throws {
-        var breaker = openedBreaker(at: 0)
+        var breaker = try openedBreaker(at: 0)
         _ = breaker.tryAcquirePermission(at: at(ms: 1))
         #expect(breaker.metrics.numberOfNotPermittedCalls == 1)
         #expect(breaker.reset(at: at(ms: 2)) == VTransition(from: .open, to: .closed, instant: at(ms: 2), reason: .manual))
@@ -347,22 +347,22 @@ struct CircuitBreakerTests {
     // MARK: Time window
 
     @Test("a time window forgets outcomes older than its size")
-    func timeWindowForgets() {
+    func timeWindowForgets() throws {
         // 3 one-second buckets, minimum 2 calls, trips only at 100% failures.
-        var late = smallBreaker(windowSize: 3, minimumNumberOfCalls: 2, failureRateThreshold: 100, type: .timeBased)
+        var late = try smallBreaker(windowSize: 3, minimumNumberOfCalls: 2, failureRateThreshold: 100, type: .timeBased)
         late.fail(at: 0)
         #expect(late.fail(at: 3000) == nil)
         #expect(late.metrics.numberOfBufferedCalls == 1)
         #expect(late.fail(at: 3500)?.to == .open)
 
-        var inTime = smallBreaker(windowSize: 3, minimumNumberOfCalls: 2, failureRateThreshold: 100, type: .timeBased)
+        var inTime = try smallBreaker(windowSize: 3, minimumNumberOfCalls: 2, failureRateThreshold: 100, type: .timeBased)
         inTime.fail(at: 0)
         #expect(inTime.fail(at: 2999)?.to == .open)
     }
 
     @Test("time-window buckets are whole seconds after the first outcome, and advance lets them expire")
-    func timeWindowBuckets() {
-        var breaker = smallBreaker(windowSize: 3, minimumNumberOfCalls: 5, type: .timeBased)
+    func timeWindowBuckets() throws {
+        var breaker = try smallBreaker(windowSize: 3, minimumNumberOfCalls: 5, type: .timeBased)
         breaker.succeed(at: 700)
         breaker.fail(at: 1800)
         breaker.advance(to: at(ms: 3699))
@@ -379,8 +379,8 @@ struct CircuitBreakerTests {
     }
 
     @Test("a time window's minimum number of calls is not capped at its size")
-    func timeWindowMinimumNotCapped() {
-        var breaker = smallBreaker(windowSize: 2, minimumNumberOfCalls: 6, type: .timeBased)
+    func timeWindowMinimumNotCapped() throws {
+        var breaker = try smallBreaker(windowSize: 2, minimumNumberOfCalls: 6, type: .timeBased)
         for index in 0..<5 { #expect(breaker.fail(at: Double(index)) == nil) }
         #expect(breaker.fail(at: 5)?.to == .open)
     }
@@ -390,7 +390,7 @@ struct CircuitBreakerTests {
     @Test("works on ContinuousClock: opens, rejects, and lets a probe through after the wait")
     func continuousClock() async throws {
         let clock = ContinuousClock()
-        var breaker = CircuitBreaker<ContinuousClock.Instant>(CircuitBreakerConfiguration(
+        var breaker = CircuitBreaker<ContinuousClock.Instant>(try CircuitBreakerConfiguration(
             minimumNumberOfCalls: 2, slidingWindowSize: 2, waitDurationInOpenState: .milliseconds(50),
             permittedNumberOfCallsInHalfOpenState: 1))
         for _ in 0..<2 {

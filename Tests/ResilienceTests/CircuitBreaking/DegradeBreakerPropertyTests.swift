@@ -75,7 +75,8 @@ private struct DegradeHarness {
         case false?: .zero
         case nil: [nil, .zero, random.milliseconds(in: 1...5000)][random.int(in: 0...2)]
         }
-        return DegradeRule(
+        // `try!`: every value drawn lies in its valid range.
+        return try! DegradeRule(
             strategy: strategy,
             timeWindow: random.milliseconds(in: 1...5000),
             minRequestAmount: random.int(in: 1...8),

@@ -3,9 +3,10 @@ import SimKernel
 import Testing
 
 /// The source documents' core-path rule: exception ratio > 20% → break for 30 s.
-private let corePath = DegradeRule(strategy: .errorRatio(0.2), timeWindow: .seconds(30))
+// `try!`: the source documents' rules are valid.
+private let corePath = try! DegradeRule(strategy: .errorRatio(0.2), timeWindow: .seconds(30))
 /// The source documents' secondary-path rule: > 50 exceptions a minute → degrade.
-private let secondaryPath = DegradeRule(strategy: .errorCount(50), timeWindow: .seconds(60), statInterval: .seconds(60))
+private let secondaryPath = try! DegradeRule(strategy: .errorCount(50), timeWindow: .seconds(60), statInterval: .seconds(60))
 
 /// A breaker on `rule`, opened by failures at `ms`.
 private func opened(_ rule: DegradeRule, at ms: Double = 0) -> DegradeBreaker<VInstant> {
@@ -17,14 +18,14 @@ private func opened(_ rule: DegradeRule, at ms: Double = 0) -> DegradeBreaker<VI
 @Suite("DegradeBreaker (Sentinel degrade rules)")
 struct DegradeBreakerTests {
     @Test("the defaults are Sentinel's: 5 requests minimum, a 1 s statistic interval of one bucket; the probe timeout is the break time")
-    func defaults() {
-        let rule = DegradeRule(strategy: .errorRatio(0.5), timeWindow: .seconds(10))
+    func defaults() throws {
+        let rule = try DegradeRule(strategy: .errorRatio(0.5), timeWindow: .seconds(10))
         #expect(rule.minRequestAmount == 5)
         #expect(rule.statInterval == .seconds(1))
         #expect(rule.sampleCount == 1)
         #expect(rule.probeTimeout == nil)
         #expect(rule.effectiveProbeTimeout == .seconds(10))
-        #expect(DegradeRule(strategy: .errorCount(1), timeWindow: .seconds(10), probeTimeout: .zero).effectiveProbeTimeout == nil)
+        #expect(try DegradeRule(strategy: .errorCount(1), timeWindow: .seconds(10), probeTimeout: .zero).effectiveProbeTimeout == nil)
         if case .slowCallRatio(_, let threshold) = DegradeRule.Strategy.slowCallRatio(maxResponseTime: .seconds(1)) {
             #expect(threshold == 1.0)
         }
@@ -85,13 +86,13 @@ struct DegradeBreakerTests {
     }
 
     @Test("a one-bucket statistic interval restarts every interval; more buckets make it slide")
-    func tumblingAndSlidingIntervals() {
+    func tumblingAndSlidingIntervals() throws {
         let failures: [Double] = [0, 400, 600, 1100, 1200, 1300]
-        var tumbling = DegradeBreaker<VInstant>(DegradeRule(strategy: .errorCount(3), timeWindow: .seconds(5), minRequestAmount: 1))
+        var tumbling = DegradeBreaker<VInstant>(try DegradeRule(strategy: .errorCount(3), timeWindow: .seconds(5), minRequestAmount: 1))
         for ms in failures { #expect(tumbling.fail(at: ms) == nil) }
         #expect(tumbling.metrics.errors == 3)
 
-        var sliding = DegradeBreaker<VInstant>(DegradeRule(strategy: .errorCount(3), timeWindow: .seconds(5),
+        var sliding = DegradeBreaker<VInstant>(try DegradeRule(strategy: .errorCount(3), timeWindow: .seconds(5),
                                                            minRequestAmount: 1, sampleCount: 2))
         for ms in failures.dropLast() { #expect(sliding.fail(at: ms) == nil) }
         // Buckets [500, 1000) and [1000, 1500) hold 600, 1100, 1200 and now 1300.
@@ -99,8 +100,8 @@ struct DegradeBreakerTests {
     }
 
     @Test("slow-call ratio: a call is slow only above the maximum response time, and the ratio must exceed the threshold")
-    func slowCallRatio() {
-        let rule = DegradeRule(strategy: .slowCallRatio(maxResponseTime: .milliseconds(200), threshold: 0.5), timeWindow: .seconds(10))
+    func slowCallRatio() throws {
+        let rule = try DegradeRule(strategy: .slowCallRatio(maxResponseTime: .milliseconds(200), threshold: 0.5), timeWindow: .seconds(10))
         var breaker = DegradeBreaker<VInstant>(rule)
         for index in 0..<3 { breaker.succeed(at: Double(index), taking: .milliseconds(200)) }
         #expect(breaker.metrics.slowRequests == 0)
@@ -110,16 +111,16 @@ struct DegradeBreakerTests {
     }
 
     @Test("slow-call ratio with threshold 1 trips when every call was slow (Sentinel's special case)")
-    func slowCallRatioOfOne() {
-        var breaker = DegradeBreaker<VInstant>(DegradeRule(strategy: .slowCallRatio(maxResponseTime: .milliseconds(100)),
+    func slowCallRatioOfOne() throws {
+        var breaker = DegradeBreaker<VInstant>(try DegradeRule(strategy: .slowCallRatio(maxResponseTime: .milliseconds(100)),
                                                            timeWindow: .seconds(10)))
         for index in 0..<4 { #expect(breaker.succeed(at: Double(index), taking: .seconds(1)) == nil) }
         #expect(breaker.succeed(at: 4, taking: .seconds(1))?.reason == .slowCallRateExceeded(100))
     }
 
     @Test("errors do not count for the slow-call strategy")
-    func slowCallIgnoresErrors() {
-        var breaker = DegradeBreaker<VInstant>(DegradeRule(strategy: .slowCallRatio(maxResponseTime: .milliseconds(100), threshold: 0),
+    func slowCallIgnoresErrors() throws {
+        var breaker = DegradeBreaker<VInstant>(try DegradeRule(strategy: .slowCallRatio(maxResponseTime: .milliseconds(100), threshold: 0),
                                                            timeWindow: .seconds(10)))
         for index in 0..<20 { #expect(breaker.fail(at: Double(index), taking: .milliseconds(10)) == nil) }
         #expect(breaker.metrics.errors == 20)
@@ -149,7 +150,7 @@ struct DegradeBreakerTests {
 
     @Test("slow-call strategy: a slow probe reopens even if it succeeded, a fast failing probe closes (as Sentinel)")
     func slowStrategyProbes() throws {
-        let rule = DegradeRule(strategy: .slowCallRatio(maxResponseTime: .milliseconds(100)), timeWindow: .seconds(10))
+        let rule = try DegradeRule(strategy: .slowCallRatio(maxResponseTime: .milliseconds(100)), timeWindow: .seconds(10))
         var slow = DegradeBreaker<VInstant>(rule)
         for index in 0..<5 { slow.succeed(at: Double(index), taking: .seconds(1)) }
         let slowProbe = try slow.acquire(at: 10_004)
@@ -185,7 +186,7 @@ struct DegradeBreakerTests {
         #expect(breaker.onSuccess(probe, duration: .seconds(35), at: at(ms: 65_000)) == nil)
         #expect(breaker.state == .open)
 
-        var custom = opened(DegradeRule(strategy: .errorRatio(0.2), timeWindow: .seconds(30), probeTimeout: .seconds(5)), at: 0)
+        var custom = opened(try DegradeRule(strategy: .errorRatio(0.2), timeWindow: .seconds(30), probeTimeout: .seconds(5)), at: 0)
         _ = try custom.acquire(at: 30_000)
         let admission = custom.tryAcquirePermission(at: at(ms: 35_000))
         #expect(admission.transition?.reason == .halfOpenTimedOut)
@@ -194,7 +195,7 @@ struct DegradeBreakerTests {
 
     @Test("a probe timeout of zero waits forever, as Sentinel")
     func probeWaitsForever() throws {
-        var breaker = opened(DegradeRule(strategy: .errorRatio(0.2), timeWindow: .seconds(30), probeTimeout: .zero), at: 0)
+        var breaker = opened(try DegradeRule(strategy: .errorRatio(0.2), timeWindow: .seconds(30), probeTimeout: .zero), at: 0)
         _ = try breaker.acquire(at: 30_000)
         #expect(breaker.nextTransition == nil)
         #expect(breaker.advance(to: at(ms: 86_400_000)) == nil)
@@ -233,7 +234,7 @@ struct DegradeBreakerTests {
     func continuousClock() async throws {
         let clock = ContinuousClock()
         var breaker = DegradeBreaker<ContinuousClock.Instant>(
-            DegradeRule(strategy: .errorCount(0), timeWindow: .milliseconds(50), minRequestAmount: 1))
+            try DegradeRule(strategy: .errorCount(0), timeWindow: .milliseconds(50), minRequestAmount: 1))
         let permission = try #require(breaker.tryAcquirePermission(at: clock.now).permission)
         #expect(breaker.onError(permission, duration: .milliseconds(1), at: clock.now)?.to == .open)
         #expect(!breaker.tryAcquirePermission(at: clock.now).isPermitted)

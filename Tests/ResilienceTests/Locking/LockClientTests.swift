@@ -61,7 +61,7 @@ struct LockClientAcquireTests {
     func validityWindow() throws {
         try inWorld { clock in
             let rig = Rig(clock)
-            let client = rig.client(1, .init(ttl: .seconds(1)))
+            let client = rig.client(1, try .init(ttl: .seconds(1)))
             try await clock.sleep(until: at(ms: 100))
             let lease = try await client.acquire("k")
             #expect(lease.fencingToken == FencingToken(1))
@@ -80,8 +80,8 @@ struct LockClientAcquireTests {
     func waiterAfterRelease() throws {
         try inWorld { clock in
             let rig = Rig(clock)
-            let holder = rig.client(1, .init(ttl: .seconds(10)))
-            let waiter = rig.client(2, .init(ttl: .seconds(10), initialDelay: .milliseconds(50), maxDelay: .milliseconds(200)))
+            let holder = rig.client(1, try .init(ttl: .seconds(10)))
+            let waiter = rig.client(2, try .init(ttl: .seconds(10), initialDelay: .milliseconds(50), maxDelay: .milliseconds(200)))
             let lease = try await holder.acquire("k")
             let acquiredAt = try await withThrowingTaskGroup(of: Double?.self) { group in
                 group.addTask {
@@ -108,8 +108,8 @@ struct LockClientAcquireTests {
     func timesOutAtLimit() throws {
         try inWorld { clock in
             let rig = Rig(clock)
-            let holder = rig.client(1, .init(ttl: .seconds(10)))
-            let waiter = rig.client(2, .init(ttl: .seconds(10), maxWait: .seconds(1)))
+            let holder = rig.client(1, try .init(ttl: .seconds(10)))
+            let waiter = rig.client(2, try .init(ttl: .seconds(10), maxWait: .seconds(1)))
             _ = try await holder.acquire("k")
             await #expect(throws: LockError.timedOut(key: "k")) { _ = try await waiter.acquire("k") }
             #expect(clock.now == at(ms: 1000))
@@ -126,7 +126,7 @@ struct LockClientAcquireTests {
         try inWorld { clock in
             let rig = Rig(clock)
             _ = try await rig.client(1, .init()).acquire("k")
-            let waiter = rig.client(2, .init(maxWait: .zero))
+            let waiter = rig.client(2, try .init(maxWait: .zero))
             await #expect(throws: LockError.timedOut(key: "k")) { _ = try await waiter.acquire("k") }
             #expect(waiter.statistics.attempts == 1)
             #expect(clock.now == .zero)
@@ -138,7 +138,7 @@ struct LockClientAcquireTests {
         try inWorld { clock in
             let rig = Rig(clock)
             _ = try await rig.client(1, .init(ttl: .seconds(100))).acquire("k")
-            let waiter = rig.client(2, .init(ttl: .seconds(100), maxWait: .seconds(5),
+            let waiter = rig.client(2, try .init(ttl: .seconds(100), maxWait: .seconds(5),
                                              initialDelay: .milliseconds(100), maxDelay: .milliseconds(400)))
             _ = try? await waiter.acquire("k")
             let times = rig.history.all.filter { $0.owner.client == 2 }.map(\.at)
@@ -159,7 +159,7 @@ struct LockClientAcquireTests {
         try inWorld { clock in
             let rig = Rig(clock)
             _ = try await rig.client(1, .init(ttl: .milliseconds(100))).acquire("k")
-            let waiter = rig.client(2, .init(initialDelay: .seconds(5), maxDelay: .seconds(5)))
+            let waiter = rig.client(2, try .init(initialDelay: .seconds(5), maxDelay: .seconds(5)))
             let lease = try await waiter.acquire("k")
             #expect(clock.now == at(ms: 100))
             #expect(lease.fencingToken == FencingToken(2))
@@ -170,9 +170,9 @@ struct LockClientAcquireTests {
     func cancelWhileWaiting() throws {
         try inWorld { clock in
             let rig = Rig(clock)
-            let holder = rig.client(1, .init())
+            let holder = rig.client(1, try .init())
             let lease = try await holder.acquire("k")
-            let waiter = rig.client(2, .init(initialDelay: .seconds(1), maxDelay: .seconds(1)))
+            let waiter = rig.client(2, try .init(initialDelay: .seconds(1), maxDelay: .seconds(1)))
             let (error, time) = try await withThrowingTaskGroup(of: (LockError?, Double).self) { group in
                 group.addTask {
                     do throws(LockError) {
@@ -199,7 +199,7 @@ struct LockClientAcquireTests {
         try inWorld { clock in
             let store = InMemoryLockConnection(clock: clock)
             let client = LockClient(connection: StubbornConnection(store), clock: clock,
-                                    configuration: .init(), clientID: 1, random: RandomStream(rawSeed: 1))
+                                    configuration: try .init(), clientID: 1, random: RandomStream(rawSeed: 1))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     await #expect(throws: LockError.cancelled) { _ = try await client.acquire("k") }
@@ -220,7 +220,7 @@ struct LockClientAcquireTests {
             let rig = Rig(clock)
             let link = rig.link(1, latencyMs: 1...1)
             link.setDown(true)
-            let client = rig.client(1, .init(maxWait: .milliseconds(500)), link: link)
+            let client = rig.client(1, try .init(maxWait: .milliseconds(500)), link: link)
             await #expect(throws: LockError.storeUnavailable(key: "k")) { _ = try await client.acquire("k") }
             #expect(clock.ms >= 500 && clock.ms < 510)
             #expect(client.statistics.storeErrors > 2)
@@ -249,7 +249,7 @@ struct LockClientAcquireTests {
             // 497 ms each way: the reply (994 ms) misses the validity (988 ms), and the
             // release lands (1491 ms) before the store's expiry (1497 ms).
             let link = rig.link(1, latencyMs: 497...497)
-            let client = rig.client(1, .init(ttl: .seconds(1), maxWait: .zero), link: link)
+            let client = rig.client(1, try .init(ttl: .seconds(1), maxWait: .zero), link: link)
             await #expect(throws: LockError.timedOut(key: "k")) { _ = try await client.acquire("k") }
             let owner = LockOwner(client: 1, sequence: 1)
             #expect(rig.events(of: owner).map(\.kind) == [.granted(FencingToken(1), ttl: .seconds(1)), .deleted])
@@ -264,8 +264,8 @@ struct LockClientHoldingTests {
     func staleRelease() throws {
         try inWorld { clock in
             let rig = Rig(clock)
-            let alice = rig.client(1, .init(ttl: .seconds(1)))
-            let bob = rig.client(2, .init(ttl: .seconds(1)))
+            let alice = rig.client(1, try .init(ttl: .seconds(1)))
+            let bob = rig.client(2, try .init(ttl: .seconds(1)))
             let old = try await alice.acquire("k")
             try await clock.sleep(until: at(ms: 1500))
             let new = try await bob.acquire("k")
@@ -284,7 +284,7 @@ struct LockClientHoldingTests {
     func extendEdges() throws {
         try inWorld { clock in
             let rig = Rig(clock)
-            let client = rig.client(1, .init(ttl: .seconds(1)))
+            let client = rig.client(1, try .init(ttl: .seconds(1)))
             let lease = try await client.acquire("k")
             try await clock.sleep(until: at(ms: 500))
             try await client.extend(lease)
@@ -301,7 +301,7 @@ struct LockClientHoldingTests {
         try inWorld { clock in
             let rig = Rig(clock)
             let link = rig.link(1, latencyMs: 1...1)
-            let client = rig.client(1, .init(ttl: .seconds(1)), link: link)
+            let client = rig.client(1, try .init(ttl: .seconds(1)), link: link)
             let lease = try await client.acquire("k")  // store expiry: 1001 ms
             // The extend passes the holder's check at 980 ms, then the process freezes
             // before sending it: it reaches the store at 1011 ms.
@@ -318,9 +318,9 @@ struct LockClientHoldingTests {
     func watchdogKeepsLock() throws {
         try inWorld { clock in
             let rig = Rig(clock)
-            let config = Client.Configuration(ttl: .milliseconds(300))
+            let config = try Client.Configuration(ttl: .milliseconds(300))
             let holder = rig.client(1, config)
-            let contender = rig.client(2, .init(ttl: .milliseconds(300), maxWait: .seconds(2)))
+            let contender = rig.client(2, try .init(ttl: .milliseconds(300), maxWait: .seconds(2)))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     try await holder.withLock("k") { lease in
@@ -351,7 +351,7 @@ struct LockClientHoldingTests {
         try inWorld { clock in
             let rig = Rig(clock)
             let link = rig.link(1)
-            let holder = rig.client(1, .init(ttl: .milliseconds(300), initialDelay: .milliseconds(20)), link: link)
+            let holder = rig.client(1, try .init(ttl: .milliseconds(300), initialDelay: .milliseconds(20)), link: link)
             let lease = Mutex<LockLease<VirtualClock>?>(nil)
             await #expect(throws: LockError.lost(key: "k", fencingToken: FencingToken(1))) {
                 try await holder.withLock("k") { held in
@@ -373,7 +373,7 @@ struct LockClientHoldingTests {
     func watchdogRefused() throws {
         try inWorld { clock in
             let rig = Rig(clock)
-            let holder = rig.client(1, .init(ttl: .milliseconds(300)))
+            let holder = rig.client(1, try .init(ttl: .milliseconds(300)))
             await #expect(throws: LockError.lost(key: "k", fencingToken: FencingToken(1))) {
                 try await holder.withLock("k") { lease in
                     try await clock.sleep(until: at(ms: 150))
@@ -396,7 +396,7 @@ struct LockClientHoldingTests {
         struct Boom: Error {}
         try inWorld { clock in
             let rig = Rig(clock)
-            let client = rig.client(1, .init())
+            let client = rig.client(1, try .init())
             await #expect(throws: Boom.self) {
                 try await client.withLock("k") { _ in
                     try await clock.sleep(until: at(ms: 10))
@@ -412,7 +412,7 @@ struct LockClientHoldingTests {
     func cancelDuringBody() throws {
         try inWorld { clock in
             let rig = Rig(clock)
-            let client = rig.client(1, .init(ttl: .milliseconds(300)))
+            let client = rig.client(1, try .init(ttl: .milliseconds(300)))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     await #expect(throws: CancellationError.self) {
@@ -435,7 +435,7 @@ struct LockClientHoldingTests {
     func continuousClock() async throws {
         let clock = ContinuousClock()
         let store = InMemoryLockConnection(clock: clock)
-        let config = LockClient<ContinuousClock, InMemoryLockConnection<ContinuousClock>, SystemRandomNumberGenerator>
+        let config = try LockClient<ContinuousClock, InMemoryLockConnection<ContinuousClock>, SystemRandomNumberGenerator>
             .Configuration(ttl: .milliseconds(300), maxWait: .seconds(5), initialDelay: .milliseconds(5), maxDelay: .milliseconds(20))
         let first = LockClient(connection: store, clock: clock, configuration: config)
         let second = LockClient(connection: store, clock: clock, configuration: config)

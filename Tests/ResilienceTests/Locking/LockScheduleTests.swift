@@ -129,7 +129,7 @@ private func runShop(_ scenario: ShopScenario, fencing: Bool) throws -> ShopOutc
         let store = InMemoryLockConnection(clock: clock)
         let history = LockHistory()
         let inventory = Inventory(stock: scenario.stock, fencing: fencing, store: store)
-        let configuration = Client.Configuration(
+        let configuration = try Client.Configuration(
             ttl: scenario.ttl, maxWait: scenario.ttl * 5,
             initialDelay: scenario.ttl / 20, maxDelay: scenario.ttl / 2)
         let lost = LockTestBox(0)
@@ -250,7 +250,7 @@ struct LockScheduleTests {
                 let store = InMemoryLockConnection(clock: clock)
                 let history = LockHistory()
                 let inventory = Inventory(stock: 1, fencing: fencing, store: store)
-                let configuration = Client.Configuration(ttl: .seconds(1), initialDelay: .milliseconds(50), maxDelay: .milliseconds(100))
+                let configuration = try Client.Configuration(ttl: .seconds(1), initialDelay: .milliseconds(50), maxDelay: .milliseconds(100))
                 let links = (1...2).map { SimulatedLockLink(store: store, history: history, random: RandomStream(rawSeed: UInt64($0))) }
                 let clients = (1...2).map { Client(link: links[$0 - 1], configuration: configuration, clientID: UInt64($0), random: RandomStream(rawSeed: UInt64($0))) }
                 return await withTaskGroup(of: (Int, LockError?).self) { group in
@@ -372,7 +372,7 @@ struct LockScheduleTests {
             let result = try inWorld(seed: seed) { clock in
                 let store = InMemoryLockConnection(clock: clock)
                 let history = LockHistory()
-                let configuration = Client.Configuration(ttl: ttl, initialDelay: ttl / 20, maxDelay: ttl / 4)
+                let configuration = try Client.Configuration(ttl: ttl, initialDelay: ttl / 20, maxDelay: ttl / 4)
                 let holderLink = SimulatedLockLink(store: store, history: history, random: RandomStream(seed: seed, name: "holder"),
                                                settings: .init(latencyMs: latency, replyLoss: loss, lossOnlyOnExtend: true))
                 let holder = Client(link: holderLink, configuration: configuration, clientID: 1, random: RandomStream(seed: seed, name: "h"))
@@ -464,7 +464,7 @@ private func runChaos(_ random: inout RandomStream) throws -> ChaosOutcome {
         let store = InMemoryLockConnection(clock: clock)
         let history = LockHistory()
         let leases = LockTestBox<[(LockOwner, FencingToken)]>([])
-        let configuration = Client.Configuration(ttl: ttl, initialDelay: ttl / 10, maxDelay: ttl)
+        let configuration = try Client.Configuration(ttl: ttl, initialDelay: ttl / 10, maxDelay: ttl)
         await withTaskGroup(of: Void.self) { group in
             for (index, plan) in plans.enumerated() {
                 let id = UInt64(index + 1)

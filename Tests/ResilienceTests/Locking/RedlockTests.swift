@@ -22,8 +22,8 @@ private struct Cluster {
         }
     }
 
-    func lock(client: UInt64, links: [SimulatedLockLink], _ configuration: Lock.Configuration = .init(), seed: UInt64 = 1) -> Lock {
-        Lock(connections: links, clock: links[0].clock, configuration: configuration, clientID: client,
+    func lock(client: UInt64, links: [SimulatedLockLink], _ configuration: Lock.Configuration = .redlock, seed: UInt64 = 1) throws -> Lock {
+        try Lock(connections: links, clock: links[0].clock, configuration: configuration, clientID: client,
              random: RandomStream(seed: seed, name: "redlock-\(client)"))
     }
 
@@ -42,7 +42,7 @@ struct RedlockTests {
         try inWorld { clock in
             let cluster = Cluster(clock)
             let links = cluster.links(client: 1, latencyMs: Array(repeating: 5...5, count: 5))
-            let redlock = cluster.lock(client: 1, links: links)
+            let redlock = try cluster.lock(client: 1, links: links)
             #expect(redlock.quorum == 3)
             let lease = try await redlock.acquire("k")
             #expect(clock.now == at(ms: 10))
@@ -73,7 +73,7 @@ struct RedlockTests {
             let cluster = Cluster(clock)
             let links = cluster.links(client: 1)
             for index in 0..<3 { links[index].setDown(true) }
-            let redlock = cluster.lock(client: 1, links: links, .init(maxWait: .zero))
+            let redlock = try cluster.lock(client: 1, links: links, try .init(maxWait: .zero))
             await #expect(throws: LockError.timedOut(key: "k")) { _ = try await redlock.acquire("k") }
             #expect(cluster.histories[3].all.map(\.kind) == [.granted(FencingToken(1), ttl: .seconds(10)), .deleted])
             #expect(cluster.histories[4].all.map(\.kind) == [.granted(FencingToken(1), ttl: .seconds(10)), .deleted])
@@ -87,7 +87,7 @@ struct RedlockTests {
             let cluster = Cluster(clock)
             let links = cluster.links(client: 1)
             for link in links { link.setDown(true) }
-            let redlock = cluster.lock(client: 1, links: links, .init(maxWait: .milliseconds(300)))
+            let redlock = try cluster.lock(client: 1, links: links, try .init(maxWait: .milliseconds(300)))
             await #expect(throws: LockError.storeUnavailable(key: "k")) { _ = try await redlock.acquire("k") }
             #expect(clock.now >= at(ms: 300))
             #expect(redlock.statistics.gaveUp == 1)
@@ -100,7 +100,7 @@ struct RedlockTests {
             let cluster = Cluster(clock)
             let latencies: [ClosedRange<Int>] = [1...1, 1...1, 100...100, 100...100, 100...100]
             let links = cluster.links(client: 1, latencyMs: latencies)
-            let redlock = cluster.lock(client: 1, links: links, .init(maxWait: .zero, storeTimeout: .milliseconds(50)))
+            let redlock = try cluster.lock(client: 1, links: links, try .init(maxWait: .zero, storeTimeout: .milliseconds(50)))
             await #expect(throws: LockError.timedOut(key: "k")) { _ = try await redlock.acquire("k") }
             #expect(clock.now <= at(ms: 100))  // two cut-offs: the SETs and the releases
             #expect(cluster.holders("k").allSatisfy { $0 == nil })
@@ -114,7 +114,7 @@ struct RedlockTests {
             // 4.97 s each way: the replies come at 9.94 s, past the validity
             // (10 s − 102 ms), and the releases land (14.91 s) before expiry (14.97 s).
             let links = cluster.links(client: 1, latencyMs: Array(repeating: 4970...4970, count: 5))
-            let redlock = cluster.lock(client: 1, links: links, .init(maxWait: .zero, storeTimeout: .seconds(20)))
+            let redlock = try cluster.lock(client: 1, links: links, try .init(maxWait: .zero, storeTimeout: .seconds(20)))
             await #expect(throws: LockError.timedOut(key: "k")) { _ = try await redlock.acquire("k") }
             #expect(redlock.statistics.tooSlow == 1)
             for history in cluster.histories {
@@ -160,14 +160,15 @@ struct RedlockTests {
                 let cluster = Cluster(clock)
                 let held = LockTestBox<[(from: VirtualClock.Instant, to: VirtualClock.Instant)]>([])
                 let tries = LockTestBox(0)
-                let configuration = Lock.Configuration(ttl: .milliseconds(ttlMs), maxWait: .milliseconds(2 * ttlMs),
+                let configuration = try Lock.Configuration(ttl: .milliseconds(ttlMs), maxWait: .milliseconds(2 * ttlMs),
                                                        storeTimeout: .milliseconds(ttlMs / 10),
                                                        initialDelay: .milliseconds(ttlMs / 20), maxDelay: .milliseconds(ttlMs / 2))
                 await withTaskGroup(of: Void.self) { group in
                     for client in 0..<clients {
                         let links = cluster.links(client: UInt64(client + 1), latencyMs: latencies[client], seed: seed)
                         for (index, isDown) in down[client].enumerated() where isDown { links[index].setDown(true) }
-                        let redlock = cluster.lock(client: UInt64(client + 1), links: links, configuration, seed: seed)
+                        // `try!`: the links are never empty (the task group's body cannot throw).
+                        let redlock = try! cluster.lock(client: UInt64(client + 1), links: links, configuration, seed: seed)
                         group.addTask {
                             for hold in holds[client] {
                                 guard let lease = try? await redlock.acquire("k") else { continue }

@@ -11,7 +11,7 @@ private typealias OrderQueue = MessageQueue<Int, Instant>
 /// fails them transiently (nack + requeue) and makes producers publish some ids twice.
 private struct IdempotentRun {
     var random: RandomStream
-    var queue = OrderQueue(MessageQueueConfiguration(name: "orders", deliveryLimit: nil))
+    var queue = OrderQueue(try! MessageQueueConfiguration(name: "orders", deliveryLimit: nil))
     var window: DeduplicationWindow<Int, Instant>
     var now = Instant.zero
     var consumers: [ConsumerID] = []
@@ -24,7 +24,7 @@ private struct IdempotentRun {
     var reprocessed = 0
     var duplicatesSkipped = 0
 
-    init(random: RandomStream, ids: Int, window: DeduplicationWindow<Int, Instant>) {
+    init(random: RandomStream, ids: Int, window: DeduplicationWindow<Int, Instant>) throws {
         self.random = random
         self.ids = ids
         self.window = window
@@ -34,25 +34,25 @@ private struct IdempotentRun {
             let first = toPublish.firstIndex(of: id)!
             toPublish.insert(id, at: self.random.int(in: (first + 1)...toPublish.count))
         }
-        for _ in 0..<self.random.int(in: 1...4) { addConsumer() }
+        for _ in 0..<self.random.int(in: 1...4) { try addConsumer() }
     }
 
-    mutating func addConsumer() {
-        let consumer = queue.addConsumer(prefetch: random.int(in: 1...3))
+    mutating func addConsumer() throws {
+        let consumer = try queue.addConsumer(prefetch: random.int(in: 1...3))
         consumers.append(consumer)
         held[consumer] = []
     }
 
-    mutating func crash(_ consumer: ConsumerID) {
+    mutating func crash(_ consumer: ConsumerID) throws {
         queue.cancel(consumer, now: now)
         consumers.removeAll { $0 == consumer }
         held[consumer] = nil
-        addConsumer()
+        try addConsumer()
     }
 
     mutating func handle(_ delivery: OrderQueue.Delivery, chaos: Bool) throws {
         let id = delivery.payload
-        if chaos, random.chance(0.05) { return crash(delivery.consumer) }    // before processing
+        if chaos, random.chance(0.05) { return try crash(delivery.consumer) }    // before processing
         if window.contains(id, now: now) {
             duplicatesSkipped += 1
             try require(insertedAt[id] != nil, "id \(id) reported as processed but never recorded")
@@ -74,7 +74,7 @@ private struct IdempotentRun {
         try require(window.insert(id, now: now), "insert of an id the window did not contain failed")
         inserts += 1
         insertedAt[id] = (inserts, now)
-        if chaos, random.chance(0.1) { return crash(delivery.consumer) }    // processed, not acked
+        if chaos, random.chance(0.1) { return try crash(delivery.consumer) }    // processed, not acked
         queue.ack(delivery.tag)
     }
 
@@ -123,8 +123,8 @@ private func forEachYieldingSchedule(
 @Suite("DeduplicationWindow")
 struct DeduplicationWindowTests {
     @Test("a recorded id is a duplicate, an unknown one is not")
-    func recordedIsDuplicate() {
-        var window = Window(capacity: 10)
+    func recordedIsDuplicate() throws {
+        var window = try Window(capacity: 10)
         #expect(!window.contains("a", now: at(ms: 0)))
         #expect(window.insert("a", now: at(ms: 0)) == true)
         #expect(window.contains("a", now: at(ms: 1)))
@@ -133,8 +133,8 @@ struct DeduplicationWindowTests {
     }
 
     @Test("inserting a remembered id fails and keeps its recording time")
-    func insertRemembered() {
-        var window = Window(capacity: 10, retention: .seconds(1))
+    func insertRemembered() throws {
+        var window = try Window(capacity: 10, retention: .seconds(1))
         #expect(window.insert("a", now: at(ms: 0)) == true)
         #expect(window.insert("a", now: at(ms: 900)) == false)
         #expect(window.count == 1)
@@ -142,8 +142,8 @@ struct DeduplicationWindowTests {
     }
 
     @Test("the oldest id is forgotten once capacity other ids are recorded after it")
-    func capacityEviction() {
-        var window = Window(capacity: 3)
+    func capacityEviction() throws {
+        var window = try Window(capacity: 3)
         for id in ["a", "b", "c"] { window.insert(id, now: at(ms: 0)) }
         #expect(window.contains("a", now: at(ms: 0)))
         window.insert("d", now: at(ms: 0))
@@ -153,8 +153,8 @@ struct DeduplicationWindowTests {
     }
 
     @Test("eviction is FIFO: a duplicate hit does not refresh an id")
-    func fifoNotLRU() {
-        var window = Window(capacity: 2)
+    func fifoNotLRU() throws {
+        var window = try Window(capacity: 2)
         window.insert("a", now: at(ms: 0))
         window.insert("b", now: at(ms: 0))
         #expect(window.contains("a", now: at(ms: 0)))
@@ -163,16 +163,16 @@ struct DeduplicationWindowTests {
     }
 
     @Test("capacity 1 remembers only the last id")
-    func capacityOne() {
-        var window = Window(capacity: 1)
+    func capacityOne() throws {
+        var window = try Window(capacity: 1)
         window.insert("a", now: at(ms: 0))
         window.insert("b", now: at(ms: 0))
         #expect(!window.contains("a", now: at(ms: 0)) && window.contains("b", now: at(ms: 0)))
     }
 
     @Test("with a retention an id is forgotten exactly retention after it was recorded")
-    func retentionEviction() {
-        var window = Window(capacity: 100, retention: .seconds(1))
+    func retentionEviction() throws {
+        var window = try Window(capacity: 100, retention: .seconds(1))
         window.insert("a", now: at(ms: 0))
         window.insert("b", now: at(ms: 500))
         #expect(window.contains("a", now: at(ms: 999)))
@@ -188,7 +188,7 @@ struct DeduplicationWindowTests {
         var redelivered = 0
         try await forEachYieldingSchedule("idempotent consumer once", count: 500) { random in
             let ids = random.int(in: 5...40)
-            var run = IdempotentRun(random: random, ids: ids, window: DeduplicationWindow(capacity: ids))
+            var run = try IdempotentRun(random: random, ids: ids, window: try DeduplicationWindow(capacity: ids))
             try run.run()
             for id in 0..<ids {
                 try require(run.processed[id] == 1, "id \(id) processed \(run.processed[id] ?? 0) times")
@@ -206,8 +206,8 @@ struct DeduplicationWindowTests {
         try await forEachYieldingSchedule("idempotent consumer window", count: 500) { random in
             let capacity = random.int(in: 1...6)
             let retention: Duration? = random.chance(0.5) ? random.milliseconds(in: 10...150) : nil
-            var run = IdempotentRun(random: random, ids: random.int(in: 5...40),
-                                    window: DeduplicationWindow(capacity: capacity, retention: retention))
+            var run = try IdempotentRun(random: random, ids: random.int(in: 5...40),
+                                    window: try DeduplicationWindow(capacity: capacity, retention: retention))
             try run.run()
             try require(run.window.count <= capacity, "window holds \(run.window.count) > \(capacity) ids")
             reprocessed += run.reprocessed

@@ -10,7 +10,7 @@ struct LocalBrokerTests {
     func waitingConsumer() throws {
         let (received, stats) = try inWorld { clock in
             let broker = Broker(clock: clock)
-            let consumer = broker.addConsumer(prefetch: 1)
+            let consumer = try broker.addConsumer(prefetch: 1)
             let received = await withTaskGroup(of: String?.self) { group in
                 group.addTask {
                     guard let delivery = await consumer.next() else { return nil }
@@ -36,8 +36,8 @@ struct LocalBrokerTests {
     func pushedRoundRobin() throws {
         let result = try inWorld { clock in
             let broker = Broker(clock: clock)
-            let one = broker.addConsumer(prefetch: 2)
-            let two = broker.addConsumer(prefetch: 1)
+            let one = try broker.addConsumer(prefetch: 2)
+            let two = try broker.addConsumer(prefetch: 1)
             for payload in ["a", "b", "c", "d"] { broker.publish(payload) }
             let pushed = broker.statistics
             var log: [String] = []
@@ -56,11 +56,11 @@ struct LocalBrokerTests {
     func cancelRequeues() throws {
         let result = try inWorld { clock in
             let broker = Broker(clock: clock)
-            let one = broker.addConsumer(prefetch: 2)
+            let one = try broker.addConsumer(prefetch: 2)
             broker.publish("a")
             broker.publish("b")
             _ = await one.next()   // a taken, b still buffered
-            let two = broker.addConsumer(prefetch: 0)
+            let two = try broker.addConsumer(prefetch: 0)
             let returned = one.cancel()
             let first = await two.next()!
             let second = await two.next()!
@@ -75,7 +75,7 @@ struct LocalBrokerTests {
     func cancelledWaiter() throws {
         let result = try inWorld { clock in
             let broker = Broker(clock: clock)
-            let consumer = broker.addConsumer(prefetch: 1)
+            let consumer = try broker.addConsumer(prefetch: 1)
             let cancelled = await withTaskGroup(of: String?.self) { group in
                 group.addTask { await consumer.next()?.payload }
                 try? await clock.sleep(until: clock.now.advanced(by: .milliseconds(10)))
@@ -95,7 +95,7 @@ struct LocalBrokerTests {
     func cancelResumesWaiter() throws {
         let result = try inWorld { clock in
             let broker = Broker(clock: clock)
-            let consumer = broker.addConsumer(prefetch: 1)
+            let consumer = try broker.addConsumer(prefetch: 1)
             return await withTaskGroup(of: String?.self) { group in
                 group.addTask { await consumer.next()?.payload ?? "nil@\(clock.ms)" }
                 try? await clock.sleep(until: clock.now.advanced(by: .milliseconds(5)))
@@ -109,15 +109,16 @@ struct LocalBrokerTests {
     @Test("an expired message is never delivered and reaches the dead-letter queue with its x-death")
     func expiredGoesToDeadLetterQueue() throws {
         let result = try inWorld { clock in
-            let deadLetters = Broker(MessageQueueConfiguration(name: "orders.dlq"), clock: clock)
-            let orders = Broker(MessageQueueConfiguration(name: "orders", messageTTL: .seconds(1)),
+            let deadLetters = Broker(try MessageQueueConfiguration(name: "orders.dlq"), clock: clock)
+            let orders = Broker(try MessageQueueConfiguration(name: "orders", messageTTL: .seconds(1)),
                                 clock: clock, deadLetterQueue: deadLetters)
             orders.publish("stale")
             try? await clock.sleep(until: clock.now.advanced(by: .seconds(1)))
-            let consumer = orders.addConsumer(prefetch: 1)   // first operation after the deadline
+            let consumer = try orders.addConsumer(prefetch: 1)   // first operation after the deadline
             orders.publish("fresh")
             let delivered = await consumer.next()!.payload
-            let parked = await deadLetters.addConsumer(prefetch: 1).next()!
+            // `try!`: a prefetch of 1 is valid (the task group's body cannot throw).
+            let parked = await (try! deadLetters.addConsumer(prefetch: 1)).next()!
             return (delivered, parked.payload, parked.deaths)
         }
         #expect(result.0 == "fresh" && result.1 == "stale")
@@ -128,9 +129,9 @@ struct LocalBrokerTests {
     func runExpiryOnTime() throws {
         let arrivals = try inWorld { clock in
             let deadLetters = Broker(clock: clock)
-            let orders = Broker(MessageQueueConfiguration(name: "orders", messageTTL: .seconds(1)),
+            let orders = Broker(try MessageQueueConfiguration(name: "orders", messageTTL: .seconds(1)),
                                 clock: clock, deadLetterQueue: deadLetters)
-            let parked = deadLetters.addConsumer(prefetch: 0)
+            let parked = try deadLetters.addConsumer(prefetch: 0)
             return await withTaskGroup(of: Void.self) { group in
                 group.addTask { await orders.runExpiry() }
                 group.addTask { await orders.runExpiry() }   // a second runner returns at once
@@ -153,18 +154,19 @@ struct LocalBrokerTests {
     // No upper bound on the elapsed time: parallel CPU-bound tests can delay timers on a
     // shared machine. The time limit catches a hang.
     @Test("works on ContinuousClock: TTL expiry to the dead-letter queue, delivery and ack", .timeLimit(.minutes(1)))
-    func continuousClock() async {
+    func continuousClock() async throws {
         let clock = ContinuousClock()
         let deadLetters = LocalBroker<String, ContinuousClock>(clock: clock)
-        let orders = LocalBroker<String, ContinuousClock>(MessageQueueConfiguration(name: "orders"),
+        let orders = LocalBroker<String, ContinuousClock>(try MessageQueueConfiguration(name: "orders"),
                                                           clock: clock, deadLetterQueue: deadLetters)
         let start = clock.now
         let (expiredAfter, delivered) = await withTaskGroup(of: Void.self) { group in
             group.addTask { await orders.runExpiry() }
             orders.publish("expires", ttl: .milliseconds(50))
-            let parked = await deadLetters.addConsumer(prefetch: 1).next()
+            // `try!`: a prefetch of 1 is valid (the task group's body cannot throw).
+            let parked = await (try! deadLetters.addConsumer(prefetch: 1)).next()
             let expiredAfter = parked.map { _ in start.duration(to: clock.now) }
-            let consumer = orders.addConsumer(prefetch: 1)
+            let consumer = try! orders.addConsumer(prefetch: 1)
             orders.publish("work")
             let delivery = await consumer.next()
             if let delivery { orders.ack(delivery.tag) }

@@ -51,21 +51,21 @@ struct MessageQueueTests {
     }
 
     @Test("without a consumer nothing is delivered and messages wait")
-    func noConsumerNoDelivery() {
+    func noConsumerNoDelivery() throws {
         var queue = Queue()
         publish(&queue, "a", "b")
         #expect(queue.nextDelivery(now: at(ms: 10)) == nil)
-        let consumer = queue.addConsumer(prefetch: 0)
+        let consumer = try queue.addConsumer(prefetch: 0)
         let deliveries = deliverAll(&queue, at: 20)
         #expect(deliveries.map(\.payload) == ["a", "b"])
         #expect(deliveries.allSatisfy { $0.consumer == consumer })
     }
 
     @Test("first deliveries come in publish order, with increasing tags, count 1 and not redelivered")
-    func firstDeliveries() {
+    func firstDeliveries() throws {
         var queue = Queue()
         publish(&queue, "a", "b", "c", at: 5)
-        _ = queue.addConsumer(prefetch: 0)
+        _ = try queue.addConsumer(prefetch: 0)
         let deliveries = deliverAll(&queue, at: 10)
         #expect(deliveries.map(\.payload) == ["a", "b", "c"])
         #expect(deliveries.map(\.sequence) == [1, 2, 3])
@@ -77,10 +77,10 @@ struct MessageQueueTests {
     }
 
     @Test("a consumer never holds more than its prefetch; each ack frees exactly one slot")
-    func prefetchLimit() {
+    func prefetchLimit() throws {
         var queue = Queue()
         publish(&queue, "a", "b", "c", "d")
-        let consumer = queue.addConsumer(prefetch: 2)
+        let consumer = try queue.addConsumer(prefetch: 2)
         let first = deliverAll(&queue, at: 1)
         #expect(first.map(\.payload) == ["a", "b"])
         #expect(queue.load(of: consumer)! == (prefetch: 2, unacked: 2))
@@ -91,19 +91,19 @@ struct MessageQueueTests {
     }
 
     @Test("prefetch 0 means unlimited")
-    func prefetchZeroUnlimited() {
+    func prefetchZeroUnlimited() throws {
         var queue = Queue()
         for index in 0..<500 { queue.publish("m\(index)", now: at(ms: 0)) }
-        _ = queue.addConsumer(prefetch: 0)
+        _ = try queue.addConsumer(prefetch: 0)
         #expect(deliverAll(&queue, at: 1).count == 500)
     }
 
     @Test("deliveries go round-robin among consumers with room, skipping full ones")
-    func roundRobin() {
+    func roundRobin() throws {
         var queue = Queue()
-        let one = queue.addConsumer(prefetch: 1)
-        let two = queue.addConsumer(prefetch: 3)
-        let three = queue.addConsumer(prefetch: 3)
+        let one = try queue.addConsumer(prefetch: 1)
+        let two = try queue.addConsumer(prefetch: 3)
+        let three = try queue.addConsumer(prefetch: 3)
         for index in 1...8 { queue.publish("m\(index)", now: at(ms: 0)) }
         let deliveries = deliverAll(&queue, at: 1)
         #expect(deliveries.map(\.consumer) == [one, two, three, two, three, two, three])
@@ -114,12 +114,12 @@ struct MessageQueueTests {
     }
 
     @Test("a consumer registered later joins the rotation at its end")
-    func lateConsumer() {
+    func lateConsumer() throws {
         var queue = Queue()
-        let one = queue.addConsumer(prefetch: 0)
+        let one = try queue.addConsumer(prefetch: 0)
         publish(&queue, "a")
         _ = deliverAll(&queue, at: 1)
-        let two = queue.addConsumer(prefetch: 0)
+        let two = try queue.addConsumer(prefetch: 0)
         publish(&queue, "b", "c", "d", at: 2)
         #expect(deliverAll(&queue, at: 3).map(\.consumer) == [one, two, one])
     }
@@ -127,10 +127,10 @@ struct MessageQueueTests {
     // MARK: Acknowledgements
 
     @Test("ack with multiple settles every earlier delivery of that consumer, and no other consumer's")
-    func ackMultiple() {
+    func ackMultiple() throws {
         var queue = Queue()
-        let one = queue.addConsumer(prefetch: 0)
-        let two = queue.addConsumer(prefetch: 0)
+        let one = try queue.addConsumer(prefetch: 0)
+        let two = try queue.addConsumer(prefetch: 0)
         publish(&queue, "a", "b", "c", "d", "e", "f")
         let deliveries = deliverAll(&queue, at: 1)
         let ofOne = deliveries.filter { $0.consumer == one }
@@ -142,9 +142,9 @@ struct MessageQueueTests {
     }
 
     @Test("acking a settled, unknown or stale tag changes nothing and reports zero")
-    func unknownTags() {
+    func unknownTags() throws {
         var queue = Queue()
-        let one = queue.addConsumer(prefetch: 0)
+        let one = try queue.addConsumer(prefetch: 0)
         publish(&queue, "a", "b")
         let deliveries = deliverAll(&queue, at: 1)
         #expect(queue.ack(deliveries[0].tag) == 1)
@@ -154,7 +154,7 @@ struct MessageQueueTests {
         #expect(queue.ack(DeliveryTag(consumer: one, value: 99)) == 0)
         #expect(queue.ack(DeliveryTag(consumer: ConsumerID(rawValue: 42), value: 2)) == 0)
         // A tag of another consumer does not settle this one's delivery.
-        let two = queue.addConsumer(prefetch: 0)
+        let two = try queue.addConsumer(prefetch: 0)
         #expect(queue.ack(DeliveryTag(consumer: two, value: deliveries[1].tag.value)) == 0)
         // After its consumer died, the old tag must not settle the redelivery.
         queue.cancel(one, now: at(ms: 3))
@@ -166,9 +166,9 @@ struct MessageQueueTests {
     }
 
     @Test("a nacked message goes back to its original position, ahead of later messages")
-    func nackRequeuePosition() {
+    func nackRequeuePosition() throws {
         var queue = Queue()
-        let consumer = queue.addConsumer(prefetch: 2)
+        let consumer = try queue.addConsumer(prefetch: 2)
         publish(&queue, "a", "b", "c", "d")
         let first = deliverAll(&queue, at: 1)
         #expect(first.map(\.payload) == ["a", "b"])
@@ -184,9 +184,9 @@ struct MessageQueueTests {
     }
 
     @Test("nack with multiple requeues every earlier delivery in its original order")
-    func nackMultiple() {
+    func nackMultiple() throws {
         var queue = Queue()
-        _ = queue.addConsumer(prefetch: 3)
+        _ = try queue.addConsumer(prefetch: 3)
         publish(&queue, "a", "b", "c", "d", "e")
         let first = deliverAll(&queue, at: 1)
         #expect(queue.nack(first[2].tag, multiple: true, now: at(ms: 2)) == 3)
@@ -196,8 +196,8 @@ struct MessageQueueTests {
 
     @Test("nack or reject without requeue dead-letters with reason rejected and an x-death record")
     func deadLetterRejected() throws {
-        var queue = Queue(MessageQueueConfiguration(name: "orders"))
-        _ = queue.addConsumer(prefetch: 0)
+        var queue = Queue(try MessageQueueConfiguration(name: "orders"))
+        _ = try queue.addConsumer(prefetch: 0)
         publish(&queue, "a", "b", "c")
         let deliveries = deliverAll(&queue, at: 1)
         #expect(queue.nack(deliveries[1].tag, multiple: true, requeue: false, now: at(ms: 7)) == 2)
@@ -214,9 +214,9 @@ struct MessageQueueTests {
     }
 
     @Test("reject settles exactly the one delivery it names")
-    func rejectOne() {
+    func rejectOne() throws {
         var queue = Queue()
-        _ = queue.addConsumer(prefetch: 0)
+        _ = try queue.addConsumer(prefetch: 0)
         publish(&queue, "a", "b", "c")
         let deliveries = deliverAll(&queue, at: 1)
         #expect(queue.reject(deliveries[1].tag, requeue: true, now: at(ms: 2)) == true)
@@ -227,9 +227,9 @@ struct MessageQueueTests {
     // MARK: Consumers going away
 
     @Test("a cancelled or dead consumer's unacked messages are requeued in order and flagged redelivered")
-    func cancelRequeues() {
+    func cancelRequeues() throws {
         var queue = Queue()
-        let one = queue.addConsumer(prefetch: 3)
+        let one = try queue.addConsumer(prefetch: 3)
         publish(&queue, "a", "b", "c", "d", "e")
         let first = deliverAll(&queue, at: 1)
         #expect(first.map(\.payload) == ["a", "b", "c"])
@@ -238,7 +238,7 @@ struct MessageQueueTests {
         #expect(queue.cancel(one, now: at(ms: 3)) == 3)
         #expect(queue.cancel(one, now: at(ms: 3)) == 0)
         #expect(queue.statistics.consumers == 0 && queue.statistics.ready == 4)
-        let two = queue.addConsumer(prefetch: 0)
+        let two = try queue.addConsumer(prefetch: 0)
         let again = deliverAll(&queue, at: 4)
         #expect(again.map(\.payload) == ["a", "c", "d", "e"])
         #expect(again.map(\.redelivered) == [true, true, true, false])
@@ -247,10 +247,10 @@ struct MessageQueueTests {
     }
 
     @Test("a cancelled consumer gets no more deliveries")
-    func cancelledConsumerGetsNothing() {
+    func cancelledConsumerGetsNothing() throws {
         var queue = Queue()
-        let one = queue.addConsumer(prefetch: 0)
-        let two = queue.addConsumer(prefetch: 0)
+        let one = try queue.addConsumer(prefetch: 0)
+        let two = try queue.addConsumer(prefetch: 0)
         queue.cancel(one, now: at(ms: 0))
         publish(&queue, "a", "b")
         #expect(deliverAll(&queue, at: 1).map(\.consumer) == [two, two])
@@ -258,30 +258,30 @@ struct MessageQueueTests {
     }
 
     @Test("raising a consumer's prefetch lets it take more; lowering it keeps what it holds")
-    func setPrefetch() {
+    func setPrefetch() throws {
         var queue = Queue()
-        let consumer = queue.addConsumer(prefetch: 1)
+        let consumer = try queue.addConsumer(prefetch: 1)
         publish(&queue, "a", "b", "c", "d")
         #expect(deliverAll(&queue, at: 1).count == 1)
-        #expect(queue.setPrefetch(3, for: consumer) == true)
+        #expect(try queue.setPrefetch(3, for: consumer) == true)
         #expect(deliverAll(&queue, at: 2).count == 2)
-        #expect(queue.setPrefetch(1, for: consumer) == true)
+        #expect(try queue.setPrefetch(1, for: consumer) == true)
         #expect(queue.load(of: consumer)!.unacked == 3)
         #expect(deliverAll(&queue, at: 3).isEmpty)
         #expect(queue.ack(DeliveryTag(consumer: consumer, value: 2), multiple: true) == 2)
         #expect(deliverAll(&queue, at: 3).isEmpty)
         #expect(queue.ack(DeliveryTag(consumer: consumer, value: 3)) == 1)
         #expect(deliverAll(&queue, at: 4).map(\.payload) == ["d"])
-        #expect(queue.setPrefetch(1, for: ConsumerID(rawValue: 77)) == false)
+        #expect(try queue.setPrefetch(1, for: ConsumerID(rawValue: 77)) == false)
     }
 
     // MARK: Delivery limit
 
     @Test("with the default limit of 20 a poison message is delivered 21 times, then dead-lettered")
     func defaultDeliveryLimit() throws {
-        var queue = Queue(MessageQueueConfiguration(name: "tasks"))
+        var queue = Queue(try MessageQueueConfiguration(name: "tasks"))
         #expect(queue.configuration.deliveryLimit == 20)
-        _ = queue.addConsumer(prefetch: 1)
+        _ = try queue.addConsumer(prefetch: 1)
         publish(&queue, "poison")
         var counts: [Int] = []
         var now = 1.0
@@ -299,11 +299,11 @@ struct MessageQueueTests {
     }
 
     @Test("consumer deaths count towards the delivery limit")
-    func deathsCountTowardsLimit() {
-        var queue = Queue(MessageQueueConfiguration(deliveryLimit: 2))
+    func deathsCountTowardsLimit() throws {
+        var queue = Queue(try MessageQueueConfiguration(deliveryLimit: 2))
         publish(&queue, "crashes-its-worker")
         for round in 1...3 {
-            let consumer = queue.addConsumer(prefetch: 1)
+            let consumer = try queue.addConsumer(prefetch: 1)
             #expect(deliverAll(&queue, at: Double(round)).first?.deliveryCount == round)
             queue.cancel(consumer, now: at(ms: Double(round)))
         }
@@ -311,16 +311,16 @@ struct MessageQueueTests {
     }
 
     @Test("a delivery limit of zero dead-letters on the first return; no limit never does")
-    func deliveryLimitEdges() {
-        var zero = Queue(MessageQueueConfiguration(deliveryLimit: 0))
-        _ = zero.addConsumer(prefetch: 1)
+    func deliveryLimitEdges() throws {
+        var zero = Queue(try MessageQueueConfiguration(deliveryLimit: 0))
+        _ = try zero.addConsumer(prefetch: 1)
         publish(&zero, "a")
         let delivery = zero.nextDelivery(now: at(ms: 1))!
         zero.nack(delivery.tag, now: at(ms: 2))
         #expect(takeDeadLetters(&zero).map(\.reason) == [.deliveryLimit])
 
-        var unlimited = Queue(MessageQueueConfiguration(deliveryLimit: nil))
-        _ = unlimited.addConsumer(prefetch: 1)
+        var unlimited = Queue(try MessageQueueConfiguration(deliveryLimit: nil))
+        _ = try unlimited.addConsumer(prefetch: 1)
         publish(&unlimited, "a")
         for step in 0..<200 {
             let delivery = unlimited.nextDelivery(now: at(ms: Double(step)))!
@@ -333,12 +333,12 @@ struct MessageQueueTests {
 
     @Test("with a queue TTL a message expires at its deadline, is dead-lettered and never delivered")
     func queueTTL() throws {
-        var queue = Queue(MessageQueueConfiguration(name: "q", messageTTL: .milliseconds(100)))
+        var queue = Queue(try MessageQueueConfiguration(name: "q", messageTTL: .milliseconds(100)))
         queue.publish("old", now: at(ms: 0))
         queue.publish("young", now: at(ms: 50))
         #expect(queue.nextExpiry() == at(ms: 100))
         #expect(queue.expire(now: at(ms: 99.999)) == 0)
-        _ = queue.addConsumer(prefetch: 0)
+        _ = try queue.addConsumer(prefetch: 0)
         #expect(deliverAll(&queue, at: 100).map(\.payload) == ["young"])
         let maybeLetter = queue.popDeadLetter()
         let letter = try #require(maybeLetter)
@@ -348,8 +348,8 @@ struct MessageQueueTests {
     }
 
     @Test("the earlier of message and queue TTL wins, and an expired message mid-queue is dead-lettered at its deadline")
-    func perMessageTTL() {
-        var queue = Queue(MessageQueueConfiguration(messageTTL: .seconds(1)))
+    func perMessageTTL() throws {
+        var queue = Queue(try MessageQueueConfiguration(messageTTL: .seconds(1)))
         queue.publish("long", ttl: .seconds(5), now: at(ms: 0))   // queue TTL wins: 1000
         queue.publish("short", ttl: .milliseconds(100), now: at(ms: 0))   // 100
         queue.publish("plain", now: at(ms: 10))   // 1010
@@ -366,8 +366,8 @@ struct MessageQueueTests {
 
     @Test("delivered messages do not expire, and a requeue keeps the original deadline")
     func requeueKeepsDeadline() throws {
-        var queue = Queue(MessageQueueConfiguration(messageTTL: .milliseconds(100)))
-        _ = queue.addConsumer(prefetch: 1)
+        var queue = Queue(try MessageQueueConfiguration(messageTTL: .milliseconds(100)))
+        _ = try queue.addConsumer(prefetch: 1)
         queue.publish("a", now: at(ms: 0))
         let maybeFirst = queue.nextDelivery(now: at(ms: 10))
         let first = try #require(maybeFirst)
@@ -385,9 +385,9 @@ struct MessageQueueTests {
     }
 
     @Test("a zero TTL expires a message at once, even with a consumer waiting")
-    func zeroTTL() {
+    func zeroTTL() throws {
         var queue = Queue()
-        _ = queue.addConsumer(prefetch: 0)
+        _ = try queue.addConsumer(prefetch: 0)
         queue.publish("now-or-never", ttl: .zero, now: at(ms: 5))
         #expect(queue.nextDelivery(now: at(ms: 5)) == nil)
         #expect(queue.statistics.expired == 1)
@@ -396,9 +396,9 @@ struct MessageQueueTests {
     // MARK: Length limit
 
     @Test("drop-head dead-letters the oldest ready message; unacked messages do not count")
-    func dropHead() {
-        var queue = Queue(MessageQueueConfiguration(maxLength: 2, overflow: .dropHead))
-        _ = queue.addConsumer(prefetch: 1)
+    func dropHead() throws {
+        var queue = Queue(try MessageQueueConfiguration(maxLength: 2, overflow: .dropHead))
+        _ = try queue.addConsumer(prefetch: 1)
         queue.publish("a", now: at(ms: 0))
         _ = deliverAll(&queue, at: 1)   // a is unacked
         publish(&queue, "b", "c", at: 2)
@@ -410,29 +410,29 @@ struct MessageQueueTests {
     }
 
     @Test("drop-head with max length 0 accepts and at once dead-letters every message")
-    func dropHeadZero() {
-        var queue = Queue(MessageQueueConfiguration(maxLength: 0))
+    func dropHeadZero() throws {
+        var queue = Queue(try MessageQueueConfiguration(maxLength: 0))
         #expect(queue.publish("a", now: at(ms: 0)).isConfirmed)
         #expect(queue.statistics.deadLettered.maxLength == 1 && queue.readyCount == 0)
     }
 
     @Test("reject-publish refuses while full and accepts again once there is room")
-    func rejectPublish() {
-        var queue = Queue(MessageQueueConfiguration(maxLength: 2, overflow: .rejectPublish))
+    func rejectPublish() throws {
+        var queue = Queue(try MessageQueueConfiguration(maxLength: 2, overflow: .rejectPublish))
         publish(&queue, "a", "b")
         #expect(queue.publish("c", now: at(ms: 1)) == .refused(.queueFull))
-        _ = queue.addConsumer(prefetch: 1)
+        _ = try queue.addConsumer(prefetch: 1)
         _ = deliverAll(&queue, at: 2)
         #expect(queue.publish("d", now: at(ms: 3)) == .confirmed(sequence: 3))
         let stats = queue.statistics
         #expect(stats.published == 4 && stats.confirmed == 3 && stats.refused == 1 && stats.deadLettered.total == 0)
-        var zero = Queue(MessageQueueConfiguration(maxLength: 0, overflow: .rejectPublish))
+        var zero = Queue(try MessageQueueConfiguration(maxLength: 0, overflow: .rejectPublish))
         #expect(!zero.publish("a", now: at(ms: 0)).isConfirmed)
     }
 
     @Test("expired messages do not take room in a length-limited queue")
-    func expiredFreeRoom() {
-        var queue = Queue(MessageQueueConfiguration(maxLength: 1, overflow: .rejectPublish))
+    func expiredFreeRoom() throws {
+        var queue = Queue(try MessageQueueConfiguration(maxLength: 1, overflow: .rejectPublish))
         queue.publish("short-lived", ttl: .milliseconds(10), now: at(ms: 0))
         #expect(!queue.publish("refused", now: at(ms: 5)).isConfirmed)
         #expect(queue.publish("accepted", now: at(ms: 10)).isConfirmed)
@@ -440,9 +440,9 @@ struct MessageQueueTests {
     }
 
     @Test("with drop-head a requeue beyond the limit drops the oldest ready message")
-    func dropHeadAfterRequeue() {
-        var queue = Queue(MessageQueueConfiguration(maxLength: 1))
-        _ = queue.addConsumer(prefetch: 1)
+    func dropHeadAfterRequeue() throws {
+        var queue = Queue(try MessageQueueConfiguration(maxLength: 1))
+        _ = try queue.addConsumer(prefetch: 1)
         publish(&queue, "a")
         let delivery = queue.nextDelivery(now: at(ms: 1))!
         publish(&queue, "b", at: 2)
@@ -456,9 +456,9 @@ struct MessageQueueTests {
 
     @Test("x-death history accumulates per queue and reason, most recent first")
     func deathHistory() throws {
-        var work = Queue(MessageQueueConfiguration(name: "work"))
-        var parking = Queue(MessageQueueConfiguration(name: "parking", messageTTL: .milliseconds(100)))
-        _ = work.addConsumer(prefetch: 1)
+        var work = Queue(try MessageQueueConfiguration(name: "work"))
+        var parking = Queue(try MessageQueueConfiguration(name: "parking", messageTTL: .milliseconds(100)))
+        _ = try work.addConsumer(prefetch: 1)
         work.publish("job", ttl: .seconds(60), now: at(ms: 0))
         work.reject(work.nextDelivery(now: at(ms: 1))!.tag, requeue: false, now: at(ms: 2))
         let maybeFirst = work.popDeadLetter()
@@ -487,8 +487,8 @@ struct MessageQueueTests {
     }
 
     @Test("without retained dead letters the queue counts them and drops them")
-    func deadLettersNotRetained() {
-        var queue = Queue(MessageQueueConfiguration(maxLength: 0, retainsDeadLetters: false))
+    func deadLettersNotRetained() throws {
+        var queue = Queue(try MessageQueueConfiguration(maxLength: 0, retainsDeadLetters: false))
         publish(&queue, "a", "b")
         #expect(queue.popDeadLetter() == nil && queue.pendingDeadLetters == 0)
         #expect(queue.statistics.deadLettered.maxLength == 2 && queue.statistics.isConserved)
@@ -499,10 +499,10 @@ struct MessageQueueTests {
     @Test("seed-002 peak shaving: 10 consumers with prefetch ack after work, nack+requeue failures, poison dead-lettered after the limit")
     func seed002Pattern() throws {
         var random = RandomStream(seed: 2, name: "seed-002")
-        var tasks = Queue(MessageQueueConfiguration(name: "submit"))
-        var deadLetterQueue = Queue(MessageQueueConfiguration(name: "submit.dlq"))
+        var tasks = Queue(try MessageQueueConfiguration(name: "submit"))
+        var deadLetterQueue = Queue(try MessageQueueConfiguration(name: "submit.dlq"))
         let prefetch = 5
-        let workers = (0..<10).map { _ in tasks.addConsumer(prefetch: prefetch) }
+        let workers = try (0..<10).map { _ in try tasks.addConsumer(prefetch: prefetch) }
         let poison: Set<Int> = [7, 77, 150, 299]
         var published = 0
         var acks: [String: Int] = [:]
@@ -544,7 +544,7 @@ struct MessageQueueTests {
         #expect(stats.confirmed == 300 && stats.acked == 296 && stats.isConserved)
         #expect(stats.redelivered > 0 && stats.nacked == stats.redelivered + poison.count)
 
-        _ = deadLetterQueue.addConsumer(prefetch: 0)
+        _ = try deadLetterQueue.addConsumer(prefetch: 0)
         let parked = deliverAll(&deadLetterQueue, at: now)
         #expect(Set(parked.map(\.payload)) == Set(poison.map { "task-\($0)" }))
         #expect(parked.allSatisfy { $0.deaths == [DeathRecord(queue: "submit", reason: .deliveryLimit, count: 1,
@@ -616,19 +616,24 @@ private struct QueueSchedule {
     init(random: RandomStream, shape: ScheduleShape) {
         self.random = random
         self.shape = shape
-        var configuration = MessageQueueConfiguration(name: "q")
+        // Drawn in the order the schedule's seed has always drawn them.
+        var maxLength: Int?
+        var overflow = MessageQueueConfiguration.Overflow.dropHead
+        var messageTTL: Duration?
+        var deliveryLimit: Int?
         if shape.allowLimits {
-            if self.random.chance(0.5) { configuration.maxLength = self.random.int(in: 0...8) }
-            configuration.overflow = self.random.chance(0.5) ? .dropHead : .rejectPublish
-            if self.random.chance(0.4) { configuration.messageTTL = self.random.milliseconds(in: 50...400) }
+            if self.random.chance(0.5) { maxLength = self.random.int(in: 0...8) }
+            overflow = self.random.chance(0.5) ? .dropHead : .rejectPublish
+            if self.random.chance(0.4) { messageTTL = self.random.milliseconds(in: 50...400) }
             switch self.random.int(in: 0...4) {
-            case 0: configuration.deliveryLimit = nil
-            case 1: configuration.deliveryLimit = 20
-            default: configuration.deliveryLimit = self.random.int(in: 0...3)
+            case 0: deliveryLimit = nil
+            case 1: deliveryLimit = 20
+            default: deliveryLimit = self.random.int(in: 0...3)
             }
-        } else {
-            configuration.deliveryLimit = nil
         }
+        // `try!`: every value drawn above is one the configuration accepts.
+        let configuration = try! MessageQueueConfiguration(
+            name: "q", maxLength: maxLength, overflow: overflow, messageTTL: messageTTL, deliveryLimit: deliveryLimit)
         self.configuration = configuration
         queue = Queue(configuration)
     }
@@ -844,10 +849,10 @@ private struct QueueSchedule {
         _ = try drainDeadLetters()
     }
 
-    mutating func addConsumer() {
+    mutating func addConsumer() throws {
         guard consumers.count < shape.maxConsumers else { return }
         let limit = random.int(in: 0...shape.maxPrefetch)
-        let consumer = queue.addConsumer(prefetch: limit)
+        let consumer = try queue.addConsumer(prefetch: limit)
         log.append("add \(consumer) prefetch \(limit)")
         consumers.append(consumer)
         prefetch[consumer] = limit
@@ -871,11 +876,11 @@ private struct QueueSchedule {
         try checkNoExpiredReady()
     }
 
-    mutating func changePrefetch() {
+    mutating func changePrefetch() throws {
         guard !consumers.isEmpty else { return }
         let consumer = consumers[random.int(in: 0...(consumers.count - 1))]
         let limit = random.int(in: 0...shape.maxPrefetch)
-        queue.setPrefetch(limit, for: consumer)
+        try queue.setPrefetch(limit, for: consumer)
         log.append("prefetch \(consumer) = \(limit)")
         prefetch[consumer] = limit
     }
@@ -904,9 +909,9 @@ private struct QueueSchedule {
         case 2: try settle(.ack)
         case 3: try settle(.nack)
         case 4: try settle(.reject)
-        case 5: addConsumer()
+        case 5: try addConsumer()
         case 6: try killConsumer()
-        case 7: changePrefetch()
+        case 7: try changePrefetch()
         case 8: try expire()
         default: try staleSettle()
         }
@@ -915,7 +920,7 @@ private struct QueueSchedule {
 
     /// Consumers stop dying and ack everything: runs until the queue is empty.
     mutating func drain() throws {
-        if consumers.isEmpty { addConsumer() }
+        if consumers.isEmpty { try addConsumer() }
         var rounds = 0
         while queue.readyCount > 0 || queue.unackedCount > 0 {
             rounds += 1

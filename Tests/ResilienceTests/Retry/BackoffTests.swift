@@ -7,8 +7,8 @@ struct BackoffTests {
     private func ms(_ value: Double) -> Duration { .nanoseconds(Int64((value * 1e6).rounded())) }
 
     @Test("a constant backoff waits exactly its delay after every attempt")
-    func constant() {
-        let backoff = Backoff.constant(.milliseconds(100))
+    func constant() throws {
+        let backoff = try Backoff.constant(.milliseconds(100))
         var random = RandomStream(seed: 1, name: "constant")
         for attempt in 1...10 {
             #expect(backoff.delay(afterAttempt: attempt, previous: nil, using: &random) == .milliseconds(100))
@@ -16,16 +16,16 @@ struct BackoffTests {
     }
 
     @Test("exponential backoff without jitter doubles from base and stops at the cap")
-    func exponentialNoJitter() {
-        let backoff = Backoff.exponential(base: .milliseconds(100), cap: .seconds(1), jitter: .none)
+    func exponentialNoJitter() throws {
+        let backoff = try Backoff.exponential(base: .milliseconds(100), cap: .seconds(1), jitter: .none)
         var random = RandomStream(seed: 1, name: "expo")
         let delays = (1...7).map { backoff.delay(afterAttempt: $0, previous: nil, using: &random) }
         #expect(delays == [100, 200, 400, 800, 1000, 1000, 1000].map { Duration.milliseconds($0) })
     }
 
     @Test("a multiplier of 1.5 grows geometrically (Resilience4j's default)")
-    func fractionalMultiplier() {
-        let backoff = Backoff.exponential(base: .milliseconds(100), multiplier: 1.5, cap: .seconds(10), jitter: .none)
+    func fractionalMultiplier() throws {
+        let backoff = try Backoff.exponential(base: .milliseconds(100), multiplier: 1.5, cap: .seconds(10), jitter: .none)
         #expect(backoff.exponentialDelay(afterAttempt: 1) == .milliseconds(100))
         #expect(backoff.exponentialDelay(afterAttempt: 2) == .milliseconds(150))
         #expect(backoff.exponentialDelay(afterAttempt: 3) == .milliseconds(225))
@@ -33,26 +33,26 @@ struct BackoffTests {
     }
 
     @Test("attempt numbers below 1 count as the first attempt")
-    func attemptBelowOne() {
-        let backoff = Backoff.exponential(base: .milliseconds(100), cap: .seconds(1), jitter: .none)
+    func attemptBelowOne() throws {
+        let backoff = try Backoff.exponential(base: .milliseconds(100), cap: .seconds(1), jitter: .none)
         #expect(backoff.exponentialDelay(afterAttempt: 0) == .milliseconds(100))
         #expect(backoff.exponentialDelay(afterAttempt: -5) == .milliseconds(100))
     }
 
     @Test("huge attempt numbers saturate at the cap without overflow")
-    func saturation() {
+    func saturation() throws {
         for multiplier in [1.0001, 1.5, 2, 10, 1e300] {
-            let backoff = Backoff.exponential(base: .nanoseconds(1), multiplier: multiplier, cap: .seconds(3600), jitter: .none)
+            let backoff = try Backoff.exponential(base: .nanoseconds(1), multiplier: multiplier, cap: .seconds(3600), jitter: .none)
             #expect(backoff.exponentialDelay(afterAttempt: .max) == .seconds(3600))
         }
-        let huge = Backoff.exponential(base: .seconds(1), cap: .seconds(Int64.max / 2), jitter: .randomized(factor: 1))
+        let huge = try Backoff.exponential(base: .seconds(1), cap: .seconds(Int64.max / 2), jitter: .randomized(factor: 1))
         var random = RandomStream(seed: 2, name: "huge")
         #expect(huge.delay(afterAttempt: 10_000, previous: nil, using: &random) <= .seconds(Int64.max / 2))
     }
 
     @Test("full jitter stays in [0, expo] and averages about expo/2")
-    func fullJitterMean() {
-        let backoff = Backoff.exponential(base: .milliseconds(100), cap: .seconds(10), jitter: .full)
+    func fullJitterMean() throws {
+        let backoff = try Backoff.exponential(base: .milliseconds(100), cap: .seconds(10), jitter: .full)
         var random = RandomStream(seed: 3, name: "full")
         var total = 0.0
         let draws = 20_000
@@ -66,8 +66,8 @@ struct BackoffTests {
     }
 
     @Test("equal jitter stays in [expo/2, expo]")
-    func equalJitter() {
-        let backoff = Backoff.exponential(base: .milliseconds(100), cap: .seconds(10), jitter: .equal)
+    func equalJitter() throws {
+        let backoff = try Backoff.exponential(base: .milliseconds(100), cap: .seconds(10), jitter: .equal)
         var random = RandomStream(seed: 4, name: "equal")
         var sawLowHalf = false, sawHighHalf = false
         for _ in 0..<2_000 {
@@ -79,8 +79,8 @@ struct BackoffTests {
     }
 
     @Test("decorrelated jitter draws from [base, 3 · previous], never above the cap")
-    func decorrelated() {
-        let backoff = Backoff.exponential(base: .milliseconds(100), cap: .seconds(2), jitter: .decorrelated)
+    func decorrelated() throws {
+        let backoff = try Backoff.exponential(base: .milliseconds(100), cap: .seconds(2), jitter: .decorrelated)
         var random = RandomStream(seed: 5, name: "decorrelated")
         #expect(backoff.range(afterAttempt: 1, previous: nil) == .milliseconds(100) ... .milliseconds(300))
         #expect(backoff.range(afterAttempt: 7, previous: .milliseconds(500)) == .milliseconds(100) ... .milliseconds(1500))
@@ -95,10 +95,10 @@ struct BackoffTests {
     }
 
     @Test("the randomized interval lies within ±factor and is capped after randomizing")
-    func randomized() {
-        let constant = Backoff.randomized(.milliseconds(100), factor: 0.5)
+    func randomized() throws {
+        let constant = try Backoff.randomized(.milliseconds(100), factor: 0.5)
         #expect(constant.range(afterAttempt: 4, previous: nil) == .milliseconds(50) ... .milliseconds(150))
-        let capped = Backoff.exponential(base: .milliseconds(100), cap: .milliseconds(500), jitter: .randomized(factor: 0.5))
+        let capped = try Backoff.exponential(base: .milliseconds(100), cap: .milliseconds(500), jitter: .randomized(factor: 0.5))
         // expo(3) = 400 ms: ±50 % is [200, 600] ms, capped to 500 ms.
         #expect(capped.range(afterAttempt: 3, previous: nil) == .milliseconds(200) ... .milliseconds(500))
         var random = RandomStream(seed: 6, name: "randomized")
@@ -109,8 +109,8 @@ struct BackoffTests {
     }
 
     @Test("the same seed gives the same delays")
-    func reproducible() {
-        let backoff = Backoff.exponential(base: .milliseconds(10), cap: .seconds(5))
+    func reproducible() throws {
+        let backoff = try Backoff.exponential(base: .milliseconds(10), cap: .seconds(5))
         var first = RandomStream(seed: 9, name: "repro")
         var second = RandomStream(seed: 9, name: "repro")
         let a = (1...20).map { backoff.delay(afterAttempt: $0, previous: nil, using: &first) }
@@ -148,7 +148,7 @@ struct BackoffTests {
             let capNs = baseNs.multipliedReportingOverflow(by: Int64(random.int(in: 1...1_000))).partialValue
             let multiplier = [1, 1.5, 2, 3, 1 + random.nextUnit() * 3][random.int(in: 0...4)]
             let jitter: Backoff.Jitter = [.none, .full, .equal, .decorrelated, .randomized(factor: random.nextUnit())][random.int(in: 0...4)]
-            let backoff = Backoff(base: .nanoseconds(baseNs), multiplier: multiplier, cap: .nanoseconds(capNs), jitter: jitter)
+            let backoff = try Backoff(base: .nanoseconds(baseNs), multiplier: multiplier, cap: .nanoseconds(capNs), jitter: jitter)
             var previous: Duration?
             for attempt in 1...30 {
                 let delay = backoff.delay(afterAttempt: attempt, previous: previous, using: &random)

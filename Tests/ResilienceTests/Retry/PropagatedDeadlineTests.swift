@@ -86,7 +86,7 @@ struct PropagatedDeadlineTests {
     @Test("a retrier under a propagated deadline stops retrying when the next attempt would start after it")
     func retrierStopsAtPropagatedDeadline() throws {
         let (attempts, end, stopped) = try inWorld { clock in
-            let retrier = Retrier(policy: RetryPolicy(maxAttempts: 10, backoff: .constant(.milliseconds(100))),
+            let retrier = Retrier(policy: try RetryPolicy(maxAttempts: 10, backoff: try .constant(.milliseconds(100))),
                                   clock: clock, random: RandomStream(seed: 1, name: "retry"))
             var attempts = 0
             var stopped: RetryStopReason?

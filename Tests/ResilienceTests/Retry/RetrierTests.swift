@@ -37,7 +37,7 @@ struct RetrierTests {
     func producer() throws {
         let operation = FlakyOperation(failures: 10)
         let (error, end) = try inWorld { clock in
-            let retrier = makeRetrier(RetryPolicy(maxAttempts: 4, backoff: .constant(.milliseconds(100))), clock: clock)
+            let retrier = makeRetrier(try RetryPolicy(maxAttempts: 4, backoff: try .constant(.milliseconds(100))), clock: clock)
             do {
                 _ = try await retrier.run { try operation(at: clock.ms) }
                 return (RetryTransientError(), clock.ms)
@@ -54,7 +54,7 @@ struct RetrierTests {
     func successAfterRetries() throws {
         let operation = FlakyOperation(failures: 2)
         let (value, end, statistics) = try inWorld { clock in
-            let retrier = makeRetrier(RetryPolicy(maxAttempts: 5, backoff: .constant(.milliseconds(50))), clock: clock)
+            let retrier = makeRetrier(try RetryPolicy(maxAttempts: 5, backoff: try .constant(.milliseconds(50))), clock: clock)
             let value = try await retrier.run { try operation(at: clock.ms) }
             return (value, clock.ms, retrier.statistics)
         }
@@ -63,10 +63,37 @@ struct RetrierTests {
         #expect(statistics.succeededWithRetry == 1 && statistics.retries == 2 && statistics.succeededWithoutRetry == 0)
     }
 
+    @Test("a per-call jitter source sets each call's delays, whatever other calls drew before")
+    func perCallJitter() throws {
+        let policy = try RetryPolicy(maxAttempts: 4, backoff: try .exponential(base: .milliseconds(100), cap: .seconds(5)))
+        // The delays of call 2, run alone or after call 1 failed three times.
+        func delays(runFirstCall: Bool) throws -> [Double] {
+            try inWorld { clock in
+                let retrier = makeRetrier(policy, clock: clock)
+                let jitter = { (call: UInt64) in { (attempt: Int) in RandomStream(rawSeed: call &* 1_000 &+ UInt64(attempt)) } }
+                if runFirstCall {
+                    let first = FlakyOperation(failures: 3)
+                    _ = try await retrier.run({ try first(at: clock.ms) }, jitter: jitter(1))
+                }
+                let second = FlakyOperation(failures: 3)
+                let start = clock.ms
+                _ = try await retrier.run({ try second(at: clock.ms) }, jitter: jitter(2))
+                return second.times.map { (($0 - start) * 1_000).rounded() / 1_000 }
+            }
+        }
+        let alone = try delays(runFirstCall: false)
+        let after = try delays(runFirstCall: true)
+        #expect(alone.count == 4)
+        #expect(alone == after)
+        // Full jitter: each wait lies within its exponential ceiling (100, 200, 400 ms).
+        let waits = zip(alone.dropFirst(), alone).map { $0 - $1 }
+        #expect(zip(waits, [100.0, 200, 400]).allSatisfy { $0 >= 0 && $0 <= $1 })
+    }
+
     @Test("a non-retryable error is thrown after one attempt")
     func notRetryable() throws {
         let attempts = try inWorld { clock in
-            let retrier = makeRetrier(RetryPolicy(maxAttempts: 5) { !($0 is RetryPermanentError) }, clock: clock)
+            let retrier = makeRetrier(try RetryPolicy(maxAttempts: 5) { !($0 is RetryPermanentError) }, clock: clock)
             var attempts = 0
             do {
                 _ = try await retrier.run { () async throws -> Int in
@@ -84,7 +111,7 @@ struct RetrierTests {
     func events() throws {
         let operation = FlakyOperation(failures: 2)
         let events = try inWorld { clock -> [String] in
-            let policy = RetryPolicy(maxAttempts: 5, backoff: .exponential(base: .milliseconds(100), cap: .seconds(1), jitter: .none))
+            let policy = try RetryPolicy(maxAttempts: 5, backoff: try .exponential(base: .milliseconds(100), cap: .seconds(1), jitter: .none))
             let retrier = makeRetrier(policy, clock: clock)
             var events: [String] = []
             _ = try await retrier.run({ try operation(at: clock.ms) }) { event in
@@ -107,7 +134,7 @@ struct RetrierTests {
         func schedule() throws -> [Double] {
             let operation = FlakyOperation(failures: 5)
             return try inWorld { clock in
-                let retrier = makeRetrier(RetryPolicy(maxAttempts: 6, backoff: .exponential(base: .milliseconds(100), cap: .seconds(5))), clock: clock)
+                let retrier = makeRetrier(try RetryPolicy(maxAttempts: 6, backoff: try .exponential(base: .milliseconds(100), cap: .seconds(5))), clock: clock)
                 var delays: [Double] = []
                 _ = try await retrier.run({ try operation(at: clock.ms) }) { event in
                     if case .retrying(_, let delay, _) = event { delays.append(Double(delay.nanoseconds) / 1e6) }
@@ -129,7 +156,7 @@ struct RetrierTests {
     func deadlineStopsEarly() throws {
         let operation = FlakyOperation(failures: 100)
         let (reasons, end, error) = try inWorld { clock in
-            let retrier = makeRetrier(RetryPolicy(maxAttempts: 10, backoff: .constant(.milliseconds(300))), clock: clock)
+            let retrier = makeRetrier(try RetryPolicy(maxAttempts: 10, backoff: try .constant(.milliseconds(300))), clock: clock)
             let reasons = RetryPoolRecorder<RetryStopReason>()
             do {
                 _ = try await TaskDeadline.withTimeout(.seconds(1), on: clock) {
@@ -154,7 +181,8 @@ struct RetrierTests {
         let (outcome, end) = try inWorld { clock in
             await withTaskGroup(of: (String, Double).self) { group in
                 group.addTask {
-                    let retrier = self.makeRetrier(RetryPolicy(maxAttempts: 10, backoff: .constant(.seconds(10))), clock: clock)
+                    // `try!`: valid constants (the task's body cannot throw).
+                    let retrier = self.makeRetrier(try! RetryPolicy(maxAttempts: 10, backoff: try! .constant(.seconds(10))), clock: clock)
                     do {
                         _ = try await retrier.run { try operation(at: clock.ms) }
                         return ("returned", clock.ms)
@@ -178,7 +206,8 @@ struct RetrierTests {
         let outcome = try inWorld { clock in
             await withTaskGroup(of: String.self) { group in
                 group.addTask {
-                    let retrier = self.makeRetrier(RetryPolicy(maxAttempts: 10, backoff: .constant(.milliseconds(1))), clock: clock)
+                    // `try!`: valid constants (the task's body cannot throw).
+                    let retrier = self.makeRetrier(try! RetryPolicy(maxAttempts: 10, backoff: try! .constant(.milliseconds(1))), clock: clock)
                     var attempts = 0
                     do {
                         _ = try await retrier.run { () async throws -> Int in
@@ -204,8 +233,8 @@ struct RetrierTests {
     func budgetStops() throws {
         let statistics = try inWorld { clock in
             // Reserve of exactly one retry (0.1 per second over 10 s), no ratio.
-            let budget = RetryBudget<VirtualClock.Instant>.Configuration(retryRatio: 0, minRetriesPerSecond: 0.1)
-            let retrier = makeRetrier(RetryPolicy(maxAttempts: 3, backoff: .constant(.milliseconds(10))), budget: budget, clock: clock)
+            let budget = try RetryBudget<VirtualClock.Instant>.Configuration(retryRatio: 0, minRetriesPerSecond: 0.1)
+            let retrier = makeRetrier(try RetryPolicy(maxAttempts: 3, backoff: try .constant(.milliseconds(10))), budget: budget, clock: clock)
             let operation = FlakyOperation(failures: 100)
             for _ in 0..<2 {
                 _ = try? await retrier.run { try operation(at: clock.ms) }
@@ -221,8 +250,8 @@ struct RetrierTests {
     @Test("a retry storm of concurrent callers is throttled to the budget's ratio")
     func storm() throws {
         let (attempts, retries) = try inWorld { clock in
-            let budget = RetryBudget<VirtualClock.Instant>.Configuration(retryRatio: 0.2, minRetriesPerSecond: 0)
-            let retrier = makeRetrier(RetryPolicy(maxAttempts: 3, backoff: .exponential(base: .milliseconds(50), cap: .seconds(1))), budget: budget, clock: clock)
+            let budget = try RetryBudget<VirtualClock.Instant>.Configuration(retryRatio: 0.2, minRetriesPerSecond: 0)
+            let retrier = makeRetrier(try RetryPolicy(maxAttempts: 3, backoff: try .exponential(base: .milliseconds(50), cap: .seconds(1))), budget: budget, clock: clock)
             let operation = FlakyOperation(failures: .max)
             await withTaskGroup(of: Void.self) { group in
                 for index in 0..<100 {
@@ -242,7 +271,7 @@ struct RetrierTests {
     @Test("on ContinuousClock, a flaky operation succeeds after real backoffs")
     func continuousClock() async throws {
         let clock = ContinuousClock()
-        let retrier = Retrier(policy: RetryPolicy(maxAttempts: 3, backoff: .constant(.milliseconds(10))), clock: clock)
+        let retrier = Retrier(policy: try RetryPolicy(maxAttempts: 3, backoff: try .constant(.milliseconds(10))), clock: clock)
         let operation = FlakyOperation(failures: 2)
         let start = clock.now
         let value = try await retrier.run { try operation(at: 0) }

@@ -12,8 +12,8 @@ struct RetryBudgetTests {
     }
 
     @Test("Finagle's defaults: 20 %, 10 retries per second, a 10 s window")
-    func defaults() {
-        let configuration = Budget.Configuration()
+    func defaults() throws {
+        let configuration = try Budget.Configuration()
         #expect(configuration.retryRatio == 0.2)
         #expect(configuration.minRetriesPerSecond == 10)
         #expect(configuration.window == .seconds(10))
@@ -21,16 +21,16 @@ struct RetryBudgetTests {
     }
 
     @Test("a fresh budget allows exactly its reserve, then refuses")
-    func reserveOnly() {
-        var budget = Budget(.init(retryRatio: 0.2, minRetriesPerSecond: 1, window: .seconds(10)))
+    func reserveOnly() throws {
+        var budget = Budget(try .init(retryRatio: 0.2, minRetriesPerSecond: 1, window: .seconds(10)))
         for _ in 0..<10 { #expect(spend(&budget, at: at(ms: 0))) }
         #expect(!spend(&budget, at: at(ms: 0)))
         #expect(budget.totalRetries == 10 && budget.totalDenied == 1)
     }
 
     @Test("each request adds retryRatio retries")
-    func ratio() {
-        var budget = Budget(.init(retryRatio: 0.2, minRetriesPerSecond: 0))
+    func ratio() throws {
+        var budget = Budget(try .init(retryRatio: 0.2, minRetriesPerSecond: 0))
         for _ in 0..<10 { budget.recordRequest(at: at(ms: 0)) }
         #expect(budget.retriesAvailable(at: at(ms: 0)) == 2)
         #expect(spend(&budget, at: at(ms: 1)))
@@ -44,8 +44,8 @@ struct RetryBudgetTests {
     }
 
     @Test("a refused retry changes nothing but the denial count")
-    func refusalHasNoEffect() {
-        var budget = Budget(.init(retryRatio: 0.5, minRetriesPerSecond: 0))
+    func refusalHasNoEffect() throws {
+        var budget = Budget(try .init(retryRatio: 0.5, minRetriesPerSecond: 0))
         budget.recordRequest(at: at(ms: 0))
         #expect(!spend(&budget, at: at(ms: 0)))
         #expect(budget.counts(at: at(ms: 0)) == (1, 0))
@@ -54,8 +54,8 @@ struct RetryBudgetTests {
     }
 
     @Test("requests leave the window after `window`")
-    func expiry() {
-        var budget = Budget(.init(retryRatio: 0.2, minRetriesPerSecond: 0, window: .seconds(10), buckets: 10))
+    func expiry() throws {
+        var budget = Budget(try .init(retryRatio: 0.2, minRetriesPerSecond: 0, window: .seconds(10), buckets: 10))
         for _ in 0..<10 { budget.recordRequest(at: at(ms: 0)) }
         #expect(budget.retriesAvailable(at: at(ms: 9_999)) == 2)
         #expect(budget.retriesAvailable(at: at(ms: 10_000)) == 0)
@@ -64,9 +64,9 @@ struct RetryBudgetTests {
     }
 
     @Test("credit spent in one window still counts in the next: a burst of retries is paid back before more are allowed")
-    func creditCarriesOver() {
+    func creditCarriesOver() throws {
         // Three 1 s slices; ratio 0.5, no reserve.
-        var budget = Budget(.init(retryRatio: 0.5, minRetriesPerSecond: 0, window: .seconds(3), buckets: 3))
+        var budget = Budget(try .init(retryRatio: 0.5, minRetriesPerSecond: 0, window: .seconds(3), buckets: 3))
         for _ in 0..<20 { budget.recordRequest(at: at(ms: 0)) }        // slice 0: 20 requests, credit 10
         for _ in 0..<5 { #expect(spend(&budget, at: at(ms: 1_500))) }  // slice 1: 5 retries
         for _ in 0..<5 { #expect(spend(&budget, at: at(ms: 2_500))) }  // slice 2: 5 more
@@ -82,8 +82,8 @@ struct RetryBudgetTests {
     }
 
     @Test("an instant earlier than the current slice counts in the current slice")
-    func timeGoingBackwards() {
-        var budget = Budget(.init(retryRatio: 1, minRetriesPerSecond: 0, window: .seconds(2), buckets: 2))
+    func timeGoingBackwards() throws {
+        var budget = Budget(try .init(retryRatio: 1, minRetriesPerSecond: 0, window: .seconds(2), buckets: 2))
         budget.recordRequest(at: at(ms: 1_500))
         budget.recordRequest(at: at(ms: 100))
         #expect(budget.counts(at: at(ms: 1_500)) == (2, 0))
@@ -91,8 +91,8 @@ struct RetryBudgetTests {
     }
 
     @Test("a retry storm is throttled to ratio · requests + reserve")
-    func storm() {
-        var budget = Budget(.init(retryRatio: 0.2, minRetriesPerSecond: 1, window: .seconds(10)))
+    func storm() throws {
+        var budget = Budget(try .init(retryRatio: 0.2, minRetriesPerSecond: 1, window: .seconds(10)))
         var retries = 0
         // 1,000 failing requests over one second, each wanting 3 retries.
         for index in 0..<1_000 {
@@ -107,7 +107,7 @@ struct RetryBudgetTests {
     @Test("on ContinuousClock instants, the budget counts real time")
     func continuousClock() async throws {
         let clock = ContinuousClock()
-        var budget = RetryBudget<ContinuousClock.Instant>(.init(retryRatio: 0.5, minRetriesPerSecond: 0, window: .milliseconds(100), buckets: 2))
+        var budget = RetryBudget<ContinuousClock.Instant>(try .init(retryRatio: 0.5, minRetriesPerSecond: 0, window: .milliseconds(100), buckets: 2))
         for _ in 0..<4 { budget.recordRequest(at: clock.now) }
         let answers = (0..<3).map { _ in budget.tryRetry(at: clock.now) }
         #expect(answers == [true, true, false])
@@ -125,7 +125,7 @@ struct RetryBudgetTests {
             let minPerSecond = [0, 0.5, 1, 2, Double(random.int(in: 0...20))][random.int(in: 0...4)]
             let windowMs = random.int(in: 1...10) * 1_000
             let buckets = random.int(in: 1...10)
-            let configuration = RetryBudget<VirtualClock.Instant>.Configuration(
+            let configuration = try RetryBudget<VirtualClock.Instant>.Configuration(
                 retryRatio: ratio, minRetriesPerSecond: minPerSecond, window: .milliseconds(windowMs), buckets: buckets)
             var budget = RetryBudget<VirtualClock.Instant>(configuration)
             let reserve = minPerSecond * Double(windowMs) / 1000

@@ -11,8 +11,8 @@ struct RetryPermanentError: Error, Equatable {}
 @Suite("RetryPolicy")
 struct RetryPolicyTests {
     @Test("the producer's policy retries 3 times, 100 ms apart, then stops")
-    func producer() {
-        let policy = RetryPolicy(maxAttempts: 4, backoff: .constant(.milliseconds(100)))
+    func producer() throws {
+        let policy = try RetryPolicy(maxAttempts: 4, backoff: try .constant(.milliseconds(100)))
         var random = RandomStream(seed: 1, name: "producer")
         for attempt in 1...3 {
             let decision = policy.decide(afterAttempt: attempt, failure: RetryTransientError(), previousDelay: nil,
@@ -25,16 +25,16 @@ struct RetryPolicyTests {
     }
 
     @Test("maxAttempts 1 never retries")
-    func singleAttempt() {
-        let policy = RetryPolicy(maxAttempts: 1)
+    func singleAttempt() throws {
+        let policy = try RetryPolicy(maxAttempts: 1)
         var random = RandomStream(seed: 1, name: "single")
         #expect(policy.decide(afterAttempt: 1, failure: RetryTransientError(), previousDelay: nil, now: at(ms: 0),
                               deadline: nil, using: &random) == .stop(.attemptsExhausted))
     }
 
     @Test("a CancellationError is never retried by default; other errors are")
-    func defaultPredicate() {
-        let policy = RetryPolicy()
+    func defaultPredicate() throws {
+        let policy = try RetryPolicy()
         var random = RandomStream(seed: 1, name: "predicate")
         #expect(policy.decide(afterAttempt: 1, failure: CancellationError(), previousDelay: nil, now: at(ms: 0),
                               deadline: nil, using: &random) == .stop(.notRetryable))
@@ -48,8 +48,8 @@ struct RetryPolicyTests {
     }
 
     @Test("a custom predicate stops errors it rejects")
-    func customPredicate() {
-        let policy = RetryPolicy(maxAttempts: 5, backoff: .constant(.milliseconds(10))) { !($0 is RetryPermanentError) }
+    func customPredicate() throws {
+        let policy = try RetryPolicy(maxAttempts: 5, backoff: try .constant(.milliseconds(10))) { !($0 is RetryPermanentError) }
         var random = RandomStream(seed: 1, name: "custom")
         #expect(policy.decide(afterAttempt: 1, failure: RetryPermanentError(), previousDelay: nil, now: at(ms: 0),
                               deadline: nil, using: &random) == .stop(.notRetryable))
@@ -58,8 +58,8 @@ struct RetryPolicyTests {
     }
 
     @Test("a retry whose delay would reach the deadline is abandoned; one that ends before it is not")
-    func deadline() {
-        let policy = RetryPolicy(maxAttempts: 5, backoff: .constant(.milliseconds(100)))
+    func deadline() throws {
+        let policy = try RetryPolicy(maxAttempts: 5, backoff: try .constant(.milliseconds(100)))
         var random = RandomStream(seed: 1, name: "deadline")
         #expect(policy.decide(afterAttempt: 1, failure: RetryTransientError(), previousDelay: nil, now: at(ms: 900),
                               deadline: at(ms: 1000), using: &random) == .stop(.deadlineWouldPass))
@@ -70,8 +70,8 @@ struct RetryPolicyTests {
     }
 
     @Test("the checks run in order: retryable, then attempts, then deadline")
-    func order() {
-        let policy = RetryPolicy(maxAttempts: 2, backoff: .constant(.milliseconds(100))) { !($0 is RetryPermanentError) }
+    func order() throws {
+        let policy = try RetryPolicy(maxAttempts: 2, backoff: try .constant(.milliseconds(100))) { !($0 is RetryPermanentError) }
         var random = RandomStream(seed: 1, name: "order")
         #expect(policy.decide(afterAttempt: 2, failure: RetryPermanentError(), previousDelay: nil, now: at(ms: 0),
                               deadline: at(ms: 1), using: &random) == .stop(.notRetryable))
@@ -80,9 +80,9 @@ struct RetryPolicyTests {
     }
 
     @Test("on ContinuousClock instants, the deadline check uses real time")
-    func continuousClock() {
+    func continuousClock() throws {
         let clock = ContinuousClock()
-        let policy = RetryPolicy(maxAttempts: 3, backoff: .constant(.milliseconds(100)))
+        let policy = try RetryPolicy(maxAttempts: 3, backoff: try .constant(.milliseconds(100)))
         var random = SystemRandomNumberGenerator()
         let now = clock.now
         #expect(policy.decide(afterAttempt: 1, failure: RetryTransientError(), previousDelay: nil, now: now,

@@ -24,7 +24,7 @@ struct RealClockStateMachineTests {
 
     @Test("DeduplicationWindow: a redelivered id is a duplicate until its retention passes")
     func deduplicationWindow() async throws {
-        var window = DeduplicationWindow<UInt64, ContinuousClock.Instant>(capacity: 100, retention: .milliseconds(30))
+        var window = try DeduplicationWindow<UInt64, ContinuousClock.Instant>(capacity: 100, retention: .milliseconds(30))
         let first = window.insert(1, now: clock.now)
         let redelivered = window.insert(1, now: clock.now)
         #expect(first && !redelivered)
@@ -59,10 +59,10 @@ struct RealClockStateMachineTests {
     @Test("Redlock: a majority of three real-clock stores excludes a second client until release")
     func redlock() async throws {
         let stores = (0..<3).map { _ in InMemoryLockConnection(clock: clock) }
-        let configuration = Redlock<ContinuousClock, InMemoryLockConnection<ContinuousClock>, SystemRandomNumberGenerator>
+        let configuration = try Redlock<ContinuousClock, InMemoryLockConnection<ContinuousClock>, SystemRandomNumberGenerator>
             .Configuration(ttl: .seconds(5), maxWait: .milliseconds(40), initialDelay: .milliseconds(5), maxDelay: .milliseconds(10))
-        let one = Redlock(connections: stores, clock: clock, configuration: configuration, clientID: 1, random: SystemRandomNumberGenerator())
-        let two = Redlock(connections: stores, clock: clock, configuration: configuration, clientID: 2, random: SystemRandomNumberGenerator())
+        let one = try Redlock(connections: stores, clock: clock, configuration: configuration, clientID: 1, random: SystemRandomNumberGenerator())
+        let two = try Redlock(connections: stores, clock: clock, configuration: configuration, clientID: 2, random: SystemRandomNumberGenerator())
         let lease = try await one.acquire("rider:9")
         await #expect(throws: LockError.timedOut(key: "rider:9")) { _ = try await two.acquire("rider:9") }
         #expect(await one.release(lease) == 3)
@@ -72,7 +72,7 @@ struct RealClockStateMachineTests {
 
     @Test("MessageQueue: messages past their TTL are dead-lettered as expired, and every message is accounted for")
     func messageQueueTTL() async throws {
-        var queue = MessageQueue<String, ContinuousClock.Instant>(MessageQueueConfiguration(name: "orders.placed", messageTTL: .milliseconds(30)))
+        var queue = MessageQueue<String, ContinuousClock.Instant>(try MessageQueueConfiguration(name: "orders.placed", messageTTL: .milliseconds(30)))
         _ = queue.publish("order 1", now: clock.now)
         _ = queue.publish("order 2", now: clock.now)
         try await pause()
