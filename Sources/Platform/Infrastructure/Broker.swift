@@ -86,7 +86,8 @@ actor Broker: SimEventHandler {
         // Down, or cut off from the publishing service: no confirm comes.
         let publisher = WorkOrigin.current?.service
         guard server.isUp, !(publisher.map { platform.network.isPartitioned($0, "broker") } ?? false) else {
-            platform.metrics.count("broker.\(name).unconfirmed")
+            // The queue's handle; a queue nobody has used yet is not made for a failed publish.
+            if let index = channelIndex[name] { channels[index].metrics.unconfirmed.add() } else { platform.metrics.count("broker.\(name).unconfirmed") }
             return false
         }
         let index = channel(name)

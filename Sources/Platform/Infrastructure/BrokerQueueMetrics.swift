@@ -2,7 +2,15 @@ import Resilience
 import SimKernel
 
 /// The metrics of one broker queue (`broker.<queue>.<metric>`), as handles looked up once
-/// per queue instead of a name built on every publish, ack and pump.
+/// per queue instead of a name built on every publish, ack and pump, each with a
+/// ``MetricDescriptor`` (service `broker`, the figure, the queue as the callee, the
+/// dead-letter reason), so a report can group them without parsing names.
+///
+/// ```swift
+/// let metrics = BrokerQueueMetrics(queue: "orders.placed", metrics: platform.metrics)
+/// metrics.published.add()                   // broker.orders.placed.published
+/// metrics.depth.ready.set(12)               // broker.orders.placed.ready
+/// ```
 ///
 /// Each handle is made on first use, not when the queue is: a queue that never refuses a
 /// message reports no `refused` counter, as before (the summary lists only what happened).
@@ -11,6 +19,7 @@ final class BrokerQueueMetrics: @unchecked Sendable {
     private let queue: String
     private var publishedCounter: CounterMetric?
     private var refusedCounter: CounterMetric?
+    private var unconfirmedCounter: CounterMetric?
     private var ackedCounter: CounterMetric?
     private var nackedCounter: CounterMetric?
     private var depthGauges: (ready: GaugeMetric, unacked: GaugeMetric)?
@@ -25,6 +34,8 @@ final class BrokerQueueMetrics: @unchecked Sendable {
     var published: CounterMetric { handle(&publishedCounter, "published") }
     /// Messages the queue refused (full).
     var refused: CounterMetric { handle(&refusedCounter, "refused") }
+    /// Publishes that got no confirm (the broker down, or cut off from the publisher).
+    var unconfirmed: CounterMetric { handle(&unconfirmedCounter, "unconfirmed") }
     /// Deliveries acknowledged.
     var acked: CounterMetric { handle(&ackedCounter, "acked") }
     /// Deliveries negatively acknowledged.
@@ -33,7 +44,8 @@ final class BrokerQueueMetrics: @unchecked Sendable {
     /// Messages ready for a consumer, and delivered but not yet acked.
     var depth: (ready: GaugeMetric, unacked: GaugeMetric) {
         if let depthGauges { return depthGauges }
-        let made = (metrics.gauge("broker.\(queue).ready"), metrics.gauge("broker.\(queue).unacked"))
+        let made = (metrics.metrics.gauge("broker.\(queue).ready", describedAs: describe(.gauge, "ready")),
+                    metrics.metrics.gauge("broker.\(queue).unacked", describedAs: describe(.gauge, "unacked")))
         depthGauges = made
         return made
     }
@@ -41,15 +53,20 @@ final class BrokerQueueMetrics: @unchecked Sendable {
     /// Messages dead-lettered for `reason`.
     func deadLettered(_ reason: DeadLetterReason) -> CounterMetric {
         if let counter = deadLettered[reason] { return counter }
-        let counter = metrics.counter("broker.\(queue).dead_lettered.\(reason.rawValue)")
+        let counter = metrics.metrics.counter("broker.\(queue).dead_lettered.\(reason.rawValue)",
+                                              describedAs: describe(.counter, "dead_lettered", reason: reason.rawValue))
         deadLettered[reason] = counter
         return counter
     }
 
     private func handle(_ slot: inout CounterMetric?, _ figure: String) -> CounterMetric {
         if let slot { return slot }
-        let counter = metrics.counter("broker.\(queue).\(figure)")
+        let counter = metrics.metrics.counter("broker.\(queue).\(figure)", describedAs: describe(.counter, figure))
         slot = counter
         return counter
+    }
+
+    private func describe(_ kind: MetricDescriptor.Kind, _ figure: String, reason: String? = nil) -> MetricDescriptor {
+        MetricDescriptor(kind, unit: .count, service: "broker", figure: figure, callee: queue, reason: reason)
     }
 }

@@ -18,6 +18,8 @@ actor Database {
     unowned(unsafe) let platform: PlatformContext
     /// Up or down, the connections of this life, and statements waiting for the server.
     private let server = InfrastructureProcess(name: "database")
+    /// The server's metrics, as handles made once.
+    private let metrics: DatabaseMetrics
     private var active = 0
     private var connections = 0
     private var rowLocks: [Int: RowLock] = [:]
@@ -39,6 +41,7 @@ actor Database {
         sim = platform.sim
         self.platform = platform
         self.spec = spec
+        metrics = DatabaseMetrics(metrics: platform.metrics.metrics)
         tables = DatabaseTables(stock: StockTable(catalog: catalog))
     }
 
@@ -50,16 +53,16 @@ actor Database {
         let delay = platform.draws.sample(spec.connect, for: .database)
         try await sim.inForeground { try await sim.clock.sleep(for: .nanoseconds(delay)) }
         guard server.isUp, !server.isCutOff(platform) else {
-            platform.metrics.count("database.refused_connections")
+            metrics.refusedConnections.add()
             throw Failure.error
         }
         guard connections < spec.maxConnections else {
-            platform.metrics.count("database.refused_connections")
+            metrics.refusedConnections.add()
             throw Failure.error
         }
         connections += 1
         server.openConnection()
-        platform.metrics.gauge("database.connections").set(Double(connections))
+        metrics.connections.set(Double(connections))
         return server.lastConnection
     }
 
@@ -67,7 +70,7 @@ actor Database {
         // A connection of the server's earlier life was dropped by its crash already.
         guard server.closeConnection(connection) else { return }
         connections -= 1
-        platform.metrics.gauge("database.connections").set(Double(connections))
+        metrics.connections.set(Double(connections))
     }
 
     // MARK: Statements
@@ -82,17 +85,17 @@ actor Database {
             let epoch = server.epoch
             let demand = platform.draws.sample(statement == .read ? spec.read : spec.write, for: .database)
             active += 1
-            platform.metrics.gauge("database.active").set(Double(active))
+            metrics.active.set(Double(active))
             let stretch = max(1, Double(active) / Double(spec.cores)) * platform.faults.databaseSlowdown
             let duration = Int64(saturating: Double(demand) * stretch) &+ platform.faults.extraLatency("database")
-            platform.metrics.record("database.query", duration)
+            metrics.query.record(duration)
             try? await sim.clock.sleep(for: .nanoseconds(duration))
             if epoch == server.epoch {
                 active -= 1
-                platform.metrics.gauge("database.active").set(Double(active))
+                metrics.active.set(Double(active))
                 return
             }
-            platform.metrics.count("database.statements_lost")
+            metrics.statementsLost.add()
         }
     }
 
@@ -102,14 +105,14 @@ actor Database {
         guard server.crash() else { return }
         connections = 0
         active = 0
-        platform.metrics.gauge("database.connections").set(0)
-        platform.metrics.gauge("database.active").set(0)
-        platform.metrics.count("database.crashes")
+        metrics.connections.set(0)
+        metrics.active.set(0)
+        metrics.crashes.add()
     }
 
     /// The server is back after a crash.
     func restart() {
-        if server.restart() { platform.metrics.count("database.restarts") }
+        if server.restart() { metrics.restarts.add() }
     }
 
     /// A partition from the server healed: statements held back look again. A server
@@ -124,7 +127,7 @@ actor Database {
         } else {
             rowLocks[item, default: RowLock()].held = true
         }
-        platform.metrics.record("database.row_lock_wait", sim.executor.now - started)
+        metrics.rowLockWait.record(sim.executor.now - started)
     }
 
     func unlockRow(_ item: Int) {
@@ -159,7 +162,7 @@ actor Database {
     /// has touched the row: a stale holder must not base a write on what it reads.
     func stockLevel(_ item: Int, token: UInt64) -> Int? {
         guard let units = tables.stock.level(item, token: token) else {
-            platform.metrics.count("database.stale_reads_rejected")
+            metrics.staleReadsRejected.add()
             return nil
         }
         return units
@@ -176,7 +179,7 @@ actor Database {
         case .applied:
             return true
         case .staleToken:
-            platform.metrics.count("database.stale_writes_rejected")
+            metrics.staleWritesRejected.add()
             return false
         }
     }

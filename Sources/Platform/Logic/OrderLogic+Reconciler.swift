@@ -2,6 +2,9 @@ import SimKernel
 
 /// The order service's reconciler: what in-memory loops lost in a crash would have done.
 extension OrderLogic {
+    /// The durations and counts are the world's (`services.order`: `reconcile_interval`,
+    /// `reconcile_grace`, `refund_idle`, `refund_max_idle`, `refund_resumes`).
+    ///
     /// Every `reconcileInterval`, on every order instance, finishes what in-memory loops
     /// lost in a crash would have finished: a payment wait past `payment_wait` + a grace
     /// fails its order (and closes the payment), a requested refund nobody has tried for
@@ -18,14 +21,14 @@ extension OrderLogic {
         let charge = instance.spec.calls.policy(for: serviceName(.payment))
         let attempts = Int64(charge.retry?.attempts ?? 1)
         let slowestCharge = charge.timeout.map { $0.nanoseconds &* attempts &+ (charge.retry?.cap.nanoseconds ?? 0) &* (attempts - 1) }
-        let grace = slowestCharge.map { $0 &+ options.paymentWait.nanoseconds &+ Self.reconcileGrace.nanoseconds }
+        let grace = slowestCharge.map { $0 &+ options.paymentWait.nanoseconds &+ options.reconcileGrace.nanoseconds }
         // A live dispatch loop asks at least once per call timeout + retry interval.
         let dispatchTimeout = instance.spec.calls.policy(for: serviceName(.dispatch)).timeout ?? .seconds(60)
-        let dispatchIdle = (dispatchTimeout * 2).nanoseconds &+ Self.reconcileGrace.nanoseconds
+        let dispatchIdle = (dispatchTimeout * 2).nanoseconds &+ options.reconcileGrace.nanoseconds
         background("reconciler", chore: true) { [self] in
             while !Task.isCancelled {
                 await keyed(tickKey("reconciler")) { await reconcile(grace: grace, dispatchIdle: dispatchIdle) }
-                try? await sim.clock.sleep(for: Self.reconcileInterval)
+                try? await sim.clock.sleep(for: options.reconcileInterval)
             }
         }
     }
@@ -40,8 +43,8 @@ extension OrderLogic {
         }
         if Task.isCancelled { return }
         if case .success(let idle) = await withConnection({
-            await $0.refundsToResume(idle: Self.refundIdle.nanoseconds, maxIdle: Self.refundMaxIdle.nanoseconds,
-                                     maxResumes: Self.refundResumes)
+            await $0.refundsToResume(idle: options.refundIdle.nanoseconds, maxIdle: options.refundMaxIdle.nanoseconds,
+                                     maxResumes: options.refundResumes)
         }) {
             for order in idle {
                 platform.metrics.count("\(service).refunds_resumed")
@@ -58,10 +61,4 @@ extension OrderLogic {
             }
         }
     }
-
-    static let reconcileInterval = Duration.seconds(30)
-    static let reconcileGrace = Duration.seconds(60)
-    static let refundIdle = Duration.seconds(60)
-    static let refundMaxIdle = Duration.seconds(600)
-    static let refundResumes = 10
 }

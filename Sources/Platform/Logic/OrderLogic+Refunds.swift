@@ -26,13 +26,13 @@ extension OrderLogic {
     }
 
     /// Refunds `order`'s charge, retrying in the background until the payment service
-    /// confirms it (at most `refundAttempts` tries, `refundRetry` × attempt apart): money
+    /// confirms it (at most `refund_attempts` tries, `refund_spacing` × attempt apart): money
     /// owed back is not dropped because one call failed. The request is durable (in the
     /// database): a loop lost in a crash or given up is driven again by the reconciler.
     func refund(_ order: Int64) {
         background("refund(\(order))") { [self] in
             await keyed(loopKey("refund", order)) {
-                for attempt in 1...Self.refundAttempts {
+                for attempt in 1...options.refundAttempts {
                     if Task.isCancelled { return } // the instance crashed: the retries are lost with it
                     // Not noted (no connection): at worst the reconciler resumes it alongside
                     // (refunds are idempotent at the gateway).
@@ -42,14 +42,11 @@ extension OrderLogic {
                         return
                     }
                     platform.metrics.count("\(service).refund_retries")
-                    guard attempt < Self.refundAttempts else { break }
-                    try? await sim.clock.sleep(for: Self.refundRetry * attempt)
+                    guard attempt < options.refundAttempts else { break }
+                    try? await sim.clock.sleep(for: options.refundSpacing * attempt)
                 }
                 platform.metrics.count("\(service).refunds_abandoned")
             }
         }
     }
-
-    static let refundAttempts = 8
-    static let refundRetry = Duration.seconds(5)
 }

@@ -42,7 +42,7 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
             }
         }
         tasks.append(background("payment-results") { [self] in
-            let id = await broker.subscribe("payment.results", prefetch: 10)
+            let id = await broker.subscribe("payment.results", prefetch: options.resultsPrefetch)
             consumers.append(("payment.results", id))
             await consume("payment.results", id)
         })

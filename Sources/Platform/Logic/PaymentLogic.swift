@@ -31,7 +31,7 @@ final class PaymentLogic: LogicBase, RoleLogic, @unchecked Sendable {
     /// batch this round; a release or delete that found none leaves the row to its lease
     /// (published again later: at least once, consumers dedupe).
     private func relayBatch() async {
-        guard case .success(let batch) = await withConnection({ await $0.claimOutbox(limit: 100, lease: Self.claimLease) }) else { return }
+        guard case .success(let batch) = await withConnection({ await $0.claimOutbox(limit: options.outboxBatch, lease: options.claimLease) }) else { return }
         for (index, row) in batch.enumerated() {
             var published = false
             if !Task.isCancelled {
@@ -51,9 +51,6 @@ final class PaymentLogic: LogicBase, RoleLogic, @unchecked Sendable {
     }
 
     func stop() { relay?.cancel() }
-
-    /// How long a relay holds the rows it claimed before another may publish them.
-    static let claimLease = Duration.seconds(30)
 
     func handle(_ call: Call, from caller: String) async -> Result<Reply, Failure> {
         switch call {

@@ -12,6 +12,8 @@ actor Merchant {
     let name: String
     private let spec: MerchantsSpec
     private var random: RandomStream
+    /// The app's reports to the order service.
+    private let reports: AppReports
     /// Orders cooking now, and orders waiting for a free stove.
     private var cooking = 0
     private var kitchenQueue: [UnsafeContinuation<Void, Never>] = []
@@ -26,6 +28,7 @@ actor Merchant {
         self.spec = spec
         name = "merchant-\(index)"
         random = sim.random(name)
+        reports = AppReports(app: "merchant", platform: platform, timeout: spec.reportTimeout, backoff: spec.reportBackoff, cap: spec.reportBackoffCap)
     }
 
     /// A paid order arrives on the merchant's app.
@@ -40,10 +43,13 @@ actor Merchant {
         try? await sim.clock.sleep(for: .nanoseconds(spec.decide.sampleNanoseconds(&random)))
         if random.nextUnit() < spec.refuse {
             platform.metrics.count("merchants.refused")
-            _ = await platform.report(from: "merchant", .orderEvent(order: order, event: .merchantRefused))
+            _ = await reports.report(order: order, .merchantRefused)
             return
         }
-        guard case .success = await platform.report(from: "merchant", .orderEvent(order: order, event: .merchantAccepted)) else { return }
+        // The merchant's decision stands whatever the network says: the app retries the
+        // report until the order service acknowledges it (it may have applied an attempt
+        // whose reply was lost, and sent a rider), and the kitchen cooks the order.
+        _ = await reports.report(order: order, .merchantAccepted)
         // The kitchen: at most `kitchen` orders cook at once.
         if cooking >= spec.kitchen {
             await withUnsafeContinuation { kitchenQueue.append($0) }
@@ -56,7 +62,7 @@ actor Merchant {
         if kitchenQueue.isEmpty { cooking -= 1 } else { kitchenQueue.removeFirst().resume() }
         ready.insert(order)
         for rider in waitingRiders.removeValue(forKey: order) ?? [] { rider.resume() }
-        _ = await platform.report(from: "merchant", .orderEvent(order: order, event: .ready))
+        _ = await reports.report(order: order, .ready)
     }
 
     /// Waits (as a rider at the counter) until `order` is ready; false if it never will be

@@ -19,6 +19,8 @@ actor Rider: SimEventHandler {
     let name: String
     private let spec: RidersSpec
     private var random: RandomStream
+    /// The app's reports to the order service.
+    private let reports: AppReports
     private(set) var carrying: [Int64] = []
     private(set) var onShift = true
     /// Most orders carried at once.
@@ -32,6 +34,7 @@ actor Rider: SimEventHandler {
         self.spec = spec
         name = "rider-\(index)"
         random = sim.random(name)
+        reports = AppReports(app: "rider", platform: platform, timeout: spec.reportTimeout, backoff: spec.reportBackoff, cap: spec.reportBackoffCap)
         if let shift = spec.shift {
             // Staggered starts: rider i starts its first shift at a random point of it.
             let offset = Int64(random.nextUnit() * Double(shift.nanoseconds))
@@ -90,25 +93,11 @@ actor Rider: SimEventHandler {
             await shop.waitUntilReady(order)
         }
         await shop.pickedUp(order)
-        guard case .success = await platform.report(from: "rider", .orderEvent(order: order, event: .pickedUp)) else { return }
+        // The food is on the bike whatever the network said: the rider delivers it, and
+        // the app retries each report until the order service acknowledges it (see
+        // ``AppReports``).
+        _ = await reports.report(order: order, .pickedUp)
         try? await sim.clock.sleep(for: .nanoseconds(spec.toCustomer.sampleNanoseconds(&random)))
-        _ = await platform.report(from: "rider", .orderEvent(order: order, event: .delivered))
-    }
-}
-
-extension PlatformContext {
-    /// A merchant's or rider's app reporting an order event to the order service: a few
-    /// attempts with a short pause, as a real app would.
-    func report(from who: String, _ call: Call) async -> Result<Reply, Failure> {
-        guard let order = spec.service(playing: .order)?.name else { return .failure(.unavailable) }
-        var result: Result<Reply, Failure> = .failure(.unavailable)
-        for attempt in 1...3 {
-            result = await send(from: who, to: order, call, timeout: .seconds(5))
-            guard case .failure(let failure) = result else { return result }
-            metrics.count("\(who).reports_failed.\(failure.label)")
-            guard failure.isTransient, attempt < 3 else { return result }
-            try? await sim.clock.sleep(for: .seconds(1))
-        }
-        return result
+        _ = await reports.report(order: order, .delivered)
     }
 }

@@ -60,6 +60,8 @@ public final class HistogramMetric: @unchecked Sendable {
 public final class GaugeMetric: @unchecked Sendable {
     /// The metric's name.
     public let name: String
+    /// What the gauge measures, when its maker described it (kind, unit, service, figure).
+    public internal(set) var descriptor: MetricDescriptor?
     /// Current value.
     @exclusivity(unchecked) public private(set) var value: Double = 0
     /// Largest value since the world started.

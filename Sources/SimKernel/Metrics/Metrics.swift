@@ -55,6 +55,14 @@ public final class Metrics: @unchecked Sendable {
         return metric
     }
 
+    /// The gauge named `name`, created on first use, described by `descriptor` (the first
+    /// description given wins).
+    public func gauge(_ name: String, describedAs descriptor: MetricDescriptor) -> GaugeMetric {
+        let metric = gauge(name)
+        if metric.descriptor == nil { metric.descriptor = descriptor }
+        return metric
+    }
+
     /// The gauge named `name`, created on first use.
     public func gauge(_ name: String) -> GaugeMetric {
         if let existing = gaugeIndex[name] { return existing }

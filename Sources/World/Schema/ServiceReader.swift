@@ -118,7 +118,15 @@ extension ServiceSpec {
                 consumers: o.optional("consumers", .integer(in: 1...10_000), default: d.consumers),
                 prefetch: o.optional("prefetch", .integer(in: 0...100_000), default: d.prefetch),
                 idempotency: o.optional("idempotency", .bool, default: d.idempotency),
-                paymentWait: o.optional("payment_wait", .duration(atLeast: .seconds(1)), default: d.paymentWait)))
+                paymentWait: o.optional("payment_wait", .duration(atLeast: .seconds(1)), default: d.paymentWait),
+                resultsPrefetch: o.optional("results_prefetch", .integer(in: 0...100_000), default: d.resultsPrefetch),
+                refundAttempts: o.optional("refund_attempts", .integer(in: 1...1_000), default: d.refundAttempts),
+                refundSpacing: o.optional("refund_spacing", .duration(atLeast: .milliseconds(1)), default: d.refundSpacing),
+                reconcileInterval: o.optional("reconcile_interval", .duration(atLeast: .milliseconds(1)), default: d.reconcileInterval),
+                reconcileGrace: o.optional("reconcile_grace", .duration(atLeast: .zero), default: d.reconcileGrace),
+                refundIdle: o.optional("refund_idle", .duration(atLeast: .milliseconds(1)), default: d.refundIdle),
+                refundMaxIdle: o.optional("refund_max_idle", .duration(atLeast: .milliseconds(1)), default: d.refundMaxIdle),
+                refundResumes: o.optional("refund_resumes", .integer(in: 0...1_000), default: d.refundResumes)))
         case .inventory:
             let d = InventoryOptions()
             return .inventory(InventoryOptions(
@@ -133,7 +141,9 @@ extension ServiceSpec {
             return .payment(PaymentOptions(
                 callback: o.optional("callback", .bool, default: d.callback),
                 relayInterval: o.optional("relay_interval", .duration(atLeast: .milliseconds(1)), default: d.relayInterval),
-                idempotencyKey: o.optional("idempotency_key", .bool, default: d.idempotencyKey)))
+                idempotencyKey: o.optional("idempotency_key", .bool, default: d.idempotencyKey),
+                outboxBatch: o.optional("outbox_batch", .integer(in: 1...100_000), default: d.outboxBatch),
+                claimLease: o.optional("claim_lease", .duration(atLeast: .milliseconds(1)), default: d.claimLease)))
         case .dispatch:
             let d = DispatchOptions()
             return .dispatch(DispatchOptions(

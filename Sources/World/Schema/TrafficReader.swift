@@ -76,7 +76,10 @@ extension MerchantsSpec {
             kitchen: o.optional("kitchen", .integer(in: 1...10_000), default: 4),
             prepare: o.optional("prepare", .durationDistribution, default: .lognormal(median: 600, p99: 1800)),
             decide: o.optional("decide", .durationDistribution, default: .lognormal(median: 30, p99: 180)),
-            refuse: o.optional("refuse", .ratio, default: 0.02))
+            refuse: o.optional("refuse", .ratio, default: 0.02),
+            reportTimeout: o.optional("report_timeout", .duration(atLeast: .milliseconds(1)), default: .seconds(5)),
+            reportBackoff: o.optional("report_backoff", .duration(atLeast: .milliseconds(1)), default: .seconds(1)),
+            reportBackoffCap: o.optional("report_backoff_cap", .duration(atLeast: .milliseconds(1)), default: .seconds(30)))
     }
 }
 
@@ -89,7 +92,10 @@ extension RidersSpec {
             toMerchant: o.optional("to_merchant", .durationDistribution, default: .lognormal(median: 420, p99: 1200)),
             toCustomer: o.optional("to_customer", .durationDistribution, default: .lognormal(median: 600, p99: 1500)),
             shift: o.optional("shift", .duration(atLeast: .seconds(1))),
-            offDuty: o.optional("off_duty", .duration(atLeast: .zero), default: .seconds(1800)))
+            offDuty: o.optional("off_duty", .duration(atLeast: .zero), default: .seconds(1800)),
+            reportTimeout: o.optional("report_timeout", .duration(atLeast: .milliseconds(1)), default: .seconds(5)),
+            reportBackoff: o.optional("report_backoff", .duration(atLeast: .milliseconds(1)), default: .seconds(1)),
+            reportBackoffCap: o.optional("report_backoff_cap", .duration(atLeast: .milliseconds(1)), default: .seconds(30)))
     }
 }
 

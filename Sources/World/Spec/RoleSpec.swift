@@ -143,14 +143,43 @@ public struct OrderOptions: Sendable, Equatable {
     public var idempotency: Bool
     /// How long an order waits for its payment result before it fails and compensates.
     public var paymentWait: Duration
+    /// Prefetch of each instance's consumer of the payment results queue.
+    public var resultsPrefetch: Int
+    /// Tries of a refund call before the in-memory loop gives up (the reconciler resumes it).
+    public var refundAttempts: Int
+    /// The pause after the n-th failed refund call is n × this.
+    public var refundSpacing: Duration
+    /// How often each instance's reconciler looks for what lost in-memory loops left.
+    public var reconcileInterval: Duration
+    /// Added to the longest a payment wait or a dispatch loop can last before the
+    /// reconciler presumes it lost.
+    public var reconcileGrace: Duration
+    /// How long a requested refund goes untried before the reconciler resumes it
+    /// (doubling per resume, up to `refundMaxIdle`).
+    public var refundIdle: Duration
+    /// The longest idle time before a resume, however many resumes came before.
+    public var refundMaxIdle: Duration
+    /// Resumes of one refund before the reconciler leaves it.
+    public var refundResumes: Int
 
     public init(intake: Intake = .sync, consumers: Int = 10, prefetch: Int = 10, idempotency: Bool = true,
-                paymentWait: Duration = .seconds(60)) {
+                paymentWait: Duration = .seconds(60), resultsPrefetch: Int = 10,
+                refundAttempts: Int = 8, refundSpacing: Duration = .seconds(5),
+                reconcileInterval: Duration = .seconds(30), reconcileGrace: Duration = .seconds(60),
+                refundIdle: Duration = .seconds(60), refundMaxIdle: Duration = .seconds(600), refundResumes: Int = 10) {
         self.intake = intake
         self.consumers = consumers
         self.prefetch = prefetch
         self.idempotency = idempotency
         self.paymentWait = paymentWait
+        self.resultsPrefetch = resultsPrefetch
+        self.refundAttempts = refundAttempts
+        self.refundSpacing = refundSpacing
+        self.reconcileInterval = reconcileInterval
+        self.reconcileGrace = reconcileGrace
+        self.refundIdle = refundIdle
+        self.refundMaxIdle = refundMaxIdle
+        self.refundResumes = refundResumes
     }
 }
 
@@ -196,11 +225,18 @@ public struct PaymentOptions: Sendable, Equatable {
     public var relayInterval: Duration
     /// Pass an idempotency key to the external gateway (no double charge on retry).
     public var idempotencyKey: Bool
+    /// Rows of the local message table one relay round claims at most.
+    public var outboxBatch: Int
+    /// How long a claimed row stays the claimer's: past it, another relay may claim it.
+    public var claimLease: Duration
 
-    public init(callback: Bool = true, relayInterval: Duration = .seconds(1), idempotencyKey: Bool = true) {
+    public init(callback: Bool = true, relayInterval: Duration = .seconds(1), idempotencyKey: Bool = true,
+                outboxBatch: Int = 100, claimLease: Duration = .seconds(30)) {
         self.callback = callback
         self.relayInterval = relayInterval
         self.idempotencyKey = idempotencyKey
+        self.outboxBatch = outboxBatch
+        self.claimLease = claimLease
     }
 }
 

@@ -32,9 +32,19 @@ public struct MerchantsSpec: Sendable, Equatable {
     public var decide: Distribution
     /// Fraction of orders refused.
     public var refuse: Double
+    /// How long the app waits for the order service's answer to one report.
+    public var reportTimeout: Duration
+    /// The app's wait after its first failed report attempt; it doubles per attempt (full
+    /// jitter) up to `reportBackoffCap`, until the order service acknowledges.
+    public var reportBackoff: Duration
+    public var reportBackoffCap: Duration
 
     public init(count: Int = 50, kitchen: Int = 4, prepare: Distribution = .lognormal(median: 600, p99: 1800),
-                decide: Distribution = .lognormal(median: 30, p99: 180), refuse: Double = 0.02) {
+                decide: Distribution = .lognormal(median: 30, p99: 180), refuse: Double = 0.02,
+                reportTimeout: Duration = .seconds(5), reportBackoff: Duration = .seconds(1), reportBackoffCap: Duration = .seconds(30)) {
+        self.reportTimeout = reportTimeout
+        self.reportBackoff = reportBackoff
+        self.reportBackoffCap = reportBackoffCap
         self.count = count
         self.kitchen = kitchen
         self.prepare = prepare
@@ -56,10 +66,20 @@ public struct RidersSpec: Sendable, Equatable {
     public var shift: Duration?
     /// Break between shifts.
     public var offDuty: Duration
+    /// How long the app waits for the order service's answer to one report.
+    public var reportTimeout: Duration
+    /// The app's wait after its first failed report attempt; it doubles per attempt (full
+    /// jitter) up to `reportBackoffCap`, until the order service acknowledges.
+    public var reportBackoff: Duration
+    public var reportBackoffCap: Duration
 
     public init(count: Int = 100, capacity: Int = 2, toMerchant: Distribution = .lognormal(median: 420, p99: 1200),
                 toCustomer: Distribution = .lognormal(median: 600, p99: 1500), shift: Duration? = nil,
-                offDuty: Duration = .seconds(1800)) {
+                offDuty: Duration = .seconds(1800),
+                reportTimeout: Duration = .seconds(5), reportBackoff: Duration = .seconds(1), reportBackoffCap: Duration = .seconds(30)) {
+        self.reportTimeout = reportTimeout
+        self.reportBackoff = reportBackoff
+        self.reportBackoffCap = reportBackoffCap
         self.count = count
         self.capacity = capacity
         self.toMerchant = toMerchant

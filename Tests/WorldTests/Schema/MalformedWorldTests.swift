@@ -315,6 +315,25 @@ private let rangeCases: [MalformedWorld] = [
         "range: too many retry attempts", #""attempts": 3, "base""#, #""attempts": 300, "base""#,
         "«300»: $.services.order.calls.inventory.retry.attempts: expected an integer between 1 and 100, found number 300"),
     MalformedWorld(
+        "range: a reconciler that never waits between ticks", #""intake": "sync","#, #""intake": "sync", "reconcile_interval": "0","#,
+        #"«"0",»: $.services.order.reconcile_interval: expected a duration >= 1ms, found string "0""#),
+    MalformedWorld(
+        "range: a refund loop with no tries", #""intake": "sync","#, #""intake": "sync", "refund_attempts": 0,"#,
+        "«\"refund_attempts\": 0+19»: $.services.order.refund_attempts: expected an integer between 1 and 1000, found number 0"),
+    MalformedWorld(
+        "range: a payment-results prefetch beyond the limit", #""intake": "sync","#, #""intake": "sync", "results_prefetch": 200000,"#,
+        "«200000»: $.services.order.results_prefetch: expected an integer between 0 and 100000, found number 200000"),
+    MalformedWorld(
+        "range: an outbox relay that claims no rows", #""payment": { "workers": 4 }"#, #""payment": { "workers": 4, "outbox_batch": 0 }"#,
+        "«\"outbox_batch\": 0+16»: $.services.payment.outbox_batch: expected an integer between 1 and 100000, found number 0"),
+    MalformedWorld(
+        "unit: a claim lease without a unit", #""payment": { "workers": 4 }"#, #""payment": { "workers": 4, "claim_lease": 30 }"#,
+        "«30»: $.services.payment.claim_lease: expected a duration >= 1ms, found number 30: a duration needs a unit, as a string"),
+    MalformedWorld(
+        "range: a merchant app that never waits for a report's answer", #""catalog": { "items": 50, "flash_items": 2 },"#,
+        #""catalog": { "items": 50, "flash_items": 2 }, "merchants": { "report_timeout": "0" },"#,
+        #"«"0" }»: $.merchants.report_timeout: expected a duration >= 1ms, found string "0""#),
+    MalformedWorld(
         "range: an unknown version", #""version": 1"#, #""version": 2"#,
         "«\"version\": 2+11»: $.version: expected the version 1 (the only version of the world language), found number 2"),
 ]
