@@ -113,6 +113,19 @@ struct InfrastructureFaultTests {
         #expect(outcome.invariants.messagesLost == 0)
     }
 
+    @Test("an ack of a delivery a broker crash requeued settles nothing and is not counted: each message is acked once")
+    func brokerCrashAcksCountOnce() throws {
+        // Pushes of 30 s outlive a 10 s outage: consumers ack pre-crash deliveries after
+        // the restart, when those messages are already requeued (and delivered again).
+        let outcome = try runSmall([#"services.notification.work={"constant": "30s"}"#, "services.notification.consumers=200",
+                                    #"faults=[{"kind": "crash", "target": "broker", "at": "2m", "restart_after": "10s"}]"#])
+        #expect(outcome.value("broker.orders.placed.requeued_on_crash") > 0)
+        let published = outcome.value("broker.orders.placed.published"), acked = outcome.value("broker.orders.placed.acked")
+        #expect(published > 0)
+        #expect(acked > 0)
+        #expect(acked == published, "acked \(acked) of \(published) published: every message once, when the world has ended")
+    }
+
     @Test("a partition between inventory and the lock server: lock calls go unanswered and deductions are refused, then recover")
     func locksPartition() throws {
         let outcome = try runSmall(["services.inventory.locking=\"distributed\"",

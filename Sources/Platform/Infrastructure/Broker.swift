@@ -123,21 +123,19 @@ actor Broker: SimEventHandler {
         // A delivery of the broker's earlier life was requeued by its crash already: the
         // ack of a dead channel is void.
         guard server.isUp else { return }
-        guard let index = channelIndex[name] else {
-            return platform.metrics.count("broker.\(name).acked")
-        }
-        channels[index].queue.ack(tag)
-        channels[index].metrics.acked.add()
+        // Only what the ack settled counts: a tag the queue no longer holds (requeued by a
+        // crash, acked already) settles nothing, and the redelivery is acked on its own.
+        guard let index = channelIndex[name] else { return }
+        let settled = channels[index].queue.ack(tag)
+        if settled > 0 { channels[index].metrics.acked.add(Int64(settled)) }
         pump(index)
     }
 
     func nack(_ name: String, _ tag: DeliveryTag, requeue: Bool) {
         guard server.isUp else { return }
-        guard let index = channelIndex[name] else {
-            return platform.metrics.count("broker.\(name).nacked")
-        }
-        _ = channels[index].queue.nack(tag, requeue: requeue, now: sim.clock.now)
-        channels[index].metrics.nacked.add()
+        guard let index = channelIndex[name] else { return }
+        let settled = channels[index].queue.nack(tag, requeue: requeue, now: sim.clock.now)
+        if settled > 0 { channels[index].metrics.nacked.add(Int64(settled)) }
         pump(index)
     }
 
