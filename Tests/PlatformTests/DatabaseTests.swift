@@ -72,6 +72,22 @@ struct DatabaseTests {
         #expect(outcome.invariants.violations.allSatisfy { $0.count == 0 })
     }
 
+    @Test("state_write_backoff spaces the retries of a state write: a longer backoff retries less often")
+    func stateWriteBackoff() throws {
+        let tinyPool = #"services.order.database={"max_open": 2, "max_idle": 2, "acquire_timeout": "50ms"}"#
+        let slowdown = #"faults=[{"kind": "database_slowdown", "at": "1m", "for": "2m", "factor": 30}]"#
+        let quick = try runSmall([tinyPool, slowdown, #"services.order.state_write_backoff="10ms""#,
+                                  #"services.order.state_write_backoff_cap="10ms""#])
+        let patient = try runSmall([tinyPool, slowdown, #"services.order.state_write_backoff="2s""#,
+                                    #"services.order.state_write_backoff_cap="2s""#])
+        let window = minutes(1, 3)
+        let quickRetries = try figure(quick, "order.state_write_retries", in: window)
+        let patientRetries = try figure(patient, "order.state_write_retries", in: window)
+        #expect(patientRetries > 0)
+        #expect(patientRetries < quickRetries / 2, "2 s between tries: \(patientRetries) retries against \(quickRetries)")
+        #expect(patient.invariants.ordersInFlight == 0, "the writes land all the same")
+    }
+
     @Test("the order book's count of open orders is the orders table's, mid-run too")
     func orderBookAgreesWithTheTable() throws {
         // Cut while orders are in flight (the first are delivered by then).

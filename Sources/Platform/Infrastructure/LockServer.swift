@@ -76,13 +76,13 @@ actor LockServer {
 extension PlatformContext {
     /// A lock client for an instance, talking to the world's lock server over the network,
     /// with its own random stream for retry jitter.
-    func lockClient(for instance: String, ttl: Duration, maxWait: Duration, maxDelay: Duration)
+    func lockClient(for instance: String, ttl: Duration, maxWait: Duration, initialDelay: Duration, maxDelay: Duration)
         -> LockClient<VirtualClock, SimulatedLockConnection, RandomStream> {
         LockClient(
             connection: lockConnection(to: locks, for: instance),
             clock: sim.clock,
             configuration: sim.configured("\(instance)'s lock client", { () throws(ConfigurationError) in
-                try .init(ttl: ttl, maxWait: maxWait, initialDelay: .milliseconds(5), maxDelay: maxDelay)
+                try .init(ttl: ttl, maxWait: maxWait, initialDelay: initialDelay, maxDelay: maxDelay)
             }, fallback: { .standard }),
             random: sim.random("\(instance).locks"))
     }

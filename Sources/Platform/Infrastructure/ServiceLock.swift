@@ -35,10 +35,13 @@ enum ServiceLock {
     }
 
     /// A service instance's lock of kind `redlock` (or on one server), with `ttl`, waiting
-    /// at most `maxWait`, retrying with a jittered backoff capped at `maxDelay`.
-    init(platform: PlatformContext, instance: String, redlock: Bool, ttl: Duration, maxWait: Duration, maxDelay: Duration) {
+    /// at most `maxWait`, retrying with a jittered backoff from `initialDelay` capped at
+    /// `maxDelay` (a cap below the first delay is read as the first delay).
+    init(platform: PlatformContext, instance: String, redlock: Bool, ttl: Duration, maxWait: Duration,
+         initialDelay: Duration, maxDelay: Duration) {
+        let maxDelay = max(maxDelay, initialDelay)
         guard redlock else {
-            self = .single(platform.lockClient(for: instance, ttl: ttl, maxWait: maxWait, maxDelay: maxDelay))
+            self = .single(platform.lockClient(for: instance, ttl: ttl, maxWait: maxWait, initialDelay: initialDelay, maxDelay: maxDelay))
             return
         }
         let connections = platform.lockServers.map { platform.lockConnection(to: $0, for: instance) }
@@ -48,7 +51,7 @@ enum ServiceLock {
         let redlock = sim.configured("\(instance)'s Redlock", { () throws(ConfigurationError) in
             try Redlock(
                 connections: connections, clock: sim.clock,
-                configuration: try .init(ttl: ttl, maxWait: maxWait, initialDelay: .milliseconds(5), maxDelay: maxDelay),
+                configuration: try .init(ttl: ttl, maxWait: maxWait, initialDelay: initialDelay, maxDelay: maxDelay),
                 random: sim.random("\(instance).redlock"))
         }, fallback: {
             // `try!`: one server and the library's defaults are valid; a placeholder the

@@ -12,7 +12,8 @@ final class DispatchLogic: LogicBase, RoleLogic, @unchecked Sendable {
     init(instance: ServiceInstance, options: DispatchOptions) {
         self.options = options
         locks = ServiceLock(platform: instance.platform, instance: instance.name, redlock: options.locking == .redlock,
-                            ttl: options.lockTTL, maxWait: options.lockWait, maxDelay: .milliseconds(50))
+                            ttl: options.lockTTL, maxWait: options.lockWait,
+                            initialDelay: options.lockBackoff, maxDelay: options.lockBackoffCap)
         super.init(instance: instance)
     }
 

@@ -33,16 +33,20 @@ import SimKernel
 ///
 /// World-confined: only the world's thread touches it.
 final class DurableWrite: @unchecked Sendable {
-    /// The wait between attempts: from 50 ms, doubling, capped at 5 s, full jitter.
-    // `try!`: constant, valid arguments (a base below its cap); it cannot throw.
-    let backoff = try! Backoff.exponential(base: .milliseconds(50), cap: .seconds(5), jitter: .full)
+    /// The wait between attempts: from `state_write_backoff` (50 ms), doubling, capped at
+    /// `state_write_backoff_cap` (5 s), full jitter.
+    let backoff: Backoff
     private let clock: VirtualClock
     /// The jitter's randomness, keyed by the work retrying (common random numbers).
     private let draws: RandomDraws
     private let retries: CounterMetric
     private let duration: HistogramMetric
 
-    init(service: String, metrics: PlatformMetrics, clock: VirtualClock, draws: RandomDraws) {
+    init(service: String, metrics: PlatformMetrics, clock: VirtualClock, draws: RandomDraws,
+         base: Duration = .milliseconds(50), cap: Duration = .seconds(5)) {
+        // `try!`: the reader admits only positive durations, and a cap below the base is
+        // read as the base, so the arguments are always valid.
+        backoff = try! Backoff.exponential(base: base, cap: max(cap, base), jitter: .full)
         self.clock = clock
         self.draws = draws
         retries = metrics.counter("\(service).state_write_retries")

@@ -21,7 +21,8 @@ final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
     init(instance: ServiceInstance, options: InventoryOptions) {
         self.options = options
         locks = ServiceLock(platform: instance.platform, instance: instance.name, redlock: options.locking == .redlock,
-                            ttl: options.lockTTL, maxWait: options.lockWait, maxDelay: .milliseconds(100))
+                            ttl: options.lockTTL, maxWait: options.lockWait,
+                            initialDelay: options.lockBackoff, maxDelay: options.lockBackoffCap)
         super.init(instance: instance)
     }
 

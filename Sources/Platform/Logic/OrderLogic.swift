@@ -26,7 +26,7 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
     init(instance: ServiceInstance, options: OrderOptions) {
         self.options = options
         durable = DurableWrite(service: instance.service, metrics: instance.platform.metrics, clock: instance.platform.sim.clock,
-                               draws: instance.platform.draws)
+                               draws: instance.platform.draws, base: options.stateWriteBackoff, cap: options.stateWriteBackoffCap)
         super.init(instance: instance)
     }
 

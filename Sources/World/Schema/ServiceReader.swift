@@ -126,7 +126,9 @@ extension ServiceSpec {
                 reconcileGrace: o.optional("reconcile_grace", .duration(atLeast: .zero), default: d.reconcileGrace),
                 refundIdle: o.optional("refund_idle", .duration(atLeast: .milliseconds(1)), default: d.refundIdle),
                 refundMaxIdle: o.optional("refund_max_idle", .duration(atLeast: .milliseconds(1)), default: d.refundMaxIdle),
-                refundResumes: o.optional("refund_resumes", .integer(in: 0...1_000), default: d.refundResumes)))
+                refundResumes: o.optional("refund_resumes", .integer(in: 0...1_000), default: d.refundResumes),
+                stateWriteBackoff: o.optional("state_write_backoff", .duration(atLeast: .milliseconds(1)), default: d.stateWriteBackoff),
+                stateWriteBackoffCap: o.optional("state_write_backoff_cap", .duration(atLeast: .milliseconds(1)), default: d.stateWriteBackoffCap)))
         case .inventory:
             let d = InventoryOptions()
             return .inventory(InventoryOptions(
@@ -135,7 +137,9 @@ extension ServiceSpec {
                 lockTTL: o.optional("lock_ttl", .duration(atLeast: .milliseconds(10)), default: d.lockTTL),
                 lockWait: o.optional("lock_wait", .duration(atLeast: .zero), default: d.lockWait),
                 fencing: o.optional("fencing", .bool, default: d.fencing),
-                idempotency: o.optional("idempotency", .bool, default: d.idempotency)))
+                idempotency: o.optional("idempotency", .bool, default: d.idempotency),
+                lockBackoff: o.optional("lock_backoff", .duration(atLeast: .milliseconds(1)), default: d.lockBackoff),
+                lockBackoffCap: o.optional("lock_backoff_cap", .duration(atLeast: .milliseconds(1)), default: d.lockBackoffCap)))
         case .payment:
             let d = PaymentOptions()
             return .payment(PaymentOptions(
@@ -152,7 +156,9 @@ extension ServiceSpec {
                 riderLock: o.optional("rider_lock", .bool, default: d.riderLock),
                 lockTTL: o.optional("lock_ttl", .duration(atLeast: .milliseconds(10)), default: d.lockTTL),
                 lockWait: o.optional("lock_wait", .duration(atLeast: .zero), default: d.lockWait),
-                locking: o.optional("locking", .oneOf(DispatchOptions.Locking.self), default: d.locking)))
+                locking: o.optional("locking", .oneOf(DispatchOptions.Locking.self), default: d.locking),
+                lockBackoff: o.optional("lock_backoff", .duration(atLeast: .milliseconds(1)), default: d.lockBackoff),
+                lockBackoffCap: o.optional("lock_backoff_cap", .duration(atLeast: .milliseconds(1)), default: d.lockBackoffCap)))
         case .notification:
             let d = NotificationOptions()
             return .notification(NotificationOptions(

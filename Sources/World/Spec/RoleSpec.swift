@@ -161,12 +161,18 @@ public struct OrderOptions: Sendable, Equatable {
     public var refundMaxIdle: Duration
     /// Resumes of one refund before the reconciler leaves it.
     public var refundResumes: Int
+    /// The wait before retrying a state write that found no connection, doubling (full
+    /// jitter) up to ``stateWriteBackoffCap`` (the writes are retried until they land).
+    public var stateWriteBackoff: Duration
+    /// The longest wait between two tries of a state write (read as ``stateWriteBackoff`` when lower).
+    public var stateWriteBackoffCap: Duration
 
     public init(intake: Intake = .sync, consumers: Int = 10, prefetch: Int = 10, idempotency: Bool = true,
                 paymentWait: Duration = .seconds(60), resultsPrefetch: Int = 10,
                 refundAttempts: Int = 8, refundSpacing: Duration = .seconds(5),
                 reconcileInterval: Duration = .seconds(30), reconcileGrace: Duration = .seconds(60),
-                refundIdle: Duration = .seconds(60), refundMaxIdle: Duration = .seconds(600), refundResumes: Int = 10) {
+                refundIdle: Duration = .seconds(60), refundMaxIdle: Duration = .seconds(600), refundResumes: Int = 10,
+                stateWriteBackoff: Duration = .milliseconds(50), stateWriteBackoffCap: Duration = .seconds(5)) {
         self.intake = intake
         self.consumers = consumers
         self.prefetch = prefetch
@@ -180,6 +186,8 @@ public struct OrderOptions: Sendable, Equatable {
         self.refundIdle = refundIdle
         self.refundMaxIdle = refundMaxIdle
         self.refundResumes = refundResumes
+        self.stateWriteBackoff = stateWriteBackoff
+        self.stateWriteBackoffCap = stateWriteBackoffCap
     }
 }
 
@@ -206,14 +214,22 @@ public struct InventoryOptions: Sendable, Equatable {
     public var fencing: Bool
     /// Whether a deduction is idempotent per order (the incident's missing check).
     public var idempotency: Bool
+    /// The lock client's wait before its first retry of a taken lock, doubling (equal
+    /// jitter) up to ``lockBackoffCap``.
+    public var lockBackoff: Duration
+    /// The longest wait between two tries for a lock (read as ``lockBackoff`` when lower).
+    public var lockBackoffCap: Duration
 
     public init(locking: Locking = .distributed, lockTTL: Duration = .seconds(30), lockWait: Duration = .seconds(1),
-                fencing: Bool = true, idempotency: Bool = true) {
+                fencing: Bool = true, idempotency: Bool = true,
+                lockBackoff: Duration = .milliseconds(5), lockBackoffCap: Duration = .milliseconds(100)) {
         self.locking = locking
         self.lockTTL = lockTTL
         self.lockWait = lockWait
         self.fencing = fencing
         self.idempotency = idempotency
+        self.lockBackoff = lockBackoff
+        self.lockBackoffCap = lockBackoffCap
     }
 }
 
@@ -256,15 +272,23 @@ public struct DispatchOptions: Sendable, Equatable {
     /// Which lock protects a rider: one lock server, or Redlock over all of them.
     public enum Locking: String, Sendable, Equatable, CaseIterable { case distributed, redlock }
     public var locking: Locking
+    /// The lock client's wait before its first retry of a taken rider lock, doubling
+    /// (equal jitter) up to ``lockBackoffCap``.
+    public var lockBackoff: Duration
+    /// The longest wait between two tries for a rider lock (read as ``lockBackoff`` when lower).
+    public var lockBackoffCap: Duration
 
     public init(timeout: Duration = .seconds(30), retryInterval: Duration = .seconds(2), riderLock: Bool = true,
-                lockTTL: Duration = .seconds(10), lockWait: Duration = .milliseconds(200), locking: Locking = .distributed) {
+                lockTTL: Duration = .seconds(10), lockWait: Duration = .milliseconds(200), locking: Locking = .distributed,
+                lockBackoff: Duration = .milliseconds(5), lockBackoffCap: Duration = .milliseconds(50)) {
         self.timeout = timeout
         self.retryInterval = retryInterval
         self.riderLock = riderLock
         self.lockTTL = lockTTL
         self.lockWait = lockWait
         self.locking = locking
+        self.lockBackoff = lockBackoff
+        self.lockBackoffCap = lockBackoffCap
     }
 }
 

@@ -330,6 +330,13 @@ private let rangeCases: [MalformedWorld] = [
         "unit: a claim lease without a unit", #""payment": { "workers": 4 }"#, #""payment": { "workers": 4, "claim_lease": 30 }"#,
         "«30»: $.services.payment.claim_lease: expected a duration >= 1ms, found number 30: a duration needs a unit, as a string"),
     MalformedWorld(
+        "range: a lock client that retries without waiting", #""inventory": { "workers": 4, "locking": "distributed" }"#,
+        #""inventory": { "workers": 4, "locking": "distributed", "lock_backoff": "0" }"#,
+        #"«"0" }»: $.services.inventory.lock_backoff: expected a duration >= 1ms, found string "0""#),
+    MalformedWorld(
+        "unit: a state-write backoff cap without a unit", #""intake": "sync","#, #""intake": "sync", "state_write_backoff_cap": 5,"#,
+        "«5,»: $.services.order.state_write_backoff_cap: expected a duration >= 1ms, found number 5: a duration needs a unit, as a string"),
+    MalformedWorld(
         "range: a merchant app that never waits for a report's answer", #""catalog": { "items": 50, "flash_items": 2 },"#,
         #""catalog": { "items": 50, "flash_items": 2 }, "merchants": { "report_timeout": "0" },"#,
         #"«"0" }»: $.merchants.report_timeout: expected a duration >= 1ms, found string "0""#),
