@@ -151,6 +151,7 @@ struct LibraryCoverageTests {
         // Errors.
         "CallNotPermitted": "error", "ConnectionPoolError": "error", "DeadlineExceeded": "error", "LockError": "error",
         "PublishRefusal": "error", "QueueDisciplineError": "error", "AutoscaleRuleError": "error",
+        "ConfigurationError": "error",
         // Results, ids, leases and events the primitives hand out.
         "CacheAsideFlight": "id", "CacheAsideWaiterID": "id", "CacheAsideLookup": "result", "ConnectionLease": "lease",
         "ConnectionLeak": "event", "ConsumerID": "id", "DeliveryTag": "id", "DeathRecord": "dead-letter record",

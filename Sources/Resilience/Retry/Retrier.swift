@@ -153,14 +153,17 @@ public final class Retrier<C: Clock, Random: RandomNumberGenerator & Sendable>: 
                 var decision: RetryDecision
                 if cancelled {
                     decision = .stop(.cancelled)
-                } else if generator != nil {
-                    decision = policy.decide(
-                        afterAttempt: attempt, failure: failure, previousDelay: previousDelay,
-                        now: now, deadline: deadline, using: &generator!)
                 } else {
-                    decision = policy.decide(
-                        afterAttempt: attempt, failure: failure, previousDelay: previousDelay,
-                        now: now, deadline: deadline, using: &state.random)
+                    if generator != nil {
+                        decision = policy.decide(
+                            afterAttempt: attempt, failure: failure, previousDelay: previousDelay,
+                            now: now, deadline: deadline, using: &generator!)
+                    } else {
+                        decision = policy.decide(
+                            afterAttempt: attempt, failure: failure, previousDelay: previousDelay,
+                            now: now, deadline: deadline, using: &state.random)
+                    }
+                    // The budget is the retrier's, whichever generator drew the delay.
                     if case .retry = decision, state.budget?.tryRetry(at: now) == false {
                         decision = .stop(.budgetExhausted)
                     }

@@ -247,6 +247,24 @@ struct RetrierTests {
         #expect(statistics.failedWithRetry == 1 && statistics.failedWithoutRetry == 1)
     }
 
+    @Test("a per-call jitter source leaves the shared budget in charge: retries beyond its reserve stop")
+    func budgetStopsPerCallJitter() throws {
+        let statistics = try inWorld { clock in
+            let budget = try RetryBudget<VirtualClock.Instant>.Configuration(retryRatio: 0, minRetriesPerSecond: 0.1)
+            let retrier = makeRetrier(try RetryPolicy(maxAttempts: 3, backoff: try .exponential(base: .milliseconds(10), cap: .seconds(1))),
+                                      budget: budget, clock: clock)
+            let operation = FlakyOperation(failures: 100)
+            for call in 0..<2 {
+                _ = try? await retrier.run({ try operation(at: clock.ms) },
+                                           jitter: { attempt in RandomStream(rawSeed: UInt64(call) &* 1_000 &+ UInt64(attempt)) })
+            }
+            #expect(operation.attempts == 3)  // 2 for the first call (1 retry), 1 for the second
+            return retrier.statistics
+        }
+        #expect(statistics.retries == 1)
+        #expect(statistics.budgetDenials == 2)
+    }
+
     @Test("a retry storm of concurrent callers is throttled to the budget's ratio")
     func storm() throws {
         let (attempts, retries) = try inWorld { clock in
