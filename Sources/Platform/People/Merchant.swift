@@ -34,7 +34,7 @@ actor Merchant {
     /// A paid order arrives on the merchant's app.
     func notify(order: Int64) {
         // The order outlives the call that brought it: not bound by its deadline.
-        TaskDeadline.withoutDeadline {
+        _ = TaskDeadline.withoutDeadline {
             sim.spawn("\(name) order \(order)") { [self] in await self.process(order) }
         }
     }

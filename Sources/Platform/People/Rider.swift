@@ -76,7 +76,7 @@ actor Rider: SimEventHandler {
         }
         platform.orders.assignedRider(to: order)
         // The delivery outlives the dispatch call that assigned it: not bound by its deadline.
-        TaskDeadline.withoutDeadline {
+        _ = TaskDeadline.withoutDeadline {
             sim.spawn("\(name) delivering \(order)") { [self] in await self.deliver(order, from: merchant) }
         }
         return true
