@@ -75,13 +75,7 @@ final class CallerMetrics: @unchecked Sendable {
 
     /// The counter of attempts that failed with `failure` (`failed.<reason>`).
     func failed(_ failure: Failure) -> CounterMetric {
-        let index = failure.index
-        if let counter = failures[index] { return counter }
-        let counter = metrics.counter("\(prefix).failed.\(failure.label)",
-                                      describedAs: MetricDescriptor(.counter, unit: .count, service: caller, figure: "calls.failed",
-                                                                    callee: callee, reason: failure.label))
-        failures[index] = counter
-        return counter
+        reasonCounter(&failures, failure.index, figure: "failed", separator: ".", reason: failure.label)
     }
 
     /// The counter of transitions into `state` (`breaker.to_<state>`).
@@ -93,24 +87,25 @@ final class CallerMetrics: @unchecked Sendable {
         case .forcedOpen: 3
         case .disabled: 4
         }
-        if let counter = transitions[index] { return counter }
-        let counter = metrics.counter("\(prefix).breaker.to_\(state.metricName)",
-                                      describedAs: MetricDescriptor(.counter, unit: .count, service: caller, figure: "calls.breaker.to",
-                                                                    callee: callee, reason: state.metricName))
-        transitions[index] = counter
-        return counter
+        return reasonCounter(&transitions, index, figure: "breaker.to", separator: "_", reason: state.metricName)
     }
 
     /// The counter of degraded answers served in `mode` (`fallback.<mode>`), or, with
     /// `nil`, of fallbacks that had nothing to serve (`fallback.missed`).
     func fallback(_ mode: FallbackMode?) -> CounterMetric {
         let index = mode.map { FallbackMode.allCases.firstIndex(of: $0)! } ?? FallbackMode.allCases.count
-        if let counter = fallbacks[index] { return counter }
-        let reason = mode?.rawValue ?? "missed"
-        let counter = metrics.counter("\(prefix).fallback.\(reason)",
-                                      describedAs: MetricDescriptor(.counter, unit: .count, service: caller, figure: "calls.fallback",
+        return reasonCounter(&fallbacks, index, figure: "fallback", separator: ".", reason: mode?.rawValue ?? "missed")
+    }
+
+    /// The counter `<caller>.calls.<callee>.<figure><separator><reason>`, made on first use
+    /// and kept in `cache[index]`: no name is built once it exists.
+    private func reasonCounter(_ cache: inout [CounterMetric?], _ index: Int, figure: String, separator: String,
+                               reason: String) -> CounterMetric {
+        if let counter = cache[index] { return counter }
+        let counter = metrics.counter("\(prefix).\(figure)\(separator)\(reason)",
+                                      describedAs: MetricDescriptor(.counter, unit: .count, service: caller, figure: "calls.\(figure)",
                                                                     callee: callee, reason: reason))
-        fallbacks[index] = counter
+        cache[index] = counter
         return counter
     }
 }
