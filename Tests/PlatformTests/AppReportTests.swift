@@ -38,10 +38,3 @@ struct AppReportTests {
         #expect(eagerAttempts > patientAttempts)
     }
 }
-
-extension WorldOutcome {
-    /// A metric's whole-run value, nil when the run never made it.
-    func metric(_ name: String) -> Double? {
-        MetricQuery(metrics: metrics, end: result.endTime).value(name, in: nil)
-    }
-}

@@ -7,14 +7,7 @@ import World
 /// deadlines that travel with calls, and misrouted calls.
 @Suite("Call policies")
 struct CallPolicyTests {
-    func minutes(_ from: Double, _ to: Double) -> ClosedRange<Duration> {
-        .seconds(from * 60) ... .seconds(to * 60)
-    }
 
-    /// A metric that must exist (a missing one fails the test).
-    func metric(_ outcome: WorldOutcome, _ name: String, in window: ClosedRange<Duration>? = nil) throws -> Double {
-        try #require(MetricQuery(metrics: outcome.metrics, end: outcome.result.endTime).value(name, in: window), "no metric \(name)")
-    }
 
     /// Browsing customers, a gateway whose breaker for the menu opens quickly, and the
     /// menu failing every call from 2 to 3 minutes.
@@ -30,10 +23,10 @@ struct CallPolicyTests {
     func cachedFallback() throws {
         let outcome = try runSmall(failingMenu(fallback: #""cached""#))
         #expect(outcome.result.stop.isSuccess)
-        #expect(try metric(outcome, "gateway.calls.menu.breaker.to_open") >= 1)
-        let served = try metric(outcome, "gateway.calls.menu.fallback.cached", in: minutes(2, 3.2))
+        #expect(try outcome.required("gateway.calls.menu.breaker.to_open") >= 1)
+        let served = try outcome.required("gateway.calls.menu.fallback.cached", in: minutes(2, 3.2))
         #expect(served > 20)
-        #expect(try metric(outcome, "gateway.calls.menu.fallback.cached", in: minutes(0, 1.9)) == 0, "nothing to degrade before the fault")
+        #expect(try outcome.required("gateway.calls.menu.fallback.cached", in: minutes(0, 1.9)) == 0, "nothing to degrade before the fault")
         // The caller's handles say what they measure, so a report can group them without parsing names.
         let handle = try #require(outcome.metrics.counters.first { $0.name == "gateway.calls.menu.fallback.cached" })
         #expect(handle.descriptor == MetricDescriptor(.counter, unit: .count, service: "gateway", figure: "calls.fallback",
@@ -41,16 +34,16 @@ struct CallPolicyTests {
         let latency = try #require(outcome.metrics.histograms.first { $0.name == "gateway.calls.menu.latency" })
         #expect(latency.descriptor?.unit == .nanoseconds && latency.descriptor?.callee == "menu")
         // Served answers reach the app: during the outage most menu pages still load.
-        let ok = try metric(outcome, "app.menu.ok", in: minutes(2.2, 3))
-        let failed = try metric(outcome, "app.menu.failed.error", in: minutes(2.2, 3))
+        let ok = try outcome.required("app.menu.ok", in: minutes(2.2, 3))
+        let failed = try outcome.required("app.menu.failed.error", in: minutes(2.2, 3))
         #expect(ok > failed, "ok \(ok), failed \(failed)")
     }
 
     @Test("a default fallback answers every rejected product call with the default (product found)")
     func defaultFallback() throws {
         let outcome = try runSmall(failingMenu(fallback: #""default""#))
-        let rejected = try metric(outcome, "gateway.calls.menu.failed.breaker_open")
-        let served = try metric(outcome, "gateway.calls.menu.fallback.default")
+        let rejected = try outcome.required("gateway.calls.menu.failed.breaker_open")
+        let served = try outcome.required("gateway.calls.menu.fallback.default")
         #expect(rejected > 20)
         #expect(served == rejected, "every rejection is degraded: a product has a default")
         #expect(MetricQuery(metrics: outcome.metrics, end: outcome.result.endTime).value("gateway.calls.menu.fallback.missed") == nil,
@@ -60,12 +53,12 @@ struct CallPolicyTests {
     @Test("on_failure degrades failed calls too, not only rejected ones")
     func fallbackOnFailure() throws {
         let outcome = try runSmall(failingMenu(fallback: #"{"mode": "default", "on_failure": true}"#))
-        let served = try metric(outcome, "gateway.calls.menu.fallback.default")
-        let rejected = try metric(outcome, "gateway.calls.menu.failed.breaker_open")
-        let failed = try metric(outcome, "gateway.calls.menu.failed.error")
+        let served = try outcome.required("gateway.calls.menu.fallback.default")
+        let rejected = try outcome.required("gateway.calls.menu.failed.breaker_open")
+        let failed = try outcome.required("gateway.calls.menu.failed.error")
         #expect(failed > 0)
         #expect(served == rejected + failed)
-        #expect(try metric(outcome, "app.menu.ok", in: minutes(2, 3)) > 20)
+        #expect(try outcome.required("app.menu.ok", in: minutes(2, 3)) > 20)
         #expect(MetricQuery(metrics: outcome.metrics, end: outcome.result.endTime).value("app.menu.failed.error") == nil,
                 "no menu page failed to load")
     }
@@ -78,7 +71,7 @@ struct CallPolicyTests {
                 + #""breaker": {"kind": "resilience4j", "size": 4, "min_calls": 4, "failure_rate": "50%", "wait_open": "20s", "half_open_calls": 1}}}"#,
         ])
         #expect(outcome.result.stop.isSuccess)
-        #expect(try metric(outcome, "payment.calls.order.fallback.defer", in: minutes(1, 3.1)) > 5)
+        #expect(try outcome.required("payment.calls.order.fallback.defer", in: minutes(1, 3.1)) > 5)
         #expect(outcome.invariants.violations.allSatisfy { $0.count == 0 }, "\(outcome.invariants.violations)")
     }
 
@@ -92,13 +85,13 @@ struct CallPolicyTests {
             #"services.gateway.calls={"menu": {"timeout": "500ms"}}"#,
         ])
         #expect(outcome.result.stop.isSuccess)
-        let shed = try metric(outcome, "menu.rejected.expired")
-        let completed = try metric(outcome, "menu.completed")
+        let shed = try outcome.required("menu.rejected.expired")
+        let completed = try outcome.required("menu.completed")
         #expect(shed > completed, "most of the queue was dead work: shed \(shed), completed \(completed)")
         // A call a worker takes has not expired: it ends at most one piece of work (and the
         // menu's cache read) after its caller's deadline, however long the queue was.
-        #expect(try metric(outcome, "menu.latency.max") < 500 + 200 + 50)
-        #expect(try metric(outcome, "menu.wait.max") < 500)
+        #expect(try outcome.required("menu.latency.max") < 500 + 200 + 50)
+        #expect(try outcome.required("menu.wait.max") < 500)
     }
 
     /// The small world, with the gateway retrying and breaking its menu calls, and a
@@ -129,7 +122,7 @@ struct CallPolicyTests {
         ])
         #expect(MetricQuery(metrics: outcome.metrics, end: outcome.result.endTime).value("menu.rejected.expired") == nil,
                 "nothing shed")
-        #expect(try metric(outcome, "menu.latency.max") > 10_000, "calls ran long after their caller gave up")
+        #expect(try outcome.required("menu.latency.max") > 10_000, "calls ran long after their caller gave up")
     }
 
     @Test("a call sent to a service whose role does not handle it stops the run with a clear message")

@@ -9,9 +9,6 @@ import World
 /// orders table is the one record of an order's state.
 @Suite("Database")
 struct DatabaseTests {
-    func minutes(_ from: Double, _ to: Double) -> ClosedRange<Duration> {
-        .seconds(from * 60) ... .seconds(to * 60)
-    }
 
     /// A histogram's figure, failing the test when the metric does not exist.
     func figure(_ outcome: WorldOutcome, _ name: String, in window: ClosedRange<Duration>? = nil) throws -> Double {

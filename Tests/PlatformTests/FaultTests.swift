@@ -6,9 +6,6 @@ import World
 /// Each kind of fault does what it says, inside its window and not outside it.
 @Suite("Faults")
 struct FaultTests {
-    func minutes(_ from: Double, _ to: Double) -> ClosedRange<Duration> {
-        .seconds(from * 60) ... .seconds(to * 60)
-    }
 
     @Test("added latency on a dependency of the order service makes its calls time out, and the breaker opens")
     func latency() throws {

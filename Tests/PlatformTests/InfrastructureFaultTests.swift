@@ -8,9 +8,6 @@ import World
 /// to exactly 1.
 @Suite("Infrastructure faults")
 struct InfrastructureFaultTests {
-    func minutes(_ from: Double, _ to: Double) -> ClosedRange<Duration> {
-        .seconds(from * 60) ... .seconds(to * 60)
-    }
 
     @Test("slowdown and surge factors are undone exactly, however they overlap")
     func factorsUndoneExactly() {
@@ -175,9 +172,6 @@ struct InfrastructureFaultTests {
 /// The DNS lookup in front of external dependencies, and the incident it causes.
 @Suite("DNS lookups")
 struct DNSTests {
-    func minutes(_ from: Double, _ to: Double) -> ClosedRange<Duration> {
-        .seconds(from * 60) ... .seconds(to * 60)
-    }
 
     @Test("answers are cached for their TTL: one lookup per calling service and host per TTL")
     func cachedAnswers() throws {

@@ -58,8 +58,33 @@ func runSmall(_ overrides: [String] = []) throws -> WorldOutcome {
 }
 
 extension WorldOutcome {
-    /// A metric's value (whole run, or a window), or -1 when it does not exist.
-    func value(_ name: String, in window: ClosedRange<Duration>? = nil) -> Double {
-        MetricQuery(metrics: metrics, end: result.endTime).value(name, in: window) ?? -1
+    /// A metric's whole-run value, nil when the run never made it (for tests about
+    /// whether a metric exists at all).
+    func metric(_ name: String) -> Double? {
+        MetricQuery(metrics: metrics, end: result.endTime).value(name, in: nil)
     }
+
+    /// A metric's value (whole run, or a window). A metric the run does not have records
+    /// a test issue at the caller and gives NaN, which no comparison accepts: a missing
+    /// metric can never pass for a small one.
+    func value(_ name: String, in window: ClosedRange<Duration>? = nil,
+               sourceLocation: Testing.SourceLocation = #_sourceLocation) -> Double {
+        guard let value = MetricQuery(metrics: metrics, end: result.endTime).value(name, in: window) else {
+            Issue.record("the run has no metric \(name)", sourceLocation: sourceLocation)
+            return .nan
+        }
+        return value
+    }
+
+    /// A metric that must exist, for tests that compute with it (a missing one throws).
+    func required(_ name: String, in window: ClosedRange<Duration>? = nil,
+                sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> Double {
+        try #require(MetricQuery(metrics: metrics, end: result.endTime).value(name, in: window),
+                     "the run has no metric \(name)", sourceLocation: sourceLocation)
+    }
+}
+
+/// Simulated minutes `from` to `to`, as a metric window.
+func minutes(_ from: Double, _ to: Double) -> ClosedRange<Duration> {
+    .seconds(from * 60) ... .seconds(to * 60)
 }

@@ -18,12 +18,6 @@ private func poolWorld(rate: String, service: String, duration: String = "13m", 
     return try WorldJSON.read(Array(text.utf8), file: "pool.json", with: WorldSpec.reader)
 }
 
-/// A metric of a finished run; a missing metric fails the test. (Expectations compare
-/// the numbers, never the outcome: describing a finished world's object graph is unsafe.)
-private func metric(_ outcome: WorldOutcome, _ name: String, in window: ClosedRange<Duration>? = nil) throws -> Double {
-    let value = MetricQuery(metrics: outcome.metrics, end: outcome.result.endTime).value(name, in: window)
-    return try #require(value, "no metric \(name)")
-}
 
 @Suite("Worker pools in a world")
 struct WorkerPoolWorldTests {
@@ -35,12 +29,12 @@ struct WorkerPoolWorldTests {
             rate: #"[ { "for": "2m", "rate": "6/s" }, { "for": "11m", "rate": "0.02/s" } ]"#,
             service: #"{ "workers": 2, "max_workers": 8, "worker_startup": "20s", "idle_timeout": "60s", "queue": "unbounded", "work": { "exp": "1s" } }"#)
         let outcome = try runWorld(spec)
-        let workersAtFirst = try metric(outcome, "backend.workers.mean", in: .zero ... .seconds(10))
-        let mostWorkers = try metric(outcome, "backend.workers.max")
-        let started = try metric(outcome, "backend.workers_started")
-        let retired = try metric(outcome, "backend.workers_retired")
+        let workersAtFirst = try outcome.required("backend.workers.mean", in: .zero ... .seconds(10))
+        let mostWorkers = try outcome.required("backend.workers.max")
+        let started = try outcome.required("backend.workers_started")
+        let retired = try outcome.required("backend.workers_retired")
         // The backlog is served by about 2.5 min; every added worker is idle by then.
-        let workersAtEnd = try metric(outcome, "backend.workers.mean", in: .seconds(6 * 60) ... .seconds(7 * 60))
+        let workersAtEnd = try outcome.required("backend.workers.mean", in: .seconds(6 * 60) ... .seconds(7 * 60))
         #expect(workersAtFirst == 2, "no worker is ready before its 20 s start-up")
         #expect(mostWorkers == 8)
         #expect(started >= 6)
@@ -57,18 +51,18 @@ struct WorkerPoolWorldTests {
         let burst = try runWorld(try poolWorld(
             rate: #"[ { "for": "25s", "rate": "0.05/s" }, { "for": "5s", "rate": "40/s" }, { "for": "4m", "rate": "0.05/s" } ]"#,
             service: service, duration: "5m"))
-        let burstScaleUps = try metric(burst, "backend.autoscale.scale_ups")
-        let burstMostWorkers = try metric(burst, "backend.workers.max")
-        let burstWorkersBeforeLook = try metric(burst, "backend.workers.mean", in: .zero ... .seconds(30))
+        let burstScaleUps = try burst.required("backend.autoscale.scale_ups")
+        let burstMostWorkers = try burst.required("backend.workers.max")
+        let burstWorkersBeforeLook = try burst.required("backend.workers.mean", in: .zero ... .seconds(30))
         #expect(burstScaleUps == 1)
         #expect(burstMostWorkers == 6)
         #expect(burstWorkersBeforeLook == 4)
         // Steady overload: the queue is long at every look, but the workers are busy.
         let busy = try runWorld(try poolWorld(
             rate: #"[ { "for": "3m", "rate": "8/s" } ]"#, service: service, duration: "3m"))
-        let busyLongestQueue = try metric(busy, "backend.queue.max")
-        let busyScaleUps = try metric(busy, "backend.autoscale.scale_ups")
-        let busyMostWorkers = try metric(busy, "backend.workers.max")
+        let busyLongestQueue = try busy.required("backend.queue.max")
+        let busyScaleUps = try busy.required("backend.autoscale.scale_ups")
+        let busyMostWorkers = try busy.required("backend.workers.max")
         #expect(busyLongestQueue > 20)
         #expect(busyScaleUps == 0)
         #expect(busyMostWorkers == 4)
@@ -86,19 +80,19 @@ struct WorkerPoolWorldTests {
         let fifo = try run(#""fifo""#)
         let lifo = try run(#""lifo""#)
         let codel = try run(#"{ "kind": "codel", "target": "5ms", "interval": "100ms" }"#)
-        let fifoMedian = try metric(fifo, "backend.latency.p50")
+        let fifoMedian = try fifo.required("backend.latency.p50")
         #expect(fifoMedian > 10_000, "FIFO serves behind the whole backlog")
-        let lifoMedian = try metric(lifo, "backend.latency.p50")
-        let codelMedian = try metric(codel, "backend.latency.p50")
-        let codelShed = try metric(codel, "backend.rejected.codel")
+        let lifoMedian = try lifo.required("backend.latency.p50")
+        let codelMedian = try codel.required("backend.latency.p50")
+        let codelShed = try codel.required("backend.rejected.codel")
         let fifoShed = MetricQuery(metrics: fifo.metrics, end: fifo.result.endTime).value("backend.rejected.codel")
         #expect(lifoMedian < fifoMedian / 10)
         #expect(codelMedian < fifoMedian / 10)
         #expect(codelShed > 0)
         #expect(fifoShed == nil, "FIFO sheds nothing")
         // LIFO serves everything, eventually; CoDel's drops and completions add up.
-        let (lifoCompleted, lifoRequests) = (try metric(lifo, "backend.completed"), try metric(lifo, "backend.requests"))
-        let (codelCompleted, codelRequests) = (try metric(codel, "backend.completed"), try metric(codel, "backend.requests"))
+        let (lifoCompleted, lifoRequests) = (try lifo.required("backend.completed"), try lifo.required("backend.requests"))
+        let (codelCompleted, codelRequests) = (try codel.required("backend.completed"), try codel.required("backend.requests"))
         #expect(lifoCompleted == lifoRequests)
         #expect(codelCompleted + codelShed == codelRequests)
         // Same world, same seed, same digest.
@@ -111,9 +105,9 @@ struct WorkerPoolWorldTests {
         let outcome = try runSmall(["services.order.workers=1", "services.order.instances=1",
                                     #"services.order.queue_discipline={"kind": "codel", "target": "5ms", "interval": "50ms"}"#,
                                     #"traffic.rate=[{"for": "3m", "rate": "30/s"}]"#])
-        let shed = try metric(outcome, "order.rejected.codel")
+        let shed = try outcome.required("order.rejected.codel")
         #expect(shed > 0)
-        let answered = try metric(outcome, "gateway.calls.order.failed.codel")
+        let answered = try outcome.required("gateway.calls.order.failed.codel")
         #expect(answered > 0, "the gateway was answered with the failure")
     }
 }
@@ -128,10 +122,10 @@ struct DatabasePoolDisciplineWorldTests {
         }
         let fifo = try run("fifo"), lifo = try run("lifo")
         let slowdown = Duration.seconds(60) ... Duration.seconds(180)
-        let fifoMedian = try metric(fifo, "order.db.wait.p50", in: slowdown)
+        let fifoMedian = try fifo.required("order.db.wait.p50", in: slowdown)
         #expect(fifoMedian > 1000, "FIFO: callers wait behind the whole line")
-        let lifoMedian = try metric(lifo, "order.db.wait.p50", in: slowdown)
-        let (lifoTimeouts, fifoTimeouts) = (try metric(lifo, "order.rejected.pool_timeout"), try metric(fifo, "order.rejected.pool_timeout"))
+        let lifoMedian = try lifo.required("order.db.wait.p50", in: slowdown)
+        let (lifoTimeouts, fifoTimeouts) = (try lifo.required("order.rejected.pool_timeout"), try fifo.required("order.rejected.pool_timeout"))
         #expect(lifoMedian < fifoMedian / 4)
         #expect(lifoTimeouts > fifoTimeouts, "LIFO: the oldest waiters starve until their acquire timeout")
     }
@@ -141,15 +135,15 @@ struct DatabasePoolDisciplineWorldTests {
         let outcome = try runSmall([
             #"services.order.database={"max_open": 1, "max_idle": 1, "queue_discipline": { "kind": "codel", "target": "5ms", "interval": "50ms" }}"#,
             #"faults=[{"at": "1m", "kind": "database_slowdown", "factor": 40, "for": "2m"}]"#])
-        let shed = try metric(outcome, "order.rejected.codel")
+        let shed = try outcome.required("order.rejected.codel")
         #expect(shed > 0, "an overloaded one-connection pool with a 5 ms target drops waiters")
         let fifo = try runSmall([#"services.order.database={"max_open": 1, "max_idle": 1}"#,
                                  #"faults=[{"at": "1m", "kind": "database_slowdown", "factor": 40, "for": "2m"}]"#])
         #expect(MetricQuery(metrics: fifo.metrics, end: fifo.result.endTime).value("order.rejected.codel") ?? 0 == 0,
                 "a FIFO pool never sheds")
         let slowdown = Duration.seconds(60) ... Duration.seconds(180)
-        let waitP99 = try metric(outcome, "order.db.wait.p99", in: slowdown)
-        let fifoWaitP99 = try metric(fifo, "order.db.wait.p99", in: slowdown)
+        let waitP99 = try outcome.required("order.db.wait.p99", in: slowdown)
+        let fifoWaitP99 = try fifo.required("order.db.wait.p99", in: slowdown)
         #expect(waitP99 < fifoWaitP99 / 4, "shedding bounds how long a caller waits for a connection")
     }
 }
