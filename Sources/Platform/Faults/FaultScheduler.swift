@@ -39,6 +39,8 @@ final class FaultScheduler: SimEventHandler, @unchecked Sendable {
             state.slowDown(target, by: factor, starting)
         case .surge(let factor):
             state.scaleTraffic(by: factor, starting)
+        case .poison(let ratio):
+            starting ? state.addPoison(ratio) : state.removePoison(ratio)
         case .partition(let a, let b):
             platform.network.partition(a, b, starting)
             // Statements held back by a partition from the database look again.
@@ -143,6 +145,7 @@ extension FaultSpec.Kind {
         case .databaseSlowdown: return "database_slowdown"
         case .slowdown(let target, _): return "slowdown:\(target)"
         case .surge: return "surge"
+        case .poison: return "poison"
         }
     }
 }

@@ -24,6 +24,8 @@ final class FaultState: @unchecked Sendable {
     private var surges = ActiveFactors()
     /// Multiplier of the arrival rate.
     @exclusivity(unchecked) private(set) var surge: Double = 1
+    /// Poison ratios in force (the largest decides).
+    private var poisons: [Double] = []
     private let draws: RandomDraws
 
     init(draws: RandomDraws) {
@@ -66,6 +68,20 @@ final class FaultState: @unchecked Sendable {
     func scaleTraffic(by factor: Double, _ starting: Bool) {
         starting ? surges.add(factor) : surges.remove(factor)
         surge = surges.product
+    }
+
+    func addPoison(_ ratio: Double) { poisons.append(ratio) }
+    func removePoison(_ ratio: Double) {
+        if let index = poisons.firstIndex(of: ratio) { poisons.remove(at: index) }
+    }
+
+    /// Whether the order with idempotency key `key`, placed now, is malformed (a `poison`
+    /// fault in force). Decided by the order's key, not by the order of events, so the
+    /// same orders are poisoned in every run of the world with the same seed.
+    func isPoisoned(order key: Int64) -> Bool {
+        guard let ratio = poisons.max(), ratio > 0 else { return false }
+        var stream = draws.stream(.faults, key: StableHash.combine(StableHash.of("poison"), UInt64(bitPattern: key)))
+        return stream.nextUnit() < ratio
     }
 
     /// Extra latency for a call to `target` now, nanoseconds (0 without a fault).

@@ -71,6 +71,9 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
             case .intake(let request):
                 let result = await keyed(StableHash.combine(queueKey, UInt64(bitPattern: request.key))) { await create(request) }
                 if case .failure(let failure) = result, failure.isTransient { ok = false }
+                // A task's latency through queued intake: from the gateway's publish to
+                // the consumer done with it (an unprocessable one never is).
+                if ok { platform.metrics.record("\(service).intake.latency", sim.executor.now - delivery.publishedAt.nanoseconds) }
             case .paymentResult(let order, let success):
                 let key = StableHash.combine(StableHash.combine(queueKey, UInt64(bitPattern: order)), success ? 1 : 0)
                 ok = await keyed(key) { await apply(order, .paid(success: success)) } // false: crashed, redelivered
@@ -108,6 +111,12 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
 
     /// Creates an order: idempotency check, insert, stock, payment.
     private func create(_ request: OrderRequest) async -> Result<Reply, Failure> {
+        // A payload it cannot parse (a `poison` fault): it fails every time, before any
+        // statement (a queued one is nacked, redelivered and finally dead-lettered).
+        if request.malformed {
+            platform.metrics.count("\(service).malformed")
+            return .failure(.error)
+        }
         // Two statements on one connection: look the key up, insert (the key is unique
         // when idempotency is on, so two racing creates insert one order).
         let inserted = await withConnection { [options] session -> (record: OrderRecord, isNew: Bool) in

@@ -143,6 +143,9 @@ struct OrderRequest: Sendable, Hashable {
     var quantity: Int
     var merchant: Int
     var amount: Int64
+    /// A payload the order service cannot process (a `poison` fault): every attempt to
+    /// create the order fails.
+    var malformed = false
 }
 
 /// Events reported to the order service.

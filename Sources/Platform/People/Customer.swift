@@ -75,7 +75,8 @@ actor Customer {
         // The restaurant is the customer's choice; the item's popularity is the menu's.
         let merchant = choices.merchant
         let request = OrderRequest(key: key, customer: id, item: item, quantity: 1,
-                                   merchant: merchant, amount: 1_000 + Int64(item))
+                                   merchant: merchant, amount: 1_000 + Int64(item),
+                                   malformed: platform.faults.isPoisoned(order: key))
         platform.metrics.count("customers.orders_attempted")
         let placed = await appCall(.order(customer: id, token: token, request))
         switch placed {

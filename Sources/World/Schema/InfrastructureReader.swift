@@ -78,7 +78,7 @@ extension RegistrySpec {
 
 extension FaultSpec {
     enum KindName: String, CaseIterable, Sendable {
-        case latency, errors, crash, pause, partition, surge, slowdown
+        case latency, errors, crash, pause, partition, surge, slowdown, poison
         case cacheFlush = "cache_flush"
         case databaseSlowdown = "database_slowdown"
     }
@@ -89,7 +89,7 @@ extension FaultSpec {
         guard let kind = o.discriminator("kind", .oneOf(KindName.self)) else { return FaultSpec(.cacheFlush, at: at) }
         let duration: Duration?
         switch kind {
-        case .latency, .errors, .pause, .partition, .databaseSlowdown, .surge, .slowdown:
+        case .latency, .errors, .pause, .partition, .databaseSlowdown, .surge, .slowdown, .poison:
             duration = o.required("for", .duration(atLeast: .nanoseconds(1)))
         case .crash, .cacheFlush:
             duration = nil
@@ -122,6 +122,7 @@ extension FaultSpec {
         case .surge:
             fault = .surge(factor: o.required("factor", ValueReader<Double>.double(above: 0)
                 .satisfying("a number above 0 and at most 100") { $0 <= 100 }))
+        case .poison: fault = .poison(ratio: o.required("ratio", .ratio))
         }
         return FaultSpec(fault, at: at, for: duration)
     }

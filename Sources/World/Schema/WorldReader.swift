@@ -129,7 +129,7 @@ extension WorldSpec {
                     o.reject(at: ["faults", .index(index), "between"], expected: "two different services",
                              detail: "\"\(a)\" cannot be cut from itself")
                 }
-            case .cacheFlush, .databaseSlowdown, .surge: target = nil
+            case .cacheFlush, .databaseSlowdown, .surge, .poison: target = nil
             }
             if let target {
                 var field: JSONPath.Component = "target"

@@ -118,6 +118,11 @@ public struct FaultSpec: Sendable, Equatable {
         case databaseSlowdown(factor: Double)
         /// The arrival rate is multiplied by `factor`.
         case surge(factor: Double)
+        /// That fraction of the orders placed while it is on carry a payload the order
+        /// service cannot process (a client release sending malformed orders): every
+        /// attempt to create one fails, so a queued one is redelivered until the broker's
+        /// delivery limit dead-letters it.
+        case poison(ratio: Double)
     }
 
     public var kind: Kind
