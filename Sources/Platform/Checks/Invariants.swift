@@ -61,9 +61,10 @@ enum InvariantCheck {
         report.messagesLost = stats.filter { !$0.statistics.isConserved }.count
         let intake = stats.first { $0.name == "orders.intake" }?.statistics
         let stillQueued = (intake?.ready ?? 0) + (intake?.unacked ?? 0)
-        // Dead-lettered intake (poison messages past the delivery limit) is not lost: it
-        // waits in the dead-letter queue for an operator.
-        let deadLettered = intake?.deadLettered.total ?? 0
+        // Intake dead-lettered at the delivery limit (poison messages no consumer could
+        // process) is not lost: it waits in the dead-letter queue for an operator. Orders
+        // dropped by a length limit or a TTL are lost: nobody ever tried them.
+        let deadLettered = intake?.deadLettered.deliveryLimit ?? 0
         let missing = platform.orders.intakeAccepted.subtracting(platform.orders.intakeCreated).count
         report.ordersLost = max(0, missing - stillQueued - deadLettered)
         report.riderOverCapacity = Int(platform.metrics.counter("invariants.rider_over_capacity").total)

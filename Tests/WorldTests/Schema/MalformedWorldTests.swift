@@ -445,10 +445,10 @@ private let discriminatorCases: [MalformedWorld] = [
     MalformedWorld(
         "kind: an unknown fault kind abandons the fault's other fields", #""kind": "crash", "target": "backend#1", "restart_after""#,
         #""kind": "explode", "target": "backend#1", "zzz": 1, "restart_after""#,
-        #"«"explode"»: $.faults[1].kind: expected one of "latency", "errors", "crash", "pause", "partition", "surge", "slowdown", "cache_flush", "database_slowdown", found string "explode""#),
+        #"«"explode"»: $.faults[1].kind: expected one of "latency", "errors", "crash", "pause", "partition", "surge", "slowdown", "poison", "cache_flush", "database_slowdown", found string "explode""#),
     MalformedWorld(
         "kind: a fault without a kind", #""kind": "crash", "#, "",
-        #"«{ "at": "5m"»: $.faults[1].kind: missing required field "kind" (expected one of "latency", "errors", "crash", "pause", "partition", "surge", "slowdown", "cache_flush", "database_slowdown")"#),
+        #"«{ "at": "5m"»: $.faults[1].kind: missing required field "kind" (expected one of "latency", "errors", "crash", "pause", "partition", "surge", "slowdown", "poison", "cache_flush", "database_slowdown")"#),
     MalformedWorld(
         "kind: an unknown limiter kind", #""kind": "token_bucket""#, #""kind": "leaky_bucket""#,
         #"«"leaky_bucket"»: $.services.gateway.limits.order.kind: expected one of "token_bucket", "sliding_window", "sliding_window_counter", "fixed_window", "queueing", "warm_up", "concurrency", "bulkhead", "adaptive", found string "leaky_bucket""#),
@@ -460,7 +460,7 @@ private let discriminatorCases: [MalformedWorld] = [
         #"«"hystrix"»: $.services.order.calls.inventory.breaker.kind: expected one of "resilience4j", "sentinel", found string "hystrix""#),
     MalformedWorld(
         "kind: a number for a fault kind", #""kind": "crash""#, #""kind": 3"#,
-        #"«"kind": 3+8»: $.faults[1].kind: expected one of "latency", "errors", "crash", "pause", "partition", "surge", "slowdown", "cache_flush", "database_slowdown", found number 3"#),
+        #"«"kind": 3+8»: $.faults[1].kind: expected one of "latency", "errors", "crash", "pause", "partition", "surge", "slowdown", "poison", "cache_flush", "database_slowdown", found number 3"#),
     MalformedWorld(
         "kind: an unknown role", #""backend": { "instances": 2,"#, #""backend": { "role": "chef", "instances": 2,"#,
         #"«"chef"»: $.services.backend.role: expected one of "gateway", "auth", "menu", "order", "inventory", "payment", "dispatch", "notification", "generic", found string "chef""#),
@@ -624,7 +624,7 @@ private let combinedCases: [MalformedWorld] = [
         [#"«"three"»: $.seed: expected an integer >= 0, found string "three""#,
          "«\"workers\": 0+11»: $.services.notification.workers: expected an integer between 1 and 1000000, found number 0",
          #"«"core"»: $.infrastructure.database.core: unknown field "core" (did you mean "cores"?)"#,
-         #"«"explode"»: $.faults[1].kind: expected one of "latency", "errors", "crash", "pause", "partition", "surge", "slowdown", "cache_flush", "database_slowdown", found string "explode""#]),
+         #"«"explode"»: $.faults[1].kind: expected one of "latency", "errors", "crash", "pause", "partition", "surge", "slowdown", "poison", "cache_flush", "database_slowdown", found string "explode""#]),
     MalformedWorld(
         "several: a syntax error hides the schema problems after it",
         [.replace(#""seed": 3"#, #""seed": "three""#), .replace(#""cap": "1s" }"#, #""cap": "1s",}"#)],
