@@ -69,8 +69,10 @@ final class Registry: SimEventHandler, @unchecked Sendable {
     private var mustRegister: [Bool] = []
     /// Client side: messages sent so far (keys of their random draws).
     private var sent: [UInt64] = []
-    /// Client side: heartbeat intervals drawn so far (keys of the jitter draws).
+    /// Client side: heartbeat intervals drawn so far (keys of the jitter draws), and
+    /// whether the next is the first of a life (staggered over a whole interval).
     private var beats: [UInt64] = []
+    private var firstBeat: [Bool] = []
     /// When each instance crashed (nil while it is up), and its crashes so far (a
     /// failover check belongs to one crash).
     private var crashedAt: [Int64?] = []
@@ -127,6 +129,7 @@ final class Registry: SimEventHandler, @unchecked Sendable {
         mustRegister.append(false)
         sent.append(0)
         beats.append(0)
+        firstBeat.append(true)
         crashedAt.append(nil)
         crashes.append(0)
         return index
@@ -149,21 +152,28 @@ final class Registry: SimEventHandler, @unchecked Sendable {
             renewed[i] = sim.executor.now
             return
         }
-        if restarted { mustRegister[i] = true }
+        if restarted {
+            mustRegister[i] = true
+            firstBeat[i] = true
+        }
         send(mustRegister[i] ? .registration : .heartbeat, from: i, after: 0)
     }
 
     /// How long `instance` waits before its next heartbeat: `heartbeat`, spread by
     /// `jitter` (a draw keyed by the instance and its beat, so it does not depend on
-    /// what else happens meanwhile).
+    /// what else happens meanwhile). With jitter, the first beat of a life is staggered
+    /// uniformly over one interval (as Consul staggers a new check), so instances that
+    /// boot together do not beat in step.
     func heartbeatInterval(for instance: String) -> Int64 {
         let interval = spec.heartbeat.nanoseconds
         guard spec.jitter > 0 else { return interval }
         let i = index(of: instance)
         beats[i] &+= 1
         var stream = draws.stream(.registry, key: StableHash.combine(StableHash.of(instance), beats[i] | 1 << 40))
-        let spread = spec.jitter * (2 * stream.nextUnit() - 1)
-        return max(1, Int64((Double(interval) * (1 + spread)).rounded()))
+        let unit = stream.nextUnit()
+        let factor = firstBeat[i] ? 1 - unit : 1 + spec.jitter * (2 * unit - 1)
+        firstBeat[i] = false
+        return max(1, Int64((Double(interval) * factor).rounded()))
     }
 
     /// `instance` crashed now: it beats no more; its registration lives until it expires

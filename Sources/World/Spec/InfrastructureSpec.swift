@@ -154,8 +154,9 @@ public struct RegistrySpec: Sendable, Equatable {
     /// instance keeps receiving calls.
     public var ttl: Duration
     /// Spread of each instance's heartbeat interval, as a fraction of `heartbeat`: each
-    /// interval is drawn uniformly in `heartbeat × (1 ± jitter)`, so instances that
-    /// started together stop beating in step (0: every interval is exactly `heartbeat`).
+    /// interval is drawn uniformly in `heartbeat × (1 ± jitter)`, and the first of each
+    /// life uniformly in `(0, heartbeat]`, so instances that boot together do not beat in
+    /// step (0: every interval is exactly `heartbeat`, the first included).
     public var jitter: Double
     /// The registry as a server with finite capacity (nil: a free registry, where a
     /// heartbeat renews its registration the instant it is sent).
