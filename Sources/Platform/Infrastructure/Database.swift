@@ -172,16 +172,12 @@ actor Database {
     func deducted(for order: Int64) -> Int? { tables.stock.deducted(for: order) }
 
     /// `UPDATE stock SET units = units - q WHERE item = ?` (with an optional fencing token:
-    /// a write carrying a token lower than the row's highest is rejected). Returns
-    /// whether it was applied.
-    func decrement(_ item: Int, by quantity: Int, order: Int64, token: UInt64?) -> Bool {
-        switch tables.stock.decrement(item, by: quantity, order: order, token: token) {
-        case .applied:
-            return true
-        case .staleToken:
-            metrics.staleWritesRejected.add()
-            return false
-        }
+    /// a write carrying a token lower than the row's highest is rejected; `guarded` adds
+    /// `AND units >= q`). Returns what the write did.
+    func decrement(_ item: Int, by quantity: Int, order: Int64, token: UInt64?, guarded: Bool) -> StockTable.WriteOutcome {
+        let outcome = tables.stock.decrement(item, by: quantity, order: order, token: token, guarded: guarded)
+        if outcome == .staleToken { metrics.staleWritesRejected.add() }
+        return outcome
     }
 
     /// Gives stock back for an order (compensation), once.

@@ -13,16 +13,21 @@ import World
 /// The deduction is check-then-act (read the stock, check it, write `units - q`), which is
 /// exactly what a lock must protect: without one, or with a lock that expired while its
 /// holder was paused and no fencing token to stop the late write, two deductions of the
-/// last unit both pass the check and the stock goes below zero (oversell).
+/// last unit both pass the check and the stock goes below zero (oversell). With
+/// `guarded_deduction` the write repeats the check in the database (`... AND units >= q`),
+/// which refuses such a late write whatever the lock did.
 final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
     private let options: InventoryOptions
     private let locks: ServiceLock
 
     init(instance: ServiceInstance, options: InventoryOptions) {
         self.options = options
+        // A paused process neither sends lock commands nor acts on their replies: a GC
+        // stop freezes its lock waiters too (only the holders it stopped keep a lock).
         locks = ServiceLock(platform: instance.platform, instance: instance.name, redlock: options.locking == .redlock,
                             ttl: options.lockTTL, maxWait: options.lockWait,
-                            initialDelay: options.lockBackoff, maxDelay: options.lockBackoffCap)
+                            initialDelay: options.lockBackoff, maxDelay: options.lockBackoffCap,
+                            pauseGate: { [unowned(unsafe) instance] in if instance.isPausedNow { await instance.checkpoint() } })
         super.init(instance: instance)
     }
 
@@ -99,10 +104,18 @@ final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
             return .failure(.refused(.outOfStock))
         }
         await database.execute(.write)
-        guard await database.decrement(item, by: quantity, order: order, token: token) else {
+        switch await database.decrement(item, by: quantity, order: order, token: token, guarded: options.guardedDeduction) {
+        case .applied:
+            platform.metrics.count("\(service).deducted", Int64(quantity))
+            return .success(.ok)
+        case .staleToken:
             return .failure(.refused(.lockUnavailable))
+        case .insufficient:
+            // The check above passed on a read the stock has moved past (a lock lost
+            // while paused): the database's own check is the last line.
+            platform.metrics.count("\(service).guard_refused")
+            platform.metrics.count("\(service).out_of_stock")
+            return .failure(.refused(.outOfStock))
         }
-        platform.metrics.count("\(service).deducted", Int64(quantity))
-        return .success(.ok)
     }
 }

@@ -412,6 +412,10 @@ actor ServiceInstance: SimEventHandler, Endpoint {
     /// A uniform draw in [0, 1) within the work this task is doing.
     func unit() -> Double { platform.draws.unit(for: .work) }
 
+    /// Whether the instance is paused at this instant, read on the world's thread without
+    /// hopping to the instance (for a client of the instance that checks before it sends).
+    nonisolated var isPausedNow: Bool { isolatedOnWorldThread(()) { instance, _ in instance.pausedUntil != nil } }
+
     /// Waits while the instance is paused (a GC stop halts every thread of the process).
     func checkpoint() async {
         guard pausedUntil != nil else { return }
