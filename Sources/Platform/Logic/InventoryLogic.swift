@@ -29,6 +29,9 @@ final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
                             initialDelay: options.lockBackoff, maxDelay: options.lockBackoffCap,
                             pauseGate: { [unowned(unsafe) instance] in if instance.isPausedNow { await instance.checkpoint() } })
         super.init(instance: instance)
+        // Registered so that "none" reads as 0 (a world without the idempotency check can
+        // assert on it either way).
+        _ = platform.metrics.counter("\(service).double_deductions")
     }
 
     func handle(_ call: Call, from caller: String) async -> Result<Reply, Failure> {
@@ -104,9 +107,13 @@ final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
             return .failure(.refused(.outOfStock))
         }
         await database.execute(.write)
-        switch await database.decrement(item, by: quantity, order: order, token: token, guarded: options.guardedDeduction) {
+        let write = await database.decrement(item, by: quantity, order: order, token: token, guarded: options.guardedDeduction)
+        switch write.outcome {
         case .applied:
             platform.metrics.count("\(service).deducted", Int64(quantity))
+            // Without the idempotency check, a retry of a deduction whose first attempt the
+            // caller gave up on (and this service finished anyway) takes the stock again.
+            if write.repeated { platform.metrics.count("\(service).double_deductions") }
             return .success(.ok)
         case .staleToken:
             return .failure(.refused(.lockUnavailable))
