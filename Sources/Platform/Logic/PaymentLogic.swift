@@ -37,7 +37,7 @@ final class PaymentLogic: LogicBase, RoleLogic, @unchecked Sendable {
         for (index, row) in batch.enumerated() {
             var published = false
             if !Task.isCancelled {
-                published = await platform.broker.publish("payment.results", .paymentResult(order: row.order, success: row.success))
+                published = await platform.broker.publish("payment.results", .paymentResult(order: row.order, success: row.success, chargedAt: row.chargedAt))
             }
             guard published else {
                 // Crashed, or not confirmed (queue full, reject-publish): the rows stay in
@@ -87,21 +87,23 @@ final class PaymentLogic: LogicBase, RoleLogic, @unchecked Sendable {
             // is out of scope, the order service waits and compensates.
             return .failure(failure)
         }
+        // The result's instant travels with it (outbox row, callback, broker message).
+        let chargedAt = now
         if let transaction {
-            await transaction.appendOutbox(order: order, success: success)
+            await transaction.appendOutbox(order: order, success: success, chargedAt: chargedAt)
         } else {
-            let recorded = await withConnection { await $0.appendOutbox(order: order, success: success) }
+            let recorded = await withConnection { await $0.appendOutbox(order: order, success: success, chargedAt: chargedAt) }
             guard case .success = recorded else { return .failure(recorded.failure!) }
         }
         platform.metrics.count(success ? "\(service).charged" : "\(service).declined")
-        if options.callback { callback(order, success) }
-        return success ? .success(.ok) : .failure(.refused(.paymentDeclined))
+        if options.callback { callback(order, success, chargedAt) }
+        return success ? .success(.charged(at: chargedAt)) : .failure(.refused(.paymentDeclined))
     }
 
     /// Tells the order service, without waiting for it.
-    private func callback(_ order: Int64, _ success: Bool) {
+    private func callback(_ order: Int64, _ success: Bool, _ chargedAt: Int64) {
         background("callback(\(order))") { [self] in
-            _ = await call(.order, .orderEvent(order: order, event: .paid(success: success)))
+            _ = await call(.order, .orderEvent(order: order, event: .paid(success: success, chargedAt: chargedAt)))
         }
     }
 }
