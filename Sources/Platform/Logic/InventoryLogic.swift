@@ -24,6 +24,9 @@ final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
                             ttl: options.lockTTL, maxWait: options.lockWait,
                             initialDelay: options.lockBackoff, maxDelay: options.lockBackoffCap)
         super.init(instance: instance)
+        // Registered so that "none" reads as 0 (a world without the idempotency check can
+        // assert on it either way).
+        _ = platform.metrics.counter("\(service).double_deductions")
     }
 
     func handle(_ call: Call, from caller: String) async -> Result<Reply, Failure> {
@@ -99,10 +102,12 @@ final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
             return .failure(.refused(.outOfStock))
         }
         await database.execute(.write)
-        guard await database.decrement(item, by: quantity, order: order, token: token) else {
-            return .failure(.refused(.lockUnavailable))
-        }
+        let write = await database.decrement(item, by: quantity, order: order, token: token)
+        guard write.applied else { return .failure(.refused(.lockUnavailable)) }
         platform.metrics.count("\(service).deducted", Int64(quantity))
+        // Without the idempotency check, a retry of a deduction whose first attempt the
+        // caller gave up on (and this service finished anyway) takes the stock again.
+        if write.repeated { platform.metrics.count("\(service).double_deductions") }
         return .success(.ok)
     }
 }
