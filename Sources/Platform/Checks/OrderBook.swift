@@ -3,7 +3,8 @@ import World
 
 /// The platform's observer of orders, for metrics and invariant checks: told by the
 /// database of every order created or moved (in the statement that does it), it counts
-/// orders by state, the open ones, delivery times, intake keys and riders per order.
+/// orders by state, the open ones, delivery times, waits for a rider, intake keys and
+/// riders per order.
 ///
 /// It keeps no copy of any order's state: the orders table (``OrdersTable``) is the one
 /// source of truth, and the checks read it there.
@@ -17,6 +18,8 @@ final class OrderBook: @unchecked Sendable {
     private(set) var intakeCreated: Set<Int64> = []
     /// Riders each order was given to (more than one is a double assignment).
     private var riders: [Int64: Int] = [:]
+    /// When each order now waiting for a rider was accepted by its merchant.
+    private var awaitingRiderSince: [Int64: Int64] = [:]
     private var sim: Simulation { metrics.sim }
 
     init(metrics: PlatformMetrics) {
@@ -34,7 +37,20 @@ final class OrderBook: @unchecked Sendable {
     /// An order moved from `previous` to `record.state`.
     func changed(_ record: OrderRecord, from previous: OrderState) {
         metrics.count("orders.\(record.state.label)")
+        switch record.state {
+        case .accepted:
+            awaitingRiderSince[record.id] = sim.executor.now
+        case .assigned, .readyAndAssigned:
+            // The time the order waited for a rider: from its merchant's acceptance (when
+            // the order service starts asking dispatch) to the assignment.
+            if let since = awaitingRiderSince.removeValue(forKey: record.id) {
+                metrics.record("orders.rider_wait", sim.executor.now - since)
+            }
+        default:
+            break
+        }
         guard record.state.isTerminal else { return }
+        awaitingRiderSince[record.id] = nil
         open.add(-1)
         switch record.state {
         case .delivered:

@@ -71,9 +71,9 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
             case .intake(let request):
                 let result = await keyed(StableHash.combine(queueKey, UInt64(bitPattern: request.key))) { await create(request) }
                 if case .failure(let failure) = result, failure.isTransient { ok = false }
-            case .paymentResult(let order, let success):
+            case .paymentResult(let order, let success, let chargedAt):
                 let key = StableHash.combine(StableHash.combine(queueKey, UInt64(bitPattern: order)), success ? 1 : 0)
-                ok = await keyed(key) { await apply(order, .paid(success: success)) } // false: crashed, redelivered
+                ok = await keyed(key) { await apply(order, .paid(success: success, chargedAt: chargedAt)) } // false: crashed, redelivered
             case .orderPlaced:
                 break
             }
@@ -138,10 +138,14 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
             return .failure(.refused(.invalidState))
         }
         switch await call(.payment, .charge(order: record.id, amount: request.amount)) {
-        case .success:
-            _ = await apply(record.id, .paid(success: true))
+        case .success(let reply):
+            // The payment service's reply carries the charge's instant (any other success
+            // reply — none today — is taken as charged now).
+            let chargedAt: Int64
+            if case .charged(let at) = reply { chargedAt = at } else { chargedAt = now }
+            _ = await apply(record.id, .paid(success: true, chargedAt: chargedAt))
         case .failure(.refused(.paymentDeclined)):
-            _ = await apply(record.id, .paid(success: false))
+            _ = await apply(record.id, .paid(success: false, chargedAt: now))
         case .failure:
             // Unknown outcome: the result will arrive by callback or through the broker;
             // until `payment_wait` passes, the order stays payment-pending.

@@ -69,6 +69,7 @@ actor Rider: SimEventHandler {
     /// Takes an order; returns true (the app shows it to the rider).
     func assign(order: Int64, merchant: Int) -> Bool {
         carrying.append(order)
+        platform.metrics.gauge("riders.carrying").add(1)
         reportCapacity()
         mostCarried = max(mostCarried, carrying.count)
         if carrying.count > spec.capacity {
@@ -85,6 +86,7 @@ actor Rider: SimEventHandler {
     private func deliver(_ order: Int64, from merchant: Int) async {
         defer {
             carrying.removeAll { $0 == order }
+            platform.metrics.gauge("riders.carrying").add(-1)
             reportCapacity()
         }
         try? await sim.clock.sleep(for: .nanoseconds(spec.toMerchant.sampleNanoseconds(&random)))

@@ -452,6 +452,7 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         epoch += 1
         sim.trace.record(sim.trace.name("crash"), traceSource)
         platform.metrics.count("\(service).crashes")
+        platform.registry.crashed(name)
         for (_, task) in handlers.sorted(by: { $0.key < $1.key }) { task.cancel() }
         handlers.removeAll()
         let busy = pool.busy
@@ -512,7 +513,7 @@ actor ServiceInstance: SimEventHandler, Endpoint {
     // MARK: Heartbeats
 
     private func scheduleHeartbeat() {
-        sim.executor.schedule(at: sim.executor.now &+ platform.registry.spec.heartbeat.nanoseconds,
+        sim.executor.schedule(at: sim.executor.now &+ platform.registry.heartbeatInterval(for: name),
                               InstanceEvent(.heartbeat, instance: self, epoch: epoch), SimEvent(0), background: true)
     }
 
