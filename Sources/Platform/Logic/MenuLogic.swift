@@ -45,15 +45,17 @@ final class MenuLogic: LogicBase, RoleLogic, @unchecked Sendable {
         random = instance.platform.sim.random("\(instance.name).menu")
         jitter = .below(options.ttlJitter)
         earlyRefresh = options.earlyRefresh.map { EarlyRefresh(beta: $0) }
-        flights = CacheAsideState(.init(capacity: 0, ttl: .zero, negativeTTL: .zero, jitter: .none))
+        // `try!`: constant, valid arguments (only the flights are used, no entries kept).
+        flights = CacheAsideState(try! .init(capacity: 0, ttl: .zero, negativeTTL: .zero, jitter: .none))
         metrics = Counters(instance.platform.metrics, instance.service)
-        if let local = options.localCache {
-            twoLevel = TwoLevelCache(
-                .init(localCapacity: local.capacity, localTTL: local.ttl,
+        if let local = options.localCache, let configuration = instance.platform.sim.configured("\(instance.name)'s local cache", { () throws(ConfigurationError) in
+            try TwoLevelCache<CacheServer, VirtualClock>.Configuration(localCapacity: local.capacity, localTTL: local.ttl,
                       localNegativeTTL: options.negativeTTL.map { min($0, local.ttl) } ?? .zero,
                       localJitter: .none, remoteTTL: options.cacheTTL, remoteJitter: .below(options.ttlJitter),
-                      remoteFailure: .fallThrough, localEarlyRefresh: options.earlyRefresh.map { EarlyRefresh(beta: $0) }),
-                remote: instance.platform.cache, clock: instance.platform.sim.clock,
+                      remoteFailure: .fallThrough, localEarlyRefresh: options.earlyRefresh.map { EarlyRefresh(beta: $0) })
+        }, fallback: { nil }) {
+            twoLevel = TwoLevelCache(
+                configuration, remote: instance.platform.cache, clock: instance.platform.sim.clock,
                 random: instance.platform.sim.random("\(instance.name).menu.local"))
         } else {
             twoLevel = nil
@@ -61,9 +63,13 @@ final class MenuLogic: LogicBase, RoleLogic, @unchecked Sendable {
         super.init(instance: instance)
         if options.bloomFilter {
             let items = platform.spec.catalog.items
-            var filter = BloomFilter<Int>(expectedCount: max(items, 1), falsePositiveRate: options.bloomFalsePositiveRate)
-            for item in 0..<items { _ = filter.insert(item) }
-            bloom = filter
+            let rate = options.bloomFalsePositiveRate
+            if var filter = sim.configured("\(instance.name)'s Bloom filter", { () throws(ConfigurationError) in
+                try BloomFilter<Int>(expectedCount: max(items, 1), falsePositiveRate: rate)
+            }, fallback: { nil }) {
+                for item in 0..<items { _ = filter.insert(item) }
+                bloom = filter
+            }
         }
     }
 

@@ -80,7 +80,9 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         self.index = index
         service = spec.name
         name = "\(spec.name)#\(index)"
-        pool = WorkerPoolCore(spec.workerPoolConfiguration, at: VirtualClock.Instant(nanoseconds: platform.sim.executor.now))
+        pool = WorkerPoolCore(platform.sim.configured("\(spec.name)'s worker pool", spec.workerPoolConfiguration, fallback: {
+            try! WorkerPoolConfiguration(workers: 1) // `try!`: one worker is valid.
+        }), at: VirtualClock.Instant(nanoseconds: platform.sim.executor.now))
         workDraws = StableHash.of(spec.name)
         self.metrics = metrics
         self.owner = owner
@@ -115,7 +117,9 @@ actor ServiceInstance: SimEventHandler, Endpoint {
     /// period.
     private func startPool() {
         metrics.workers.add(Double(pool.workers))
-        guard let rule = spec.autoscale?.rule else { return }
+        guard let autoscale = spec.autoscale,
+              let rule = sim.configured("\(name)'s autoscale rule", { () throws(ConfigurationError) -> AutoscaleRule? in try autoscale.rule() },
+                                        fallback: { nil }) else { return }
         autoscaler = WorkerPoolAutoscaler(rule)
         scheduleAutoscale(after: rule.every)
     }
@@ -411,6 +415,10 @@ actor ServiceInstance: SimEventHandler, Endpoint {
 
     /// A uniform draw in [0, 1) within the work this task is doing.
     func unit() -> Double { platform.draws.unit(for: .work) }
+
+    /// Whether the instance is paused at this instant, read on the world's thread without
+    /// hopping to the instance (for a client of the instance that checks before it sends).
+    nonisolated var isPausedNow: Bool { isolatedOnWorldThread(()) { instance, _ in instance.pausedUntil != nil } }
 
     /// Waits while the instance is paused (a GC stop halts every thread of the process).
     func checkpoint() async {
