@@ -41,7 +41,7 @@ enum InvariantCheck {
     static func run(_ platform: PlatformContext) async -> InvariantReport {
         var report = InvariantReport()
         guard platform.spec.hasPlatform else { return report }
-        let database = platform.database!
+        let database = platform.database
         // The tables as the run left them (read outside the model, at no cost).
         let (stock, states, inFlight) = await database.audit { tables in
             (tables.stock.units, tables.orders.rows.mapValues(\.state), tables.orders.rows.values.count { !$0.state.isTerminal })

@@ -11,15 +11,17 @@ final class DatabasePool: @unchecked Sendable {
     let instance: String
     let service: String
     private let pool: ConnectionPool<Int, VirtualClock>
-    private unowned(unsafe) let platform: PlatformContext
+    private let database: Database
+    private let metrics: PlatformMetrics
+    private let sim: Simulation
     private var runner: Task<Void, Never>?
 
-    init(instance: String, spec: ConnectionPoolSpec, platform: PlatformContext) {
+    init(instance: String, spec: ConnectionPoolSpec, database: Database, metrics: PlatformMetrics, sim: Simulation) {
         self.instance = instance
         service = String(instance.split(separator: "#").first ?? "")
-        self.platform = platform
-        let database: Database = platform.database!
-        let metrics = platform.metrics
+        self.database = database
+        self.metrics = metrics
+        self.sim = sim
         let leakCounter = "\(service).db.leaks"
         _ = metrics.counter("\(service).rejected.pool_timeout")
         pool = ConnectionPool(
@@ -27,7 +29,7 @@ final class DatabasePool: @unchecked Sendable {
                 maxOpen: spec.maxOpen, maxIdle: min(spec.maxIdle, spec.maxOpen == 0 ? spec.maxIdle : spec.maxOpen),
                 maxLifetime: spec.maxLifetime, idleTimeout: spec.idleTimeout, acquireTimeout: spec.acquireTimeout,
                 leakDetectionThreshold: spec.leakThreshold, queueDiscipline: spec.queueDiscipline.discipline),
-            clock: platform.sim.clock,
+            clock: sim.clock,
             open: { try await database.connect() },
             close: { connection in await database.disconnect(connection) },
             onLeak: { _ in metrics.count(leakCounter) })
@@ -38,7 +40,7 @@ final class DatabasePool: @unchecked Sendable {
         let pool = self.pool
         // Housekeeping is a background chore; opening a connection for a waiting caller
         // is not (see Database.connect).
-        runner = platform.sim.spawn("\(instance).db-pool", daemon: true, background: true) { await pool.run() }
+        runner = sim.spawn("\(instance).db-pool", daemon: true, background: true) { await pool.run() }
     }
 
     /// Stops the pool (the instance crashed).
@@ -52,12 +54,12 @@ final class DatabasePool: @unchecked Sendable {
     /// within the acquire timeout, and with `.shed` when the pool's CoDel queue drops the
     /// caller. The connection is held until `body` returns.
     func withConnection<T: Sendable>(_ body: (DatabaseSession) async -> T) async -> Result<T, Failure> {
-        let started = platform.sim.executor.now
+        let started = sim.executor.now
         let lease: ConnectionLease<Int, VirtualClock.Instant>
         do {
             lease = try await pool.acquire()
         } catch {
-            waits.record(platform.sim.executor.now - started)
+            waits.record(sim.executor.now - started)
             // A CoDel queue dropping the caller is overload shedding, not a timeout:
             // counted and answered as the worker pool's drops are.
             if case .shed = error {
@@ -67,9 +69,9 @@ final class DatabasePool: @unchecked Sendable {
             timedOut.add()
             return .failure(.poolTimeout)
         }
-        waits.record(platform.sim.executor.now - started)
+        waits.record(sim.executor.now - started)
         inUse.add(1)
-        let value = await body(DatabaseSession(database: platform.database, lease: lease))
+        let value = await body(DatabaseSession(database: database, lease: lease))
         inUse.add(-1)
         _ = pool.release(lease)
         return .success(value)
@@ -77,8 +79,8 @@ final class DatabasePool: @unchecked Sendable {
 
     /// `<service>.db.wait` and `<service>.db.in_use`, looked up once: every statement of
     /// the service checks a connection out.
-    private lazy var waits = platform.metrics.histogram("\(service).db.wait")
-    private lazy var inUse = platform.metrics.gauge("\(service).db.in_use")
-    private lazy var timedOut = platform.metrics.counter("\(service).rejected.pool_timeout")
-    private lazy var shedByDiscipline = platform.metrics.counter("\(service).rejected.codel")
+    private lazy var waits = metrics.histogram("\(service).db.wait")
+    private lazy var inUse = metrics.gauge("\(service).db.in_use")
+    private lazy var timedOut = metrics.counter("\(service).rejected.pool_timeout")
+    private lazy var shedByDiscipline = metrics.counter("\(service).rejected.codel")
 }

@@ -11,7 +11,7 @@ actor ExternalDependency: Endpoint, SimEventHandler {
     let sim: Simulation
     nonisolated var unownedExecutor: UnownedSerialExecutor { sim.unownedExecutor }
     nonisolated let service: String
-    unowned(unsafe) let platform: PlatformContext
+    let environment: InfrastructureEnvironment
     private let spec: DependencySpec
     private var busy = 0
     private var waiting: [Envelope] = []
@@ -23,9 +23,9 @@ actor ExternalDependency: Endpoint, SimEventHandler {
     /// Orders whose payment was closed by a refund: later charges are declined.
     private var closed: Set<Int64> = []
 
-    init(platform: PlatformContext, name: String, spec: DependencySpec) {
-        sim = platform.sim
-        self.platform = platform
+    init(environment: InfrastructureEnvironment, name: String, spec: DependencySpec) {
+        sim = environment.sim
+        self.environment = environment
         service = name
         self.spec = spec
     }
@@ -35,7 +35,7 @@ actor ExternalDependency: Endpoint, SimEventHandler {
     }
 
     private func receive(_ envelope: Envelope) {
-        platform.metrics.count("\(service).requests")
+        environment.metrics.count("\(service).requests")
         if let limit = spec.concurrency, busy >= limit {
             waiting.append(envelope)
             return
@@ -47,29 +47,29 @@ actor ExternalDependency: Endpoint, SimEventHandler {
         busy += 1
         // Keyed by the call (common random numbers): its fate does not depend on which
         // calls came before it.
-        var random = platform.draws.stream(.dependency, key: StableHash.combine(StableHash.of(service), envelope.key))
+        var random = environment.draws.stream(.dependency, key: StableHash.combine(StableHash.of(service), envelope.key))
         let roll = random.nextUnit()
         if roll < spec.hangs {
             // Never answers; the slot stays taken, as a hung connection's would.
-            platform.metrics.count("\(service).hangs")
+            environment.metrics.count("\(service).hangs")
             return
         }
         // Fault draws keyed by the call too.
         let origin = WorkOrigin(key: envelope.key, service: service)
         let failed = roll < spec.hangs + spec.errors
-            || WorkOrigin.$current.withValue(origin) { platform.faults.injectsError(service) }
+            || WorkOrigin.$current.withValue(origin) { environment.faults.injectsError(service) }
         let result: Result<Reply, Failure>
         if failed {
             result = .failure(.error)
         } else if case .gatewayCharge(let order, _) = envelope.call, closed.contains(order) {
             // The merchant closed this payment (a refund): it can no longer be paid.
-            platform.metrics.count("\(service).charges_refused_closed")
+            environment.metrics.count("\(service).charges_refused_closed")
             result = .failure(.refused(.paymentDeclined))
         } else {
             result = .success(outcome(envelope.call, &random))
         }
         let delay = spec.latency.sampleNanoseconds(&random) &+ WorkOrigin.$current.withValue(origin) {
-            platform.faults.extraLatency(service)
+            environment.faults.extraLatency(service)
         }
         answering[envelope.id] = (envelope, result)
         sim.executor.schedule(at: sim.executor.now &+ delay, self, SimEvent(0, Int64(envelope.id)))
@@ -82,8 +82,8 @@ actor ExternalDependency: Endpoint, SimEventHandler {
     private func answer(_ id: UInt64) {
         guard let (envelope, result) = answering.removeValue(forKey: id) else { return }
         busy -= 1
-        if case .failure = result { platform.metrics.count("\(service).errors") }
-        platform.network.reply(id, from: service, to: envelope.from, result)
+        if case .failure = result { environment.metrics.count("\(service).errors") }
+        environment.network.reply(id, from: service, to: envelope.from, result)
         if !waiting.isEmpty { start(waiting.removeFirst()) }
     }
 
@@ -94,7 +94,7 @@ actor ExternalDependency: Endpoint, SimEventHandler {
             // With an idempotency key, a repeated charge returns the first result.
             if key != nil, charges[order] != nil { return .ok }
             charges[order, default: 0] += 1
-            if charges[order]! > 1 { platform.metrics.count("invariants.double_charges") }
+            if charges[order]! > 1 { environment.metrics.count("invariants.double_charges") }
             return .ok
         case .refund(let order):
             // Refunds are per order and idempotent (a refund request number, as payment

@@ -37,15 +37,15 @@ enum ServiceLock {
     /// A service instance's lock of kind `redlock` (or on one server), with `ttl`, waiting
     /// at most `maxWait`, retrying with a jittered backoff from `initialDelay` capped at
     /// `maxDelay` (a cap below the first delay is read as the first delay).
-    init(platform: PlatformContext, instance: String, redlock: Bool, ttl: Duration, maxWait: Duration,
+    init(locks: LockServers, instance: String, redlock: Bool, ttl: Duration, maxWait: Duration,
          initialDelay: Duration, maxDelay: Duration) {
         let maxDelay = max(maxDelay, initialDelay)
         guard redlock else {
-            self = .single(platform.lockClient(for: instance, ttl: ttl, maxWait: maxWait, initialDelay: initialDelay, maxDelay: maxDelay))
+            self = .single(locks.lockClient(for: instance, ttl: ttl, maxWait: maxWait, initialDelay: initialDelay, maxDelay: maxDelay))
             return
         }
-        let connections = platform.lockServers.map { platform.lockConnection(to: $0, for: instance) }
-        let sim = platform.sim
+        let connections = locks.servers.map { locks.lockConnection(to: $0, for: instance) }
+        let sim = locks.sim
         // The world has at least one lock server, and its fields were validated by the
         // reader: a refusal here is a reader bug, which stops the run.
         let redlock = sim.configured("\(instance)'s Redlock", { () throws(ConfigurationError) in
@@ -56,10 +56,10 @@ enum ServiceLock {
         }, fallback: {
             // `try!`: one server and the library's defaults are valid; a placeholder the
             // run never uses (it stops after the current job).
-            try! Redlock(connections: [platform.lockConnection(to: platform.lockServers[0], for: instance)],
+            try! Redlock(connections: [locks.lockConnection(to: locks.servers[0], for: instance)],
                          clock: sim.clock, random: sim.random("\(instance).redlock"))
         })
-        self = .redlock(redlock, acquired: platform.metrics.counter("locks.redlock.acquired"))
+        self = .redlock(redlock, acquired: locks.metrics.counter("locks.redlock.acquired"))
     }
 
     /// Acquires `key`, or throws once the wait runs out.

@@ -20,7 +20,7 @@ final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
 
     init(instance: ServiceInstance, options: InventoryOptions) {
         self.options = options
-        locks = ServiceLock(platform: instance.platform, instance: instance.name, redlock: options.locking == .redlock,
+        locks = ServiceLock(locks: instance.platform.infrastructure.locks, instance: instance.name, redlock: options.locking == .redlock,
                             ttl: options.lockTTL, maxWait: options.lockWait,
                             initialDelay: options.lockBackoff, maxDelay: options.lockBackoffCap)
         super.init(instance: instance)

@@ -24,7 +24,7 @@ final class NotificationLogic: LogicBase, RoleLogic, @unchecked Sendable {
     }
 
     func start() {
-        let broker = platform.broker!
+        let broker = platform.broker
         for index in 0..<options.consumers {
             tasks.append(background("consumer[\(index)]") { [self] in
                 let id = await broker.subscribe("orders.placed", prefetch: options.prefetch)
@@ -66,7 +66,7 @@ final class NotificationLogic: LogicBase, RoleLogic, @unchecked Sendable {
     func stop() {
         for task in tasks { task.cancel() }
         tasks.removeAll()
-        let broker = platform.broker!
+        let broker = platform.broker
         for id in consumers { broker.isolatedOnWorldThread(id) { broker, id in broker.cancel("orders.placed", consumer: id) } }
         consumers.removeAll()
     }

@@ -31,7 +31,7 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
     }
 
     func start() {
-        let broker = platform.broker!
+        let broker = platform.broker
         if options.intake == .queued {
             for index in 0..<options.consumers {
                 tasks.append(background("intake-consumer[\(index)]") { [self] in
@@ -52,7 +52,7 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
     func stop() {
         for task in tasks { task.cancel() }
         tasks.removeAll()
-        let broker = platform.broker!
+        let broker = platform.broker
         let registered = consumers
         consumers.removeAll()
         // The consumers' channels close: their unacked messages are requeued.
@@ -60,7 +60,7 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
     }
 
     private func consume(_ queue: String, _ consumer: ConsumerID) async {
-        let broker = platform.broker!
+        let broker = platform.broker
         // Crashed before the subscription was made: close it (stop() never saw it).
         if Task.isCancelled { return await broker.cancel(queue, consumer: consumer) }
         let queueKey = StableHash.of(queue)

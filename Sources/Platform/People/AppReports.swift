@@ -100,7 +100,6 @@ final class AppReports: @unchecked Sendable {
 
     /// Whether the order has ended (or is unknown), read outside the model.
     private func hasEnded(_ order: Int64) async -> Bool {
-        guard let database = platform.database else { return false }
-        return await database.audit { $0.orders.hasEnded(order) }
+        await platform.database.audit { $0.orders.hasEnded(order) }
     }
 }

@@ -17,13 +17,14 @@ final class PlatformContext: @unchecked Sendable {
     let network: Network
     let registry: Registry
     private(set) var services: [String: Service] = [:]
-    private(set) var database: Database!
-    private(set) var cache: CacheServer!
-    private(set) var broker: Broker!
-    private(set) var locks: LockServer!
-    /// Every lock server: `locks` first, then the others a Redlock needs.
-    private(set) var lockServers: [LockServer] = []
-    private(set) var dependencies: [String: ExternalDependency] = [:]
+    /// The servers, built before any service.
+    let infrastructure: Infrastructure
+    var database: Database { infrastructure.database }
+    var cache: CacheServer { infrastructure.cache }
+    var broker: Broker { infrastructure.broker }
+    /// The lock server a single-server lock uses.
+    var locks: LockServer { infrastructure.locks.servers[0] }
+    var dependencies: [String: ExternalDependency] { infrastructure.dependencies }
     private(set) var merchants: [Merchant] = []
     private(set) var riders: [Rider] = []
     /// The riders' free places, for dispatch's least-loaded pick.
@@ -51,18 +52,14 @@ final class PlatformContext: @unchecked Sendable {
             return AuthOptions().tokenTTL
         }())
         catalog = Catalog(spec: spec.catalog)
+        infrastructure = Infrastructure(
+            spec: spec,
+            environment: InfrastructureEnvironment(sim: sim, metrics: metrics, draws: draws, faults: faults, network: network),
+            orderBook: orders)
     }
 
-    /// Builds the infrastructure and services (their instances boot when the world starts).
+    /// Builds the services (their instances boot when the world starts).
     func build() {
-        database = Database(platform: self, spec: spec.infrastructure.database, catalog: spec.catalog)
-        cache = CacheServer(platform: self, spec: spec.infrastructure.cache)
-        broker = Broker(platform: self, spec: spec.infrastructure.broker)
-        lockServers = (0..<spec.infrastructure.locks.instances).map { LockServer(platform: self, spec: spec.infrastructure.locks, index: $0) }
-        locks = lockServers[0]
-        for name in spec.dependencies.keys.sorted() {
-            dependencies[name] = ExternalDependency(platform: self, name: name, spec: spec.dependencies[name]!)
-        }
         for serviceSpec in spec.services {
             services[serviceSpec.name] = Service(platform: self, spec: serviceSpec)
         }

@@ -98,7 +98,7 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         platform.registry.heartbeat(name)
         if platform.spec.hasPlatform { scheduleHeartbeat() }
         if spec.role != .generic {
-            databasePool = DatabasePool(instance: name, spec: spec.database, platform: platform)
+            databasePool = DatabasePool(instance: name, spec: spec.database, database: platform.database, metrics: platform.metrics, sim: sim)
             databasePool?.start()
             let logic = RoleLogicFactory.make(for: spec, instance: self)
             self.logic = logic
