@@ -41,13 +41,13 @@ enum InvariantCheck {
     static func run(_ platform: PlatformContext) async -> InvariantReport {
         var report = InvariantReport()
         guard platform.spec.hasPlatform else { return report }
-        let database = platform.database
+        let database = platform.infrastructure.database
         // The tables as the run left them (read outside the model, at no cost).
         let (stock, states, inFlight) = await database.audit { tables in
             (tables.stock.units, tables.orders.rows.mapValues(\.state), tables.orders.rows.values.count { !$0.state.isTerminal })
         }
         report.oversold = stock.reduce(0) { $0 + max(0, -$1) }
-        if let gateway = platform.dependencies["payment_gateway"] {
+        if let gateway = platform.infrastructure.dependencies["payment_gateway"] {
             let charges = await gateway.charges
             report.doubleCharges = charges.values.reduce(0) { $0 + max(0, $1 - 1) }
             let refunds = await gateway.refunds
@@ -57,7 +57,7 @@ enum InvariantCheck {
                 return count + (charge.value > (refunds[charge.key] ?? 0) ? 1 : 0)
             }
         }
-        let stats = await platform.broker.statistics()
+        let stats = await platform.infrastructure.broker.statistics()
         report.messagesLost = stats.filter { !$0.statistics.isConserved }.count
         let intake = stats.first { $0.name == "orders.intake" }?.statistics
         let stillQueued = (intake?.ready ?? 0) + (intake?.unacked ?? 0)

@@ -18,12 +18,17 @@ final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
     private let options: InventoryOptions
     private let locks: ServiceLock
 
-    init(instance: ServiceInstance, options: InventoryOptions) {
+    /// Items in the catalog (ids 0..<catalogItems exist).
+    private let catalogItems: Int
+
+    init(instance: ServiceInstance, options: InventoryOptions, environment: LogicEnvironment, lockServers: LockServers,
+         catalogItems: Int) {
         self.options = options
-        locks = ServiceLock(locks: instance.platform.infrastructure.locks, instance: instance.name, redlock: options.locking == .redlock,
+        self.catalogItems = catalogItems
+        locks = ServiceLock(locks: lockServers, instance: instance.name, redlock: options.locking == .redlock,
                             ttl: options.lockTTL, maxWait: options.lockWait,
                             initialDelay: options.lockBackoff, maxDelay: options.lockBackoffCap)
-        super.init(instance: instance)
+        super.init(instance: instance, environment: environment)
     }
 
     func handle(_ call: Call, from caller: String) async -> Result<Reply, Failure> {
@@ -35,7 +40,7 @@ final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
                 await database.execute(.write)
                 return await database.restock(item, order: order)
             }
-            if case .success(let quantity) = done, quantity > 0 { platform.metrics.count("\(service).restocked", Int64(quantity)) }
+            if case .success(let quantity) = done, quantity > 0 { environment.metrics.count("\(service).restocked", Int64(quantity)) }
             return done.map { _ in .ok }
         default:
             await misrouted(call, from: caller)
@@ -43,7 +48,7 @@ final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
     }
 
     private func deduct(order: Int64, item: Int, quantity: Int) async -> Result<Reply, Failure> {
-        guard item >= 0, item < platform.spec.catalog.items else { return .failure(.refused(.notFound)) }
+        guard item >= 0, item < catalogItems else { return .failure(.refused(.notFound)) }
         switch options.locking {
         case .distributed, .redlock:
             let started = now
@@ -51,13 +56,13 @@ final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
             do {
                 lease = try await locks.acquire("stock:\(item)")
             } catch {
-                platform.metrics.record("locks.wait", now - started)
+                environment.metrics.record("locks.wait", now - started)
                 return reject(.refused(.lockUnavailable))
             }
-            platform.metrics.record("locks.wait", now - started)
+            environment.metrics.record("locks.wait", now - started)
             let token = options.fencing ? lease.fencingToken?.value : nil
             let result = await checkAndDeduct(order: order, item: item, quantity: quantity, token: token)
-            if !lease.isHeld { platform.metrics.count("\(service).lock_lost_while_held") }
+            if !lease.isHeld { environment.metrics.count("\(service).lock_lost_while_held") }
             await locks.release(lease)
             return result
         case .row:
@@ -83,7 +88,7 @@ final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
     /// Read, check, write — on one connection.
     private func deductHoldingConnection(_ database: Database, order: Int64, item: Int, quantity: Int, token: UInt64?) async -> Result<Reply, Failure> {
         if options.idempotency, await database.deducted(for: order) != nil {
-            platform.metrics.count("\(service).duplicate_deductions_absorbed")
+            environment.metrics.count("\(service).duplicate_deductions_absorbed")
             return .success(.ok)
         }
         // SELECT sees the row as of the statement's start; the answer arrives when the
@@ -95,14 +100,14 @@ final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
         // A GC pause here is where a lock holder loses its lock without knowing it.
         await instance.checkpoint()
         guard units >= quantity else {
-            platform.metrics.count("\(service).out_of_stock")
+            environment.metrics.count("\(service).out_of_stock")
             return .failure(.refused(.outOfStock))
         }
         await database.execute(.write)
         guard await database.decrement(item, by: quantity, order: order, token: token) else {
             return .failure(.refused(.lockUnavailable))
         }
-        platform.metrics.count("\(service).deducted", Int64(quantity))
+        environment.metrics.count("\(service).deducted", Int64(quantity))
         return .success(.ok)
     }
 }

@@ -5,11 +5,10 @@ import SimKernel
 extension OrderLogic {
     /// Asks dispatch for a rider until one is assigned or the order ends.
     func requestDispatch(_ record: OrderRecord) {
-        let retry: Duration
-        if case .dispatch(let options) = platform.spec.service(playing: .dispatch)?.options { retry = options.retryInterval } else { retry = .seconds(5) }
+        let retry = dispatchRetry
         background("dispatch(\(record.id))") { [self] in
             await keyed(loopKey("dispatch", record.id)) {
-                while !Task.isCancelled, platform.keepsRunning {
+                while !Task.isCancelled, activity.keepsRunning {
                     // Not read (no connection): try again after the retry interval.
                     if case .success(let state) = await currentState(record.id) {
                         guard let state, !state.isTerminal, state != .pickedUp else { return }
@@ -25,7 +24,7 @@ extension OrderLogic {
                             break
                         }
                     }
-                    platform.metrics.count("\(service).dispatch_retries")
+                    environment.metrics.count("\(service).dispatch_retries")
                     try? await sim.clock.sleep(for: retry)
                 }
             }

@@ -23,15 +23,26 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
     private var consumers: [(queue: String, id: ConsumerID)] = []
     private var tasks: [Task<Void, Never>] = []
 
-    init(instance: ServiceInstance, options: OrderOptions) {
+    /// The broker: intake, payment results, paid orders.
+    let broker: Broker
+    /// The dispatch service's retry interval (resolved at wiring).
+    let dispatchRetry: Duration
+    /// Whether the world still runs (the dispatch loop stops when it winds down).
+    let activity: WorldActivity
+
+    init(instance: ServiceInstance, options: OrderOptions, environment: LogicEnvironment, broker: Broker,
+         dispatchRetry: Duration, activity: WorldActivity) {
         self.options = options
-        durable = DurableWrite(service: instance.service, metrics: instance.platform.metrics, clock: instance.platform.sim.clock,
-                               draws: instance.platform.draws, base: options.stateWriteBackoff, cap: options.stateWriteBackoffCap)
-        super.init(instance: instance)
+        self.broker = broker
+        self.dispatchRetry = dispatchRetry
+        self.activity = activity
+        durable = DurableWrite(service: instance.service, metrics: environment.metrics, clock: environment.sim.clock,
+                               draws: environment.draws, base: options.stateWriteBackoff, cap: options.stateWriteBackoffCap)
+        super.init(instance: instance, environment: environment)
     }
 
     func start() {
-        let broker = platform.broker
+        let broker = self.broker
         if options.intake == .queued {
             for index in 0..<options.consumers {
                 tasks.append(background("intake-consumer[\(index)]") { [self] in
@@ -52,7 +63,7 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
     func stop() {
         for task in tasks { task.cancel() }
         tasks.removeAll()
-        let broker = platform.broker
+        let broker = self.broker
         let registered = consumers
         consumers.removeAll()
         // The consumers' channels close: their unacked messages are requeued.
@@ -60,7 +71,7 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
     }
 
     private func consume(_ queue: String, _ consumer: ConsumerID) async {
-        let broker = platform.broker
+        let broker = self.broker
         // Crashed before the subscription was made: close it (stop() never saw it).
         if Task.isCancelled { return await broker.cancel(queue, consumer: consumer) }
         let queueKey = StableHash.of(queue)
@@ -118,7 +129,7 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
         }
         guard case .success(let (record, isNew)) = inserted else { return .failure(inserted.failure!) }
         if !isNew {
-            platform.metrics.count("\(service).duplicates_absorbed")
+            environment.metrics.count("\(service).duplicates_absorbed")
             return .success(.order(OrderView(id: record.id, state: record.state)))
         }
         // Stock.

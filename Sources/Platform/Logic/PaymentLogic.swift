@@ -10,9 +10,13 @@ final class PaymentLogic: LogicBase, RoleLogic, @unchecked Sendable {
     private let options: PaymentOptions
     private var relay: Task<Void, Never>?
 
-    init(instance: ServiceInstance, options: PaymentOptions) {
+    /// Where the relay publishes payment results.
+    private let broker: Broker
+
+    init(instance: ServiceInstance, options: PaymentOptions, environment: LogicEnvironment, broker: Broker) {
         self.options = options
-        super.init(instance: instance)
+        self.broker = broker
+        super.init(instance: instance, environment: environment)
     }
 
     func start() {
@@ -35,13 +39,13 @@ final class PaymentLogic: LogicBase, RoleLogic, @unchecked Sendable {
         for (index, row) in batch.enumerated() {
             var published = false
             if !Task.isCancelled {
-                published = await platform.broker.publish("payment.results", .paymentResult(order: row.order, success: row.success))
+                published = await broker.publish("payment.results", .paymentResult(order: row.order, success: row.success))
             }
             guard published else {
                 // Crashed, or not confirmed (queue full, reject-publish): the rows stay in
                 // the table; release the claims not tried so the next relay (this one, or
                 // another instance's) takes them at once.
-                if !Task.isCancelled { platform.metrics.count("\(service).outbox_publish_refused") }
+                if !Task.isCancelled { environment.metrics.count("\(service).outbox_publish_refused") }
                 let unpublished = batch[index...].map(\.id)
                 _ = await withConnection { await $0.releaseOutbox(unpublished) }
                 return
@@ -68,12 +72,12 @@ final class PaymentLogic: LogicBase, RoleLogic, @unchecked Sendable {
             }
             let recorded = await withConnection { await $0.appendOutbox(order: order, success: success) }
             guard case .success = recorded else { return .failure(recorded.failure!) }
-            platform.metrics.count(success ? "\(service).charged" : "\(service).declined")
+            environment.metrics.count(success ? "\(service).charged" : "\(service).declined")
             if options.callback { callback(order, success) }
             return success ? .success(.ok) : .failure(.refused(.paymentDeclined))
         case .refund(let order):
             let refunded = await instance.call("payment_gateway", .refund(order: order))
-            if case .success = refunded { platform.metrics.count("\(service).refunds") }
+            if case .success = refunded { environment.metrics.count("\(service).refunds") }
             return refunded
         default:
             await misrouted(call, from: caller)

@@ -36,7 +36,10 @@ actor ServiceInstance: SimEventHandler, Endpoint {
     nonisolated let service: String
     let index: Int
     let spec: ServiceSpec
-    unowned(unsafe) let platform: PlatformContext
+    /// What the instance uses from its world.
+    let environment: InstanceEnvironment
+    /// Builds the role's logic at each boot.
+    private let logicFactory: RoleLogicFactory
     @exclusivity(unchecked) private var pool: WorkerPoolCore<Job, VirtualClock.Instant>
     /// The autoscaler's decisions (nil without an autoscale rule); a new life starts afresh.
     @exclusivity(unchecked) private var autoscaler: WorkerPoolAutoscaler<VirtualClock.Instant>?
@@ -73,14 +76,16 @@ actor ServiceInstance: SimEventHandler, Endpoint {
     /// Connection pool to the database (services that use it).
     private(set) var databasePool: DatabasePool?
 
-    init(platform: PlatformContext, spec: ServiceSpec, index: Int, metrics: ServiceMetrics, owner: Service) {
-        sim = platform.sim
-        self.platform = platform
+    init(spec: ServiceSpec, index: Int, metrics: ServiceMetrics, owner: Service, environment: InstanceEnvironment,
+         logic: RoleLogicFactory) {
+        sim = environment.sim
+        self.environment = environment
+        logicFactory = logic
         self.spec = spec
         self.index = index
         service = spec.name
         name = "\(spec.name)#\(index)"
-        pool = WorkerPoolCore(spec.workerPoolConfiguration, at: VirtualClock.Instant(nanoseconds: platform.sim.executor.now))
+        pool = WorkerPoolCore(spec.workerPoolConfiguration, at: VirtualClock.Instant(nanoseconds: environment.sim.executor.now))
         workDraws = StableHash.of(spec.name)
         self.metrics = metrics
         self.owner = owner
@@ -95,12 +100,12 @@ actor ServiceInstance: SimEventHandler, Endpoint {
     func boot() {
         isUp = true
         startPool()
-        platform.registry.heartbeat(name)
-        if platform.spec.hasPlatform { scheduleHeartbeat() }
+        environment.registry.heartbeat(name)
+        if environment.heartbeats { scheduleHeartbeat() }
         if spec.role != .generic {
-            databasePool = DatabasePool(instance: name, spec: spec.database, database: platform.database, metrics: platform.metrics, sim: sim)
+            databasePool = DatabasePool(instance: name, spec: spec.database, database: environment.database, metrics: environment.metrics, sim: sim)
             databasePool?.start()
-            let logic = RoleLogicFactory.make(for: spec, instance: self)
+            let logic = logicFactory.make(for: spec, instance: self)
             self.logic = logic
             logic?.start()
         }
@@ -215,7 +220,7 @@ actor ServiceInstance: SimEventHandler, Endpoint {
                 owner.isolatedOnWorldThread(index) { service, index in service.left(instance: index) }
             case .call(let envelope, _):
                 sim.trace.record(traceRejected, traceSource, Int64(envelope.id))
-                platform.network.reply(envelope.id, from: service, to: envelope.from, .failure(.shed))
+                environment.network.reply(envelope.id, from: service, to: envelope.from, .failure(.shed))
             }
         }
     }
@@ -256,7 +261,7 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         metrics.wait.record(waited)
         if waited > 0 { metrics.waited.add() }
         sim.trace.record(traceStart, traceSource, request.id)
-        let duration = workTime(key: UInt64(bitPattern: request.id)) &+ platform.faults.extraLatency(service)
+        let duration = workTime(key: UInt64(bitPattern: request.id)) &+ environment.faults.extraLatency(service)
         metrics.service.record(duration)
         let slot: Int
         if let reused = free.popLast() {
@@ -311,7 +316,7 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         case .rejected:
             metrics.rejectedQueueFull.add()
             sim.trace.record(traceRejected, traceSource, Int64(envelope.id))
-            platform.network.reply(envelope.id, from: service, to: envelope.from, .failure(.queueFull))
+            environment.network.reply(envelope.id, from: service, to: envelope.from, .failure(.queueFull))
         }
     }
 
@@ -362,10 +367,10 @@ actor ServiceInstance: SimEventHandler, Endpoint {
 
     private func serveKeyed(_ envelope: Envelope) async -> Result<Reply, Failure> {
         await checkpoint()
-        let work = workTime(key: envelope.key) &+ platform.faults.extraLatency(service)
+        let work = workTime(key: envelope.key) &+ environment.faults.extraLatency(service)
         metrics.service.record(work)
         await sleep(nanoseconds: work)
-        if platform.faults.injectsError(service) { return .failure(.error) }
+        if environment.faults.injectsError(service) { return .failure(.error) }
         guard let logic else { return .success(.ok) }
         let result = await logic.handle(envelope.call, from: envelope.from)
         await checkpoint()
@@ -382,8 +387,8 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         case .failure(let failure): metrics.failed(failure).add()
         }
         sim.trace.record(traceDone, traceSource, Int64(envelope.id))
-        platform.network.reply(envelope.id, from: service, to: envelope.from, result)
-        // (The balancer's count of this call ends at the caller: PlatformContext.send.)
+        environment.network.reply(envelope.id, from: service, to: envelope.from, result)
+        // (The balancer's count of this call ends at the caller: CallRouter.send.)
         workerFreed()
     }
 
@@ -400,17 +405,17 @@ actor ServiceInstance: SimEventHandler, Endpoint {
     /// The service time of the request or call keyed `key` (common random numbers: the
     /// same whichever instance serves it, whenever).
     private func workTime(key: UInt64) -> Int64 {
-        var stream = platform.draws.stream(.work, key: StableHash.combine(workDraws, key))
+        var stream = environment.draws.stream(.work, key: StableHash.combine(workDraws, key))
         let work = spec.work.sampleNanoseconds(&stream)
-        platform.draws.recorder?.serviceTimes["\(service):\(key)"] = work
+        environment.draws.recorder?.serviceTimes["\(service):\(key)"] = work
         return work
     }
 
     /// Draws a duration from `distribution` within the work this task is doing.
-    func sample(_ distribution: Distribution) -> Int64 { platform.draws.sample(distribution, for: .work) }
+    func sample(_ distribution: Distribution) -> Int64 { environment.draws.sample(distribution, for: .work) }
 
     /// A uniform draw in [0, 1) within the work this task is doing.
-    func unit() -> Double { platform.draws.unit(for: .work) }
+    func unit() -> Double { environment.draws.unit(for: .work) }
 
     /// Waits while the instance is paused (a GC stop halts every thread of the process).
     func checkpoint() async {
@@ -427,9 +432,9 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         } else {
             do {
                 caller = try Caller(caller: service, instance: name, callee: callee,
-                                    policy: spec.calls.policy(for: callee), platform: platform)
+                                    policy: spec.calls.policy(for: callee), environment: environment.callers)
             } catch {
-                platform.sim.fail(Simulation.readerBug("\(service)'s calls to \(callee)", error))
+                sim.fail(Simulation.readerBug("\(service)'s calls to \(callee)", error))
                 return .failure(.error)
             }
             callers[callee] = caller
@@ -447,7 +452,7 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         isUp = false
         epoch += 1
         sim.trace.record(sim.trace.name("crash"), traceSource)
-        platform.metrics.count("\(service).crashes")
+        environment.metrics.count("\(service).crashes")
         for (_, task) in handlers.sorted(by: { $0.key < $1.key }) { task.cancel() }
         handlers.removeAll()
         let busy = pool.busy
@@ -456,7 +461,7 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         metrics.busy.add(Double(-busy))
         // A dead process has no workers; the next life starts with the core size.
         metrics.workers.add(Double(-pool.workers))
-        platform.metrics.count("\(service).lost_on_crash", Int64(dropped.count + busy))
+        environment.metrics.count("\(service).lost_on_crash", Int64(dropped.count + busy))
         // Event-driven requests lost here end for the balancer now (calls end at their
         // callers, who time out).
         var lostRequests = inService.count - free.count
@@ -477,7 +482,7 @@ actor ServiceInstance: SimEventHandler, Endpoint {
     func restart() {
         guard !isUp else { return }
         sim.trace.record(sim.trace.name("restart"), traceSource)
-        platform.metrics.count("\(service).restarts")
+        environment.metrics.count("\(service).restarts")
         boot()
     }
 
@@ -508,14 +513,14 @@ actor ServiceInstance: SimEventHandler, Endpoint {
     // MARK: Heartbeats
 
     private func scheduleHeartbeat() {
-        sim.executor.schedule(at: sim.executor.now &+ platform.registry.spec.heartbeat.nanoseconds,
+        sim.executor.schedule(at: sim.executor.now &+ environment.registry.spec.heartbeat.nanoseconds,
                               InstanceEvent(.heartbeat, instance: self, epoch: epoch), SimEvent(0), background: true)
     }
 
     fileprivate func beat(epoch: Int) {
         // A paused process misses its heartbeats too; a dead one stops sending them.
         guard isUp, epoch == self.epoch else { return }
-        if pausedUntil == nil { platform.registry.heartbeat(name) }
+        if pausedUntil == nil { environment.registry.heartbeat(name) }
         scheduleHeartbeat()
     }
 
