@@ -18,6 +18,18 @@ final class OrderBook: @unchecked Sendable {
     /// Riders each order was given to (more than one is a double assignment).
     private var riders: [Int64: Int] = [:]
     private var sim: Simulation { metrics.sim }
+    /// Orders entering each state (`orders.<state>`: `orders.paid`,
+    /// `orders.failed.out_of_stock`), each made on first use; looked up by state, never by
+    /// a name built per transition.
+    private var entered: [OrderState: CounterMetric] = [:]
+    /// Orders created; ended delivered, cancelled, failed; time from creation to delivery
+    /// (each made on first use).
+    private lazy var createdCount = counter("created")
+    private lazy var completed = counter("completed")
+    private lazy var cancelled = counter("cancelled")
+    private lazy var failed = counter("failed")
+    private lazy var deliveryTime = metrics.metrics.histogram(
+        "orders.delivery_time", describedAs: MetricDescriptor(.histogram, unit: .nanoseconds, service: "orders", figure: "delivery_time"))
 
     init(metrics: PlatformMetrics) {
         self.metrics = metrics
@@ -27,21 +39,21 @@ final class OrderBook: @unchecked Sendable {
     /// An order was inserted.
     func created(_ record: OrderRecord) {
         intakeCreated.insert(record.request.key)
-        metrics.count("orders.created")
+        createdCount.add()
         open.add(1)
     }
 
     /// An order moved from `previous` to `record.state`.
     func changed(_ record: OrderRecord, from previous: OrderState) {
-        metrics.count("orders.\(record.state.label)")
+        enteredCounter(record.state).add()
         guard record.state.isTerminal else { return }
         open.add(-1)
         switch record.state {
         case .delivered:
-            metrics.count("orders.completed")
-            metrics.record("orders.delivery_time", sim.executor.now - record.createdAt)
-        case .cancelled: metrics.count("orders.cancelled")
-        case .failed: metrics.count("orders.failed")
+            completed.add()
+            deliveryTime.record(sim.executor.now - record.createdAt)
+        case .cancelled: cancelled.add()
+        case .failed: failed.add()
         default: break
         }
     }
@@ -50,6 +62,28 @@ final class OrderBook: @unchecked Sendable {
     func assignedRider(to order: Int64) {
         riders[order, default: 0] += 1
         if riders[order] == 2 { metrics.count("invariants.double_assignments") }
+    }
+
+    /// The counter of orders entering `state`.
+    private func enteredCounter(_ state: OrderState) -> CounterMetric {
+        if let counter = entered[state] { return counter }
+        let figure: String
+        let reason: String?
+        switch state {
+        case .cancelled(let why): (figure, reason) = ("cancelled", why.rawValue)
+        case .failed(let why): (figure, reason) = ("failed", why.rawValue)
+        default: (figure, reason) = (state.label, nil)
+        }
+        let counter = metrics.metrics.counter("orders.\(state.label)",
+                                              describedAs: MetricDescriptor(.counter, unit: .count, service: "orders", figure: figure,
+                                                                            reason: reason))
+        entered[state] = counter
+        return counter
+    }
+
+    /// The counter `orders.<figure>`, described.
+    private func counter(_ figure: String) -> CounterMetric {
+        metrics.metrics.counter("orders.\(figure)", describedAs: MetricDescriptor(.counter, unit: .count, service: "orders", figure: figure))
     }
 
     /// The gateway accepted an order for queued intake.

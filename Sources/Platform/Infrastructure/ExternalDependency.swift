@@ -22,6 +22,12 @@ actor ExternalDependency: Endpoint, SimEventHandler {
     private(set) var refunds: [Int64: Int] = [:]
     /// Orders whose payment was closed by a refund: later charges are declined.
     private var closed: Set<Int64> = []
+    /// Calls received; calls never answered; charges declined on a closed payment; calls
+    /// answered with an error (`<dependency>.<figure>`, each made on first use).
+    private lazy var requests = counter("requests")
+    private lazy var hangs = counter("hangs")
+    private lazy var chargesRefusedClosed = counter("charges_refused_closed")
+    private lazy var errors = counter("errors")
 
     init(environment: InfrastructureEnvironment, name: String, spec: DependencySpec) {
         sim = environment.sim
@@ -30,12 +36,18 @@ actor ExternalDependency: Endpoint, SimEventHandler {
         self.spec = spec
     }
 
+    /// The counter `<dependency>.<figure>`, described.
+    private func counter(_ figure: String) -> CounterMetric {
+        environment.metrics.metrics.counter("\(service).\(figure)",
+                                            describedAs: MetricDescriptor(.counter, unit: .count, service: service, figure: figure))
+    }
+
     nonisolated func deliver(_ envelope: Envelope) {
         isolatedOnWorldThread(envelope) { dependency, envelope in dependency.receive(envelope) }
     }
 
     private func receive(_ envelope: Envelope) {
-        environment.metrics.count("\(service).requests")
+        requests.add()
         if let limit = spec.concurrency, busy >= limit {
             waiting.append(envelope)
             return
@@ -51,7 +63,7 @@ actor ExternalDependency: Endpoint, SimEventHandler {
         let roll = random.nextUnit()
         if roll < spec.hangs {
             // Never answers; the slot stays taken, as a hung connection's would.
-            environment.metrics.count("\(service).hangs")
+            hangs.add()
             return
         }
         // Fault draws keyed by the call too.
@@ -63,7 +75,7 @@ actor ExternalDependency: Endpoint, SimEventHandler {
             result = .failure(.error)
         } else if case .gatewayCharge(let order, _) = envelope.call, closed.contains(order) {
             // The merchant closed this payment (a refund): it can no longer be paid.
-            environment.metrics.count("\(service).charges_refused_closed")
+            chargesRefusedClosed.add()
             result = .failure(.refused(.paymentDeclined))
         } else {
             result = .success(outcome(envelope.call, &random))
@@ -82,7 +94,7 @@ actor ExternalDependency: Endpoint, SimEventHandler {
     private func answer(_ id: UInt64) {
         guard let (envelope, result) = answering.removeValue(forKey: id) else { return }
         busy -= 1
-        if case .failure = result { environment.metrics.count("\(service).errors") }
+        if case .failure = result { errors.add() }
         environment.network.reply(id, from: service, to: envelope.from, result)
         if !waiting.isEmpty { start(waiting.removeFirst()) }
     }

@@ -12,6 +12,10 @@ final class AuthLogic: LogicBase, RoleLogic, @unchecked Sendable {
 
     /// The session table the service issues tokens into and verifies them against.
     private let sessions: Sessions
+    /// Logins; tokens found in the cache, and not (each made on first use).
+    private lazy var logins = logicMetrics.counter("logins")
+    private lazy var tokenCacheHits = logicMetrics.counter("token_cache.hits")
+    private lazy var tokenCacheMisses = logicMetrics.counter("token_cache.misses")
 
     init(instance: ServiceInstance, options: AuthOptions, environment: LogicEnvironment, sessions: Sessions) {
         self.options = options
@@ -29,14 +33,14 @@ final class AuthLogic: LogicBase, RoleLogic, @unchecked Sendable {
             let stored = await withDatabase { database in await database.execute(.write) }
             guard case .success = stored else { return .failure(stored.failure!) }
             let token = sessions.issue(customer: customer, now: now, ttl: options.tokenTTL)
-            environment.metrics.count("\(service).logins")
+            logins.add()
             return .success(.token(token))
         case .verify(let customer, let token):
             if cache.get(customer, now: sim.clock.now) == token {
-                environment.metrics.count("\(service).token_cache.hits")
+                tokenCacheHits.add()
                 return .success(.ok)
             }
-            environment.metrics.count("\(service).token_cache.misses")
+            tokenCacheMisses.add()
             let read = await withDatabase { database in await database.execute(.read) }
             guard case .success = read else { return .failure(read.failure!) }
             guard sessions.isValid(customer: customer, token: token, now: now) else {

@@ -14,6 +14,14 @@ final class DispatchLogic: LogicBase, RoleLogic, @unchecked Sendable {
     private let roster: RiderRoster
     /// One network leg to a rider's app.
     private let networkLatency: Distribution
+    /// Repeated asks answered with the rider already assigned; asks while a search ran;
+    /// riders assigned; searches that found none; waits for a rider's lock (each made on
+    /// first use).
+    private lazy var duplicatesAbsorbed = logicMetrics.counter("duplicates_absorbed")
+    private lazy var searchInProgress = logicMetrics.counter("search_in_progress")
+    private lazy var assigned = logicMetrics.counter("assigned")
+    private lazy var noRider = logicMetrics.counter("no_rider")
+    private lazy var lockWait = logicMetrics.lockWait()
 
     init(instance: ServiceInstance, options: DispatchOptions, environment: LogicEnvironment, lockServers: LockServers,
          riders: [Rider], roster: RiderRoster, networkLatency: Distribution) {
@@ -38,7 +46,7 @@ final class DispatchLogic: LogicBase, RoleLogic, @unchecked Sendable {
         case .failure(let failure):
             return .failure(failure)
         case .success(let rider?):
-            environment.metrics.count("\(service).duplicates_absorbed")
+            duplicatesAbsorbed.add()
             return .success(.rider(rider))
         case .success(nil):
             break
@@ -48,14 +56,14 @@ final class DispatchLogic: LogicBase, RoleLogic, @unchecked Sendable {
         let claim = await withConnection { await $0.claimSearch(order, until: lease) }
         guard case .success(let claimed) = claim else { return .failure(claim.failure!) }
         guard let token = claimed else {
-            environment.metrics.count("\(service).search_in_progress")
+            searchInProgress.add()
             return .failure(.refused(.noRider))
         }
         // Without a connection the search goes on: the claim checks the order's end.
         while now < deadline, !Task.isCancelled, await withConnection({ await $0.hasEnded(order) }) != .success(true) {
             if let rider = await assign(order: order, merchant: merchant, token: token) {
                 await endSearch(order, token: token)
-                environment.metrics.count("\(service).assigned")
+                assigned.add()
                 return .success(.rider(rider))
             }
             // Another search (after this one's lease ran out) may have found one.
@@ -66,7 +74,7 @@ final class DispatchLogic: LogicBase, RoleLogic, @unchecked Sendable {
             await instance.sleep(nanoseconds: min(options.retryInterval.nanoseconds, max(1, deadline - now)))
         }
         await endSearch(order, token: token)
-        environment.metrics.count("\(service).no_rider")
+        noRider.add()
         return .failure(.refused(.noRider))
     }
 
@@ -85,7 +93,7 @@ final class DispatchLogic: LogicBase, RoleLogic, @unchecked Sendable {
         if options.riderLock {
             let started = now
             lease = try? await locks.acquire("rider:\(best)")
-            environment.metrics.record("locks.wait", now - started)
+            lockWait.record(now - started)
             guard lease != nil else { return nil }
         }
         // Read the rider's load again under the lock, then assign (a round trip to its app).

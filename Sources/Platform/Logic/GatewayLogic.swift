@@ -26,6 +26,8 @@ final class GatewayLogic: LogicBase, RoleLogic, @unchecked Sendable {
     private let sessions: Sessions
     /// Whether the order service takes orders through the broker (resolved at wiring).
     private let queuedIntake: Bool
+    /// Tokens the gateway verified itself (made on first use).
+    private lazy var jwtVerified = logicMetrics.counter("jwt_verified")
 
     init(instance: ServiceInstance, options: GatewayOptions, environment: LogicEnvironment, broker: Broker,
          orderBook: OrderBook, sessions: Sessions, queuedIntake: Bool) {
@@ -39,10 +41,10 @@ final class GatewayLogic: LogicBase, RoleLogic, @unchecked Sendable {
         for route in GatewayRoute.allCases {
             if let spec = options.limits[route] {
                 let limiter = RouteLimiters.make(spec, clock: sim.clock, random: sim.random("\(instance.name).\(route.rawValue).limiter"))
-                limiters[route] = LimitedRoute(limiter: limiter, limited: environment.metrics.counter("\(service).\(route.rawValue).limited"))
+                limiters[route] = LimitedRoute(limiter: limiter, limited: logicMetrics.counter("\(route.rawValue).limited"))
             }
         }
-        if !limiters.isEmpty { _ = environment.metrics.counter("\(service).rejected.limited") }
+        if !limiters.isEmpty { _ = logicMetrics.rejected(.limited) }
     }
 
     func handle(_ call: Call, from caller: String) async -> Result<Reply, Failure> {
@@ -104,7 +106,7 @@ final class GatewayLogic: LogicBase, RoleLogic, @unchecked Sendable {
             return await call(.auth, .verify(customer: customer, token: token)).failure
         }
         if sessions.isValid(customer: customer, token: token, now: now) {
-            environment.metrics.count("\(service).jwt_verified")
+            jwtVerified.add()
             return nil
         }
         if verified.get(customer, now: sim.clock.now) == token { return nil }

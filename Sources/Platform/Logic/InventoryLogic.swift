@@ -20,6 +20,15 @@ final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
 
     /// Items in the catalog (ids 0..<catalogItems exist).
     private let catalogItems: Int
+    /// Units restocked and deducted; locks lost while held; repeated deductions absorbed;
+    /// deductions refused for want of stock; waits for the item's lock (each made on
+    /// first use).
+    private lazy var restocked = logicMetrics.counter("restocked")
+    private lazy var deducted = logicMetrics.counter("deducted")
+    private lazy var lockLostWhileHeld = logicMetrics.counter("lock_lost_while_held")
+    private lazy var duplicateDeductionsAbsorbed = logicMetrics.counter("duplicate_deductions_absorbed")
+    private lazy var outOfStock = logicMetrics.counter("out_of_stock")
+    private lazy var lockWait = logicMetrics.lockWait()
 
     init(instance: ServiceInstance, options: InventoryOptions, environment: LogicEnvironment, lockServers: LockServers,
          catalogItems: Int) {
@@ -40,7 +49,7 @@ final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
                 await database.execute(.write)
                 return await database.restock(item, order: order)
             }
-            if case .success(let quantity) = done, quantity > 0 { environment.metrics.count("\(service).restocked", Int64(quantity)) }
+            if case .success(let quantity) = done, quantity > 0 { restocked.add(Int64(quantity)) }
             return done.map { _ in .ok }
         default:
             await misrouted(call, from: caller)
@@ -56,13 +65,13 @@ final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
             do {
                 lease = try await locks.acquire("stock:\(item)")
             } catch {
-                environment.metrics.record("locks.wait", now - started)
+                lockWait.record(now - started)
                 return reject(.refused(.lockUnavailable))
             }
-            environment.metrics.record("locks.wait", now - started)
+            lockWait.record(now - started)
             let token = options.fencing ? lease.fencingToken?.value : nil
             let result = await checkAndDeduct(order: order, item: item, quantity: quantity, token: token)
-            if !lease.isHeld { environment.metrics.count("\(service).lock_lost_while_held") }
+            if !lease.isHeld { lockLostWhileHeld.add() }
             await locks.release(lease)
             return result
         case .row:
@@ -88,7 +97,7 @@ final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
     /// Read, check, write — on one connection.
     private func deductHoldingConnection(_ database: Database, order: Int64, item: Int, quantity: Int, token: UInt64?) async -> Result<Reply, Failure> {
         if options.idempotency, await database.deducted(for: order) != nil {
-            environment.metrics.count("\(service).duplicate_deductions_absorbed")
+            duplicateDeductionsAbsorbed.add()
             return .success(.ok)
         }
         // SELECT sees the row as of the statement's start; the answer arrives when the
@@ -100,14 +109,14 @@ final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
         // A GC pause here is where a lock holder loses its lock without knowing it.
         await instance.checkpoint()
         guard units >= quantity else {
-            environment.metrics.count("\(service).out_of_stock")
+            outOfStock.add()
             return .failure(.refused(.outOfStock))
         }
         await database.execute(.write)
         guard await database.decrement(item, by: quantity, order: order, token: token) else {
             return .failure(.refused(.lockUnavailable))
         }
-        environment.metrics.count("\(service).deducted", Int64(quantity))
+        deducted.add(Int64(quantity))
         return .success(.ok)
     }
 }

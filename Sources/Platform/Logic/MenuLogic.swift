@@ -29,14 +29,14 @@ final class MenuLogic: LogicBase, RoleLogic, @unchecked Sendable {
     /// The service's counters, made once.
     private struct Counters {
         let bloomRejected, localHits, localMisses, coalesced, databaseLoads, penetrating, earlyRefreshes: CounterMetric
-        init(_ metrics: PlatformMetrics, _ service: String) {
-            bloomRejected = metrics.counter("\(service).bloom_rejected")
-            localHits = metrics.counter("\(service).local_cache.hits")
-            localMisses = metrics.counter("\(service).local_cache.misses")
-            coalesced = metrics.counter("\(service).coalesced")
-            databaseLoads = metrics.counter("\(service).database_loads")
-            penetrating = metrics.counter("\(service).penetrating")
-            earlyRefreshes = metrics.counter("\(service).early_refreshes")
+        init(_ metrics: LogicMetrics) {
+            bloomRejected = metrics.counter("bloom_rejected")
+            localHits = metrics.counter("local_cache.hits")
+            localMisses = metrics.counter("local_cache.misses")
+            coalesced = metrics.counter("coalesced")
+            databaseLoads = metrics.counter("database_loads")
+            penetrating = metrics.counter("penetrating")
+            earlyRefreshes = metrics.counter("early_refreshes")
         }
     }
 
@@ -53,7 +53,7 @@ final class MenuLogic: LogicBase, RoleLogic, @unchecked Sendable {
         jitter = .below(options.ttlJitter)
         earlyRefresh = options.earlyRefresh.map { EarlyRefresh(beta: $0) }
         flights = CacheAsideState(.init(capacity: 0, ttl: .zero, negativeTTL: .zero, jitter: .none))
-        metrics = Counters(environment.metrics, instance.service)
+        metrics = Counters(LogicMetrics(service: instance.service, metrics: environment.metrics))
         if let local = options.localCache {
             twoLevel = TwoLevelCache(
                 .init(localCapacity: local.capacity, localTTL: local.ttl,

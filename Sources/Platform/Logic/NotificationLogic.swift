@@ -15,7 +15,9 @@ final class NotificationLogic: LogicBase, RoleLogic, @unchecked Sendable {
     private let options: NotificationOptions
     private var consumers: [ConsumerID] = []
     private var tasks: [Task<Void, Never>] = []
-    private let duplicatesSuppressed: CounterMetric?
+    private var duplicatesSuppressed: CounterMetric?
+    /// Orders pushed to a merchant's app (made on first use).
+    private lazy var pushed = logicMetrics.counter("pushed")
 
     /// Where paid orders arrive (`orders.placed`).
     private let broker: Broker
@@ -33,8 +35,8 @@ final class NotificationLogic: LogicBase, RoleLogic, @unchecked Sendable {
         self.cache = cache
         self.faults = faults
         self.merchants = merchants
-        duplicatesSuppressed = options.dedup.map { _ in instance.environment.metrics.counter("\(instance.service).duplicates_suppressed") }
         super.init(instance: instance, environment: environment)
+        duplicatesSuppressed = options.dedup.map { _ in logicMetrics.counter("duplicates_suppressed") }
     }
 
     func start() {
@@ -90,7 +92,7 @@ final class NotificationLogic: LogicBase, RoleLogic, @unchecked Sendable {
         if faults.injectsError(service) { return false }
         guard merchant >= 0, merchant < merchants.count else { return true }
         merchants[merchant].isolatedOnWorldThread(order) { merchant, order in merchant.notify(order: order) }
-        environment.metrics.count("\(service).pushed")
+        pushed.add()
         return true
     }
 

@@ -24,7 +24,7 @@ extension OrderLogic {
                             break
                         }
                     }
-                    environment.metrics.count("\(service).dispatch_retries")
+                    dispatchRetries.add()
                     try? await sim.clock.sleep(for: retry)
                 }
             }

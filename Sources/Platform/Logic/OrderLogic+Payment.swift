@@ -15,7 +15,7 @@ extension OrderLogic {
                 // Not read (no connection): the reconciler ends the wait a grace period later.
                 guard case .success(let record?) = await withConnection({ await $0.order(order) }),
                       record.state == .paymentPending else { return }
-                environment.metrics.count("\(service).payment_timeouts")
+                paymentTimeouts.add()
                 await end(record, .fail(.paymentTimeout))
             }
         }
@@ -35,7 +35,7 @@ extension OrderLogic {
                 // customer cancelled): hand it back. Refunds are idempotent per order, so
                 // the callback and the broker both reporting it is harmless.
                 if await requestRefund(order) {
-                    environment.metrics.count("\(service).late_payments_refunded")
+                    latePaymentsRefunded.add()
                     refund(order)
                 }
                 return true

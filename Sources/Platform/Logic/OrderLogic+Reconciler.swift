@@ -38,7 +38,7 @@ extension OrderLogic {
         let started = now
         if let grace, case .success(let stalled) = await withConnection({ await $0.stalledPayments(changedBefore: started &- grace) }) {
             for record in stalled where !Task.isCancelled {
-                if await end(record, .fail(.paymentTimeout)) { environment.metrics.count("\(service).payment_waits_recovered") }
+                if await end(record, .fail(.paymentTimeout)) { paymentWaitsRecovered.add() }
             }
         }
         if Task.isCancelled { return }
@@ -47,7 +47,7 @@ extension OrderLogic {
                                      maxResumes: options.refundResumes)
         }) {
             for order in idle {
-                environment.metrics.count("\(service).refunds_resumed")
+                refundsResumed.add()
                 refund(order)
             }
         }
@@ -56,7 +56,7 @@ extension OrderLogic {
         let cutoff = now &- dispatchIdle
         if case .success(let waiting) = await withConnection({ await $0.ordersAwaitingRider(loopIdleSince: cutoff) }) {
             for record in waiting {
-                environment.metrics.count("\(service).dispatch_recovered")
+                dispatchRecovered.add()
                 requestDispatch(record)
             }
         }

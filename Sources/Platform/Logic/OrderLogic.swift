@@ -29,6 +29,19 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
     let dispatchRetry: Duration
     /// Whether the world still runs (the dispatch loop stops when it winds down).
     let activity: WorldActivity
+    /// The service's counters, each made on first use: repeated creates absorbed; asks to
+    /// dispatch repeated; payment waits that timed out; late payments refunded; refunds
+    /// retried and abandoned; what the reconciler finished (payment waits, refunds,
+    /// dispatches).
+    private(set) lazy var duplicatesAbsorbed = logicMetrics.counter("duplicates_absorbed")
+    private(set) lazy var dispatchRetries = logicMetrics.counter("dispatch_retries")
+    private(set) lazy var paymentTimeouts = logicMetrics.counter("payment_timeouts")
+    private(set) lazy var latePaymentsRefunded = logicMetrics.counter("late_payments_refunded")
+    private(set) lazy var refundRetries = logicMetrics.counter("refund_retries")
+    private(set) lazy var refundsAbandoned = logicMetrics.counter("refunds_abandoned")
+    private(set) lazy var paymentWaitsRecovered = logicMetrics.counter("payment_waits_recovered")
+    private(set) lazy var refundsResumed = logicMetrics.counter("refunds_resumed")
+    private(set) lazy var dispatchRecovered = logicMetrics.counter("dispatch_recovered")
 
     init(instance: ServiceInstance, options: OrderOptions, environment: LogicEnvironment, broker: Broker,
          dispatchRetry: Duration, activity: WorldActivity) {
@@ -129,7 +142,7 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
         }
         guard case .success(let (record, isNew)) = inserted else { return .failure(inserted.failure!) }
         if !isNew {
-            environment.metrics.count("\(service).duplicates_absorbed")
+            duplicatesAbsorbed.add()
             return .success(.order(OrderView(id: record.id, state: record.state)))
         }
         // Stock.

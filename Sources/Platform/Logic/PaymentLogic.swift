@@ -12,6 +12,12 @@ final class PaymentLogic: LogicBase, RoleLogic, @unchecked Sendable {
 
     /// Where the relay publishes payment results.
     private let broker: Broker
+    /// Relayed results the broker refused; charges made and declined; refunds made (each
+    /// made on first use).
+    private lazy var outboxPublishRefused = logicMetrics.counter("outbox_publish_refused")
+    private lazy var charged = logicMetrics.counter("charged")
+    private lazy var declined = logicMetrics.counter("declined")
+    private lazy var refunds = logicMetrics.counter("refunds")
 
     init(instance: ServiceInstance, options: PaymentOptions, environment: LogicEnvironment, broker: Broker) {
         self.options = options
@@ -45,7 +51,7 @@ final class PaymentLogic: LogicBase, RoleLogic, @unchecked Sendable {
                 // Crashed, or not confirmed (queue full, reject-publish): the rows stay in
                 // the table; release the claims not tried so the next relay (this one, or
                 // another instance's) takes them at once.
-                if !Task.isCancelled { environment.metrics.count("\(service).outbox_publish_refused") }
+                if !Task.isCancelled { outboxPublishRefused.add() }
                 let unpublished = batch[index...].map(\.id)
                 _ = await withConnection { await $0.releaseOutbox(unpublished) }
                 return
@@ -72,12 +78,12 @@ final class PaymentLogic: LogicBase, RoleLogic, @unchecked Sendable {
             }
             let recorded = await withConnection { await $0.appendOutbox(order: order, success: success) }
             guard case .success = recorded else { return .failure(recorded.failure!) }
-            environment.metrics.count(success ? "\(service).charged" : "\(service).declined")
+            (success ? self.charged : declined).add()
             if options.callback { callback(order, success) }
             return success ? .success(.ok) : .failure(.refused(.paymentDeclined))
         case .refund(let order):
             let refunded = await instance.call("payment_gateway", .refund(order: order))
-            if case .success = refunded { environment.metrics.count("\(service).refunds") }
+            if case .success = refunded { refunds.add() }
             return refunded
         default:
             await misrouted(call, from: caller)

@@ -31,11 +31,14 @@ class LogicBase: @unchecked Sendable {
     /// What every logic uses from its world.
     let environment: LogicEnvironment
     let service: String
+    /// The service's metrics, as handles (see ``LogicMetrics``).
+    let logicMetrics: LogicMetrics
 
     init(instance: ServiceInstance, environment: LogicEnvironment) {
         self.instance = instance
         self.environment = environment
         service = instance.service
+        logicMetrics = LogicMetrics(service: instance.service, metrics: environment.metrics)
     }
 
     var sim: Simulation { environment.sim }
@@ -87,7 +90,7 @@ class LogicBase: @unchecked Sendable {
 
     /// Counts a refusal by reason.
     func reject(_ failure: Failure) -> Result<Reply, Failure> {
-        environment.metrics.count("\(service).rejected.\(failure.label)")
+        logicMetrics.rejected(failure).add()
         return .failure(failure)
     }
 

@@ -43,7 +43,7 @@ actor Customer {
     func visit(_ journey: JourneySpec.Kind, orderKey: Int64) async {
         environment.activity.customerStarted()
         defer { environment.activity.customerFinished() }
-        environment.metrics.count("customers.visits")
+        environment.appMetrics.visits.add()
         guard await logIn() else { return }
         for item in choices.pages {
             _ = await appCall(.menu(customer: id, token: token, item: item))
@@ -64,7 +64,7 @@ actor Customer {
             return true
         }
         guard case .success(.token(let issued)) = await appCall(.login(customer: id)) else {
-            environment.metrics.count("customers.login_failed")
+            environment.appMetrics.loginFailed.add()
             return false
         }
         token = issued
@@ -76,7 +76,7 @@ actor Customer {
         let merchant = choices.merchant
         let request = OrderRequest(key: key, customer: id, item: item, quantity: 1,
                                    merchant: merchant, amount: 1_000 + Int64(item))
-        environment.metrics.count("customers.orders_attempted")
+        environment.appMetrics.ordersAttempted.add()
         let placed = await appCall(.order(customer: id, token: token, request))
         switch placed {
         case .success(.order(let view)) where view.state.isTerminal:
@@ -84,7 +84,7 @@ actor Customer {
         case .success:
             break
         case .failure(let failure):
-            environment.metrics.count("customers.order_failed.\(failure.label)")
+            environment.appMetrics.orderFailed(failure).add()
             return
         }
         await waitForDelivery(key: key)
@@ -102,7 +102,7 @@ actor Customer {
                 if view.state.hasRider { continue }
             }
             if sim.executor.now >= patience {
-                environment.metrics.count("customers.gave_up")
+                environment.appMetrics.gaveUp.add()
                 _ = await appCall(.cancel(customer: id, token: token, key: key))
                 // Whatever the answer, this customer has left the app.
                 return
@@ -125,13 +125,13 @@ actor Customer {
             result = await WorkOrigin.$current.withValue(origin) {
                 await environment.sendToGateway(request, timeout: app.timeout)
             }
-            environment.metrics.record("app.\(request.route.rawValue).latency", sim.executor.now - started)
+            environment.appMetrics.latency(request.route).record(sim.executor.now - started)
             switch result {
             case .success:
-                environment.metrics.count("app.\(request.route.rawValue).ok")
+                environment.appMetrics.ok(request.route).add()
                 return result
             case .failure(let failure):
-                environment.metrics.count("app.\(request.route.rawValue).failed.\(failure.label)")
+                environment.appMetrics.failed(request.route, failure).add()
                 guard failure.isTransient || failure == .limited, attempt < attempts else { return result }
                 try? await sim.clock.sleep(for: .nanoseconds(app.retryDelay.sampleNanoseconds(&retrying)))
             }

@@ -8,6 +8,8 @@ import World
 struct CustomerEnvironment: @unchecked Sendable {
     let sim: Simulation
     let metrics: PlatformMetrics
+    /// The customers' own metrics, as handles.
+    let appMetrics: AppMetrics
     /// Keyed random streams (common random numbers).
     let draws: RandomDraws
     let sessions: Sessions

@@ -85,7 +85,7 @@ final class PlatformContext: @unchecked Sendable {
             infrastructure: infrastructure, faults: faults, sessions: sessions, orderBook: orders, people: people,
             activity: activity)
         customers = CustomerEnvironment(
-            sim: sim, metrics: metrics, draws: draws, sessions: sessions, catalog: catalog,
+            sim: sim, metrics: metrics, appMetrics: AppMetrics(metrics: metrics), draws: draws, sessions: sessions, catalog: catalog,
             merchantCount: people.merchants.count, app: spec.traffic.app, loggedIn: spec.traffic.loggedIn,
             population: spec.traffic.population, activity: activity, router: router,
             gateway: roles.service(playing: .gateway))

@@ -19,6 +19,11 @@ final class ServiceMetrics: @unchecked Sendable {
     /// Calls shed when a worker would have taken them: their caller's deadline had passed
     /// (services honouring deadlines; made on the first shed call).
     private(set) lazy var rejectedExpired = metrics.counter("\(name).rejected.expired")
+    /// Crashes of an instance; requests lost with them (queued or in service); restarts
+    /// (each made on first use).
+    private(set) lazy var crashes = described("crashes")
+    private(set) lazy var lostOnCrash = described("lost_on_crash")
+    private(set) lazy var restarts = described("restarts")
     /// Requests that had to wait for a worker.
     let waited: CounterMetric
     /// Time from arrival at the instance to a worker taking the request.
@@ -68,6 +73,11 @@ final class ServiceMetrics: @unchecked Sendable {
         workersStarted = elastic ? metrics.counter("\(service).workers_started") : nil
         workersRetired = elastic ? metrics.counter("\(service).workers_retired") : nil
         scaleUps = autoscaled ? metrics.counter("\(service).autoscale.scale_ups") : nil
+    }
+
+    /// The counter `<service>.<figure>`, with its descriptor.
+    private func described(_ figure: String) -> CounterMetric {
+        metrics.counter("\(name).\(figure)", describedAs: MetricDescriptor(.counter, unit: .count, service: name, figure: figure))
     }
 
     /// The counter of answers that failed with `failure`.
