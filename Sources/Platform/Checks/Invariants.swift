@@ -43,8 +43,11 @@ enum InvariantCheck {
         guard platform.spec.hasPlatform else { return report }
         let database = platform.infrastructure.database
         // The tables as the run left them (read outside the model, at no cost).
-        let (stock, states, inFlight) = await database.audit { tables in
-            (tables.stock.units, tables.orders.rows.mapValues(\.state), tables.orders.rows.values.count { !$0.state.isTerminal })
+        let accepted = platform.orders.intakeAccepted
+        let (stock, states, inFlight, neverCreated) = await database.audit { tables in
+            (tables.stock.units, tables.orders.rows.mapValues(\.state), tables.orders.rows.values.count { !$0.state.isTerminal },
+             // Accepted for queued intake and not in the orders table (a count: the set's order does not matter).
+             accepted.count { tables.orders.order(forKey: $0) == nil })
         }
         report.oversold = stock.reduce(0) { $0 + max(0, -$1) }
         if let gateway = platform.infrastructure.dependencies["payment_gateway"] {
@@ -61,8 +64,7 @@ enum InvariantCheck {
         report.messagesLost = stats.filter { !$0.statistics.isConserved }.count
         let intake = stats.first { $0.name == "orders.intake" }?.statistics
         let stillQueued = (intake?.ready ?? 0) + (intake?.unacked ?? 0)
-        let missing = platform.orders.intakeAccepted.subtracting(platform.orders.intakeCreated).count
-        report.ordersLost = max(0, missing - stillQueued)
+        report.ordersLost = max(0, neverCreated - stillQueued)
         report.riderOverCapacity = Int(platform.metrics.counter("invariants.rider_over_capacity").total)
         // Counted as they happen (OrderBook.assignedRider).
         report.doubleAssignments = Int(platform.metrics.counter("invariants.double_assignments").total)

@@ -3,18 +3,19 @@ import World
 
 /// The platform's observer of orders, for metrics and invariant checks: told by the
 /// database of every order created or moved (in the statement that does it), it counts
-/// orders by state, the open ones, delivery times, intake keys and riders per order.
+/// orders by state, the open ones, delivery times and riders per order, and keeps the
+/// keys the gateway accepted for queued intake (the gateway's word, which no table holds).
 ///
-/// It keeps no copy of any order's state: the orders table (``OrdersTable``) is the one
-/// source of truth, and the checks read it there.
+/// It keeps no copy of any order or its state: the orders table (``OrdersTable``) is the
+/// one source of truth, and the checks read it there (an accepted key is created when the
+/// table knows it).
 ///
 /// World-confined: only the world's thread touches it.
 final class OrderBook: @unchecked Sendable {
     private let metrics: PlatformMetrics
     private let open: GaugeMetric
-    /// Orders accepted by queued intake, by idempotency key, until they are created.
+    /// Orders accepted by queued intake, by idempotency key.
     private(set) var intakeAccepted: Set<Int64> = []
-    private(set) var intakeCreated: Set<Int64> = []
     /// Riders each order was given to (more than one is a double assignment).
     private var riders: [Int64: Int] = [:]
     private var sim: Simulation { metrics.sim }
@@ -38,7 +39,6 @@ final class OrderBook: @unchecked Sendable {
 
     /// An order was inserted.
     func created(_ record: OrderRecord) {
-        intakeCreated.insert(record.request.key)
         createdCount.add()
         open.add(1)
     }
