@@ -50,6 +50,9 @@ public enum HumanSummary {
                 + "(\(signedPercent(wait.mean! / 1e9, model.meanWait))); "
                 + "P(wait) \(fixed(model.probabilityOfWaiting, 4)), measured \(fixed(waited, 4))")
         }
+        if let reason = spec.erlangCInapplicable {
+            lines.append("Erlang C: not applicable — " + reason)
+        }
         if spec.hasPlatform {
             let total = metrics.total
             lines.append("orders: \(grouped(total("orders.created"))) created, \(grouped(total("orders.delivered"))) delivered, "

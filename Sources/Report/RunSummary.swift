@@ -165,7 +165,13 @@ public struct RunSummary: Sendable {
     }
 
     /// For a world that is an M/M/c queue: Erlang C's figures next to the measured ones.
+    /// A world of that shape with faults says so instead: `{"model", "applicable": false,
+    /// "reason"}`, never the unfaulted figures beside a faulted run.
     static func theory(_ outcome: WorldOutcome) -> JSONValue? {
+        if let reason = outcome.spec.erlangCInapplicable {
+            return .object([("model", .string("M/M/c (Erlang C)")), ("applicable", .bool(false)),
+                            ("reason", .string(reason))])
+        }
         guard let (name, model) = outcome.spec.erlangCModel else { return nil }
         let metrics = outcome.metrics
         guard let wait = metrics.existingHistogram("\(name).wait")?.total, wait.count > 0,
@@ -177,6 +183,7 @@ public struct RunSummary: Sendable {
         }
         return .object([
             ("model", .string("M/M/c (Erlang C)")),
+            ("applicable", .bool(true)),
             ("service", .string(name)),
             ("servers", .int(model.servers)),
             ("utilisation", .double(model.utilisation)),

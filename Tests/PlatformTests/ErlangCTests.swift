@@ -34,6 +34,36 @@ struct ErlangCTests {
         #expect(abs(model.meanQueueLength - 6.313_796_911_3) < 1e-9)
     }
 
+    @Test("Erlang C stays exact far past where summing A^k/k! in doubles overflows")
+    func largeSystems() {
+        // c = 790, A = 711: the naive sum overflowed to P(wait) = 0. Reference values from
+        // 60-digit arithmetic (mpmath, summing A^k/k! in log space).
+        let large = ErlangC(servers: 790, arrivalRate: 711, serviceRate: 1)
+        #expect(abs(large.probabilityOfWaiting - 0.002_055_035_433_282_375) < 1e-13)
+        // Beyond 720 Erlangs the sum was NaN. A million Erlangs with square-root staffing
+        // (c = A + √A): 0.223501824 (exact), near Halfin–Whitt's limit 1/(1 + Φ(1)/φ(1)) = 0.2234.
+        let huge = ErlangC(servers: 1_001_000, arrivalRate: 1_000_000, serviceRate: 1)
+        #expect(abs(huge.probabilityOfWaiting - 0.223_501_824) < 1e-8)
+        // One server: M/M/1, P(wait) = ρ.
+        #expect(abs(ErlangC(servers: 1, arrivalRate: 0.3, serviceRate: 1).probabilityOfWaiting - 0.3) < 1e-12)
+    }
+
+    @Test("an M/M/c world with a fault gets no Erlang C figures, and says why")
+    func faultsMakeTheoryInapplicable() throws {
+        let plain = try loadWorld("worlds/validation/mmc.json")
+        #expect(plain.erlangCModel != nil)
+        #expect(plain.erlangCInapplicable == nil)
+        let surged = try loadWorld("worlds/validation/mmc.json", overrides: [
+            #"faults=[{"kind": "surge", "factor": 1.1, "at": "1m", "for": "1m"}]"#, "traffic.customers=2000"])
+        #expect(surged.erlangCModel == nil)
+        let reason = try #require(surged.erlangCInapplicable)
+        #expect(reason.contains("surge"))
+        let outcome = try runWorld(surged)
+        let summary = RunSummary(outcome).text
+        #expect(summary.contains(#""applicable": false"#))
+        #expect(!summary.contains("mean_wait_s"), "no unfaulted figures beside a faulted run")
+    }
+
     @Test("mean wait and P(wait > 0) match Erlang C within four batch standard errors",
           arguments: [
             Case(servers: 8, arrivalRate: 7.2, customers: 400_000, interval: "20m"), // ρ = 0.9

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The exact steady-state figures of an M/M/c queue (Erlang C), used to check the
 /// simulator against theory.
 public struct ErlangC: Sendable, Equatable {
@@ -29,17 +23,19 @@ public struct ErlangC: Sendable, Equatable {
     public var isStable: Bool { utilisation < 1 }
 
     /// P(wait > 0): the probability an arrival finds every server busy.
+    ///
+    /// Computed through Erlang B's recursion, B(0) = 1, B(k) = A·B(k−1) / (k + A·B(k−1)),
+    /// then C = c·B / (c − A·(1 − B)). Every step stays in [0, 1], so it is exact to a
+    /// few ulps at any size — summing A^k/k! in doubles overflows past about 710 Erlangs
+    /// (and reports P(wait) = 0, then NaN). O(c) steps.
     public var probabilityOfWaiting: Double {
-        precondition(isStable)
-        let a = offeredLoad, c = servers
-        // Sum A^k/k! iteratively (no factorial overflow for large c).
-        var term = 1.0, sum = 0.0
-        for k in 0..<c {
-            if k > 0 { term *= a / Double(k) }
-            sum += term
+        precondition(isStable, "an unstable M/M/c queue (ρ ≥ 1) has no steady state")
+        let a = offeredLoad, c = Double(servers)
+        var blocking = 1.0
+        for k in 1...servers {
+            blocking = a * blocking / (Double(k) + a * blocking)
         }
-        let top = term * a / Double(c) / (1 - utilisation)
-        return top / (sum + top)
+        return c * blocking / (c - a * (1 - blocking))
     }
 
     /// Mean wait in queue, Wq = P(wait) / (cμ − λ), seconds.
