@@ -176,14 +176,16 @@ actor Database {
 
     /// `UPDATE stock SET units = units - q WHERE item = ?` (with an optional fencing token:
     /// a write carrying a token lower than the row's highest is rejected). Returns
-    /// whether it was applied.
-    func decrement(_ item: Int, by quantity: Int, order: Int64, token: UInt64?) -> Bool {
+    /// whether it was applied, and whether `order` had already deducted stock before it
+    /// (a repeat the idempotency check would have absorbed: a double deduction).
+    func decrement(_ item: Int, by quantity: Int, order: Int64, token: UInt64?) -> (applied: Bool, repeated: Bool) {
+        let repeated = tables.stock.deducted(for: order) != nil
         switch tables.stock.decrement(item, by: quantity, order: order, token: token) {
         case .applied:
-            return true
+            return (true, repeated)
         case .staleToken:
             metrics.staleWritesRejected.add()
-            return false
+            return (false, repeated)
         }
     }
 

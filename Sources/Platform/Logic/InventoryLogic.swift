@@ -29,6 +29,8 @@ final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
     private lazy var duplicateDeductionsAbsorbed = logicMetrics.counter("duplicate_deductions_absorbed")
     private lazy var outOfStock = logicMetrics.counter("out_of_stock")
     private lazy var lockWait = logicMetrics.lockWait()
+    /// Repeated deductions of one order that took stock again (made at init: "none" is 0).
+    private lazy var doubleDeductions = logicMetrics.counter("double_deductions")
 
     init(instance: ServiceInstance, options: InventoryOptions, environment: LogicEnvironment, lockServers: LockServers,
          catalogItems: Int) {
@@ -38,6 +40,9 @@ final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
                             ttl: options.lockTTL, maxWait: options.lockWait,
                             initialDelay: options.lockBackoff, maxDelay: options.lockBackoffCap)
         super.init(instance: instance, environment: environment)
+        // Registered so that "none" reads as 0 (a world without the idempotency check can
+        // assert on it either way).
+        _ = doubleDeductions
     }
 
     func handle(_ call: Call, from caller: String) async -> Result<Reply, Failure> {
@@ -113,10 +118,12 @@ final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
             return .failure(.refused(.outOfStock))
         }
         await database.execute(.write)
-        guard await database.decrement(item, by: quantity, order: order, token: token) else {
-            return .failure(.refused(.lockUnavailable))
-        }
+        let write = await database.decrement(item, by: quantity, order: order, token: token)
+        guard write.applied else { return .failure(.refused(.lockUnavailable)) }
         deducted.add(Int64(quantity))
+        // Without the idempotency check, a retry of a deduction whose first attempt the
+        // caller gave up on (and this service finished anyway) takes the stock again.
+        if write.repeated { doubleDeductions.add() }
         return .success(.ok)
     }
 }

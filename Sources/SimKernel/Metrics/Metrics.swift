@@ -94,20 +94,22 @@ public final class Metrics: @unchecked Sendable {
     /// Closes every interval that ended at or before `time`. The run loop calls this
     /// when virtual time crosses ``nextBoundary``.
     public func advance(to time: Int64) {
-        while let series = timeSeries, time >= series.currentStart + series.interval {
-            closeInterval(at: series.currentStart + series.interval)
+        // Only the boundary is read: a binding of the series itself would stay alive
+        // across `closeInterval` and make its in-place append copy every row.
+        while let boundary = timeSeries.map({ $0.currentStart + $0.interval }), time >= boundary {
+            closeInterval(at: boundary)
         }
     }
 
     /// Closes the partial interval at the end of a run.
     public func finish(at time: Int64) {
         advance(to: time)
-        if let series = timeSeries, time > series.currentStart { closeInterval(at: time) }
+        if let start = timeSeries?.currentStart, time > start { closeInterval(at: time) }
     }
 
     private func closeInterval(at end: Int64) {
-        guard var series = timeSeries else { return }
-        var row = TimeSeries.Row(start: series.currentStart, end: end)
+        guard let start = timeSeries?.currentStart else { return }
+        var row = TimeSeries.Row(start: start, end: end)
         row.counters = counters.map { metric in
             defer { metric.window = 0 }
             return (metric.name, metric.window)
@@ -117,7 +119,8 @@ public final class Metrics: @unchecked Sendable {
             let closed = metric.closeWindow(at: end)
             return (metric.name, TimeSeries.GaugeWindow(mean: closed.mean, max: closed.max, last: closed.last))
         }
-        series.append(row)
-        timeSeries = series
+        // Appended in place: a local copy of the series would share its rows' storage,
+        // and appending to the copy would copy every row kept — quadratic in the rows.
+        timeSeries!.append(row)
     }
 }
