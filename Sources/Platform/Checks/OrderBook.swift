@@ -3,8 +3,9 @@ import World
 
 /// The platform's observer of orders, for metrics and invariant checks: told by the
 /// database of every order created or moved (in the statement that does it), it counts
-/// orders by state, the open ones, delivery times and riders per order, and keeps the
-/// keys the gateway accepted for queued intake (the gateway's word, which no table holds).
+/// orders by state, the open ones, delivery times, waits for a rider and riders per
+/// order, and keeps the keys the gateway accepted for queued intake (the gateway's word,
+/// which no table holds).
 ///
 /// It keeps no copy of any order or its state: the orders table (``OrdersTable``) is the
 /// one source of truth, and the checks read it there (an accepted key is created when the
@@ -18,6 +19,8 @@ final class OrderBook: @unchecked Sendable {
     private(set) var intakeAccepted: Set<Int64> = []
     /// Riders each order was given to (more than one is a double assignment).
     private var riders: [Int64: Int] = [:]
+    /// When each order now waiting for a rider was accepted by its merchant.
+    private var awaitingRiderSince: [Int64: Int64] = [:]
     private var sim: Simulation { metrics.sim }
     /// Orders entering each state (`orders.<state>`: `orders.paid`,
     /// `orders.failed.out_of_stock`), each made on first use; looked up by state, never by
@@ -29,6 +32,9 @@ final class OrderBook: @unchecked Sendable {
     private lazy var completed = counter("completed")
     private lazy var cancelled = counter("cancelled")
     private lazy var failed = counter("failed")
+    /// Time from a merchant's acceptance to a rider's assignment (made on first use).
+    private lazy var riderWait = metrics.metrics.histogram(
+        "orders.rider_wait", describedAs: MetricDescriptor(.histogram, unit: .nanoseconds, service: "orders", figure: "rider_wait"))
     private lazy var deliveryTime = metrics.metrics.histogram(
         "orders.delivery_time", describedAs: MetricDescriptor(.histogram, unit: .nanoseconds, service: "orders", figure: "delivery_time"))
 
@@ -46,7 +52,20 @@ final class OrderBook: @unchecked Sendable {
     /// An order moved from `previous` to `record.state`.
     func changed(_ record: OrderRecord, from previous: OrderState) {
         enteredCounter(record.state).add()
+        switch record.state {
+        case .accepted:
+            awaitingRiderSince[record.id] = sim.executor.now
+        case .assigned, .readyAndAssigned:
+            // The time the order waited for a rider: from its merchant's acceptance (when
+            // the order service starts asking dispatch) to the assignment.
+            if let since = awaitingRiderSince.removeValue(forKey: record.id) {
+                riderWait.record(sim.executor.now - since)
+            }
+        default:
+            break
+        }
         guard record.state.isTerminal else { return }
+        awaitingRiderSince[record.id] = nil
         open.add(-1)
         switch record.state {
         case .delivered:

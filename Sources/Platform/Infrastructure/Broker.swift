@@ -9,7 +9,7 @@ enum BrokerMessage: Sendable, Equatable {
     /// A paid order, for the merchant.
     case orderPlaced(order: Int64, merchant: Int)
     /// A payment result from the payment service's local message table.
-    case paymentResult(order: Int64, success: Bool)
+    case paymentResult(order: Int64, success: Bool, chargedAt: Int64)
 }
 
 /// The message broker (RabbitMQ): one ``MessageQueue`` from `Resilience` per queue, with

@@ -29,7 +29,7 @@ extension OrderLogic {
         guard let found = await durable.write({ await withConnection { await $0.order(order) } }) else { return false }
         guard let record = found else { return true }
         switch event {
-        case .paid(let success):
+        case .paid(let success, let chargedAt):
             if success, record.state.isTerminal, !record.state.isCharged {
                 // The money arrived after the order was given up (payment timeout, the
                 // customer cancelled): hand it back. Refunds are idempotent per order, so
@@ -45,6 +45,8 @@ extension OrderLogic {
                 // The callback and the broker both report the result: only the first moves
                 // the order and notifies the merchant.
                 guard await transition(order, .paid) else { return true }
+                // The charge is visible to the order: how long after the gateway took it.
+                paymentVisible.record(now &- chargedAt)
                 _ = await broker.publish("orders.placed", .orderPlaced(order: order, merchant: record.request.merchant))
             } else {
                 await end(record, .fail(.payment))

@@ -22,9 +22,11 @@ extension OrderLogic {
         let attempts = Int64(charge.retry?.attempts ?? 1)
         let slowestCharge = charge.timeout.map { $0.nanoseconds &* attempts &+ (charge.retry?.cap.nanoseconds ?? 0) &* (attempts - 1) }
         let grace = slowestCharge.map { $0 &+ options.paymentWait.nanoseconds &+ options.reconcileGrace.nanoseconds }
-        // A live dispatch loop asks at least once per call timeout + retry interval.
+        // A live dispatch loop asks at least once per call timeout + its longest pause
+        // (`dispatch_backoff_cap`; counted as at least one more timeout).
         let dispatchTimeout = instance.spec.calls.policy(for: serviceName(.dispatch)).timeout ?? .seconds(60)
-        let dispatchIdle = (dispatchTimeout * 2).nanoseconds &+ options.reconcileGrace.nanoseconds
+        let longestPause = max(dispatchTimeout, dispatchBackoff.cap)
+        let dispatchIdle = (dispatchTimeout + longestPause).nanoseconds &+ options.reconcileGrace.nanoseconds
         background("reconciler", chore: true) { [self] in
             while !Task.isCancelled {
                 await keyed(tickKey("reconciler")) { await reconcile(grace: grace, dispatchIdle: dispatchIdle) }

@@ -25,8 +25,6 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
 
     /// The broker: intake, payment results, paid orders.
     let broker: Broker
-    /// The dispatch service's retry interval (resolved at wiring).
-    let dispatchRetry: Duration
     /// Whether the world still runs (the dispatch loop stops when it winds down).
     let activity: WorldActivity
     /// The service's counters, each made on first use: repeated creates absorbed; asks to
@@ -42,12 +40,13 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
     private(set) lazy var paymentWaitsRecovered = logicMetrics.counter("payment_waits_recovered")
     private(set) lazy var refundsResumed = logicMetrics.counter("refunds_resumed")
     private(set) lazy var dispatchRecovered = logicMetrics.counter("dispatch_recovered")
+    /// How long after the gateway took a charge the order saw it (made on first use).
+    private(set) lazy var paymentVisible = logicMetrics.histogram("payment_visible")
 
     init(instance: ServiceInstance, options: OrderOptions, environment: LogicEnvironment, broker: Broker,
-         dispatchRetry: Duration, activity: WorldActivity) {
+         activity: WorldActivity) {
         self.options = options
         self.broker = broker
-        self.dispatchRetry = dispatchRetry
         self.activity = activity
         durable = DurableWrite(service: instance.service, metrics: environment.metrics, clock: environment.sim.clock,
                                draws: environment.draws, base: options.stateWriteBackoff, cap: options.stateWriteBackoffCap)
@@ -95,9 +94,9 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
             case .intake(let request):
                 let result = await keyed(StableHash.combine(queueKey, UInt64(bitPattern: request.key))) { await create(request) }
                 if case .failure(let failure) = result, failure.isTransient { ok = false }
-            case .paymentResult(let order, let success):
+            case .paymentResult(let order, let success, let chargedAt):
                 let key = StableHash.combine(StableHash.combine(queueKey, UInt64(bitPattern: order)), success ? 1 : 0)
-                ok = await keyed(key) { await apply(order, .paid(success: success)) } // false: crashed, redelivered
+                ok = await keyed(key) { await apply(order, .paid(success: success, chargedAt: chargedAt)) } // false: crashed, redelivered
             case .orderPlaced:
                 break
             }
@@ -162,10 +161,14 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
             return .failure(.refused(.invalidState))
         }
         switch await call(.payment, .charge(order: record.id, amount: request.amount)) {
-        case .success:
-            _ = await apply(record.id, .paid(success: true))
+        case .success(let reply):
+            // The payment service's reply carries the charge's instant (any other success
+            // reply — none today — is taken as charged now).
+            let chargedAt: Int64
+            if case .charged(let at) = reply { chargedAt = at } else { chargedAt = now }
+            _ = await apply(record.id, .paid(success: true, chargedAt: chargedAt))
         case .failure(.refused(.paymentDeclined)):
-            _ = await apply(record.id, .paid(success: false))
+            _ = await apply(record.id, .paid(success: false, chargedAt: now))
         case .failure:
             // Unknown outcome: the result will arrive by callback or through the broker;
             // until `payment_wait` passes, the order stays payment-pending.

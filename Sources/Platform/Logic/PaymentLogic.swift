@@ -45,7 +45,7 @@ final class PaymentLogic: LogicBase, RoleLogic, @unchecked Sendable {
         for (index, row) in batch.enumerated() {
             var published = false
             if !Task.isCancelled {
-                published = await broker.publish("payment.results", .paymentResult(order: row.order, success: row.success))
+                published = await broker.publish("payment.results", .paymentResult(order: row.order, success: row.success, chargedAt: row.chargedAt))
             }
             guard published else {
                 // Crashed, or not confirmed (queue full, reject-publish): the rows stay in
@@ -76,11 +76,13 @@ final class PaymentLogic: LogicBase, RoleLogic, @unchecked Sendable {
                 // is out of scope, the order service waits and compensates.
                 return .failure(failure)
             }
-            let recorded = await withConnection { await $0.appendOutbox(order: order, success: success) }
+            // The result's instant travels with it (outbox row, callback, broker message).
+            let chargedAt = now
+            let recorded = await withConnection { await $0.appendOutbox(order: order, success: success, chargedAt: chargedAt) }
             guard case .success = recorded else { return .failure(recorded.failure!) }
             (success ? self.charged : declined).add()
-            if options.callback { callback(order, success) }
-            return success ? .success(.ok) : .failure(.refused(.paymentDeclined))
+            if options.callback { callback(order, success, chargedAt) }
+            return success ? .success(.charged(at: chargedAt)) : .failure(.refused(.paymentDeclined))
         case .refund(let order):
             let refunded = await instance.call("payment_gateway", .refund(order: order))
             if case .success = refunded { refunds.add() }
@@ -91,9 +93,9 @@ final class PaymentLogic: LogicBase, RoleLogic, @unchecked Sendable {
     }
 
     /// Tells the order service, without waiting for it.
-    private func callback(_ order: Int64, _ success: Bool) {
+    private func callback(_ order: Int64, _ success: Bool, _ chargedAt: Int64) {
         background("callback(\(order))") { [self] in
-            _ = await call(.order, .orderEvent(order: order, event: .paid(success: success)))
+            _ = await call(.order, .orderEvent(order: order, event: .paid(success: success, chargedAt: chargedAt)))
         }
     }
 }

@@ -21,8 +21,6 @@ struct RoleLogicFactory: @unchecked Sendable {
     /// Whether the order service takes orders through the broker (`intake: queued`): the
     /// gateway then publishes them instead of calling it.
     let queuedIntake: Bool
-    /// The dispatch service's retry interval, the order service's wait between asks.
-    let dispatchRetry: Duration
 
     init(spec: WorldSpec, environment: LogicEnvironment, infrastructure: Infrastructure, faults: FaultState,
          sessions: Sessions, orderBook: OrderBook, people: People, activity: WorldActivity) {
@@ -38,7 +36,6 @@ struct RoleLogicFactory: @unchecked Sendable {
         catalogItems = spec.catalog.items
         networkLatency = spec.infrastructure.networkLatency
         if case .order(let options) = spec.service(playing: .order)?.options { queuedIntake = options.intake == .queued } else { queuedIntake = false }
-        if case .dispatch(let options) = spec.service(playing: .dispatch)?.options { dispatchRetry = options.retryInterval } else { dispatchRetry = .seconds(5) }
     }
 
     /// The logic for `instance` of a service `spec` describes (nil for generic services).
@@ -55,7 +52,7 @@ struct RoleLogicFactory: @unchecked Sendable {
             return MenuLogic(instance: instance, options: options, environment: environment, cache: cache, catalogItems: catalogItems)
         case .order(let options):
             return OrderLogic(instance: instance, options: options, environment: environment, broker: broker,
-                              dispatchRetry: dispatchRetry, activity: activity)
+                              activity: activity)
         case .inventory(let options):
             return InventoryLogic(instance: instance, options: options, environment: environment, lockServers: locks, catalogItems: catalogItems)
         case .payment(let options):

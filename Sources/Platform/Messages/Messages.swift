@@ -147,7 +147,8 @@ struct OrderRequest: Sendable, Hashable {
 
 /// Events reported to the order service.
 enum OrderEvent: Sendable, Hashable {
-    case paid(success: Bool)
+    /// A payment result, with the instant the gateway gave it (virtual nanoseconds).
+    case paid(success: Bool, chargedAt: Int64)
     case merchantAccepted
     case merchantRefused
     case ready
@@ -164,6 +165,8 @@ enum Reply: Sendable, Equatable {
     case order(OrderView)
     case accepted
     case rider(Int)
+    /// A charge went through, at this instant (virtual nanoseconds).
+    case charged(at: Int64)
     /// The answer is not known: a degraded default (an order's status while the order
     /// service cannot be asked).
     case unknown

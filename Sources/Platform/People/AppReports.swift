@@ -82,7 +82,7 @@ final class AppReports: @unchecked Sendable {
     /// A number per event kind, for the jitter key.
     private static func key(_ event: OrderEvent) -> UInt64 {
         switch event {
-        case .paid(let success): return success ? 1 : 2
+        case .paid(let success, _): return success ? 1 : 2
         case .merchantAccepted: return 3
         case .merchantRefused: return 4
         case .ready: return 5

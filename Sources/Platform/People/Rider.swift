@@ -13,6 +13,8 @@ actor Rider: SimEventHandler {
     let sim: Simulation
     nonisolated var unownedExecutor: UnownedSerialExecutor { sim.unownedExecutor }
     private let metrics: PlatformMetrics
+    /// Orders carried by every rider (made on the first assignment).
+    private lazy var carryingGauge = metrics.gauge("riders.carrying")
     /// Told of each order this rider takes (double assignments are an invariant).
     private let orderBook: OrderBook
     /// The merchants, by index: where the rider picks orders up.
@@ -76,6 +78,7 @@ actor Rider: SimEventHandler {
     /// Takes an order; returns true (the app shows it to the rider).
     func assign(order: Int64, merchant: Int) -> Bool {
         carrying.append(order)
+        carryingGauge.add(1)
         reportCapacity()
         mostCarried = max(mostCarried, carrying.count)
         if carrying.count > spec.capacity {
@@ -92,6 +95,7 @@ actor Rider: SimEventHandler {
     private func deliver(_ order: Int64, from merchant: Int) async {
         defer {
             carrying.removeAll { $0 == order }
+            carryingGauge.add(-1)
             reportCapacity()
         }
         try? await sim.clock.sleep(for: .nanoseconds(spec.toMerchant.sampleNanoseconds(&random)))

@@ -56,8 +56,8 @@ final class CallFallback: @unchecked Sendable {
             default: return nil
             }
         case .deferred:
-            guard case .orderEvent(let order, .paid(let success)) = call else { return nil }
-            let published = await broker.publish("payment.results", .paymentResult(order: order, success: success))
+            guard case .orderEvent(let order, .paid(let success, let chargedAt)) = call else { return nil }
+            let published = await broker.publish("payment.results", .paymentResult(order: order, success: success, chargedAt: chargedAt))
             return published ? .accepted : nil
         }
     }

@@ -50,7 +50,8 @@ final class PlatformContext: @unchecked Sendable {
         faults = FaultState(draws: draws)
         network = Network(sim: sim, latency: spec.infrastructure.networkLatency, draws: draws, faults: faults,
                           dns: spec.infrastructure.dns)
-        registry = Registry(sim: sim, spec: spec.infrastructure.registry)
+        registry = Registry(sim: sim, spec: spec.infrastructure.registry, draws: draws,
+                            networkLatency: spec.infrastructure.networkLatency)
         orders = OrderBook(metrics: metrics)
         sessions = Sessions(sim: sim, ttl: {
             if case .auth(let auth)? = spec.service(playing: .auth)?.options { return auth.tokenTTL }

@@ -19,7 +19,7 @@ import SimKernel
 final class RandomDraws: @unchecked Sendable {
     /// What a draw is for; each purpose has its own family of streams.
     enum Purpose: Int, CaseIterable {
-        case work, request, reply, database, cache, broker, locks, faults, dependency, dns, retry, reports
+        case work, request, reply, database, cache, broker, locks, faults, dependency, dns, retry, reports, registry
     }
 
     /// Each purpose's base seed, derived from the world seed and the purpose's name.

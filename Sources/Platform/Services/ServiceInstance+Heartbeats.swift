@@ -6,7 +6,7 @@ import World
 /// keeps listing it until its registration expires.
 extension ServiceInstance {
     func scheduleHeartbeat() {
-        sim.executor.schedule(at: sim.executor.now &+ environment.registry.spec.heartbeat.nanoseconds,
+        sim.executor.schedule(at: sim.executor.now &+ environment.registry.heartbeatInterval(for: name),
                               InstanceEvent(.heartbeat, instance: self, epoch: epoch), SimEvent(0), background: true)
     }
 

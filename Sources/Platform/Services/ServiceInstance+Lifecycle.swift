@@ -12,6 +12,7 @@ extension ServiceInstance {
         epoch += 1
         sim.trace.record(sim.trace.name("crash"), traceSource)
         metrics.crashes.add()
+        environment.registry.crashed(name)
         for (_, task) in handlers.sorted(by: { $0.key < $1.key }) { task.cancel() }
         handlers.removeAll()
         let busy = pool.busy

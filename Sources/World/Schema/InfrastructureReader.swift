@@ -19,7 +19,9 @@ extension DNSSpec {
     static let reader = ValueReader<DNSSpec>.object { o in
         let d = DNSSpec()
         return DNSSpec(lookup: o.optional("lookup", .durationDistribution, default: d.lookup),
-                       ttl: o.optional("ttl", .duration(atLeast: .zero), default: d.ttl))
+                       ttl: o.optional("ttl", .duration(atLeast: .zero), default: d.ttl),
+                       staleWhileRevalidate: o.optional("stale_while_revalidate", .duration(atLeast: .zero),
+                                                        default: d.staleWhileRevalidate))
     }
 }
 
@@ -72,7 +74,25 @@ extension RegistrySpec {
         let heartbeat = o.optional("heartbeat", .duration(atLeast: .milliseconds(1)), default: d.heartbeat)
         let ttl = o.optional("ttl", .duration(atLeast: .milliseconds(1)), default: d.ttl)
         if !o.hasProblems, ttl < heartbeat { o.reject("ttl", expected: "a duration >= heartbeat") }
-        return RegistrySpec(heartbeat: heartbeat, ttl: ttl)
+        let jitter = o.optional("jitter", ValueReader<Double>.ratio, default: d.jitter)
+        let workers = o.optional("workers", .integer(in: 1...10_000))
+        let queue = o.optional("queue", ServiceSpec.queueReader)
+        let heartbeatWork = o.optional("heartbeat_work", .durationDistribution)
+        let registrationWork = o.optional("registration_work", .durationDistribution)
+        guard let workers else {
+            // The server's fields describe a registry with finite capacity: without
+            // `workers` the registry is free and they would silently mean nothing.
+            // (A misspelt `workers` is reported as such, once.)
+            for key in ["queue", "heartbeat_work", "registration_work"] where o.contains(key) && !o.hasNearMiss(of: "workers") {
+                o.reject(key, expected: "no \(key) without workers (a registry without workers is free)")
+            }
+            return RegistrySpec(heartbeat: heartbeat, ttl: ttl, jitter: jitter)
+        }
+        let s = RegistryServerSpec(workers: workers)
+        let server = RegistryServerSpec(workers: workers, queueCapacity: queue ?? s.queueCapacity,
+                                        heartbeatWork: heartbeatWork ?? s.heartbeatWork,
+                                        registrationWork: registrationWork ?? s.registrationWork)
+        return RegistrySpec(heartbeat: heartbeat, ttl: ttl, jitter: jitter, server: server)
     }
 }
 

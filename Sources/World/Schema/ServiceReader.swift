@@ -128,7 +128,9 @@ extension ServiceSpec {
                 refundMaxIdle: o.optional("refund_max_idle", .duration(atLeast: .milliseconds(1)), default: d.refundMaxIdle),
                 refundResumes: o.optional("refund_resumes", .integer(in: 0...1_000), default: d.refundResumes),
                 stateWriteBackoff: o.optional("state_write_backoff", .duration(atLeast: .milliseconds(1)), default: d.stateWriteBackoff),
-                stateWriteBackoffCap: o.optional("state_write_backoff_cap", .duration(atLeast: .milliseconds(1)), default: d.stateWriteBackoffCap)))
+                stateWriteBackoffCap: o.optional("state_write_backoff_cap", .duration(atLeast: .milliseconds(1)), default: d.stateWriteBackoffCap),
+                dispatchBackoff: o.optional("dispatch_backoff", .duration(atLeast: .milliseconds(1)), default: d.dispatchBackoff),
+                dispatchBackoffCap: o.optional("dispatch_backoff_cap", .duration(atLeast: .milliseconds(1)), default: d.dispatchBackoffCap)))
         case .inventory:
             let d = InventoryOptions()
             return .inventory(InventoryOptions(

@@ -37,10 +37,17 @@ public struct DNSSpec: Sendable, Equatable {
     /// How long an answer is cached.
     public var ttl: Duration
 
-    /// A resolver (defaults: ~1 ms lookups, answers cached 60 s).
-    public init(lookup: Distribution = .lognormal(median: 0.001, p99: 0.005), ttl: Duration = .seconds(60)) {
+    /// How long after its TTL an answer is still served, at once, while one lookup in
+    /// the background refreshes it (RFC 8767 "serve stale", Unbound's `serve-expired`);
+    /// zero: an expired answer is never served, the call waits for the lookup.
+    public var staleWhileRevalidate: Duration
+
+    /// A resolver (defaults: ~1 ms lookups, answers cached 60 s, no serving stale).
+    public init(lookup: Distribution = .lognormal(median: 0.001, p99: 0.005), ttl: Duration = .seconds(60),
+                staleWhileRevalidate: Duration = .zero) {
         self.lookup = lookup
         self.ttl = ttl
+        self.staleWhileRevalidate = staleWhileRevalidate
     }
 }
 
@@ -146,10 +153,45 @@ public struct RegistrySpec: Sendable, Equatable {
     /// A registration without a heartbeat for this long expires; until then a crashed
     /// instance keeps receiving calls.
     public var ttl: Duration
+    /// Spread of each instance's heartbeat interval, as a fraction of `heartbeat`: each
+    /// interval is drawn uniformly in `heartbeat × (1 ± jitter)`, and the first of each
+    /// life uniformly in `(0, heartbeat]`, so instances that boot together do not beat in
+    /// step (0: every interval is exactly `heartbeat`, the first included).
+    public var jitter: Double
+    /// The registry as a server with finite capacity (nil: a free registry, where a
+    /// heartbeat renews its registration the instant it is sent).
+    public var server: RegistryServerSpec?
 
-    /// A registry (defaults: 5 s heartbeats, 15 s TTL).
-    public init(heartbeat: Duration = .seconds(5), ttl: Duration = .seconds(15)) {
+    /// A registry (defaults: 5 s heartbeats, 15 s TTL, no jitter, free).
+    public init(heartbeat: Duration = .seconds(5), ttl: Duration = .seconds(15), jitter: Double = 0,
+                server: RegistryServerSpec? = nil) {
         self.heartbeat = heartbeat
         self.ttl = ttl
+        self.jitter = jitter
+        self.server = server
+    }
+}
+
+/// The registry as a server: heartbeats and registrations cross the network and wait
+/// for one of its workers, each costing work; a full backlog refuses them.
+public struct RegistryServerSpec: Sendable, Equatable {
+    /// Requests the registry processes at once.
+    public var workers: Int
+    /// Requests that may wait for a worker (its accept backlog); nil = unbounded.
+    public var queueCapacity: Int?
+    /// Work of one heartbeat (a renewal).
+    public var heartbeatWork: Distribution
+    /// Work of one registration (an instance registering again after its registration
+    /// expired, or after a restart): heavier than a renewal.
+    public var registrationWork: Distribution
+
+    /// A registry server (defaults: backlog of 1,024, heartbeats ~1 ms, registrations ~5 ms).
+    public init(workers: Int, queueCapacity: Int? = 1024,
+                heartbeatWork: Distribution = .lognormal(median: 0.001, p99: 0.004),
+                registrationWork: Distribution = .lognormal(median: 0.005, p99: 0.020)) {
+        self.workers = workers
+        self.queueCapacity = queueCapacity
+        self.heartbeatWork = heartbeatWork
+        self.registrationWork = registrationWork
     }
 }

@@ -166,13 +166,21 @@ public struct OrderOptions: Sendable, Equatable {
     public var stateWriteBackoff: Duration
     /// The longest wait between two tries of a state write (read as ``stateWriteBackoff`` when lower).
     public var stateWriteBackoffCap: Duration
+    /// The pause after the first dispatch request that brought no rider, doubling (equal
+    /// jitter) per request up to ``dispatchBackoffCap``: a rider shortage must not become
+    /// a storm of dispatch requests.
+    public var dispatchBackoff: Duration
+    /// The longest pause between two dispatch requests for one order (read as
+    /// ``dispatchBackoff`` when lower).
+    public var dispatchBackoffCap: Duration
 
     public init(intake: Intake = .sync, consumers: Int = 10, prefetch: Int = 10, idempotency: Bool = true,
                 paymentWait: Duration = .seconds(60), resultsPrefetch: Int = 10,
                 refundAttempts: Int = 8, refundSpacing: Duration = .seconds(5),
                 reconcileInterval: Duration = .seconds(30), reconcileGrace: Duration = .seconds(60),
                 refundIdle: Duration = .seconds(60), refundMaxIdle: Duration = .seconds(600), refundResumes: Int = 10,
-                stateWriteBackoff: Duration = .milliseconds(50), stateWriteBackoffCap: Duration = .seconds(5)) {
+                stateWriteBackoff: Duration = .milliseconds(50), stateWriteBackoffCap: Duration = .seconds(5),
+                dispatchBackoff: Duration = .seconds(2), dispatchBackoffCap: Duration = .seconds(30)) {
         self.intake = intake
         self.consumers = consumers
         self.prefetch = prefetch
@@ -188,6 +196,8 @@ public struct OrderOptions: Sendable, Equatable {
         self.refundResumes = refundResumes
         self.stateWriteBackoff = stateWriteBackoff
         self.stateWriteBackoffCap = stateWriteBackoffCap
+        self.dispatchBackoff = dispatchBackoff
+        self.dispatchBackoffCap = dispatchBackoffCap
     }
 }
 

@@ -503,6 +503,9 @@ private let crossFieldCases: [MalformedWorld] = [
         "rule: a registry ttl below the heartbeat", #""ttl": "15s""#, #""ttl": "2s""#,
         #"«"2s"»: $.infrastructure.registry.ttl: expected a duration >= heartbeat, found string "2s""#),
     MalformedWorld(
+        "rule: a registry backlog without registry workers", #""ttl": "15s""#, #""ttl": "15s", "queue": 100"#,
+        #"«"queue": 100+9»: $.infrastructure.registry.queue: expected no queue without workers (a registry without workers is free), found number 100"#),
+    MalformedWorld(
         "rule: a ramp without \"for\"", #""rate": "2/s","#, #""rate": [ { "from": "1/s", "to": "3/s" } ],"#,
         #"«{ "from"»: $.traffic.rate[0].for: expected a duration (a ramp must have a length), found missing"#),
     MalformedWorld(
@@ -821,6 +824,19 @@ struct WorldOverrideTests {
         #expect(spec.service("backend")?.work == .uniform(lower: 0.01, upper: 0.03))
         #expect(spec.infrastructure.registry.heartbeat == .seconds(1))
         #expect(spec.infrastructure.registry.ttl == .seconds(3))
+    }
+
+    @Test("a registry with workers is a server; its other fields default")
+    func registryServer() throws {
+        let free = try read([])
+        #expect(free.infrastructure.registry.server == nil)
+        #expect(free.infrastructure.registry.jitter == 0)
+        let spec = try read([#"infrastructure.registry={"heartbeat": "5s", "ttl": "15s", "jitter": "10%", "workers": 2, "queue": "unbounded"}"#,
+                             #"infrastructure.dns={"stale_while_revalidate": "10m"}"#])
+        #expect(spec.infrastructure.registry.jitter == 0.1)
+        #expect(spec.infrastructure.registry.server == RegistryServerSpec(workers: 2, queueCapacity: nil))
+        #expect(spec.infrastructure.dns?.staleWhileRevalidate == .seconds(600))
+        #expect(spec.infrastructure.dns?.ttl == .seconds(60))
     }
 
     @Test("null turns an optional setting off")

@@ -7,7 +7,7 @@
 ///
 /// ```swift
 /// var table = OutboxTable()                                     // pure, with `now`
-/// table.append(order: 7, success: true)
+/// table.append(order: 7, success: true, chargedAt: 0)
 /// let batch = table.claim(limit: 100, lease: .seconds(30), now: 0)
 /// table.confirm(batch[0].id)
 ///
@@ -18,10 +18,10 @@ struct OutboxTable: Sendable {
     private(set) var rows: [OutboxRow] = []
     private var nextID: Int64 = 0
 
-    /// Writes a payment result.
-    mutating func append(order: Int64, success: Bool) {
+    /// Writes a payment result, and when the gateway gave it.
+    mutating func append(order: Int64, success: Bool, chargedAt: Int64) {
         nextID += 1
-        rows.append(OutboxRow(id: nextID, order: order, success: success, claimedUntil: 0))
+        rows.append(OutboxRow(id: nextID, order: order, success: success, chargedAt: chargedAt, claimedUntil: 0))
     }
 
     /// Claims up to `limit` unclaimed rows, oldest first, for `lease` (SELECT … FOR UPDATE
@@ -53,6 +53,9 @@ struct OutboxRow: Sendable, Equatable {
     var id: Int64
     var order: Int64
     var success: Bool
+    /// When the gateway answered the charge (virtual nanoseconds): travels with the
+    /// result, so the order service can measure how long it took to see it.
+    var chargedAt: Int64
     /// Until when a relay holds it (0: unclaimed).
     var claimedUntil: Int64
 }
@@ -61,8 +64,8 @@ struct OutboxRow: Sendable, Equatable {
 
 extension DatabaseSession {
     /// `INSERT INTO outbox …` (in the payment's transaction).
-    func appendOutbox(order: Int64, success: Bool) async {
-        await run(.write) { tables, _ in tables.outbox.append(order: order, success: success) }
+    func appendOutbox(order: Int64, success: Bool, chargedAt: Int64) async {
+        await run(.write) { tables, _ in tables.outbox.append(order: order, success: success, chargedAt: chargedAt) }
     }
 
     /// Claims a batch of unclaimed rows (see ``OutboxTable/claim(limit:lease:now:)``).
