@@ -1,11 +1,24 @@
 @testable import Platform
 import SimKernel
 import Testing
+import World
 
 /// The tables' indexes answer the reconciler's queries exactly as a walk over every row
 /// would — the same rows, in the same order — while reading only the rows due.
 @Suite("Database tables")
 struct DatabaseTablesTests {
+    @Test("a guarded deduction refuses to take the stock below zero; an unguarded one does (oversell)")
+    func guardedDeduction() {
+        var table = StockTable(catalog: CatalogSpec(items: 3, stock: 10, flashItems: 1, flashStock: 1))
+        // Two holders both saw the last unit of item 2: the second write is the stale one.
+        #expect(table.decrement(2, by: 1, order: 1, token: nil, guarded: true) == .applied)
+        #expect(table.decrement(2, by: 1, order: 2, token: nil, guarded: true) == .insufficient)
+        #expect(table.level(2) == 0)
+        #expect(table.deducted(for: 2) == nil, "a refused write records no deduction")
+        #expect(table.decrement(2, by: 1, order: 2, token: nil) == .applied)
+        #expect(table.level(2) == -1)
+    }
+
     @Test("a due index hands out entries in time order, keeps what a read restores, and places a late insert in order")
     func dueIndex() {
         var index = DueIndex()

@@ -150,7 +150,7 @@ struct LibraryCoverageTests {
         "DeadLetterCounts": "statistics",
         // Errors.
         "CallNotPermitted": "error", "ConnectionPoolError": "error", "DeadlineExceeded": "error", "LockError": "error",
-        "PublishRefusal": "error", "QueueDisciplineError": "error", "AutoscaleRuleError": "error",
+        "PublishRefusal": "error",
         "ConfigurationError": "error",
         // Results, ids, leases and events the primitives hand out.
         "CacheAsideFlight": "id", "CacheAsideWaiterID": "id", "CacheAsideLookup": "result", "ConnectionLease": "lease",

@@ -26,7 +26,9 @@ actor CacheServer: RemoteCache {
         sim = environment.sim
         self.environment = environment
         self.spec = spec
-        store = TTLCache(capacity: spec.capacity)
+        store = environment.sim.configured("the cache server", { () throws(ConfigurationError) in
+            try TTLCache(capacity: spec.capacity)
+        }, fallback: { try! TTLCache(capacity: 0) }) // `try!`: a capacity of 0 is valid.
     }
 
     /// One command's round trip: the server's time (slowed by a `slowdown` fault, plus any

@@ -175,18 +175,16 @@ actor Database {
     func deducted(for order: Int64) -> Int? { tables.stock.deducted(for: order) }
 
     /// `UPDATE stock SET units = units - q WHERE item = ?` (with an optional fencing token:
-    /// a write carrying a token lower than the row's highest is rejected). Returns
-    /// whether it was applied, and whether `order` had already deducted stock before it
-    /// (a repeat the idempotency check would have absorbed: a double deduction).
-    func decrement(_ item: Int, by quantity: Int, order: Int64, token: UInt64?) -> (applied: Bool, repeated: Bool) {
+    /// a write carrying a token lower than the row's highest is rejected; `guarded` adds
+    /// `AND units >= q`). Returns what the write did, and whether `order` had already
+    /// deducted stock before it (a repeat the idempotency check would have absorbed: a
+    /// double deduction).
+    func decrement(_ item: Int, by quantity: Int, order: Int64, token: UInt64?,
+                   guarded: Bool) -> (outcome: StockTable.WriteOutcome, repeated: Bool) {
         let repeated = tables.stock.deducted(for: order) != nil
-        switch tables.stock.decrement(item, by: quantity, order: order, token: token) {
-        case .applied:
-            return (true, repeated)
-        case .staleToken:
-            metrics.staleWritesRejected.add()
-            return (false, repeated)
-        }
+        let outcome = tables.stock.decrement(item, by: quantity, order: order, token: token, guarded: guarded)
+        if outcome == .staleToken { metrics.staleWritesRejected.add() }
+        return (outcome, repeated)
     }
 
     /// Gives stock back for an order (compensation), once.

@@ -23,11 +23,14 @@ final class DatabasePool: @unchecked Sendable {
         self.metrics = metrics
         self.sim = sim
         let leakCounter = "\(service).db.leaks"
-        pool = ConnectionPool(
-            ConnectionPoolConfiguration(
+        let configuration = sim.configured("\(instance)'s connection pool", { () throws(ConfigurationError) in
+            try ConnectionPoolConfiguration(
                 maxOpen: spec.maxOpen, maxIdle: min(spec.maxIdle, spec.maxOpen == 0 ? spec.maxIdle : spec.maxOpen),
                 maxLifetime: spec.maxLifetime, idleTimeout: spec.idleTimeout, acquireTimeout: spec.acquireTimeout,
-                leakDetectionThreshold: spec.leakThreshold, queueDiscipline: spec.queueDiscipline.discipline),
+                leakDetectionThreshold: spec.leakThreshold, queueDiscipline: spec.queueDiscipline.discipline())
+        }, fallback: { try! ConnectionPoolConfiguration() }) // `try!`: the defaults are valid.
+        pool = ConnectionPool(
+            configuration,
             clock: sim.clock,
             open: { try await database.connect() },
             close: { connection in await database.disconnect(connection) },

@@ -86,10 +86,11 @@ struct LockServers: @unchecked Sendable {
 
     /// A lock client for an instance, talking to the world's lock server over the network,
     /// with its own random stream for retry jitter.
-    func lockClient(for instance: String, ttl: Duration, maxWait: Duration, initialDelay: Duration, maxDelay: Duration)
+    func lockClient(for instance: String, ttl: Duration, maxWait: Duration, initialDelay: Duration, maxDelay: Duration,
+                    pauseGate: SimulatedLockConnection.PauseGate? = nil)
         -> LockClient<VirtualClock, SimulatedLockConnection, RandomStream> {
         LockClient(
-            connection: lockConnection(to: servers[0], for: instance),
+            connection: lockConnection(to: servers[0], for: instance, pauseGate: pauseGate),
             clock: sim.clock,
             configuration: sim.configured("\(instance)'s lock client", { () throws(ConfigurationError) in
                 try .init(ttl: ttl, maxWait: maxWait, initialDelay: initialDelay, maxDelay: maxDelay)
@@ -97,10 +98,12 @@ struct LockServers: @unchecked Sendable {
             random: sim.random("\(instance).locks"))
     }
 
-    /// An instance's connection to lock server `server`, over the network.
-    func lockConnection(to server: LockServer, for instance: String) -> SimulatedLockConnection {
+    /// An instance's connection to lock server `server`, over the network (held while the
+    /// instance is paused when it passes its `pauseGate`).
+    func lockConnection(to server: LockServer, for instance: String,
+                        pauseGate: SimulatedLockConnection.PauseGate? = nil) -> SimulatedLockConnection {
         SimulatedLockConnection(server: server, network: network, service: String(instance.split(separator: "#").first ?? ""),
-                                timeout: timeout)
+                                timeout: timeout, pauseGate: pauseGate)
     }
 }
 
@@ -115,13 +118,23 @@ struct SimulatedLockConnection: LockStoreConnection {
     /// The calling service, for partitions.
     let service: String
     let timeout: Duration
+    /// Waits while the calling process is paused: a stopped process sends no command (a
+    /// lock client retrying a taken lock stops retrying), and sees a reply that arrived
+    /// meanwhile only once it runs again (a lock granted just before a pause is held
+    /// through it). Nil: commands ignore pauses.
+    var pauseGate: PauseGate?
+
+    /// Returns once the calling process runs (at once when it is not paused).
+    typealias PauseGate = @Sendable () async -> Void
 
     /// No reply within the client's timeout.
     struct NoReply: Error {}
 
     private func command<T: Sendable>(cleanup: Bool = false, _ serve: () async -> T?) async throws -> T {
+        if let pauseGate { await pauseGate() }
         let reply = await network.exchange(from: service, to: "locks", timeout: timeout, there: server.leg(), back: server.leg(),
                                            deliverWhenCancelled: cleanup, serve)
+        if let pauseGate { await pauseGate() }
         guard let reply else { throw NoReply() }
         return reply
     }

@@ -37,14 +37,16 @@ enum ServiceLock {
     /// A service instance's lock of kind `redlock` (or on one server), with `ttl`, waiting
     /// at most `maxWait`, retrying with a jittered backoff from `initialDelay` capped at
     /// `maxDelay` (a cap below the first delay is read as the first delay).
+    /// `pauseGate`, when given, holds every lock command while the instance is paused.
     init(locks: LockServers, instance: String, redlock: Bool, ttl: Duration, maxWait: Duration,
-         initialDelay: Duration, maxDelay: Duration) {
+         initialDelay: Duration, maxDelay: Duration, pauseGate: SimulatedLockConnection.PauseGate? = nil) {
         let maxDelay = max(maxDelay, initialDelay)
         guard redlock else {
-            self = .single(locks.lockClient(for: instance, ttl: ttl, maxWait: maxWait, initialDelay: initialDelay, maxDelay: maxDelay))
+            self = .single(locks.lockClient(for: instance, ttl: ttl, maxWait: maxWait, initialDelay: initialDelay, maxDelay: maxDelay,
+                                            pauseGate: pauseGate))
             return
         }
-        let connections = locks.servers.map { locks.lockConnection(to: $0, for: instance) }
+        let connections = locks.servers.map { locks.lockConnection(to: $0, for: instance, pauseGate: pauseGate) }
         let sim = locks.sim
         // The world has at least one lock server, and its fields were validated by the
         // reader: a refusal here is a reader bug, which stops the run.

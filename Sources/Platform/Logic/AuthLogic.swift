@@ -20,7 +20,9 @@ final class AuthLogic: LogicBase, RoleLogic, @unchecked Sendable {
     init(instance: ServiceInstance, options: AuthOptions, environment: LogicEnvironment, sessions: Sessions) {
         self.options = options
         self.sessions = sessions
-        cache = TTLCache(capacity: options.tokenCacheCapacity, defaultTTL: options.tokenCacheTTL)
+        cache = environment.sim.configured("\(instance.name)'s token cache", { () throws(ConfigurationError) in
+            try TTLCache(capacity: options.tokenCacheCapacity, defaultTTL: options.tokenCacheTTL)
+        }, fallback: { try! TTLCache(capacity: 0) }) // `try!`: a capacity of 0 is valid.
         super.init(instance: instance, environment: environment)
     }
 

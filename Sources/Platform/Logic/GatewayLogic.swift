@@ -36,11 +36,14 @@ final class GatewayLogic: LogicBase, RoleLogic, @unchecked Sendable {
         self.orderBook = orderBook
         self.sessions = sessions
         self.queuedIntake = queuedIntake
-        verified = TTLCache(capacity: options.authCacheCapacity, defaultTTL: options.authCacheTTL)
+        verified = environment.sim.configured("\(instance.name)'s auth-answer cache", { () throws(ConfigurationError) in
+            try TTLCache(capacity: options.authCacheCapacity, defaultTTL: options.authCacheTTL)
+        }, fallback: { try! TTLCache(capacity: 0) }) // `try!`: a capacity of 0 is valid.
         super.init(instance: instance, environment: environment)
         for route in GatewayRoute.allCases {
-            if let spec = options.limits[route] {
-                let limiter = RouteLimiters.make(spec, clock: sim.clock, random: sim.random("\(instance.name).\(route.rawValue).limiter"))
+            if let spec = options.limits[route], let limiter = sim.configured("\(instance.name)'s \(route.rawValue) limiter", { () throws(ConfigurationError) in
+                try RouteLimiters.make(spec, clock: sim.clock, random: sim.random("\(instance.name).\(route.rawValue).limiter"))
+            }, fallback: { nil }) {
                 limiters[route] = LimitedRoute(limiter: limiter, limited: logicMetrics.counter("\(route.rawValue).limited"))
             }
         }

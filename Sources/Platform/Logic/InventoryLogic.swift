@@ -13,7 +13,9 @@ import World
 /// The deduction is check-then-act (read the stock, check it, write `units - q`), which is
 /// exactly what a lock must protect: without one, or with a lock that expired while its
 /// holder was paused and no fencing token to stop the late write, two deductions of the
-/// last unit both pass the check and the stock goes below zero (oversell).
+/// last unit both pass the check and the stock goes below zero (oversell). With
+/// `guarded_deduction` the write repeats the check in the database (`... AND units >= q`),
+/// which refuses such a late write whatever the lock did.
 final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
     private let options: InventoryOptions
     private let locks: ServiceLock
@@ -31,14 +33,19 @@ final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
     private lazy var lockWait = logicMetrics.lockWait()
     /// Repeated deductions of one order that took stock again (made at init: "none" is 0).
     private lazy var doubleDeductions = logicMetrics.counter("double_deductions")
+    /// Deductions the database's own stock check refused (made on first use).
+    private lazy var guardRefused = logicMetrics.counter("guard_refused")
 
     init(instance: ServiceInstance, options: InventoryOptions, environment: LogicEnvironment, lockServers: LockServers,
          catalogItems: Int) {
         self.options = options
         self.catalogItems = catalogItems
+        // A paused process neither sends lock commands nor acts on their replies: a GC
+        // stop freezes its lock waiters too (only the holders it stopped keep a lock).
         locks = ServiceLock(locks: lockServers, instance: instance.name, redlock: options.locking == .redlock,
                             ttl: options.lockTTL, maxWait: options.lockWait,
-                            initialDelay: options.lockBackoff, maxDelay: options.lockBackoffCap)
+                            initialDelay: options.lockBackoff, maxDelay: options.lockBackoffCap,
+                            pauseGate: { [unowned(unsafe) instance] in if instance.isPausedNow { await instance.checkpoint() } })
         super.init(instance: instance, environment: environment)
         // Registered so that "none" reads as 0 (a world without the idempotency check can
         // assert on it either way).
@@ -118,12 +125,22 @@ final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
             return .failure(.refused(.outOfStock))
         }
         await database.execute(.write)
-        let write = await database.decrement(item, by: quantity, order: order, token: token)
-        guard write.applied else { return .failure(.refused(.lockUnavailable)) }
-        deducted.add(Int64(quantity))
-        // Without the idempotency check, a retry of a deduction whose first attempt the
-        // caller gave up on (and this service finished anyway) takes the stock again.
-        if write.repeated { doubleDeductions.add() }
-        return .success(.ok)
+        let write = await database.decrement(item, by: quantity, order: order, token: token, guarded: options.guardedDeduction)
+        switch write.outcome {
+        case .applied:
+            deducted.add(Int64(quantity))
+            // Without the idempotency check, a retry of a deduction whose first attempt the
+            // caller gave up on (and this service finished anyway) takes the stock again.
+            if write.repeated { doubleDeductions.add() }
+            return .success(.ok)
+        case .staleToken:
+            return .failure(.refused(.lockUnavailable))
+        case .insufficient:
+            // The check above passed on a read the stock has moved past (a lock lost
+            // while paused): the database's own check is the last line.
+            guardRefused.add()
+            outOfStock.add()
+            return .failure(.refused(.outOfStock))
+        }
     }
 }

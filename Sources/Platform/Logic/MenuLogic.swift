@@ -52,15 +52,17 @@ final class MenuLogic: LogicBase, RoleLogic, @unchecked Sendable {
         random = environment.sim.random("\(instance.name).menu")
         jitter = .below(options.ttlJitter)
         earlyRefresh = options.earlyRefresh.map { EarlyRefresh(beta: $0) }
-        flights = CacheAsideState(.init(capacity: 0, ttl: .zero, negativeTTL: .zero, jitter: .none))
+        // `try!`: constant, valid arguments (only the flights are used, no entries kept).
+        flights = CacheAsideState(try! .init(capacity: 0, ttl: .zero, negativeTTL: .zero, jitter: .none))
         metrics = Counters(LogicMetrics(service: instance.service, metrics: environment.metrics))
-        if let local = options.localCache {
-            twoLevel = TwoLevelCache(
-                .init(localCapacity: local.capacity, localTTL: local.ttl,
+        if let local = options.localCache, let configuration = environment.sim.configured("\(instance.name)'s local cache", { () throws(ConfigurationError) in
+            try TwoLevelCache<CacheServer, VirtualClock>.Configuration(localCapacity: local.capacity, localTTL: local.ttl,
                       localNegativeTTL: options.negativeTTL.map { min($0, local.ttl) } ?? .zero,
                       localJitter: .none, remoteTTL: options.cacheTTL, remoteJitter: .below(options.ttlJitter),
-                      remoteFailure: .fallThrough, localEarlyRefresh: options.earlyRefresh.map { EarlyRefresh(beta: $0) }),
-                remote: cache, clock: environment.sim.clock,
+                      remoteFailure: .fallThrough, localEarlyRefresh: options.earlyRefresh.map { EarlyRefresh(beta: $0) })
+        }, fallback: { nil }) {
+            twoLevel = TwoLevelCache(
+                configuration, remote: cache, clock: environment.sim.clock,
                 random: environment.sim.random("\(instance.name).menu.local"))
         } else {
             twoLevel = nil
@@ -68,9 +70,13 @@ final class MenuLogic: LogicBase, RoleLogic, @unchecked Sendable {
         super.init(instance: instance, environment: environment)
         if options.bloomFilter {
             let items = catalogItems
-            var filter = BloomFilter<Int>(expectedCount: max(items, 1), falsePositiveRate: options.bloomFalsePositiveRate)
-            for item in 0..<items { _ = filter.insert(item) }
-            bloom = filter
+            let rate = options.bloomFalsePositiveRate
+            if var filter = sim.configured("\(instance.name)'s Bloom filter", { () throws(ConfigurationError) in
+                try BloomFilter<Int>(expectedCount: max(items, 1), falsePositiveRate: rate)
+            }, fallback: { nil }) {
+                for item in 0..<items { _ = filter.insert(item) }
+                bloom = filter
+            }
         }
     }
 

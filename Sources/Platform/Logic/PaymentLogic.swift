@@ -5,7 +5,9 @@ import World
 /// idempotency key), records each result in its local message table in the same
 /// database transaction, reports it to the order service by callback, and relays the
 /// table to the broker so the result arrives even when the callback is lost (eventual
-/// consistency instead of 2PC, as in the documents).
+/// consistency instead of 2PC, as in the documents). With `charge_in_transaction` the
+/// charge runs inside the database transaction that records it, holding a pooled
+/// connection across the external call: the documents' payment pool exhaustion.
 final class PaymentLogic: LogicBase, RoleLogic, @unchecked Sendable {
     private let options: PaymentOptions
     private var relay: Task<Void, Never>?
@@ -65,24 +67,12 @@ final class PaymentLogic: LogicBase, RoleLogic, @unchecked Sendable {
     func handle(_ call: Call, from caller: String) async -> Result<Reply, Failure> {
         switch call {
         case .charge(let order, _):
-            let key: Int64? = options.idempotencyKey ? order : nil
-            let charged = await instance.call("payment_gateway", .gatewayCharge(order: order, idempotencyKey: key))
-            let success: Bool
-            switch charged {
-            case .success: success = true
-            case .failure(.error): success = false
-            case .failure(let failure):
-                // No answer: the outcome is unknown here too; the gateway's reconciliation
-                // is out of scope, the order service waits and compensates.
-                return .failure(failure)
-            }
-            // The result's instant travels with it (outbox row, callback, broker message).
-            let chargedAt = now
-            let recorded = await withConnection { await $0.appendOutbox(order: order, success: success, chargedAt: chargedAt) }
-            guard case .success = recorded else { return .failure(recorded.failure!) }
-            (success ? self.charged : declined).add()
-            if options.callback { callback(order, success, chargedAt) }
-            return success ? .success(.charged(at: chargedAt)) : .failure(.refused(.paymentDeclined))
+            guard options.chargeInTransaction else { return await charge(order, in: nil) }
+            // BEGIN; charge; INSERT the local message; COMMIT: the transaction's connection
+            // is held while the gateway answers (the hold leak detection reports). No
+            // connection within the pool's acquire timeout: no charge is attempted.
+            let charged = await withConnection { transaction in await charge(order, in: transaction) }
+            return charged.flatMap { $0 }
         case .refund(let order):
             let refunded = await instance.call("payment_gateway", .refund(order: order))
             if case .success = refunded { refunds.add() }
@@ -90,6 +80,34 @@ final class PaymentLogic: LogicBase, RoleLogic, @unchecked Sendable {
         default:
             await misrouted(call, from: caller)
         }
+    }
+
+    /// Charges `order` through the gateway and records the result in the local message
+    /// table: on `transaction`'s connection, or on a connection of its own taken after the
+    /// gateway answered.
+    private func charge(_ order: Int64, in transaction: DatabaseSession?) async -> Result<Reply, Failure> {
+        let key: Int64? = options.idempotencyKey ? order : nil
+        let charged = await instance.call("payment_gateway", .gatewayCharge(order: order, idempotencyKey: key))
+        let success: Bool
+        switch charged {
+        case .success: success = true
+        case .failure(.error): success = false
+        case .failure(let failure):
+            // No answer: the outcome is unknown here too; the gateway's reconciliation
+            // is out of scope, the order service waits and compensates.
+            return .failure(failure)
+        }
+        // The result's instant travels with it (outbox row, callback, broker message).
+        let chargedAt = now
+        if let transaction {
+            await transaction.appendOutbox(order: order, success: success, chargedAt: chargedAt)
+        } else {
+            let recorded = await withConnection { await $0.appendOutbox(order: order, success: success, chargedAt: chargedAt) }
+            guard case .success = recorded else { return .failure(recorded.failure!) }
+        }
+        (success ? self.charged : declined).add()
+        if options.callback { callback(order, success, chargedAt) }
+        return success ? .success(.charged(at: chargedAt)) : .failure(.refused(.paymentDeclined))
     }
 
     /// Tells the order service, without waiting for it.

@@ -24,38 +24,40 @@ protocol RouteLimiter: AnyObject {
 
 /// Builds the library limiter a route's spec names.
 enum RouteLimiters {
-    static func make(_ spec: LimiterSpec, clock: VirtualClock, random: RandomStream) -> any RouteLimiter {
+    /// - Throws: ``ConfigurationError`` when the library refuses the spec's values (the
+    ///   world reader validates them, so this is a reader bug).
+    static func make(_ spec: LimiterSpec, clock: VirtualClock, random: RandomStream) throws(ConfigurationError) -> any RouteLimiter {
         switch spec {
         case .tokenBucket(let rate, let burst):
-            return RefusingRouteLimiter(TokenBucket<VirtualClock.Instant>(rate: .perSecondApproximately(rate), burst: burst))
+            return RefusingRouteLimiter(try TokenBucket<VirtualClock.Instant>(rate: .perSecondApproximately(rate), burst: burst))
         case .slidingWindow(let limit, let window):
-            return RefusingRouteLimiter(SlidingWindowLog<VirtualClock.Instant>(limit: limit, window: window))
+            return RefusingRouteLimiter(try SlidingWindowLog<VirtualClock.Instant>(limit: limit, window: window))
         case .slidingWindowCounter(let limit, let window):
-            return RefusingRouteLimiter(SlidingWindowCounter<VirtualClock.Instant>(limit: limit, window: window))
+            return RefusingRouteLimiter(try SlidingWindowCounter<VirtualClock.Instant>(limit: limit, window: window))
         case .fixedWindow(let limit, let window):
-            return RefusingRouteLimiter(FixedWindowCounter<VirtualClock.Instant>(limit: limit, window: window))
+            return RefusingRouteLimiter(try FixedWindowCounter<VirtualClock.Instant>(limit: limit, window: window))
         case .queueing(let rate, let maxQueueing):
-            return QueueingRouteLimiter(QueueingLimiter<VirtualClock.Instant>(
+            return QueueingRouteLimiter(try QueueingLimiter<VirtualClock.Instant>(
                 rate: .perSecondApproximately(rate), maxQueueingTime: maxQueueing))
         case .warmUp(let rate, let warmUp, let coldFactor, let maxQueueing):
-            return QueueingRouteLimiter(WarmUpLimiter<VirtualClock.Instant>(
+            return QueueingRouteLimiter(try WarmUpLimiter<VirtualClock.Instant>(
                 rate: .perSecondApproximately(rate), warmUpPeriod: warmUp, coldFactor: coldFactor,
                 maxQueueingTime: maxQueueing))
         case .concurrency(let limit):
-            return InFlightRouteLimiter(limit: limit)
+            return try InFlightRouteLimiter(limit: limit)
         case .bulkhead(let limit, let maxWait):
-            return BulkheadRouteLimiter(limit: limit, maxWait: maxWait, clock: clock)
+            return try BulkheadRouteLimiter(limit: limit, maxWait: maxWait, clock: clock)
         case .adaptive(let adaptive):
             switch adaptive.algorithm {
             case .aimd:
-                return AdaptiveRouteLimiter(AIMDLimit(
+                return AdaptiveRouteLimiter(try AIMDLimit(
                     initialLimit: adaptive.initialLimit, minLimit: adaptive.minLimit, maxLimit: adaptive.maxLimit,
                     timeout: adaptive.timeout))
             case .vegas:
-                return AdaptiveRouteLimiter(VegasLimit(
+                return AdaptiveRouteLimiter(try VegasLimit(
                     initialLimit: adaptive.initialLimit, maxLimit: adaptive.maxLimit, random: random))
             case .gradient2:
-                return AdaptiveRouteLimiter(Gradient2Limit(
+                return AdaptiveRouteLimiter(try Gradient2Limit(
                     initialLimit: adaptive.initialLimit, minLimit: adaptive.minLimit, maxLimit: adaptive.maxLimit))
             }
         }
@@ -98,7 +100,7 @@ final class QueueingRouteLimiter<Limiter: ReservingRateLimiter>: RouteLimiter wh
 final class InFlightRouteLimiter: RouteLimiter {
     private var limiter: ConcurrencyLimiter<Never>
 
-    init(limit: Int) { limiter = ConcurrencyLimiter(maxConcurrent: limit) }
+    init(limit: Int) throws(ConfigurationError) { limiter = try ConcurrencyLimiter(maxConcurrent: limit) }
 
     func admit(at now: VirtualClock.Instant, wait: (Duration) async -> Void) async -> Void? {
         limiter.tryAcquire() ? () : nil
@@ -114,8 +116,8 @@ final class InFlightRouteLimiter: RouteLimiter {
 final class BulkheadRouteLimiter: RouteLimiter {
     private let bulkhead: Bulkhead<VirtualClock>
 
-    init(limit: Int, maxWait: Duration, clock: VirtualClock) {
-        bulkhead = Bulkhead(.init(maxConcurrentCalls: limit, maxWaitDuration: maxWait), clock: clock)
+    init(limit: Int, maxWait: Duration, clock: VirtualClock) throws(ConfigurationError) {
+        bulkhead = Bulkhead(try .init(maxConcurrentCalls: limit, maxWaitDuration: maxWait), clock: clock)
     }
 
     func admit(at now: VirtualClock.Instant, wait: (Duration) async -> Void) async -> Void? {
@@ -152,7 +154,7 @@ final class AdaptiveRouteLimiter<Algorithm: AdaptiveLimitAlgorithm>: RouteLimite
 extension Rate {
     /// A rate per second from a decimal figure, exact to a thousandth of a permit per
     /// second ("7.2/s" is 7,200 permits per 1,000 s).
-    static func perSecondApproximately(_ perSecond: Double) -> Rate {
-        Rate(permits: max(1, Int(Int64(saturating: (min(perSecond, 1e9) * 1000).rounded()))), per: .seconds(1000))
+    static func perSecondApproximately(_ perSecond: Double) throws(ConfigurationError) -> Rate {
+        try Rate(permits: max(1, Int(Int64(saturating: (min(perSecond, 1e9) * 1000).rounded()))), per: .seconds(1000))
     }
 }

@@ -34,7 +34,8 @@ final class CallFallback: @unchecked Sendable {
     init(spec: FallbackSpec, broker: Broker) {
         self.spec = spec
         self.broker = broker
-        replies = LRUCache(capacity: spec.mode == .cached ? Self.cachedReplies : 1)
+        // `try!`: a constant capacity (10,000 or 1), which is valid.
+        replies = try! LRUCache(capacity: spec.mode == .cached ? Self.cachedReplies : 1)
     }
 
     /// Notes a good reply (kept in `cached` mode, for reads).

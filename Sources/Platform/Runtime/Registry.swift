@@ -110,9 +110,10 @@ final class Registry: SimEventHandler, @unchecked Sendable {
         self.draws = draws
         self.networkLatency = networkLatency
         if let serverSpec = spec.server {
-            server = WorkerPoolCore(WorkerPoolConfiguration(workers: serverSpec.workers,
-                                                            queueCapacity: serverSpec.queueCapacity),
-                                    at: VirtualClock.Instant(nanoseconds: sim.executor.now))
+            let configuration = sim.configured("the registry server's worker pool", { () throws(ConfigurationError) in
+                try WorkerPoolConfiguration(workers: serverSpec.workers, queueCapacity: serverSpec.queueCapacity)
+            }, fallback: { try! WorkerPoolConfiguration(workers: 1) }) // `try!`: one worker is valid.
+            server = WorkerPoolCore(configuration, at: VirtualClock.Instant(nanoseconds: sim.executor.now))
             serverMetrics = ServerMetrics(sim.metrics)
         } else {
             serverMetrics = nil

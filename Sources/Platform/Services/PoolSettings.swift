@@ -2,20 +2,18 @@ import Resilience
 import World
 
 // The world's pool settings as the Resilience library's types. The world reader has
-// already checked every value (with locations), so a refusal here is a programming error.
+// already checked every value (with locations), so a ``ConfigurationError`` here is a bug
+// in the reader: callers make these through `Simulation.configured`, which stops the run.
 
 extension QueueDisciplineSpec {
     /// The library's discipline.
-    var discipline: QueueDiscipline {
+    ///
+    /// - Throws: ``ConfigurationError`` for CoDel parameters the library refuses.
+    func discipline() throws(ConfigurationError) -> QueueDiscipline {
         switch self {
         case .fifo: return .fifo
         case .lifo: return .lifo
-        case .codel(let target, let interval):
-            do {
-                return .codel(try CoDelParameters(target: target, interval: interval))
-            } catch {
-                preconditionFailure("the world reader let through CoDel parameters the library refuses: \(error)")
-            }
+        case .codel(let target, let interval): return .codel(try CoDelParameters(target: target, interval: interval))
         }
     }
 
@@ -30,20 +28,20 @@ extension ServiceSpec {
     /// Each instance's worker pool: `workers` at start, growing on demand up to
     /// `max_workers` (or by the autoscale rule up to its `max`), new workers starting after
     /// the start-up delay and retiring after `idle_timeout` idle.
-    var workerPoolConfiguration: WorkerPoolConfiguration {
-        WorkerPoolConfiguration(
+    ///
+    /// - Throws: ``ConfigurationError`` for values the library refuses.
+    func workerPoolConfiguration() throws(ConfigurationError) -> WorkerPoolConfiguration {
+        try WorkerPoolConfiguration(
             workers: workers, maxWorkers: maxWorkers, queueCapacity: queueCapacity, idleTimeout: idleTimeout,
-            startupDelay: workerStartup, growsOnDemand: autoscale == nil, discipline: queueDiscipline.discipline)
+            startupDelay: workerStartup, growsOnDemand: autoscale == nil, discipline: queueDiscipline.discipline())
     }
 }
 
 extension AutoscaleSpec {
     /// The library's rule.
-    var rule: AutoscaleRule {
-        do {
-            return try AutoscaleRule(queueAbove: queueAbove, utilisationBelow: utilisationBelow, add: add, every: every)
-        } catch {
-            preconditionFailure("the world reader let through an autoscale rule the library refuses: \(error)")
-        }
+    ///
+    /// - Throws: ``ConfigurationError`` for values the library refuses.
+    func rule() throws(ConfigurationError) -> AutoscaleRule {
+        try AutoscaleRule(queueAbove: queueAbove, utilisationBelow: utilisationBelow, add: add, every: every)
     }
 }

@@ -69,4 +69,8 @@ extension ServiceInstance {
         pauseWaiters.removeAll()
         for waiter in waiters { waiter.resume() }
     }
+
+    /// Whether the instance is paused at this instant, read on the world's thread without
+    /// hopping to the instance (for a client of the instance that checks before it sends).
+    nonisolated var isPausedNow: Bool { isolatedOnWorldThread(()) { instance, _ in instance.pausedUntil != nil } }
 }

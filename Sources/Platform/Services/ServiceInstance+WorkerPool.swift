@@ -9,7 +9,9 @@ extension ServiceInstance {
     /// period.
     func startPool() {
         metrics.workers.add(Double(pool.workers))
-        guard let rule = spec.autoscale?.rule else { return }
+        guard let autoscale = spec.autoscale,
+              let rule = sim.configured("\(name)'s autoscale rule", { () throws(ConfigurationError) -> AutoscaleRule? in try autoscale.rule() },
+                                        fallback: { nil }) else { return }
         autoscaler = WorkerPoolAutoscaler(rule)
         scheduleAutoscale(after: rule.every)
     }

@@ -97,7 +97,9 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         self.index = index
         service = spec.name
         name = "\(spec.name)#\(index)"
-        pool = WorkerPoolCore(spec.workerPoolConfiguration, at: VirtualClock.Instant(nanoseconds: environment.sim.executor.now))
+        pool = WorkerPoolCore(environment.sim.configured("\(spec.name)'s worker pool", spec.workerPoolConfiguration, fallback: {
+            try! WorkerPoolConfiguration(workers: 1) // `try!`: one worker is valid.
+        }), at: VirtualClock.Instant(nanoseconds: environment.sim.executor.now))
         workDraws = StableHash.of(spec.name)
         self.metrics = metrics
         self.owner = owner

@@ -39,15 +39,21 @@ public struct BloomFilter<Element: StableHashable>: Sendable, Equatable {
 
     /// A filter sized for `expectedCount` elements (≥ 1) at `falsePositiveRate`
     /// (0 < p < 1; default 1 %), with hash functions chosen by `seed` (default 0).
-    public init(expectedCount: Int, falsePositiveRate: Double = 0.01, seed: UInt64 = 0) {
-        let bits = Self.optimalBitCount(expectedCount: expectedCount, falsePositiveRate: falsePositiveRate)
-        self.init(bitCount: bits, hashCount: Self.optimalHashCount(expectedCount: expectedCount, bitCount: bits), seed: seed)
+    ///
+    /// - Throws: ``ConfigurationError`` for a count below 1, a rate outside (0, 1), or a
+    ///   filter of 2⁵² bits or more.
+    public init(expectedCount: Int, falsePositiveRate: Double = 0.01, seed: UInt64 = 0) throws(ConfigurationError) {
+        let bits = try Self.optimalBitCount(expectedCount: expectedCount, falsePositiveRate: falsePositiveRate)
+        try self.init(bitCount: bits, hashCount: Self.optimalHashCount(expectedCount: expectedCount, bitCount: bits), seed: seed)
     }
 
     /// A filter of exactly `bitCount` bits (≥ 1) and `hashCount` positions (≥ 1).
-    public init(bitCount: Int, hashCount: Int, seed: UInt64 = 0) {
-        precondition(bitCount >= 1, "bitCount must be >= 1")
-        precondition(hashCount >= 1, "hashCount must be >= 1")
+    ///
+    /// - Throws: ``ConfigurationError`` for a count below 1.
+    public init(bitCount: Int, hashCount: Int, seed: UInt64 = 0) throws(ConfigurationError) {
+        let check = ConfigurationCheck("BloomFilter")
+        try check.require(bitCount >= 1, "bitCount", ">= 1", bitCount)
+        try check.require(hashCount >= 1, "hashCount", ">= 1", hashCount)
         self.bitCount = bitCount
         self.hashCount = hashCount
         self.seed = seed
@@ -55,19 +61,27 @@ public struct BloomFilter<Element: StableHashable>: Sendable, Equatable {
     }
 
     /// `⌈−n·ln p / (ln 2)²⌉`: the bits that give false-positive rate `p` for `n` elements.
-    public static func optimalBitCount(expectedCount n: Int, falsePositiveRate p: Double) -> Int {
-        precondition(n >= 1, "expectedCount must be >= 1")
-        precondition(p > 0 && p < 1, "falsePositiveRate must be in (0, 1)")
+    ///
+    /// - Throws: ``ConfigurationError`` for a count below 1, a rate outside (0, 1), or a
+    ///   filter of 2⁵² bits or more.
+    public static func optimalBitCount(expectedCount n: Int, falsePositiveRate p: Double) throws(ConfigurationError) -> Int {
+        let check = ConfigurationCheck("BloomFilter")
+        try check.require(n >= 1, "expectedCount", ">= 1", n)
+        try check.require(p > 0 && p < 1, "falsePositiveRate", "in (0, 1)", p)
         let ln2 = CacheMath.log(2)
         let bits = (-Double(n) * CacheMath.log(p) / (ln2 * ln2)).rounded(.up)
-        precondition(bits < 0x1p52, "filter too large")
+        try check.require(bits < 0x1p52, "expectedCount", "a count and rate needing fewer than 2^52 bits", "\(n) at \(p) (\(bits) bits)")
         return Swift.max(1, Int(bits))
     }
 
     /// `round((m/n)·ln 2)`, at least 1: the number of positions that minimises the
     /// false-positive rate of `m` bits holding `n` elements.
-    public static func optimalHashCount(expectedCount n: Int, bitCount m: Int) -> Int {
-        precondition(n >= 1 && m >= 1, "counts must be >= 1")
+    ///
+    /// - Throws: ``ConfigurationError`` for a count below 1.
+    public static func optimalHashCount(expectedCount n: Int, bitCount m: Int) throws(ConfigurationError) -> Int {
+        let check = ConfigurationCheck("BloomFilter")
+        try check.require(n >= 1, "expectedCount", ">= 1", n)
+        try check.require(m >= 1, "bitCount", ">= 1", m)
         return Swift.max(1, Int((Double(m) / Double(n) * CacheMath.log(2)).rounded()))
     }
 
@@ -104,6 +118,8 @@ public struct BloomFilter<Element: StableHashable>: Sendable, Equatable {
 
     /// Adds every element of `other`, which must have the same shape and seed.
     public mutating func formUnion(_ other: BloomFilter) {
+        // Both filters are the caller's own values, not configuration: combining two of
+        // different shapes is a programming error, so it stays a precondition.
         precondition(bitCount == other.bitCount && hashCount == other.hashCount && seed == other.seed,
                      "filters of different shapes cannot be combined")
         var bits = 0

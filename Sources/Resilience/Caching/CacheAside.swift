@@ -80,14 +80,14 @@ where C.Duration == Duration {
 
     /// An empty cache with `configuration`, on `clock`, drawing TTL jitter and early-refresh
     /// decisions from `random` (a seeded stream in a simulation).
-    public init(_ configuration: Configuration = Configuration(), clock: C, random: some RandomNumberGenerator & Sendable) {
+    public init(_ configuration: Configuration = .defaults, clock: C, random: some RandomNumberGenerator & Sendable) {
         self.configuration = configuration
         self.clock = clock
         state = Mutex(State(core: Core(configuration), random: random))
     }
 
     /// An empty cache with `configuration` on `clock`, with system randomness.
-    public convenience init(_ configuration: Configuration = Configuration(), clock: C) {
+    public convenience init(_ configuration: Configuration = .defaults, clock: C) {
         self.init(configuration, clock: clock, random: SystemRandomNumberGenerator())
     }
 

@@ -4,7 +4,7 @@
 /// Sizes and lifetimes of a cache.
 public struct CacheAsideConfiguration: Sendable, Equatable {
     /// Most entries (values and cached absences) held at once; LRU eviction beyond.
-    public var capacity: Int
+    public private(set) var capacity: Int
     /// Lifetime of a loaded value, from the start of its load (before jitter).
     public var ttl: Duration
     /// Lifetime of a cached absence (a load that returned nil); zero or less turns
@@ -19,17 +19,29 @@ public struct CacheAsideConfiguration: Sendable, Equatable {
     /// (default 5 min, as in the source documents), absences for `negativeTTL`
     /// (default 60 s, go-zero's `notFoundExpiry`), both up to `jitter` shorter
     /// (default 10 %), with no early refresh unless `earlyRefresh` is given.
+    ///
+    /// - Throws: ``ConfigurationError`` for a negative capacity.
     public init(
         capacity: Int = 10_000, ttl: Duration = .seconds(300), negativeTTL: Duration = .seconds(60),
         jitter: TTLJitter = .below(0.1), earlyRefresh: EarlyRefresh? = nil
-    ) {
-        precondition(capacity >= 0, "capacity must be >= 0")
+    ) throws(ConfigurationError) {
+        try ConfigurationCheck("CacheAsideConfiguration").require(capacity >= 0, "capacity", ">= 0", capacity)
+        self.init(validCapacity: capacity, ttl: ttl, negativeTTL: negativeTTL, jitter: jitter, earlyRefresh: earlyRefresh)
+    }
+
+    /// A configuration whose capacity is already checked (≥ 0), as a
+    /// ``TwoLevelCache/Configuration``'s local capacity is.
+    init(validCapacity capacity: Int, ttl: Duration, negativeTTL: Duration, jitter: TTLJitter, earlyRefresh: EarlyRefresh?) {
         self.capacity = capacity
         self.ttl = ttl
         self.negativeTTL = negativeTTL
         self.jitter = jitter
         self.earlyRefresh = earlyRefresh
     }
+
+    /// 10,000 entries, values for 5 min, absences for 60 s, up to 10 % shorter.
+    // `try!`: constant, valid arguments; the initialiser cannot throw for them.
+    public static let defaults = try! CacheAsideConfiguration()
 }
 
 /// Counters describing the cache's life so far.
@@ -195,9 +207,9 @@ public struct CacheAsideState<Key: Hashable, Value, Instant: InstantProtocol, Wa
     private let joinWindow: Duration?
 
     /// An empty cache with `configuration`.
-    public init(_ configuration: Configuration = Configuration()) {
+    public init(_ configuration: Configuration = .defaults) {
         self.configuration = configuration
-        store = TTLCache(capacity: configuration.capacity, defaultTTL: configuration.ttl, jitter: configuration.jitter)
+        store = TTLCache(validCapacity: configuration.capacity, defaultTTL: configuration.ttl, jitter: configuration.jitter)
         let lifetimes = [configuration.ttl, configuration.negativeTTL].filter { $0 > .zero }
         joinWindow = lifetimes.min()
     }

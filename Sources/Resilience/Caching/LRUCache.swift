@@ -34,8 +34,15 @@ public struct LRUCache<Key: Hashable, Value> {
     public let capacity: Int
 
     /// An empty cache holding at most `capacity` entries (≥ 0).
-    public init(capacity: Int) {
-        precondition(capacity >= 0, "capacity must be >= 0")
+    ///
+    /// - Throws: ``ConfigurationError`` for a negative capacity.
+    public init(capacity: Int) throws(ConfigurationError) {
+        try ConfigurationCheck("LRUCache").require(capacity >= 0, "capacity", ">= 0", capacity)
+        self.init(validCapacity: capacity)
+    }
+
+    /// An empty cache of a capacity already checked (≥ 0) by a caller's configuration.
+    init(validCapacity capacity: Int) {
         self.capacity = capacity
         nodes.reserveCapacity(Swift.min(capacity, 1024))
         slots.reserveCapacity(Swift.min(capacity, 1024))

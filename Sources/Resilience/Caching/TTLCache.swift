@@ -55,8 +55,16 @@ public struct TTLCache<Key: Hashable, Value, Instant: InstantProtocol> where Ins
 
     /// An empty store of at most `capacity` entries, with `defaultTTL` (default 5 min)
     /// and `jitter` (default none) for ``set(_:_:ttl:now:using:)``.
-    public init(capacity: Int, defaultTTL: Duration = .seconds(300), jitter: TTLJitter = .none) {
-        entries = LRUCache(capacity: capacity)
+    ///
+    /// - Throws: ``ConfigurationError`` for a negative capacity.
+    public init(capacity: Int, defaultTTL: Duration = .seconds(300), jitter: TTLJitter = .none) throws(ConfigurationError) {
+        try ConfigurationCheck("TTLCache").require(capacity >= 0, "capacity", ">= 0", capacity)
+        self.init(validCapacity: capacity, defaultTTL: defaultTTL, jitter: jitter)
+    }
+
+    /// An empty store of a capacity already checked (≥ 0) by a caller's configuration.
+    init(validCapacity capacity: Int, defaultTTL: Duration, jitter: TTLJitter) {
+        entries = LRUCache(validCapacity: capacity)
         self.defaultTTL = defaultTTL
         self.jitter = jitter
     }

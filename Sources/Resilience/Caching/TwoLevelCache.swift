@@ -47,7 +47,7 @@ public final class TwoLevelCache<Remote: RemoteCache, C: Clock>: Sendable where 
     /// Sizes and lifetimes of both levels.
     public struct Configuration: Sendable, Equatable {
         /// Most entries in the local level.
-        public var localCapacity: Int
+        public private(set) var localCapacity: Int
         /// Lifetime of a value in the local level: the staleness bound.
         public var localTTL: Duration
         /// Lifetime of a cached absence in the local level (zero turns it off).
@@ -68,12 +68,15 @@ public final class TwoLevelCache<Remote: RemoteCache, C: Clock>: Sendable where 
         /// shorter (default 10 %); remote entries for `remoteTTL` (default 5 min, as in
         /// the source documents) up to `remoteJitter` shorter (default 10 %); remote
         /// failures skipped by default; no early refresh unless `localEarlyRefresh` is given.
+        ///
+        /// - Throws: ``ConfigurationError`` for a negative local capacity.
         public init(
             localCapacity: Int = 1_000, localTTL: Duration = .seconds(10), localNegativeTTL: Duration = .seconds(2),
             localJitter: TTLJitter = .below(0.1), remoteTTL: Duration = .seconds(300),
             remoteJitter: TTLJitter = .below(0.1), remoteFailure: RemoteFailurePolicy = .fallThrough,
             localEarlyRefresh: EarlyRefresh? = nil
-        ) {
+        ) throws(ConfigurationError) {
+            try ConfigurationCheck("TwoLevelCache.Configuration").require(localCapacity >= 0, "localCapacity", ">= 0", localCapacity)
             self.localCapacity = localCapacity
             self.localTTL = localTTL
             self.localNegativeTTL = localNegativeTTL
@@ -83,6 +86,11 @@ public final class TwoLevelCache<Remote: RemoteCache, C: Clock>: Sendable where 
             self.remoteFailure = remoteFailure
             self.localEarlyRefresh = localEarlyRefresh
         }
+
+        /// 1,000 local entries for 10 s (absences 2 s), remote entries for 5 min, both
+        /// up to 10 % shorter; remote failures skipped.
+        // `try!`: constant, valid arguments; the initialiser cannot throw for them.
+        public static var defaults: Configuration { try! Configuration() }
     }
 
     /// Counters of the remote level and of the source.
@@ -129,7 +137,7 @@ public final class TwoLevelCache<Remote: RemoteCache, C: Clock>: Sendable where 
 
     /// A two-level cache over `remote`, timing on `clock` and drawing jitter from `random`.
     public init(
-        _ configuration: Configuration = Configuration(), remote: Remote, clock: C,
+        _ configuration: Configuration = .defaults, remote: Remote, clock: C,
         random: some RandomNumberGenerator
     ) {
         var random = random
@@ -137,7 +145,7 @@ public final class TwoLevelCache<Remote: RemoteCache, C: Clock>: Sendable where 
         self.remote = remote
         local = CacheAside(
             CacheAside<Key, Value, C>.Configuration(
-                capacity: configuration.localCapacity, ttl: configuration.localTTL,
+                validCapacity: configuration.localCapacity, ttl: configuration.localTTL,
                 negativeTTL: configuration.localNegativeTTL, jitter: configuration.localJitter,
                 earlyRefresh: configuration.localEarlyRefresh),
             clock: clock, random: CacheSplitMix(seed: random.next()))
@@ -145,7 +153,7 @@ public final class TwoLevelCache<Remote: RemoteCache, C: Clock>: Sendable where 
     }
 
     /// A two-level cache over `remote`, timing on `clock`, with system randomness.
-    public convenience init(_ configuration: Configuration = Configuration(), remote: Remote, clock: C) {
+    public convenience init(_ configuration: Configuration = .defaults, remote: Remote, clock: C) {
         self.init(configuration, remote: remote, clock: clock, random: SystemRandomNumberGenerator())
     }
 

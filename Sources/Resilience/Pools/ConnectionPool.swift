@@ -215,6 +215,8 @@ public final class ConnectionPool<Connection: Sendable, C: Clock>: Sendable wher
                         state.slots[id] = nil
                         return outcome
                     case .parked, nil:
+                        // Each acquire parks once, on the id it registered: a second park
+                        // is a bug in this wrapper (an invariant), not input.
                         preconditionFailure("\(id) parked twice")
                     }
                 }
@@ -246,6 +248,8 @@ public final class ConnectionPool<Connection: Sendable, C: Clock>: Sendable wher
             defer { state.running = true }
             return state.running
         }
+        // A caller's misuse that a correct program never does (like a second `next()`
+        // on one consumer), not a configuration: it stays a precondition.
         precondition(!wasRunning, "ConnectionPool.run() must be called once")
         let start = clock.now
         var wakeups = Wakeups()
@@ -407,6 +411,7 @@ public final class ConnectionPool<Connection: Sendable, C: Clock>: Sendable wher
             state.slots[id] = nil
             wakeups.waiters.append((continuation, outcome))
         case .ready, nil:
+            // The state machine serves each waiter once: an invariant of the machine.
             preconditionFailure("\(id) served twice")
         }
     }

@@ -8,47 +8,51 @@
 /// timeout 30 s", with the leak detection that fixed their payment outage:
 ///
 /// ```swift
-/// var config = ConnectionPoolConfiguration.hikari(maximumPoolSize: 20, minimumIdle: 5)
-/// config.leakDetectionThreshold = .seconds(2)
+/// let config = try ConnectionPoolConfiguration(
+///     maxOpen: 20, maxIdle: 20, minIdle: 5, maxLifetime: .seconds(30 * 60), idleTimeout: .seconds(10 * 60),
+///     leakDetectionThreshold: .seconds(2))
 /// ```
 public struct ConnectionPoolConfiguration: Sendable, Hashable {
     /// Most connections open at once, in use, idle or being opened (Go's
     /// `SetMaxOpenConns`, HikariCP's `maximumPoolSize`). 0 means unlimited (Go's default).
-    public var maxOpen: Int
+    public private(set) var maxOpen: Int
     /// Most idle connections kept for reuse; a connection released while this many are
     /// idle is closed (Go's `SetMaxIdleConns`, default 2). Raised to `minIdle` and
     /// lowered to `maxOpen` when those conflict, as Go does. Unlike Go, 0 means "keep
     /// none" (Go reads 0 as "the default, 2", and a negative value as none).
-    public var maxIdle: Int
+    public private(set) var maxIdle: Int
     /// Idle connections the pool tries to keep ready, opening new ones when fewer are
     /// idle and fewer than `maxOpen` are open (HikariCP's `minimumIdle`; default 0: Go
     /// has no such setting).
-    public var minIdle: Int
+    public private(set) var minIdle: Int
     /// Age after which a connection is closed instead of reused (Go's
     /// `SetConnMaxLifetime`, HikariCP's `maxLifetime`, 30 min). Checked lazily before
     /// every reuse and on release, as Go does, and proactively for idle connections by
     /// housekeeping. `nil` keeps connections forever.
-    public var maxLifetime: Duration?
+    public private(set) var maxLifetime: Duration?
     /// How long a connection may stay idle before housekeeping closes it, as long as more
     /// than `minIdle` are idle (HikariCP's `idleTimeout`, 10 min; Go's
     /// `SetConnMaxIdleTime`). `nil` never closes idle connections.
-    public var idleTimeout: Duration?
+    public private(set) var idleTimeout: Duration?
     /// How long ``ConnectionPool/acquire(timeout:)`` waits for a connection by default
     /// (HikariCP's `connectionTimeout`, 30 s). `nil` waits until the caller's
     /// ``TaskDeadline`` or cancellation, like Go.
-    public var acquireTimeout: Duration?
+    public private(set) var acquireTimeout: Duration?
     /// A connection held longer than this is reported as a possible leak, once per lease
     /// (HikariCP's `leakDetectionThreshold`). `nil` turns detection off (HikariCP's 0).
-    public var leakDetectionThreshold: Duration?
+    public private(set) var leakDetectionThreshold: Duration?
     /// After a failed open, how long before housekeeping tries again to restore
     /// `minIdle` (HikariCP's housekeeping period, 30 s). Opens for waiting callers are
     /// not delayed: each failure is reported to the longest-waiting caller instead.
-    public var refillRetryInterval: Duration
+    public private(set) var refillRetryInterval: Duration
     /// The order in which waiting callers get connections, and what is shed under
     /// overload: FIFO (HikariCP's fair hand-off, the default), LIFO or CoDel.
     public var queueDiscipline: QueueDiscipline
 
     /// A pool configuration; see each property for its meaning and anchor.
+    ///
+    /// - Throws: ``ConfigurationError`` naming the first invalid parameter (the limits
+    ///   are read-only afterwards, so a configuration is valid once made).
     public init(
         maxOpen: Int = 0,
         maxIdle: Int = 2,
@@ -59,15 +63,16 @@ public struct ConnectionPoolConfiguration: Sendable, Hashable {
         leakDetectionThreshold: Duration? = nil,
         refillRetryInterval: Duration = .seconds(30),
         queueDiscipline: QueueDiscipline = .fifo
-    ) {
-        precondition(maxOpen >= 0, "maxOpen must be >= 0 (0 = unlimited)")
-        precondition(maxIdle >= 0, "maxIdle must be >= 0")
-        precondition(minIdle >= 0, "minIdle must be >= 0")
-        precondition(maxLifetime.map { $0 > .zero } ?? true, "maxLifetime must be > 0")
-        precondition(idleTimeout.map { $0 > .zero } ?? true, "idleTimeout must be > 0")
-        precondition(acquireTimeout.map { $0 >= .zero } ?? true, "acquireTimeout must be >= 0")
-        precondition(leakDetectionThreshold.map { $0 > .zero } ?? true, "leakDetectionThreshold must be > 0")
-        precondition(refillRetryInterval > .zero, "refillRetryInterval must be > 0")
+    ) throws(ConfigurationError) {
+        let check = ConfigurationCheck("ConnectionPoolConfiguration")
+        try check.require(maxOpen >= 0, "maxOpen", ">= 0 (0 = unlimited)", maxOpen)
+        try check.require(maxIdle >= 0, "maxIdle", ">= 0", maxIdle)
+        try check.require(minIdle >= 0, "minIdle", ">= 0", minIdle)
+        try check.require(maxLifetime.map { $0 > .zero } ?? true, "maxLifetime", "> 0 or nil", maxLifetime ?? .zero)
+        try check.require(idleTimeout.map { $0 > .zero } ?? true, "idleTimeout", "> 0 or nil", idleTimeout ?? .zero)
+        try check.require(acquireTimeout.map { $0 >= .zero } ?? true, "acquireTimeout", ">= 0 or nil", acquireTimeout ?? .zero)
+        try check.require(leakDetectionThreshold.map { $0 > .zero } ?? true, "leakDetectionThreshold", "> 0 or nil", leakDetectionThreshold ?? .zero)
+        try check.require(refillRetryInterval > .zero, "refillRetryInterval", "> 0", refillRetryInterval)
         self.maxOpen = maxOpen
         self.maxIdle = maxIdle
         self.minIdle = minIdle
@@ -82,8 +87,10 @@ public struct ConnectionPoolConfiguration: Sendable, Hashable {
     /// HikariCP's defaults: `maximumPoolSize` 10, `minimumIdle` equal to the maximum
     /// (a fixed-size pool), `idleTimeout` 10 min, `maxLifetime` 30 min,
     /// `connectionTimeout` 30 s, leak detection off; every connection may stay idle.
-    public static func hikari(maximumPoolSize: Int = 10, minimumIdle: Int? = nil) -> ConnectionPoolConfiguration {
-        ConnectionPoolConfiguration(
+    ///
+    /// - Throws: ``ConfigurationError`` for a negative size.
+    public static func hikari(maximumPoolSize: Int = 10, minimumIdle: Int? = nil) throws(ConfigurationError) -> ConnectionPoolConfiguration {
+        try ConnectionPoolConfiguration(
             maxOpen: maximumPoolSize, maxIdle: maximumPoolSize, minIdle: minimumIdle ?? maximumPoolSize,
             maxLifetime: .seconds(30 * 60), idleTimeout: .seconds(10 * 60), acquireTimeout: .seconds(30))
     }

@@ -342,6 +342,8 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
     /// Reports that one of the requested opens produced `connection` at `now`: it goes to
     /// the first waiter, or idle (closed if the pool is shut down or `maxIdle` are idle).
     public mutating func opened(_ connection: Connection, at now: Instant) -> Actions {
+        // Opens are the pool's own requests (``Actions/open``): a report without one is
+        // a bug in the driver's bookkeeping, which no configuration reaches.
         precondition(opening > 0, "opened(_:at:) without a requested open")
         opening -= 1
         counters.opened += 1
@@ -363,6 +365,7 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
     /// are requested for the remaining waiters (not for `minIdle`, which waits
     /// `refillRetryInterval`).
     public mutating func openFailed(_ error: any Error, at now: Instant) -> Actions {
+        // As in opened(_:at:): an invariant of the driver's bookkeeping, not input.
         precondition(opening > 0, "openFailed(_:at:) without a requested open")
         opening -= 1
         counters.openFailures += 1

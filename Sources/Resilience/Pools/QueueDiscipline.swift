@@ -5,7 +5,7 @@
 /// // Facebook's request-queue defaults: 5 ms target, 100 ms interval.
 /// let codel = try QueueDiscipline.codel(CoDelParameters(target: .milliseconds(5), interval: .milliseconds(100)))
 /// var pool = WorkerPoolCore<Request, ContinuousClock.Instant>(
-///     WorkerPoolConfiguration(workers: 8, queueCapacity: nil, discipline: codel))
+///     try WorkerPoolConfiguration(workers: 8, queueCapacity: nil, discipline: codel))
 /// ```
 public enum QueueDiscipline: Sendable, Hashable {
     /// First come, first served (the default): fair, but under overload every request
@@ -32,22 +32,17 @@ public struct CoDelParameters: Sendable, Hashable {
     /// work waits while the queue is calm.
     public let interval: Duration
 
-    /// CoDel parameters; throws ``QueueDisciplineError`` unless `0 < target <= interval`.
-    public init(target: Duration, interval: Duration) throws(QueueDisciplineError) {
-        guard target > .zero else { throw .nonPositiveTarget(target) }
-        guard interval >= target else { throw .intervalShorterThanTarget(interval: interval, target: target) }
+    /// CoDel parameters; throws ``ConfigurationError`` unless `0 < target <= interval`
+    /// (the interval is the calm-period timeout, so it cannot be shorter than the target).
+    public init(target: Duration, interval: Duration) throws(ConfigurationError) {
+        let check = ConfigurationCheck("CoDelParameters")
+        try check.require(target > .zero, "target", "> 0", target)
+        try check.require(interval >= target, "interval", ">= target (\(target))", interval)
         self.target = target
         self.interval = interval
     }
 
     /// 5 ms target, 100 ms interval (CoDel's and Facebook's figures).
+    // `try!`: constant, valid arguments; the initialiser cannot throw for them.
     public static let standard = try! CoDelParameters(target: .milliseconds(5), interval: .milliseconds(100))
-}
-
-/// Why a queue discipline's parameters were refused.
-public enum QueueDisciplineError: Error, Sendable, Equatable {
-    /// The CoDel target must be above zero.
-    case nonPositiveTarget(Duration)
-    /// The CoDel interval must be at least the target (it is the calm-period timeout).
-    case intervalShorterThanTarget(interval: Duration, target: Duration)
 }

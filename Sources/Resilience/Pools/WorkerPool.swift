@@ -8,7 +8,7 @@ import Synchronization
 /// ```swift
 /// // Async: worker tasks; elastic workers start after 20 s and retire after 60 s idle.
 /// let pool = WorkerPool<Request, ContinuousClock>(
-///     WorkerPoolConfiguration(workers: 2, maxWorkers: 8, startupDelay: .seconds(20)),
+///     try WorkerPoolConfiguration(workers: 2, maxWorkers: 8, startupDelay: .seconds(20)),
 ///     clock: ContinuousClock(), onShed: { request in request.fail() })
 /// async let workers: Void = pool.run { request in await request.handle() }
 /// try pool.submit(request)
@@ -260,6 +260,8 @@ public final class WorkerPool<Job: Sendable, C: Clock>: Sendable where C.Duratio
                     admitted.workersWanted += 1
                 }
             case .rejected:
+                // Only offered while the core has room, so a refusal here would be a bug
+                // in this wrapper (an invariant), not a configuration the caller chose.
                 preconditionFailure("a pool that is not saturated rejected a job")
             }
             admitted.submitters.append(first.continuation)

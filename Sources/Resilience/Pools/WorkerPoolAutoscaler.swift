@@ -2,39 +2,28 @@
 /// jobs wait and the pool was less than 70% busy over the last period, add 2 workers".
 public struct AutoscaleRule: Sendable, Hashable {
     /// Grow only when more jobs than this wait.
-    public var queueAbove: Int
+    public let queueAbove: Int
     /// Grow only when the pool's utilisation (busy time over the time of the workers
     /// present) over the last period was below this fraction.
-    public var utilisationBelow: Double
+    public let utilisationBelow: Double
     /// Workers added per decision (up to the pool's `maxWorkers`).
-    public var add: Int
+    public let add: Int
     /// Time between decisions (the period utilisation is measured over).
-    public var every: Duration
+    public let every: Duration
 
-    /// A rule; throws ``AutoscaleRuleError`` for a negative threshold, a utilisation
+    /// A rule; throws ``ConfigurationError`` for a negative threshold, a utilisation
     /// outside 0...1, `add` below 1 or a period that is not positive.
-    public init(queueAbove: Int, utilisationBelow: Double, add: Int, every: Duration) throws(AutoscaleRuleError) {
-        guard queueAbove >= 0 else { throw .negativeQueueThreshold(queueAbove) }
-        guard (0...1).contains(utilisationBelow) else { throw .utilisationOutOfRange(utilisationBelow) }
-        guard add >= 1 else { throw .nothingToAdd(add) }
-        guard every > .zero else { throw .nonPositivePeriod(every) }
+    public init(queueAbove: Int, utilisationBelow: Double, add: Int, every: Duration) throws(ConfigurationError) {
+        let check = ConfigurationCheck("AutoscaleRule")
+        try check.require(queueAbove >= 0, "queueAbove", ">= 0", queueAbove)
+        try check.require((0...1).contains(utilisationBelow), "utilisationBelow", "in [0, 1]", utilisationBelow)
+        try check.require(add >= 1, "add", ">= 1", add)
+        try check.require(every > .zero, "every", "> 0", every)
         self.queueAbove = queueAbove
         self.utilisationBelow = utilisationBelow
         self.add = add
         self.every = every
     }
-}
-
-/// Why an ``AutoscaleRule`` was refused.
-public enum AutoscaleRuleError: Error, Sendable, Equatable {
-    /// `queueAbove` was negative.
-    case negativeQueueThreshold(Int)
-    /// `utilisationBelow` was outside 0...1.
-    case utilisationOutOfRange(Double)
-    /// `add` was below 1.
-    case nothingToAdd(Int)
-    /// `every` was not positive.
-    case nonPositivePeriod(Duration)
 }
 
 /// The decision half of an autoscaler, as in the source documents' rule "queue > 1000 and

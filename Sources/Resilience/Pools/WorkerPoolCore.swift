@@ -1,17 +1,17 @@
 /// Sizes and limits of a worker pool.
 public struct WorkerPoolConfiguration: Sendable, Equatable {
     /// Workers that always run ("cores × 2" in the source documents).
-    public var workers: Int
+    public private(set) var workers: Int
     /// Upper bound on workers; extra ones are started on demand (bounded-elastic) and
     /// retire after ``idleTimeout`` without work. Equal to `workers` for a fixed pool.
-    public var maxWorkers: Int
+    public private(set) var maxWorkers: Int
     /// Jobs that may wait for a worker; `nil` means unbounded (as in M/M/c).
-    public var queueCapacity: Int?
+    public private(set) var queueCapacity: Int?
     /// How long an extra (elastic) worker stays without work before it retires.
-    public var idleTimeout: Duration
+    public private(set) var idleTimeout: Duration
     /// How long a new worker takes to start (a process or container booting); the job
     /// that asked for it waits in the queue meanwhile. Zero starts it with the job.
-    public var startupDelay: Duration
+    public private(set) var startupDelay: Duration
     /// Whether a queued job starts a new worker by itself (bounded-elastic, up to
     /// `maxWorkers`). False leaves growth to ``WorkerPoolCore/addWorkers(_:at:)`` (an
     /// autoscaler such as ``WorkerPoolAutoscaler``).
@@ -22,12 +22,18 @@ public struct WorkerPoolConfiguration: Sendable, Equatable {
     /// A pool of `workers` workers (up to `maxWorkers`, default fixed), a queue of
     /// `queueCapacity` jobs (default 1024, the documents' figure; nil = unbounded) served
     /// by `discipline` (FIFO), a 60 s idle timeout for extra workers, which start with the
-    /// job that asked for them unless `startupDelay` is set.
+    /// job that asked for them unless `startupDelay` is set. A `maxWorkers` below
+    /// `workers` is read as `workers` (a fixed pool).
+    ///
+    /// - Throws: ``ConfigurationError`` naming the first invalid parameter (the fields
+    ///   are read-only afterwards, so a configuration is valid once made).
     public init(workers: Int, maxWorkers: Int? = nil, queueCapacity: Int? = 1024, idleTimeout: Duration = .seconds(60),
-                startupDelay: Duration = .zero, growsOnDemand: Bool = true, discipline: QueueDiscipline = .fifo) {
-        precondition(workers >= 0, "workers must be >= 0")
-        precondition(queueCapacity.map { $0 >= 0 } ?? true, "queueCapacity must be >= 0")
-        precondition(startupDelay >= .zero, "startupDelay must be >= 0")
+                startupDelay: Duration = .zero, growsOnDemand: Bool = true, discipline: QueueDiscipline = .fifo) throws(ConfigurationError) {
+        let check = ConfigurationCheck("WorkerPoolConfiguration")
+        try check.require(workers >= 0, "workers", ">= 0", workers)
+        try check.require(queueCapacity.map { $0 >= 0 } ?? true, "queueCapacity", ">= 0 or nil", queueCapacity ?? 0)
+        try check.require(idleTimeout >= .zero, "idleTimeout", ">= 0", idleTimeout)
+        try check.require(startupDelay >= .zero, "startupDelay", ">= 0", startupDelay)
         self.workers = workers
         self.maxWorkers = Swift.max(maxWorkers ?? workers, workers)
         self.queueCapacity = queueCapacity
@@ -68,7 +74,7 @@ public struct WorkerPoolConfiguration: Sendable, Equatable {
 /// ```swift
 /// // Pure: a simulation drives it with events.
 /// var core = WorkerPoolCore<Int, ContinuousClock.Instant>(
-///     WorkerPoolConfiguration(workers: 2, maxWorkers: 8, startupDelay: .seconds(20)))
+///     try WorkerPoolConfiguration(workers: 2, maxWorkers: 8, startupDelay: .seconds(20)))
 /// let now = ContinuousClock.now
 /// _ = core.offer(1, at: now) // .start(1, newWorker: false)
 /// _ = core.offer(2, at: now) // .start(2, newWorker: false)
@@ -220,6 +226,8 @@ public struct WorkerPoolCore<Job, Instant: InstantProtocol> where Instant.Durati
     /// A worker finished its job at `now`: returns the next job it should run, or nil
     /// when the queue is empty and the worker becomes idle.
     @inlinable public mutating func finish(at now: Instant) -> Job? {
+        // Each finish pairs with a job the core started; no configuration reaches this,
+        // so it guards the caller's bookkeeping (an invariant), not input.
         precondition(_busy > 0, "finish(at:) without a busy worker")
         _statistics.completed += 1
         if shedsWork { shed(at: now) }
@@ -246,6 +254,8 @@ public struct WorkerPoolCore<Job, Instant: InstantProtocol> where Instant.Durati
     /// A worker asked for earlier has started at `now`: returns the job it should run
     /// first, or nil when nothing waits and it becomes idle.
     public mutating func workerStarted(at now: Instant) -> Job? {
+        // Each start pairs with a worker the core asked for; no configuration reaches
+        // this, so it guards the caller's bookkeeping (an invariant), not input.
         precondition(_starting > 0, "workerStarted(at:) without a starting worker")
         let elapsed = sinceOrigin(now)
         _starting -= 1

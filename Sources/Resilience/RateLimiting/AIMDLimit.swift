@@ -20,10 +20,14 @@ public struct AIMDLimit: AdaptiveLimitAlgorithm, Sendable, Equatable {
 
     /// Netflix's defaults unless given: initial 20 (clamped into the bounds), min 20,
     /// max 200 (≥ min ≥ 1), backoff 0.9 (in [0.5, 1)), timeout 5 s.
+    ///
+    /// - Throws: ``ConfigurationError`` naming the first invalid parameter.
     public init(initialLimit: Int = 20, minLimit: Int = 20, maxLimit: Int = 200,
-                backoffRatio: Double = 0.9, timeout: Duration = .seconds(5)) {
-        precondition(minLimit >= 1 && maxLimit >= minLimit, "need 1 <= minLimit <= maxLimit")
-        precondition(backoffRatio >= 0.5 && backoffRatio < 1, "backoffRatio must be in [0.5, 1)")
+                backoffRatio: Double = 0.9, timeout: Duration = .seconds(5)) throws(ConfigurationError) {
+        let check = ConfigurationCheck("AIMDLimit")
+        try check.require(minLimit >= 1, "minLimit", ">= 1", minLimit)
+        try check.require(maxLimit >= minLimit, "maxLimit", ">= minLimit (\(minLimit))", maxLimit)
+        try check.require(backoffRatio >= 0.5 && backoffRatio < 1, "backoffRatio", "in [0.5, 1)", backoffRatio)
         self.minLimit = minLimit
         self.maxLimit = maxLimit
         self.backoffRatio = backoffRatio

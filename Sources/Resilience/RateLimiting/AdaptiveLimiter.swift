@@ -73,6 +73,8 @@ public struct AdaptiveLimiter<Algorithm: AdaptiveLimitAlgorithm, Instant: Instan
 
     /// Completes an admitted call whose round trip took `rtt` (measured by the caller).
     public mutating func complete(_ token: Token, rtt: Duration, outcome: Outcome = .success) {
+        // Every completion pairs with an admission (a token) in correct code; no
+        // configuration reaches this, so it guards an invariant rather than input.
         precondition(inflight > 0, "complete() without an admitted call in flight")
         inflight -= 1
         switch outcome {

@@ -18,17 +18,25 @@ public final class Bulkhead<C: Clock>: Sendable where C.Duration == Duration {
     /// Limits of a bulkhead.
     public struct Configuration: Sendable, Equatable {
         /// Calls that may run at once (Resilience4j's default 25).
-        public var maxConcurrentCalls: Int
+        public private(set) var maxConcurrentCalls: Int
         /// How long a caller waits for a permit by default (Resilience4j's default 0).
-        public var maxWaitDuration: Duration
+        public private(set) var maxWaitDuration: Duration
 
         /// `maxConcurrentCalls` (≥ 0, default 25) at once, waiting up to
-        /// `maxWaitDuration` (default 0) for a permit.
-        public init(maxConcurrentCalls: Int = 25, maxWaitDuration: Duration = .zero) {
-            precondition(maxConcurrentCalls >= 0, "maxConcurrentCalls must be >= 0")
+        /// `maxWaitDuration` (≥ 0, default 0) for a permit.
+        ///
+        /// - Throws: ``ConfigurationError`` naming the first invalid parameter.
+        public init(maxConcurrentCalls: Int = 25, maxWaitDuration: Duration = .zero) throws(ConfigurationError) {
+            let check = ConfigurationCheck("Bulkhead.Configuration")
+            try check.require(maxConcurrentCalls >= 0, "maxConcurrentCalls", ">= 0", maxConcurrentCalls)
+            try check.require(maxWaitDuration >= .zero, "maxWaitDuration", ">= 0", maxWaitDuration)
             self.maxConcurrentCalls = maxConcurrentCalls
             self.maxWaitDuration = maxWaitDuration
         }
+
+        /// Resilience4j's defaults: 25 calls at once, no waiting.
+        // `try!`: constant, valid arguments; the initialiser cannot throw for them.
+        public static var resilience4j: Configuration { try! Configuration() }
     }
 
     /// Why a permit was not granted.
@@ -57,10 +65,10 @@ public final class Bulkhead<C: Clock>: Sendable where C.Duration == Duration {
     private let state: Mutex<State>
 
     /// A bulkhead with `configuration` (default: 25 calls, no waiting), timing waits on `clock`.
-    public init(_ configuration: Configuration = Configuration(), clock: C) {
+    public init(_ configuration: Configuration = .resilience4j, clock: C) {
         self.configuration = configuration
         self.clock = clock
-        state = Mutex(State(limiter: ConcurrencyLimiter(maxConcurrent: configuration.maxConcurrentCalls)))
+        state = Mutex(State(limiter: ConcurrencyLimiter(validMaxConcurrent: configuration.maxConcurrentCalls)))
     }
 
     /// Permits free now.
@@ -131,8 +139,10 @@ public final class Bulkhead<C: Clock>: Sendable where C.Duration == Duration {
 
     /// Changes the number of permits; waiters that now fit are admitted at once, and a
     /// shrink takes effect as holders release.
-    public func setMaxConcurrentCalls(_ newValue: Int) {
-        let admitted = state.withLock { $0.limiter.setMaxConcurrent(newValue) }
+    ///
+    /// - Throws: ``ConfigurationError`` when `newValue` is negative (nothing changes).
+    public func setMaxConcurrentCalls(_ newValue: Int) throws(ConfigurationError) {
+        let admitted = try state.withLock { state throws(ConfigurationError) in try state.limiter.setMaxConcurrent(newValue) }
         for waiter in admitted { waiter.continuation.resume(returning: .success(())) }
     }
 

@@ -22,8 +22,15 @@ public struct ConcurrencyLimiter<Waiter> {
 
     /// A limiter of `maxConcurrent` (≥ 0) permits (default 25, Resilience4j's
     /// `maxConcurrentCalls`).
-    public init(maxConcurrent: Int = 25) {
-        precondition(maxConcurrent >= 0, "maxConcurrent must be >= 0")
+    ///
+    /// - Throws: ``ConfigurationError`` when `maxConcurrent` is negative.
+    public init(maxConcurrent: Int = 25) throws(ConfigurationError) {
+        try ConfigurationCheck("ConcurrencyLimiter").require(maxConcurrent >= 0, "maxConcurrent", ">= 0", maxConcurrent)
+        self.init(validMaxConcurrent: maxConcurrent)
+    }
+
+    /// A limiter of a permit count already checked (a ``Bulkhead/Configuration``'s).
+    init(validMaxConcurrent maxConcurrent: Int) {
         self.maxConcurrent = maxConcurrent
     }
 
@@ -54,6 +61,8 @@ public struct ConcurrencyLimiter<Waiter> {
     /// is returned (now holding it) for the owner to wake; otherwise it becomes free.
     /// Releasing a permit not held is a programming error.
     public mutating func release() -> Waiter? {
+        // Every release pairs with a granted permit in correct code; no configuration
+        // reaches this, so it guards an invariant rather than input.
         precondition(inUse > 0, "release() without a held permit")
         if inUse <= maxConcurrent, let next = line.popFirst() { return next }
         inUse -= 1
@@ -68,8 +77,10 @@ public struct ConcurrencyLimiter<Waiter> {
     /// Changes the number of permits (Resilience4j's `changeConfig`). Growing hands new
     /// permits to waiters at once, returned in line order for the owner to wake;
     /// shrinking takes effect as holders release (no one is interrupted).
-    public mutating func setMaxConcurrent(_ newValue: Int) -> [Waiter] {
-        precondition(newValue >= 0, "maxConcurrent must be >= 0")
+    ///
+    /// - Throws: ``ConfigurationError`` when `newValue` is negative (nothing changes).
+    public mutating func setMaxConcurrent(_ newValue: Int) throws(ConfigurationError) -> [Waiter] {
+        try ConfigurationCheck("ConcurrencyLimiter").require(newValue >= 0, "maxConcurrent", ">= 0", newValue)
         maxConcurrent = newValue
         var admitted: [Waiter] = []
         while inUse < maxConcurrent, let next = line.popFirst() {

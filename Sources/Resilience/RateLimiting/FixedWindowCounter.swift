@@ -20,8 +20,10 @@ public struct FixedWindowCounter<Instant: InstantProtocol>: RateLimiting, Sendab
     /// At most `limit` (≥ 0) permits per `window` (≥ 1 ns), windows laid end to end from
     /// `origin` (default: the first instant the counter is used at; pass e.g. the
     /// server's start to align them to it).
-    public init(limit: Int, window: Duration, startingAt origin: Instant? = nil) {
-        clock = WindowTimeline(limit: limit, window: window, origin: origin)
+    ///
+    /// - Throws: ``ConfigurationError`` for a negative `limit` or a `window` under 1 ns.
+    public init(limit: Int, window: Duration, startingAt origin: Instant? = nil) throws(ConfigurationError) {
+        clock = try WindowTimeline("FixedWindowCounter", limit: limit, window: window, origin: origin)
         self.limit = limit
         self.window = window
     }
@@ -29,6 +31,8 @@ public struct FixedWindowCounter<Instant: InstantProtocol>: RateLimiting, Sendab
     /// Admits `permits` (≥ 0) if the current window still has room for them; a refusal
     /// changes nothing. An instant earlier than one already seen counts as that one.
     public mutating func tryAcquire(_ permits: Int = 1, at now: Instant) -> Bool {
+        // A per-call count of the calling code, not configuration: a negative one is a
+        // programming error, so it stays a precondition rather than a thrown error.
         precondition(permits >= 0, "permits must be >= 0")
         let index = clock.windowIndex(of: clock.advance(to: now))
         if index != windowIndex {

@@ -39,12 +39,17 @@ public struct Gradient2Limit: AdaptiveLimitAlgorithm, Sendable, Equatable {
     private static let warmUpSamples = 10
 
     /// Netflix's defaults unless given (1 ≤ minLimit ≤ maxLimit; initial clamped into them).
+    ///
+    /// - Throws: ``ConfigurationError`` naming the first invalid parameter.
     public init(initialLimit: Int = 20, minLimit: Int = 20, maxLimit: Int = 200, smoothing: Double = 0.2,
-                queueSize: Int = 4, tolerance: Double = 1.5, longWindow: Int = 600) {
-        precondition(minLimit >= 1 && maxLimit >= minLimit, "need 1 <= minLimit <= maxLimit")
-        precondition(smoothing > 0 && smoothing <= 1, "smoothing must be in (0, 1]")
-        precondition(tolerance >= 1, "tolerance must be >= 1")
-        precondition(longWindow >= 1 && queueSize >= 0, "longWindow must be >= 1, queueSize >= 0")
+                queueSize: Int = 4, tolerance: Double = 1.5, longWindow: Int = 600) throws(ConfigurationError) {
+        let check = ConfigurationCheck("Gradient2Limit")
+        try check.require(minLimit >= 1, "minLimit", ">= 1", minLimit)
+        try check.require(maxLimit >= minLimit, "maxLimit", ">= minLimit (\(minLimit))", maxLimit)
+        try check.require(smoothing > 0 && smoothing <= 1, "smoothing", "in (0, 1]", smoothing)
+        try check.require(queueSize >= 0, "queueSize", ">= 0", queueSize)
+        try check.require(tolerance >= 1 && tolerance.isFinite, "tolerance", "finite and >= 1", tolerance)
+        try check.require(longWindow >= 1, "longWindow", ">= 1", longWindow)
         self.minLimit = minLimit
         self.maxLimit = maxLimit
         self.smoothing = smoothing

@@ -27,8 +27,10 @@ public struct QueueingLimiter<Instant: InstantProtocol>: ReservingRateLimiter, S
 
     /// Spaces permits at `rate`, letting callers wait up to `maxQueueingTime` (default
     /// 500 ms, Sentinel's default; ≥ 0) for their slot. A ``Rate/zero`` rate refuses all.
-    public init(rate: Rate, maxQueueingTime: Duration = .milliseconds(500)) {
-        precondition(maxQueueingTime >= .zero, "maxQueueingTime must be >= 0")
+    ///
+    /// - Throws: ``ConfigurationError`` for a negative `maxQueueingTime`.
+    public init(rate: Rate, maxQueueingTime: Duration = .milliseconds(500)) throws(ConfigurationError) {
+        try ConfigurationCheck("QueueingLimiter").require(maxQueueingTime >= .zero, "maxQueueingTime", ">= 0", maxQueueingTime)
         self.rate = rate
         self.maxQueueingTime = maxQueueingTime
     }
@@ -37,6 +39,8 @@ public struct QueueingLimiter<Instant: InstantProtocol>: ReservingRateLimiter, S
     /// if it is within both `maxWait` and ``maxQueueingTime``; nil (changing nothing)
     /// otherwise. Zero permits always pass; a zero rate refuses everything else.
     public mutating func reserve(_ permits: Int, at now: Instant, maxWait: Duration) -> RateLimitReservation<Instant>? {
+        // A per-call count of the calling code, not configuration: a negative one is a
+        // programming error, so it stays a precondition rather than a thrown error.
         precondition(permits >= 0, "permits must be >= 0")
         let offset = timeline.offset(of: now)
         guard permits > 0 else {

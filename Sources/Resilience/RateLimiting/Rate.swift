@@ -12,10 +12,18 @@ public struct Rate: Sendable, Hashable, CustomStringConvertible {
     let intervalNanoseconds: Int64
 
     /// `permits` (≥ 0) every `interval` (≥ 1 ns; sub-nanosecond parts are dropped).
-    public init(permits: Int, per interval: Duration) {
-        precondition(permits >= 0, "a rate cannot be negative")
-        let nanoseconds = interval.wholeNanoseconds
-        precondition(nanoseconds >= 1, "a rate's interval must be at least 1 ns")
+    ///
+    /// - Throws: ``ConfigurationError`` for a negative count or an interval under 1 ns.
+    public init(permits: Int, per interval: Duration) throws(ConfigurationError) {
+        let check = ConfigurationCheck("Rate")
+        try check.require(permits >= 0, "permits", ">= 0", permits)
+        try check.require(interval.wholeNanoseconds >= 1, "interval", ">= 1 ns", interval)
+        self.init(validPermits: permits, nanoseconds: interval.wholeNanoseconds)
+    }
+
+    /// A rate from a count ≥ 0 and an interval ≥ 1 ns known to be valid (the library's
+    /// constants, and the checked initialiser above).
+    init(validPermits permits: Int, nanoseconds: Int64) {
         if permits == 0 {
             self.permits = 0
             intervalNanoseconds = 1_000_000_000
@@ -28,16 +36,22 @@ public struct Rate: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `permits` per second (the "QPS" of Sentinel's rules and x/time/rate's `Limit`).
-    public static func perSecond(_ permits: Int) -> Rate { Rate(permits: permits, per: .seconds(1)) }
+    ///
+    /// - Throws: ``ConfigurationError`` when `permits` is negative.
+    public static func perSecond(_ permits: Int) throws(ConfigurationError) -> Rate { try Rate(permits: permits, per: .seconds(1)) }
 
     /// `permits` per minute.
-    public static func perMinute(_ permits: Int) -> Rate { Rate(permits: permits, per: .seconds(60)) }
+    ///
+    /// - Throws: ``ConfigurationError`` when `permits` is negative.
+    public static func perMinute(_ permits: Int) throws(ConfigurationError) -> Rate { try Rate(permits: permits, per: .seconds(60)) }
 
     /// One permit every `interval` (x/time/rate's `Every`).
-    public static func every(_ interval: Duration) -> Rate { Rate(permits: 1, per: interval) }
+    ///
+    /// - Throws: ``ConfigurationError`` when `interval` is under 1 ns.
+    public static func every(_ interval: Duration) throws(ConfigurationError) -> Rate { try Rate(permits: 1, per: interval) }
 
     /// A rate that never refills (x/time/rate's `Limit(0)`): only the burst is ever admitted.
-    public static let zero = Rate(permits: 0, per: .seconds(1))
+    public static let zero = Rate(validPermits: 0, nanoseconds: 1_000_000_000)
 
     /// The interval over which ``permits`` accrue.
     public var interval: Duration { .nanoseconds(intervalNanoseconds) }

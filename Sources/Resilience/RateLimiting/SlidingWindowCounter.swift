@@ -25,8 +25,10 @@ public struct SlidingWindowCounter<Instant: InstantProtocol>: RateLimiting, Send
     /// At most `limit` (≥ 0) permits per sliding `window` (≥ 1 ns), estimated; the
     /// underlying fixed windows are laid end to end from `origin` (default: the first
     /// instant the counter is used at).
-    public init(limit: Int, window: Duration, startingAt origin: Instant? = nil) {
-        clock = WindowTimeline(limit: limit, window: window, origin: origin)
+    ///
+    /// - Throws: ``ConfigurationError`` for a negative `limit` or a `window` under 1 ns.
+    public init(limit: Int, window: Duration, startingAt origin: Instant? = nil) throws(ConfigurationError) {
+        clock = try WindowTimeline("SlidingWindowCounter", limit: limit, window: window, origin: origin)
         self.limit = limit
         self.window = window
     }
@@ -34,6 +36,8 @@ public struct SlidingWindowCounter<Instant: InstantProtocol>: RateLimiting, Send
     /// Admits `permits` (≥ 0) if the estimate plus `permits` stays within the limit; a
     /// refusal changes nothing. An instant earlier than one already seen counts as that one.
     public mutating func tryAcquire(_ permits: Int = 1, at now: Instant) -> Bool {
+        // A per-call count of the calling code, not configuration: a negative one is a
+        // programming error, so it stays a precondition rather than a thrown error.
         precondition(permits >= 0, "permits must be >= 0")
         let offset = clock.advance(to: now)
         roll(to: offset)

@@ -23,8 +23,10 @@ public struct SlidingWindowLog<Instant: InstantProtocol>: RateLimiting, Sendable
     private var inWindow = 0
 
     /// At most `limit` (≥ 0) permits in any `window` (≥ 1 ns).
-    public init(limit: Int, window: Duration) {
-        clock = WindowTimeline(limit: limit, window: window, origin: nil)
+    ///
+    /// - Throws: ``ConfigurationError`` for a negative `limit` or a `window` under 1 ns.
+    public init(limit: Int, window: Duration) throws(ConfigurationError) {
+        clock = try WindowTimeline("SlidingWindowLog", limit: limit, window: window, origin: nil)
         self.limit = limit
         self.window = window
     }
@@ -32,6 +34,8 @@ public struct SlidingWindowLog<Instant: InstantProtocol>: RateLimiting, Sendable
     /// Admits `permits` (≥ 0) if they fit in the window ending at `now`; a refusal logs
     /// nothing. An instant earlier than one already seen counts as that one.
     public mutating func tryAcquire(_ permits: Int = 1, at now: Instant) -> Bool {
+        // A per-call count of the calling code, not configuration: a negative one is a
+        // programming error, so it stays a precondition rather than a thrown error.
         precondition(permits >= 0, "permits must be >= 0")
         let offset = clock.advance(to: now)
         evict(before: offset)
@@ -56,6 +60,8 @@ public struct SlidingWindowLog<Instant: InstantProtocol>: RateLimiting, Sendable
     /// How long from `now` until `permits` more would fit (0 if they fit now; nil if
     /// `permits > limit`). A `Retry-After` for an HTTP 429; changes nothing.
     public func timeUntilAvailable(_ permits: Int = 1, at now: Instant) -> Duration? {
+        // A per-call count of the calling code, not configuration: a negative one is a
+        // programming error, so it stays a precondition rather than a thrown error.
         precondition(permits >= 0, "permits must be >= 0")
         guard permits <= limit else { return nil }
         let offset = clock.peek(now)

@@ -54,10 +54,14 @@ public struct TokenBucket<Instant: InstantProtocol>: ReservingRateLimiter, Senda
     /// A bucket of `burst` tokens (≥ 0) refilled at `rate`, holding `initialTokens`
     /// (default: full, as in x/time/rate; 0 reproduces Guava's `RateLimiter`, which
     /// starts empty) at its first use.
-    public init(rate: Rate, burst: Int, initialTokens: Int? = nil) {
-        precondition(burst >= 0, "burst must be >= 0")
+    ///
+    /// - Throws: ``ConfigurationError`` for a negative `burst` or `initialTokens` outside
+    ///   `0...burst`.
+    public init(rate: Rate, burst: Int, initialTokens: Int? = nil) throws(ConfigurationError) {
+        let check = ConfigurationCheck("TokenBucket")
+        try check.require(burst >= 0, "burst", ">= 0", burst)
         let initial = initialTokens ?? burst
-        precondition((0...burst).contains(initial), "initialTokens must be in 0...burst")
+        try check.require(initial >= 0 && initial <= burst, "initialTokens", "in 0...burst (\(burst))", initial)
         self.rate = rate
         self.burst = burst
         units = Int128(initial) * Int128(rate.intervalNanoseconds)
@@ -84,6 +88,8 @@ public struct TokenBucket<Instant: InstantProtocol>: ReservingRateLimiter, Senda
     /// they are there now; nil when `permits > burst` or the rate is zero and they will
     /// never be). A `Retry-After` for an HTTP 429; changes nothing.
     public func timeUntilAvailable(_ permits: Int = 1, at now: Instant) -> Duration? {
+        // A per-call count of the calling code, not configuration: a negative one is a
+        // programming error, so it stays a precondition rather than a thrown error.
         precondition(permits >= 0, "permits must be >= 0")
         guard permits <= burst else { return nil }
         let offset = timeline.peekOffset(of: now)
@@ -98,6 +104,8 @@ public struct TokenBucket<Instant: InstantProtocol>: ReservingRateLimiter, Senda
     /// available within `maxWait` of `now`; returns when the caller may act, or nil
     /// (changing nothing) when the wait would exceed `maxWait` or `permits > burst`.
     public mutating func reserve(_ permits: Int, at now: Instant, maxWait: Duration) -> RateLimitReservation<Instant>? {
+        // A per-call count of the calling code, not configuration: a negative one is a
+        // programming error, so it stays a precondition rather than a thrown error.
         precondition(permits >= 0, "permits must be >= 0")
         guard permits <= burst else { return nil }
         let offset = timeline.offset(of: now)

@@ -33,11 +33,14 @@ public struct VegasLimit<Random: RandomNumberGenerator>: AdaptiveLimitAlgorithm 
 
     /// Netflix's defaults unless given: initial 20, max 1000, smoothing 1, probe
     /// multiplier 30; probe jitter drawn from `random`.
+    ///
+    /// - Throws: ``ConfigurationError`` naming the first invalid parameter.
     public init(initialLimit: Int = 20, maxLimit: Int = 1000, smoothing: Double = 1,
-                probeMultiplier: Int = 30, random: Random) {
-        precondition(maxLimit >= 1, "maxLimit must be >= 1")
-        precondition(smoothing > 0 && smoothing <= 1, "smoothing must be in (0, 1]")
-        precondition(probeMultiplier >= 1, "probeMultiplier must be >= 1")
+                probeMultiplier: Int = 30, random: Random) throws(ConfigurationError) {
+        let check = ConfigurationCheck("VegasLimit")
+        try check.require(maxLimit >= 1, "maxLimit", ">= 1", maxLimit)
+        try check.require(smoothing > 0 && smoothing <= 1, "smoothing", "in (0, 1]", smoothing)
+        try check.require(probeMultiplier >= 1, "probeMultiplier", ">= 1", probeMultiplier)
         self.maxLimit = maxLimit
         self.smoothing = smoothing
         self.probeMultiplier = probeMultiplier
@@ -111,8 +114,10 @@ extension VegasLimit: Sendable where Random: Sendable {}
 extension VegasLimit where Random == SystemRandomNumberGenerator {
     /// A Vegas limit drawing its probe jitter from the system generator (for servers;
     /// simulations pass a seeded generator).
-    public init(initialLimit: Int = 20, maxLimit: Int = 1000, smoothing: Double = 1, probeMultiplier: Int = 30) {
-        self.init(initialLimit: initialLimit, maxLimit: maxLimit, smoothing: smoothing,
+    ///
+    /// - Throws: ``ConfigurationError`` naming the first invalid parameter.
+    public init(initialLimit: Int = 20, maxLimit: Int = 1000, smoothing: Double = 1, probeMultiplier: Int = 30) throws(ConfigurationError) {
+        try self.init(initialLimit: initialLimit, maxLimit: maxLimit, smoothing: smoothing,
                   probeMultiplier: probeMultiplier, random: SystemRandomNumberGenerator())
     }
 }

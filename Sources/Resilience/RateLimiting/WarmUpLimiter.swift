@@ -50,12 +50,15 @@ public struct WarmUpLimiter<Instant: InstantProtocol>: ReservingRateLimiter, Sen
     /// Climbs from `rate/coldFactor` to `rate` (> 0) over `warmUpPeriod` (> 0) of
     /// saturated traffic; `coldFactor` > 1 (default 3); callers wait at most
     /// `maxQueueingTime` (default 500 ms).
-    public init(rate: Rate, warmUpPeriod: Duration, coldFactor: Double = 3, maxQueueingTime: Duration = .milliseconds(500)) {
-        precondition(rate.permits > 0, "a warm-up limiter needs a positive rate")
-        precondition(coldFactor > 1, "coldFactor must be > 1")
-        precondition(maxQueueingTime >= .zero, "maxQueueingTime must be >= 0")
+    ///
+    /// - Throws: ``ConfigurationError`` naming the first invalid parameter.
+    public init(rate: Rate, warmUpPeriod: Duration, coldFactor: Double = 3, maxQueueingTime: Duration = .milliseconds(500)) throws(ConfigurationError) {
+        let check = ConfigurationCheck("WarmUpLimiter")
+        try check.require(rate.permits > 0, "rate", "> 0", rate)
+        try check.require(warmUpPeriod.wholeNanoseconds > 0, "warmUpPeriod", ">= 1 ns", warmUpPeriod)
+        try check.require(coldFactor > 1 && coldFactor.isFinite, "coldFactor", "finite and > 1", coldFactor)
+        try check.require(maxQueueingTime >= .zero, "maxQueueingTime", ">= 0", maxQueueingTime)
         let warmUp = Double(warmUpPeriod.wholeNanoseconds)
-        precondition(warmUp > 0, "warmUpPeriod must be > 0")
         self.rate = rate
         self.warmUpPeriod = warmUpPeriod
         self.coldFactor = coldFactor
@@ -84,6 +87,8 @@ public struct WarmUpLimiter<Instant: InstantProtocol>: ReservingRateLimiter, Sen
     /// Books `permits` (≥ 0) at `now` if the debt left by earlier requests is repaid
     /// within both `maxWait` and ``maxQueueingTime``; nil (changing nothing) otherwise.
     public mutating func reserve(_ permits: Int, at now: Instant, maxWait: Duration) -> RateLimitReservation<Instant>? {
+        // A per-call count of the calling code, not configuration: a negative one is a
+        // programming error, so it stays a precondition rather than a thrown error.
         precondition(permits >= 0, "permits must be >= 0")
         let offset = timeline.offset(of: now)
         let scale = Int128(rate.permits)

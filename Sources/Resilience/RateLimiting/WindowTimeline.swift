@@ -11,11 +11,12 @@ struct WindowTimeline<Instant: InstantProtocol>: Sendable where Instant.Duration
     /// The latest offset seen; `.min` before first use.
     private(set) var latest: Int64 = .min
 
-    /// Checks the limiter's parameters: `limit` ≥ 0, `window` ≥ 1 ns.
-    init(limit: Int, window: Duration, origin: Instant?) {
-        precondition(limit >= 0, "limit must be >= 0")
+    /// Checks the parameters of `type`, a window limiter: `limit` ≥ 0, `window` ≥ 1 ns.
+    init(_ type: String, limit: Int, window: Duration, origin: Instant?) throws(ConfigurationError) {
+        let check = ConfigurationCheck(type)
+        try check.require(limit >= 0, "limit", ">= 0", limit)
+        try check.require(window.wholeNanoseconds >= 1, "window", ">= 1 ns", window)
         windowNanoseconds = window.wholeNanoseconds
-        precondition(windowNanoseconds >= 1, "window must be at least 1 ns")
         timeline = LimiterTimeline(origin: origin)
     }
 

@@ -141,7 +141,8 @@ extension ServiceSpec {
                 fencing: o.optional("fencing", .bool, default: d.fencing),
                 idempotency: o.optional("idempotency", .bool, default: d.idempotency),
                 lockBackoff: o.optional("lock_backoff", .duration(atLeast: .milliseconds(1)), default: d.lockBackoff),
-                lockBackoffCap: o.optional("lock_backoff_cap", .duration(atLeast: .milliseconds(1)), default: d.lockBackoffCap)))
+                lockBackoffCap: o.optional("lock_backoff_cap", .duration(atLeast: .milliseconds(1)), default: d.lockBackoffCap),
+                guardedDeduction: o.optional("guarded_deduction", .bool, default: d.guardedDeduction)))
         case .payment:
             let d = PaymentOptions()
             return .payment(PaymentOptions(
@@ -149,7 +150,8 @@ extension ServiceSpec {
                 relayInterval: o.optional("relay_interval", .duration(atLeast: .milliseconds(1)), default: d.relayInterval),
                 idempotencyKey: o.optional("idempotency_key", .bool, default: d.idempotencyKey),
                 outboxBatch: o.optional("outbox_batch", .integer(in: 1...100_000), default: d.outboxBatch),
-                claimLease: o.optional("claim_lease", .duration(atLeast: .milliseconds(1)), default: d.claimLease)))
+                claimLease: o.optional("claim_lease", .duration(atLeast: .milliseconds(1)), default: d.claimLease),
+                chargeInTransaction: o.optional("charge_in_transaction", .bool, default: d.chargeInTransaction)))
         case .dispatch:
             let d = DispatchOptions()
             return .dispatch(DispatchOptions(

@@ -229,10 +229,16 @@ public struct InventoryOptions: Sendable, Equatable {
     public var lockBackoff: Duration
     /// The longest wait between two tries for a lock (read as ``lockBackoff`` when lower).
     public var lockBackoffCap: Duration
+    /// Whether the deduction's write is guarded in the database (`UPDATE ... SET units =
+    /// units - q WHERE item = ? AND units >= q`): a deduction whose check passed on a
+    /// stale read is refused there instead of taking the stock below zero.
+    public var guardedDeduction: Bool
 
     public init(locking: Locking = .distributed, lockTTL: Duration = .seconds(30), lockWait: Duration = .seconds(1),
                 fencing: Bool = true, idempotency: Bool = true,
-                lockBackoff: Duration = .milliseconds(5), lockBackoffCap: Duration = .milliseconds(100)) {
+                lockBackoff: Duration = .milliseconds(5), lockBackoffCap: Duration = .milliseconds(100),
+                guardedDeduction: Bool = false) {
+        self.guardedDeduction = guardedDeduction
         self.locking = locking
         self.lockTTL = lockTTL
         self.lockWait = lockWait
@@ -255,9 +261,14 @@ public struct PaymentOptions: Sendable, Equatable {
     public var outboxBatch: Int
     /// How long a claimed row stays the claimer's: past it, another relay may claim it.
     public var claimLease: Duration
+    /// Whether a charge runs inside a database transaction opened before the call to the
+    /// external gateway and committed (with its local-message row) after it: the
+    /// transaction holds a pooled connection for as long as the gateway takes.
+    public var chargeInTransaction: Bool
 
     public init(callback: Bool = true, relayInterval: Duration = .seconds(1), idempotencyKey: Bool = true,
-                outboxBatch: Int = 100, claimLease: Duration = .seconds(30)) {
+                outboxBatch: Int = 100, claimLease: Duration = .seconds(30), chargeInTransaction: Bool = false) {
+        self.chargeInTransaction = chargeInTransaction
         self.callback = callback
         self.relayInterval = relayInterval
         self.idempotencyKey = idempotencyKey

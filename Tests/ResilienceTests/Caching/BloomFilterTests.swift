@@ -13,21 +13,21 @@ struct BloomFilterTests {
         (n: 1, p: 0.01, m: 10, k: 7),
         (n: 1, p: 0.5, m: 2, k: 1),
     ])
-    func sizing(n: Int, p: Double, m: Int, k: Int) {
-        let filter = BloomFilter<Int>(expectedCount: n, falsePositiveRate: p)
+    func sizing(n: Int, p: Double, m: Int, k: Int) throws {
+        let filter = try BloomFilter<Int>(expectedCount: n, falsePositiveRate: p)
         #expect(filter.bitCount == m)
         #expect(filter.hashCount == k)
         #expect(filter.words.count == (m + 63) / 64)
     }
 
     @Test("k is at least 1 even when there are fewer bits than elements")
-    func atLeastOneHash() {
-        #expect(BloomFilter<Int>.optimalHashCount(expectedCount: 1000, bitCount: 10) == 1)
+    func atLeastOneHash() throws {
+        #expect(try BloomFilter<Int>.optimalHashCount(expectedCount: 1000, bitCount: 10) == 1)
     }
 
     @Test("an empty filter contains nothing and estimates zero")
-    func empty() {
-        let filter = BloomFilter<String>(expectedCount: 100)
+    func empty() throws {
+        let filter = try BloomFilter<String>(expectedCount: 100)
         #expect(!filter.mightContain("sku-1"))
         #expect(filter.approximateCount == 0)
         #expect(filter.expectedFalsePositiveRate == 0)
@@ -35,8 +35,8 @@ struct BloomFilterTests {
     }
 
     @Test("insert reports whether the element was certainly new")
-    func insertReportsNovelty() {
-        var filter = BloomFilter<String>(expectedCount: 100)
+    func insertReportsNovelty() throws {
+        var filter = try BloomFilter<String>(expectedCount: 100)
         let first = filter.insert("sku-1")
         let second = filter.insert("sku-1")
         #expect(first && !second)
@@ -48,19 +48,19 @@ struct BloomFilterTests {
     // Positions computed by an independent Python implementation (StableHasher, then
     // Dillinger–Manolios enhanced double hashing): any process sets the same bits.
     @Test("the bits set are the same in every process (known positions)")
-    func knownPositions() {
-        var strings = BloomFilter<String>(bitCount: 1024, hashCount: 3)
+    func knownPositions() throws {
+        var strings = try BloomFilter<String>(bitCount: 1024, hashCount: 3)
         strings.insert("sku-1")
         #expect(setBits(strings) == [318, 648, 1013])
-        var ints = BloomFilter<Int>(bitCount: 1000, hashCount: 5)
+        var ints = try BloomFilter<Int>(bitCount: 1000, hashCount: 5)
         ints.insert(7)
         #expect(setBits(ints) == [60, 126, 195, 266, 338])
     }
 
     @Test("two filters built from the same elements are equal; a different seed differs")
-    func deterministic() {
-        var first = BloomFilter<Int>(expectedCount: 500), second = BloomFilter<Int>(expectedCount: 500)
-        var seeded = BloomFilter<Int>(expectedCount: 500, seed: 9)
+    func deterministic() throws {
+        var first = try BloomFilter<Int>(expectedCount: 500), second = try BloomFilter<Int>(expectedCount: 500)
+        var seeded = try BloomFilter<Int>(expectedCount: 500, seed: 9)
         for id in (0..<400).reversed() { first.insert(id) }
         for id in 0..<400 { second.insert(id) }
         for id in 0..<400 { seeded.insert(id) }
@@ -69,8 +69,8 @@ struct BloomFilterTests {
     }
 
     @Test("the count estimate is close to the number of distinct elements inserted")
-    func approximateCount() {
-        var filter = BloomFilter<String>(expectedCount: 10_000, falsePositiveRate: 0.01)
+    func approximateCount() throws {
+        var filter = try BloomFilter<String>(expectedCount: 10_000, falsePositiveRate: 0.01)
         for id in 0..<10_000 { filter.insert("product-\(id)") }
         for id in 0..<5_000 { filter.insert("product-\(id)") }
         // Relative standard error of this estimator is well under 1 % here.
@@ -80,8 +80,8 @@ struct BloomFilterTests {
     }
 
     @Test("a saturated filter says yes to everything and estimates Int.max")
-    func saturated() {
-        var filter = BloomFilter<Int>(bitCount: 64, hashCount: 2)
+    func saturated() throws {
+        var filter = try BloomFilter<Int>(bitCount: 64, hashCount: 2)
         for id in 0..<10_000 { filter.insert(id) }
         #expect(filter.setBitCount == 64)
         #expect(filter.approximateCount == .max)
@@ -90,8 +90,8 @@ struct BloomFilterTests {
     }
 
     @Test("a union contains both sets; removeAll clears")
-    func unionAndClear() {
-        var evens = BloomFilter<Int>(expectedCount: 200), odds = BloomFilter<Int>(expectedCount: 200)
+    func unionAndClear() throws {
+        var evens = try BloomFilter<Int>(expectedCount: 200), odds = try BloomFilter<Int>(expectedCount: 200)
         for id in 0..<100 {
             evens.insert(2 * id)
             odds.insert(2 * id + 1)
@@ -111,12 +111,12 @@ struct BloomFilterTests {
             let p = [0.001, 0.01, 0.05, 0.2, 0.5][random.int(in: 0...4)]
             let inserted = random.chance(0.3) ? n * random.int(in: 2...5) : random.int(in: 0...n)
             if random.chance(0.5) {
-                var filter = BloomFilter<Int>(expectedCount: n, falsePositiveRate: p, seed: random.next())
+                var filter = try BloomFilter<Int>(expectedCount: n, falsePositiveRate: p, seed: random.next())
                 let keys = (0..<inserted).map { _ in Int(bitPattern: UInt(random.next())) }
                 for key in keys { filter.insert(key) }
                 for key in keys { try require(filter.mightContain(key), "false negative for \(key) (n \(n), p \(p))") }
             } else {
-                var filter = BloomFilter<String>(expectedCount: n, falsePositiveRate: p)
+                var filter = try BloomFilter<String>(expectedCount: n, falsePositiveRate: p)
                 let keys = (0..<inserted).map { _ in "sku-\(random.int(in: 0...1_000_000))" }
                 for key in keys { filter.insert(key) }
                 for key in keys { try require(filter.mightContain(key), "false negative for \(key) (n \(n), p \(p))") }
@@ -145,18 +145,18 @@ struct BloomFilterTests {
             let m: Int, k: Int
             switch random.int(in: 0...2) {
             case 0: // sequential product ids, then the ids after them (the realistic case)
-                var filter = BloomFilter<Int>(expectedCount: n, falsePositiveRate: p)
+                var filter = try BloomFilter<Int>(expectedCount: n, falsePositiveRate: p)
                 let start = random.int(in: 0...1_000_000)
                 for id in start..<(start + n) { filter.insert(id) }
                 for id in (start + n)..<(start + n + trials) where filter.mightContain(id) { falsePositives += 1 }
                 (m, k) = (filter.bitCount, filter.hashCount)
             case 1: // random strings, non-members with another prefix
-                var filter = BloomFilter<String>(expectedCount: n, falsePositiveRate: p)
+                var filter = try BloomFilter<String>(expectedCount: n, falsePositiveRate: p)
                 for _ in 0..<n { filter.insert("sku-\(random.next())") }
                 for _ in 0..<trials where filter.mightContain("ghost-\(random.next())") { falsePositives += 1 }
                 (m, k) = (filter.bitCount, filter.hashCount)
             default: // random even integers, odd non-members
-                var filter = BloomFilter<Int>(expectedCount: n, falsePositiveRate: p)
+                var filter = try BloomFilter<Int>(expectedCount: n, falsePositiveRate: p)
                 for _ in 0..<n { filter.insert(Int(bitPattern: UInt(random.next())) & ~1) }
                 for _ in 0..<trials where filter.mightContain(Int(bitPattern: UInt(random.next())) | 1) { falsePositives += 1 }
                 (m, k) = (filter.bitCount, filter.hashCount)

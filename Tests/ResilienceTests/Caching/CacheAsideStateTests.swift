@@ -13,7 +13,7 @@ struct CacheAsideStateTests {
     @Test("concurrent misses of one key share one load; its value is then a hit until its TTL from the load's start")
     func singleFlight() throws {
         var random = RandomStream(rawSeed: 1)
-        var state = State(.init(ttl: .seconds(10), negativeTTL: .seconds(5), jitter: .none))
+        var state = State(try .init(ttl: .seconds(10), negativeTTL: .seconds(5), jitter: .none))
         guard case .lead(let flight, nil) = state.begin(7, at: at(0), using: &random) else {
             Issue.record("the first miss leads the load")
             return
@@ -42,7 +42,7 @@ struct CacheAsideStateTests {
     @Test("an absence is cached for the negative TTL; a failed load wakes its waiters and caches nothing")
     func negativeAndFailure() throws {
         var random = RandomStream(rawSeed: 2)
-        var state = State(.init(ttl: .seconds(10), negativeTTL: .seconds(5), jitter: .none))
+        var state = State(try .init(ttl: .seconds(10), negativeTTL: .seconds(5), jitter: .none))
         guard case .lead(let absent, _) = state.begin(1, at: at(0), using: &random) else { Issue.record(Comment(rawValue: "lead")); return }
         _ = state.complete(absent, value: nil, startedAt: at(0), at: at(0), using: &random)
         #expect(state.peek(1, at: at(4)) == .absent)
@@ -62,7 +62,7 @@ struct CacheAsideStateTests {
     @Test("a cancelled leader hands the flight to the longest waiter; an abandoned waiter leaves the line")
     func handOffAndAbandon() throws {
         var random = RandomStream(rawSeed: 3)
-        var state = State(.init(ttl: .seconds(10), jitter: .none))
+        var state = State(try .init(ttl: .seconds(10), jitter: .none))
         guard case .lead(let flight, _) = state.begin(3, at: at(0), using: &random) else { Issue.record(Comment(rawValue: "lead")); return }
         let first = state.makeWaiterID(), second = state.makeWaiterID()
         _ = state.begin(3, at: at(0), waiter: (first, "first"), using: &random)

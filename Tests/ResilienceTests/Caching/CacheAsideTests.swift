@@ -7,8 +7,8 @@ private typealias Cache = CacheAside<Int, String, VirtualClock>
 private func makeCache(
     _ clock: VirtualClock, capacity: Int = 100, ttl: Duration = .seconds(10), negativeTTL: Duration = .seconds(5),
     jitter: TTLJitter = .none, earlyRefresh: EarlyRefresh? = nil, seed: UInt64 = 1
-) -> Cache {
-    Cache(.init(capacity: capacity, ttl: ttl, negativeTTL: negativeTTL, jitter: jitter, earlyRefresh: earlyRefresh),
+) throws -> Cache {
+    Cache(try .init(capacity: capacity, ttl: ttl, negativeTTL: negativeTTL, jitter: jitter, earlyRefresh: earlyRefresh),
           clock: clock, random: RandomStream(rawSeed: seed))
 }
 
@@ -61,7 +61,7 @@ struct CacheAsideTests {
     @Test("a miss loads once and later calls hit without loading")
     func missThenHit() throws {
         try inWorld { clock async throws in
-            let cache = makeCache(clock)
+            let cache = try makeCache(clock)
             let probe = CachingProbe()
             let first = try await cache.get(1) { probe.begin(); return "v1" }
             let second = try await cache.get(1) { probe.begin(); return "v2" }
@@ -77,7 +77,7 @@ struct CacheAsideTests {
     @Test("the TTL counts from the start of the load that produced the value")
     func ttlFromLoadStart() throws {
         try inWorld { clock async throws in
-            let cache = makeCache(clock, ttl: .seconds(1))
+            let cache = try makeCache(clock, ttl: .seconds(1))
             let probe = CachingProbe()
             let load: @Sendable () async throws -> String? = {
                 let n = probe.begin()
@@ -97,7 +97,7 @@ struct CacheAsideTests {
     @Test("a load slower than the TTL returns its value but caches nothing")
     func slowLoadNotCached() throws {
         try inWorld { clock async throws in
-            let cache = makeCache(clock, ttl: .seconds(1), negativeTTL: .seconds(1))
+            let cache = try makeCache(clock, ttl: .seconds(1), negativeTTL: .seconds(1))
             let probe = CachingProbe()
             let load: @Sendable () async throws -> String? = {
                 probe.begin()
@@ -114,7 +114,7 @@ struct CacheAsideTests {
     @Test("a load that finds nothing caches the absence for the negative TTL")
     func negativeCaching() throws {
         try inWorld { clock async throws in
-            let cache = makeCache(clock, ttl: .seconds(60), negativeTTL: .seconds(5))
+            let cache = try makeCache(clock, ttl: .seconds(60), negativeTTL: .seconds(5))
             let probe = CachingProbe()
             let load: @Sendable () async throws -> String? = { probe.begin(); return nil }
             #expect(try await cache.get(404, load: load) == nil)
@@ -132,7 +132,7 @@ struct CacheAsideTests {
     @Test("a negative TTL of zero turns negative caching off")
     func negativeCachingOff() throws {
         try inWorld { clock async throws in
-            let cache = makeCache(clock, negativeTTL: .zero)
+            let cache = try makeCache(clock, negativeTTL: .zero)
             let probe = CachingProbe()
             for _ in 0..<3 { #expect(try await cache.get(404) { probe.begin(); return nil } == nil) }
             #expect(probe.calls == 3)
@@ -143,7 +143,7 @@ struct CacheAsideTests {
     @Test("a full cache evicts its least recently used key")
     func capacityEviction() throws {
         try inWorld { clock async throws in
-            let cache = makeCache(clock, capacity: 2)
+            let cache = try makeCache(clock, capacity: 2)
             let probe = CachingProbe()
             for key in [1, 2, 3, 1] { _ = try await cache.get(key) { probe.begin(); return "v\(key)" } }
             #expect(probe.calls == 4, "key 1 was evicted by key 3 and reloaded")
@@ -155,7 +155,7 @@ struct CacheAsideTests {
     @Test("removeExpired sweeps expired entries")
     func sweep() throws {
         try inWorld { clock async throws in
-            let cache = makeCache(clock, ttl: .seconds(1))
+            let cache = try makeCache(clock, ttl: .seconds(1))
             for key in 0..<3 { _ = try await cache.get(key) { "v" } }
             await sleep(clock, untilMs: 1000)
             #expect(cache.removeExpired() == 3)
@@ -168,7 +168,7 @@ struct CacheAsideTests {
     @Test("concurrent misses of one key share a single load")
     func concurrentMissesCoalesce() throws {
         try inWorld { clock async throws in
-            let cache = makeCache(clock)
+            let cache = try makeCache(clock)
             let probe = CachingProbe()
             let values = await withTaskGroup(of: String?.self) { group in
                 for _ in 0..<10 {
@@ -192,7 +192,7 @@ struct CacheAsideTests {
     @Test("a failed load wakes its waiters with the error and caches nothing")
     func failureIsShared() throws {
         try inWorld { clock async throws in
-            let cache = makeCache(clock)
+            let cache = try makeCache(clock)
             let probe = CachingProbe()
             let outcomes = await withTaskGroup(of: CallerOutcome.self) { group in
                 for _ in 0..<3 {
@@ -219,7 +219,7 @@ struct CacheAsideTests {
     @Test("a cancelled waiter leaves at once and the others still get the value")
     func cancelledWaiter() throws {
         try inWorld { clock async throws in
-            let cache = makeCache(clock)
+            let cache = try makeCache(clock)
             let probe = CachingProbe()
             let load: @Sendable () async throws -> String? = {
                 probe.begin()
@@ -249,7 +249,7 @@ struct CacheAsideTests {
     @Test("cancelling the loading caller hands the load to the longest waiter")
     func cancelledLeaderHandsOff() throws {
         try inWorld { clock async throws in
-            let cache = makeCache(clock)
+            let cache = try makeCache(clock)
             let probe = CachingProbe()
             let results = await withTaskGroup(of: (Int, CallerOutcome).self) { group in
                 for caller in 0..<3 {
@@ -282,7 +282,7 @@ struct CacheAsideTests {
     @Test("a cancelled loading caller with nobody waiting leaves no flight behind")
     func cancelledLeaderAlone() throws {
         try inWorld { clock async throws in
-            let cache = makeCache(clock)
+            let cache = try makeCache(clock)
             let result = await cancellable(clock, cancelAt: at(ms: 10)) {
                 await outcome {
                     try await cache.get(1) {
@@ -300,7 +300,7 @@ struct CacheAsideTests {
     @Test("a loading caller whose load ignores cancellation still publishes the value")
     func loadIgnoringCancellation() throws {
         try inWorld { clock async throws in
-            let cache = makeCache(clock)
+            let cache = try makeCache(clock)
             let result = await cancellable(clock, cancelAt: at(ms: 10)) {
                 await outcome {
                     try await cache.get(1) {
@@ -317,7 +317,7 @@ struct CacheAsideTests {
     @Test("an already cancelled task does not start a load")
     func alreadyCancelled() throws {
         try inWorld { clock async throws in
-            let cache = makeCache(clock)
+            let cache = try makeCache(clock)
             let probe = CachingProbe()
             let result = await withTaskGroup(of: CallerOutcome.self) { group in
                 group.cancelAll()
@@ -333,7 +333,7 @@ struct CacheAsideTests {
     @Test("a caller does not join a load older than the shortest TTL; it starts a fresh one")
     func joinWindow() throws {
         try inWorld { clock async throws in
-            let cache = makeCache(clock, ttl: .seconds(10), negativeTTL: .seconds(1))
+            let cache = try makeCache(clock, ttl: .seconds(10), negativeTTL: .seconds(1))
             let probe = CachingProbe()
             let results = await withTaskGroup(of: (Int, String?).self) { group in
                 for (caller, arrival) in [0.0, 500, 2000].enumerated() {
@@ -362,7 +362,7 @@ struct CacheAsideTests {
     @Test("invalidate removes the entry so the next call reloads")
     func invalidateReloads() throws {
         try inWorld { clock async throws in
-            let cache = makeCache(clock)
+            let cache = try makeCache(clock)
             let probe = CachingProbe()
             let load: @Sendable () async throws -> String? = { "v\(probe.begin())" }
             #expect(try await cache.get(1, load: load) == "v1")
@@ -375,7 +375,7 @@ struct CacheAsideTests {
     @Test("an invalidation during a load keeps that load's result out of the cache")
     func invalidateDuringLoad() throws {
         try inWorld { clock async throws in
-            let cache = makeCache(clock)
+            let cache = try makeCache(clock)
             let database = CachingLocked("old")
             let load: @Sendable () async throws -> String? = {
                 let read = database.withLock { $0 }
@@ -405,7 +405,7 @@ struct CacheAsideTests {
     @Test("put stores a value, and callers waiting on a load get the put value")
     func putDuringLoad() throws {
         try inWorld { clock async throws in
-            let cache = makeCache(clock)
+            let cache = try makeCache(clock)
             let results = await withTaskGroup(of: (Int, String?).self) { group in
                 group.addTask {
                     let value = try? await cache.get(1) {
@@ -439,7 +439,7 @@ struct CacheAsideTests {
     func earlyRefresh() throws {
         try inWorld { clock async throws in
             // β huge: any hit with a measured load time refreshes.
-            let cache = makeCache(clock, ttl: .seconds(10), earlyRefresh: EarlyRefresh(beta: 1e9))
+            let cache = try makeCache(clock, ttl: .seconds(10), earlyRefresh: EarlyRefresh(beta: 1e9))
             let probe = CachingProbe()
             let load: @Sendable () async throws -> String? = {
                 let n = probe.begin()
@@ -466,7 +466,7 @@ struct CacheAsideTests {
     @Test("a failed early refresh returns the still-live cached value")
     func earlyRefreshFailure() throws {
         try inWorld { clock async throws in
-            let cache = makeCache(clock, ttl: .seconds(10), earlyRefresh: EarlyRefresh(beta: 1e9))
+            let cache = try makeCache(clock, ttl: .seconds(10), earlyRefresh: EarlyRefresh(beta: 1e9))
             let first = try await cache.get(1) {
                 try await clock.sleep(until: clock.now.advanced(by: .milliseconds(100)), tolerance: nil)
                 return "v1"
@@ -483,7 +483,7 @@ struct CacheAsideTests {
     @Test("without a measured load time early refresh never triggers")
     func earlyRefreshNeedsLoadTime() throws {
         try inWorld { clock async throws in
-            let cache = makeCache(clock, earlyRefresh: EarlyRefresh(beta: 1e9))
+            let cache = try makeCache(clock, earlyRefresh: EarlyRefresh(beta: 1e9))
             _ = try await cache.get(1) { "instant" }
             for ms in stride(from: 100.0, to: 9_000, by: 1000) {
                 await sleep(clock, untilMs: ms)
@@ -504,7 +504,7 @@ struct CacheAsideTests {
             let absent = random.chance(0.2)
             let seed = random.next()
             let (outcomes, loads, stats) = try inWorld { clock async throws in
-                let cache = makeCache(clock, ttl: .seconds(3600), negativeTTL: .seconds(600), jitter: .below(0.5), seed: seed)
+                let cache = try makeCache(clock, ttl: .seconds(3600), negativeTTL: .seconds(600), jitter: .below(0.5), seed: seed)
                 let probe = CachingProbe()
                 let outcomes = await withTaskGroup(of: CallerOutcome.self) { group in
                     for arrival in arrivals {
@@ -541,7 +541,7 @@ struct CacheAsideTests {
             let loadTime = random.milliseconds(in: 1...250)
             let failing = random.chance(0.15)
             let (outcomes, probeCalls, maxActive, successes, stats) = try inWorld { clock async throws in
-                let cache = makeCache(clock, ttl: .seconds(3600), negativeTTL: .seconds(3600))
+                let cache = try makeCache(clock, ttl: .seconds(3600), negativeTTL: .seconds(3600))
                 let probe = CachingProbe()
                 let succeeded = CachingLocked(0)
                 let outcomes = await withTaskGroup(of: (Int, CallerOutcome).self) { group in
@@ -597,7 +597,7 @@ struct CacheAsideTests {
     func continuousClock() async throws {
         let clock = ContinuousClock()
         let cache = CacheAside<Int, String, ContinuousClock>(
-            .init(ttl: .milliseconds(300), jitter: .none), clock: clock)
+            try .init(ttl: .milliseconds(300), jitter: .none), clock: clock)
         let probe = CachingProbe()
         let load: @Sendable () async throws -> String? = {
             let n = probe.begin()
@@ -626,7 +626,8 @@ struct CacheAsideTests {
 /// A service actor caching reads of its own database, as a platform actor would: the
 /// load closure touches actor state without any hop or `Sendable` requirement.
 private actor MenuService {
-    private let cache = CacheAside<Int, String, ContinuousClock>(.init(jitter: .none), clock: ContinuousClock())
+    // `try!`: constant, valid arguments.
+    private let cache = CacheAside<Int, String, ContinuousClock>(try! .init(jitter: .none), clock: ContinuousClock())
     private(set) var databaseReads = 0
 
     func names(for ids: [Int]) async throws -> [String] {

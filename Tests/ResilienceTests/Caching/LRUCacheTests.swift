@@ -5,8 +5,8 @@ import Testing
 @Suite("LRUCache")
 struct LRUCacheTests {
     @Test("an empty cache finds nothing and evicts nothing")
-    func empty() {
-        var cache = LRUCache<String, Int>(capacity: 3)
+    func empty() throws {
+        var cache = try LRUCache<String, Int>(capacity: 3)
         #expect(cache.get("a") == nil)
         #expect(cache.peek("a") == nil)
         #expect(cache.isEmpty && cache.count == 0)
@@ -17,8 +17,8 @@ struct LRUCacheTests {
     }
 
     @Test("a full cache evicts the least recently used entry and returns it")
-    func evictsLeastRecentlyUsed() {
-        var cache = LRUCache<String, Int>(capacity: 2)
+    func evictsLeastRecentlyUsed() throws {
+        var cache = try LRUCache<String, Int>(capacity: 2)
         #expect(cache.set("a", 1) == nil)
         #expect(cache.set("b", 2) == nil)
         let evicted = cache.set("c", 3)
@@ -28,8 +28,8 @@ struct LRUCacheTests {
     }
 
     @Test("get makes an entry the most recently used; peek does not")
-    func getPromotesPeekDoesNot() {
-        var cache = LRUCache<String, Int>(capacity: 2)
+    func getPromotesPeekDoesNot() throws {
+        var cache = try LRUCache<String, Int>(capacity: 2)
         cache.set("a", 1)
         cache.set("b", 2)
         #expect(cache.peek("a") == 1)
@@ -41,8 +41,8 @@ struct LRUCacheTests {
     }
 
     @Test("replacing a value promotes it and evicts nothing")
-    func replaceDoesNotEvict() {
-        var cache = LRUCache<String, Int>(capacity: 2)
+    func replaceDoesNotEvict() throws {
+        var cache = try LRUCache<String, Int>(capacity: 2)
         cache.set("a", 1)
         cache.set("b", 2)
         #expect(cache.set("a", 10) == nil)
@@ -52,8 +52,8 @@ struct LRUCacheTests {
     }
 
     @Test("a capacity of 0 stores nothing and hands every entry back as evicted")
-    func zeroCapacity() {
-        var cache = LRUCache<String, Int>(capacity: 0)
+    func zeroCapacity() throws {
+        var cache = try LRUCache<String, Int>(capacity: 0)
         let evicted = cache.set("a", 1)
         #expect(evicted?.key == "a" && evicted?.value == 1)
         #expect(cache.isEmpty)
@@ -61,8 +61,8 @@ struct LRUCacheTests {
     }
 
     @Test("a capacity of 1 keeps only the newest entry")
-    func capacityOne() {
-        var cache = LRUCache<Int, Int>(capacity: 1)
+    func capacityOne() throws {
+        var cache = try LRUCache<Int, Int>(capacity: 1)
         cache.set(1, 1)
         #expect(cache.set(2, 2)?.key == 1)
         #expect(cache.keysByRecency == [2])
@@ -73,9 +73,9 @@ struct LRUCacheTests {
     }
 
     @Test("removing the newest, a middle or the oldest entry keeps the others in order")
-    func removeAnywhere() {
+    func removeAnywhere() throws {
         for victim in ["a", "b", "c", "d"] {
-            var cache = LRUCache<String, Int>(capacity: 4)
+            var cache = try LRUCache<String, Int>(capacity: 4)
             for (index, key) in ["a", "b", "c", "d"].enumerated() { cache.set(key, index) }
             #expect(cache.removeValue(forKey: victim) != nil)
             #expect(cache.keysByRecency == ["d", "c", "b", "a"].filter { $0 != victim })
@@ -86,8 +86,8 @@ struct LRUCacheTests {
     }
 
     @Test("removeAll(where:) removes exactly the matching entries and keeps recency order")
-    func removeAllWhere() {
-        var cache = LRUCache<Int, Int>(capacity: 10)
+    func removeAllWhere() throws {
+        var cache = try LRUCache<Int, Int>(capacity: 10)
         for key in 0..<10 { cache.set(key, key * 10) }
         _ = cache.get(4)
         let removed = cache.removeAll { key, _ in key % 3 == 0 }
@@ -98,8 +98,8 @@ struct LRUCacheTests {
     }
 
     @Test("removeAll empties the cache, which then works as new")
-    func removeAllThenReuse() {
-        var cache = LRUCache<Int, Int>(capacity: 2)
+    func removeAllThenReuse() throws {
+        var cache = try LRUCache<Int, Int>(capacity: 2)
         cache.set(1, 1)
         cache.set(2, 2)
         cache.removeAll()
@@ -113,7 +113,7 @@ struct LRUCacheTests {
     func matchesModel() throws {
         try forEachSchedule("lru.model", count: 500) { random in
             let capacity = random.int(in: 0...6)
-            var cache = LRUCache<Int, Int>(capacity: capacity)
+            var cache = try LRUCache<Int, Int>(capacity: capacity)
             // Model: most recently used first.
             var model: [(key: Int, value: Int)] = []
             for step in 0..<80 {

@@ -7,8 +7,8 @@ private typealias Store = TTLCache<Int, String, VirtualClock.Instant>
 @Suite("TTLCache")
 struct TTLCacheTests {
     @Test("an entry is live until its expiry instant and a miss from it on")
-    func expiryIsExclusive() {
-        var store = Store(capacity: 10)
+    func expiryIsExclusive() throws {
+        var store = try Store(capacity: 10)
         var random = CachingCountingRandom()
         let expiry = store.set(1, "one", ttl: .seconds(1), now: at(ms: 0), using: &random)
         #expect(expiry == at(ms: 1000))
@@ -22,8 +22,8 @@ struct TTLCacheTests {
     }
 
     @Test("without an explicit TTL the default of 5 minutes applies")
-    func defaultTTL() {
-        var store = Store(capacity: 10)
+    func defaultTTL() throws {
+        var store = try Store(capacity: 10)
         var random = CachingCountingRandom()
         #expect(store.defaultTTL == .seconds(300))
         store.set(1, "one", now: at(ms: 0), using: &random)
@@ -32,8 +32,8 @@ struct TTLCacheTests {
     }
 
     @Test("a TTL of zero or less stores nothing and drops the previous value")
-    func nonPositiveTTL() {
-        var store = Store(capacity: 10)
+    func nonPositiveTTL() throws {
+        var store = try Store(capacity: 10)
         var random = CachingCountingRandom()
         store.set(1, "one", ttl: .seconds(10), now: at(ms: 0), using: &random)
         #expect(store.set(1, "two", ttl: .zero, now: at(ms: 1), using: &random) == nil)
@@ -46,8 +46,8 @@ struct TTLCacheTests {
     }
 
     @Test("overwriting a key replaces its value and restarts its TTL")
-    func overwriteRestartsTTL() {
-        var store = Store(capacity: 10)
+    func overwriteRestartsTTL() throws {
+        var store = try Store(capacity: 10)
         var random = CachingCountingRandom()
         store.set(1, "old", ttl: .seconds(1), now: at(ms: 0), using: &random)
         store.set(1, "new", ttl: .seconds(1), now: at(ms: 900), using: &random)
@@ -57,8 +57,8 @@ struct TTLCacheTests {
     }
 
     @Test("a full store evicts its least recently used live entry and counts an eviction")
-    func evictsLRU() {
-        var store = Store(capacity: 2)
+    func evictsLRU() throws {
+        var store = try Store(capacity: 2)
         var random = CachingCountingRandom()
         store.set(1, "a", ttl: .seconds(10), now: at(ms: 0), using: &random)
         store.set(2, "b", ttl: .seconds(10), now: at(ms: 1), using: &random)
@@ -72,8 +72,8 @@ struct TTLCacheTests {
     }
 
     @Test("an expired entry pushed out by capacity counts as an expiration, not an eviction")
-    func expiredVictim() {
-        var store = Store(capacity: 1)
+    func expiredVictim() throws {
+        var store = try Store(capacity: 1)
         var random = CachingCountingRandom()
         store.set(1, "a", ttl: .seconds(1), now: at(ms: 0), using: &random)
         store.set(2, "b", ttl: .seconds(1), now: at(ms: 5000), using: &random)
@@ -83,8 +83,8 @@ struct TTLCacheTests {
     }
 
     @Test("peek changes neither recency nor counters")
-    func peekIsPassive() {
-        var store = Store(capacity: 2)
+    func peekIsPassive() throws {
+        var store = try Store(capacity: 2)
         var random = CachingCountingRandom()
         store.set(1, "a", ttl: .seconds(10), now: at(ms: 0), using: &random)
         store.set(2, "b", ttl: .seconds(10), now: at(ms: 1), using: &random)
@@ -96,8 +96,8 @@ struct TTLCacheTests {
     }
 
     @Test("removeExpired sweeps exactly the expired entries")
-    func sweep() {
-        var store = Store(capacity: 10)
+    func sweep() throws {
+        var store = try Store(capacity: 10)
         var random = CachingCountingRandom()
         for key in 0..<6 { store.set(key, "\(key)", ttl: .seconds(Int64(key + 1)), now: at(ms: 0), using: &random) }
         #expect(store.removeExpired(now: at(ms: 3000)) == 3)
@@ -107,8 +107,8 @@ struct TTLCacheTests {
     }
 
     @Test("removeValue and removeAll drop entries, live or expired")
-    func removal() {
-        var store = Store(capacity: 10)
+    func removal() throws {
+        var store = try Store(capacity: 10)
         var random = CachingCountingRandom()
         store.set(1, "a", ttl: .seconds(1), now: at(ms: 0), using: &random)
         store.set(2, "b", ttl: .seconds(1), now: at(ms: 0), using: &random)
@@ -119,16 +119,16 @@ struct TTLCacheTests {
     }
 
     @Test("a capacity of 0 stores nothing")
-    func zeroCapacity() {
-        var store = Store(capacity: 0)
+    func zeroCapacity() throws {
+        var store = try Store(capacity: 0)
         var random = CachingCountingRandom()
         #expect(store.set(1, "a", ttl: .seconds(1), now: at(ms: 0), using: &random) == nil)
         #expect(store.get(1, now: at(ms: 0)) == nil)
     }
 
     @Test("jitter spreads expiries of entries written together within their bounds")
-    func jitterSpreadsExpiries() {
-        var store = Store(capacity: 100, defaultTTL: .seconds(300), jitter: .below(0.1))
+    func jitterSpreadsExpiries() throws {
+        var store = try Store(capacity: 100, defaultTTL: .seconds(300), jitter: .below(0.1))
         var random = RandomStream(rawSeed: 3)
         var expiries = Set<VirtualClock.Instant>()
         for key in 0..<100 {
@@ -145,7 +145,7 @@ struct TTLCacheTests {
             let capacity = random.int(in: 0...5)
             let jitter = TTLJitter(fraction: random.chance(0.5) ? random.nextUnit() : 0,
                                    spread: [.below, .around, .above][random.int(in: 0...2)])
-            var store = Store(capacity: capacity, defaultTTL: .milliseconds(50), jitter: jitter)
+            var store = try Store(capacity: capacity, defaultTTL: .milliseconds(50), jitter: jitter)
             // Model: most recently used first, with the expiry the store reported.
             var model: [(key: Int, value: String, expiresAt: VirtualClock.Instant)] = []
             var now = at(ms: 0)

@@ -10,8 +10,8 @@ private func makeCache(
     _ remote: Remote, _ clock: VirtualClock, localTTL: Duration = .seconds(1), localNegativeTTL: Duration = .milliseconds(500),
     localJitter: TTLJitter = .none, remoteTTL: Duration = .seconds(60), remoteJitter: TTLJitter = .below(0.1),
     remoteFailure: Cache.RemoteFailurePolicy = .fallThrough, seed: UInt64 = 1
-) -> Cache {
-    Cache(.init(localCapacity: 100, localTTL: localTTL, localNegativeTTL: localNegativeTTL, localJitter: localJitter,
+) throws -> Cache {
+    Cache(try .init(localCapacity: 100, localTTL: localTTL, localNegativeTTL: localNegativeTTL, localJitter: localJitter,
                 remoteTTL: remoteTTL, remoteJitter: remoteJitter, remoteFailure: remoteFailure),
           remote: remote, clock: clock, random: RandomStream(rawSeed: seed))
 }
@@ -66,7 +66,7 @@ struct TwoLevelCacheTests {
         try inWorld { clock async throws in
             let remote = Remote(clock: clock, latency: .milliseconds(2))
             remote.seed(1, 100)
-            let cache = makeCache(remote, clock)
+            let cache = try makeCache(remote, clock)
             let probe = CachingProbe()
             #expect(try await cache.get(1) { probe.begin(); return 0 } == 100)
             #expect(try await cache.get(1) { probe.begin(); return 0 } == 100)
@@ -82,7 +82,7 @@ struct TwoLevelCacheTests {
     func fillBoth() throws {
         try inWorld { clock async throws in
             let remote = Remote(clock: clock)
-            let cache = makeCache(remote, clock, remoteTTL: .seconds(300), remoteJitter: .below(0.1))
+            let cache = try makeCache(remote, clock, remoteTTL: .seconds(300), remoteJitter: .below(0.1))
             #expect(try await cache.get(2) { 200 } == 200)
             #expect(remote.peek(2) == 200)
             let ttl = try #require(remote.lastTTL)
@@ -97,7 +97,7 @@ struct TwoLevelCacheTests {
     func absenceLocalOnly() throws {
         try inWorld { clock async throws in
             let remote = Remote(clock: clock)
-            let cache = makeCache(remote, clock, localNegativeTTL: .milliseconds(500))
+            let cache = try makeCache(remote, clock, localNegativeTTL: .milliseconds(500))
             let probe = CachingProbe()
             let load: @Sendable () async throws -> Int? = { probe.begin(); return nil }
             #expect(try await cache.get(404, load: load) == nil)
@@ -117,7 +117,7 @@ struct TwoLevelCacheTests {
         try inWorld { clock async throws in
             let remote = Remote(clock: clock)
             remote.seed(1, 100)
-            let cache = makeCache(remote, clock, localTTL: .seconds(1))
+            let cache = try makeCache(remote, clock, localTTL: .seconds(1))
             #expect(try await cache.get(1) { nil } == 100)
             remote.seed(1, 101) // another process wrote through
             await sleep(clock, untilMs: 999)
@@ -131,7 +131,7 @@ struct TwoLevelCacheTests {
     func invalidateBoth() throws {
         try inWorld { clock async throws in
             let remote = Remote(clock: clock)
-            let cache = makeCache(remote, clock)
+            let cache = try makeCache(remote, clock)
             _ = try await cache.get(1) { 1 }
             try await cache.invalidate(1)
             #expect(remote.peek(1) == nil)
@@ -146,7 +146,7 @@ struct TwoLevelCacheTests {
     func writeThrough() throws {
         try inWorld { clock async throws in
             let remote = Remote(clock: clock)
-            let cache = makeCache(remote, clock)
+            let cache = try makeCache(remote, clock)
             _ = try await cache.get(1) { 1 }
             try await cache.set(1, 5)
             #expect(remote.peek(1) == 5)
@@ -162,7 +162,7 @@ struct TwoLevelCacheTests {
         try inWorld { clock async throws in
             let remote = Remote(clock: clock)
             remote.seed(1, 100)
-            let cache = makeCache(remote, clock)
+            let cache = try makeCache(remote, clock)
             _ = try await cache.get(1) { nil }
             remote.seed(1, 101)
             cache.invalidateLocal(1)
@@ -176,7 +176,7 @@ struct TwoLevelCacheTests {
         try inWorld { clock async throws in
             let remote = Remote(clock: clock)
             remote.setFailing(true)
-            let cache = makeCache(remote, clock)
+            let cache = try makeCache(remote, clock)
             #expect(try await cache.get(1) { 7 } == 7)
             let stats = cache.statistics.remote
             #expect(stats.errors == 2, "the read and the fill failed")
@@ -190,7 +190,7 @@ struct TwoLevelCacheTests {
         try inWorld { clock async throws in
             let remote = Remote(clock: clock)
             remote.setFailing(true)
-            let cache = makeCache(remote, clock, remoteFailure: .fail)
+            let cache = try makeCache(remote, clock, remoteFailure: .fail)
             let probe = CachingProbe()
             await #expect(throws: CachingTestError.self) { try await cache.get(1) { probe.begin(); return 7 } }
             #expect(probe.calls == 0)
@@ -201,7 +201,7 @@ struct TwoLevelCacheTests {
     func failedWriteThrough() throws {
         try inWorld { clock async throws in
             let remote = Remote(clock: clock)
-            let cache = makeCache(remote, clock)
+            let cache = try makeCache(remote, clock)
             _ = try await cache.get(1) { 1 }
             remote.setFailing(true)
             await #expect(throws: CachingTestError.self) { try await cache.set(1, 2) }
@@ -215,7 +215,7 @@ struct TwoLevelCacheTests {
         try inWorld { clock async throws in
             let remote = Remote(clock: clock, latency: .milliseconds(5))
             remote.seed(1, 100)
-            let cache = makeCache(remote, clock)
+            let cache = try makeCache(remote, clock)
             let values = await withTaskGroup(of: Int?.self) { group in
                 for _ in 0..<10 { group.addTask { (try? await cache.get(1) { nil }) ?? nil } }
                 return await group.reduce(into: []) { $0.append($1) }
@@ -230,7 +230,7 @@ struct TwoLevelCacheTests {
     func skippedFill() throws {
         try inWorld { clock async throws in
             let remote = Remote(clock: clock)
-            let cache = makeCache(remote, clock)
+            let cache = try makeCache(remote, clock)
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     _ = try? await cache.get(1) {
@@ -280,8 +280,8 @@ struct TwoLevelCacheTests {
                 let remote = Remote(clock: clock, latency: remoteLatency)
                 let database = VersionedDatabase()
                 for key in 0..<keys { database.write(key, initial[key], at: clock.now) }
-                let caches = seeds.map { seed in
-                    makeCache(remote, clock, localTTL: localTTL, localNegativeTTL: localNegativeTTL, localJitter: localJitter,
+                let caches = try seeds.map { seed in
+                    try makeCache(remote, clock, localTTL: localTTL, localNegativeTTL: localNegativeTTL, localJitter: localJitter,
                               remoteTTL: remoteTTL, remoteJitter: .below(0.2), seed: seed)
                 }
                 // Writes are serialised (one writer task), as a row lock would; reads race them.
@@ -354,7 +354,7 @@ struct TwoLevelCacheTests {
         await remote.store(1, "from redis")
         let clock = ContinuousClock()
         let cache = TwoLevelCache<ActorRemote, ContinuousClock>(
-            .init(localTTL: .milliseconds(200), localJitter: .none), remote: remote, clock: clock)
+            try .init(localTTL: .milliseconds(200), localJitter: .none), remote: remote, clock: clock)
         #expect(try await cache.get(1) { "from db" } == "from redis")
         #expect(try await cache.get(2) { "from db" } == "from db")
         #expect(await remote.value(2) == "from db")

@@ -7,7 +7,7 @@ struct ConnectionPoolDisciplineTests {
     /// A one-connection pool whose connection is held by a first caller; returns the pool
     /// and that lease.
     private func busyPool(_ discipline: QueueDiscipline) throws -> (IntPoolState, IntPoolState.Lease) {
-        var pool = IntPoolState(ConnectionPoolConfiguration(maxOpen: 1, maxIdle: 1, acquireTimeout: nil, queueDiscipline: discipline))
+        var pool = IntPoolState(try ConnectionPoolConfiguration(maxOpen: 1, maxIdle: 1, acquireTimeout: nil, queueDiscipline: discipline))
         let first = pool.makeWaiterID()
         _ = pool.acquire(for: first, at: at(ms: 0), timeout: nil)
         let handOff = try #require(pool.opened(1, at: at(ms: 0)).handOff)
@@ -76,7 +76,7 @@ struct ConnectionPoolDisciplineTests {
     func asyncShed() throws {
         let outcomes = try inWorld { clock -> [String] in
             let pool = ConnectionPool<Int, VirtualClock>(
-                ConnectionPoolConfiguration(maxOpen: 1, maxIdle: 1, acquireTimeout: nil,
+                try ConnectionPoolConfiguration(maxOpen: 1, maxIdle: 1, acquireTimeout: nil,
                                             queueDiscipline: .codel(try CoDelParameters(target: .milliseconds(5), interval: .milliseconds(20)))),
                 clock: clock, open: { 1 }, close: { _ in })
             let box = ResultsBox()

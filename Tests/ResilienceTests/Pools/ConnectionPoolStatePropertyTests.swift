@@ -31,7 +31,7 @@ struct PoolScheduleDriver {
 
     var now: VirtualClock.Instant { VirtualClock.Instant(nanoseconds: nowNs) }
 
-    static func randomConfiguration(_ random: inout RandomStream) -> ConnectionPoolConfiguration {
+    static func randomConfiguration(_ random: inout RandomStream) throws -> ConnectionPoolConfiguration {
         let discipline: QueueDiscipline
         switch random.int(in: 0...3) {
         case 0: discipline = .lifo
@@ -41,7 +41,7 @@ struct PoolScheduleDriver {
             discipline = .codel(try! CoDelParameters(target: .milliseconds(target), interval: .milliseconds(target + random.int(in: 0...80))))
         default: discipline = .fifo
         }
-        return ConnectionPoolConfiguration(
+        return try ConnectionPoolConfiguration(
             maxOpen: random.int(in: 0...5),
             maxIdle: random.int(in: 0...4),
             minIdle: random.chance(0.4) ? random.int(in: 0...3) : 0,
@@ -210,8 +210,8 @@ struct PoolScheduleDriver {
 
 @Suite("ConnectionPoolState properties")
 struct ConnectionPoolStatePropertyTests {
-    private func drive(_ random: inout RandomStream) -> PoolScheduleDriver {
-        var driver = PoolScheduleDriver(configuration: PoolScheduleDriver.randomConfiguration(&random))
+    private func drive(_ random: inout RandomStream) throws -> PoolScheduleDriver {
+        var driver = PoolScheduleDriver(configuration: try PoolScheduleDriver.randomConfiguration(&random))
         driver.run(&random, steps: 200)
         return driver
     }
@@ -220,7 +220,7 @@ struct ConnectionPoolStatePropertyTests {
     func neverExceedsMaxOpen() throws {
         var reachedLimit = 0
         try forEachSchedule("pool max open", count: 500) { random in
-            let driver = drive(&random)
+            let driver = try drive(&random)
             try require(driver.violations.isEmpty, driver.violations.joined(separator: "; "))
             let limit = driver.configuration.maxOpen
             try require(limit == 0 || driver.maxOpenOrOpening <= limit,
@@ -235,7 +235,7 @@ struct ConnectionPoolStatePropertyTests {
     @Test("the pool never hands one connection to two holders, nor a closed one")
     func neverTwoHolders() throws {
         try forEachSchedule("pool single holder", count: 500) { random in
-            let driver = drive(&random)
+            let driver = try drive(&random)
             try require(driver.violations.isEmpty, driver.violations.joined(separator: "; "))
         }
     }
@@ -244,8 +244,8 @@ struct ConnectionPoolStatePropertyTests {
     func neverExpired() throws {
         var lifetimeClosures = 0
         try forEachSchedule("pool lifetime", count: 500) { random in
-            var configuration = PoolScheduleDriver.randomConfiguration(&random)
-            configuration.maxLifetime = random.milliseconds(in: 20...200)
+            let drawn = try PoolScheduleDriver.randomConfiguration(&random)
+            let configuration = try drawn.with(maxLifetime: random.milliseconds(in: 20...200))
             var driver = PoolScheduleDriver(configuration: configuration)
             driver.run(&random, steps: 200)
             try require(driver.violations.isEmpty, driver.violations.joined(separator: "; "))
@@ -257,7 +257,7 @@ struct ConnectionPoolStatePropertyTests {
     @Test("after random acquires, releases, cancellations and timeouts every connection is back and no waiter is left")
     func everythingComesBack() throws {
         try forEachSchedule("pool settles", count: 500) { random in
-            var driver = drive(&random)
+            var driver = try drive(&random)
             driver.settle()
             try require(driver.violations.isEmpty, driver.violations.joined(separator: "; "))
             let statistics = driver.pool.statistics
@@ -272,5 +272,15 @@ struct ConnectionPoolStatePropertyTests {
             try require(Set(closing) == alive && closing.count == alive.count, "shutdown closes \(closing), alive \(alive)")
             try require(driver.pool.isDrained, "not drained after shutdown")
         }
+    }
+}
+
+extension ConnectionPoolConfiguration {
+    /// This configuration with another `maxLifetime` (the fields are read-only once checked).
+    func with(maxLifetime: Duration) throws -> ConnectionPoolConfiguration {
+        try ConnectionPoolConfiguration(
+            maxOpen: maxOpen, maxIdle: maxIdle, minIdle: minIdle, maxLifetime: maxLifetime, idleTimeout: idleTimeout,
+            acquireTimeout: acquireTimeout, leakDetectionThreshold: leakDetectionThreshold,
+            refillRetryInterval: refillRetryInterval, queueDiscipline: queueDiscipline)
     }
 }

@@ -80,8 +80,8 @@ struct ConnectionPoolStateTests {
     }
 
     @Test("with nothing idle the caller waits and exactly one open is requested for it")
-    func waitsForOpen() {
-        var pool = IntPoolState(.init(maxOpen: 5))
+    func waitsForOpen() throws {
+        var pool = IntPoolState(try .init(maxOpen: 5))
         let (id, outcome, actions) = acquire(&pool, at: 0)
         #expect(outcome.isWaiting)
         #expect(actions.open == 1)
@@ -94,16 +94,16 @@ struct ConnectionPoolStateTests {
     }
 
     @Test("opens never exceed maxOpen; further callers wait without opens")
-    func maxOpen() {
-        var pool = IntPoolState(.init(maxOpen: 2))
+    func maxOpen() throws {
+        var pool = IntPoolState(try .init(maxOpen: 2))
         let opens = (0..<4).map { _ in acquire(&pool, at: 0).2.open }
         #expect(opens == [1, 1, 0, 0])
         #expect(pool.statistics.opening == 2 && pool.statistics.waiters == 4)
     }
 
     @Test("maxOpen 0 means unlimited")
-    func unlimited() {
-        var pool = IntPoolState(.init(maxOpen: 0))
+    func unlimited() throws {
+        var pool = IntPoolState(try .init(maxOpen: 0))
         let opens = (0..<50).map { _ in acquire(&pool, at: 0).2.open }
         #expect(opens.allSatisfy { $0 == 1 })
         #expect(pool.statistics.opening == 50)
@@ -111,7 +111,7 @@ struct ConnectionPoolStateTests {
 
     @Test("a released connection goes to the first waiter (FIFO)")
     func fifo() throws {
-        var pool = IntPoolState(.init(maxOpen: 1))
+        var pool = IntPoolState(try .init(maxOpen: 1))
         let (first, _, _) = acquire(&pool, at: 0)
         let holder = try #require(open(&pool, 1, at: 0).handOff?.lease)
         _ = first
@@ -126,8 +126,8 @@ struct ConnectionPoolStateTests {
     }
 
     @Test("a failed open frees its slot, fails the longest waiter, and requests an open for the next")
-    func failedOpen() {
-        var pool = IntPoolState(.init(maxOpen: 1))
+    func failedOpen() throws {
+        var pool = IntPoolState(try .init(maxOpen: 1))
         let (first, _, firstActions) = acquire(&pool, at: 0)
         let (second, _, secondActions) = acquire(&pool, at: 0)
         #expect(firstActions.open == 1 && secondActions.open == 0)
@@ -146,7 +146,7 @@ struct ConnectionPoolStateTests {
 
     @Test("a connection released while maxIdle are idle is closed")
     func maxIdle() throws {
-        var pool = IntPoolState(.init(maxOpen: 3, maxIdle: 1))
+        var pool = IntPoolState(try .init(maxOpen: 3, maxIdle: 1))
         var leases: [IntPoolState.Lease] = []
         for number in 1...3 {
             _ = acquire(&pool, at: 0)
@@ -160,7 +160,7 @@ struct ConnectionPoolStateTests {
 
     @Test("maxIdle 0 keeps no idle connection")
     func maxIdleZero() throws {
-        var pool = IntPoolState(.init(maxOpen: 1, maxIdle: 0))
+        var pool = IntPoolState(try .init(maxOpen: 1, maxIdle: 0))
         _ = acquire(&pool, at: 0)
         let lease = try #require(open(&pool, 1, at: 0).handOff?.lease)
         #expect(try release(&pool, lease, at: at(ms: 1)).close == [1])
@@ -171,7 +171,7 @@ struct ConnectionPoolStateTests {
     func idleLimitsNormalized() throws {
         let lowered = try poolWithIdle(.init(maxOpen: 2, maxIdle: 10), count: 2)
         #expect(lowered.statistics.idle == 2)
-        var raised = IntPoolState(.init(maxOpen: 4, maxIdle: 1, minIdle: 3))
+        var raised = IntPoolState(try .init(maxOpen: 4, maxIdle: 1, minIdle: 3))
         let start = housekeep(&raised, at: at(ms: 0))
         #expect(start.open == 3)
         for number in 1...3 { _ = open(&raised, number, at: 1) }
@@ -194,7 +194,7 @@ struct ConnectionPoolStateTests {
 
     @Test("a connection reaching maxLifetime in use is closed on release, and a waiter gets a fresh open")
     func lifetimeOnRelease() throws {
-        var pool = IntPoolState(.init(maxOpen: 1, maxLifetime: .seconds(10)))
+        var pool = IntPoolState(try .init(maxOpen: 1, maxLifetime: .seconds(10)))
         _ = acquire(&pool, at: 0)
         let lease = try #require(open(&pool, 1, at: 0).handOff?.lease)
         let (waiter, _, waitActions) = acquire(&pool, at: 9_000)
@@ -208,7 +208,7 @@ struct ConnectionPoolStateTests {
 
     @Test("idle connections past idleTimeout are closed oldest first, keeping minIdle")
     func idleTimeout() throws {
-        var pool = IntPoolState(.init(maxOpen: 4, maxIdle: 4, minIdle: 1, idleTimeout: .seconds(60)))
+        var pool = IntPoolState(try .init(maxOpen: 4, maxIdle: 4, minIdle: 1, idleTimeout: .seconds(60)))
         var leases: [IntPoolState.Lease] = []
         for number in 1...3 {
             _ = acquire(&pool, at: 0)
@@ -230,7 +230,7 @@ struct ConnectionPoolStateTests {
 
     @Test("minIdle is filled by housekeeping, and again after a checkout empties the idle list")
     func minIdleFill() throws {
-        var pool = IntPoolState(.init(maxOpen: 3, maxIdle: 3, minIdle: 2))
+        var pool = IntPoolState(try .init(maxOpen: 3, maxIdle: 3, minIdle: 2))
         #expect(housekeep(&pool, at: at(ms: 0)).open == 2)
         #expect(open(&pool, 1, at: 5).handOff == nil)
         #expect(open(&pool, 2, at: 5).handOff == nil)
@@ -241,8 +241,8 @@ struct ConnectionPoolStateTests {
     }
 
     @Test("after a failed open, minIdle is refilled only once refillRetryInterval has passed")
-    func refillAfterFailure() {
-        var pool = IntPoolState(.init(maxOpen: 3, minIdle: 1, refillRetryInterval: .seconds(30)))
+    func refillAfterFailure() throws {
+        var pool = IntPoolState(try .init(maxOpen: 3, minIdle: 1, refillRetryInterval: .seconds(30)))
         #expect(housekeep(&pool, at: at(ms: 0)).open == 1)
         let failed = pool.openFailed(ConnectionOpenError(), at: at(ms: 100))
         #expect(failed.open == 0)
@@ -253,8 +253,8 @@ struct ConnectionPoolStateTests {
     }
 
     @Test("a waiter with a timeout is timed out by housekeeping at its deadline, not before")
-    func housekeepingTimeout() {
-        var pool = IntPoolState(.init(maxOpen: 1))
+    func housekeepingTimeout() throws {
+        var pool = IntPoolState(try .init(maxOpen: 1))
         _ = acquire(&pool, at: 0)
         let (late, _, actions) = acquire(&pool, at: 100, timeout: .seconds(1))
         #expect(actions.housekeepingDue == at(ms: 1_100))
@@ -264,8 +264,8 @@ struct ConnectionPoolStateTests {
     }
 
     @Test("a zero timeout fails at once when nothing is idle")
-    func zeroTimeout() {
-        var pool = IntPoolState(.init(maxOpen: 1))
+    func zeroTimeout() throws {
+        var pool = IntPoolState(try .init(maxOpen: 1))
         let (_, outcome, actions) = acquire(&pool, at: 0, timeout: .zero)
         if case .failed(.timedOut) = outcome {} else { Issue.record("expected an immediate timeout, got \(outcome)") }
         #expect(actions.open == 0)
@@ -273,8 +273,8 @@ struct ConnectionPoolStateTests {
     }
 
     @Test("a cancelled or timed-out waiter leaves no slot behind: the open made for it goes idle")
-    func abandonedWaiter() {
-        var pool = IntPoolState(.init(maxOpen: 1))
+    func abandonedWaiter() throws {
+        var pool = IntPoolState(try .init(maxOpen: 1))
         let (cancelled, _, _) = acquire(&pool, at: 0)
         #expect(cancel(&pool, cancelled, at: at(ms: 10)))
         let (timedOut, _, _) = acquire(&pool, at: 20)
@@ -289,7 +289,7 @@ struct ConnectionPoolStateTests {
 
     @Test("timing out a waiter already served returns false and its lease stands")
     func timeoutAfterHandOff() throws {
-        var pool = IntPoolState(.init(maxOpen: 1))
+        var pool = IntPoolState(try .init(maxOpen: 1))
         let (waiter, _, _) = acquire(&pool, at: 0)
         let lease = try #require(open(&pool, 1, at: 5).handOff?.lease)
         #expect(!timeOut(&pool, waiter, at: at(ms: 6)))
@@ -314,7 +314,7 @@ struct ConnectionPoolStateTests {
 
     @Test("a connection released as broken is closed and its slot reopened for a waiter")
     func discard() throws {
-        var pool = IntPoolState(.init(maxOpen: 1))
+        var pool = IntPoolState(try .init(maxOpen: 1))
         _ = acquire(&pool, at: 0)
         let lease = try #require(open(&pool, 1, at: 0).handOff?.lease)
         let (waiter, _, _) = acquire(&pool, at: 1)
@@ -326,7 +326,7 @@ struct ConnectionPoolStateTests {
 
     @Test("leases held past the threshold are reported once each, in checkout order")
     func leaks() throws {
-        var pool = IntPoolState(.init(maxOpen: 3, leakDetectionThreshold: .seconds(2)))
+        var pool = IntPoolState(try .init(maxOpen: 3, leakDetectionThreshold: .seconds(2)))
         var leases: [IntPoolState.Lease] = []
         for number in 1...3 {
             let (_, _, _) = acquire(&pool, at: Double(number) * 100)
@@ -357,7 +357,7 @@ struct ConnectionPoolStateTests {
 
     @Test("shutdown fails waiters, closes idle connections now and the others as they come back")
     func shutdown() throws {
-        var pool = IntPoolState(.init(maxOpen: 3, maxIdle: 3))
+        var pool = IntPoolState(try .init(maxOpen: 3, maxIdle: 3))
         _ = acquire(&pool, at: 0)
         let held = try #require(open(&pool, 1, at: 0).handOff?.lease)
         _ = acquire(&pool, at: 0)
@@ -385,7 +385,7 @@ struct ConnectionPoolStateTests {
     @Test("on ContinuousClock instants, lifetimes are measured in real time")
     func continuousClock() async throws {
         let clock = ContinuousClock()
-        var pool = ConnectionPoolState<Int, ContinuousClock.Instant>(.init(maxOpen: 1, maxLifetime: .milliseconds(50)))
+        var pool = ConnectionPoolState<Int, ContinuousClock.Instant>(try .init(maxOpen: 1, maxLifetime: .milliseconds(50)))
         let (outcome, actions) = pool.acquire(for: pool.makeWaiterID(), at: clock.now, timeout: nil)
         #expect(actions.open == 1)
         guard case .waiting = outcome else { Issue.record("expected a wait"); return }

@@ -129,7 +129,7 @@ struct ConnectionPoolTests {
     func basic() throws {
         let ((gotAt, statistics, database), end) = try inWorld { clock in
             let database = FakePoolDatabase(clock: clock, latencyMs: 20...20)
-            let pool = makeIntPool(.init(maxOpen: 2), database, clock: clock)
+            let pool = makeIntPool(try .init(maxOpen: 2), database, clock: clock)
             let (result, end) = try await withRunningIntPool(pool, clock: clock) {
                 let lease = try await pool.acquire()
                 let gotAt = clock.ms
@@ -150,7 +150,7 @@ struct ConnectionPoolTests {
     func fifo() throws {
         let served = try inWorld { clock -> [String] in
             let database = FakePoolDatabase(clock: clock, latencyMs: 10...10)
-            let pool = makeIntPool(.init(maxOpen: 1), database, clock: clock)
+            let pool = makeIntPool(try .init(maxOpen: 1), database, clock: clock)
             let served = RetryPoolRecorder<String>()
             _ = try await withRunningIntPool(pool, clock: clock) {
                 try await withThrowingTaskGroup(of: Void.self) { group in
@@ -175,7 +175,7 @@ struct ConnectionPoolTests {
     func timeout() throws {
         let (outcome, statistics, openCalls) = try inWorld { clock in
             let database = FakePoolDatabase(clock: clock)
-            let pool = makeIntPool(.init(maxOpen: 1), database, clock: clock)
+            let pool = makeIntPool(try .init(maxOpen: 1), database, clock: clock)
             let (result, _) = try await withRunningIntPool(pool, clock: clock) {
                 try await withThrowingTaskGroup(of: String.self) { group -> (String, ConnectionPoolStatistics) in
                     group.addTask {
@@ -208,7 +208,7 @@ struct ConnectionPoolTests {
     func cancellation() throws {
         let (outcome, waitersAfter) = try inWorld { clock in
             let database = FakePoolDatabase(clock: clock)
-            let pool = makeIntPool(.init(maxOpen: 1), database, clock: clock)
+            let pool = makeIntPool(try .init(maxOpen: 1), database, clock: clock)
             let (result, _) = try await withRunningIntPool(pool, clock: clock) {
                 let holder = try await pool.acquire()
                 let outcome = await withTaskGroup(of: String.self) { group in
@@ -237,7 +237,7 @@ struct ConnectionPoolTests {
     @Test("an already cancelled task does not wait")
     func alreadyCancelled() throws {
         let outcome = try inWorld { clock in
-            let pool = makeIntPool(.init(maxOpen: 1), FakePoolDatabase(clock: clock), clock: clock)
+            let pool = makeIntPool(try .init(maxOpen: 1), FakePoolDatabase(clock: clock), clock: clock)
             return await withTaskGroup(of: String.self) { group in
                 group.cancelAll()
                 group.addTask {
@@ -258,7 +258,7 @@ struct ConnectionPoolTests {
     func slowOpen() throws {
         let (outcome, statistics) = try inWorld { clock in
             let database = FakePoolDatabase(clock: clock, latencyMs: 3_000...3_000)
-            let pool = makeIntPool(.init(maxOpen: 1), database, clock: clock)
+            let pool = makeIntPool(try .init(maxOpen: 1), database, clock: clock)
             let (result, _) = try await withRunningIntPool(pool, clock: clock) {
                 var outcome = ""
                 do {
@@ -280,7 +280,7 @@ struct ConnectionPoolTests {
         let outcomes = try inWorld { clock -> [String] in
             let database = FakePoolDatabase(clock: clock, latencyMs: 50...50)
             database.state.withLock { $0.failNext = 1 }
-            let pool = makeIntPool(.init(maxOpen: 1), database, clock: clock)
+            let pool = makeIntPool(try .init(maxOpen: 1), database, clock: clock)
             let outcomes = RetryPoolRecorder<String>()
             _ = try await withRunningIntPool(pool, clock: clock) {
                 await withTaskGroup(of: Void.self) { group in
@@ -303,7 +303,7 @@ struct ConnectionPoolTests {
     @Test("the task's deadline shortens the wait")
     func taskDeadline() throws {
         let (outcome, waiters) = try inWorld { clock in
-            let pool = makeIntPool(.init(maxOpen: 1), FakePoolDatabase(clock: clock), clock: clock)
+            let pool = makeIntPool(try .init(maxOpen: 1), FakePoolDatabase(clock: clock), clock: clock)
             let (result, _) = try await withRunningIntPool(pool, clock: clock) {
                 let holder = try await pool.acquire()
                 var outcome = ""
@@ -328,7 +328,7 @@ struct ConnectionPoolTests {
     func idleTimeout() throws {
         let (closedAt, statistics) = try inWorld { clock in
             let database = FakePoolDatabase(clock: clock, latencyMs: 10...10)
-            let pool = makeIntPool(.init(maxOpen: 3, maxIdle: 3, minIdle: 1, idleTimeout: .seconds(60)), database, clock: clock)
+            let pool = makeIntPool(try .init(maxOpen: 3, maxIdle: 3, minIdle: 1, idleTimeout: .seconds(60)), database, clock: clock)
             let (result, _) = try await withRunningIntPool(pool, clock: clock) {
                 let first = try await pool.acquire()   // the minIdle connection, opened at start
                 let second = try await pool.acquire()  // a new one (minIdle refill)
@@ -351,7 +351,7 @@ struct ConnectionPoolTests {
     @Test("run() opens minIdle connections at start")
     func minIdleAtStart() throws {
         let statistics = try inWorld { clock in
-            let pool = makeIntPool(.hikari(maximumPoolSize: 5, minimumIdle: 3), FakePoolDatabase(clock: clock), clock: clock)
+            let pool = makeIntPool(try .hikari(maximumPoolSize: 5, minimumIdle: 3), FakePoolDatabase(clock: clock), clock: clock)
             let (statistics, _) = try await withRunningIntPool(pool, clock: clock) {
                 try await clock.sleep(for: .seconds(1))
                 return pool.statistics
@@ -365,7 +365,7 @@ struct ConnectionPoolTests {
     func leak() throws {
         let leaks = try inWorld { clock -> [String] in
             let reports = RetryPoolRecorder<String>()
-            let pool = makeIntPool(.init(maxOpen: 2, leakDetectionThreshold: .seconds(2)), FakePoolDatabase(clock: clock), clock: clock) { leak in
+            let pool = makeIntPool(try .init(maxOpen: 2, leakDetectionThreshold: .seconds(2)), FakePoolDatabase(clock: clock), clock: clock) { leak in
                 reports.append("lease \(leak.leaseID) held \(leak.heldFor) at \(clock.ms)")
             }
             _ = try await withRunningIntPool(pool, clock: clock) {
@@ -385,7 +385,7 @@ struct ConnectionPoolTests {
     func lifetime() throws {
         let (connections, database) = try inWorld { clock in
             let database = FakePoolDatabase(clock: clock)
-            let pool = makeIntPool(.init(maxOpen: 1, maxLifetime: .seconds(1)), database, clock: clock)
+            let pool = makeIntPool(try .init(maxOpen: 1, maxLifetime: .seconds(1)), database, clock: clock)
             let (connections, _) = try await withRunningIntPool(pool, clock: clock) {
                 var connections: [Int] = []
                 for _ in 0..<3 {
@@ -404,7 +404,7 @@ struct ConnectionPoolTests {
     @Test("withConnection releases the connection when its body throws")
     func withConnectionThrows() throws {
         let statistics = try inWorld { clock in
-            let pool = makeIntPool(.init(maxOpen: 1), FakePoolDatabase(clock: clock), clock: clock)
+            let pool = makeIntPool(try .init(maxOpen: 1), FakePoolDatabase(clock: clock), clock: clock)
             let (statistics, _) = try await withRunningIntPool(pool, clock: clock) {
                 do {
                     try await pool.withConnection { _ in throw RetryPermanentError() }
@@ -420,7 +420,7 @@ struct ConnectionPoolTests {
     func shutdown() throws {
         let (outcomes, runEnd, database) = try inWorld { clock in
             let database = FakePoolDatabase(clock: clock)
-            let pool = makeIntPool(.init(maxOpen: 1), database, clock: clock)
+            let pool = makeIntPool(try .init(maxOpen: 1), database, clock: clock)
             let outcomes = RetryPoolRecorder<String>()
             let runEnd = await withTaskGroup(of: Double?.self) { group in
                 group.addTask {
@@ -464,7 +464,7 @@ struct ConnectionPoolTests {
         let clock = ContinuousClock()
         let counter = OpenCounter()
         let pool = ConnectionPool(
-            .init(maxOpen: 2, acquireTimeout: .seconds(10)), clock: clock,
+            try .init(maxOpen: 2, acquireTimeout: .seconds(10)), clock: clock,
             open: { () async throws -> Int in
                 counter.state.withLock { state in
                     state.next += 1
@@ -501,7 +501,7 @@ struct ConnectionPoolTests {
     func randomSchedules() throws {
         var served = 0, timedOut = 0, cancelled = 0, failed = 0
         try forEachSchedule("async pool", count: 500) { random in
-            let configuration = ConnectionPoolConfiguration(
+            let configuration = try ConnectionPoolConfiguration(
                 maxOpen: random.int(in: 1...4),
                 maxIdle: random.int(in: 0...3),
                 minIdle: random.chance(0.3) ? random.int(in: 0...2) : 0,

@@ -11,12 +11,14 @@ struct DisciplinedQueueTests {
 
     @Test("CoDel parameters refuse a target that is not positive or longer than the interval")
     func parameterChecks() {
-        #expect(throws: QueueDisciplineError.nonPositiveTarget(.zero)) {
+        let target = #expect(throws: ConfigurationError.self) {
             try CoDelParameters(target: .zero, interval: .milliseconds(100))
         }
-        #expect(throws: QueueDisciplineError.intervalShorterThanTarget(interval: .milliseconds(1), target: .milliseconds(5))) {
+        #expect(target?.type == "CoDelParameters" && target?.field == "target")
+        let interval = #expect(throws: ConfigurationError.self) {
             try CoDelParameters(target: .milliseconds(5), interval: .milliseconds(1))
         }
+        #expect(interval?.type == "CoDelParameters" && interval?.field == "interval")
     }
 
     @Test("over random schedules, LIFO serves the newest waiting entry first and never sheds")

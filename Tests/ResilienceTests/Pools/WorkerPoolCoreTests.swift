@@ -11,8 +11,8 @@ struct WorkerPoolCoreTests {
     let later = VirtualClock.Instant(nanoseconds: 61_000_000_000)
 
     @Test("jobs go to idle workers first, then wait in FIFO order, then are rejected")
-    func admissionOrder() {
-        var pool = Core(WorkerPoolConfiguration(workers: 2, queueCapacity: 2))
+    func admissionOrder() throws {
+        var pool = Core(try WorkerPoolConfiguration(workers: 2, queueCapacity: 2))
         var started: [Int] = []
         var rejected: [Int] = []
         for job in 1...5 {
@@ -36,8 +36,8 @@ struct WorkerPoolCoreTests {
     }
 
     @Test("an unbounded queue never rejects")
-    func unbounded() {
-        var pool = Core(WorkerPoolConfiguration(workers: 1, queueCapacity: nil))
+    func unbounded() throws {
+        var pool = Core(try WorkerPoolConfiguration(workers: 1, queueCapacity: nil))
         for job in 0..<10_000 {
             if case .rejected = pool.offer(job, at: now) { Issue.record("rejected \(job)") }
         }
@@ -45,15 +45,15 @@ struct WorkerPoolCoreTests {
     }
 
     @Test("a zero-capacity queue hands jobs only to idle workers")
-    func zeroQueue() {
-        var pool = Core(WorkerPoolConfiguration(workers: 1, queueCapacity: 0))
+    func zeroQueue() throws {
+        var pool = Core(try WorkerPoolConfiguration(workers: 1, queueCapacity: 0))
         guard case .start = pool.offer(1, at: now) else { Issue.record("first job should start"); return }
         guard case .rejected = pool.offer(2, at: now) else { Issue.record("second job should be rejected"); return }
     }
 
     @Test("a bounded-elastic pool grows to its maximum before queueing and retires extra idle workers")
-    func elastic() {
-        var pool = Core(WorkerPoolConfiguration(workers: 1, maxWorkers: 3, queueCapacity: 1))
+    func elastic() throws {
+        var pool = Core(try WorkerPoolConfiguration(workers: 1, maxWorkers: 3, queueCapacity: 1))
         var grew = 0
         for job in 1...3 {
             if case .start(_, let newWorker) = pool.offer(job, at: now), newWorker { grew += 1 }
@@ -73,8 +73,8 @@ struct WorkerPoolCoreTests {
     }
 
     @Test("a queued job can be withdrawn and the queue can be drained")
-    func withdrawAndDrain() {
-        var pool = Core(WorkerPoolConfiguration(workers: 1, queueCapacity: nil))
+    func withdrawAndDrain() throws {
+        var pool = Core(try WorkerPoolConfiguration(workers: 1, queueCapacity: nil))
         for job in 1...5 { _ = pool.offer(job, at: now) }
         let withdrawn = [pool.removeQueued { $0 == 3 }, pool.removeQueued { $0 == 3 }]
         #expect(withdrawn == [3, nil])
@@ -90,7 +90,7 @@ struct WorkerPoolCoreTests {
             let workers = random.int(in: 0...4)
             let maxWorkers = workers + random.int(in: 0...3)
             let capacity: Int? = random.chance(0.3) ? nil : random.int(in: 0...5)
-            var pool = Core(WorkerPoolConfiguration(workers: workers, maxWorkers: maxWorkers, queueCapacity: capacity))
+            var pool = Core(try WorkerPoolConfiguration(workers: workers, maxWorkers: maxWorkers, queueCapacity: capacity))
             var running: [Int] = []
             var finished: [Int] = []
             var rejected = 0, withdrawn = 0

@@ -9,8 +9,8 @@ struct WorkerPoolElasticTests {
     private func seconds(_ s: Double) -> VirtualClock.Instant { at(ms: s * 1000) }
 
     @Test("with a start-up delay, queued jobs ask for workers up to max_workers, and each started worker takes a waiting job")
-    func startupDelay() {
-        var pool = Core(WorkerPoolConfiguration(workers: 2, maxWorkers: 8, queueCapacity: nil,
+    func startupDelay() throws {
+        var pool = Core(try WorkerPoolConfiguration(workers: 2, maxWorkers: 8, queueCapacity: nil,
                                                 idleTimeout: .seconds(60), startupDelay: .seconds(20)))
         var asked = 0
         var startedAtOnce: [Int] = []
@@ -35,8 +35,8 @@ struct WorkerPoolElasticTests {
     }
 
     @Test("a worker above the core size retires after idle_timeout idle; the core size stays")
-    func idleRetirement() {
-        var pool = Core(WorkerPoolConfiguration(workers: 1, maxWorkers: 3, queueCapacity: nil, idleTimeout: .seconds(60)))
+    func idleRetirement() throws {
+        var pool = Core(try WorkerPoolConfiguration(workers: 1, maxWorkers: 3, queueCapacity: nil, idleTimeout: .seconds(60)))
         for job in 1...3 { _ = pool.offer(job, at: seconds(0)) }
         #expect(pool.workers == 3)
         for _ in 1...3 { _ = pool.finish(at: seconds(10)) }
@@ -48,8 +48,8 @@ struct WorkerPoolElasticTests {
     }
 
     @Test("the most recently idle worker takes the next job, so surplus workers stay idle and retire")
-    func idleWorkersNewestFirst() {
-        var pool = Core(WorkerPoolConfiguration(workers: 1, maxWorkers: 2, queueCapacity: nil, idleTimeout: .seconds(60)))
+    func idleWorkersNewestFirst() throws {
+        var pool = Core(try WorkerPoolConfiguration(workers: 1, maxWorkers: 2, queueCapacity: nil, idleTimeout: .seconds(60)))
         _ = pool.offer(1, at: seconds(0))
         _ = pool.offer(2, at: seconds(0))
         _ = pool.finish(at: seconds(1)) // idle since 1 s
@@ -61,8 +61,8 @@ struct WorkerPoolElasticTests {
     }
 
     @Test("utilisation divides busy time by the workers present over the period")
-    func utilisationOverWorkersPresent() {
-        var pool = Core(WorkerPoolConfiguration(workers: 1, maxWorkers: 2, queueCapacity: nil, idleTimeout: .seconds(1)))
+    func utilisationOverWorkersPresent() throws {
+        var pool = Core(try WorkerPoolConfiguration(workers: 1, maxWorkers: 2, queueCapacity: nil, idleTimeout: .seconds(1)))
         _ = pool.offer(1, at: seconds(0))
         _ = pool.offer(2, at: seconds(0)) // a second worker, present from 0 s
         _ = pool.finish(at: seconds(1)) // one busy from 1 s
@@ -78,7 +78,7 @@ struct WorkerPoolElasticTests {
     @Test("the autoscale rule adds workers when the queue is long and utilisation low, not when utilisation is high")
     func autoscaleRule() throws {
         let rule = try AutoscaleRule(queueAbove: 3, utilisationBelow: 0.7, add: 2, every: .seconds(10))
-        let configuration = WorkerPoolConfiguration(workers: 1, maxWorkers: 4, queueCapacity: nil,
+        let configuration = try WorkerPoolConfiguration(workers: 1, maxWorkers: 4, queueCapacity: nil,
                                                     startupDelay: .seconds(5), growsOnDemand: false)
         // A burst after a quiet period: the queue is long, the last period mostly idle.
         var quiet = Core(configuration, at: seconds(0))
@@ -112,8 +112,8 @@ struct WorkerPoolElasticTests {
     }
 
     @Test("a CoDel pool sheds queued jobs that waited past the target under overload, serves the newest, and counts what it shed")
-    func codelPoolSheds() {
-        var pool = Core(WorkerPoolConfiguration(workers: 1, queueCapacity: nil, discipline: .codel(.standard)))
+    func codelPoolSheds() throws {
+        var pool = Core(try WorkerPoolConfiguration(workers: 1, queueCapacity: nil, discipline: .codel(.standard)))
         var shed: [Int] = []
         var servedNewest = 0
         // One job every ms, one served every 2 ms: overload.
@@ -135,7 +135,7 @@ struct WorkerPoolElasticTests {
         let log = PoolLog()
         let stats = try inWorld { clock async throws -> WorkerPoolStatistics in
             let pool = WorkerPool<Int, VirtualClock>(
-                WorkerPoolConfiguration(workers: 1, maxWorkers: 2, queueCapacity: 10, idleTimeout: .seconds(1),
+                try WorkerPoolConfiguration(workers: 1, maxWorkers: 2, queueCapacity: 10, idleTimeout: .seconds(1),
                                         startupDelay: .milliseconds(50)), clock: clock)
             try await withWorkersInline(pool, log: log, clock: clock, linger: .seconds(2)) {
                 for job in 1...2 { try? pool.submit(job) }
@@ -152,7 +152,7 @@ struct WorkerPoolElasticTests {
         let log = PoolLog()
         try inWorld { clock async throws in
             let pool = WorkerPool<Int, VirtualClock>(
-                WorkerPoolConfiguration(workers: 1, queueCapacity: nil, discipline: .codel(.standard)),
+                try WorkerPoolConfiguration(workers: 1, queueCapacity: nil, discipline: .codel(.standard)),
                 clock: clock, onShed: { shed.add("\($0)") })
             try await withWorkersInline(pool, log: log, clock: clock, work: .milliseconds(20)) {
                 // 30 jobs at once, then one every 10 ms: twice what one worker serves.

@@ -18,7 +18,7 @@ struct WorkerPoolTests {
     func fifoBurst() throws {
         let log = PoolLog()
         try inWorld { clock async throws in
-            let pool = Pool(WorkerPoolConfiguration(workers: 2, queueCapacity: nil), clock: clock)
+            let pool = Pool(try WorkerPoolConfiguration(workers: 2, queueCapacity: nil), clock: clock)
             try await withWorkersInline(pool, log: log, clock: clock) {
                 for job in 1...5 { try? pool.submit(job) }
             }
@@ -30,7 +30,7 @@ struct WorkerPoolTests {
     @Test("a full queue rejects a non-blocking submit at once")
     func rejectsWhenFull() throws {
         let outcome = try inWorld { clock -> [String] in
-            let pool = Pool(WorkerPoolConfiguration(workers: 1, queueCapacity: 1), clock: clock)
+            let pool = Pool(try WorkerPoolConfiguration(workers: 1, queueCapacity: 1), clock: clock)
             var results: [String] = []
             for job in 1...3 {
                 do { try pool.submit(job); results.append("ok") } catch { results.append("\(error)") }
@@ -48,7 +48,7 @@ struct WorkerPoolTests {
     func blockingSubmit() throws {
         let log = PoolLog()
         let results = try inWorld { clock async throws -> [String] in
-            let pool = Pool(WorkerPoolConfiguration(workers: 1, queueCapacity: 1), clock: clock)
+            let pool = Pool(try WorkerPoolConfiguration(workers: 1, queueCapacity: 1), clock: clock)
             let outcomes = ResultsBox()
             try await withWorkersInline(pool, log: log, clock: clock) {
                 try? pool.submit(1) // runs 0..100ms
@@ -75,7 +75,7 @@ struct WorkerPoolTests {
     func blockedAsThePoolEmpties() throws {
         let log = PoolLog()
         let results = try inWorld { clock async throws -> [String] in
-            let pool = Pool(WorkerPoolConfiguration(workers: 1, queueCapacity: 0), clock: clock)
+            let pool = Pool(try WorkerPoolConfiguration(workers: 1, queueCapacity: 0), clock: clock)
             let outcomes = ResultsBox()
             try await withWorkersInline(pool, log: log, clock: clock) {
                 await withTaskGroup(of: Void.self) { group in
@@ -98,7 +98,7 @@ struct WorkerPoolTests {
     @Test("draining the queue lets blocked submitters in, in order, ahead of later submits")
     func drainAdmitsBlocked() throws {
         let results = try inWorld { clock -> [String] in
-            let pool = Pool(WorkerPoolConfiguration(workers: 1, queueCapacity: 2), clock: clock)
+            let pool = Pool(try WorkerPoolConfiguration(workers: 1, queueCapacity: 2), clock: clock)
             try? pool.submit(1) // handed to "a worker" (none runs here)
             try? pool.submit(2)
             try? pool.submit(3) // the queue is full
@@ -126,7 +126,7 @@ struct WorkerPoolTests {
     @Test("cancelling run shuts the pool: later submits are refused, not accepted and lost")
     func cancellingRunShutsDown() throws {
         let outcome = try inWorld { clock -> String in
-            let pool = Pool(WorkerPoolConfiguration(workers: 2, queueCapacity: 4), clock: clock)
+            let pool = Pool(try WorkerPoolConfiguration(workers: 2, queueCapacity: 4), clock: clock)
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await pool.run { _ in } }
                 try? await clock.sleep(until: at(ms: 1), tolerance: nil)
@@ -140,7 +140,7 @@ struct WorkerPoolTests {
     @Test("a blocking submit never waits past the task's deadline")
     func submitHonoursDeadline() throws {
         let outcome = try inWorld { clock -> String in
-            let pool = Pool(WorkerPoolConfiguration(workers: 1, queueCapacity: 0), clock: clock)
+            let pool = Pool(try WorkerPoolConfiguration(workers: 1, queueCapacity: 0), clock: clock)
             try? pool.submit(1)
             do {
                 try await TaskDeadline.withTimeout(.milliseconds(30), on: clock) {
@@ -157,7 +157,7 @@ struct WorkerPoolTests {
     @Test("cancelling a blocked submitter removes it from the line")
     func cancelBlocked() throws {
         let results = try inWorld { clock -> [String] in
-            let pool = Pool(WorkerPoolConfiguration(workers: 1, queueCapacity: 0), clock: clock)
+            let pool = Pool(try WorkerPoolConfiguration(workers: 1, queueCapacity: 0), clock: clock)
             try? pool.submit(1)
             let outcome = ResultsBox()
             await withTaskGroup(of: Void.self) { group in
@@ -179,7 +179,7 @@ struct WorkerPoolTests {
     func elasticWorkers() throws {
         let log = PoolLog()
         let stats = try inWorld { clock async throws -> WorkerPoolStatistics in
-            let pool = Pool(WorkerPoolConfiguration(workers: 1, maxWorkers: 3, queueCapacity: 10,
+            let pool = Pool(try WorkerPoolConfiguration(workers: 1, maxWorkers: 3, queueCapacity: 10,
                                                     idleTimeout: .seconds(1)), clock: clock)
             try await withWorkersInline(pool, log: log, clock: clock, linger: .seconds(3)) {
                 for job in 1...6 { try? pool.submit(job) }
@@ -209,7 +209,7 @@ struct WorkerPoolTests {
             let log = PoolLog()
             let accepted = ResultsBox()
             let pool = try inWorld { clock async throws -> Pool in
-                let pool = Pool(WorkerPoolConfiguration(workers: workers, maxWorkers: maxWorkers,
+                let pool = Pool(try WorkerPoolConfiguration(workers: workers, maxWorkers: maxWorkers,
                                                         queueCapacity: capacity, idleTimeout: .milliseconds(50)), clock: clock)
                 try await withWorkersInline(pool, log: log, clock: clock, work: work, linger: .seconds(1)) {
                     await withTaskGroup(of: Void.self) { group in
@@ -247,7 +247,7 @@ struct WorkerPoolTests {
 
     @Test("works on a real clock")
     func continuousClock() async throws {
-        let pool = WorkerPool<Int, ContinuousClock>(WorkerPoolConfiguration(workers: 2, queueCapacity: 8), clock: ContinuousClock())
+        let pool = WorkerPool<Int, ContinuousClock>(try WorkerPoolConfiguration(workers: 2, queueCapacity: 8), clock: ContinuousClock())
         let done = ResultsBox()
         await withDiscardingTaskGroup { group in
             group.addTask {

@@ -5,15 +5,15 @@ import Testing
 @Suite("AIMDLimit")
 struct AIMDLimitTests {
     @Test("defaults are Netflix's: min 20, initial 20, max 200, backoff 0.9, timeout 5 s")
-    func defaults() {
-        let limit = AIMDLimit()
+    func defaults() throws {
+        let limit = try AIMDLimit()
         #expect(limit.limit == 20 && limit.minLimit == 20 && limit.maxLimit == 200)
         #expect(limit.backoffRatio == 0.9 && limit.timeout == .seconds(5))
     }
 
     @Test("grows by one when in-flight·2 ≥ limit, not when the limit is unused")
-    func additiveIncrease() {
-        var limit = AIMDLimit()
+    func additiveIncrease() throws {
+        var limit = try AIMDLimit()
         limit.update(rtt: .milliseconds(10), inflight: 9, didDrop: false)
         #expect(limit.limit == 20)
         limit.update(rtt: .milliseconds(10), inflight: 10, didDrop: false)
@@ -21,8 +21,8 @@ struct AIMDLimitTests {
     }
 
     @Test("backs off ×0.9 (truncated) on a drop or an RTT over the timeout")
-    func multiplicativeDecrease() {
-        var limit = AIMDLimit(initialLimit: 100)
+    func multiplicativeDecrease() throws {
+        var limit = try AIMDLimit(initialLimit: 100)
         limit.update(rtt: .milliseconds(10), inflight: 1, didDrop: true)
         #expect(limit.limit == 90)
         limit.update(rtt: .seconds(5), inflight: 1, didDrop: false)   // not over: no change
@@ -34,19 +34,19 @@ struct AIMDLimitTests {
     }
 
     @Test("stays within min and max")
-    func clamps() {
-        var limit = AIMDLimit(initialLimit: 21, minLimit: 20, maxLimit: 22)
+    func clamps() throws {
+        var limit = try AIMDLimit(initialLimit: 21, minLimit: 20, maxLimit: 22)
         limit.update(rtt: .zero, inflight: 100, didDrop: false)
         limit.update(rtt: .zero, inflight: 100, didDrop: false)
         #expect(limit.limit == 22)
         for _ in 0..<5 { limit.update(rtt: .zero, inflight: 1, didDrop: true) }
         #expect(limit.limit == 20)
-        #expect(AIMDLimit(initialLimit: 1000).limit == 200)
+        #expect(try AIMDLimit(initialLimit: 1000).limit == 200)
     }
 
     @Test("works with RTTs measured on ContinuousClock")
-    func continuousClock() {
-        var limit = AIMDLimit(initialLimit: 30)
+    func continuousClock() throws {
+        var limit = try AIMDLimit(initialLimit: 30)
         let start = ContinuousClock.now
         limit.update(rtt: start.duration(to: .now), inflight: 30, didDrop: false)
         #expect(limit.limit == 31)

@@ -8,7 +8,7 @@ struct AdaptiveLimiterTests {
 
     @Test("admits while fewer than the limit are in flight, and rejects beyond")
     func admitsUpToLimit() throws {
-        var limiter = Limiter(AIMDLimit(initialLimit: 3, minLimit: 3, maxLimit: 3))
+        var limiter = Limiter(try AIMDLimit(initialLimit: 3, minLimit: 3, maxLimit: 3))
         let tokens = (0..<3).compactMap { _ in limiter.tryAcquire(at: at(ms: 0)) }
         #expect(tokens.count == 3 && limiter.inflight == 3)
         #expect(Limiting.evaluated(limiter.tryAcquire(at: at(ms: 0))) == nil)
@@ -21,7 +21,7 @@ struct AdaptiveLimiterTests {
 
     @Test("completing feeds the RTT and the in-flight count at the start; ignored feeds nothing")
     func feedsSamples() throws {
-        var limiter = Limiter(AIMDLimit(initialLimit: 4, minLimit: 1, maxLimit: 10, timeout: .milliseconds(100)))
+        var limiter = Limiter(try AIMDLimit(initialLimit: 4, minLimit: 1, maxLimit: 10, timeout: .milliseconds(100)))
         let a = try #require(Limiting.evaluated(limiter.tryAcquire(at: at(ms: 0))))
         let b = try #require(Limiting.evaluated(limiter.tryAcquire(at: at(ms: 0))))
         limiter.complete(a, at: at(ms: 50), outcome: .ignored)
@@ -71,8 +71,8 @@ struct AdaptiveLimiterTests {
     static func mean(_ limits: ArraySlice<Int>) -> Double { Double(limits.reduce(0, +)) / Double(limits.count) }
 
     @Test("the limit follows measured latency: Vegas keeps about capacity + α…β in flight, and halves when the service's capacity halves")
-    func vegasFollowsCapacity() {
-        let limits = Self.drive(VegasLimit(random: RandomStream(seed: 1, name: "vegas")), completions: 6000) { completed, inflight in
+    func vegasFollowsCapacity() throws {
+        let limits = Self.drive(try VegasLimit(random: RandomStream(seed: 1, name: "vegas")), completions: 6000) { completed, inflight in
             let capacity = completed < 3000 ? 50 : 25
             return .milliseconds(10) * (Double(max(capacity, inflight)) / Double(capacity))
         }
@@ -84,8 +84,8 @@ struct AdaptiveLimiterTests {
     }
 
     @Test("the limit follows measured latency: Gradient2 drops to its minimum when calls slow down 5×, and grows back after")
-    func gradientFollowsLatency() {
-        let limits = Self.drive(Gradient2Limit(), completions: 3000) { completed, _ in
+    func gradientFollowsLatency() throws {
+        let limits = Self.drive(try Gradient2Limit(), completions: 3000) { completed, _ in
             (1000..<1500).contains(completed) ? .milliseconds(50) : .milliseconds(10)
         }
         // Steady 10 ms: +0.8 per sample up to the max of 200.
@@ -96,9 +96,9 @@ struct AdaptiveLimiterTests {
     }
 
     @Test("the limit follows drops: AIMD backs off when calls beyond 60 in flight time out, and climbs to its max without drops")
-    func aimdFollowsDrops() {
-        let withDrops = Self.drive(AIMDLimit(), completions: 4000, latency: { _, _ in .milliseconds(10) }, drop: { $0 > 60 })
-        let withoutDrops = Self.drive(AIMDLimit(), completions: 4000, latency: { _, _ in .milliseconds(10) })
+    func aimdFollowsDrops() throws {
+        let withDrops = Self.drive(try AIMDLimit(), completions: 4000, latency: { _, _ in .milliseconds(10) }, drop: { $0 > 60 })
+        let withoutDrops = Self.drive(try AIMDLimit(), completions: 4000, latency: { _, _ in .milliseconds(10) })
         #expect(withoutDrops.suffix(1000).allSatisfy { $0 == 200 })
         // AIMD saw-tooths: it overshoots by about one round trip of +1s, then backs off ×0.9 per drop.
         let tail = withDrops.suffix(2000)
@@ -107,8 +107,8 @@ struct AdaptiveLimiterTests {
     }
 
     @Test("the limit follows latency over the timeout: AIMD treats a 50 ms call as a drop when the timeout is 30 ms")
-    func aimdFollowsTimeouts() {
-        let limits = Self.drive(AIMDLimit(timeout: .milliseconds(30)), completions: 4000) { completed, _ in
+    func aimdFollowsTimeouts() throws {
+        let limits = Self.drive(try AIMDLimit(timeout: .milliseconds(30)), completions: 4000) { completed, _ in
             (2000..<3000).contains(completed) ? .milliseconds(50) : .milliseconds(10)
         }
         #expect(limits[1999] == 200)
@@ -121,12 +121,12 @@ struct AdaptiveLimiterTests {
         try forEachSchedule("adaptive limit bounds", count: 600) { random in
             let minLimit = random.int(in: 1...30)
             let maxLimit = minLimit + random.int(in: 0...300)
-            var aimd = AIMDLimit(initialLimit: random.int(in: 0...400), minLimit: minLimit, maxLimit: maxLimit,
+            var aimd = try AIMDLimit(initialLimit: random.int(in: 0...400), minLimit: minLimit, maxLimit: maxLimit,
                                  backoffRatio: 0.5 + random.nextUnit() * 0.49, timeout: random.milliseconds(in: 1...500))
-            var vegas = VegasLimit(initialLimit: random.int(in: 0...400), maxLimit: maxLimit,
+            var vegas = try VegasLimit(initialLimit: random.int(in: 0...400), maxLimit: maxLimit,
                                    smoothing: 0.05 + random.nextUnit() * 0.95, probeMultiplier: random.int(in: 1...40),
                                    random: random.split("jitter"))
-            var gradient = Gradient2Limit(initialLimit: random.int(in: 0...400), minLimit: minLimit, maxLimit: maxLimit,
+            var gradient = try Gradient2Limit(initialLimit: random.int(in: 0...400), minLimit: minLimit, maxLimit: maxLimit,
                                           smoothing: 0.05 + random.nextUnit() * 0.95, queueSize: random.int(in: 0...20),
                                           tolerance: 1 + random.nextUnit() * 2, longWindow: random.int(in: 1...600))
             for step in 0..<random.int(in: 50...400) {
@@ -153,7 +153,7 @@ struct AdaptiveLimiterTests {
     @Test("property: the limiter never admits beyond the limit in force, and in-flight returns to zero")
     func limiterNeverExceedsLimit() throws {
         try forEachSchedule("adaptive limiter admission", count: 500) { random in
-            var limiter = Limiter(Gradient2Limit(initialLimit: random.int(in: 1...40), minLimit: 1, maxLimit: random.int(in: 40...80)))
+            var limiter = Limiter(try Gradient2Limit(initialLimit: random.int(in: 1...40), minLimit: 1, maxLimit: random.int(in: 40...80)))
             var open: [Limiter<Gradient2Limit>.Token] = []
             var now: Int64 = 0
             for _ in 0..<random.int(in: 20...300) {
@@ -179,7 +179,7 @@ struct AdaptiveLimiterTests {
 
     @Test("works with ContinuousClock instants")
     func continuousClock() throws {
-        var limiter = AdaptiveLimiter<AIMDLimit, ContinuousClock.Instant>(AIMDLimit(initialLimit: 2, minLimit: 1))
+        var limiter = AdaptiveLimiter<AIMDLimit, ContinuousClock.Instant>(try AIMDLimit(initialLimit: 2, minLimit: 1))
         let token = try #require(Limiting.evaluated(limiter.tryAcquire(at: .now)))
         limiter.complete(token, at: .now)
         #expect(limiter.inflight == 0 && limiter.limit == 3)

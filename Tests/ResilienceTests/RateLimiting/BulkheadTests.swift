@@ -20,7 +20,7 @@ struct BulkheadTests {
     @Test("waiters are served in FIFO order as permits are released")
     func fifo() throws {
         let order = try inWorld { clock in
-            let bulkhead = Bulkhead(.init(maxConcurrentCalls: 1, maxWaitDuration: .seconds(10)), clock: clock)
+            let bulkhead = Bulkhead(try .init(maxConcurrentCalls: 1, maxWaitDuration: .seconds(10)), clock: clock)
             let probe = LimitingProbe()
             try await bulkhead.acquire()
             await withTaskGroup(of: Void.self) { group in
@@ -46,7 +46,7 @@ struct BulkheadTests {
     @Test("a waiter times out at exactly maxWait, leaves the line, and leaks nothing")
     func timeout() throws {
         let (error, when, waiting, available) = try inWorld { clock in
-            let bulkhead = Bulkhead(.init(maxConcurrentCalls: 1, maxWaitDuration: .milliseconds(50)), clock: clock)
+            let bulkhead = Bulkhead(try .init(maxConcurrentCalls: 1, maxWaitDuration: .milliseconds(50)), clock: clock)
             try await bulkhead.acquire()
             var caught: Rejection?
             do throws(Rejection) { try await bulkhead.acquire() } catch { caught = error }
@@ -60,7 +60,7 @@ struct BulkheadTests {
     @Test("a waiter never waits past the task's deadline, even with a longer maxWait")
     func deadlineShortensWait() throws {
         let (log, waiting) = try inWorld { clock in
-            let bulkhead = Bulkhead(.init(maxConcurrentCalls: 1, maxWaitDuration: .seconds(10)), clock: clock)
+            let bulkhead = Bulkhead(try .init(maxConcurrentCalls: 1, maxWaitDuration: .seconds(10)), clock: clock)
             try await bulkhead.acquire()
             let probe = LimitingProbe()
             _ = try? await TaskDeadline.withTimeout(.milliseconds(40), on: clock) {
@@ -77,7 +77,7 @@ struct BulkheadTests {
     @Test("a cancelled waiter leaves the line at once with .cancelled")
     func cancellation() throws {
         let (outcome, waiting, available) = try inWorld { clock in
-            let bulkhead = Bulkhead(.init(maxConcurrentCalls: 1), clock: clock)
+            let bulkhead = Bulkhead(try .init(maxConcurrentCalls: 1), clock: clock)
             try await bulkhead.acquire()
             let outcome = await withTaskGroup(of: String.self) { group in
                 group.addTask {
@@ -103,7 +103,7 @@ struct BulkheadTests {
     func withPermitReleases() throws {
         struct Boom: Error {}
         let available = try inWorld { clock in
-            let bulkhead = Bulkhead(.init(maxConcurrentCalls: 2), clock: clock)
+            let bulkhead = Bulkhead(try .init(maxConcurrentCalls: 2), clock: clock)
             _ = try? await bulkhead.withPermit { () async throws -> Int in throw Boom() }
             let value = try await bulkhead.withPermit { bulkhead.permitsInUse }
             #expect(value == 1)
@@ -115,7 +115,7 @@ struct BulkheadTests {
     @Test("growing the bulkhead admits waiters at once")
     func grow() throws {
         let times = try inWorld { clock in
-            let bulkhead = Bulkhead(.init(maxConcurrentCalls: 1, maxWaitDuration: .seconds(1)), clock: clock)
+            let bulkhead = Bulkhead(try .init(maxConcurrentCalls: 1, maxWaitDuration: .seconds(1)), clock: clock)
             try await bulkhead.acquire()
             return await withTaskGroup(of: Double.self) { group in
                 group.addTask {
@@ -124,7 +124,7 @@ struct BulkheadTests {
                 }
                 group.addTask {
                     try? await clock.sleep(until: at(ms: 20), tolerance: nil)
-                    bulkhead.setMaxConcurrentCalls(2)
+                    try? bulkhead.setMaxConcurrentCalls(2)
                     return -1
                 }
                 var times: [Double] = []
@@ -147,7 +147,7 @@ struct BulkheadTests {
                 return Plan(arrive: arrive, hold: Double(random.int(in: 1...60)), maxWait: maxWait, cancelAt: cancelAt)
             }
             let result = try inWorld(seed: random.next()) { clock in
-                let bulkhead = Bulkhead(.init(maxConcurrentCalls: maxCalls), clock: clock)
+                let bulkhead = Bulkhead(try .init(maxConcurrentCalls: maxCalls), clock: clock)
                 let probe = LimitingProbe()
                 probe.log = Array(repeating: "", count: plans.count)
                 await withTaskGroup(of: Void.self) { group in
@@ -207,7 +207,7 @@ struct BulkheadTests {
     @Test("works on ContinuousClock")
     func continuousClock() async throws {
         // A generous wait: the test threads are shared with CPU-bound tests.
-        let bulkhead = Bulkhead(.init(maxConcurrentCalls: 2, maxWaitDuration: .seconds(600)), clock: ContinuousClock())
+        let bulkhead = Bulkhead(try .init(maxConcurrentCalls: 2, maxWaitDuration: .seconds(600)), clock: ContinuousClock())
         let probe = LockedLimitingProbe()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<5 {
@@ -227,7 +227,7 @@ struct BulkheadTests {
 
     @Test("a timed-out waiter on ContinuousClock leaves the line and takes no permit")
     func continuousClockTimeout() async throws {
-        let bulkhead = Bulkhead(.init(maxConcurrentCalls: 1), clock: ContinuousClock())
+        let bulkhead = Bulkhead(try .init(maxConcurrentCalls: 1), clock: ContinuousClock())
         try await bulkhead.acquire()
         let start = ContinuousClock.now
         var caught: Bulkhead<ContinuousClock>.Rejection?

@@ -5,14 +5,14 @@ import Testing
 @Suite("ConcurrencyLimiter")
 struct ConcurrencyLimiterTests {
     @Test("defaults to Resilience4j's 25 permits")
-    func defaults() {
-        let limiter = ConcurrencyLimiter<Int>()
+    func defaults() throws {
+        let limiter = try ConcurrencyLimiter<Int>()
         #expect(limiter.maxConcurrent == 25 && limiter.available == 25)
     }
 
     @Test("grants up to max, then queues waiters in FIFO order and hands each released permit to the first")
-    func fifoHandover() {
-        var limiter = ConcurrencyLimiter<String>(maxConcurrent: 2)
+    func fifoHandover() throws {
+        var limiter = try ConcurrencyLimiter<String>(maxConcurrent: 2)
         #expect(Limiting.evaluated(limiter.acquire(orEnqueue: "a")))
         #expect(Limiting.evaluated(limiter.acquire(orEnqueue: "b")))
         #expect(!Limiting.evaluated(limiter.acquire(orEnqueue: "c")))
@@ -27,8 +27,8 @@ struct ConcurrencyLimiterTests {
     }
 
     @Test("tryAcquire never barges past waiters")
-    func noBarging() {
-        var limiter = ConcurrencyLimiter<Int>(maxConcurrent: 1)
+    func noBarging() throws {
+        var limiter = try ConcurrencyLimiter<Int>(maxConcurrent: 1)
         #expect(Limiting.evaluated(limiter.tryAcquire()))
         #expect(!Limiting.evaluated(limiter.acquire(orEnqueue: 1)))
         _ = limiter.removeWaiter { $0 == 1 }
@@ -40,8 +40,8 @@ struct ConcurrencyLimiterTests {
     }
 
     @Test("a removed waiter holds no permit and keeps the others' order")
-    func removeWaiter() {
-        var limiter = ConcurrencyLimiter<Int>(maxConcurrent: 1)
+    func removeWaiter() throws {
+        var limiter = try ConcurrencyLimiter<Int>(maxConcurrent: 1)
         #expect(Limiting.evaluated(limiter.tryAcquire()))
         for id in 1...4 { #expect(!Limiting.evaluated(limiter.acquire(orEnqueue: id))) }
         #expect(limiter.removeWaiter { $0 == 2 } == 2)
@@ -51,13 +51,13 @@ struct ConcurrencyLimiterTests {
     }
 
     @Test("growing admits waiters at once; shrinking waits for releases")
-    func resize() {
-        var limiter = ConcurrencyLimiter<Int>(maxConcurrent: 1)
+    func resize() throws {
+        var limiter = try ConcurrencyLimiter<Int>(maxConcurrent: 1)
         #expect(Limiting.evaluated(limiter.tryAcquire()))
         for id in 1...3 { #expect(!Limiting.evaluated(limiter.acquire(orEnqueue: id))) }
-        #expect(Limiting.evaluated(limiter.setMaxConcurrent(3)) == [1, 2])
+        #expect(try Limiting.evaluated(limiter.setMaxConcurrent(3)) == [1, 2])
         #expect(limiter.inUse == 3 && limiter.waiting == 1)
-        #expect(Limiting.evaluated(limiter.setMaxConcurrent(1)) == [])
+        #expect(try Limiting.evaluated(limiter.setMaxConcurrent(1)) == [])
         #expect(Limiting.evaluated(limiter.release()) == nil)        // 3 → 2 held, still over the new max
         #expect(Limiting.evaluated(limiter.release()) == nil)        // 2 → 1
         #expect(Limiting.evaluated(limiter.release()) == 3)          // at the max: handed over
@@ -65,17 +65,17 @@ struct ConcurrencyLimiterTests {
     }
 
     @Test("zero permits: everyone waits")
-    func zeroPermits() {
-        var limiter = ConcurrencyLimiter<Int>(maxConcurrent: 0)
+    func zeroPermits() throws {
+        var limiter = try ConcurrencyLimiter<Int>(maxConcurrent: 0)
         #expect(!Limiting.evaluated(limiter.tryAcquire()))
         #expect(!Limiting.evaluated(limiter.acquire(orEnqueue: 1)))
-        #expect(Limiting.evaluated(limiter.setMaxConcurrent(1)) == [1])
+        #expect(try Limiting.evaluated(limiter.setMaxConcurrent(1)) == [1])
     }
 
     @Test("property: random operations keep inUse ≤ max, waiters only when full, and FIFO service")
     func invariants() throws {
         try forEachSchedule("concurrency limiter invariants", count: 500) { random in
-            var limiter = ConcurrencyLimiter<Int>(maxConcurrent: random.int(in: 0...5))
+            var limiter = try ConcurrencyLimiter<Int>(maxConcurrent: random.int(in: 0...5))
             var model: [Int] = []          // expected line
             var held = 0, next = 0
             for _ in 0..<random.int(in: 10...200) {
@@ -95,7 +95,7 @@ struct ConcurrencyLimiterTests {
                     let id = model.remove(at: random.int(in: 0...model.count - 1))
                     try require(limiter.removeWaiter { $0 == id } == id, "waiter \(id) not found")
                 default:
-                    let admitted = limiter.setMaxConcurrent(random.int(in: 0...5))
+                    let admitted = try limiter.setMaxConcurrent(random.int(in: 0...5))
                     for id in admitted { try require(id == model.removeFirst(), "admitted \(id) out of order") }
                     held += admitted.count
                 }
@@ -108,8 +108,8 @@ struct ConcurrencyLimiterTests {
     }
 
     @Test("works as the state of a ContinuousClock-timed caller")
-    func continuousClock() {
-        var limiter = ConcurrencyLimiter<ContinuousClock.Instant>(maxConcurrent: 1)
+    func continuousClock() throws {
+        var limiter = try ConcurrencyLimiter<ContinuousClock.Instant>(maxConcurrent: 1)
         let now = ContinuousClock.now
         #expect(Limiting.evaluated(limiter.acquire(orEnqueue: now)))
         #expect(!Limiting.evaluated(limiter.acquire(orEnqueue: now.advanced(by: .milliseconds(1)))))

@@ -7,8 +7,8 @@ struct FixedWindowCounterTests {
     typealias Counter = FixedWindowCounter<VirtualClock.Instant>
 
     @Test("admits `limit` per window and resets at the boundary")
-    func perWindow() {
-        var counter = Counter(limit: 3, window: .seconds(1), startingAt: at(ms: 0))
+    func perWindow() throws {
+        var counter = try Counter(limit: 3, window: .seconds(1), startingAt: at(ms: 0))
         #expect(Limiting.evaluated(counter.tryAcquire(2, at: at(ms: 0))))
         #expect(Limiting.evaluated(counter.tryAcquire(at: at(ms: 500))))
         #expect(!Limiting.evaluated(counter.tryAcquire(at: at(ms: 999))))
@@ -19,16 +19,16 @@ struct FixedWindowCounterTests {
     }
 
     @Test("a refused request changes nothing")
-    func refusalHasNoSideEffect() {
-        var counter = Counter(limit: 3, window: .seconds(1))
+    func refusalHasNoSideEffect() throws {
+        var counter = try Counter(limit: 3, window: .seconds(1))
         #expect(Limiting.evaluated(counter.tryAcquire(2, at: at(ms: 0))))
         #expect(!Limiting.evaluated(counter.tryAcquire(2, at: at(ms: 10))))
         #expect(Limiting.evaluated(counter.tryAcquire(1, at: at(ms: 20))))
     }
 
     @Test("the flaw (Resilience4j #1356): 2× the limit passes within a moment across a boundary")
-    func twiceTheLimitAcrossBoundary() {
-        var counter = Counter(limit: 10, window: .seconds(1), startingAt: at(ms: 0))
+    func twiceTheLimitAcrossBoundary() throws {
+        var counter = try Counter(limit: 10, window: .seconds(1), startingAt: at(ms: 0))
         var admitted = 0
         for _ in 0..<10 where counter.tryAcquire(at: at(ms: 999)) { admitted += 1 }
         for _ in 0..<10 where counter.tryAcquire(at: at(ms: 1000)) { admitted += 1 }
@@ -37,8 +37,8 @@ struct FixedWindowCounterTests {
     }
 
     @Test("by default windows are laid from the first use, and skipped windows reset too")
-    func alignment() {
-        var counter = Counter(limit: 1, window: .seconds(1))
+    func alignment() throws {
+        var counter = try Counter(limit: 1, window: .seconds(1))
         #expect(Limiting.evaluated(counter.tryAcquire(at: at(ms: 300))))
         #expect(!Limiting.evaluated(counter.tryAcquire(at: at(ms: 1299))))
         #expect(Limiting.evaluated(counter.tryAcquire(at: at(ms: 1300))))
@@ -47,8 +47,8 @@ struct FixedWindowCounterTests {
     }
 
     @Test("works with ContinuousClock instants")
-    func continuousClock() {
-        var counter = FixedWindowCounter<ContinuousClock.Instant>(limit: 2, window: .seconds(60))
+    func continuousClock() throws {
+        var counter = try FixedWindowCounter<ContinuousClock.Instant>(limit: 2, window: .seconds(60))
         #expect(Limiting.evaluated(counter.tryAcquire(at: .now)))
         #expect(Limiting.evaluated(counter.tryAcquire(at: .now)))
         #expect(!Limiting.evaluated(counter.tryAcquire(at: .now)))

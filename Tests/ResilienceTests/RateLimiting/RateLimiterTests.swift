@@ -8,7 +8,7 @@ struct RateLimiterTests {
     @Test("acquire sleeps on the clock until the permit is available")
     func acquireWaits() throws {
         let times = try inWorld { clock in
-            let limiter = RateLimiter(TokenBucket(rate: .perSecond(10), burst: 1), clock: clock)
+            let limiter = RateLimiter(try TokenBucket(rate: try .perSecond(10), burst: 1), clock: clock)
             var times: [Double] = []
             for _ in 0..<3 {
                 try await limiter.acquire()
@@ -22,7 +22,7 @@ struct RateLimiterTests {
     @Test("acquire fails at once, taking nothing, when the wait would pass maxWait")
     func failsAtOnce() throws {
         let (error, elapsed, tokens) = try inWorld { clock in
-            let limiter = RateLimiter(TokenBucket(rate: .perSecond(10), burst: 1), clock: clock)
+            let limiter = RateLimiter(try TokenBucket(rate: try .perSecond(10), burst: 1), clock: clock)
             try await limiter.acquire()
             var caught: Rejection?
             do throws(Rejection) { try await limiter.acquire(maxWait: .milliseconds(99)) } catch { caught = error }
@@ -36,7 +36,7 @@ struct RateLimiterTests {
     @Test("under a task deadline, a wait that would pass it fails at once and books nothing")
     func deadlineFailsFast() throws {
         let (error, elapsed, tokensLater) = try inWorld { clock in
-            let limiter = RateLimiter(TokenBucket(rate: .perSecond(10), burst: 1), clock: clock)
+            let limiter = RateLimiter(try TokenBucket(rate: try .perSecond(10), burst: 1), clock: clock)
             try await limiter.acquire()
             let (caught, when) = (try? await TaskDeadline.withTimeout(.milliseconds(50), on: clock) { () async -> (Rejection?, Double) in
                 do throws(Rejection) { try await limiter.acquire() } catch { return (error, clock.ms) }
@@ -54,7 +54,7 @@ struct RateLimiterTests {
     @Test("asking for more than the burst fails at once")
     func moreThanBurst() throws {
         let error = try inWorld { clock -> Rejection? in
-            let limiter = RateLimiter(TokenBucket(rate: .perSecond(10), burst: 2), clock: clock)
+            let limiter = RateLimiter(try TokenBucket(rate: try .perSecond(10), burst: 2), clock: clock)
             do throws(Rejection) { try await limiter.acquire(3) } catch { return error }
             return Rejection?.none
         }
@@ -64,7 +64,7 @@ struct RateLimiterTests {
     @Test("cancellation while waiting gives the reservation back")
     func cancellationReturnsReservation() throws {
         let (outcome, secondAcquiredAt) = try inWorld { clock in
-            let limiter = RateLimiter(TokenBucket(rate: .perSecond(10), burst: 1), clock: clock)
+            let limiter = RateLimiter(try TokenBucket(rate: try .perSecond(10), burst: 1), clock: clock)
             try await limiter.acquire()
             let outcome = await withTaskGroup(of: String.self) { group in
                 group.addTask {
@@ -92,7 +92,7 @@ struct RateLimiterTests {
     @Test("an already-cancelled task is refused without booking")
     func alreadyCancelled() throws {
         let (error, tokens) = try inWorld { clock in
-            let limiter = RateLimiter(TokenBucket(rate: .perSecond(10), burst: 1), clock: clock)
+            let limiter = RateLimiter(try TokenBucket(rate: try .perSecond(10), burst: 1), clock: clock)
             let result = await withTaskGroup(of: Rejection?.self) { group in
                 group.cancelAll()
                 group.addTask {
@@ -110,7 +110,7 @@ struct RateLimiterTests {
     @Test("seed 000: 100 permits/s with a 1 s timeout lets 100 of 150 simultaneous callers through, spaced 10 ms")
     func seed000() throws {
         let (granted, refused, last) = try inWorld { clock in
-            let limiter = RateLimiter(TokenBucket(rate: .perSecond(100), burst: 100, initialTokens: 0), clock: clock)
+            let limiter = RateLimiter(try TokenBucket(rate: try .perSecond(100), burst: 100, initialTokens: 0), clock: clock)
             return await withTaskGroup(of: Double?.self) { group in
                 for _ in 0..<150 {
                     group.addTask {
@@ -135,7 +135,7 @@ struct RateLimiterTests {
     @Test("callers queue on a QueueingLimiter up to its maxQueueingTime")
     func queueingThroughWrapper() throws {
         let outcomes = try inWorld { clock in
-            let limiter = RateLimiter(QueueingLimiter(rate: .perSecond(10), maxQueueingTime: .milliseconds(250)), clock: clock)
+            let limiter = RateLimiter(try QueueingLimiter(rate: try .perSecond(10), maxQueueingTime: .milliseconds(250)), clock: clock)
             return await withTaskGroup(of: Double?.self) { group in
                 for _ in 0..<5 {
                     group.addTask {
@@ -157,7 +157,7 @@ struct RateLimiterTests {
     @Test("tryAcquire on a window limiter through the wrapper")
     func windowThroughWrapper() throws {
         let admitted = try inWorld { clock in
-            let limiter = RateLimiter(SlidingWindowLog(limit: 2, window: .seconds(1)), clock: clock)
+            let limiter = RateLimiter(try SlidingWindowLog(limit: 2, window: .seconds(1)), clock: clock)
             var admitted = 0
             for _ in 0..<5 where limiter.tryAcquire() { admitted += 1 }
             try await clock.sleep(until: at(ms: 1000), tolerance: nil)
@@ -170,7 +170,7 @@ struct RateLimiterTests {
     @Test("acquire works on ContinuousClock")
     func continuousClock() async throws {
         let clock = ContinuousClock()
-        let limiter = RateLimiter(TokenBucket(rate: .perSecond(50), burst: 1), clock: clock)
+        let limiter = RateLimiter(try TokenBucket(rate: try .perSecond(50), burst: 1), clock: clock)
         let start = clock.now
         for _ in 0..<3 { try await limiter.acquire(maxWait: .seconds(5)) }
         let elapsed = start.duration(to: clock.now)

@@ -7,8 +7,8 @@ struct SlidingWindowCounterTests {
     typealias Counter = SlidingWindowCounter<VirtualClock.Instant>
 
     @Test("the estimate is previous·(1 − elapsed/W) + current")
-    func estimateFormula() {
-        var counter = Counter(limit: 10, window: .seconds(1), startingAt: at(ms: 0))
+    func estimateFormula() throws {
+        var counter = try Counter(limit: 10, window: .seconds(1), startingAt: at(ms: 0))
         #expect(Limiting.evaluated(counter.tryAcquire(8, at: at(ms: 100))))
         #expect(counter.estimate(at: at(ms: 100)) == 8)
         #expect(counter.estimate(at: at(ms: 1250)) == 6)   // 8·0.75
@@ -23,8 +23,8 @@ struct SlidingWindowCounterTests {
     }
 
     @Test("the boundary burst of fixed windows is refused")
-    func noBoundaryBurst() {
-        var counter = Counter(limit: 10, window: .seconds(1), startingAt: at(ms: 0))
+    func noBoundaryBurst() throws {
+        var counter = try Counter(limit: 10, window: .seconds(1), startingAt: at(ms: 0))
         var admitted = 0
         for _ in 0..<10 where counter.tryAcquire(at: at(ms: 999)) { admitted += 1 }
         for _ in 0..<10 where counter.tryAcquire(at: at(ms: 1000)) { admitted += 1 }
@@ -36,8 +36,8 @@ struct SlidingWindowCounterTests {
     }
 
     @Test("the comparison is exact at the limit")
-    func exactComparison() {
-        var counter = Counter(limit: 3, window: .nanoseconds(3), startingAt: at(ms: 0))
+    func exactComparison() throws {
+        var counter = try Counter(limit: 3, window: .nanoseconds(3), startingAt: at(ms: 0))
         #expect(Limiting.evaluated(counter.tryAcquire(3, at: Limiting.ns(0))))
         // At 4 ns: previous 3·(1 − 1/3) = 2, so exactly one more fits.
         #expect(Limiting.evaluated(counter.tryAcquire(1, at: Limiting.ns(4))))
@@ -49,7 +49,7 @@ struct SlidingWindowCounterTests {
         try forEachSchedule("sliding counter bounds", count: 500) { random in
             let limit = random.int(in: 1...12)
             let windowNs = Int64(random.int(in: 10...1_000_000))
-            var counter = Counter(limit: limit, window: .nanoseconds(windowNs), startingAt: at(ms: 0))
+            var counter = try Counter(limit: limit, window: .nanoseconds(windowNs), startingAt: at(ms: 0))
             var now: Int64 = 0
             var admitted: [(t: Int64, n: Int)] = []
             for _ in 0..<random.int(in: 20...200) {
@@ -76,8 +76,8 @@ struct SlidingWindowCounterTests {
     }
 
     @Test("works with ContinuousClock instants")
-    func continuousClock() {
-        var counter = SlidingWindowCounter<ContinuousClock.Instant>(limit: 2, window: .seconds(60))
+    func continuousClock() throws {
+        var counter = try SlidingWindowCounter<ContinuousClock.Instant>(limit: 2, window: .seconds(60))
         #expect(Limiting.evaluated(counter.tryAcquire(2, at: .now)))
         #expect(!Limiting.evaluated(counter.tryAcquire(at: .now)))
         #expect(counter.estimate(at: .now) == 2)

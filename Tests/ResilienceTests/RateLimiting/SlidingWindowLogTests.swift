@@ -7,8 +7,8 @@ struct SlidingWindowLogTests {
     typealias Log = SlidingWindowLog<VirtualClock.Instant>
 
     @Test("admits at most `limit` in (now − W, now], and an admission leaves exactly W later")
-    func exactWindow() {
-        var log = Log(limit: 3, window: .seconds(1))
+    func exactWindow() throws {
+        var log = try Log(limit: 3, window: .seconds(1))
         #expect(Limiting.evaluated(log.tryAcquire(at: at(ms: 0))))
         #expect(Limiting.evaluated(log.tryAcquire(at: at(ms: 500))))
         #expect(Limiting.evaluated(log.tryAcquire(at: at(ms: 900))))
@@ -20,8 +20,8 @@ struct SlidingWindowLogTests {
     }
 
     @Test("the boundary burst of fixed windows is refused")
-    func noBoundaryBurst() {
-        var log = Log(limit: 10, window: .seconds(1))
+    func noBoundaryBurst() throws {
+        var log = try Log(limit: 10, window: .seconds(1))
         var admitted = 0
         for _ in 0..<10 where log.tryAcquire(at: at(ms: 999)) { admitted += 1 }
         for _ in 0..<10 where log.tryAcquire(at: at(ms: 1000)) { admitted += 1 }
@@ -29,8 +29,8 @@ struct SlidingWindowLogTests {
     }
 
     @Test("multi-permit requests fit or are refused whole, and a refusal logs nothing")
-    func multiPermit() {
-        var log = Log(limit: 5, window: .seconds(1))
+    func multiPermit() throws {
+        var log = try Log(limit: 5, window: .seconds(1))
         #expect(Limiting.evaluated(log.tryAcquire(3, at: at(ms: 0))))
         #expect(!Limiting.evaluated(log.tryAcquire(3, at: at(ms: 100))))
         #expect(Limiting.evaluated(log.tryAcquire(2, at: at(ms: 100))))
@@ -42,8 +42,8 @@ struct SlidingWindowLogTests {
     }
 
     @Test("timeUntilAvailable says when the oldest admissions leave")
-    func retryAfter() {
-        var log = Log(limit: 3, window: .seconds(1))
+    func retryAfter() throws {
+        var log = try Log(limit: 3, window: .seconds(1))
         #expect(Limiting.evaluated(log.tryAcquire(at: at(ms: 0))))
         #expect(Limiting.evaluated(log.tryAcquire(2, at: at(ms: 300))))
         #expect(log.timeUntilAvailable(at: at(ms: 400)) == .milliseconds(600))
@@ -57,7 +57,7 @@ struct SlidingWindowLogTests {
         try forEachSchedule("sliding log exact", count: 500) { random in
             let limit = random.int(in: 1...10)
             let windowNs = Int64(random.int(in: 10...1_000_000))
-            var log = Log(limit: limit, window: .nanoseconds(windowNs))
+            var log = try Log(limit: limit, window: .nanoseconds(windowNs))
             var now: Int64 = 0
             var admitted: [(t: Int64, n: Int)] = []
             for _ in 0..<random.int(in: 20...200) {
@@ -80,8 +80,8 @@ struct SlidingWindowLogTests {
     }
 
     @Test("works with ContinuousClock instants")
-    func continuousClock() {
-        var log = SlidingWindowLog<ContinuousClock.Instant>(limit: 2, window: .seconds(60))
+    func continuousClock() throws {
+        var log = try SlidingWindowLog<ContinuousClock.Instant>(limit: 2, window: .seconds(60))
         #expect(Limiting.evaluated(log.tryAcquire(at: .now)))
         #expect(Limiting.evaluated(log.tryAcquire(at: .now)))
         #expect(!Limiting.evaluated(log.tryAcquire(at: .now)))

@@ -7,16 +7,16 @@ struct TokenBucketTests {
     typealias Bucket = TokenBucket<VirtualClock.Instant>
 
     @Test("a full bucket admits exactly `burst` requests at once")
-    func fullBucketAdmitsBurst() {
-        var bucket = Bucket(rate: .perSecond(100), burst: 50)
+    func fullBucketAdmitsBurst() throws {
+        var bucket = try Bucket(rate: try .perSecond(100), burst: 50)
         for _ in 0..<50 { #expect(Limiting.evaluated(bucket.tryAcquire(at: at(ms: 0)))) }
         #expect(!Limiting.evaluated(bucket.tryAcquire(at: at(ms: 0))))
         #expect(bucket.tokens(at: at(ms: 0)) == 0)
     }
 
     @Test("a refused tryAcquire changes nothing")
-    func refusedTryAcquireHasNoSideEffect() {
-        var bucket = Bucket(rate: .perSecond(10), burst: 5)
+    func refusedTryAcquireHasNoSideEffect() throws {
+        var bucket = try Bucket(rate: try .perSecond(10), burst: 5)
         #expect(Limiting.evaluated(bucket.tryAcquire(4, at: at(ms: 0))))
         let before = bucket
         #expect(!Limiting.evaluated(bucket.tryAcquire(2, at: at(ms: 50))))   // 1.5 tokens there
@@ -27,8 +27,8 @@ struct TokenBucketTests {
     }
 
     @Test("tokens refill continuously at the rate, to the nanosecond")
-    func refillsContinuously() {
-        var bucket = Bucket(rate: .perSecond(100), burst: 1)
+    func refillsContinuously() throws {
+        var bucket = try Bucket(rate: try .perSecond(100), burst: 1)
         #expect(Limiting.evaluated(bucket.tryAcquire(at: at(ms: 0))))
         #expect(!Limiting.evaluated(bucket.tryAcquire(at: Limiting.ns(9_999_999))))
         #expect(Limiting.evaluated(bucket.tryAcquire(at: Limiting.ns(10_000_000))))
@@ -36,8 +36,8 @@ struct TokenBucketTests {
     }
 
     @Test("an idle bucket never holds more than `burst`")
-    func cappedAtBurst() {
-        var bucket = Bucket(rate: .perSecond(100), burst: 3)
+    func cappedAtBurst() throws {
+        var bucket = try Bucket(rate: try .perSecond(100), burst: 3)
         #expect(Limiting.evaluated(bucket.tryAcquire(3, at: at(ms: 0))))
         #expect(bucket.tokens(at: at(ms: 3_600_000)) == 3)
         #expect(Limiting.evaluated(bucket.tryAcquire(3, at: at(ms: 3_600_000))))
@@ -45,15 +45,15 @@ struct TokenBucketTests {
     }
 
     @Test("initialTokens: 0 starts empty, as Guava's RateLimiter does")
-    func startsEmpty() {
-        var bucket = Bucket(rate: .perSecond(100), burst: 100, initialTokens: 0)
+    func startsEmpty() throws {
+        var bucket = try Bucket(rate: try .perSecond(100), burst: 100, initialTokens: 0)
         #expect(!Limiting.evaluated(bucket.tryAcquire(at: at(ms: 0))))
         #expect(Limiting.evaluated(bucket.tryAcquire(at: at(ms: 10))))
     }
 
     @Test("a reservation may drive the bucket negative, and later callers wait longer")
     func reservationsQueueBehindEachOther() throws {
-        var bucket = Bucket(rate: .perSecond(1), burst: 1)
+        var bucket = try Bucket(rate: try .perSecond(1), burst: 1)
         let first = try #require(Limiting.evaluated(bucket.reserve(1, at: at(ms: 0), maxWait: .seconds(10))))
         let second = try #require(Limiting.evaluated(bucket.reserve(1, at: at(ms: 0), maxWait: .seconds(10))))
         let third = try #require(Limiting.evaluated(bucket.reserve(1, at: at(ms: 250), maxWait: .seconds(10))))
@@ -66,8 +66,8 @@ struct TokenBucketTests {
     }
 
     @Test("reserve refuses, changing nothing, when the wait would exceed maxWait or n > burst")
-    func reserveRefusals() {
-        var bucket = Bucket(rate: .perSecond(10), burst: 2)
+    func reserveRefusals() throws {
+        var bucket = try Bucket(rate: try .perSecond(10), burst: 2)
         #expect(Limiting.evaluated(bucket.reserve(2, at: at(ms: 0), maxWait: .zero)) != nil)
         let before = bucket.tokens(at: at(ms: 0))
         #expect(Limiting.evaluated(bucket.reserve(1, at: at(ms: 0), maxWait: .milliseconds(99))) == nil)
@@ -79,7 +79,7 @@ struct TokenBucketTests {
 
     @Test("cancelling the latest reservation gives all its tokens back")
     func cancelLatest() throws {
-        var bucket = Bucket(rate: .perSecond(1), burst: 3)
+        var bucket = try Bucket(rate: try .perSecond(1), burst: 3)
         #expect(Limiting.evaluated(bucket.tryAcquire(3, at: at(ms: 0))))
         let reservation = try #require(Limiting.evaluated(bucket.reserve(2, at: at(ms: 0), maxWait: .seconds(5))))
         #expect(bucket.tokens(at: at(ms: 0)) == -2)
@@ -91,7 +91,7 @@ struct TokenBucketTests {
 
     @Test("cancelling an earlier reservation returns only the tokens no later reservation used")
     func cancelEarlier() throws {
-        var bucket = Bucket(rate: .perSecond(1), burst: 3)
+        var bucket = try Bucket(rate: try .perSecond(1), burst: 3)
         #expect(Limiting.evaluated(bucket.tryAcquire(3, at: at(ms: 0))))
         let early = try #require(Limiting.evaluated(bucket.reserve(2, at: at(ms: 0), maxWait: .seconds(5))))   // acts at 2 s
         let late = try #require(Limiting.evaluated(bucket.reserve(1, at: at(ms: 0), maxWait: .seconds(5))))    // acts at 3 s
@@ -105,7 +105,7 @@ struct TokenBucketTests {
 
     @Test("cancelling in reverse order gives everything back")
     func cancelReverse() throws {
-        var bucket = Bucket(rate: .perSecond(1), burst: 3)
+        var bucket = try Bucket(rate: try .perSecond(1), burst: 3)
         #expect(Limiting.evaluated(bucket.tryAcquire(3, at: at(ms: 0))))
         let early = try #require(Limiting.evaluated(bucket.reserve(2, at: at(ms: 0), maxWait: .seconds(5))))
         let late = try #require(Limiting.evaluated(bucket.reserve(1, at: at(ms: 0), maxWait: .seconds(5))))
@@ -116,7 +116,7 @@ struct TokenBucketTests {
 
     @Test("cancelling after the time to act gives nothing back")
     func cancelTooLate() throws {
-        var bucket = Bucket(rate: .perSecond(1), burst: 1)
+        var bucket = try Bucket(rate: try .perSecond(1), burst: 1)
         #expect(Limiting.evaluated(bucket.tryAcquire(at: at(ms: 0))))
         let reservation = try #require(Limiting.evaluated(bucket.reserve(1, at: at(ms: 0), maxWait: .seconds(5))))
         bucket.cancel(reservation, at: at(ms: 1001))
@@ -124,8 +124,8 @@ struct TokenBucketTests {
     }
 
     @Test("a stale instant does not mint tokens twice")
-    func staleInstants() {
-        var bucket = Bucket(rate: .perSecond(100), burst: 1)
+    func staleInstants() throws {
+        var bucket = try Bucket(rate: try .perSecond(100), burst: 1)
         #expect(Limiting.evaluated(bucket.tryAcquire(at: at(ms: 1000))))
         #expect(!Limiting.evaluated(bucket.tryAcquire(at: at(ms: 500))))   // a caller with an old clock reading
         #expect(!Limiting.evaluated(bucket.tryAcquire(at: at(ms: 1009))))
@@ -134,10 +134,10 @@ struct TokenBucketTests {
     }
 
     @Test("exact arithmetic: 3 tokens/s for 100,000 tokens, each available at ⌈k·10⁹/3⌉ ns and not a nanosecond before")
-    func noDrift() {
+    func noDrift() throws {
         // Burst 2, so that taking each token a fraction of a nanosecond late never caps
         // the bucket (which would rightly discard that fraction).
-        var bucket = Bucket(rate: .perSecond(3), burst: 2)
+        var bucket = try Bucket(rate: try .perSecond(3), burst: 2)
         #expect(Limiting.evaluated(bucket.tryAcquire(2, at: Limiting.ns(0))))
         var failures = 0
         for k in Int64(1)...100_000 {
@@ -149,8 +149,8 @@ struct TokenBucketTests {
     }
 
     @Test("a zero rate admits the burst once and then nothing")
-    func zeroRate() {
-        var bucket = Bucket(rate: .zero, burst: 2)
+    func zeroRate() throws {
+        var bucket = try Bucket(rate: .zero, burst: 2)
         #expect(Limiting.evaluated(bucket.tryAcquire(2, at: at(ms: 0))))
         #expect(!Limiting.evaluated(bucket.tryAcquire(at: at(ms: 1_000_000))))
         #expect(Limiting.evaluated(bucket.reserve(1, at: at(ms: 0), maxWait: .seconds(1_000_000))) == nil)
@@ -158,8 +158,8 @@ struct TokenBucketTests {
     }
 
     @Test("zero permits take nothing: they pass at zero tokens, and are refused in debt (x/time/rate's AllowN(0))")
-    func zeroPermits() {
-        var bucket = Bucket(rate: .perSecond(1), burst: 1)
+    func zeroPermits() throws {
+        var bucket = try Bucket(rate: try .perSecond(1), burst: 1)
         #expect(Limiting.evaluated(bucket.tryAcquire(1, at: at(ms: 0))))
         #expect(Limiting.evaluated(bucket.tryAcquire(0, at: at(ms: 0))))
         #expect(bucket.tokens(at: at(ms: 0)) == 0)
@@ -172,8 +172,8 @@ struct TokenBucketTests {
     }
 
     @Test("timeUntilAvailable is a Retry-After for a refused request")
-    func retryAfter() {
-        var bucket = Bucket(rate: .perSecond(100), burst: 50)
+    func retryAfter() throws {
+        var bucket = try Bucket(rate: try .perSecond(100), burst: 50)
         #expect(Limiting.evaluated(bucket.tryAcquire(50, at: at(ms: 0))))
         #expect(bucket.timeUntilAvailable(at: at(ms: 0)) == .milliseconds(10))
         #expect(bucket.timeUntilAvailable(5, at: at(ms: 1)) == .milliseconds(49))
@@ -182,8 +182,8 @@ struct TokenBucketTests {
     }
 
     @Test("seed 003's flash-sale limiter (100 QPS, burst 50) admits 50 + 100·t under a flood")
-    func flashSale() {
-        var bucket = Bucket(rate: .perSecond(100), burst: 50)
+    func flashSale() throws {
+        var bucket = try Bucket(rate: try .perSecond(100), burst: 50)
         var admitted = 0, rejected429 = 0
         for ms in 0..<1000 {
             for _ in 0..<5 {
@@ -196,12 +196,12 @@ struct TokenBucketTests {
     }
 
     @Test("Rate keeps lowest terms and describes itself")
-    func rateFractions() {
-        #expect(Rate.perSecond(100) == Rate(permits: 1, per: .milliseconds(10)))
-        #expect(Rate.perSecond(100).description == "100/s")
-        #expect(Rate.perMinute(30).description == "1/2s")
-        #expect(Rate.every(.milliseconds(250)).permitsPerSecond == 4)
-        #expect(Rate.perSecond(3).description == "3/s")
+    func rateFractions() throws {
+        #expect(try Rate.perSecond(100) == Rate(permits: 1, per: .milliseconds(10)))
+        #expect(try Rate.perSecond(100).description == "100/s")
+        #expect(try Rate.perMinute(30).description == "1/2s")
+        #expect(try Rate.every(.milliseconds(250)).permitsPerSecond == 4)
+        #expect(try Rate.perSecond(3).description == "3/s")
     }
 
     @Test("property: never more than rate·t + burst in any window of length t")
@@ -209,9 +209,9 @@ struct TokenBucketTests {
         try forEachSchedule("token bucket bound", count: 600) { random in
             let permitsPer = random.int(in: 1...7)
             let intervalNs = Int64(random.int(in: 1_000...50_000_000))
-            let rate = Rate(permits: permitsPer, per: .nanoseconds(intervalNs))
+            let rate = try Rate(permits: permitsPer, per: .nanoseconds(intervalNs))
             let burst = random.int(in: 1...8)
-            var bucket = Bucket(rate: rate, burst: burst, initialTokens: random.int(in: 0...burst))
+            var bucket = try Bucket(rate: rate, burst: burst, initialTokens: random.int(in: 0...burst))
             var now: Int64 = Int64(random.int(in: 0...1_000_000))
             var admitted: [(t: Int64, n: Int, live: Bool)] = []
             var outstanding: [(reservation: RateLimitReservation<VirtualClock.Instant>, index: Int)] = []
@@ -253,8 +253,8 @@ struct TokenBucketTests {
     }
 
     @Test("works with ContinuousClock instants")
-    func continuousClock() {
-        var bucket = TokenBucket<ContinuousClock.Instant>(rate: .perSecond(1), burst: 3)
+    func continuousClock() throws {
+        var bucket = try TokenBucket<ContinuousClock.Instant>(rate: try .perSecond(1), burst: 3)
         let now = ContinuousClock.now
         #expect(Limiting.evaluated(bucket.tryAcquire(3, at: now)))
         #expect(!Limiting.evaluated(bucket.tryAcquire(at: ContinuousClock.now)))

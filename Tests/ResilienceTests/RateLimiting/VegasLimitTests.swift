@@ -4,14 +4,14 @@ import Testing
 
 @Suite("VegasLimit")
 struct VegasLimitTests {
-    static func vegas(initial: Int = 20, max: Int = 1000, probeMultiplier: Int = 30) -> VegasLimit<RandomStream> {
-        VegasLimit(initialLimit: initial, maxLimit: max, probeMultiplier: probeMultiplier,
+    static func vegas(initial: Int = 20, max: Int = 1000, probeMultiplier: Int = 30) throws -> VegasLimit<RandomStream> {
+        try VegasLimit(initialLimit: initial, maxLimit: max, probeMultiplier: probeMultiplier,
                    random: RandomStream(seed: 7, name: "vegas"))
     }
 
     @Test("the first sample only sets the no-load RTT; a lower RTT replaces it")
-    func noLoadRtt() {
-        var limit = Self.vegas()
+    func noLoadRtt() throws {
+        var limit = try Self.vegas()
         limit.update(rtt: .milliseconds(10), inflight: 20, didDrop: false)
         #expect(limit.rttNoLoad == .milliseconds(10) && limit.limit == 20)
         limit.update(rtt: .milliseconds(8), inflight: 20, didDrop: false)
@@ -19,8 +19,8 @@ struct VegasLimitTests {
     }
 
     @Test("no queueing (queue ≤ log10 L): grows by β = 6·log10 L")
-    func growsFastWithoutQueue() {
-        var limit = Self.vegas()
+    func growsFastWithoutQueue() throws {
+        var limit = try Self.vegas()
         limit.update(rtt: .milliseconds(10), inflight: 20, didDrop: false)
         // queue = ⌈20·(1 − 10/10.5)⌉ = ⌈0.95⌉ = 1 ≤ log10(20) = 1.
         limit.update(rtt: .microseconds(10_500), inflight: 20, didDrop: false)
@@ -28,9 +28,9 @@ struct VegasLimitTests {
     }
 
     @Test("queue between log10 L and α: grows by log10 L; above β: shrinks by log10 L; between α and β: unchanged")
-    func vegasBands() {
+    func vegasBands() throws {
         // L = 100: log10 = 2, α = 6, β = 12.
-        var limit = Self.vegas(initial: 100)
+        var limit = try Self.vegas(initial: 100)
         limit.update(rtt: .milliseconds(100), inflight: 100, didDrop: false)
         limit.update(rtt: .milliseconds(104), inflight: 100, didDrop: false)   // queue ⌈3.85⌉ = 4 < α
         #expect(limit.limit == 102)
@@ -44,8 +44,8 @@ struct VegasLimitTests {
     }
 
     @Test("a drop shrinks by log10 L even when the limit is unused; no drop and unused: unchanged")
-    func drops() {
-        var limit = Self.vegas(initial: 100)
+    func drops() throws {
+        var limit = try Self.vegas(initial: 100)
         limit.update(rtt: .milliseconds(10), inflight: 1, didDrop: false)
         limit.update(rtt: .milliseconds(10), inflight: 1, didDrop: false)
         #expect(limit.limit == 100)
@@ -54,8 +54,8 @@ struct VegasLimitTests {
     }
 
     @Test("the no-load RTT is re-probed after about probeMultiplier·L samples (jitter in [0.5, 1))")
-    func probing() {
-        var limit = Self.vegas(initial: 10, probeMultiplier: 2)
+    func probing() throws {
+        var limit = try Self.vegas(initial: 10, probeMultiplier: 2)
         limit.update(rtt: .milliseconds(10), inflight: 1, didDrop: false)
         var probedAfter: Int?
         for sample in 1...30 {
@@ -68,15 +68,15 @@ struct VegasLimitTests {
     }
 
     @Test("non-positive RTTs are ignored")
-    func ignoresZeroRtt() {
-        var limit = Self.vegas()
+    func ignoresZeroRtt() throws {
+        var limit = try Self.vegas()
         limit.update(rtt: .zero, inflight: 20, didDrop: true)
         #expect(limit.limit == 20 && limit.rttNoLoad == nil)
     }
 
     @Test("works with RTTs measured on ContinuousClock, with the system generator")
-    func continuousClock() {
-        var limit = VegasLimit(initialLimit: 20)
+    func continuousClock() throws {
+        var limit = try VegasLimit(initialLimit: 20)
         let start = ContinuousClock.now
         limit.update(rtt: start.duration(to: .now) + .milliseconds(1), inflight: 20, didDrop: false)
         #expect(limit.rttNoLoad != nil && limit.limit == 20)

@@ -7,7 +7,7 @@ struct WarmUpLimiterTests {
     typealias Limiter = WarmUpLimiter<VirtualClock.Instant>
 
     /// Acts of a saturated caller stream: each caller arrives as the previous one acts.
-    static func saturatedActs(_ limiter: inout Limiter, from start: Int64 = 0, count: Int) -> [Int64] {
+    static func saturatedActs(_ limiter: inout Limiter, from start: Int64 = 0, count: Int) throws -> [Int64] {
         var acts: [Int64] = []
         var now = start
         for _ in 0..<count {
@@ -19,8 +19,8 @@ struct WarmUpLimiterTests {
     }
 
     @Test("Guava's geometry: threshold ½·warmUp/stable, maxPermits threshold + 2·warmUp/(stable + cold)")
-    func geometry() {
-        let limiter = Limiter(rate: .perSecond(100), warmUpPeriod: .seconds(10))
+    func geometry() throws {
+        let limiter = try Limiter(rate: try .perSecond(100), warmUpPeriod: .seconds(10))
         #expect(limiter.thresholdPermits == 500)
         #expect(limiter.maxPermits == 1000)
         #expect(limiter.storedPermits(at: at(ms: 0)) == 1000)
@@ -28,9 +28,9 @@ struct WarmUpLimiterTests {
     }
 
     @Test("cold, it admits about count/3 in the first second; after warmUpPeriod of saturation, count per second")
-    func climbsFromAThirdToFull() {
-        var limiter = Limiter(rate: .perSecond(100), warmUpPeriod: .seconds(10))
-        let acts = Self.saturatedActs(&limiter, count: 2000)
+    func climbsFromAThirdToFull() throws {
+        var limiter = try Limiter(rate: try .perSecond(100), warmUpPeriod: .seconds(10))
+        let acts = try Self.saturatedActs(&limiter, count: 2000)
         let firstSecond = acts.filter { $0 < 1_000_000_000 }.count
         let eleventhSecond = acts.filter { $0 >= 10_000_000_000 && $0 < 11_000_000_000 }.count
         #expect((33...36).contains(firstSecond), "first second admitted \(firstSecond)")
@@ -43,9 +43,9 @@ struct WarmUpLimiterTests {
     }
 
     @Test("idle time cools it down again: warmUpPeriod of silence makes it fully cold")
-    func coolsDown() {
-        var limiter = Limiter(rate: .perSecond(100), warmUpPeriod: .seconds(10))
-        let acts = Self.saturatedActs(&limiter, count: 1600)   // warm, stored permits spent
+    func coolsDown() throws {
+        var limiter = try Limiter(rate: try .perSecond(100), warmUpPeriod: .seconds(10))
+        let acts = try Self.saturatedActs(&limiter, count: 1600)   // warm, stored permits spent
         let end = acts.last!
         #expect(abs(limiter.currentRate(at: Limiting.ns(end)) - 100) < 1e-6)
         #expect(abs(limiter.currentRate(at: Limiting.ns(end + 20_000_000_000)) - 100.0 / 3) < 1e-6)
@@ -53,14 +53,14 @@ struct WarmUpLimiterTests {
     }
 
     @Test("callers wait at most maxQueueingTime (default 500 ms); tryAcquire not at all")
-    func waitingBounds() {
-        var limiter = Limiter(rate: .perSecond(100), warmUpPeriod: .seconds(10))
+    func waitingBounds() throws {
+        var limiter = try Limiter(rate: try .perSecond(100), warmUpPeriod: .seconds(10))
         #expect(limiter.maxQueueingTime == .milliseconds(500))
         var delays: [Duration] = []
         while let r = limiter.reserve(1, at: at(ms: 0), maxWait: .seconds(60)) { delays.append(r.delay) }
         #expect(delays.allSatisfy { $0 <= .milliseconds(500) })
         #expect((16...18).contains(delays.count), "\(delays.count) booked within 500 ms of a cold start")
-        var fresh = Limiter(rate: .perSecond(100), warmUpPeriod: .seconds(10))
+        var fresh = try Limiter(rate: try .perSecond(100), warmUpPeriod: .seconds(10))
         #expect(Limiting.evaluated(fresh.tryAcquire(at: at(ms: 0))))
         #expect(!Limiting.evaluated(fresh.tryAcquire(at: at(ms: 29))))
         #expect(Limiting.evaluated(fresh.tryAcquire(at: at(ms: 30))))
@@ -68,7 +68,7 @@ struct WarmUpLimiterTests {
 
     @Test("cancelling the latest booking undoes it entirely; an earlier one cannot be")
     func cancel() throws {
-        var limiter = Limiter(rate: .perSecond(100), warmUpPeriod: .seconds(10))
+        var limiter = try Limiter(rate: try .perSecond(100), warmUpPeriod: .seconds(10))
         let first = try #require(Limiting.evaluated(limiter.reserve(1, at: at(ms: 0), maxWait: .seconds(1))))
         let afterFirst = limiter
         let second = try #require(Limiting.evaluated(limiter.reserve(1, at: at(ms: 0), maxWait: .seconds(1))))
@@ -80,8 +80,8 @@ struct WarmUpLimiterTests {
     }
 
     @Test("works with ContinuousClock instants")
-    func continuousClock() {
-        var limiter = WarmUpLimiter<ContinuousClock.Instant>(rate: .perSecond(30), warmUpPeriod: .seconds(1))
+    func continuousClock() throws {
+        var limiter = try WarmUpLimiter<ContinuousClock.Instant>(rate: try .perSecond(30), warmUpPeriod: .seconds(1))
         let now = ContinuousClock.now
         #expect(Limiting.evaluated(limiter.tryAcquire(at: now)))
         #expect(!Limiting.evaluated(limiter.tryAcquire(at: now)))

@@ -92,7 +92,89 @@ let invalidConfigurations: [InvalidConfiguration] = [
     },
     InvalidConfiguration("DeduplicationWindow", "capacity") { _ = try DeduplicationWindow<Int, Instant>(capacity: 0) },
     InvalidConfiguration("DeduplicationWindow", "retention") { _ = try DeduplicationWindow<Int, Instant>(capacity: 10, retention: .zero) },
+    // Pools
+    InvalidConfiguration("ConnectionPoolConfiguration", "maxOpen") { _ = try ConnectionPoolConfiguration(maxOpen: -1) },
+    InvalidConfiguration("ConnectionPoolConfiguration", "maxIdle") { _ = try ConnectionPoolConfiguration(maxIdle: -1) },
+    InvalidConfiguration("ConnectionPoolConfiguration", "minIdle") { _ = try ConnectionPoolConfiguration(minIdle: -1) },
+    InvalidConfiguration("ConnectionPoolConfiguration", "maxLifetime") { _ = try ConnectionPoolConfiguration(maxLifetime: .zero) },
+    InvalidConfiguration("ConnectionPoolConfiguration", "idleTimeout") { _ = try ConnectionPoolConfiguration(idleTimeout: .seconds(-1)) },
+    InvalidConfiguration("ConnectionPoolConfiguration", "acquireTimeout") { _ = try ConnectionPoolConfiguration(acquireTimeout: .seconds(-1)) },
+    InvalidConfiguration("ConnectionPoolConfiguration", "leakDetectionThreshold") { _ = try ConnectionPoolConfiguration(leakDetectionThreshold: .zero) },
+    InvalidConfiguration("ConnectionPoolConfiguration", "refillRetryInterval") { _ = try ConnectionPoolConfiguration(refillRetryInterval: .zero) },
+    InvalidConfiguration("ConnectionPoolConfiguration", "maxOpen") { _ = try ConnectionPoolConfiguration.hikari(maximumPoolSize: -1) },
+    InvalidConfiguration("WorkerPoolConfiguration", "workers") { _ = try WorkerPoolConfiguration(workers: -1) },
+    InvalidConfiguration("WorkerPoolConfiguration", "queueCapacity") { _ = try WorkerPoolConfiguration(workers: 1, queueCapacity: -1) },
+    InvalidConfiguration("WorkerPoolConfiguration", "idleTimeout") { _ = try WorkerPoolConfiguration(workers: 1, idleTimeout: .seconds(-1)) },
+    InvalidConfiguration("WorkerPoolConfiguration", "startupDelay") { _ = try WorkerPoolConfiguration(workers: 1, startupDelay: .seconds(-1)) },
+    InvalidConfiguration("AutoscaleRule", "queueAbove") { _ = try AutoscaleRule(queueAbove: -1, utilisationBelow: 0.7, add: 2, every: .seconds(30)) },
+    InvalidConfiguration("AutoscaleRule", "utilisationBelow") { _ = try AutoscaleRule(queueAbove: 10, utilisationBelow: 1.5, add: 2, every: .seconds(30)) },
+    InvalidConfiguration("AutoscaleRule", "add") { _ = try AutoscaleRule(queueAbove: 10, utilisationBelow: 0.7, add: 0, every: .seconds(30)) },
+    InvalidConfiguration("AutoscaleRule", "every") { _ = try AutoscaleRule(queueAbove: 10, utilisationBelow: 0.7, add: 2, every: .zero) },
+    InvalidConfiguration("CoDelParameters", "target") { _ = try CoDelParameters(target: .zero, interval: .milliseconds(100)) },
+    InvalidConfiguration("CoDelParameters", "interval") { _ = try CoDelParameters(target: .milliseconds(5), interval: .milliseconds(1)) },
+    // Rate limiting
+    InvalidConfiguration("Rate", "permits") { _ = try Rate(permits: -1, per: .seconds(1)) },
+    InvalidConfiguration("Rate", "interval") { _ = try Rate(permits: 1, per: .zero) },
+    InvalidConfiguration("Rate", "permits") { _ = try Rate.perSecond(-5) },
+    InvalidConfiguration("Rate", "permits") { _ = try Rate.perMinute(-5) },
+    InvalidConfiguration("Rate", "interval") { _ = try Rate.every(.nanoseconds(0)) },
+    InvalidConfiguration("TokenBucket", "burst") { _ = try TokenBucket<Instant>(rate: .zero, burst: -1) },
+    InvalidConfiguration("TokenBucket", "initialTokens") { _ = try TokenBucket<Instant>(rate: .zero, burst: 5, initialTokens: 6) },
+    InvalidConfiguration("TokenBucket", "initialTokens") { _ = try TokenBucket<Instant>(rate: .zero, burst: 5, initialTokens: -1) },
+    InvalidConfiguration("SlidingWindowLog", "limit") { _ = try SlidingWindowLog<Instant>(limit: -1, window: .seconds(1)) },
+    InvalidConfiguration("SlidingWindowLog", "window") { _ = try SlidingWindowLog<Instant>(limit: 1, window: .zero) },
+    InvalidConfiguration("SlidingWindowCounter", "limit") { _ = try SlidingWindowCounter<Instant>(limit: -1, window: .seconds(1)) },
+    InvalidConfiguration("SlidingWindowCounter", "window") { _ = try SlidingWindowCounter<Instant>(limit: 1, window: .seconds(-1)) },
+    InvalidConfiguration("FixedWindowCounter", "limit") { _ = try FixedWindowCounter<Instant>(limit: -1, window: .seconds(1)) },
+    InvalidConfiguration("FixedWindowCounter", "window") { _ = try FixedWindowCounter<Instant>(limit: 1, window: .zero) },
+    InvalidConfiguration("QueueingLimiter", "maxQueueingTime") { _ = try QueueingLimiter<Instant>(rate: .zero, maxQueueingTime: .seconds(-1)) },
+    InvalidConfiguration("WarmUpLimiter", "rate") { _ = try WarmUpLimiter<Instant>(rate: .zero, warmUpPeriod: .seconds(10)) },
+    InvalidConfiguration("WarmUpLimiter", "warmUpPeriod") { _ = try WarmUpLimiter<Instant>(rate: .perSecond(10), warmUpPeriod: .zero) },
+    InvalidConfiguration("WarmUpLimiter", "coldFactor") { _ = try WarmUpLimiter<Instant>(rate: .perSecond(10), warmUpPeriod: .seconds(10), coldFactor: 1) },
+    InvalidConfiguration("WarmUpLimiter", "coldFactor") { _ = try WarmUpLimiter<Instant>(rate: .perSecond(10), warmUpPeriod: .seconds(10), coldFactor: .infinity) },
+    InvalidConfiguration("WarmUpLimiter", "maxQueueingTime") { _ = try WarmUpLimiter<Instant>(rate: .perSecond(10), warmUpPeriod: .seconds(10), maxQueueingTime: .seconds(-1)) },
+    InvalidConfiguration("ConcurrencyLimiter", "maxConcurrent") { _ = try ConcurrencyLimiter<Int>(maxConcurrent: -1) },
+    InvalidConfiguration("ConcurrencyLimiter", "maxConcurrent") {
+        var limiter = try ConcurrencyLimiter<Int>(maxConcurrent: 2)
+        _ = try limiter.setMaxConcurrent(-1)
+    },
+    InvalidConfiguration("Bulkhead.Configuration", "maxConcurrentCalls") { _ = try Bulkhead<ContinuousClock>.Configuration(maxConcurrentCalls: -1) },
+    InvalidConfiguration("Bulkhead.Configuration", "maxWaitDuration") { _ = try Bulkhead<ContinuousClock>.Configuration(maxWaitDuration: .seconds(-1)) },
+    InvalidConfiguration("ConcurrencyLimiter", "maxConcurrent") {
+        try Bulkhead(.resilience4j, clock: ContinuousClock()).setMaxConcurrentCalls(-3)
+    },
+    InvalidConfiguration("AIMDLimit", "minLimit") { _ = try AIMDLimit(minLimit: 0) },
+    InvalidConfiguration("AIMDLimit", "maxLimit") { _ = try AIMDLimit(minLimit: 20, maxLimit: 10) },
+    InvalidConfiguration("AIMDLimit", "backoffRatio") { _ = try AIMDLimit(backoffRatio: 1) },
+    InvalidConfiguration("VegasLimit", "maxLimit") { _ = try VegasLimit(maxLimit: 0) },
+    InvalidConfiguration("VegasLimit", "smoothing") { _ = try VegasLimit(smoothing: 0) },
+    InvalidConfiguration("VegasLimit", "probeMultiplier") { _ = try VegasLimit(probeMultiplier: 0) },
+    InvalidConfiguration("Gradient2Limit", "minLimit") { _ = try Gradient2Limit(minLimit: 0) },
+    InvalidConfiguration("Gradient2Limit", "maxLimit") { _ = try Gradient2Limit(minLimit: 20, maxLimit: 19) },
+    InvalidConfiguration("Gradient2Limit", "smoothing") { _ = try Gradient2Limit(smoothing: 1.5) },
+    InvalidConfiguration("Gradient2Limit", "queueSize") { _ = try Gradient2Limit(queueSize: -1) },
+    InvalidConfiguration("Gradient2Limit", "tolerance") { _ = try Gradient2Limit(tolerance: 0.5) },
+    InvalidConfiguration("Gradient2Limit", "longWindow") { _ = try Gradient2Limit(longWindow: 0) },
+    // Caching
+    InvalidConfiguration("LRUCache", "capacity") { _ = try LRUCache<Int, Int>(capacity: -1) },
+    InvalidConfiguration("TTLCache", "capacity") { _ = try TTLCache<Int, Int, Instant>(capacity: -1) },
+    InvalidConfiguration("CacheAsideConfiguration", "capacity") { _ = try CacheAsideConfiguration(capacity: -1) },
+    InvalidConfiguration("TwoLevelCache.Configuration", "localCapacity") { _ = try TwoLevelCache<NoRemote, ContinuousClock>.Configuration(localCapacity: -1) },
+    InvalidConfiguration("BloomFilter", "bitCount") { _ = try BloomFilter<Int>(bitCount: 0, hashCount: 3) },
+    InvalidConfiguration("BloomFilter", "hashCount") { _ = try BloomFilter<Int>(bitCount: 64, hashCount: 0) },
+    InvalidConfiguration("BloomFilter", "expectedCount") { _ = try BloomFilter<Int>(expectedCount: 0) },
+    InvalidConfiguration("BloomFilter", "falsePositiveRate") { _ = try BloomFilter<Int>(expectedCount: 100, falsePositiveRate: 1) },
+    InvalidConfiguration("BloomFilter", "falsePositiveRate") { _ = try BloomFilter<Int>(expectedCount: 100, falsePositiveRate: .nan) },
+    InvalidConfiguration("BloomFilter", "expectedCount") { _ = try BloomFilter<Int>.optimalBitCount(expectedCount: .max, falsePositiveRate: 1e-300) },
+    InvalidConfiguration("BloomFilter", "bitCount") { _ = try BloomFilter<Int>.optimalHashCount(expectedCount: 10, bitCount: 0) },
 ]
+
+/// A remote level that is never reached: only its configuration is made.
+private actor NoRemote: RemoteCache {
+    func get(_ key: Int) async throws -> Int? { nil }
+    func set(_ key: Int, _ value: Int, ttl: Duration) async throws {}
+    func delete(_ key: Int) async throws {}
+}
 
 @Suite("Configuration errors")
 struct ConfigurationErrorTests {

@@ -12,7 +12,7 @@ struct RealClockStateMachineTests {
 
     @Test("TTLCache: an entry is served until its TTL passes, then gone")
     func ttlCache() async throws {
-        var cache = TTLCache<String, Int, ContinuousClock.Instant>(capacity: 10, defaultTTL: .milliseconds(30))
+        var cache = try TTLCache<String, Int, ContinuousClock.Instant>(capacity: 10, defaultTTL: .milliseconds(30))
         var random = SystemRandomNumberGenerator()
         cache.set("menu:42", 7, now: clock.now, using: &random)
         let fresh = cache.get("menu:42", now: clock.now)

@@ -327,6 +327,14 @@ private let rangeCases: [MalformedWorld] = [
         "range: an outbox relay that claims no rows", #""payment": { "workers": 4 }"#, #""payment": { "workers": 4, "outbox_batch": 0 }"#,
         "«\"outbox_batch\": 0+16»: $.services.payment.outbox_batch: expected an integer between 1 and 100000, found number 0"),
     MalformedWorld(
+        "type: a guarded deduction given as a string", #""inventory": { "workers": 4, "locking": "distributed" }"#,
+        #""inventory": { "workers": 4, "locking": "distributed", "guarded_deduction": "true" }"#,
+        #"«"true" }»: $.services.inventory.guarded_deduction: expected true or false, found string "true" (did you mean true?)"#),
+    MalformedWorld(
+        "type: a charge in a transaction given as a number", #""payment": { "workers": 4 }"#,
+        #""payment": { "workers": 4, "charge_in_transaction": 1 }"#,
+        "«1 }»: $.services.payment.charge_in_transaction: expected true or false, found number 1"),
+    MalformedWorld(
         "unit: a claim lease without a unit", #""payment": { "workers": 4 }"#, #""payment": { "workers": 4, "claim_lease": 30 }"#,
         "«30»: $.services.payment.claim_lease: expected a duration >= 1ms, found number 30: a duration needs a unit, as a string"),
     MalformedWorld(

@@ -31,6 +31,8 @@ struct StockTable: Sendable {
         case applied
         /// Its fencing token was lower than the row's highest: rejected.
         case staleToken
+        /// A guarded write (`... AND units >= q`) found fewer units than it takes: refused.
+        case insufficient
     }
 
     /// The catalog's stock: `stock` per item, `flashStock` for the flash-sale items (the
@@ -54,11 +56,13 @@ struct StockTable: Sendable {
     /// Whether `order` already deducted stock (its units).
     func deducted(for order: Int64) -> Int? { deductions[order] }
 
-    /// `UPDATE stock SET units = units - q WHERE item = ?`, with an optional fencing token.
-    mutating func decrement(_ item: Int, by quantity: Int, order: Int64, token: UInt64?) -> WriteOutcome {
+    /// `UPDATE stock SET units = units - q WHERE item = ?`, with an optional fencing token;
+    /// `guarded` adds `AND units >= q`, so the write itself checks the stock it takes.
+    mutating func decrement(_ item: Int, by quantity: Int, order: Int64, token: UInt64?, guarded: Bool = false) -> WriteOutcome {
         if let token, !fences[item, default: FencedResource(())].write((), with: FencingToken(token)) {
             return .staleToken
         }
+        if guarded, units[item] < quantity { return .insufficient }
         units[item] -= quantity
         deductions[order, default: 0] += quantity
         return .applied
