@@ -70,12 +70,12 @@ struct RiderRosterTests {
         // A background chore every 5 s of virtual time reads the roster and every rider on
         // the world's thread (it never keeps the world alive).
         func probe() {
-            let free = platform.riders.map { rider in rider.isolatedOnWorldThread((), { rider, _ in rider.availableCapacity }) }
+            let free = platform.people.riders.map { rider in rider.isolatedOnWorldThread((), { rider, _ in rider.availableCapacity }) }
             tally.checks += 1
             if free.contains(where: { $0 < spec.riders.capacity }) { tally.busyChecks += 1 }
             if Self.scan(free) == nil { tally.noneFree += 1 }
-            let stored = free.indices.map { platform.riderRoster.available($0) }
-            if stored != free || platform.riderRoster.leastLoaded() != Self.scan(free) { tally.mismatches += 1 }
+            let stored = free.indices.map { platform.people.riderRoster.available($0) }
+            if stored != free || platform.people.riderRoster.leastLoaded() != Self.scan(free) { tally.mismatches += 1 }
             executor.schedule(at: executor.now + 5_000_000_000, background: true) { probe() }
         }
         executor.schedule(at: 0, background: true) { probe() }

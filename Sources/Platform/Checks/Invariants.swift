@@ -41,13 +41,16 @@ enum InvariantCheck {
     static func run(_ platform: PlatformContext) async -> InvariantReport {
         var report = InvariantReport()
         guard platform.spec.hasPlatform else { return report }
-        let database = platform.database!
+        let database = platform.infrastructure.database
         // The tables as the run left them (read outside the model, at no cost).
-        let (stock, states, inFlight) = await database.audit { tables in
-            (tables.stock.units, tables.orders.rows.mapValues(\.state), tables.orders.rows.values.count { !$0.state.isTerminal })
+        let accepted = platform.orders.intakeAccepted
+        let (stock, states, inFlight, neverCreated) = await database.audit { tables in
+            (tables.stock.units, tables.orders.rows.mapValues(\.state), tables.orders.rows.values.count { !$0.state.isTerminal },
+             // Accepted for queued intake and not in the orders table (a count: the set's order does not matter).
+             accepted.count { tables.orders.order(forKey: $0) == nil })
         }
         report.oversold = stock.reduce(0) { $0 + max(0, -$1) }
-        if let gateway = platform.dependencies["payment_gateway"] {
+        if let gateway = platform.infrastructure.dependencies["payment_gateway"] {
             let charges = await gateway.charges
             report.doubleCharges = charges.values.reduce(0) { $0 + max(0, $1 - 1) }
             let refunds = await gateway.refunds
@@ -57,7 +60,7 @@ enum InvariantCheck {
                 return count + (charge.value > (refunds[charge.key] ?? 0) ? 1 : 0)
             }
         }
-        let stats = await platform.broker.statistics()
+        let stats = await platform.infrastructure.broker.statistics()
         report.messagesLost = stats.filter { !$0.statistics.isConserved }.count
         let intake = stats.first { $0.name == "orders.intake" }?.statistics
         let stillQueued = (intake?.ready ?? 0) + (intake?.unacked ?? 0)
@@ -65,8 +68,7 @@ enum InvariantCheck {
         // process) is not lost: it waits in the dead-letter queue for an operator. Orders
         // dropped by a length limit or a TTL are lost: nobody ever tried them.
         let deadLettered = intake?.deadLettered.deliveryLimit ?? 0
-        let missing = platform.orders.intakeAccepted.subtracting(platform.orders.intakeCreated).count
-        report.ordersLost = max(0, missing - stillQueued - deadLettered)
+        report.ordersLost = max(0, neverCreated - stillQueued - deadLettered)
         report.riderOverCapacity = Int(platform.metrics.counter("invariants.rider_over_capacity").total)
         // Counted as they happen (OrderBook.assignedRider).
         report.doubleAssignments = Int(platform.metrics.counter("invariants.double_assignments").total)

@@ -3,20 +3,34 @@ import World
 
 /// Switches the world's faults on and off at their instants.
 final class FaultScheduler: SimEventHandler, @unchecked Sendable {
-    private unowned(unsafe) let platform: PlatformContext
+    private let sim: Simulation
+    private let metrics: PlatformMetrics
     private let faults: [FaultSpec]
+    /// The faults in force, which the services and servers consult.
+    private let faultState: FaultState
+    private let network: Network
+    /// The servers a fault may crash, restart, flush or cut off.
+    private let infrastructure: Infrastructure
+    /// The services whose instances a fault may crash or pause, by name.
+    private let services: [String: Service]
 
-    init(platform: PlatformContext) {
-        self.platform = platform
-        faults = platform.spec.faults
+    init(faults: [FaultSpec], sim: Simulation, metrics: PlatformMetrics, faultState: FaultState, network: Network,
+         infrastructure: Infrastructure, services: [String: Service]) {
+        self.faults = faults
+        self.sim = sim
+        self.metrics = metrics
+        self.faultState = faultState
+        self.network = network
+        self.infrastructure = infrastructure
+        self.services = services
     }
 
     /// Schedules every fault's start (and end).
     func arm() {
         for (index, fault) in faults.enumerated() {
-            platform.sim.executor.schedule(at: fault.at.nanoseconds, self, SimEvent(0, Int64(index)))
+            sim.executor.schedule(at: fault.at.nanoseconds, self, SimEvent(0, Int64(index)))
             if let duration = fault.duration, !fault.isInstanceLevel {
-                platform.sim.executor.schedule(at: (fault.at + duration).nanoseconds, self, SimEvent(1, Int64(index)))
+                sim.executor.schedule(at: (fault.at + duration).nanoseconds, self, SimEvent(1, Int64(index)))
             }
         }
     }
@@ -24,10 +38,10 @@ final class FaultScheduler: SimEventHandler, @unchecked Sendable {
     func handle(_ event: SimEvent) {
         let fault = faults[Int(event.value)]
         let starting = event.code == 0
-        let trace = platform.sim.trace
+        let trace = sim.trace
         trace.record(trace.name(starting ? "fault.start" : "fault.end"), trace.name(fault.kind.label), event.value)
-        platform.metrics.count(starting ? "faults.started" : "faults.ended")
-        let state = platform.faults
+        metrics.count(starting ? "faults.started" : "faults.ended")
+        let state = faultState
         switch fault.kind {
         case .latency(let target, let extra):
             starting ? state.addLatency(target, extra) : state.removeLatency(target, extra)
@@ -42,24 +56,24 @@ final class FaultScheduler: SimEventHandler, @unchecked Sendable {
         case .poison(let ratio):
             starting ? state.addPoison(ratio) : state.removePoison(ratio)
         case .partition(let a, let b):
-            platform.network.partition(a, b, starting)
+            network.partition(a, b, starting)
             // Statements held back by a partition from the database look again.
             if !starting, a == "database" || b == "database" {
-                platform.database.isolatedOnWorldThread(()) { database, _ in database.partitionHealed() }
+                infrastructure.database.isolatedOnWorldThread(()) { database, _ in database.partitionHealed() }
             }
         case .cacheFlush:
-            platform.cache.isolatedOnWorldThread(()) { cache, _ in cache.flush() }
+            infrastructure.cache.isolatedOnWorldThread(()) { cache, _ in cache.flush() }
         case .crash(let target, let restartAfter) where WorldSpec.infrastructureNames.contains(target):
             crashInfrastructure(target)
             if let restartAfter {
-                platform.sim.executor.schedule(at: (fault.at + restartAfter).nanoseconds,
+                sim.executor.schedule(at: (fault.at + restartAfter).nanoseconds,
                                                RestartInfrastructure(scheduler: self, target: target), SimEvent(0))
             }
         case .crash(let target, let restartAfter):
             for instance in instances(target) {
                 instance.isolatedOnWorldThread(()) { instance, _ in instance.crash() }
                 if let restartAfter {
-                    platform.sim.executor.schedule(at: (fault.at + restartAfter).nanoseconds,
+                    sim.executor.schedule(at: (fault.at + restartAfter).nanoseconds,
                                                    Restart(instance: instance), SimEvent(0))
                 }
             }
@@ -74,22 +88,22 @@ final class FaultScheduler: SimEventHandler, @unchecked Sendable {
     /// Crashes a piece of infrastructure.
     private func crashInfrastructure(_ target: String) {
         switch target {
-        case "database": platform.database.isolatedOnWorldThread(()) { database, _ in database.crash() }
-        case "cache": platform.cache.isolatedOnWorldThread(()) { cache, _ in cache.crash() }
-        case "broker": platform.broker.isolatedOnWorldThread(()) { broker, _ in broker.crash() }
-        case "locks": platform.locks.isolatedOnWorldThread(()) { locks, _ in locks.crash() }
+        case "database": infrastructure.database.isolatedOnWorldThread(()) { database, _ in database.crash() }
+        case "cache": infrastructure.cache.isolatedOnWorldThread(()) { cache, _ in cache.crash() }
+        case "broker": infrastructure.broker.isolatedOnWorldThread(()) { broker, _ in broker.crash() }
+        case "locks": infrastructure.locks.servers[0].isolatedOnWorldThread(()) { locks, _ in locks.crash() }
         default: preconditionFailure("not infrastructure: \(target)")
         }
     }
 
     /// Restarts a piece of infrastructure.
     fileprivate func restartInfrastructure(_ target: String) {
-        platform.sim.trace.record(platform.sim.trace.name("restart"), platform.sim.trace.name(target))
+        sim.trace.record(sim.trace.name("restart"), sim.trace.name(target))
         switch target {
-        case "database": platform.database.isolatedOnWorldThread(()) { database, _ in database.restart() }
-        case "cache": platform.cache.isolatedOnWorldThread(()) { cache, _ in cache.restart() }
-        case "broker": platform.broker.isolatedOnWorldThread(()) { broker, _ in broker.restart() }
-        case "locks": platform.locks.isolatedOnWorldThread(()) { locks, _ in locks.restart() }
+        case "database": infrastructure.database.isolatedOnWorldThread(()) { database, _ in database.restart() }
+        case "cache": infrastructure.cache.isolatedOnWorldThread(()) { cache, _ in cache.restart() }
+        case "broker": infrastructure.broker.isolatedOnWorldThread(()) { broker, _ in broker.restart() }
+        case "locks": infrastructure.locks.servers[0].isolatedOnWorldThread(()) { locks, _ in locks.restart() }
         default: preconditionFailure("not infrastructure: \(target)")
         }
     }
@@ -97,7 +111,7 @@ final class FaultScheduler: SimEventHandler, @unchecked Sendable {
     /// Instances named by `target`: "order#1", or every instance of "order".
     private func instances(_ target: String) -> [ServiceInstance] {
         let parts = target.split(separator: "#")
-        guard let service = platform.services[String(parts[0])] else { return [] }
+        guard let service = services[String(parts[0])] else { return [] }
         let all = service.isolatedOnWorldThread((), { service, _ in service.instances })
         guard parts.count == 2 else { return all }
         return all.filter { $0.name == target }

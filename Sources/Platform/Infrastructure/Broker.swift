@@ -43,7 +43,7 @@ actor Broker: SimEventHandler {
 
     let sim: Simulation
     nonisolated var unownedExecutor: UnownedSerialExecutor { sim.unownedExecutor }
-    unowned(unsafe) let platform: PlatformContext
+    let environment: InfrastructureEnvironment
     private let spec: BrokerSpec
     /// Up or down.
     private let server = InfrastructureProcess(name: "broker")
@@ -53,9 +53,9 @@ actor Broker: SimEventHandler {
     private var channelIndex: [String: Int] = [:]
     private var expiryTimer: TimerHandle?
 
-    init(platform: PlatformContext, spec: BrokerSpec) {
-        sim = platform.sim
-        self.platform = platform
+    init(environment: InfrastructureEnvironment, spec: BrokerSpec) {
+        sim = environment.sim
+        self.environment = environment
         self.spec = spec
     }
 
@@ -69,14 +69,14 @@ actor Broker: SimEventHandler {
                 messageTTL: spec.messageTTL, deliveryLimit: spec.deliveryLimit, retainsDeadLetters: true)
         }, fallback: { .defaults })
         let created = Queue(configuration)
-        channels.append(Channel(queue: created, metrics: BrokerQueueMetrics(queue: name, metrics: platform.metrics)))
+        channels.append(Channel(queue: created, metrics: BrokerQueueMetrics(queue: name, metrics: environment.metrics)))
         channelIndex[name] = channels.count - 1
         return channels.count - 1
     }
 
     private func hop() async {
-        let time = Double(platform.draws.sample(spec.latency, for: .broker)) * platform.faults.slowdown("broker")
-        try? await sim.clock.sleep(for: .nanoseconds(Int64(saturating: time) &+ platform.faults.extraLatency("broker")))
+        let time = Double(environment.draws.sample(spec.latency, for: .broker)) * environment.faults.slowdown("broker")
+        try? await sim.clock.sleep(for: .nanoseconds(Int64(saturating: time) &+ environment.faults.extraLatency("broker")))
     }
 
     /// Publishes with a confirm: true when the queue accepted the message (false, too,
@@ -85,9 +85,9 @@ actor Broker: SimEventHandler {
         await hop()
         // Down, or cut off from the publishing service: no confirm comes.
         let publisher = WorkOrigin.current?.service
-        guard server.isUp, !(publisher.map { platform.network.isPartitioned($0, "broker") } ?? false) else {
+        guard server.isUp, !(publisher.map { environment.network.isPartitioned($0, "broker") } ?? false) else {
             // The queue's handle; a queue nobody has used yet is not made for a failed publish.
-            if let index = channelIndex[name] { channels[index].metrics.unconfirmed.add() } else { platform.metrics.count("broker.\(name).unconfirmed") }
+            if let index = channelIndex[name] { channels[index].metrics.unconfirmed.add() } else { environment.metrics.count("broker.\(name).unconfirmed") }
             return false
         }
         let index = channel(name)
@@ -192,7 +192,7 @@ actor Broker: SimEventHandler {
     /// buffer) goes back to its queue, to be redelivered after the restart.
     func crash() {
         guard server.crash() else { return }
-        platform.metrics.count("broker.crashes")
+        environment.metrics.count("broker.crashes")
         let now = sim.clock.now
         for index in channels.indices {
             var requeued = 0
@@ -201,14 +201,14 @@ actor Broker: SimEventHandler {
             }
             channels[index].lastDelivered = [:]
             channels[index].inboxes = [:]
-            platform.metrics.count("broker.\(channels[index].queue.configuration.name).requeued_on_crash", Int64(requeued))
+            environment.metrics.count("broker.\(channels[index].queue.configuration.name).requeued_on_crash", Int64(requeued))
         }
     }
 
     /// The broker is back: deliveries resume to the waiting consumers.
     func restart() {
         guard server.restart() else { return }
-        platform.metrics.count("broker.restarts")
+        environment.metrics.count("broker.restarts")
         for index in channels.indices { pump(index) }
     }
 

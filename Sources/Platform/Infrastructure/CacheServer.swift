@@ -13,7 +13,7 @@ import World
 actor CacheServer: RemoteCache {
     let sim: Simulation
     nonisolated var unownedExecutor: UnownedSerialExecutor { sim.unownedExecutor }
-    unowned(unsafe) let platform: PlatformContext
+    let environment: InfrastructureEnvironment
     private let spec: CacheSpec
     private var store: TTLCache<Int, CachedEntry, VirtualClock.Instant>
     /// Ids of messages processed, per consumer group (a Redis set per group whose members
@@ -22,11 +22,11 @@ actor CacheServer: RemoteCache {
     /// Up or down.
     private let server = InfrastructureProcess(name: "cache")
 
-    init(platform: PlatformContext, spec: CacheSpec) {
-        sim = platform.sim
-        self.platform = platform
+    init(environment: InfrastructureEnvironment, spec: CacheSpec) {
+        sim = environment.sim
+        self.environment = environment
         self.spec = spec
-        store = platform.sim.configured("the cache server", { () throws(ConfigurationError) in
+        store = environment.sim.configured("the cache server", { () throws(ConfigurationError) in
             try TTLCache(capacity: spec.capacity)
         }, fallback: { try! TTLCache(capacity: 0) }) // `try!`: a capacity of 0 is valid.
     }
@@ -34,13 +34,13 @@ actor CacheServer: RemoteCache {
     /// One command's round trip: the server's time (slowed by a `slowdown` fault, plus any
     /// latency fault) on the way there, `serve` at the server; nil when no reply came.
     private func command<T: Sendable>(_ serve: () -> T) async -> T? {
-        let time = Double(platform.draws.sample(spec.latency, for: .cache)) * platform.faults.slowdown("cache")
-        let there = Int64(saturating: time) &+ platform.faults.extraLatency("cache")
+        let time = Double(environment.draws.sample(spec.latency, for: .cache)) * environment.faults.slowdown("cache")
+        let there = Int64(saturating: time) &+ environment.faults.extraLatency("cache")
         let caller = WorkOrigin.current?.service ?? "platform"
-        let reply = await platform.network.exchange(from: caller, to: "cache", timeout: spec.timeout, there: there, back: 0) {
+        let reply = await environment.network.exchange(from: caller, to: "cache", timeout: spec.timeout, there: there, back: 0) {
             server.isUp ? serve() : nil
         }
-        if reply == nil { platform.metrics.count("cache.unanswered") }
+        if reply == nil { environment.metrics.count("cache.unanswered") }
         return reply
     }
 
@@ -54,7 +54,7 @@ actor CacheServer: RemoteCache {
     func entry(_ key: Int) async -> CachedEntry? {
         let value = await command { store.entry(key, now: sim.clock.now) }
         let found = value.flatMap { $0 }
-        platform.metrics.count(found == nil ? "cache.misses" : "cache.hits")
+        environment.metrics.count(found == nil ? "cache.misses" : "cache.hits")
         return found.map { CachedEntry(product: $0.value.product, loadTime: $0.value.loadTime, expiresAt: $0.expiresAt) }
     }
 
@@ -70,7 +70,7 @@ actor CacheServer: RemoteCache {
             let expiresAt = sim.clock.now.advanced(by: ttl)
             let evictedBefore = store.statistics.evictions
             store.set(key, CachedEntry(product: value, loadTime: loadTime, expiresAt: expiresAt), expiresAt: expiresAt, now: sim.clock.now)
-            if store.statistics.evictions > evictedBefore { platform.metrics.count("cache.evictions") }
+            if store.statistics.evictions > evictedBefore { environment.metrics.count("cache.evictions") }
         }
     }
 
@@ -102,7 +102,7 @@ actor CacheServer: RemoteCache {
     func flush() {
         store.removeAll()
         processed.removeAll()
-        platform.metrics.count("cache.flushes")
+        environment.metrics.count("cache.flushes")
     }
 
     /// The server crashes: every entry is gone; commands go unanswered until it restarts.
@@ -110,12 +110,12 @@ actor CacheServer: RemoteCache {
         guard server.crash() else { return }
         store.removeAll()
         processed.removeAll()
-        platform.metrics.count("cache.crashes")
+        environment.metrics.count("cache.crashes")
     }
 
     /// The server is back, empty.
     func restart() {
-        if server.restart() { platform.metrics.count("cache.restarts") }
+        if server.restart() { environment.metrics.count("cache.restarts") }
     }
 }
 

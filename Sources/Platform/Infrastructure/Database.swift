@@ -15,7 +15,9 @@ actor Database {
     let sim: Simulation
     nonisolated var unownedExecutor: UnownedSerialExecutor { sim.unownedExecutor }
     let spec: DatabaseSpec
-    unowned(unsafe) let platform: PlatformContext
+    let environment: InfrastructureEnvironment
+    /// Told of every order created or moved, in the statement that does it.
+    private let orderBook: OrderBook
     /// Up or down, the connections of this life, and statements waiting for the server.
     private let server = InfrastructureProcess(name: "database")
     /// The server's metrics, as handles made once.
@@ -37,11 +39,12 @@ actor Database {
         case read, write
     }
 
-    init(platform: PlatformContext, spec: DatabaseSpec, catalog: CatalogSpec) {
-        sim = platform.sim
-        self.platform = platform
+    init(environment: InfrastructureEnvironment, spec: DatabaseSpec, catalog: CatalogSpec, orderBook: OrderBook) {
+        sim = environment.sim
+        self.environment = environment
+        self.orderBook = orderBook
         self.spec = spec
-        metrics = DatabaseMetrics(metrics: platform.metrics.metrics)
+        metrics = DatabaseMetrics(metrics: environment.metrics.metrics)
         tables = DatabaseTables(stock: StockTable(catalog: catalog))
     }
 
@@ -50,9 +53,9 @@ actor Database {
     /// Opens a connection (time to connect), or fails when the server is full, down, or
     /// cut off from the caller.
     func connect() async throws -> Int {
-        let delay = platform.draws.sample(spec.connect, for: .database)
+        let delay = environment.draws.sample(spec.connect, for: .database)
         try await sim.inForeground { try await sim.clock.sleep(for: .nanoseconds(delay)) }
-        guard server.isUp, !server.isCutOff(platform) else {
+        guard server.isUp, !server.isCutOff(environment.network) else {
             metrics.refusedConnections.add()
             throw Failure.error
         }
@@ -81,13 +84,13 @@ actor Database {
     /// driver reconnecting would, sent again once it is back.
     func execute(_ statement: Statement) async {
         while true {
-            await server.waitUntilReachable(platform)
+            await server.waitUntilReachable(environment.network)
             let epoch = server.epoch
-            let demand = platform.draws.sample(statement == .read ? spec.read : spec.write, for: .database)
+            let demand = environment.draws.sample(statement == .read ? spec.read : spec.write, for: .database)
             active += 1
             metrics.active.set(Double(active))
-            let stretch = max(1, Double(active) / Double(spec.cores)) * platform.faults.databaseSlowdown
-            let duration = Int64(saturating: Double(demand) * stretch) &+ platform.faults.extraLatency("database")
+            let stretch = max(1, Double(active) / Double(spec.cores)) * environment.faults.databaseSlowdown
+            let duration = Int64(saturating: Double(demand) * stretch) &+ environment.faults.extraLatency("database")
             metrics.query.record(duration)
             try? await sim.clock.sleep(for: .nanoseconds(duration))
             if epoch == server.epoch {
@@ -147,7 +150,7 @@ actor Database {
     func run<T: Sendable>(_ statement: Statement, on session: DatabaseSession,
                           _ body: @Sendable (inout DatabaseTables, StatementContext) -> T) async -> T {
         await execute(statement)
-        return body(&tables, StatementContext(now: sim.executor.now, orderBook: platform.orders))
+        return body(&tables, StatementContext(now: sim.executor.now, orderBook: orderBook))
     }
 
     /// Reads the tables outside the model, at no cost: the invariant checks at the end of

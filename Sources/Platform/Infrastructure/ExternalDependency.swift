@@ -11,7 +11,7 @@ actor ExternalDependency: Endpoint, SimEventHandler {
     let sim: Simulation
     nonisolated var unownedExecutor: UnownedSerialExecutor { sim.unownedExecutor }
     nonisolated let service: String
-    unowned(unsafe) let platform: PlatformContext
+    let environment: InfrastructureEnvironment
     private let spec: DependencySpec
     private var busy = 0
     private var waiting: [Envelope] = []
@@ -22,12 +22,24 @@ actor ExternalDependency: Endpoint, SimEventHandler {
     private(set) var refunds: [Int64: Int] = [:]
     /// Orders whose payment was closed by a refund: later charges are declined.
     private var closed: Set<Int64> = []
+    /// Calls received; calls never answered; charges declined on a closed payment; calls
+    /// answered with an error (`<dependency>.<figure>`, each made on first use).
+    private lazy var requests = counter("requests")
+    private lazy var hangs = counter("hangs")
+    private lazy var chargesRefusedClosed = counter("charges_refused_closed")
+    private lazy var errors = counter("errors")
 
-    init(platform: PlatformContext, name: String, spec: DependencySpec) {
-        sim = platform.sim
-        self.platform = platform
+    init(environment: InfrastructureEnvironment, name: String, spec: DependencySpec) {
+        sim = environment.sim
+        self.environment = environment
         service = name
         self.spec = spec
+    }
+
+    /// The counter `<dependency>.<figure>`, described.
+    private func counter(_ figure: String) -> CounterMetric {
+        environment.metrics.metrics.counter("\(service).\(figure)",
+                                            describedAs: MetricDescriptor(.counter, unit: .count, service: service, figure: figure))
     }
 
     nonisolated func deliver(_ envelope: Envelope) {
@@ -35,7 +47,7 @@ actor ExternalDependency: Endpoint, SimEventHandler {
     }
 
     private func receive(_ envelope: Envelope) {
-        platform.metrics.count("\(service).requests")
+        requests.add()
         if let limit = spec.concurrency, busy >= limit {
             waiting.append(envelope)
             return
@@ -47,29 +59,29 @@ actor ExternalDependency: Endpoint, SimEventHandler {
         busy += 1
         // Keyed by the call (common random numbers): its fate does not depend on which
         // calls came before it.
-        var random = platform.draws.stream(.dependency, key: StableHash.combine(StableHash.of(service), envelope.key))
+        var random = environment.draws.stream(.dependency, key: StableHash.combine(StableHash.of(service), envelope.key))
         let roll = random.nextUnit()
         if roll < spec.hangs {
             // Never answers; the slot stays taken, as a hung connection's would.
-            platform.metrics.count("\(service).hangs")
+            hangs.add()
             return
         }
         // Fault draws keyed by the call too.
         let origin = WorkOrigin(key: envelope.key, service: service)
         let failed = roll < spec.hangs + spec.errors
-            || WorkOrigin.$current.withValue(origin) { platform.faults.injectsError(service) }
+            || WorkOrigin.$current.withValue(origin) { environment.faults.injectsError(service) }
         let result: Result<Reply, Failure>
         if failed {
             result = .failure(.error)
         } else if case .gatewayCharge(let order, _) = envelope.call, closed.contains(order) {
             // The merchant closed this payment (a refund): it can no longer be paid.
-            platform.metrics.count("\(service).charges_refused_closed")
+            chargesRefusedClosed.add()
             result = .failure(.refused(.paymentDeclined))
         } else {
             result = .success(outcome(envelope.call, &random))
         }
         let delay = spec.latency.sampleNanoseconds(&random) &+ WorkOrigin.$current.withValue(origin) {
-            platform.faults.extraLatency(service)
+            environment.faults.extraLatency(service)
         }
         answering[envelope.id] = (envelope, result)
         sim.executor.schedule(at: sim.executor.now &+ delay, self, SimEvent(0, Int64(envelope.id)))
@@ -82,8 +94,8 @@ actor ExternalDependency: Endpoint, SimEventHandler {
     private func answer(_ id: UInt64) {
         guard let (envelope, result) = answering.removeValue(forKey: id) else { return }
         busy -= 1
-        if case .failure = result { platform.metrics.count("\(service).errors") }
-        platform.network.reply(id, from: service, to: envelope.from, result)
+        if case .failure = result { errors.add() }
+        environment.network.reply(id, from: service, to: envelope.from, result)
         if !waiting.isEmpty { start(waiting.removeFirst()) }
     }
 
@@ -94,7 +106,7 @@ actor ExternalDependency: Endpoint, SimEventHandler {
             // With an idempotency key, a repeated charge returns the first result.
             if key != nil, charges[order] != nil { return .ok }
             charges[order, default: 0] += 1
-            if charges[order]! > 1 { platform.metrics.count("invariants.double_charges") }
+            if charges[order]! > 1 { environment.metrics.count("invariants.double_charges") }
             return .ok
         case .refund(let order):
             // Refunds are per order and idempotent (a refund request number, as payment

@@ -24,14 +24,14 @@ final class InfrastructureProcess: @unchecked Sendable {
     init(name: String) { self.name = name }
 
     /// Whether the service doing the current task's work is cut off from this server.
-    func isCutOff(_ platform: PlatformContext) -> Bool {
+    func isCutOff(_ network: Network) -> Bool {
         guard let caller = WorkOrigin.current?.service else { return false }
-        return platform.network.isPartitioned(caller, name)
+        return network.isPartitioned(caller, name)
     }
 
     /// Waits while the server is down or cut off from the calling service.
-    func waitUntilReachable(_ platform: PlatformContext) async {
-        while !isUp || isCutOff(platform) {
+    func waitUntilReachable(_ network: Network) async {
+        while !isUp || isCutOff(network) {
             await withUnsafeContinuation { waiters.append($0) }
         }
     }

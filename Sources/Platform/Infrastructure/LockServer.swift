@@ -13,7 +13,7 @@ import World
 actor LockServer {
     let sim: Simulation
     nonisolated var unownedExecutor: UnownedSerialExecutor { sim.unownedExecutor }
-    unowned(unsafe) let platform: PlatformContext
+    let environment: InfrastructureEnvironment
     private var store = LockStore<VirtualClock.Instant>()
     let spec: LockServerSpec
     /// Up or down.
@@ -21,17 +21,17 @@ actor LockServer {
 
     /// Lock server number `index` of the world's `infrastructure.locks.instances` (faults
     /// and partitions naming "locks" reach the first; Redlock's other servers stay up).
-    init(platform: PlatformContext, spec: LockServerSpec, index: Int = 0) {
-        sim = platform.sim
-        self.platform = platform
+    init(environment: InfrastructureEnvironment, spec: LockServerSpec, index: Int = 0) {
+        sim = environment.sim
+        self.environment = environment
         self.spec = spec
         if index > 0 { server = InfrastructureProcess(name: "locks#\(index)") }
     }
 
     /// One leg of a command's trip (slowed by a `slowdown` of "locks", plus latency faults).
     nonisolated func leg() -> Int64 {
-        let time = Double(platform.draws.sample(spec.latency, for: .locks)) * platform.faults.slowdown("locks")
-        return Int64(saturating: time) &+ platform.faults.extraLatency("locks")
+        let time = Double(environment.draws.sample(spec.latency, for: .locks)) * environment.faults.slowdown("locks")
+        return Int64(saturating: time) &+ environment.faults.extraLatency("locks")
     }
 
     func set(_ key: String, owner: LockOwner, ttl: Duration) -> LockAcquisition? {
@@ -60,27 +60,37 @@ actor LockServer {
         // Everything in memory is gone; the token counter resumes above its last value.
         let dropped = store.storedCount
         store = LockStore(fencingTokensAfter: store.lastFencingToken)
-        platform.metrics.count("locks.crashes")
-        platform.metrics.count("locks.keys_lost", Int64(dropped))
+        environment.metrics.count("locks.crashes")
+        environment.metrics.count("locks.keys_lost", Int64(dropped))
     }
 
     /// The server is back, with no keys.
     func restart() {
-        if server.restart() { platform.metrics.count("locks.restarts") }
+        if server.restart() { environment.metrics.count("locks.restarts") }
     }
 
     /// The store's counters in its current life (a crash starts a new store).
     var statistics: LockStore<VirtualClock.Instant>.Statistics { store.statistics }
 }
 
-extension PlatformContext {
+/// The world's lock servers as its services reach them: over the network, each command a
+/// round trip that partitions, crashes and latency faults reach.
+struct LockServers: @unchecked Sendable {
+    /// Every lock server: the first is the one a single-server lock uses; a Redlock uses all.
+    let servers: [LockServer]
+    let network: Network
+    let sim: Simulation
+    let metrics: PlatformMetrics
+    /// How long a client waits for a lock server's reply.
+    let timeout: Duration
+
     /// A lock client for an instance, talking to the world's lock server over the network,
     /// with its own random stream for retry jitter.
     func lockClient(for instance: String, ttl: Duration, maxWait: Duration, initialDelay: Duration, maxDelay: Duration,
                     pauseGate: SimulatedLockConnection.PauseGate? = nil)
         -> LockClient<VirtualClock, SimulatedLockConnection, RandomStream> {
         LockClient(
-            connection: lockConnection(to: locks, for: instance, pauseGate: pauseGate),
+            connection: lockConnection(to: servers[0], for: instance, pauseGate: pauseGate),
             clock: sim.clock,
             configuration: sim.configured("\(instance)'s lock client", { () throws(ConfigurationError) in
                 try .init(ttl: ttl, maxWait: maxWait, initialDelay: initialDelay, maxDelay: maxDelay)
@@ -93,7 +103,7 @@ extension PlatformContext {
     func lockConnection(to server: LockServer, for instance: String,
                         pauseGate: SimulatedLockConnection.PauseGate? = nil) -> SimulatedLockConnection {
         SimulatedLockConnection(server: server, network: network, service: String(instance.split(separator: "#").first ?? ""),
-                                timeout: spec.infrastructure.locks.timeout, pauseGate: pauseGate)
+                                timeout: timeout, pauseGate: pauseGate)
     }
 }
 

@@ -38,16 +38,16 @@ enum ServiceLock {
     /// at most `maxWait`, retrying with a jittered backoff from `initialDelay` capped at
     /// `maxDelay` (a cap below the first delay is read as the first delay).
     /// `pauseGate`, when given, holds every lock command while the instance is paused.
-    init(platform: PlatformContext, instance: String, redlock: Bool, ttl: Duration, maxWait: Duration,
+    init(locks: LockServers, instance: String, redlock: Bool, ttl: Duration, maxWait: Duration,
          initialDelay: Duration, maxDelay: Duration, pauseGate: SimulatedLockConnection.PauseGate? = nil) {
         let maxDelay = max(maxDelay, initialDelay)
         guard redlock else {
-            self = .single(platform.lockClient(for: instance, ttl: ttl, maxWait: maxWait, initialDelay: initialDelay, maxDelay: maxDelay,
-                                               pauseGate: pauseGate))
+            self = .single(locks.lockClient(for: instance, ttl: ttl, maxWait: maxWait, initialDelay: initialDelay, maxDelay: maxDelay,
+                                            pauseGate: pauseGate))
             return
         }
-        let connections = platform.lockServers.map { platform.lockConnection(to: $0, for: instance, pauseGate: pauseGate) }
-        let sim = platform.sim
+        let connections = locks.servers.map { locks.lockConnection(to: $0, for: instance, pauseGate: pauseGate) }
+        let sim = locks.sim
         // The world has at least one lock server, and its fields were validated by the
         // reader: a refusal here is a reader bug, which stops the run.
         let redlock = sim.configured("\(instance)'s Redlock", { () throws(ConfigurationError) in
@@ -58,10 +58,10 @@ enum ServiceLock {
         }, fallback: {
             // `try!`: one server and the library's defaults are valid; a placeholder the
             // run never uses (it stops after the current job).
-            try! Redlock(connections: [platform.lockConnection(to: platform.lockServers[0], for: instance)],
+            try! Redlock(connections: [locks.lockConnection(to: locks.servers[0], for: instance)],
                          clock: sim.clock, random: sim.random("\(instance).redlock"))
         })
-        self = .redlock(redlock, acquired: platform.metrics.counter("locks.redlock.acquired"))
+        self = .redlock(redlock, acquired: locks.metrics.counter("locks.redlock.acquired"))
     }
 
     /// Acquires `key`, or throws once the wait runs out.

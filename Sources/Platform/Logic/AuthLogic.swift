@@ -10,12 +10,20 @@ final class AuthLogic: LogicBase, RoleLogic, @unchecked Sendable {
     /// Verified tokens: customer → token, for `token_cache_ttl`.
     private var cache: TTLCache<Int, Int64, VirtualClock.Instant>
 
-    init(instance: ServiceInstance, options: AuthOptions) {
+    /// The session table the service issues tokens into and verifies them against.
+    private let sessions: Sessions
+    /// Logins; tokens found in the cache, and not (each made on first use).
+    private lazy var logins = logicMetrics.counter("logins")
+    private lazy var tokenCacheHits = logicMetrics.counter("token_cache.hits")
+    private lazy var tokenCacheMisses = logicMetrics.counter("token_cache.misses")
+
+    init(instance: ServiceInstance, options: AuthOptions, environment: LogicEnvironment, sessions: Sessions) {
         self.options = options
-        cache = instance.platform.sim.configured("\(instance.name)'s token cache", { () throws(ConfigurationError) in
+        self.sessions = sessions
+        cache = environment.sim.configured("\(instance.name)'s token cache", { () throws(ConfigurationError) in
             try TTLCache(capacity: options.tokenCacheCapacity, defaultTTL: options.tokenCacheTTL)
         }, fallback: { try! TTLCache(capacity: 0) }) // `try!`: a capacity of 0 is valid.
-        super.init(instance: instance)
+        super.init(instance: instance, environment: environment)
     }
 
     func handle(_ call: Call, from caller: String) async -> Result<Reply, Failure> {
@@ -26,18 +34,18 @@ final class AuthLogic: LogicBase, RoleLogic, @unchecked Sendable {
             guard case .success = exchanged else { return exchanged }
             let stored = await withDatabase { database in await database.execute(.write) }
             guard case .success = stored else { return .failure(stored.failure!) }
-            let token = platform.sessions.issue(customer: customer, now: now, ttl: options.tokenTTL)
-            platform.metrics.count("\(service).logins")
+            let token = sessions.issue(customer: customer, now: now, ttl: options.tokenTTL)
+            logins.add()
             return .success(.token(token))
         case .verify(let customer, let token):
             if cache.get(customer, now: sim.clock.now) == token {
-                platform.metrics.count("\(service).token_cache.hits")
+                tokenCacheHits.add()
                 return .success(.ok)
             }
-            platform.metrics.count("\(service).token_cache.misses")
+            tokenCacheMisses.add()
             let read = await withDatabase { database in await database.execute(.read) }
             guard case .success = read else { return .failure(read.failure!) }
-            guard platform.sessions.isValid(customer: customer, token: token, now: now) else {
+            guard sessions.isValid(customer: customer, token: token, now: now) else {
                 return reject(.refused(.invalidToken))
             }
             cache.set(customer, token, expiresAt: sim.clock.now.advanced(by: options.tokenCacheTTL), now: sim.clock.now)

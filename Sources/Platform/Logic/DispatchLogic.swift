@@ -9,12 +9,30 @@ final class DispatchLogic: LogicBase, RoleLogic, @unchecked Sendable {
     private let options: DispatchOptions
     private let locks: ServiceLock
 
-    init(instance: ServiceInstance, options: DispatchOptions) {
+    /// The riders, and their free places (dispatch's least-loaded pick).
+    private let riders: [Rider]
+    private let roster: RiderRoster
+    /// One network leg to a rider's app.
+    private let networkLatency: Distribution
+    /// Repeated asks answered with the rider already assigned; asks while a search ran;
+    /// riders assigned; searches that found none; waits for a rider's lock (each made on
+    /// first use).
+    private lazy var duplicatesAbsorbed = logicMetrics.counter("duplicates_absorbed")
+    private lazy var searchInProgress = logicMetrics.counter("search_in_progress")
+    private lazy var assigned = logicMetrics.counter("assigned")
+    private lazy var noRider = logicMetrics.counter("no_rider")
+    private lazy var lockWait = logicMetrics.lockWait()
+
+    init(instance: ServiceInstance, options: DispatchOptions, environment: LogicEnvironment, lockServers: LockServers,
+         riders: [Rider], roster: RiderRoster, networkLatency: Distribution) {
         self.options = options
-        locks = ServiceLock(platform: instance.platform, instance: instance.name, redlock: options.locking == .redlock,
+        self.riders = riders
+        self.roster = roster
+        self.networkLatency = networkLatency
+        locks = ServiceLock(locks: lockServers, instance: instance.name, redlock: options.locking == .redlock,
                             ttl: options.lockTTL, maxWait: options.lockWait,
                             initialDelay: options.lockBackoff, maxDelay: options.lockBackoffCap)
-        super.init(instance: instance)
+        super.init(instance: instance, environment: environment)
     }
 
     func handle(_ call: Call, from caller: String) async -> Result<Reply, Failure> {
@@ -28,7 +46,7 @@ final class DispatchLogic: LogicBase, RoleLogic, @unchecked Sendable {
         case .failure(let failure):
             return .failure(failure)
         case .success(let rider?):
-            platform.metrics.count("\(service).duplicates_absorbed")
+            duplicatesAbsorbed.add()
             return .success(.rider(rider))
         case .success(nil):
             break
@@ -38,14 +56,14 @@ final class DispatchLogic: LogicBase, RoleLogic, @unchecked Sendable {
         let claim = await withConnection { await $0.claimSearch(order, until: lease) }
         guard case .success(let claimed) = claim else { return .failure(claim.failure!) }
         guard let token = claimed else {
-            platform.metrics.count("\(service).search_in_progress")
+            searchInProgress.add()
             return .failure(.refused(.noRider))
         }
         // Without a connection the search goes on: the claim checks the order's end.
         while now < deadline, !Task.isCancelled, await withConnection({ await $0.hasEnded(order) }) != .success(true) {
             if let rider = await assign(order: order, merchant: merchant, token: token) {
                 await endSearch(order, token: token)
-                platform.metrics.count("\(service).assigned")
+                assigned.add()
                 return .success(.rider(rider))
             }
             // Another search (after this one's lease ran out) may have found one.
@@ -56,7 +74,7 @@ final class DispatchLogic: LogicBase, RoleLogic, @unchecked Sendable {
             await instance.sleep(nanoseconds: min(options.retryInterval.nanoseconds, max(1, deadline - now)))
         }
         await endSearch(order, token: token)
-        platform.metrics.count("\(service).no_rider")
+        noRider.add()
         return .failure(.refused(.noRider))
     }
 
@@ -69,13 +87,13 @@ final class DispatchLogic: LogicBase, RoleLogic, @unchecked Sendable {
     private func assign(order: Int64, merchant: Int, token: Int64) async -> Int? {
         // The roster holds each rider's free places as the rider last changed them: the
         // same pick as asking every rider (most places free, lowest index), in O(log n).
-        guard let best = platform.riderRoster.leastLoaded() else { return nil }
-        let rider = platform.riders[best]
+        guard let best = roster.leastLoaded() else { return nil }
+        let rider = riders[best]
         var lease: ServiceLock.Held?
         if options.riderLock {
             let started = now
             lease = try? await locks.acquire("rider:\(best)")
-            platform.metrics.record("locks.wait", now - started)
+            lockWait.record(now - started)
             guard lease != nil else { return nil }
         }
         // Read the rider's load again under the lock, then assign (a round trip to its app).
@@ -83,8 +101,8 @@ final class DispatchLogic: LogicBase, RoleLogic, @unchecked Sendable {
         var assigned = false
         if capacity > 0 {
             // The rider's app answers: a round trip on the network.
-            let roundTrip = await instance.sample(platform.spec.infrastructure.networkLatency)
-                .addingReportingOverflow(await instance.sample(platform.spec.infrastructure.networkLatency))
+            let roundTrip = await instance.sample(networkLatency)
+                .addingReportingOverflow(await instance.sample(networkLatency))
             await instance.sleep(nanoseconds: roundTrip.overflow ? .max : roundTrip.partialValue)
             // Record the assignment (and move the order) only if this search still owns it.
             // (one write statement on a pooled connection; none free: not assigned this time).

@@ -49,8 +49,9 @@ final class DurableWrite: @unchecked Sendable {
         backoff = try! Backoff.exponential(base: base, cap: max(cap, base), jitter: .full)
         self.clock = clock
         self.draws = draws
-        retries = metrics.counter("\(service).state_write_retries")
-        duration = metrics.histogram("\(service).state_write")
+        let handles = LogicMetrics(service: service, metrics: metrics)
+        retries = handles.counter("state_write_retries")
+        duration = handles.histogram("state_write")
     }
 
     /// Runs `attempt` until it succeeds; its value, or nil when the task was cancelled

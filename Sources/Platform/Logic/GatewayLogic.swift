@@ -18,20 +18,36 @@ final class GatewayLogic: LogicBase, RoleLogic, @unchecked Sendable {
     private var verified: TTLCache<Int, Int64, VirtualClock.Instant>
     private let options: GatewayOptions
 
-    init(instance: ServiceInstance, options: GatewayOptions) {
+    /// Where queued intake publishes orders.
+    private let broker: Broker
+    /// Told of each order accepted for queued intake.
+    private let orderBook: OrderBook
+    /// The session table tokens are checked against.
+    private let sessions: Sessions
+    /// Whether the order service takes orders through the broker (resolved at wiring).
+    private let queuedIntake: Bool
+    /// Tokens the gateway verified itself (made on first use).
+    private lazy var jwtVerified = logicMetrics.counter("jwt_verified")
+
+    init(instance: ServiceInstance, options: GatewayOptions, environment: LogicEnvironment, broker: Broker,
+         orderBook: OrderBook, sessions: Sessions, queuedIntake: Bool) {
         self.options = options
-        verified = instance.platform.sim.configured("\(instance.name)'s auth-answer cache", { () throws(ConfigurationError) in
+        self.broker = broker
+        self.orderBook = orderBook
+        self.sessions = sessions
+        self.queuedIntake = queuedIntake
+        verified = environment.sim.configured("\(instance.name)'s auth-answer cache", { () throws(ConfigurationError) in
             try TTLCache(capacity: options.authCacheCapacity, defaultTTL: options.authCacheTTL)
         }, fallback: { try! TTLCache(capacity: 0) }) // `try!`: a capacity of 0 is valid.
-        super.init(instance: instance)
+        super.init(instance: instance, environment: environment)
         for route in GatewayRoute.allCases {
             if let spec = options.limits[route], let limiter = sim.configured("\(instance.name)'s \(route.rawValue) limiter", { () throws(ConfigurationError) in
                 try RouteLimiters.make(spec, clock: sim.clock, random: sim.random("\(instance.name).\(route.rawValue).limiter"))
             }, fallback: { nil }) {
-                limiters[route] = LimitedRoute(limiter: limiter, limited: platform.metrics.counter("\(service).\(route.rawValue).limited"))
+                limiters[route] = LimitedRoute(limiter: limiter, limited: logicMetrics.counter("\(route.rawValue).limited"))
             }
         }
-        if !limiters.isEmpty { _ = platform.metrics.counter("\(service).rejected.limited") }
+        if !limiters.isEmpty { _ = logicMetrics.rejected(.limited) }
     }
 
     func handle(_ call: Call, from caller: String) async -> Result<Reply, Failure> {
@@ -64,12 +80,12 @@ final class GatewayLogic: LogicBase, RoleLogic, @unchecked Sendable {
             return await self.call(.menu, .product(item: item))
         case .order(let customer, let token, let order):
             if let failure = await checkToken(customer, token) { return .failure(failure) }
-            if case .order(let options) = platform.spec.service(playing: .order)?.options, options.intake == .queued {
+            if queuedIntake {
                 // Peak shaving: accept, publish, answer at once; the order service's
                 // consumers create it at their own pace.
-                let published = await platform.broker.publish("orders.intake", .intake(order))
+                let published = await broker.publish("orders.intake", .intake(order))
                 guard published else { return reject(.queueFull) }
-                platform.orders.acceptedForIntake(order.key)
+                orderBook.acceptedForIntake(order.key)
                 return .success(.accepted)
             }
             return await self.call(.order, .createOrder(order))
@@ -92,8 +108,8 @@ final class GatewayLogic: LogicBase, RoleLogic, @unchecked Sendable {
         if options.tokenCheck == .auth {
             return await call(.auth, .verify(customer: customer, token: token)).failure
         }
-        if platform.sessions.isValid(customer: customer, token: token, now: now) {
-            platform.metrics.count("\(service).jwt_verified")
+        if sessions.isValid(customer: customer, token: token, now: now) {
+            jwtVerified.add()
             return nil
         }
         if verified.get(customer, now: sim.clock.now) == token { return nil }

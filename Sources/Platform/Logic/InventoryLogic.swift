@@ -20,18 +20,36 @@ final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
     private let options: InventoryOptions
     private let locks: ServiceLock
 
-    init(instance: ServiceInstance, options: InventoryOptions) {
+    /// Items in the catalog (ids 0..<catalogItems exist).
+    private let catalogItems: Int
+    /// Units restocked and deducted; locks lost while held; repeated deductions absorbed;
+    /// deductions refused for want of stock; waits for the item's lock (each made on
+    /// first use).
+    private lazy var restocked = logicMetrics.counter("restocked")
+    private lazy var deducted = logicMetrics.counter("deducted")
+    private lazy var lockLostWhileHeld = logicMetrics.counter("lock_lost_while_held")
+    private lazy var duplicateDeductionsAbsorbed = logicMetrics.counter("duplicate_deductions_absorbed")
+    private lazy var outOfStock = logicMetrics.counter("out_of_stock")
+    private lazy var lockWait = logicMetrics.lockWait()
+    /// Repeated deductions of one order that took stock again (made at init: "none" is 0).
+    private lazy var doubleDeductions = logicMetrics.counter("double_deductions")
+    /// Deductions the database's own stock check refused (made on first use).
+    private lazy var guardRefused = logicMetrics.counter("guard_refused")
+
+    init(instance: ServiceInstance, options: InventoryOptions, environment: LogicEnvironment, lockServers: LockServers,
+         catalogItems: Int) {
         self.options = options
+        self.catalogItems = catalogItems
         // A paused process neither sends lock commands nor acts on their replies: a GC
         // stop freezes its lock waiters too (only the holders it stopped keep a lock).
-        locks = ServiceLock(platform: instance.platform, instance: instance.name, redlock: options.locking == .redlock,
+        locks = ServiceLock(locks: lockServers, instance: instance.name, redlock: options.locking == .redlock,
                             ttl: options.lockTTL, maxWait: options.lockWait,
                             initialDelay: options.lockBackoff, maxDelay: options.lockBackoffCap,
                             pauseGate: { [unowned(unsafe) instance] in if instance.isPausedNow { await instance.checkpoint() } })
-        super.init(instance: instance)
+        super.init(instance: instance, environment: environment)
         // Registered so that "none" reads as 0 (a world without the idempotency check can
         // assert on it either way).
-        _ = platform.metrics.counter("\(service).double_deductions")
+        _ = doubleDeductions
     }
 
     func handle(_ call: Call, from caller: String) async -> Result<Reply, Failure> {
@@ -43,7 +61,7 @@ final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
                 await database.execute(.write)
                 return await database.restock(item, order: order)
             }
-            if case .success(let quantity) = done, quantity > 0 { platform.metrics.count("\(service).restocked", Int64(quantity)) }
+            if case .success(let quantity) = done, quantity > 0 { restocked.add(Int64(quantity)) }
             return done.map { _ in .ok }
         default:
             await misrouted(call, from: caller)
@@ -51,7 +69,7 @@ final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
     }
 
     private func deduct(order: Int64, item: Int, quantity: Int) async -> Result<Reply, Failure> {
-        guard item >= 0, item < platform.spec.catalog.items else { return .failure(.refused(.notFound)) }
+        guard item >= 0, item < catalogItems else { return .failure(.refused(.notFound)) }
         switch options.locking {
         case .distributed, .redlock:
             let started = now
@@ -59,13 +77,13 @@ final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
             do {
                 lease = try await locks.acquire("stock:\(item)")
             } catch {
-                platform.metrics.record("locks.wait", now - started)
+                lockWait.record(now - started)
                 return reject(.refused(.lockUnavailable))
             }
-            platform.metrics.record("locks.wait", now - started)
+            lockWait.record(now - started)
             let token = options.fencing ? lease.fencingToken?.value : nil
             let result = await checkAndDeduct(order: order, item: item, quantity: quantity, token: token)
-            if !lease.isHeld { platform.metrics.count("\(service).lock_lost_while_held") }
+            if !lease.isHeld { lockLostWhileHeld.add() }
             await locks.release(lease)
             return result
         case .row:
@@ -91,7 +109,7 @@ final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
     /// Read, check, write — on one connection.
     private func deductHoldingConnection(_ database: Database, order: Int64, item: Int, quantity: Int, token: UInt64?) async -> Result<Reply, Failure> {
         if options.idempotency, await database.deducted(for: order) != nil {
-            platform.metrics.count("\(service).duplicate_deductions_absorbed")
+            duplicateDeductionsAbsorbed.add()
             return .success(.ok)
         }
         // SELECT sees the row as of the statement's start; the answer arrives when the
@@ -103,25 +121,25 @@ final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
         // A GC pause here is where a lock holder loses its lock without knowing it.
         await instance.checkpoint()
         guard units >= quantity else {
-            platform.metrics.count("\(service).out_of_stock")
+            outOfStock.add()
             return .failure(.refused(.outOfStock))
         }
         await database.execute(.write)
         let write = await database.decrement(item, by: quantity, order: order, token: token, guarded: options.guardedDeduction)
         switch write.outcome {
         case .applied:
-            platform.metrics.count("\(service).deducted", Int64(quantity))
+            deducted.add(Int64(quantity))
             // Without the idempotency check, a retry of a deduction whose first attempt the
             // caller gave up on (and this service finished anyway) takes the stock again.
-            if write.repeated { platform.metrics.count("\(service).double_deductions") }
+            if write.repeated { doubleDeductions.add() }
             return .success(.ok)
         case .staleToken:
             return .failure(.refused(.lockUnavailable))
         case .insufficient:
             // The check above passed on a read the stock has moved past (a lock lost
             // while paused): the database's own check is the last line.
-            platform.metrics.count("\(service).guard_refused")
-            platform.metrics.count("\(service).out_of_stock")
+            guardRefused.add()
+            outOfStock.add()
             return .failure(.refused(.outOfStock))
         }
     }

@@ -29,40 +29,47 @@ final class MenuLogic: LogicBase, RoleLogic, @unchecked Sendable {
     /// The service's counters, made once.
     private struct Counters {
         let bloomRejected, localHits, localMisses, coalesced, databaseLoads, penetrating, earlyRefreshes: CounterMetric
-        init(_ metrics: PlatformMetrics, _ service: String) {
-            bloomRejected = metrics.counter("\(service).bloom_rejected")
-            localHits = metrics.counter("\(service).local_cache.hits")
-            localMisses = metrics.counter("\(service).local_cache.misses")
-            coalesced = metrics.counter("\(service).coalesced")
-            databaseLoads = metrics.counter("\(service).database_loads")
-            penetrating = metrics.counter("\(service).penetrating")
-            earlyRefreshes = metrics.counter("\(service).early_refreshes")
+        init(_ metrics: LogicMetrics) {
+            bloomRejected = metrics.counter("bloom_rejected")
+            localHits = metrics.counter("local_cache.hits")
+            localMisses = metrics.counter("local_cache.misses")
+            coalesced = metrics.counter("coalesced")
+            databaseLoads = metrics.counter("database_loads")
+            penetrating = metrics.counter("penetrating")
+            earlyRefreshes = metrics.counter("early_refreshes")
         }
     }
 
-    init(instance: ServiceInstance, options: MenuOptions) {
+    /// The cache server (Redis) in front of the database.
+    private let cache: CacheServer
+    /// Items in the catalog (ids 0..<catalogItems exist).
+    private let catalogItems: Int
+
+    init(instance: ServiceInstance, options: MenuOptions, environment: LogicEnvironment, cache: CacheServer, catalogItems: Int) {
         self.options = options
-        random = instance.platform.sim.random("\(instance.name).menu")
+        self.cache = cache
+        self.catalogItems = catalogItems
+        random = environment.sim.random("\(instance.name).menu")
         jitter = .below(options.ttlJitter)
         earlyRefresh = options.earlyRefresh.map { EarlyRefresh(beta: $0) }
         // `try!`: constant, valid arguments (only the flights are used, no entries kept).
         flights = CacheAsideState(try! .init(capacity: 0, ttl: .zero, negativeTTL: .zero, jitter: .none))
-        metrics = Counters(instance.platform.metrics, instance.service)
-        if let local = options.localCache, let configuration = instance.platform.sim.configured("\(instance.name)'s local cache", { () throws(ConfigurationError) in
+        metrics = Counters(LogicMetrics(service: instance.service, metrics: environment.metrics))
+        if let local = options.localCache, let configuration = environment.sim.configured("\(instance.name)'s local cache", { () throws(ConfigurationError) in
             try TwoLevelCache<CacheServer, VirtualClock>.Configuration(localCapacity: local.capacity, localTTL: local.ttl,
                       localNegativeTTL: options.negativeTTL.map { min($0, local.ttl) } ?? .zero,
                       localJitter: .none, remoteTTL: options.cacheTTL, remoteJitter: .below(options.ttlJitter),
                       remoteFailure: .fallThrough, localEarlyRefresh: options.earlyRefresh.map { EarlyRefresh(beta: $0) })
         }, fallback: { nil }) {
             twoLevel = TwoLevelCache(
-                configuration, remote: instance.platform.cache, clock: instance.platform.sim.clock,
-                random: instance.platform.sim.random("\(instance.name).menu.local"))
+                configuration, remote: cache, clock: environment.sim.clock,
+                random: environment.sim.random("\(instance.name).menu.local"))
         } else {
             twoLevel = nil
         }
-        super.init(instance: instance)
+        super.init(instance: instance, environment: environment)
         if options.bloomFilter {
-            let items = platform.spec.catalog.items
+            let items = catalogItems
             let rate = options.bloomFalsePositiveRate
             if var filter = sim.configured("\(instance.name)'s Bloom filter", { () throws(ConfigurationError) in
                 try BloomFilter<Int>(expectedCount: max(items, 1), falsePositiveRate: rate)
@@ -88,7 +95,7 @@ final class MenuLogic: LogicBase, RoleLogic, @unchecked Sendable {
     /// The cache server, else one load per item at a time (or one per caller without
     /// single-flight). A hit near its expiry may refresh the entry early (XFetch).
     private func readCacheAside(_ item: Int) async -> Result<CachedProduct, Failure> {
-        if let entry = await platform.cache.entry(item) {
+        if let entry = await cache.entry(item) {
             if let earlyRefresh, entry.product == .found,
                earlyRefresh.shouldRefresh(now: sim.clock.now, expiresAt: entry.expiresAt,
                                           recomputeTime: entry.loadTime, using: &random) {
@@ -146,9 +153,9 @@ final class MenuLogic: LogicBase, RoleLogic, @unchecked Sendable {
         guard case .success(let product) = read else { return read }
         let loadTime = started.duration(to: sim.clock.now)
         if product == .found {
-            await platform.cache.set(item, .found, ttl: jitter.apply(to: options.cacheTTL, using: &random), loadTime: loadTime)
+            await cache.set(item, .found, ttl: jitter.apply(to: options.cacheTTL, using: &random), loadTime: loadTime)
         } else if let negative = options.negativeTTL {
-            await platform.cache.set(item, .absent, ttl: jitter.apply(to: negative, using: &random), loadTime: loadTime)
+            await cache.set(item, .absent, ttl: jitter.apply(to: negative, using: &random), loadTime: loadTime)
         } else {
             metrics.penetrating.add()
         }
@@ -160,7 +167,7 @@ final class MenuLogic: LogicBase, RoleLogic, @unchecked Sendable {
         metrics.databaseLoads.add()
         let read = await withDatabase { database in await database.execute(.read) }
         guard case .success = read else { return .failure(read.failure!) }
-        return .success(item >= 0 && item < platform.spec.catalog.items ? .found : .absent)
+        return .success(item >= 0 && item < catalogItems ? .found : .absent)
     }
 
     // MARK: Local cache in front of the cache server

@@ -15,16 +15,32 @@ final class NotificationLogic: LogicBase, RoleLogic, @unchecked Sendable {
     private let options: NotificationOptions
     private var consumers: [ConsumerID] = []
     private var tasks: [Task<Void, Never>] = []
-    private let duplicatesSuppressed: CounterMetric?
+    private var duplicatesSuppressed: CounterMetric?
+    /// Orders pushed to a merchant's app (made on first use).
+    private lazy var pushed = logicMetrics.counter("pushed")
 
-    init(instance: ServiceInstance, options: NotificationOptions) {
+    /// Where paid orders arrive (`orders.placed`).
+    private let broker: Broker
+    /// The cache server, where the dedup window lives.
+    private let cache: CacheServer
+    /// Faults that break a push.
+    private let faults: FaultState
+    /// The merchants' apps, by index.
+    private let merchants: [Merchant]
+
+    init(instance: ServiceInstance, options: NotificationOptions, environment: LogicEnvironment, broker: Broker,
+         cache: CacheServer, faults: FaultState, merchants: [Merchant]) {
         self.options = options
-        duplicatesSuppressed = options.dedup.map { _ in instance.platform.metrics.counter("\(instance.service).duplicates_suppressed") }
-        super.init(instance: instance)
+        self.broker = broker
+        self.cache = cache
+        self.faults = faults
+        self.merchants = merchants
+        super.init(instance: instance, environment: environment)
+        duplicatesSuppressed = options.dedup.map { _ in logicMetrics.counter("duplicates_suppressed") }
     }
 
     func start() {
-        let broker = platform.broker!
+        let broker = self.broker
         for index in 0..<options.consumers {
             tasks.append(background("consumer[\(index)]") { [self] in
                 let id = await broker.subscribe("orders.placed", prefetch: options.prefetch)
@@ -36,7 +52,7 @@ final class NotificationLogic: LogicBase, RoleLogic, @unchecked Sendable {
                         await broker.ack("orders.placed", delivery.tag)
                         continue
                     }
-                    if options.dedup != nil, await platform.cache.wasProcessed(order, group: service) {
+                    if options.dedup != nil, await cache.wasProcessed(order, group: service) {
                         duplicatesSuppressed?.add()
                         await broker.ack("orders.placed", delivery.tag)
                         continue
@@ -49,7 +65,7 @@ final class NotificationLogic: LogicBase, RoleLogic, @unchecked Sendable {
                     // from here on (the broker crashes and requeues it) comes back, and the
                     // window recognises it.
                     if pushed, let dedup = options.dedup {
-                        await platform.cache.recordProcessed(order, group: service, capacity: dedup.capacity,
+                        await cache.recordProcessed(order, group: service, capacity: dedup.capacity,
                                                              retention: dedup.retention)
                     }
                     if Task.isCancelled { return }
@@ -66,18 +82,17 @@ final class NotificationLogic: LogicBase, RoleLogic, @unchecked Sendable {
     func stop() {
         for task in tasks { task.cancel() }
         tasks.removeAll()
-        let broker = platform.broker!
+        let broker = self.broker
         for id in consumers { broker.isolatedOnWorldThread(id) { broker, id in broker.cancel("orders.placed", consumer: id) } }
         consumers.removeAll()
     }
 
     private func push(order: Int64, merchant: Int) async -> Bool {
         await instance.sleep(nanoseconds: instance.sample(instance.spec.work))
-        if platform.faults.injectsError(service) { return false }
-        let merchants = platform.merchants
+        if faults.injectsError(service) { return false }
         guard merchant >= 0, merchant < merchants.count else { return true }
         merchants[merchant].isolatedOnWorldThread(order) { merchant, order in merchant.notify(order: order) }
-        platform.metrics.count("\(service).pushed")
+        pushed.add()
         return true
     }
 

@@ -27,7 +27,7 @@ extension OrderLogic {
             await keyed(loopKey("dispatch", record.id)) {
                 var failed = 0
                 var previous: Duration?
-                while !Task.isCancelled, platform.keepsRunning {
+                while !Task.isCancelled, activity.keepsRunning {
                     // Not read (no connection): try again after the backoff.
                     if case .success(let state) = await currentState(record.id) {
                         guard let state, !state.isTerminal, state != .pickedUp else { return }
@@ -43,9 +43,9 @@ extension OrderLogic {
                             break
                         }
                     }
-                    platform.metrics.count("\(service).dispatch_retries")
+                    dispatchRetries.add()
                     failed += 1
-                    var random = platform.draws.current(.retry)
+                    var random = environment.draws.current(.retry)
                     let pause = backoff.delay(afterAttempt: failed, previous: previous, using: &random)
                     previous = pause
                     try? await sim.clock.sleep(for: pause)

@@ -15,7 +15,7 @@ extension OrderLogic {
                 // Not read (no connection): the reconciler ends the wait a grace period later.
                 guard case .success(let record?) = await withConnection({ await $0.order(order) }),
                       record.state == .paymentPending else { return }
-                platform.metrics.count("\(service).payment_timeouts")
+                paymentTimeouts.add()
                 await end(record, .fail(.paymentTimeout))
             }
         }
@@ -35,7 +35,7 @@ extension OrderLogic {
                 // customer cancelled): hand it back. Refunds are idempotent per order, so
                 // the callback and the broker both reporting it is harmless.
                 if await requestRefund(order) {
-                    platform.metrics.count("\(service).late_payments_refunded")
+                    latePaymentsRefunded.add()
                     refund(order)
                 }
                 return true
@@ -46,8 +46,8 @@ extension OrderLogic {
                 // the order and notifies the merchant.
                 guard await transition(order, .paid) else { return true }
                 // The charge is visible to the order: how long after the gateway took it.
-                platform.metrics.record("\(service).payment_visible", now &- chargedAt)
-                _ = await platform.broker.publish("orders.placed", .orderPlaced(order: order, merchant: record.request.merchant))
+                paymentVisible.record(now &- chargedAt)
+                _ = await broker.publish("orders.placed", .orderPlaced(order: order, merchant: record.request.merchant))
             } else {
                 await end(record, .fail(.payment))
             }

@@ -40,7 +40,7 @@ extension OrderLogic {
         let started = now
         if let grace, case .success(let stalled) = await withConnection({ await $0.stalledPayments(changedBefore: started &- grace) }) {
             for record in stalled where !Task.isCancelled {
-                if await end(record, .fail(.paymentTimeout)) { platform.metrics.count("\(service).payment_waits_recovered") }
+                if await end(record, .fail(.paymentTimeout)) { paymentWaitsRecovered.add() }
             }
         }
         if Task.isCancelled { return }
@@ -49,7 +49,7 @@ extension OrderLogic {
                                      maxResumes: options.refundResumes)
         }) {
             for order in idle {
-                platform.metrics.count("\(service).refunds_resumed")
+                refundsResumed.add()
                 refund(order)
             }
         }
@@ -58,7 +58,7 @@ extension OrderLogic {
         let cutoff = now &- dispatchIdle
         if case .success(let waiting) = await withConnection({ await $0.ordersAwaitingRider(loopIdleSince: cutoff) }) {
             for record in waiting {
-                platform.metrics.count("\(service).dispatch_recovered")
+                dispatchRecovered.add()
                 requestDispatch(record)
             }
         }

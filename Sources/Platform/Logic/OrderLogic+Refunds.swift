@@ -41,11 +41,11 @@ extension OrderLogic {
                         _ = await durable.write { await withConnection { await $0.confirmRefund(order) } }
                         return
                     }
-                    platform.metrics.count("\(service).refund_retries")
+                    refundRetries.add()
                     guard attempt < options.refundAttempts else { break }
                     try? await sim.clock.sleep(for: options.refundSpacing * attempt)
                 }
-                platform.metrics.count("\(service).refunds_abandoned")
+                refundsAbandoned.add()
             }
         }
     }

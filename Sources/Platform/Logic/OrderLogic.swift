@@ -23,15 +23,40 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
     private var consumers: [(queue: String, id: ConsumerID)] = []
     private var tasks: [Task<Void, Never>] = []
 
-    init(instance: ServiceInstance, options: OrderOptions) {
+    /// The broker: intake, payment results, paid orders.
+    let broker: Broker
+    /// Whether the world still runs (the dispatch loop stops when it winds down).
+    let activity: WorldActivity
+    /// The service's counters, each made on first use: repeated creates absorbed; asks to
+    /// dispatch repeated; payment waits that timed out; late payments refunded; refunds
+    /// retried and abandoned; what the reconciler finished (payment waits, refunds,
+    /// dispatches).
+    private(set) lazy var duplicatesAbsorbed = logicMetrics.counter("duplicates_absorbed")
+    private(set) lazy var malformed = logicMetrics.counter("malformed")
+    private(set) lazy var intakeLatency = logicMetrics.histogram("intake.latency")
+    private(set) lazy var dispatchRetries = logicMetrics.counter("dispatch_retries")
+    private(set) lazy var paymentTimeouts = logicMetrics.counter("payment_timeouts")
+    private(set) lazy var latePaymentsRefunded = logicMetrics.counter("late_payments_refunded")
+    private(set) lazy var refundRetries = logicMetrics.counter("refund_retries")
+    private(set) lazy var refundsAbandoned = logicMetrics.counter("refunds_abandoned")
+    private(set) lazy var paymentWaitsRecovered = logicMetrics.counter("payment_waits_recovered")
+    private(set) lazy var refundsResumed = logicMetrics.counter("refunds_resumed")
+    private(set) lazy var dispatchRecovered = logicMetrics.counter("dispatch_recovered")
+    /// How long after the gateway took a charge the order saw it (made on first use).
+    private(set) lazy var paymentVisible = logicMetrics.histogram("payment_visible")
+
+    init(instance: ServiceInstance, options: OrderOptions, environment: LogicEnvironment, broker: Broker,
+         activity: WorldActivity) {
         self.options = options
-        durable = DurableWrite(service: instance.service, metrics: instance.platform.metrics, clock: instance.platform.sim.clock,
-                               draws: instance.platform.draws, base: options.stateWriteBackoff, cap: options.stateWriteBackoffCap)
-        super.init(instance: instance)
+        self.broker = broker
+        self.activity = activity
+        durable = DurableWrite(service: instance.service, metrics: environment.metrics, clock: environment.sim.clock,
+                               draws: environment.draws, base: options.stateWriteBackoff, cap: options.stateWriteBackoffCap)
+        super.init(instance: instance, environment: environment)
     }
 
     func start() {
-        let broker = platform.broker!
+        let broker = self.broker
         if options.intake == .queued {
             for index in 0..<options.consumers {
                 tasks.append(background("intake-consumer[\(index)]") { [self] in
@@ -52,7 +77,7 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
     func stop() {
         for task in tasks { task.cancel() }
         tasks.removeAll()
-        let broker = platform.broker!
+        let broker = self.broker
         let registered = consumers
         consumers.removeAll()
         // The consumers' channels close: their unacked messages are requeued.
@@ -60,7 +85,7 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
     }
 
     private func consume(_ queue: String, _ consumer: ConsumerID) async {
-        let broker = platform.broker!
+        let broker = self.broker
         // Crashed before the subscription was made: close it (stop() never saw it).
         if Task.isCancelled { return await broker.cancel(queue, consumer: consumer) }
         let queueKey = StableHash.of(queue)
@@ -73,7 +98,7 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
                 if case .failure(let failure) = result, failure.isTransient { ok = false }
                 // A task's latency through queued intake: from the gateway's publish to
                 // the consumer done with it (an unprocessable one never is).
-                if ok { platform.metrics.record("\(service).intake.latency", sim.executor.now - delivery.publishedAt.nanoseconds) }
+                if ok { intakeLatency.record(sim.executor.now - delivery.publishedAt.nanoseconds) }
             case .paymentResult(let order, let success, let chargedAt):
                 let key = StableHash.combine(StableHash.combine(queueKey, UInt64(bitPattern: order)), success ? 1 : 0)
                 ok = await keyed(key) { await apply(order, .paid(success: success, chargedAt: chargedAt)) } // false: crashed, redelivered
@@ -114,7 +139,7 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
         // A payload it cannot parse (a `poison` fault): it fails every time, before any
         // statement (a queued one is nacked, redelivered and finally dead-lettered).
         if request.malformed {
-            platform.metrics.count("\(service).malformed")
+            malformed.add()
             return .failure(.error)
         }
         // Two statements on one connection: look the key up, insert (the key is unique
@@ -127,7 +152,7 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
         }
         guard case .success(let (record, isNew)) = inserted else { return .failure(inserted.failure!) }
         if !isNew {
-            platform.metrics.count("\(service).duplicates_absorbed")
+            duplicatesAbsorbed.add()
             return .success(.order(OrderView(id: record.id, state: record.state)))
         }
         // Stock.

@@ -12,9 +12,19 @@ final class PaymentLogic: LogicBase, RoleLogic, @unchecked Sendable {
     private let options: PaymentOptions
     private var relay: Task<Void, Never>?
 
-    init(instance: ServiceInstance, options: PaymentOptions) {
+    /// Where the relay publishes payment results.
+    private let broker: Broker
+    /// Relayed results the broker refused; charges made and declined; refunds made (each
+    /// made on first use).
+    private lazy var outboxPublishRefused = logicMetrics.counter("outbox_publish_refused")
+    private lazy var charged = logicMetrics.counter("charged")
+    private lazy var declined = logicMetrics.counter("declined")
+    private lazy var refunds = logicMetrics.counter("refunds")
+
+    init(instance: ServiceInstance, options: PaymentOptions, environment: LogicEnvironment, broker: Broker) {
         self.options = options
-        super.init(instance: instance)
+        self.broker = broker
+        super.init(instance: instance, environment: environment)
     }
 
     func start() {
@@ -37,13 +47,13 @@ final class PaymentLogic: LogicBase, RoleLogic, @unchecked Sendable {
         for (index, row) in batch.enumerated() {
             var published = false
             if !Task.isCancelled {
-                published = await platform.broker.publish("payment.results", .paymentResult(order: row.order, success: row.success, chargedAt: row.chargedAt))
+                published = await broker.publish("payment.results", .paymentResult(order: row.order, success: row.success, chargedAt: row.chargedAt))
             }
             guard published else {
                 // Crashed, or not confirmed (queue full, reject-publish): the rows stay in
                 // the table; release the claims not tried so the next relay (this one, or
                 // another instance's) takes them at once.
-                if !Task.isCancelled { platform.metrics.count("\(service).outbox_publish_refused") }
+                if !Task.isCancelled { outboxPublishRefused.add() }
                 let unpublished = batch[index...].map(\.id)
                 _ = await withConnection { await $0.releaseOutbox(unpublished) }
                 return
@@ -65,7 +75,7 @@ final class PaymentLogic: LogicBase, RoleLogic, @unchecked Sendable {
             return charged.flatMap { $0 }
         case .refund(let order):
             let refunded = await instance.call("payment_gateway", .refund(order: order))
-            if case .success = refunded { platform.metrics.count("\(service).refunds") }
+            if case .success = refunded { refunds.add() }
             return refunded
         default:
             await misrouted(call, from: caller)
@@ -95,7 +105,7 @@ final class PaymentLogic: LogicBase, RoleLogic, @unchecked Sendable {
             let recorded = await withConnection { await $0.appendOutbox(order: order, success: success, chargedAt: chargedAt) }
             guard case .success = recorded else { return .failure(recorded.failure!) }
         }
-        platform.metrics.count(success ? "\(service).charged" : "\(service).declined")
+        (success ? self.charged : declined).add()
         if options.callback { callback(order, success, chargedAt) }
         return success ? .success(.charged(at: chargedAt)) : .failure(.refused(.paymentDeclined))
     }

@@ -24,41 +24,29 @@ extension RoleLogic {
     func stop() {}
 }
 
-/// Creates the logic for a service's role.
-enum RoleLogicFactory {
-    static func make(for spec: ServiceSpec, instance: ServiceInstance) -> (any RoleLogic)? {
-        switch spec.options {
-        case .generic: return nil
-        case .gateway(let options): return GatewayLogic(instance: instance, options: options)
-        case .auth(let options): return AuthLogic(instance: instance, options: options)
-        case .menu(let options): return MenuLogic(instance: instance, options: options)
-        case .order(let options): return OrderLogic(instance: instance, options: options)
-        case .inventory(let options): return InventoryLogic(instance: instance, options: options)
-        case .payment(let options): return PaymentLogic(instance: instance, options: options)
-        case .dispatch(let options): return DispatchLogic(instance: instance, options: options)
-        case .notification(let options): return NotificationLogic(instance: instance, options: options)
-        }
-    }
-}
-
 /// Shared helpers for the logics.
 class LogicBase: @unchecked Sendable {
+    /// The instance that owns this logic (and outlives it).
     unowned(unsafe) let instance: ServiceInstance
-    unowned(unsafe) let platform: PlatformContext
+    /// What every logic uses from its world.
+    let environment: LogicEnvironment
     let service: String
+    /// The service's metrics, as handles (see ``LogicMetrics``).
+    let logicMetrics: LogicMetrics
 
-    init(instance: ServiceInstance) {
+    init(instance: ServiceInstance, environment: LogicEnvironment) {
         self.instance = instance
-        platform = instance.platform
+        self.environment = environment
         service = instance.service
+        logicMetrics = LogicMetrics(service: instance.service, metrics: environment.metrics)
     }
 
-    var sim: Simulation { platform.sim }
+    var sim: Simulation { environment.sim }
     var now: Int64 { sim.executor.now }
 
     /// The name of the service playing `role`.
     func serviceName(_ role: ServiceRole) -> String {
-        platform.spec.service(playing: role)?.name ?? role.rawValue
+        environment.roles[role]
     }
 
     /// Calls the service playing `role` with this service's policy for it.
@@ -94,15 +82,15 @@ class LogicBase: @unchecked Sendable {
     }
 
     /// A call this logic does not handle reached it: a programming error that stops the
-    /// run. (``PlatformContext/send(from:to:_:timeout:)`` already stops such calls before
+    /// run. (``CallRouter/send(from:to:_:timeout:)`` already stops such calls before
     /// they travel; this is the logic's own line of defence.)
     func misrouted(_ call: Call, from caller: String) async -> Never {
-        await platform.misrouted("\(caller) sent \(call.label) to \(instance.name), whose logic does not handle it")
+        await sim.misrouted("\(caller) sent \(call.label) to \(instance.name), whose logic does not handle it")
     }
 
     /// Counts a refusal by reason.
     func reject(_ failure: Failure) -> Result<Reply, Failure> {
-        platform.metrics.count("\(service).rejected.\(failure.label)")
+        logicMetrics.rejected(failure).add()
         return .failure(failure)
     }
 

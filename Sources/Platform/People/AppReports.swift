@@ -7,7 +7,7 @@ import SimKernel
 /// until the order service acknowledges the report or the order has ended.
 ///
 /// ```swift
-/// let reports = AppReports(app: "merchant", platform: platform, timeout: .seconds(5), backoff: .seconds(1), cap: .seconds(30))
+/// let reports = AppReports(app: "merchant", environment: environment, timeout: .seconds(5), backoff: .seconds(1), cap: .seconds(30))
 /// // Pure schedule (the library's Backoff): the longest wait after the n-th failed attempt.
 /// let cap = reports.backoff.range(afterAttempt: 3, previous: nil)
 /// // The loop: returns once the order service acknowledged, or the order ended.
@@ -41,32 +41,32 @@ final class AppReports: @unchecked Sendable {
     private let app: String
     /// The app's name hashed once, half of each report's jitter key.
     private let appKey: UInt64
-    private unowned(unsafe) let platform: PlatformContext
+    private let environment: AppEnvironment
     /// Failed attempts by reason (``Failure/index``), each made on first use so a run
     /// without failures lists none.
     private var failed: [CounterMetric?] = Array(repeating: nil, count: Failure.all.count)
 
-    init(app: String, platform: PlatformContext, timeout: Duration, backoff: Duration, cap: Duration) {
+    init(app: String, environment: AppEnvironment, timeout: Duration, backoff: Duration, cap: Duration) {
         self.timeout = timeout
         // The reader keeps both ≥ 1 ms, and a cap below the base reads as the base.
-        self.backoff = platform.sim.configured("the \(app) app's report backoff", { () throws(ConfigurationError) in
+        self.backoff = environment.sim.configured("the \(app) app's report backoff", { () throws(ConfigurationError) in
             try Backoff.exponential(base: backoff, cap: max(backoff, cap), jitter: .full)
         }, fallback: { .grpc })
         self.app = app
-        self.platform = platform
+        self.environment = environment
         appKey = StableHash.of(app)
     }
 
     /// Reports `event` of `order` until the order service acknowledges it; the last
     /// attempt's result (a failure only when the order ended first, or on a refusal).
     func report(order: Int64, _ event: OrderEvent) async -> Result<Reply, Failure> {
-        guard let service = platform.spec.service(playing: .order)?.name else { return .failure(.unavailable) }
+        guard let service = environment.orderService else { return .failure(.unavailable) }
         // The jitter's randomness, keyed by the report (common random numbers).
-        var random = platform.draws.stream(.reports, key: StableHash.combine(StableHash.combine(appKey, UInt64(bitPattern: order)), Self.key(event)))
+        var random = environment.draws.stream(.reports, key: StableHash.combine(StableHash.combine(appKey, UInt64(bitPattern: order)), Self.key(event)))
         var attempts = 0
         var previous: Duration?
         while true {
-            let result = await platform.send(from: app, to: service, .orderEvent(order: order, event: event), timeout: timeout)
+            let result = await environment.router.send(from: app, to: service, .orderEvent(order: order, event: event), timeout: timeout)
             guard case .failure(let failure) = result else { return result }
             count(failure)
             if case .refused = failure { return result }
@@ -75,7 +75,7 @@ final class AppReports: @unchecked Sendable {
             attempts += 1
             let delay = backoff.delay(afterAttempt: attempts, previous: previous, using: &random)
             previous = delay
-            do { try await platform.sim.clock.sleep(for: delay) } catch { return result }
+            do { try await environment.sim.clock.sleep(for: delay) } catch { return result }
         }
     }
 
@@ -93,14 +93,13 @@ final class AppReports: @unchecked Sendable {
     }
 
     private func count(_ failure: Failure) {
-        let counter = failed[failure.index] ?? platform.metrics.counter("\(app).reports_failed.\(failure.label)")
+        let counter = failed[failure.index] ?? environment.metrics.counter("\(app).reports_failed.\(failure.label)")
         failed[failure.index] = counter
         counter.add(1)
     }
 
     /// Whether the order has ended (or is unknown), read outside the model.
     private func hasEnded(_ order: Int64) async -> Bool {
-        guard let database = platform.database else { return false }
-        return await database.audit { $0.orders.hasEnded(order) }
+        await environment.database.audit { $0.orders.hasEnded(order) }
     }
 }

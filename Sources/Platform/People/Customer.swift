@@ -8,7 +8,7 @@ import World
 actor Customer {
     let sim: Simulation
     nonisolated var unownedExecutor: UnownedSerialExecutor { sim.unownedExecutor }
-    unowned(unsafe) let platform: PlatformContext
+    private let environment: CustomerEnvironment
     let id: Int
     let name: String
     private let app: AppSpec
@@ -25,25 +25,25 @@ actor Customer {
     private var calls: UInt64 = 0
     private var token: Int64 = 0
 
-    init(platform: PlatformContext, arrival: Int64, customer: Int, random: RandomStream, journey: JourneySpec.Kind) {
-        sim = platform.sim
-        self.platform = platform
+    init(environment: CustomerEnvironment, arrival: Int64, customer: Int, random: RandomStream, journey: JourneySpec.Kind) {
+        sim = environment.sim
+        self.environment = environment
         id = customer
         name = "customer-\(arrival)"
-        app = platform.spec.traffic.app
+        app = environment.app
         var choosing = random.split("choices")
-        choices = CustomerChoices(journey: journey, app: app, platform: platform, random: &choosing)
+        choices = CustomerChoices(journey: journey, app: app, environment: environment, random: &choosing)
         thinking = random.split("think")
         retrying = random.split("retry")
         arrivalKey = StableHash.combine(StableHash.of("customer"), UInt64(bitPattern: arrival))
-        platform.draws.recorder?.choices[arrival] = choices
+        environment.draws.recorder?.choices[arrival] = choices
     }
 
     /// The whole visit.
     func visit(_ journey: JourneySpec.Kind, orderKey: Int64) async {
-        platform.customerStarted()
-        defer { platform.customerFinished() }
-        platform.metrics.count("customers.visits")
+        environment.activity.customerStarted()
+        defer { environment.activity.customerFinished() }
+        environment.appMetrics.visits.add()
         guard await logIn() else { return }
         for item in choices.pages {
             _ = await appCall(.menu(customer: id, token: token, item: item))
@@ -59,12 +59,12 @@ actor Customer {
     /// Uses the token the app still holds, or logs in with WeChat through the gateway.
     private func logIn() async -> Bool {
         if choices.loggedIn {
-            token = platform.sessions.existing(customer: id, now: sim.executor.now)
-                ?? platform.sessions.issue(customer: id, now: sim.executor.now)
+            token = environment.sessions.existing(customer: id, now: sim.executor.now)
+                ?? environment.sessions.issue(customer: id, now: sim.executor.now)
             return true
         }
         guard case .success(.token(let issued)) = await appCall(.login(customer: id)) else {
-            platform.metrics.count("customers.login_failed")
+            environment.appMetrics.loginFailed.add()
             return false
         }
         token = issued
@@ -76,8 +76,8 @@ actor Customer {
         let merchant = choices.merchant
         let request = OrderRequest(key: key, customer: id, item: item, quantity: 1,
                                    merchant: merchant, amount: 1_000 + Int64(item),
-                                   malformed: platform.faults.isPoisoned(order: key))
-        platform.metrics.count("customers.orders_attempted")
+                                   malformed: environment.faults.isPoisoned(order: key))
+        environment.appMetrics.ordersAttempted.add()
         let placed = await appCall(.order(customer: id, token: token, request))
         switch placed {
         case .success(.order(let view)) where view.state.isTerminal:
@@ -85,7 +85,7 @@ actor Customer {
         case .success:
             break
         case .failure(let failure):
-            platform.metrics.count("customers.order_failed.\(failure.label)")
+            environment.appMetrics.orderFailed(failure).add()
             return
         }
         await waitForDelivery(key: key)
@@ -103,7 +103,7 @@ actor Customer {
                 if view.state.hasRider { continue }
             }
             if sim.executor.now >= patience {
-                platform.metrics.count("customers.gave_up")
+                environment.appMetrics.gaveUp.add()
                 _ = await appCall(.cancel(customer: id, token: token, key: key))
                 // Whatever the answer, this customer has left the app.
                 return
@@ -124,15 +124,15 @@ actor Customer {
             // (a retry of one call shifts no key of the next).
             let origin = WorkOrigin(key: StableHash.combine(callKey, UInt64(attempt)), service: "customer")
             result = await WorkOrigin.$current.withValue(origin) {
-                await platform.sendToGateway(request, timeout: app.timeout)
+                await environment.sendToGateway(request, timeout: app.timeout)
             }
-            platform.metrics.record("app.\(request.route.rawValue).latency", sim.executor.now - started)
+            environment.appMetrics.latency(request.route).record(sim.executor.now - started)
             switch result {
             case .success:
-                platform.metrics.count("app.\(request.route.rawValue).ok")
+                environment.appMetrics.ok(request.route).add()
                 return result
             case .failure(let failure):
-                platform.metrics.count("app.\(request.route.rawValue).failed.\(failure.label)")
+                environment.appMetrics.failed(request.route, failure).add()
                 guard failure.isTransient || failure == .limited, attempt < attempts else { return result }
                 try? await sim.clock.sleep(for: .nanoseconds(app.retryDelay.sampleNanoseconds(&retrying)))
             }
@@ -154,26 +154,18 @@ struct CustomerChoices: Sendable, Equatable {
     /// Nanoseconds the customer waits for a rider before cancelling.
     var patience: Int64
 
-    init(journey: JourneySpec.Kind, app: AppSpec, platform: PlatformContext, random: inout RandomStream) {
+    init(journey: JourneySpec.Kind, app: AppSpec, environment: CustomerEnvironment, random: inout RandomStream) {
         self.journey = journey
-        loggedIn = random.nextUnit() < platform.spec.traffic.loggedIn
+        loggedIn = random.nextUnit() < environment.loggedIn
         // At most 1,000 pages: a heavy-tailed page count must not stall a journey forever.
         let count = Int(Int64(saturating: min(max(app.browse.sample(&random).rounded(), 0), 1_000)))
-        pages = (0..<count).map { _ in platform.catalog.popularItem(&random) }
+        pages = (0..<count).map { _ in environment.catalog.popularItem(&random) }
         switch journey {
-        case .order: orderItem = platform.catalog.popularItem(&random)
-        case .flashSale: orderItem = platform.catalog.flashItem(&random)
+        case .order: orderItem = environment.catalog.popularItem(&random)
+        case .flashSale: orderItem = environment.catalog.flashItem(&random)
         case .browse, .request: orderItem = nil
         }
-        merchant = random.nextInt(below: max(1, platform.merchants.count))
+        merchant = random.nextInt(below: max(1, environment.merchantCount))
         patience = app.patience.sampleNanoseconds(&random)
-    }
-}
-
-extension PlatformContext {
-    /// Sends an app request to the gateway.
-    func sendToGateway(_ request: AppRequest, timeout: Duration?) async -> Result<Reply, Failure> {
-        guard let gateway = spec.service(playing: .gateway)?.name else { return .failure(.unavailable) }
-        return await send(from: "customer", to: gateway, .app(request), timeout: timeout)
     }
 }

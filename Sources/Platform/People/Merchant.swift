@@ -7,7 +7,7 @@ import World
 actor Merchant {
     let sim: Simulation
     nonisolated var unownedExecutor: UnownedSerialExecutor { sim.unownedExecutor }
-    unowned(unsafe) let platform: PlatformContext
+    private let metrics: PlatformMetrics
     let index: Int
     let name: String
     private let spec: MerchantsSpec
@@ -21,14 +21,14 @@ actor Merchant {
     private var ready: Set<Int64> = []
     private var waitingRiders: [Int64: [UnsafeContinuation<Void, Never>]] = [:]
 
-    init(platform: PlatformContext, index: Int, spec: MerchantsSpec) {
-        sim = platform.sim
-        self.platform = platform
+    init(index: Int, spec: MerchantsSpec, environment: AppEnvironment) {
+        sim = environment.sim
+        metrics = environment.metrics
         self.index = index
         self.spec = spec
         name = "merchant-\(index)"
         random = sim.random(name)
-        reports = AppReports(app: "merchant", platform: platform, timeout: spec.reportTimeout, backoff: spec.reportBackoff, cap: spec.reportBackoffCap)
+        reports = AppReports(app: "merchant", environment: environment, timeout: spec.reportTimeout, backoff: spec.reportBackoff, cap: spec.reportBackoffCap)
     }
 
     /// A paid order arrives on the merchant's app.
@@ -42,7 +42,7 @@ actor Merchant {
     private func process(_ order: Int64) async {
         try? await sim.clock.sleep(for: .nanoseconds(spec.decide.sampleNanoseconds(&random)))
         if random.nextUnit() < spec.refuse {
-            platform.metrics.count("merchants.refused")
+            metrics.count("merchants.refused")
             _ = await reports.report(order: order, .merchantRefused)
             return
         }
@@ -56,9 +56,9 @@ actor Merchant {
         } else {
             cooking += 1
         }
-        platform.metrics.gauge("merchants.cooking").add(1)
+        metrics.gauge("merchants.cooking").add(1)
         try? await sim.clock.sleep(for: .nanoseconds(spec.prepare.sampleNanoseconds(&random)))
-        platform.metrics.gauge("merchants.cooking").add(-1)
+        metrics.gauge("merchants.cooking").add(-1)
         if kitchenQueue.isEmpty { cooking -= 1 } else { kitchenQueue.removeFirst().resume() }
         ready.insert(order)
         for rider in waitingRiders.removeValue(forKey: order) ?? [] { rider.resume() }

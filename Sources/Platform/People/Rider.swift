@@ -12,7 +12,13 @@ import World
 actor Rider: SimEventHandler {
     let sim: Simulation
     nonisolated var unownedExecutor: UnownedSerialExecutor { sim.unownedExecutor }
-    unowned(unsafe) let platform: PlatformContext
+    private let metrics: PlatformMetrics
+    /// Orders carried by every rider (made on the first assignment).
+    private lazy var carryingGauge = metrics.gauge("riders.carrying")
+    /// Told of each order this rider takes (double assignments are an invariant).
+    private let orderBook: OrderBook
+    /// The merchants, by index: where the rider picks orders up.
+    private let merchants: [Merchant]
     /// Where this rider reports its free places whenever they change.
     private let roster: RiderRoster
     let index: Int
@@ -26,22 +32,25 @@ actor Rider: SimEventHandler {
     /// Most orders carried at once.
     private(set) var mostCarried = 0
 
-    init(platform: PlatformContext, roster: RiderRoster, index: Int, spec: RidersSpec) {
-        sim = platform.sim
-        self.platform = platform
+    init(index: Int, spec: RidersSpec, roster: RiderRoster, merchants: [Merchant], orderBook: OrderBook,
+         environment: AppEnvironment) {
+        sim = environment.sim
+        metrics = environment.metrics
+        self.orderBook = orderBook
+        self.merchants = merchants
         self.roster = roster
         self.index = index
         self.spec = spec
         name = "rider-\(index)"
         random = sim.random(name)
-        reports = AppReports(app: "rider", platform: platform, timeout: spec.reportTimeout, backoff: spec.reportBackoff, cap: spec.reportBackoffCap)
+        reports = AppReports(app: "rider", environment: environment, timeout: spec.reportTimeout, backoff: spec.reportBackoff, cap: spec.reportBackoffCap)
         if let shift = spec.shift {
             // Staggered starts: rider i starts its first shift at a random point of it.
             let offset = Int64(random.nextUnit() * Double(shift.nanoseconds))
             onShift = true
             sim.executor.schedule(at: shift.nanoseconds - offset, self, SimEvent(0), background: true)
         }
-        platform.metrics.gauge("riders.on_duty").add(1)
+        metrics.gauge("riders.on_duty").add(1)
     }
 
     /// Places free for new orders now (0 when off shift).
@@ -61,7 +70,7 @@ actor Rider: SimEventHandler {
         guard let shift = spec.shift else { return }
         onShift.toggle()
         reportCapacity()
-        platform.metrics.gauge("riders.on_duty").add(onShift ? 1 : -1)
+        metrics.gauge("riders.on_duty").add(onShift ? 1 : -1)
         let next = onShift ? shift : spec.offDuty
         sim.executor.schedule(at: sim.executor.now &+ next.nanoseconds, self, SimEvent(0), background: true)
     }
@@ -69,13 +78,13 @@ actor Rider: SimEventHandler {
     /// Takes an order; returns true (the app shows it to the rider).
     func assign(order: Int64, merchant: Int) -> Bool {
         carrying.append(order)
-        platform.metrics.gauge("riders.carrying").add(1)
+        carryingGauge.add(1)
         reportCapacity()
         mostCarried = max(mostCarried, carrying.count)
         if carrying.count > spec.capacity {
-            platform.metrics.count("invariants.rider_over_capacity")
+            metrics.count("invariants.rider_over_capacity")
         }
-        platform.orders.assignedRider(to: order)
+        orderBook.assignedRider(to: order)
         // The delivery outlives the dispatch call that assigned it: not bound by its deadline.
         _ = TaskDeadline.withoutDeadline {
             sim.spawn("\(name) delivering \(order)") { [self] in await self.deliver(order, from: merchant) }
@@ -86,11 +95,11 @@ actor Rider: SimEventHandler {
     private func deliver(_ order: Int64, from merchant: Int) async {
         defer {
             carrying.removeAll { $0 == order }
-            platform.metrics.gauge("riders.carrying").add(-1)
+            carryingGauge.add(-1)
             reportCapacity()
         }
         try? await sim.clock.sleep(for: .nanoseconds(spec.toMerchant.sampleNanoseconds(&random)))
-        let shop = platform.merchants[merchant]
+        let shop = merchants[merchant]
         await sim.waiting(on: "food for order \(order) at merchant-\(merchant)") {
             await shop.waitUntilReady(order)
         }

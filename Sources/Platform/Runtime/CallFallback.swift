@@ -23,16 +23,17 @@ import World
 final class CallFallback: @unchecked Sendable {
     /// Mode, and whether failures (not only rejections) are degraded.
     let spec: FallbackSpec
-    private unowned(unsafe) let platform: PlatformContext
+    /// Where a deferred call is published.
+    private let broker: Broker
     /// Last good replies to reads, bounded per caller instance.
     private var replies: LRUCache<Call, Reply>
 
     /// Replies remembered per caller instance and callee in `cached` mode.
     static let cachedReplies = 10_000
 
-    init(spec: FallbackSpec, platform: PlatformContext) {
+    init(spec: FallbackSpec, broker: Broker) {
         self.spec = spec
-        self.platform = platform
+        self.broker = broker
         // `try!`: a constant capacity (10,000 or 1), which is valid.
         replies = try! LRUCache(capacity: spec.mode == .cached ? Self.cachedReplies : 1)
     }
@@ -57,7 +58,7 @@ final class CallFallback: @unchecked Sendable {
             }
         case .deferred:
             guard case .orderEvent(let order, .paid(let success, let chargedAt)) = call else { return nil }
-            let published = await platform.broker.publish("payment.results", .paymentResult(order: order, success: success, chargedAt: chargedAt))
+            let published = await broker.publish("payment.results", .paymentResult(order: order, success: success, chargedAt: chargedAt))
             return published ? .accepted : nil
         }
     }

@@ -20,7 +20,7 @@ final class Caller: @unchecked Sendable {
     let instance: String
     let callee: String
     let policy: CallPolicy
-    private unowned(unsafe) let platform: PlatformContext
+    private let environment: CallerEnvironment
     private let retrier: Retrier<VirtualClock, RandomStream>
     private let breaker: (any CircuitBreakerRunning<VirtualClock.Instant>)?
     private let fallback: CallFallback?
@@ -31,15 +31,15 @@ final class Caller: @unchecked Sendable {
 
     /// - Throws: ``ConfigurationError`` when the policy (from the world) is one the
     ///   library refuses: a bug in the world reader, which validates it.
-    init(caller: String, instance: String, callee: String, policy: CallPolicy, platform: PlatformContext) throws(ConfigurationError) {
+    init(caller: String, instance: String, callee: String, policy: CallPolicy, environment: CallerEnvironment) throws(ConfigurationError) {
         self.caller = caller
         self.instance = instance
         self.callee = callee
         self.policy = policy
-        self.platform = platform
-        let sim = platform.sim
+        self.environment = environment
+        let sim = environment.sim
         let metrics = CallerMetrics(
-            caller: caller, callee: callee, hasBreaker: policy.breaker != nil, calleeIsService: platform.services[callee] != nil, metrics: sim.metrics)
+            caller: caller, callee: callee, hasBreaker: policy.breaker != nil, calleeIsService: environment.router.isService(callee), metrics: sim.metrics)
         self.metrics = metrics
         // Without retries the backoff is never consulted: a zero constant stands in.
         let backoff = if let retry = policy.retry { try Backoff(retry) } else { try Backoff.constant(.zero) }
@@ -69,7 +69,7 @@ final class Caller: @unchecked Sendable {
                     trace.record(names[transition.to], link)
                 })
         }
-        fallback = policy.fallback.map { CallFallback(spec: $0, platform: platform) }
+        fallback = policy.fallback.map { CallFallback(spec: $0, broker: environment.broker) }
     }
 
     /// Transient failures are retried; a breaker's rejection, refusals and limits are not.
@@ -96,8 +96,8 @@ final class Caller: @unchecked Sendable {
         // Common random numbers: within keyed work, the jitter after attempt n is drawn
         // from a stream keyed by this call and n (one more retry elsewhere moves nothing);
         // outside it (a background chore), from this caller's own stream.
-        let key = jitterPurpose.flatMap { platform.draws.callKey(to: $0) }
-        let recorder = key == nil ? nil : platform.draws.recorder
+        let key = jitterPurpose.flatMap { environment.draws.callKey(to: $0) }
+        let recorder = key == nil ? nil : environment.draws.recorder
         let onEvent: (RetryEvent) -> Void = { [metrics, caller, callee] event in
             switch event {
             case .retrying(let attempt, let delay, _):
@@ -111,7 +111,7 @@ final class Caller: @unchecked Sendable {
         do {
             let reply: Reply
             if let key {
-                let draws = platform.draws
+                let draws = environment.draws
                 reply = try await retrier.run(operation, jitter: { draws.retryJitter(call: key, attempt: $0) }, onEvent: onEvent)
             } else {
                 reply = try await retrier.run(operation, onEvent: onEvent)
@@ -132,7 +132,7 @@ final class Caller: @unchecked Sendable {
     /// One attempt: through the breaker (its fallback serving a rejection), within the
     /// timeout and the deadline.
     private func attempt(_ call: Call) async -> Result<Reply, Failure> {
-        let clock = platform.sim.clock
+        let clock = environment.sim.clock
         // Never wait past the deadline of the call being handled: its caller gives up then.
         let timeout = TaskDeadline.limit(policy.timeout, on: clock)
         if let timeout, timeout <= .zero {
@@ -162,10 +162,10 @@ final class Caller: @unchecked Sendable {
 
     /// Sends one attempt and measures it.
     private func send(_ call: Call, timeout: Duration?) async -> Result<Reply, Failure> {
-        let clock = platform.sim.clock
+        let clock = environment.sim.clock
         let started = clock.now
         metrics.attempts.add()
-        let result = await platform.send(from: caller, to: callee, call, timeout: timeout)
+        let result = await environment.router.send(from: caller, to: callee, call, timeout: timeout)
         let elapsed = started.duration(to: clock.now)
         metrics.latency.record(elapsed.nanoseconds)
         if case .failure(let failure) = result {

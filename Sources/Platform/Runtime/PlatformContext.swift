@@ -2,11 +2,19 @@ import Resilience
 import SimKernel
 import World
 
-/// Everything the platform's actors share in one world: the simulation, the network and
-/// registry, the services, the infrastructure and the fault state.
+/// The wiring of one world's platform, and the owner of everything it builds — in the
+/// order each part needs the others: the shared runtime (metrics, random draws, faults,
+/// network, registry), the infrastructure (which needs no service), the router, the
+/// services, the people (who call them through the router), and what the services'
+/// logic is built from when their instances boot — each handed exactly what it uses.
 ///
-/// World-confined: only the world's thread touches it (actors reach it synchronously
-/// because they all run on the world's executor).
+/// Nothing the platform builds points back here: a service, a logic, a person or a
+/// server holds its own collaborators (see ``InfrastructureEnvironment``,
+/// ``InstanceEnvironment``, ``LogicEnvironment``, ``CallerEnvironment``,
+/// ``AppEnvironment``, ``CustomerEnvironment``). Only the world that runs it (and the
+/// end-of-run checks) reads it.
+///
+/// World-confined: only the world's thread touches it.
 final class PlatformContext: @unchecked Sendable {
     let sim: Simulation
     let spec: WorldSpec
@@ -16,25 +24,23 @@ final class PlatformContext: @unchecked Sendable {
     let faults: FaultState
     let network: Network
     let registry: Registry
-    private(set) var services: [String: Service] = [:]
-    private(set) var database: Database!
-    private(set) var cache: CacheServer!
-    private(set) var broker: Broker!
-    private(set) var locks: LockServer!
-    /// Every lock server: `locks` first, then the others a Redlock needs.
-    private(set) var lockServers: [LockServer] = []
-    private(set) var dependencies: [String: ExternalDependency] = [:]
-    private(set) var merchants: [Merchant] = []
-    private(set) var riders: [Rider] = []
-    /// The riders' free places, for dispatch's least-loaded pick.
-    private(set) var riderRoster = RiderRoster(riders: 0, capacity: 0)
     let orders: OrderBook
     let sessions: Sessions
     let catalog: Catalog
-    /// Customers in the middle of a journey.
-    private(set) var liveCustomers = 0
-    /// Whether arrivals are still coming.
-    var arrivalsActive = true
+    /// Arrivals still coming, customers still in a journey.
+    let activity = WorldActivity()
+    /// The servers, built before any service.
+    let infrastructure: Infrastructure
+    /// Where every call goes, by name.
+    let router: CallRouter
+    /// The merchants and riders.
+    let people: People
+    /// The services by name.
+    let services: [String: Service]
+    /// What the services' logic is built from (when their instances boot).
+    let logic: RoleLogicFactory
+    /// What customers (and bad-traffic requests) are built with.
+    let customers: CustomerEnvironment
 
     init(sim: Simulation, spec: WorldSpec) {
         self.sim = sim
@@ -52,86 +58,37 @@ final class PlatformContext: @unchecked Sendable {
             return AuthOptions().tokenTTL
         }())
         catalog = Catalog(spec: spec.catalog)
-    }
-
-    /// Builds the infrastructure and services (their instances boot when the world starts).
-    func build() {
-        database = Database(platform: self, spec: spec.infrastructure.database, catalog: spec.catalog)
-        cache = CacheServer(platform: self, spec: spec.infrastructure.cache)
-        broker = Broker(platform: self, spec: spec.infrastructure.broker)
-        lockServers = (0..<spec.infrastructure.locks.instances).map { LockServer(platform: self, spec: spec.infrastructure.locks, index: $0) }
-        locks = lockServers[0]
-        for name in spec.dependencies.keys.sorted() {
-            dependencies[name] = ExternalDependency(platform: self, name: name, spec: spec.dependencies[name]!)
-        }
+        let infrastructure = Infrastructure(
+            spec: spec,
+            environment: InfrastructureEnvironment(sim: sim, metrics: metrics, draws: draws, faults: faults, network: network),
+            orderBook: orders)
+        self.infrastructure = infrastructure
+        let router = CallRouter(sim: sim, network: network, dependencies: infrastructure.dependencies)
+        self.router = router
+        let instances = InstanceEnvironment(
+            sim: sim, metrics: metrics, draws: draws, faults: faults, network: network, registry: registry,
+            heartbeats: spec.hasPlatform, database: infrastructure.database,
+            callers: CallerEnvironment(sim: sim, draws: draws, router: router, broker: infrastructure.broker))
+        var services: [String: Service] = [:]
         for serviceSpec in spec.services {
-            services[serviceSpec.name] = Service(platform: self, spec: serviceSpec)
+            services[serviceSpec.name] = Service(spec: serviceSpec, environment: instances)
         }
-        if spec.hasPlatform {
-            merchants = (0..<spec.merchants.count).map { Merchant(platform: self, index: $0, spec: spec.merchants) }
-            let roster = RiderRoster(riders: spec.riders.count, capacity: spec.riders.capacity)
-            riderRoster = roster
-            riders = (0..<spec.riders.count).map { Rider(platform: self, roster: roster, index: $0, spec: spec.riders) }
-        }
-    }
-
-    /// Whether periodic work (heartbeats, relays, dispatch retries) should keep going:
-    /// while customers arrive or are still in a journey. Afterwards the world winds down
-    /// and completes instead of ticking forever.
-    var keepsRunning: Bool { arrivalsActive || liveCustomers > 0 }
-
-    func customerStarted() { liveCustomers += 1 }
-    func customerFinished() { liveCustomers -= 1 }
-
-    /// The service playing `role`.
-    func service(_ role: ServiceRole) -> Service? {
-        spec.service(playing: role).flatMap { services[$0.name] }
-    }
-
-    /// Sends one call from service `caller` to a service or dependency named `callee`,
-    /// picking an instance through the registry. It waits at most `timeout`, and never
-    /// past the deadline of the call the sender is handling (``TaskDeadline``); the
-    /// request carries the instant it gives up, so the callee can shed it.
-    ///
-    /// A call to a callee that does not exist, or to a service whose role does not handle
-    /// it, is a programming error: it stops the run (``StopReason/failed(_:)``) instead
-    /// of passing for a transient failure that retries and breakers would absorb.
-    func send(from caller: String, to callee: String, _ call: Call, timeout: Duration?) async -> Result<Reply, Failure> {
-        let timeout = TaskDeadline.limit(timeout, on: sim.clock)
-        if let dependency = dependencies[callee] {
-            return await sim.waiting(on: "a reply from \(callee)") {
-                await network.call(from: caller, to: dependency, call, timeout: timeout)
-            }
-        }
-        guard let service = services[callee] else {
-            await misrouted("\(caller) sent \(call.label) to \"\(callee)\", which is neither a service nor a dependency of this world")
-        }
-        guard service.spec.role.serves(call) else {
-            await misrouted("\(caller) sent \(call.label) to \(callee), whose role (\(service.spec.role.rawValue)) does not handle it")
-        }
-        guard let instance = service.isolatedOnWorldThread((), { service, _ in service.pickListed() }) else {
-            return .failure(.unavailable)
-        }
-        // Named, so that a stall report says who waits on whom.
-        let result = await sim.waiting(on: "a reply from \(callee)") {
-            await network.call(from: caller, to: instance, call, timeout: timeout)
-        }
-        // Least-outstanding counts calls from the client's side (as Envoy's least_request
-        // does): a call ends for the balancer when its caller has an answer or gave up —
-        // refused, timed out, lost in a crash or a partition alike.
-        let index = instance.index
-        service.isolatedOnWorldThread(index) { service, index in service.left(instance: index) }
-        return result
-
-    }
-
-    /// Stops the run on a misrouted call (see ``send(from:to:_:timeout:)``). The task that
-    /// made the error goes no further: it parks for good, so nothing it would do next (a
-    /// retry, a failure counted against the callee) happens; the run ends after this step.
-    func misrouted(_ message: String) async -> Never {
-        sim.fail("misrouted call: " + message)
-        await sim.waiting(on: "the end of a run stopped by a misrouted call") {
-            await withUnsafeContinuation { (_: UnsafeContinuation<Never, Never>) in }
-        }
+        self.services = services
+        router.register(services)
+        let roles = RoleNames(spec)
+        people = People(
+            spec: spec,
+            environment: AppEnvironment(sim: sim, metrics: metrics, draws: draws, router: router,
+                                        orderService: roles.service(playing: .order), database: infrastructure.database),
+            orderBook: orders)
+        logic = RoleLogicFactory(
+            spec: spec, environment: LogicEnvironment(sim: sim, metrics: metrics, draws: draws, roles: roles),
+            infrastructure: infrastructure, faults: faults, sessions: sessions, orderBook: orders, people: people,
+            activity: activity)
+        customers = CustomerEnvironment(
+            sim: sim, metrics: metrics, appMetrics: AppMetrics(metrics: metrics), draws: draws, faults: faults, sessions: sessions, catalog: catalog,
+            merchantCount: people.merchants.count, app: spec.traffic.app, loggedIn: spec.traffic.loggedIn,
+            population: spec.traffic.population, activity: activity, router: router,
+            gateway: roles.service(playing: .gateway))
     }
 }

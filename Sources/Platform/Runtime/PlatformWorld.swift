@@ -25,7 +25,6 @@ public final class PlatformWorld: @unchecked Sendable {
         sim.metrics.keepTimeSeries(interval: spec.metrics.interval.nanoseconds, maxRows: spec.metrics.maxRows)
         let platform = PlatformContext(sim: sim, spec: spec)
         self.platform = platform
-        platform.build()
 
         var journeys: [Journey] = []
         for journey in spec.traffic.journeys {
@@ -35,28 +34,37 @@ public final class PlatformWorld: @unchecked Sendable {
                 journeys.append(.request(service))
             case .order, .browse, .flashSale:
                 guard spec.hasPlatform else { throw .platformMissing }
-                journeys.append(.visit(journey.kind, platform))
+                journeys.append(.visit(journey.kind, platform.customers))
             }
+        }
+        // The surges the fault schedule holds: the arrivals' extra candidate stream.
+        let surgeFactors = spec.faults.compactMap { fault -> Double? in
+            if case .surge(let factor) = fault.kind { return factor } else { return nil }
         }
         let streams = StreamCount()
         let finished: @Sendable () -> Void = {
             streams.running -= 1
-            if streams.running == 0 { platform.arrivalsActive = false }
+            if streams.running == 0 { platform.activity.arrivalsActive = false }
         }
         let arrivals = ArrivalProcess(sim: sim, rate: spec.traffic.rate, limit: spec.traffic.customers,
                                       journeys: journeys, weights: spec.traffic.journeys.map(\.weight),
-                                      platform: platform, onFinish: finished)
+                                      surgeFactors: surgeFactors, faults: platform.faults, draws: platform.draws,
+                                      onFinish: finished)
         var badTraffic: ArrivalProcess?
         if let profile = spec.traffic.badTraffic, spec.hasPlatform {
             streams.running += 1
             badTraffic = ArrivalProcess(sim: sim, name: "bad_traffic", rate: profile, limit: nil,
-                                        journeys: [.missingProduct(platform)], weights: [1],
-                                        platform: platform, onFinish: finished)
+                                        journeys: [.missingProduct(platform.customers)], weights: [1],
+                                        surgeFactors: surgeFactors, faults: platform.faults, draws: platform.draws,
+                                        onFinish: finished)
         }
-        let faults = FaultScheduler(platform: platform)
+        let faults = FaultScheduler(faults: spec.faults, sim: sim, metrics: platform.metrics, faultState: platform.faults,
+                                    network: platform.network, infrastructure: platform.infrastructure,
+                                    services: platform.services)
         let services = spec.services.compactMap { platform.services[$0.name] }
+        let logic = platform.logic
         sim.spawn("platform.start") { [badTraffic] in
-            for service in services { await service.start() }
+            for service in services { await service.start(logic: logic) }
             faults.arm()
             await arrivals.start()
             await badTraffic?.start()
@@ -67,7 +75,7 @@ public final class PlatformWorld: @unchecked Sendable {
     /// returns what happened.
     public func run() -> WorldOutcome {
         let result = sim.run(until: spec.duration, maxSteps: spec.maxEvents)
-        platform.arrivalsActive = false
+        platform.activity.arrivalsActive = false
         var invariants = InvariantReport()
         if spec.hasPlatform, result.stop.isSuccess {
             let box = InvariantBox()

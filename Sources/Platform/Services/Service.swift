@@ -11,28 +11,29 @@ actor Service {
     let name: String
     let spec: ServiceSpec
     let metrics: ServiceMetrics
-    unowned(unsafe) let platform: PlatformContext
+    /// What its instances are built from.
+    private let environment: InstanceEnvironment
     /// Instances, in index order.
     private(set) var instances: [ServiceInstance] = []
     /// Requests sent to each instance and not yet finished.
     @exclusivity(unchecked) private var outstanding: [Int]
     @exclusivity(unchecked) private var nextIndex = 0
 
-    init(platform: PlatformContext, spec: ServiceSpec) {
-        sim = platform.sim
-        self.platform = platform
+    init(spec: ServiceSpec, environment: InstanceEnvironment) {
+        sim = environment.sim
+        self.environment = environment
         name = spec.name
         self.spec = spec
-        metrics = ServiceMetrics(service: spec.name, metrics: platform.sim.metrics,
+        metrics = ServiceMetrics(service: spec.name, metrics: environment.sim.metrics,
                                  sheds: spec.queueDiscipline.sheds, elastic: spec.maxWorkers > spec.workers,
                                  autoscaled: spec.autoscale != nil)
         outstanding = Array(repeating: 0, count: spec.instances)
     }
 
-    /// Creates and boots the instances.
-    func start() {
+    /// Creates and boots the instances, whose role's logic `logic` builds (in every life).
+    func start(logic: RoleLogicFactory) {
         instances = (0..<spec.instances).map {
-            ServiceInstance(platform: platform, spec: spec, index: $0, metrics: metrics, owner: self)
+            ServiceInstance(spec: spec, index: $0, metrics: metrics, owner: self, environment: environment, logic: logic)
         }
         for instance in instances { instance.isolatedOnWorldThread(()) { instance, _ in instance.boot() } }
     }
@@ -55,7 +56,7 @@ actor Service {
     /// Picks an instance the registry still lists (a crashed one stays listed until its
     /// registration expires), or nil when none is.
     func pickListed() -> ServiceInstance? {
-        let listed = (0..<instances.count).filter { platform.registry.isListed(instances[$0].name) }
+        let listed = (0..<instances.count).filter { environment.registry.isListed(instances[$0].name) }
         guard !listed.isEmpty else { return nil }
         let index: Int
         switch spec.balancer {

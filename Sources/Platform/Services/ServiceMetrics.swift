@@ -18,7 +18,12 @@ final class ServiceMetrics: @unchecked Sendable {
     let rejectedQueueFull: CounterMetric
     /// Calls shed when a worker would have taken them: their caller's deadline had passed
     /// (services honouring deadlines; made on the first shed call).
-    private(set) lazy var rejectedExpired = metrics.counter("\(name).rejected.expired")
+    private(set) lazy var rejectedExpired = Self.counter(metrics, name, "rejected", reason: "expired")
+    /// Crashes of an instance; requests lost with them (queued or in service); restarts
+    /// (each made on first use).
+    private(set) lazy var crashes = described("crashes")
+    private(set) lazy var lostOnCrash = described("lost_on_crash")
+    private(set) lazy var restarts = described("restarts")
     /// Requests that had to wait for a worker.
     let waited: CounterMetric
     /// Time from arrival at the instance to a worker taking the request.
@@ -51,29 +56,48 @@ final class ServiceMetrics: @unchecked Sendable {
     private var failures: [Failure: CounterMetric] = [:]
 
     init(service: String, metrics: Metrics, sheds: Bool = false, elastic: Bool = false, autoscaled: Bool = false) {
-        requests = metrics.counter("\(service).requests")
-        completed = metrics.counter("\(service).completed")
-        succeeded = metrics.counter("\(service).succeeded")
+        requests = Self.counter(metrics, service, "requests")
+        completed = Self.counter(metrics, service, "completed")
+        succeeded = Self.counter(metrics, service, "succeeded")
         self.metrics = metrics
         name = service
-        rejectedQueueFull = metrics.counter("\(service).rejected.queue_full")
-        waited = metrics.counter("\(service).waited")
-        wait = metrics.histogram("\(service).wait")
-        self.service = metrics.histogram("\(service).service")
-        latency = metrics.histogram("\(service).latency")
-        queue = metrics.gauge("\(service).queue")
-        busy = metrics.gauge("\(service).busy")
-        workers = metrics.gauge("\(service).workers")
-        rejectedCoDel = sheds ? metrics.counter("\(service).rejected.codel") : nil
-        workersStarted = elastic ? metrics.counter("\(service).workers_started") : nil
-        workersRetired = elastic ? metrics.counter("\(service).workers_retired") : nil
-        scaleUps = autoscaled ? metrics.counter("\(service).autoscale.scale_ups") : nil
+        rejectedQueueFull = Self.counter(metrics, service, "rejected", reason: "queue_full")
+        waited = Self.counter(metrics, service, "waited")
+        wait = Self.histogram(metrics, service, "wait")
+        self.service = Self.histogram(metrics, service, "service")
+        latency = Self.histogram(metrics, service, "latency")
+        queue = Self.gauge(metrics, service, "queue")
+        busy = Self.gauge(metrics, service, "busy")
+        workers = Self.gauge(metrics, service, "workers")
+        rejectedCoDel = sheds ? Self.counter(metrics, service, "rejected", reason: "codel") : nil
+        workersStarted = elastic ? Self.counter(metrics, service, "workers_started") : nil
+        workersRetired = elastic ? Self.counter(metrics, service, "workers_retired") : nil
+        scaleUps = autoscaled ? Self.counter(metrics, service, "autoscale.scale_ups") : nil
+    }
+
+    /// The counter `<service>.<figure>`, with its descriptor.
+    private func described(_ figure: String) -> CounterMetric { Self.counter(metrics, name, figure) }
+
+    /// The counter `<service>.<figure>[.<reason>]`, with its descriptor.
+    private static func counter(_ metrics: Metrics, _ service: String, _ figure: String, reason: String? = nil) -> CounterMetric {
+        metrics.counter("\(service).\(figure)" + (reason.map { ".\($0)" } ?? ""),
+                        describedAs: MetricDescriptor(.counter, unit: .count, service: service, figure: figure, reason: reason))
+    }
+
+    /// The histogram `<service>.<figure>` (nanoseconds), with its descriptor.
+    private static func histogram(_ metrics: Metrics, _ service: String, _ figure: String) -> HistogramMetric {
+        metrics.histogram("\(service).\(figure)", describedAs: MetricDescriptor(.histogram, unit: .nanoseconds, service: service, figure: figure))
+    }
+
+    /// The gauge `<service>.<figure>`, with its descriptor.
+    private static func gauge(_ metrics: Metrics, _ service: String, _ figure: String) -> GaugeMetric {
+        metrics.gauge("\(service).\(figure)", describedAs: MetricDescriptor(.gauge, unit: .count, service: service, figure: figure))
     }
 
     /// The counter of answers that failed with `failure`.
     func failed(_ failure: Failure) -> CounterMetric {
         if let counter = failures[failure] { return counter }
-        let counter = metrics.counter("\(name).failed.\(failure.label)")
+        let counter = Self.counter(metrics, name, "failed", reason: failure.label)
         failures[failure] = counter
         return counter
     }

@@ -36,8 +36,10 @@ actor ArrivalProcess: SimEventHandler {
 
     private let profile: RateProfile
     private let limit: Int?
-    /// The platform, when the world has one (for surges and winding down).
-    private unowned(unsafe) let platform: PlatformContext?
+    /// The surges in force now (the fault state's surge factor).
+    private let faults: FaultState
+    /// Where a test's recorder notes each arrival.
+    private let draws: RandomDraws
     /// Called once when arrivals stop.
     private let onFinish: (@Sendable () -> Void)?
     @exclusivity(unchecked) private var chains: [Chain]
@@ -63,14 +65,13 @@ actor ArrivalProcess: SimEventHandler {
     static let surgeIDs: Int64 = 1 << 40
 
     init(sim: Simulation, name: String = "arrivals", rate: RateProfile, limit: Int?, journeys: [Journey],
-         weights: [Double], platform: PlatformContext?, onFinish: (@Sendable () -> Void)? = nil) {
+         weights: [Double], surgeFactors: [Double], faults: FaultState, draws: RandomDraws,
+         onFinish: (@Sendable () -> Void)? = nil) {
         self.sim = sim
         profile = rate
         self.limit = limit
         self.journeys = journeys
-        let factors = platform?.spec.faults.compactMap { fault -> Double? in
-            if case .surge(let factor) = fault.kind { return factor } else { return nil }
-        } ?? []
+        let factors = surgeFactors
         surges = !factors.isEmpty
         let constant = rate.segments.count == 1 && rate.segments[0].duration == nil
             && rate.segments[0].from == rate.segments[0].to && rate.peak > 0
@@ -85,7 +86,8 @@ actor ArrivalProcess: SimEventHandler {
         self.chains = chains
         dropping = sim.random("\(name).surge.dropping")
         if journeys.count == 1, case .request(let service) = journeys[0] { soleTarget = service } else { soleTarget = nil }
-        self.platform = platform
+        self.faults = faults
+        self.draws = draws
         self.onFinish = onFinish
         var total = 0.0
         cumulativeWeights = weights.map { total += $0; return total }
@@ -104,7 +106,7 @@ actor ArrivalProcess: SimEventHandler {
     private func rate(_ chain: Int, at seconds: Double) -> Double {
         let base = profile.rate(at: seconds)
         guard chain == 1 else { return base }
-        return base * max((platform?.faults.surge ?? 1) - 1, 0)
+        return base * max(faults.surge - 1, 0)
     }
 
     private func scheduleNext(_ index: Int, after time: Int64) {
@@ -163,7 +165,7 @@ actor ArrivalProcess: SimEventHandler {
         chains[index].count += 1
         // A surge below 1 drops a profile arrival (an independent draw, taken only while
         // one is in force).
-        if index == 0, surges, let surge = platform?.faults.surge, surge < 1, dropping.nextUnit() >= surge {
+        if index == 0, surges, faults.surge < 1, dropping.nextUnit() >= faults.surge {
             return scheduleNext(0, after: sim.executor.now)
         }
         arrive(id)
@@ -177,11 +179,11 @@ actor ArrivalProcess: SimEventHandler {
         if let soleTarget {
             let request = Request(id: id, arrival: sim.executor.now)
             soleTarget.isolatedOnWorldThread(request) { service, request in service.dispatch(request) }
-            platform?.draws.recorder?.arrivals.append((id, sim.executor.now, 0))
+            draws.recorder?.arrivals.append((id, sim.executor.now, 0))
         } else {
             var random = RandomStream(rawSeed: StableHash.combine(choosing, UInt64(bitPattern: id)))
             let journey = pickJourney(&random)
-            platform?.draws.recorder?.arrivals.append((id, sim.executor.now, journey))
+            draws.recorder?.arrivals.append((id, sim.executor.now, journey))
             journeys[journey].begin(customer: id, random: &random)
         }
     }

@@ -1,0 +1,29 @@
+import World
+
+/// The merchants and riders of a world, and the riders' free places (dispatch's
+/// least-loaded pick). Built after the services (their apps call them through the
+/// router) and before the services' instances boot, whose logic is handed the ones it
+/// talks to.
+struct People: @unchecked Sendable {
+    let merchants: [Merchant]
+    let riders: [Rider]
+    let riderRoster: RiderRoster
+
+    /// The people of `spec` (none unless it runs the platform); riders report each order
+    /// they take to `orderBook`.
+    init(spec: WorldSpec, environment: AppEnvironment, orderBook: OrderBook) {
+        guard spec.hasPlatform else {
+            merchants = []
+            riders = []
+            riderRoster = RiderRoster(riders: 0, capacity: 0)
+            return
+        }
+        let merchants = (0..<spec.merchants.count).map { Merchant(index: $0, spec: spec.merchants, environment: environment) }
+        let roster = RiderRoster(riders: spec.riders.count, capacity: spec.riders.capacity)
+        self.merchants = merchants
+        riderRoster = roster
+        riders = (0..<spec.riders.count).map {
+            Rider(index: $0, spec: spec.riders, roster: roster, merchants: merchants, orderBook: orderBook, environment: environment)
+        }
+    }
+}
