@@ -102,6 +102,40 @@ struct MetricsTests {
         #expect(series.rows.first?.start == 0 && series.rows.last?.end == 100_000_000_000)
     }
 
+    @Test("shutting a finished world down leaves its metrics as the run left them")
+    func shutdownKeepsMetrics() {
+        let sim = Simulation(seed: 1)
+        let polls = sim.metrics.counter("polls")
+        let waits = sim.metrics.histogram("wait")
+        let busy = sim.metrics.gauge("busy")
+        let clock = sim.clock
+        sim.spawn("poller") {
+            while true {
+                polls.add()
+                waits.record(5)
+                busy.set(1)
+                do { try await clock.sleep(for: .seconds(1)) } catch {
+                    // Cancelled at shutdown: what a customer's app does when its poll ends.
+                    polls.add(100)
+                    waits.record(1_000)
+                    busy.set(7)
+                    sim.metrics.counter("poll.failed").add()
+                    return
+                }
+            }
+        }
+        _ = sim.run(until: .milliseconds(2_500))
+        #expect(polls.total == 3)
+        let meanBefore = busy.mean(at: sim.executor.now)
+        sim.shutdown()
+        #expect(sim.liveTasks == 0, "the poller did run its cancellation path")
+        #expect(polls.total == 3)
+        #expect(waits.total.count == 3 && waits.total.max == 5)
+        #expect(busy.value == 1 && busy.maximum == 1 && busy.mean(at: sim.executor.now) == meanBefore)
+        #expect(sim.metrics.existingCounter("poll.failed") == nil)
+        #expect(sim.metrics.counters.map(\.name) == ["polls"])
+    }
+
     @Test("keeping many rows costs each row once (a hundred thousand rows close in seconds, not hours)")
     func manyRowsStayLinear() {
         // When each closed row copied every row kept before it, this took minutes (the

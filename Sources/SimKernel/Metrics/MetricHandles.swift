@@ -80,6 +80,23 @@ public final class GaugeMetric: @unchecked Sendable {
         self.executor = executor
     }
 
+    /// Everything the gauge holds, to put it back (see ``Metrics/keepingValues(_:)``).
+    struct State {
+        var value, maximum: Double, lastChange: Int64, area, windowArea: Double
+        var windowStart: Int64, windowMaximum: Double
+    }
+
+    var state: State {
+        get {
+            State(value: value, maximum: maximum, lastChange: lastChange, area: area, windowArea: windowArea,
+                  windowStart: windowStart, windowMaximum: windowMaximum)
+        }
+        set {
+            (value, maximum, lastChange, area) = (newValue.value, newValue.maximum, newValue.lastChange, newValue.area)
+            (windowArea, windowStart, windowMaximum) = (newValue.windowArea, newValue.windowStart, newValue.windowMaximum)
+        }
+    }
+
     /// Sets the level from now on.
     public func set(_ newValue: Double) {
         let time = executor.now

@@ -79,6 +79,28 @@ public final class Metrics: @unchecked Sendable {
     /// Looks up an existing gauge.
     public func existingGauge(_ name: String) -> GaugeMetric? { gaugeIndex[name] }
 
+    /// Runs `body` and then puts every metric back as it was before: values, windows,
+    /// and the set of metrics (any made inside `body` are forgotten). For winding a
+    /// finished world down: tasks cancelled at shutdown run their cancellation paths
+    /// (a customer's poll ends "failed"), which would otherwise count in a run that had
+    /// already ended. O(metrics); nothing on the recording path.
+    func keepingValues(_ body: () -> Void) {
+        let counterCount = counters.count, histogramCount = histograms.count, gaugeCount = gauges.count
+        let counterValues = counters.map { ($0._total, $0.window) }
+        let histogramValues = histograms.map { ($0.closed, $0.window) }
+        let gaugeValues = gauges.map(\.state)
+        body()
+        for metric in counters[counterCount...] { counterIndex[metric.name] = nil }
+        for metric in histograms[histogramCount...] { histogramIndex[metric.name] = nil }
+        for metric in gauges[gaugeCount...] { gaugeIndex[metric.name] = nil }
+        counters.removeSubrange(counterCount...)
+        histograms.removeSubrange(histogramCount...)
+        gauges.removeSubrange(gaugeCount...)
+        for (metric, value) in zip(counters, counterValues) { (metric._total, metric.window) = value }
+        for (metric, value) in zip(histograms, histogramValues) { (metric.closed, metric.window) = value }
+        for (metric, value) in zip(gauges, gaugeValues) { metric.state = value }
+    }
+
     /// Starts keeping one row per `interval` nanoseconds of virtual time.
     public func keepTimeSeries(interval: Int64, maxRows: Int = TimeSeries.defaultMaxRows) {
         precondition(interval > 0)

@@ -139,13 +139,18 @@ public final class Simulation: @unchecked Sendable {
     }
 
     /// Tears a finished world down: cancels every live task and pending timer and runs
-    /// what that unblocks (without recording events), so a process running many worlds
+    /// what that unblocks (without recording events, and leaving every metric as the run
+    /// left it), so a process running many worlds
     /// does not keep their suspended tasks alive. Tasks parked on continuations that
     /// ignore cancellation stay parked; ``liveTasks`` tells how many.
     public func shutdown(maxSteps: Int = 1_000_000) {
         trace.isRecording = false
-        tasks.cancelAll()
-        executor.cancelAllTimers()
-        _ = executor.run(until: executor.now, maxSteps: maxSteps)
+        // The run has ended: what its cancelled tasks record on their way out is not
+        // part of it.
+        metrics.keepingValues {
+            tasks.cancelAll()
+            executor.cancelAllTimers()
+            _ = executor.run(until: executor.now, maxSteps: maxSteps)
+        }
     }
 }
