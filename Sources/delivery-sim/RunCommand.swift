@@ -16,6 +16,8 @@ enum RunCommand {
                        throughput, utilisation and Little's law; Erlang C for M/M/c
                        worlds)
       timeseries.csv   the same metrics per interval (metrics.interval in the world)
+      checkpoints.csv  the trace digest after every 4,096 events: two runs agree up
+                       to the first window in which they differ
     and prints a short summary. The same world and seed always give the same files,
     byte for byte.
 
@@ -66,6 +68,7 @@ enum RunCommand {
         let files = try directory.write([
             ("summary.json", RunSummary(outcome).text),
             ("timeseries.csv", TimeSeriesCSV.text(outcome.metrics)),
+            ("checkpoints.csv", TraceCheckpointsCSV.text(world.sim.trace)),
         ])
         if args.flag("quiet") {
             print("wrote " + files.joined(separator: ", "))

@@ -53,13 +53,14 @@ struct FuzzWorld: Sendable {
     }
 }
 
-/// The shipped worlds: every `*.json` under `worlds/` except `schema.json`, by path.
+/// The shipped worlds: every `*.json` under `worlds/` except `schema.json` and the
+/// baselines of `check` (`*.expected.json`), by path.
 private let shippedWorlds: [FuzzWorld] = {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
     let worlds = root.appendingPathComponent("worlds")
     let paths = (FileManager.default.enumerator(atPath: worlds.path)?.allObjects as? [String] ?? [])
-        .filter { $0.hasSuffix(".json") && ($0 as NSString).lastPathComponent != "schema.json" }
+        .filter { $0.hasSuffix(".json") && !$0.hasSuffix(".expected.json") && ($0 as NSString).lastPathComponent != "schema.json" }
         .sorted()
     return paths.compactMap { relative in
         guard let data = FileManager.default.contents(atPath: worlds.appendingPathComponent(relative).path) else { return nil }

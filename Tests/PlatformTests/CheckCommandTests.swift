@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+
+/// `delivery-sim check` as CI runs it: worlds against committed baselines, exit codes,
+/// and a difference explained down to the first event that differs.
+@Suite("check command")
+struct CheckCommandTests {
+    let cli = CommandLineTests()
+
+    /// A scratch folder holding copies of CI worlds and their baselines.
+    func copyOfCIWorlds(_ names: [String]) throws -> URL {
+        let directory = try cli.scratch()
+        for name in names {
+            for file in ["\(name).json", "\(name).expected.json"] {
+                try FileManager.default.copyItem(atPath: repositoryRoot + "/worlds/ci/" + file,
+                                                 toPath: directory.appendingPathComponent(file).path)
+            }
+        }
+        return directory
+    }
+
+    @Test("a changed model parameter fails check with the world, the moved metrics and the first differing event on both sides; --update accepts it")
+    func changedParameterIsExplained() throws {
+        let directory = try copyOfCIWorlds(["pools-worker"])
+        let world = directory.appendingPathComponent("pools-worker.json")
+        let unchanged = try cli.run(["check", directory.path])
+        #expect(unchanged.status == 0, "\(unchanged.stdout)\(unchanged.stderr)")
+        #expect(unchanged.stdout.contains("pools-worker.json: matches its baseline"))
+
+        // The menu's one worker takes 1.9 s a read instead of 2 s.
+        let text = try String(contentsOf: world, encoding: .utf8)
+        #expect(text.contains(#""constant": "2s""#))
+        try cli.write(text.replacingOccurrences(of: #""constant": "2s""#, with: #""constant": "1900ms""#), to: world)
+        let changed = try cli.run(["check", directory.path])
+        #expect(changed.status == 1, "\(changed.stdout)\(changed.stderr)")
+        let out = changed.stdout
+        #expect(out.contains("✗ \(world.path): differs from its baseline"))
+        #expect(out.contains("metrics moved"))
+        #expect(out.contains("menu.latency.p50_ms"), "the menu's latency moved:\n\(out)")
+        #expect(out.contains("first difference: event #"))
+        // Both sides of the first differing event, with the actor and time on each line.
+        let baselineLine = try #require(out.split(separator: "\n").first { $0.contains("baseline: #") }, out)
+        let runLine = try #require(out.split(separator: "\n").first { $0.contains("run:      #") }, out)
+        #expect(baselineLine.dropFirst(12) != runLine.dropFirst(12), "the two sides differ:\n\(out)")
+        #expect(out.contains("both:     #"), "context before the difference:\n\(out)")
+
+        let update = try cli.run(["check", "--update", directory.path])
+        #expect(update.status == 0, "\(update.stdout)\(update.stderr)")
+        #expect(update.stdout.contains("wrote \(directory.path)/pools-worker.expected.json"))
+        let again = try cli.run(["check", directory.path])
+        #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
+        let twice = try cli.run(["check", "--update", directory.path])
+        #expect(twice.stdout.contains("already up to date"))
+    }
+
+    @Test("-j 2 prints the same as -j 1, and --junit has one testcase per world with the difference as its failure")
+    func parallelAndJUnit() throws {
+        let directory = try copyOfCIWorlds(["limiter-token-bucket", "pools-worker", "cache-lru"])
+        let world = directory.appendingPathComponent("cache-lru.json")
+        let text = try String(contentsOf: world, encoding: .utf8)
+        try cli.write(text.replacingOccurrences(of: #""capacity": 5"#, with: #""capacity": 6"#), to: world)
+        let serial = try cli.run(["check", directory.path, "--junit", directory.appendingPathComponent("serial.xml").path])
+        let parallel = try cli.run(["check", directory.path, "-j", "2", "--junit", directory.appendingPathComponent("parallel.xml").path])
+        #expect(serial.status == 1 && parallel.status == 1)
+        #expect(serial.stdout == parallel.stdout)
+        #expect(serial.stdout.contains("check: 3 worlds: 2 match, 1 differ"))
+        let xml = try String(contentsOf: directory.appendingPathComponent("serial.xml"), encoding: .utf8)
+        #expect(xml == (try String(contentsOf: directory.appendingPathComponent("parallel.xml"), encoding: .utf8)))
+        #expect(xml.components(separatedBy: "<testcase ").count - 1 == 3)
+        #expect(xml.contains(#"tests="3" failures="1" errors="0""#))
+        #expect(xml.contains(#"name="cache-lru">"#) && xml.contains("<failure message=\"✗ ") && xml.contains("first difference"))
+        #expect(xml.contains(#"name="pools-worker"/>"#))
+    }
+
+    @Test("a missing, malformed or other-format baseline is bad input (exit 2), located, never a spurious difference")
+    func badBaselines() throws {
+        let directory = try copyOfCIWorlds(["limiter-token-bucket"])
+        let baseline = directory.appendingPathComponent("limiter-token-bucket.expected.json")
+        let good = try String(contentsOf: baseline, encoding: .utf8)
+
+        try FileManager.default.removeItem(at: baseline)
+        let missing = try cli.run(["check", directory.path])
+        #expect(missing.status == 2)
+        #expect(missing.stdout.contains("limiter-token-bucket.expected.json: no baseline: run delivery-sim check --update"))
+
+        try cli.write(good.replacingOccurrences(of: #""trace_format": 1"#, with: #""trace_format": 0"#), to: baseline)
+        let older = try cli.run(["check", directory.path])
+        #expect(older.status == 2)
+        #expect(older.stdout.contains("written by trace format 0") && !older.stdout.contains("differs"), older.stdout)
+
+        try cli.write(good.replacingOccurrences(of: #""events": "#, with: #""events": "many", "x": "#), to: baseline)
+        let malformed = try cli.run(["check", directory.path])
+        #expect(malformed.status == 2)
+        #expect(malformed.stdout.contains("limiter-token-bucket.expected.json:") && malformed.stdout.contains("events: expected a whole number"),
+                malformed.stdout)
+
+        let noSuch = try cli.run(["check", directory.appendingPathComponent("nope.json").path])
+        #expect(noSuch.status == 2 && noSuch.stderr.contains("no such file"))
+        let badJobs = try cli.run(["check", directory.path, "-j", "0"])
+        #expect(badJobs.status == 2 && badJobs.stderr.contains("-j expects a whole number from 1 to 64"))
+        let help = try cli.run(["check", "--help"])
+        #expect(help.status == 0 && ["--update", "--junit", "-j N", "EXIT STATUS"].allSatisfy(help.stdout.contains))
+    }
+}
