@@ -39,8 +39,8 @@ struct CheckCommandTests {
         #expect(out.contains("menu.latency.p50_ms"), "the menu's latency moved:\n\(out)")
         #expect(out.contains("first difference: event #"))
         // Both sides of the first differing event, with the actor and time on each line.
-        let baselineLine = try #require(out.split(separator: "\n").first { $0.contains("baseline: #") }, out)
-        let runLine = try #require(out.split(separator: "\n").first { $0.contains("run:      #") }, out)
+        let baselineLine = try #require(out.split(separator: "\n").first { $0.contains("baseline: #") }, "\(out)")
+        let runLine = try #require(out.split(separator: "\n").first { $0.contains("run:      #") }, "\(out)")
         #expect(baselineLine.dropFirst(12) != runLine.dropFirst(12), "the two sides differ:\n\(out)")
         #expect(out.contains("both:     #"), "context before the difference:\n\(out)")
 
@@ -86,13 +86,13 @@ struct CheckCommandTests {
         try cli.write(good.replacingOccurrences(of: #""trace_format": 1"#, with: #""trace_format": 0"#), to: baseline)
         let older = try cli.run(["check", directory.path])
         #expect(older.status == 2)
-        #expect(older.stdout.contains("written by trace format 0") && !older.stdout.contains("differs"), older.stdout)
+        #expect(older.stdout.contains("written by trace format 0") && !older.stdout.contains("differs"), "\(older.stdout)")
 
         try cli.write(good.replacingOccurrences(of: #""events": "#, with: #""events": "many", "x": "#), to: baseline)
         let malformed = try cli.run(["check", directory.path])
         #expect(malformed.status == 2)
         #expect(malformed.stdout.contains("limiter-token-bucket.expected.json:") && malformed.stdout.contains("events: expected a whole number"),
-                malformed.stdout)
+                "\(malformed.stdout)")
 
         let noSuch = try cli.run(["check", directory.appendingPathComponent("nope.json").path])
         #expect(noSuch.status == 2 && noSuch.stderr.contains("no such file"))

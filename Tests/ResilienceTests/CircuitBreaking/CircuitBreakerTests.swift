@@ -393,13 +393,15 @@ struct CircuitBreakerTests {
         var breaker = CircuitBreaker<ContinuousClock.Instant>(try CircuitBreakerConfiguration(
             minimumNumberOfCalls: 2, slidingWindowSize: 2, waitDurationInOpenState: .milliseconds(50),
             permittedNumberOfCallsInHalfOpenState: 1))
+        // Opening and the rejection at one instant: on a loaded machine these lines may
+        // run further apart than the 50 ms wait.
+        let start = clock.now
         for _ in 0..<2 {
-            let permission = try #require(breaker.tryAcquirePermission(at: clock.now).permission)
-            breaker.onError(permission, duration: .milliseconds(1), at: clock.now)
+            let permission = try #require(breaker.tryAcquirePermission(at: start).permission)
+            breaker.onError(permission, duration: .milliseconds(1), at: start)
         }
         #expect(breaker.state == .open)
-        #expect(!breaker.tryAcquirePermission(at: clock.now).isPermitted)
-        let start = clock.now
+        #expect(!breaker.tryAcquirePermission(at: start).isPermitted)
         try await clock.sleep(until: start.advanced(by: .milliseconds(60)), tolerance: nil)
         let probe = try #require(breaker.tryAcquirePermission(at: clock.now).permission)
         #expect(breaker.onSuccess(probe, duration: .milliseconds(1), at: clock.now)?.to == .closed)

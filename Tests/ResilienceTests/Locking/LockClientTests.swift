@@ -436,7 +436,7 @@ struct LockClientHoldingTests {
         let clock = ContinuousClock()
         let store = InMemoryLockConnection(clock: clock)
         let config = try LockClient<ContinuousClock, InMemoryLockConnection<ContinuousClock>, SystemRandomNumberGenerator>
-            .Configuration(ttl: .milliseconds(300), maxWait: .seconds(5), initialDelay: .milliseconds(5), maxDelay: .milliseconds(20))
+            .Configuration(ttl: .seconds(2), maxWait: .seconds(120), initialDelay: .milliseconds(5), maxDelay: .milliseconds(20))
         let first = LockClient(connection: store, clock: clock, configuration: config)
         let second = LockClient(connection: store, clock: clock, configuration: config)
         let inside = Occupancy()
@@ -445,8 +445,10 @@ struct LockClientHoldingTests {
                 group.addTask {
                     try await client.withLock("k") { lease in
                         inside.enter()
-                        // Longer than the TTL: only the watchdog keeps the lock.
-                        try await Task.sleep(for: .milliseconds(index == 0 ? 400 : 20), clock: clock)
+                        // Longer than the TTL: only the watchdog keeps the lock. The TTL is
+                        // seconds, not milliseconds, so that a loaded machine delaying the
+                        // watchdog's renewal by a second does not let the lock lapse.
+                        try await Task.sleep(for: .milliseconds(index == 0 ? 2_500 : 20), clock: clock)
                         #expect(lease.isHeld)
                         inside.leave()
                     }

@@ -46,7 +46,8 @@ struct AIMDLimitTests {
 
     @Test("works with RTTs measured on ContinuousClock")
     func continuousClock() throws {
-        var limit = try AIMDLimit(initialLimit: 30)
+        // A timeout no stall of a loaded machine reaches: the RTT must count as a success.
+        var limit = try AIMDLimit(initialLimit: 30, timeout: .seconds(3600))
         let start = ContinuousClock.now
         limit.update(rtt: start.duration(to: .now), inflight: 30, didDrop: false)
         #expect(limit.limit == 31)

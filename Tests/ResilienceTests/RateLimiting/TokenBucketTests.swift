@@ -257,7 +257,7 @@ struct TokenBucketTests {
         var bucket = try TokenBucket<ContinuousClock.Instant>(rate: try .perSecond(1), burst: 3)
         let now = ContinuousClock.now
         #expect(Limiting.evaluated(bucket.tryAcquire(3, at: now)))
-        #expect(!Limiting.evaluated(bucket.tryAcquire(at: ContinuousClock.now)))
+        #expect(!Limiting.evaluated(bucket.tryAcquire(at: now)))
         #expect(Limiting.evaluated(bucket.tryAcquire(at: now.advanced(by: .seconds(1)))))
         let reservation = bucket.reserve(1, at: now.advanced(by: .seconds(1)), maxWait: .seconds(2))
         #expect(reservation?.timeToAct == now.advanced(by: .seconds(2)))

@@ -4,6 +4,10 @@ import Testing
 /// The pure state machines driven with `ContinuousClock` instants and real sleeps, as a
 /// server would drive them: each shows its time-based rule working on real time (a few
 /// tens of milliseconds each). Their full specifications run under virtual time.
+///
+/// On a loaded machine any line may run late by seconds, so no test depends on two
+/// readings of the clock being close: what must happen "at once" uses one instant, and
+/// what must happen "later" follows a real sleep, which only ever lasts longer.
 @Suite("State machines on a real clock")
 struct RealClockStateMachineTests {
     let clock = ContinuousClock()
@@ -14,8 +18,9 @@ struct RealClockStateMachineTests {
     func ttlCache() async throws {
         var cache = try TTLCache<String, Int, ContinuousClock.Instant>(capacity: 10, defaultTTL: .milliseconds(30))
         var random = SystemRandomNumberGenerator()
-        cache.set("menu:42", 7, now: clock.now, using: &random)
-        let fresh = cache.get("menu:42", now: clock.now)
+        let start = clock.now
+        cache.set("menu:42", 7, now: start, using: &random)
+        let fresh = cache.get("menu:42", now: start)
         #expect(fresh == 7)
         try await pause()
         let stale = cache.get("menu:42", now: clock.now)
@@ -25,8 +30,9 @@ struct RealClockStateMachineTests {
     @Test("DeduplicationWindow: a redelivered id is a duplicate until its retention passes")
     func deduplicationWindow() async throws {
         var window = try DeduplicationWindow<UInt64, ContinuousClock.Instant>(capacity: 100, retention: .milliseconds(30))
-        let first = window.insert(1, now: clock.now)
-        let redelivered = window.insert(1, now: clock.now)
+        let start = clock.now
+        let first = window.insert(1, now: start)
+        let redelivered = window.insert(1, now: start)
         #expect(first && !redelivered)
         try await pause()
         window.evict(now: clock.now)
@@ -38,11 +44,12 @@ struct RealClockStateMachineTests {
     func lockStore() async throws {
         var store = LockStore<ContinuousClock.Instant>()
         let first = LockOwner(client: 1, sequence: 1), second = LockOwner(client: 2, sequence: 1)
-        guard case .granted(let token1) = store.set("stock:7", owner: first, ttl: .milliseconds(30), now: clock.now) else {
+        let start = clock.now
+        guard case .granted(let token1) = store.set("stock:7", owner: first, ttl: .milliseconds(30), now: start) else {
             Issue.record("first owner refused")
             return
         }
-        guard case .held = store.set("stock:7", owner: second, ttl: .milliseconds(30), now: clock.now) else {
+        guard case .held = store.set("stock:7", owner: second, ttl: .milliseconds(30), now: start) else {
             Issue.record("second owner granted while the lock is live")
             return
         }
@@ -59,12 +66,17 @@ struct RealClockStateMachineTests {
     @Test("Redlock: a majority of three real-clock stores excludes a second client until release")
     func redlock() async throws {
         let stores = (0..<3).map { _ in InMemoryLockConnection(clock: clock) }
-        let configuration = try Redlock<ContinuousClock, InMemoryLockConnection<ContinuousClock>, SystemRandomNumberGenerator>
-            .Configuration(ttl: .seconds(5), maxWait: .milliseconds(40), initialDelay: .milliseconds(5), maxDelay: .milliseconds(10))
-        let one = try Redlock(connections: stores, clock: clock, configuration: configuration, clientID: 1, random: SystemRandomNumberGenerator())
-        let two = try Redlock(connections: stores, clock: clock, configuration: configuration, clientID: 2, random: SystemRandomNumberGenerator())
+        typealias RealRedlock = Redlock<ContinuousClock, InMemoryLockConnection<ContinuousClock>, SystemRandomNumberGenerator>
+        // Acquisitions that must succeed may take a whole minute (a loaded machine can
+        // stall a task for seconds), and the lease outlives any stall; only the attempt
+        // that must fail is short, and it fails however late it runs.
+        let patient = try RealRedlock.Configuration(ttl: .seconds(600), maxWait: .seconds(60), initialDelay: .milliseconds(5), maxDelay: .milliseconds(10))
+        let hasty = try RealRedlock.Configuration(ttl: .seconds(600), maxWait: .milliseconds(40), initialDelay: .milliseconds(5), maxDelay: .milliseconds(10))
+        let one = try Redlock(connections: stores, clock: clock, configuration: patient, clientID: 1, random: SystemRandomNumberGenerator())
+        let twoInAHurry = try Redlock(connections: stores, clock: clock, configuration: hasty, clientID: 2, random: SystemRandomNumberGenerator())
+        let two = try Redlock(connections: stores, clock: clock, configuration: patient, clientID: 2, random: SystemRandomNumberGenerator())
         let lease = try await one.acquire("rider:9")
-        await #expect(throws: LockError.timedOut(key: "rider:9")) { _ = try await two.acquire("rider:9") }
+        await #expect(throws: LockError.timedOut(key: "rider:9")) { _ = try await twoInAHurry.acquire("rider:9") }
         #expect(await one.release(lease) == 3)
         let second = try await two.acquire("rider:9")
         #expect(await two.release(second) == 3)
@@ -88,8 +100,9 @@ struct RealClockStateMachineTests {
     func earlyRefresh() async throws {
         let refresh = EarlyRefresh(beta: 1)
         var random = SystemRandomNumberGenerator()
-        let expiresAt = clock.now.advanced(by: .milliseconds(30))
-        #expect(!refresh.shouldRefresh(now: clock.now, expiresAt: expiresAt, recomputeTime: .zero, using: &random))
+        let start = clock.now
+        let expiresAt = start.advanced(by: .milliseconds(30))
+        #expect(!refresh.shouldRefresh(now: start, expiresAt: expiresAt, recomputeTime: .zero, using: &random))
         try await pause()
         #expect(refresh.shouldRefresh(now: clock.now, expiresAt: expiresAt, recomputeTime: .zero, using: &random))
     }

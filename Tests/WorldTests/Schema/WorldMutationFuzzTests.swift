@@ -504,7 +504,9 @@ struct WorldMutationFuzzTests {
         for operation in WorldFuzzer.Operation.allCases {
             #expect((byOperation[operation]?.rejected ?? 0) >= 40, "\(operation.rawValue) is exercised: \(summary)")
         }
-        #expect(ledger.slowest < .seconds(1))
+        // Catches a read that blows up (quadratic or worse takes minutes), not a slow
+        // machine: a loaded 2-core machine can stall one read for seconds.
+        #expect(ledger.slowest < .seconds(10))
         ledger.checkSuggestions()
     }
 
