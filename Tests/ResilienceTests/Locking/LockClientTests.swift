@@ -431,12 +431,13 @@ struct LockClientHoldingTests {
         }
     }
 
-    @Test("on a real ContinuousClock two tasks take turns and the watchdog renews a long holder")
+    @Test("on a real ContinuousClock two tasks take turns and the watchdog renews a holder's lease")
     func continuousClock() async throws {
         let clock = ContinuousClock()
         let store = InMemoryLockConnection(clock: clock)
         let config = try LockClient<ContinuousClock, InMemoryLockConnection<ContinuousClock>, SystemRandomNumberGenerator>
-            .Configuration(ttl: .seconds(2), maxWait: .seconds(120), initialDelay: .milliseconds(5), maxDelay: .milliseconds(20))
+            .Configuration(ttl: .seconds(60), maxWait: .seconds(120), initialDelay: .milliseconds(5), maxDelay: .milliseconds(20),
+                           renewalInterval: .milliseconds(50))
         let first = LockClient(connection: store, clock: clock, configuration: config)
         let second = LockClient(connection: store, clock: clock, configuration: config)
         let inside = Occupancy()
@@ -445,10 +446,19 @@ struct LockClientHoldingTests {
                 group.addTask {
                     try await client.withLock("k") { lease in
                         inside.enter()
-                        // Longer than the TTL: only the watchdog keeps the lock. The TTL is
-                        // seconds, not milliseconds, so that a loaded machine delaying the
-                        // watchdog's renewal by a second does not let the lock lapse.
-                        try await Task.sleep(for: .milliseconds(index == 0 ? 2_500 : 20), clock: clock)
+                        // The first holder stays until the watchdog has renewed its lease.
+                        // No bound on when that happens: with parallel CPU-bound tests the
+                        // cooperative threads may run nothing else for seconds, so the
+                        // lease is long (the watchdog's renewals under a TTL that passes
+                        // are specified on virtual time above) and only a hang fails.
+                        let deadline = clock.now.advanced(by: .seconds(60))
+                        if index == 0 {
+                            while store.statistics.extensions == 0 && clock.now < deadline {
+                                try await Task.sleep(for: .milliseconds(10), clock: clock)
+                            }
+                        } else {
+                            try await Task.sleep(for: .milliseconds(20), clock: clock)
+                        }
                         #expect(lease.isHeld)
                         inside.leave()
                     }
