@@ -323,7 +323,7 @@ struct CircuitBreakerExecutorTests {
             group.addTask { await executor.runTimers() }
             _ = try? await executor.execute { throw BackendError.unavailable }
             // Generous: parallel tests may keep every thread busy for a while.
-            let deadline = clock.now.advanced(by: .seconds(60))
+            let deadline = clock.now.advanced(by: realClockPatience)
             while executor.inspect({ $0.state }) != .halfOpen && clock.now < deadline {
                 try? await clock.sleep(until: clock.now.advanced(by: .milliseconds(10)), tolerance: nil)
             }

@@ -436,7 +436,7 @@ struct LockClientHoldingTests {
         let clock = ContinuousClock()
         let store = InMemoryLockConnection(clock: clock)
         let config = try LockClient<ContinuousClock, InMemoryLockConnection<ContinuousClock>, SystemRandomNumberGenerator>
-            .Configuration(ttl: .seconds(60), maxWait: .seconds(120), initialDelay: .milliseconds(5), maxDelay: .milliseconds(20),
+            .Configuration(ttl: .seconds(3600), maxWait: realClockPatience, initialDelay: .milliseconds(5), maxDelay: .milliseconds(20),
                            renewalInterval: .milliseconds(50))
         let first = LockClient(connection: store, clock: clock, configuration: config)
         let second = LockClient(connection: store, clock: clock, configuration: config)
@@ -451,7 +451,7 @@ struct LockClientHoldingTests {
                         // cooperative threads may run nothing else for seconds, so the
                         // lease is long (the watchdog's renewals under a TTL that passes
                         // are specified on virtual time above) and only a hang fails.
-                        let deadline = clock.now.advanced(by: .seconds(60))
+                        let deadline = clock.now.advanced(by: realClockPatience)
                         if index == 0 {
                             while store.statistics.extensions == 0 && clock.now < deadline {
                                 try await Task.sleep(for: .milliseconds(10), clock: clock)

@@ -67,11 +67,11 @@ struct RealClockStateMachineTests {
     func redlock() async throws {
         let stores = (0..<3).map { _ in InMemoryLockConnection(clock: clock) }
         typealias RealRedlock = Redlock<ContinuousClock, InMemoryLockConnection<ContinuousClock>, SystemRandomNumberGenerator>
-        // Acquisitions that must succeed may take a whole minute (a loaded machine can
-        // stall a task for seconds), and the lease outlives any stall; only the attempt
-        // that must fail is short, and it fails however late it runs.
-        let patient = try RealRedlock.Configuration(ttl: .seconds(600), maxWait: .seconds(60), initialDelay: .milliseconds(5), maxDelay: .milliseconds(10))
-        let hasty = try RealRedlock.Configuration(ttl: .seconds(600), maxWait: .milliseconds(40), initialDelay: .milliseconds(5), maxDelay: .milliseconds(10))
+        // Acquisitions that must succeed may wait as long as the suite runs (a loaded
+        // machine can stall a task for a minute), and the lease outlives any stall; only
+        // the attempt that must fail is short, and it fails however late it runs.
+        let patient = try RealRedlock.Configuration(ttl: .seconds(3600), maxWait: realClockPatience, initialDelay: .milliseconds(5), maxDelay: .milliseconds(10))
+        let hasty = try RealRedlock.Configuration(ttl: .seconds(3600), maxWait: .milliseconds(40), initialDelay: .milliseconds(5), maxDelay: .milliseconds(10))
         let one = try Redlock(connections: stores, clock: clock, configuration: patient, clientID: 1, random: SystemRandomNumberGenerator())
         let twoInAHurry = try Redlock(connections: stores, clock: clock, configuration: hasty, clientID: 2, random: SystemRandomNumberGenerator())
         let two = try Redlock(connections: stores, clock: clock, configuration: patient, clientID: 2, random: SystemRandomNumberGenerator())
