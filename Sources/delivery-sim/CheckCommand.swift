@@ -6,6 +6,8 @@ import Synchronization
 enum CheckCommand {
     static let help = """
     USAGE: delivery-sim check [DIR or WORLD.json...] [--update] [--junit FILE] [-j N]
+                              [--baseline-tool PATH]
+           delivery-sim check --events FROM..TO WORLD.json
 
     Runs every world (each WORLD.json, and every *.json in each DIR; by default
     worlds/ci/ and worlds/incidents/), checks its expectations, and compares its run
@@ -15,8 +17,9 @@ enum CheckCommand {
     first event that differs: its position, simulated time and actor, what the baseline
     did there and what the run did instead, with a few events of context. The
     baseline's side is replayed from the world text the baseline keeps when the world
-    file changed; when the code changed, the window of events holding the difference is
-    shown from the run.
+    file changed; when the code changed, it comes from --baseline-tool (a delivery-sim
+    built at the baseline's revision), or else the window of events holding the
+    difference is shown from the run.
 
     OPTIONS:
       --update             write each world's baseline from this run instead of
@@ -26,6 +29,11 @@ enum CheckCommand {
                            difference as the failure message
       -j N                 run N worlds at a time (default 1); the results and the
                            output are the same for every N
+      --baseline-tool PATH a delivery-sim built at the revision that wrote the
+                           baselines: asked for the baseline's events when the code
+                           changed (trusted only if it gives the baseline's digest)
+      --events FROM..TO    print the world's trace events at positions FROM to TO
+                           (from 0), then its digest and event count
       -h, --help           show this help
 
     EXIT STATUS: 0 every world matches its baseline and meets its expectations (or,
@@ -38,10 +46,15 @@ enum CheckCommand {
     static let defaultDirectories = ["worlds/ci", "worlds/incidents"]
 
     static func main(_ arguments: [String]) throws -> Int32 {
-        let args = try Arguments(arguments, valued: ["junit", "j"], flags: ["update"])
+        let args = try Arguments(arguments, valued: ["junit", "j", "baseline-tool", "events"], flags: ["update"])
         if args.flag("help") || args.flag("h") {
             print(help)
             return 0
+        }
+        if let range = args.value("events") { return try listEvents(range, args) }
+        let baselineTool = args.value("baseline-tool")
+        if let baselineTool, !FileManager.default.isExecutableFile(atPath: baselineTool) {
+            throw InputError("--baseline-tool \(baselineTool)", "is not an executable file")
         }
         var jobs = 1
         if let text = args.value("j") {
@@ -62,7 +75,7 @@ enum CheckCommand {
         let update = args.flag("update")
         let revision = update ? currentRevision() : ""
         var results: [WorldCheckResult] = []
-        runAll(worlds, jobs: jobs, check: { WorldCheck.check($0, update: update, revision: revision) }) { result in
+        runAll(worlds, jobs: jobs, check: { WorldCheck.check($0, update: update, revision: revision, baselineTool: baselineTool) }) { result in
             print(result.text)
             results.append(result)
         }
@@ -86,6 +99,25 @@ enum CheckCommand {
         }
         if count(.invalid) > 0 { return 2 }
         return count(.differs) > 0 ? 1 : 0
+    }
+
+    /// `--events FROM..TO WORLD`: the events at those trace positions, one line each, then
+    /// `digest HEX events N` (what `--baseline-tool` reads from another build).
+    static func listEvents(_ text: String, _ args: Arguments) throws -> Int32 {
+        let bounds = text.components(separatedBy: "..")
+        guard bounds.count == 2, let from = Int(bounds[0]), let to = Int(bounds[1]), from >= 0, to >= from else {
+            throw UsageError("--events expects FROM..TO, two positions from 0 with FROM ≤ TO (e.g. 512..767), got \"\(text)\"")
+        }
+        guard args.positional.count == 1, !args.flag("update"), args.value("junit") == nil else {
+            throw UsageError("--events takes one world file and no other option")
+        }
+        let path = args.positional[0]
+        let spec = try WorldFiles.load(path, overrides: [])
+        let worldText = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        let run = try CheckRun.run(spec, worldText: worldText, revision: "", capture: from..<(to + 1))
+        for event in run.events { print(event.line) }
+        print("digest \(run.baseline.digest) events \(run.baseline.events)")
+        return 0
     }
 
     /// The world files named by `paths`: files as given, directories' `*.json` (not

@@ -101,4 +101,34 @@ struct CheckCommandTests {
         let help = try cli.run(["check", "--help"])
         #expect(help.status == 0 && ["--update", "--junit", "-j N", "EXIT STATUS"].allSatisfy(help.stdout.contains))
     }
+
+    @Test("--events lists a world's events by position with its digest; --baseline-tool is trusted only when it gives the baseline's digest")
+    func eventsAndBaselineTool() throws {
+        let directory = try copyOfCIWorlds(["cache-lru"])
+        let world = directory.appendingPathComponent("cache-lru.json").path
+        let listing = try cli.run(["check", "--events", "5..7", world])
+        #expect(listing.status == 0, "\(listing.stderr)")
+        let lines = listing.stdout.split(separator: "\n")
+        #expect(lines.count == 4 && lines[0].hasPrefix("#5  ") && lines[2].hasPrefix("#7  "), "\(listing.stdout)")
+        let baselineFile = directory.appendingPathComponent("cache-lru.expected.json")
+        let baseline = try String(contentsOf: baselineFile, encoding: .utf8)
+        let digest = try #require(baseline.firstMatch(of: /"digest": "([0-9a-f]{16})"/)?.output.1)
+        #expect(lines[3] == "digest \(digest) events 1272")
+
+        // A baseline this build does not reproduce, though the world is unchanged: as if
+        // the code had changed. This build, as the baseline tool, is refused: it does not
+        // give the baseline's digest.
+        try cli.write(baseline.replacingOccurrences(of: "\"digest\": \"\(digest)\"", with: #""digest": "0123456789abcdef""#), to: baselineFile)
+        let plain = try cli.run(["check", directory.path])
+        #expect(plain.status == 1)
+        #expect(plain.stdout.contains("the world file is unchanged since the baseline, so the code changed"), "\(plain.stdout)")
+        #expect(plain.stdout.contains("pass its delivery-sim as --baseline-tool"))
+        let tool = CommandLineTests.executable.path
+        let refused = try cli.run(["check", directory.path, "--baseline-tool", tool])
+        #expect(refused.status == 1)
+        #expect(refused.stdout.contains("\(tool) gives digest \(digest) for the baseline's world, not the baseline's 0123456789abcdef"),
+                "\(refused.stdout)")
+        let missing = try cli.run(["check", directory.path, "--baseline-tool", directory.appendingPathComponent("nope").path])
+        #expect(missing.status == 2 && missing.stderr.contains("is not an executable file"))
+    }
 }

@@ -44,7 +44,9 @@ public enum WorldCheck {
 
     /// Runs the world at `path` and compares it with its baseline, or rewrites the
     /// baseline when `update` (only for a run that meets its own expectations).
-    public static func check(_ path: String, update: Bool, revision: String) -> WorldCheckResult {
+    /// - Parameter baselineTool: a `delivery-sim` built at the baseline's revision, asked
+    ///   for the baseline's events when the code (not the world file) changed.
+    public static func check(_ path: String, update: Bool, revision: String, baselineTool: String? = nil) -> WorldCheckResult {
         let baselineFile = baselinePath(of: path)
         func invalid(_ message: String) -> WorldCheckResult {
             WorldCheckResult(world: path, status: .invalid, headline: "✗ \(path): cannot be checked", details: message.split(separator: "\n").map(String.init))
@@ -94,7 +96,8 @@ public enum WorldCheck {
             details += metricLines(comparison.changes)
         }
         if let window = comparison.window {
-            details += firstDifference(in: window, spec: spec, worldText: worldText, baseline: baseline, baselineFile: baselineFile)
+            details += firstDifference(in: window, spec: spec, worldText: worldText, baseline: baseline, baselineFile: baselineFile,
+                                       baselineTool: baselineTool)
         }
         let what = comparison.digestDiffers || !comparison.changes.isEmpty
             ? "differs from its baseline \(baselineFile)" : "matches its baseline but fails its own checks"
@@ -151,23 +154,28 @@ public enum WorldCheck {
         return lines
     }
 
-    /// The first differing event, both sides when the baseline's can be replayed.
+    /// The first differing event, both sides when the baseline's can be replayed (the
+    /// world file changed) or listed by `baselineTool` (a build of the revision that wrote
+    /// the baseline, when the code changed).
     static func firstDifference(in window: Range<Int>, spec: WorldSpec, worldText: String, baseline: Baseline,
-                                baselineFile: String) -> [String] {
+                                baselineFile: String, baselineTool: String?) -> [String] {
         let capture = max(0, window.lowerBound - contextBefore)..<(window.upperBound + contextAfter)
         guard let ran = try? CheckRun.run(spec, worldText: worldText, revision: "", capture: capture) else { return [] }
-        // The baseline's side: the world as the baseline saw it, run again. Faithful only
-        // if the replay ends on the baseline's digest (the code has not changed since).
-        var replayed: CheckRun?
+        let mine = Dictionary(uniqueKeysWithValues: ran.events.map { ($0.index, $0.line) })
+        var theirs: [Int: String]?
+        var source = ""
         var unavailable = "the world file is unchanged since the baseline, so the code changed"
             + " (the baseline was written at revision \(baseline.revision)); the baseline's events are not kept"
         if worldText != baseline.worldText {
+            // The world as the baseline saw it, run again. Faithful only if the replay ends
+            // on the baseline's digest (the code has not changed since).
             do {
                 let old = try WorldJSON.read(Array(baseline.worldText.utf8), file: baselineFile + " (world_text)", overrides: [],
                                              with: WorldSpec.reader)
                 let replay = try CheckRun.run(old, worldText: baseline.worldText, revision: "", capture: capture)
                 if replay.baseline.digest == baseline.digest {
-                    replayed = replay
+                    theirs = Dictionary(uniqueKeysWithValues: replay.events.map { ($0.index, $0.line) })
+                    source = "the baseline's side replayed from the world it was written with"
                 } else {
                     unavailable = "the world file changed since the baseline, and so did the code (replaying the baseline's"
                         + " world gives digest \(replay.baseline.digest), not \(baseline.digest))"
@@ -176,7 +184,21 @@ public enum WorldCheck {
                 unavailable = "the baseline's world no longer reads: \(error)"
             }
         }
-        guard let replayed else {
+        if theirs == nil, let baselineTool {
+            switch BaselineTool.events(tool: baselineTool, worldText: baseline.worldText, range: capture) {
+            case .success(let listing) where listing.digest == baseline.digest:
+                theirs = listing.lines
+                source = "the baseline's side listed by \(baselineTool)"
+            case .success(let listing):
+                unavailable = "\(baselineTool) gives digest \(listing.digest) for the baseline's world, not the baseline's"
+                    + " \(baseline.digest): build revision \(baseline.revision), which wrote it"
+            case .failure(let problem):
+                unavailable = problem.description
+            }
+        } else if theirs == nil {
+            unavailable += "; to see them, build that revision and pass its delivery-sim as --baseline-tool"
+        }
+        guard let theirs else {
             let shown = ran.events.filter { $0.index >= window.lowerBound }.prefix(2 * contextAfter)
             var lines = ["first difference: among events #\(grouped(window.lowerBound))..#\(grouped(window.upperBound - 1))"
                 + (shown.first.map { " (from \(TracedEvent.time($0.time)))" } ?? "")
@@ -186,25 +208,21 @@ public enum WorldCheck {
             lines += shown.map { "  " + $0.line }
             return lines
         }
-        let mine = Dictionary(uniqueKeysWithValues: ran.events.map { ($0.index, $0) })
-        let theirs = Dictionary(uniqueKeysWithValues: replayed.events.map { ($0.index, $0) })
         var first = window.lowerBound
-        while first < capture.upperBound {
-            let a = theirs[first], b = mine[first]
-            if a == nil && b == nil { break }
-            if let a, let b, a.sameAs(b) { first += 1; continue }
-            break
+        while first < capture.upperBound, theirs[first] != nil || mine[first] != nil, theirs[first] == mine[first] { first += 1 }
+        if first == capture.upperBound || (theirs[first] == nil && mine[first] == nil) {
+            return ["first difference: none in events #\(grouped(window.lowerBound))..#\(grouped(window.upperBound - 1)),"
+                + " where the checkpoints differ: the same events were hashed differently (\(source))"]
         }
-        let at = mine[first] ?? theirs[first]
+        let at = ran.events.first { $0.index == first }
         var lines = ["first difference: event #\(grouped(first))"
-            + (at.map { " at \(TracedEvent.time($0.time)), \($0.source)" } ?? "")
-            + " (the baseline's side replayed from the world it was written with)"]
+            + (at.map { " at \(TracedEvent.time($0.time)), \($0.source)" } ?? "") + " (\(source))"]
         let before = (max(0, first - contextBefore)..<first).compactMap { mine[$0] }
-        for (position, event) in before.enumerated() { lines.append((position == 0 ? "both:     " : "          ") + event.line) }
+        for (position, line) in before.enumerated() { lines.append((position == 0 ? "both:     " : "          ") + line) }
         for (label, side) in [("baseline: ", theirs), ("run:      ", mine)] {
             let events = (first..<(first + contextAfter)).compactMap { side[$0] }
             if events.isEmpty { lines.append(label + "(the trace ends here)") }
-            for (position, event) in events.enumerated() { lines.append((position == 0 ? label : "          ") + event.line) }
+            for (position, line) in events.enumerated() { lines.append((position == 0 ? label : "          ") + line) }
         }
         return lines
     }
