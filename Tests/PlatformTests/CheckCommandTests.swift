@@ -1,4 +1,5 @@
 import Foundation
+import Report
 import Testing
 
 /// `delivery-sim check` as CI runs it: worlds against committed baselines, exit codes,
@@ -130,5 +131,25 @@ struct CheckCommandTests {
                 "\(refused.stdout)")
         let missing = try cli.run(["check", directory.path, "--baseline-tool", directory.appendingPathComponent("nope").path])
         #expect(missing.status == 2 && missing.stderr.contains("is not an executable file"))
+    }
+
+    @Test("run writes checkpoints.csv: the digest every 4,096 events, agreeing with check's baseline, then the whole trace's")
+    func runWritesCheckpoints() throws {
+        let out = try cli.scratch().appendingPathComponent("run")
+        let run = try cli.run(["run", repositoryRoot + "/worlds/ci/retry-budget.json", "--quiet", "--out", out.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("checkpoints.csv"))
+        let csv = try String(contentsOf: out.appendingPathComponent("checkpoints.csv"), encoding: .utf8)
+        let rows = csv.split(separator: "\n").dropFirst().map { $0.split(separator: ",").map(String.init) }
+        #expect(csv.hasPrefix("events,digest\n"))
+        let baselineText = try String(contentsOfFile: repositoryRoot + "/worlds/ci/retry-budget.expected.json", encoding: .utf8)
+        let baseline = try BaselineReader.read(baselineText, file: "retry-budget.expected.json")
+        #expect(rows.count == baseline.events / 4096 + 1)
+        for row in rows.dropLast() {
+            let events = try #require(Int(row[0]))
+            #expect(events % 4096 == 0)
+            #expect(baseline.checkpoints.first { $0.events == events }?.digest == row[1], "checkpoint at \(events)")
+        }
+        #expect(rows.last == [String(baseline.events), baseline.digest])
     }
 }
