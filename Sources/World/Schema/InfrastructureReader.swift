@@ -121,9 +121,10 @@ extension FaultSpec {
         case .crash:
             let target = o.required("target", .nonEmptyString)
             let restartAfter = o.optional("restart_after", .duration(atLeast: .nanoseconds(1)))
-            if target == "database", restartAfter == nil, !o.hasProblems {
+            if target == "database", restartAfter == nil, !o.hasProblems, !o.hasNearMiss(of: "restart_after") {
                 // Statements wait for the database to come back; one that never does
-                // would leave them waiting for ever.
+                // would leave them waiting for ever. (A misspelt `restart_after` is
+                // reported as such, once.)
                 o.reject("restart_after", expected: "a duration >= 1ns (a crashed database must restart)")
             }
             fault = .crash(target: target, restartAfter: restartAfter)

@@ -25,12 +25,14 @@ extension WorldSpec {
         let expectations = o.optional("expect", .array(of: Expectation.reader), default: [])
         if !o.hasProblems {
             WorldSpec.checkReferences(o, services: services, traffic: traffic, faults: faults)
+            // A misspelt "duration" is reported once, as an unknown key near it.
+            let durationMisspelt = o.hasNearMiss(of: "duration")
             if traffic.customers == nil && duration == nil && traffic.rate.segments.last?.duration == nil
-                && traffic.rate.peak > 0 {
+                && traffic.rate.peak > 0 && !durationMisspelt {
                 o.reject("duration", expected: "a duration, or traffic.customers, or a rate profile that ends",
                          detail: "without one of them the world would never stop")
             }
-            if let bad = traffic.badTraffic, duration == nil, bad.segments.last?.duration == nil, bad.peak > 0 {
+            if let bad = traffic.badTraffic, duration == nil, bad.segments.last?.duration == nil, bad.peak > 0, !durationMisspelt {
                 o.reject("duration", expected: "a duration, or a bad_traffic profile that ends",
                          detail: "bad traffic that never ends would keep the world running forever")
             }
