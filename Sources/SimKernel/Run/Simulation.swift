@@ -105,6 +105,8 @@ public final class Simulation: @unchecked Sendable {
     public func run(until end: Duration? = nil, maxSteps: Int? = nil) -> RunResult {
         let endNanos = end.map { $0.nanoseconds } ?? .max
         let metrics = self.metrics, executor = self.executor
+        // A later slice of the same run: the partial row the last slice closed is reopened.
+        metrics.resume()
         executor.boundary = metrics.nextBoundary
         executor.onBoundary = { [unowned metrics, unowned executor] time in
             metrics.advance(to: time)
