@@ -31,6 +31,20 @@ public final class Trace: @unchecked Sendable {
     /// When false, ``record(_:_:_:_:detail:)`` does nothing (used while tearing a world down).
     @exclusivity(unchecked) public var isRecording = true
 
+    /// The vocabulary a model keeps with its trace (see ``vocabulary(_:)``).
+    private var attachedVocabulary: AnyObject?
+
+    /// The model's vocabulary of interned names for this trace, made by `make` on first
+    /// use: the names are interned once per world, and any part of the model that holds
+    /// the simulation reaches them without a lookup per event. One vocabulary type per
+    /// trace (asking with another type is a programming error).
+    public func vocabulary<Vocabulary: AnyObject>(_ make: (Trace) -> Vocabulary) -> Vocabulary {
+        if let attachedVocabulary { return attachedVocabulary as! Vocabulary }
+        let made = make(self)
+        attachedVocabulary = made
+        return made
+    }
+
     /// A trace stamping events with `executor`'s virtual time.
     init(executor: SimExecutor) { self.executor = executor }
 
