@@ -49,7 +49,7 @@ final class Network: SimEventHandler, @unchecked Sendable {
     }
 
     private let sim: Simulation
-    private let traceCall: TraceName
+    private let traceNames: TraceVocabulary
     private let latency: Distribution
     private let draws: RandomDraws
     private var nextID: UInt64 = 0
@@ -66,7 +66,7 @@ final class Network: SimEventHandler, @unchecked Sendable {
 
     init(sim: Simulation, latency: Distribution, draws: RandomDraws, faults: FaultState, dns: DNSSpec?) {
         self.sim = sim
-        traceCall = sim.traceNames.call
+        traceNames = sim.traceNames
         self.latency = latency
         self.draws = draws
         resolver = dns.map { NameResolver(sim: sim, spec: $0, draws: draws, faults: faults) }
@@ -115,7 +115,8 @@ final class Network: SimEventHandler, @unchecked Sendable {
         let envelope = Envelope(id: id, key: messageKey(from: from, to: instance.service), from: from, call: call,
                                 deadline: timeout.map { sim.executor.now &+ $0.nanoseconds })
         // Linked to the call its sender is serving: the trace's flow from caller to callee.
-        sim.trace.record(traceCall, instance.traceName, Int64(id), Int64(WorkOrigin.current?.call ?? 0))
+        sim.trace.record(traceNames.call, instance.traceName, Int64(id), Int64(WorkOrigin.current?.call ?? 0),
+                         detail: traceNames.label(call))
         return await withTaskCancellationHandler {
             await withUnsafeContinuation { (continuation: UnsafeContinuation<Result<Reply, Failure>, Never>) in
                 if Task.isCancelled {

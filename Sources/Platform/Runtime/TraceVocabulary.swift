@@ -1,5 +1,6 @@
 import Resilience
 import SimKernel
+import World
 
 /// The platform's trace vocabulary: every event kind and outcome it records, interned
 /// once per world (``Trace/vocabulary(_:)``), so recording an event is integer work — no
@@ -9,7 +10,8 @@ import SimKernel
 final class TraceVocabulary: @unchecked Sendable {
     // Requests and calls.
     /// A call sent over the network: source the callee, a its id, b the call being served
-    /// by the sender (0 when none: a customer's app, a chore).
+    /// by the sender (0 when none: a customer's app, a chore), detail the call's label
+    /// ("create_order", "app.order").
     let call: TraceName
     /// A call or request started on a worker: source the instance, a its id.
     let start: TraceName
@@ -99,6 +101,8 @@ final class TraceVocabulary: @unchecked Sendable {
     let nackRequeue, nackDrop, redelivered: TraceName
     let budgetExhausted, deadlineWouldPass, notRetryable, attemptsExhausted: TraceName
     private let deadLetterReasons: [TraceName]
+    private let callLabels: [TraceName]
+    private let appRoutes: [TraceName]
     private let states: [TraceName]
     private let cancelled: [TraceName]
     private let failed: [TraceName]
@@ -125,6 +129,9 @@ final class TraceVocabulary: @unchecked Sendable {
         budgetExhausted = n("budget_exhausted"); deadlineWouldPass = n("deadline_would_pass")
         notRetryable = n("not_retryable"); attemptsExhausted = n("attempts_exhausted")
         deadLetterReasons = DeadLetterReason.allCases.map { n($0.rawValue) }
+        callLabels = ["work", "login", "verify", "product", "create_order", "order_status", "cancel_order", "order_event",
+                      "deduct", "restock", "charge", "refund", "gateway_charge", "dispatch"].map(n)
+        appRoutes = GatewayRoute.allCases.map { n("app.\($0.rawValue)") }
         states = [OrderState.created, .reserved, .paymentPending, .paid, .accepted, .ready, .assigned,
                   .readyAndAssigned, .pickedUp, .delivered].map { n($0.label) }
         cancelled = OrderState.CancelReason.allCases.map { n(OrderState.cancelled($0).label) }
@@ -139,6 +146,27 @@ final class TraceVocabulary: @unchecked Sendable {
         switch result {
         case .success: return ok
         case .failure(let failure): return failures[failure.index]
+        }
+    }
+
+    /// The name of a call's label (``Call/label``), without building the label.
+    func label(_ call: Call) -> TraceName {
+        switch call {
+        case .work: return callLabels[0]
+        case .app(let request): return appRoutes[GatewayRoute.allCases.firstIndex(of: request.route)!]
+        case .login: return callLabels[1]
+        case .verify: return callLabels[2]
+        case .product: return callLabels[3]
+        case .createOrder: return callLabels[4]
+        case .orderStatus: return callLabels[5]
+        case .cancelOrder: return callLabels[6]
+        case .orderEvent: return callLabels[7]
+        case .deduct: return callLabels[8]
+        case .restock: return callLabels[9]
+        case .charge: return callLabels[10]
+        case .refund: return callLabels[11]
+        case .gatewayCharge: return callLabels[12]
+        case .dispatch: return callLabels[13]
         }
     }
 
