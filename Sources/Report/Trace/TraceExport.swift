@@ -22,6 +22,12 @@ public final class TraceExport {
     private let lines: EventLinesWriter
     /// Calls in flight, by id: whether their request tree is in the sample.
     private var sampledCalls: [Int64: Bool] = [:]
+    /// The same for calls answered lately, in two generations: work a handler left behind
+    /// (a callback it spawned) still sends calls in its name after it answered. Memory
+    /// stays bounded: the older generation is dropped when the newer one fills.
+    private var answered: [Int64: Bool] = [:]
+    private var answeredBefore: [Int64: Bool] = [:]
+    private static let generation = 1 << 16
     private let call, start, done, rejected, expired, arrive, hang: TraceName
     private var finished = false
 
@@ -53,7 +59,8 @@ public final class TraceExport {
         guard options.sample > 1 else { return true }
         let kind = event.kind
         if kind == call {
-            let kept = event.b != 0 ? sampledCalls[event.b] ?? options.samples(root: event.b) : options.samples(root: event.a)
+            let kept = event.b == 0 ? options.samples(root: event.a)
+                : sampledCalls[event.b] ?? answered[event.b] ?? answeredBefore[event.b] ?? options.samples(root: event.b)
             sampledCalls[event.a] = kept
             return kept
         }
@@ -61,7 +68,13 @@ public final class TraceExport {
             return true
         }
         let kept = sampledCalls[event.a] ?? options.samples(root: event.a)
-        if kind == done || kind == rejected || kind == expired { sampledCalls[event.a] = nil }
+        if kind == done || kind == rejected || kind == expired, let decided = sampledCalls.removeValue(forKey: event.a) {
+            answered[event.a] = decided
+            if answered.count >= Self.generation {
+                answeredBefore = answered
+                answered = [:]
+            }
+        }
         return kept
     }
 
