@@ -127,7 +127,8 @@ public final class Metrics: @unchecked Sendable {
     ///
     /// The close is provisional: a world run in slices (`run(until:)` several times)
     /// must give the rows one run gives, so ``resume()`` at the start of the next slice
-    /// takes the partial row back and reopens its windows exactly as they were.
+    /// takes the partial row back and reopens its windows exactly as they were (a run
+    /// that cannot advance time calls ``keepClosed()`` instead).
     public func finish(at time: Int64) {
         advance(to: time)
         guard let series = timeSeries, time > series.currentStart else { return }
@@ -137,7 +138,11 @@ public final class Metrics: @unchecked Sendable {
         closeInterval(at: time)
     }
 
-    /// Reopens the partial interval ``finish(at:)`` closed, if any: the run goes on.
+    /// Leaves the partial interval ``finish(at:)`` closed for good.
+    func keepClosed() { provisional = nil }
+
+    /// Reopens the partial interval ``finish(at:)`` closed, if any: the run goes on. Only
+    /// what the world recorded is put back: nothing may record metrics between slices.
     func resume() {
         guard let close = provisional else { return }
         provisional = nil
