@@ -53,11 +53,12 @@ struct TraceExportTests {
             #expect(number(event["ts"]) != nil && number(event["pid"]) != nil && number(event["tid"]) != nil, "\(event)")
         }
         // Complete events: on each track (pid, tid) in time order and never overlapping.
-        var trackEnd: [String: Double] = [:]
+        // (Microseconds with three decimals: compared as whole nanoseconds, exactly.)
+        var trackEnd: [String: Int64] = [:]
         var spans = 0
         for event in events where event["ph"] as? String == "X" {
             let track = "\(number(event["pid"])!)/\(number(event["tid"])!)"
-            let ts = number(event["ts"])!, dur = try #require(number(event["dur"]))
+            let ts = Int64((number(event["ts"])! * 1000).rounded()), dur = Int64((try #require(number(event["dur"])) * 1000).rounded())
             #expect(dur >= 0)
             #expect(ts >= trackEnd[track, default: 0], "span at \(ts) overlaps the previous one on \(track)")
             trackEnd[track] = ts + dur
