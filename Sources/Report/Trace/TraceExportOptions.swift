@@ -1,4 +1,4 @@
-public import SimKernel
+import SimKernel
 import World
 
 /// What `run --trace` exports: all events, or those in a window of simulated time,
