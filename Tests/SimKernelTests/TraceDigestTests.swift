@@ -32,6 +32,25 @@ struct TraceDigestTests {
         #expect(digest(kind: 0x1111 ^ (1 << 63), source: 0x2222 ^ (1 << 63)) != digest())
     }
 
+    @Test("through Trace.record too: one traced event whose two integers differ in bit 63 gives another digest")
+    func recordedTopBits() {
+        func run(_ a: Int64, _ b: Int64) -> UInt64 {
+            let sim = Simulation(seed: 1)
+            let trace = sim.trace
+            let kind = trace.name("db.row_lock"), source = trace.name("database")
+            let clock = sim.clock
+            sim.spawn("locks") {
+                trace.record(kind, source, 3, 1_000)
+                try? await clock.sleep(for: .milliseconds(5))
+                trace.record(kind, source, a, b)
+                trace.record(kind, source, 4, 0)
+            }
+            return sim.run().digest
+        }
+        #expect(run(15 ^ Self.bit63, 2_500 ^ Self.bit63) != run(15, 2_500))
+        #expect(run(15, 2_500) == run(15, 2_500))
+    }
+
     @Test("a single-bit change in any word flips about half of the digest's bits")
     func avalanche() {
         let reference = digest()
