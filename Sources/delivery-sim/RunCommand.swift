@@ -16,8 +16,12 @@ enum RunCommand {
                        throughput, utilisation and Little's law; Erlang C for M/M/c
                        worlds)
       timeseries.csv   the same metrics per interval (metrics.interval in the world)
+      metrics.om       the same time series in OpenMetrics text, with labels
+                       (service, callee, reason) and histogram buckets, for
+                       promtool tsdb create-blocks-from openmetrics (see README)
     and prints a short summary. The same world and seed always give the same files,
-    byte for byte.
+    byte for byte. While a long run works, a terminal on standard error shows its
+    progress (simulated time, share of the duration, events/s, time left).
 
     OPTIONS:
       --seed N             use seed N instead of the world's seed
@@ -61,11 +65,14 @@ enum RunCommand {
         let clock = ContinuousClock()
         let started = clock.now
         let world = try PlatformWorld(spec: spec, seed: seed)
+        let progress = args.flag("quiet") ? nil : ProgressDisplay.attach(to: world.sim, duration: spec.duration)
         let outcome = world.run()
+        progress?.finish(world.sim)
         let wall = started.duration(to: clock.now)
         let files = try directory.write([
             ("summary.json", RunSummary(outcome).text),
             ("timeseries.csv", TimeSeriesCSV.text(outcome.metrics)),
+            ("metrics.om", OpenMetricsText.text(outcome.metrics)),
         ])
         if args.flag("quiet") {
             print("wrote " + files.joined(separator: ", "))
