@@ -81,7 +81,7 @@ public struct Bottleneck: Sendable, Equatable {
         }
         for service in spec.services {
             let name = service.name
-            measure("\(name) workers", "workers present (\(service.instances) instance(s) × \(service.workers))",
+            measure("\(name) workers", "\(service.instances) instance(s) × \(service.workers) workers",
                     used: "\(name).busy", capacity: { row in gaugeMean(row, "\(name).workers") },
                     hint: "more workers: services.\(name).workers or services.\(name).instances")
             let pool = service.database.maxOpen

@@ -37,7 +37,8 @@ extension HumanSummary {
         // Refusals S's logic made are answers (failed) as well as rejections: counted once,
         // among the failures, marked as refusals.
         let door = rejected.filter { !failedReasons.contains($0.name) && !callerSide.contains($0.name) }
-        let refusedByLogic = Set(rejected.map(\.name)).intersection(failedReasons)
+        // (A caller-side reason under `failed` is S's own: its call onwards ran out of time.)
+        let refusedByLogic = Set(rejected.map(\.name)).intersection(failedReasons).subtracting(callerSide)
         let lost = metrics.total("\(name).lost_on_crash")
         let failedTotal = failed.reduce(0) { $0 + $1.total }
         let doorTotal = door.reduce(0) { $0 + $1.total }

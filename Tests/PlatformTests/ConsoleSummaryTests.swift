@@ -42,6 +42,8 @@ struct ConsoleSummaryTests {
         #expect(deadlines > 0)
         #expect(lines[inventory + 1].hasPrefix("  rejected at callers, not among these requests: "
             + "\(HumanSummaryFormat.grouped(Int(deadlines))) deadline (callers' timeouts ran out waiting for an answer)"))
+        // A caller's timeout is never passed off as the service's own refusal.
+        #expect(!lines.contains { $0.contains("deadline (refused by") })
         // No count stands unlabelled after a semicolon, as "; 33 deadline" did.
         #expect(!lines.contains { $0.range(of: #"; [0-9,]+ [a-z_]+$"#, options: .regularExpression) != nil })
     }
