@@ -35,11 +35,19 @@ public struct Bottleneck: Sendable, Equatable {
         let metrics = outcome.metrics
         let rows = metrics.timeSeries?.rows ?? []
         var found: [Bottleneck] = []
+        // Rows list gauges in registration order: look at the registered position first.
+        let gaugePosition = Dictionary(metrics.gauges.enumerated().map { ($0.element.name, $0.offset) }, uniquingKeysWith: { a, _ in a })
+        func gaugeMean(_ row: TimeSeries.Row, _ name: String) -> Double? {
+            if let position = gaugePosition[name], position < row.gauges.count, row.gauges[position].name == name {
+                return row.gauges[position].value.mean
+            }
+            return row.gauges.first(where: { $0.name == name })?.value.mean
+        }
         func measure(_ resource: String, _ capacityText: String, used: String, capacity: (TimeSeries.Row) -> Double?, hint: String? = nil) {
             guard metrics.existingGauge(used) != nil else { return }
             var saturatedTime = 0.0, total = 0.0, usedArea = 0.0, capacityArea = 0.0
             for row in rows {
-                guard let use = row.gauges.first(where: { $0.name == used })?.value.mean,
+                guard let use = gaugeMean(row, used),
                       let limit = capacity(row), limit > 0 else { continue }
                 let span = Double(row.end - row.start)
                 total += span
@@ -51,7 +59,6 @@ public struct Bottleneck: Sendable, Equatable {
             found.append(Bottleneck(resource: resource, capacity: capacityText, saturatedShare: saturatedTime / total,
                                     meanUse: usedArea / capacityArea, hint: hint))
         }
-        func gaugeMean(_ row: TimeSeries.Row, _ name: String) -> Double? { row.gauges.first(where: { $0.name == name })?.value.mean }
         let runSeconds = Double(outcome.result.endTime) / 1e9
         let paid = Double(metrics.existingCounter("orders.paid")?.total ?? 0)
         let orderRate = runSeconds > 0 ? paid / runSeconds : 0
