@@ -61,13 +61,14 @@ struct OpenMetricsTests {
         #expect(first == second)
     }
 
-    @Test("promtool tsdb create-blocks-from openmetrics ingests metrics.om (skipped with a message when promtool is absent)")
+    /// promtool, where package managers put it (nil when it is not installed).
+    static let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool", "/opt/homebrew/bin/promtool"]
+        .first(where: { FileManager.default.isExecutableFile(atPath: $0) })
+
+    @Test("promtool tsdb create-blocks-from openmetrics ingests metrics.om, every sample of it",
+          .enabled(if: promtool != nil, "promtool is not installed (Debian: apt-get install prometheus); skipped"))
     func promtoolIngests() throws {
-        guard let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool", "/opt/homebrew/bin/promtool"]
-            .first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            print("promtool is not installed (Debian: apt-get install prometheus); the ingestion test is skipped")
-            return
-        }
+        let promtool = try #require(Self.promtool)
         let (text, outcome) = try Self.smallText()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("om-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -103,7 +104,7 @@ struct OpenMetricsTests {
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
-    @Test("the grammar refuses what promtool refuses: a sample without a timestamp, interleaved families, time going back, a missing # EOF")
+    @Test("the grammar refuses what OpenMetrics forbids: a sample without a timestamp, interleaved families, time going back, a missing # EOF")
     func grammarCatchesMistakes() {
         #expect(!OpenMetricsGrammar.check("# TYPE a counter\na_total 1\n# EOF\n").errors.isEmpty)
         #expect(!OpenMetricsGrammar.check("# TYPE a counter\na_total 1 1.0\n# TYPE b gauge\nb 1 1.0\na_total 2 2.0\n# EOF\n").errors.isEmpty)
