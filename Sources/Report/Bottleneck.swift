@@ -82,7 +82,7 @@ public struct Bottleneck: Sendable, Equatable {
                     + "\(DurationText.compact(nanoseconds: Int64((out + back) * 1e9))) mean trip = \(perSecond(carries)) orders/s; "
                     + "orders were paid at \(perSecond(orderRate))/s on average; raise riders.count or riders.capacity"
             }
-            measure("riders", "riders on duty × \(riders.capacity) orders each (\(HumanSummary.grouped(riders.count)) riders)",
+            measure("riders", "\(HumanSummary.grouped(riders.count)) riders × \(riders.capacity) orders each, while on duty",
                     used: "riders.carrying", capacity: { row in gaugeMean(row, "riders.on_duty").map { $0 * Double(riders.capacity) } },
                     hint: riderHint)
         }

@@ -80,6 +80,14 @@ struct ConsoleSummaryTests {
         #expect(hint.contains("0.067 orders/s"))
     }
 
+    @Test("too few riders are named as the bottleneck when the kitchens keep up")
+    func riderBottleneck() throws {
+        let outcome = try runSmall(["duration=\"8m\"", "riders.count=6", "riders.capacity=1"])
+        let line = try #require(Self.console(outcome).first { $0.hasPrefix("bottleneck: ") })
+        #expect(line.hasPrefix("bottleneck: riders (6 riders × 1 orders each, while on duty) ≥90% in use for "))
+        #expect(Self.console(outcome).contains { $0.hasPrefix("  riders deliver at most about 6 × 1 ÷ 2m00s mean trip = 0.050 orders/s") })
+    }
+
     @Test("a world with room to spare has no bottleneck, and says which resource was busiest")
     func noBottleneck() throws {
         let outcome = try runSmall(["duration=\"3m\"", "traffic.rate=\"1/s\""])
