@@ -21,7 +21,8 @@ enum RunCommand {
                        promtool tsdb create-blocks-from openmetrics (see README)
     and prints a short summary. The same world and seed always give the same files,
     byte for byte. While a long run works, a terminal on standard error shows its
-    progress (simulated time, share of the duration, events/s, time left).
+    progress (simulated time, share of the duration, events/s, time left), except
+    with --quiet.
 
     OPTIONS:
       --seed N             use seed N instead of the world's seed
