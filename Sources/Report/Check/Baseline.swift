@@ -23,10 +23,10 @@ public import World
 public struct Baseline: Sendable, Equatable {
     /// The format of baseline files this code reads and writes.
     public static let fileFormat = "delivery-sim-check-baseline/1"
-    /// The version of the trace's event and digest format the digests were made with:
-    /// raised whenever what is traced or how it is hashed changes, which changes every
-    /// digest.
-    public static let currentTraceFormat = 1
+    /// The version of the trace's event and digest format the digests were made with
+    /// (``Trace/formatVersion``): raised whenever what is traced or how it is hashed
+    /// changes, which changes every digest.
+    public static let currentTraceFormat = Trace.formatVersion
     /// The checkpoint interval of a fresh baseline run: windows of 256 events.
     public static let finestCheckpointInterval = 256
     /// At most this many checkpoints are kept (the interval doubles until they fit):

@@ -14,6 +14,8 @@ public struct TracedEvent: Sendable, Equatable {
     /// The event's two integers.
     public var a: Int64
     public var b: Int64
+    /// The event's detail name (an outcome, a reason), "" when it has none.
+    public var detail: String
 
     /// `event` of `trace`, its names resolved.
     public init(_ event: TraceEvent, in trace: Trace) {
@@ -23,16 +25,18 @@ public struct TracedEvent: Sendable, Equatable {
         source = trace.text(of: event.source)
         a = event.a
         b = event.b
+        detail = trace.text(of: event.detail)
     }
 
     /// Whether the two events say the same thing (their position aside).
     public func sameAs(_ other: TracedEvent) -> Bool {
         time == other.time && kind == other.kind && source == other.source && a == other.a && b == other.b
+            && detail == other.detail
     }
 
-    /// One line: `#index  time  source  kind  a=… b=…`.
+    /// One line: `#index  time  source  kind[ detail]  a=… b=…`.
     public var line: String {
-        "#\(index)  \(Self.time(time))  \(source)  \(kind)  a=\(a) b=\(b)"
+        "#\(index)  \(Self.time(time))  \(source)  \(kind)\(detail.isEmpty ? "" : " " + detail)  a=\(a) b=\(b)"
     }
 
     /// Virtual time as minutes and seconds to the nanosecond, trailing zeros dropped
