@@ -16,6 +16,12 @@ enum RunCommand {
                        throughput, utilisation and Little's law; Erlang C for M/M/c
                        worlds)
       timeseries.csv   the same metrics per interval (metrics.interval in the world)
+      timeseries.jsonl the time series with histogram buckets and each metric's
+                       descriptor, so windows re-merge exactly (the run bundle)
+      world.json       the world as run: the file with --set and the seed applied
+      report.html      one self-contained page: timeline, charts with the fault
+                       windows shaded, expectations, invariants (open it in a
+                       browser; delivery-sim report DIR renders it again)
     and prints a short summary. The same world and seed always give the same files,
     byte for byte.
 
@@ -53,7 +59,7 @@ enum RunCommand {
             }
             seed = UInt64(value)
         }
-        let spec = try WorldFiles.load(args.positional[0], overrides: args.all("set"))
+        let (spec, worldJSON) = try WorldFiles.loadResolved(args.positional[0], overrides: args.all("set"))
         let directory = args.value("out").map(OutputDirectory.init(path:))
             ?? OutputDirectory.standard(world: spec.name, seed: seed ?? spec.seed)
         // Before the run, so a long simulation is not wasted on a folder it cannot write.
@@ -63,10 +69,7 @@ enum RunCommand {
         let world = try PlatformWorld(spec: spec, seed: seed)
         let outcome = world.run()
         let wall = started.duration(to: clock.now)
-        let files = try directory.write([
-            ("summary.json", RunSummary(outcome).text),
-            ("timeseries.csv", TimeSeriesCSV.text(outcome.metrics)),
-        ])
+        let files = try directory.write(RunFiles.make(outcome, world: worldJSON, path: directory.path))
         if args.flag("quiet") {
             print("wrote " + files.joined(separator: ", "))
             // Quiet hides the figures, never the reason for a non-zero exit.
