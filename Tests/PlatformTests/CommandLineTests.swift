@@ -192,7 +192,8 @@ struct CommandLineTests {
         // An earlier run's folder is replaced whole.
         let rerun = try run(["run", mmc, "--set", "traffic.customers=200", "--out", "fresh/r/", "--quiet"], in: directory)
         #expect(rerun.status == 0)
-        #expect(rerun.stdout == "wrote fresh/r/summary.json, fresh/r/timeseries.csv\n", "trailing slash dropped: \(rerun.stdout)")
+        #expect(rerun.stdout == "wrote fresh/r/summary.json, fresh/r/timeseries.csv, fresh/r/timeseries.jsonl, "
+            + "fresh/r/world.json, fresh/r/report.html\n", "trailing slash dropped: \(rerun.stdout)")
         let again = try run(["run", mmc, "--set", "traffic.customers=300", "--out", "fresh/r", "--quiet"], in: directory)
         #expect(again.status == 0, "\(again.stderr)")
     }

@@ -11,12 +11,14 @@ public struct SeriesQuery: Sendable {
     /// Queries over `series`.
     public init(_ series: RunSeries) { self.series = series }
 
-    /// The value of `name` over `row` (nil when no metric has that name).
-    public func value(_ name: String, over row: SeriesRow) -> Double? {
-        let seconds = Double(row.end - row.start) / 1e9
+    /// The value of `name` over `row` (nil when no metric has that name). Rates divide
+    /// by `seconds` when given — an expectation's window as written, whose edges the rows
+    /// round out — and otherwise by the row's own length.
+    public func value(_ name: String, over row: SeriesRow, seconds: Double? = nil) -> Double? {
+        let seconds = seconds ?? Double(row.end - row.start) / 1e9
         func counter(_ name: String) -> Double? {
             guard let index = series.counter(name) else { return nil }
-            return Double((index < row.counters.count ? row.counters[index] : nil) ?? 0)
+            return Double(row.counter(index) ?? 0)
         }
         func counters(prefix: String) -> Double {
             var total = 0.0
@@ -55,7 +57,7 @@ public struct SeriesQuery: Sendable {
         guard let dot = name.lastIndex(of: ".") else { return nil }
         let base = String(name[..<dot]), statistic = String(name[name.index(after: dot)...])
         if let index = series.histogram(base) {
-            let histogram = (index < row.histograms.count ? row.histograms[index] : nil) ?? CompactHistogram()
+            let histogram = row.histogram(index) ?? CompactHistogram()
             func quantile(_ q: Double) -> Double { histogram.quantile(q).map { Double($0) / 1e6 } ?? 0 }
             switch statistic {
             case "count": return Double(histogram.count)
@@ -68,7 +70,7 @@ public struct SeriesQuery: Sendable {
             default: return nil
             }
         }
-        if let index = series.gauge(base), index < row.gauges.count, let window = row.gauges[index] {
+        if let index = series.gauge(base), let window = row.gauge(index) {
             return statistic == "mean" ? window.mean : statistic == "max" ? window.max : nil
         }
         return nil

@@ -25,6 +25,13 @@ public struct SeriesRow: Sendable, Equatable {
         self.gauges = gauges
     }
 
+    /// Counter `index`'s increment (nil when the counter did not exist yet).
+    public func counter(_ index: Int) -> Int64? { index < counters.count ? counters[index] : nil }
+    /// Histogram `index` over the interval (nil when it did not exist yet).
+    public func histogram(_ index: Int) -> CompactHistogram? { index < histograms.count ? histograms[index] : nil }
+    /// Gauge `index` over the interval (nil when it did not exist yet).
+    public func gauge(_ index: Int) -> TimeSeries.GaugeWindow? { index < gauges.count ? gauges[index] : nil }
+
     /// The next row merged into this one, exactly as the live time series merges rows:
     /// counters add, histograms merge bucket by bucket, gauges average weighted by time
     /// and keep the larger maximum and the later last value.

@@ -55,7 +55,7 @@ public struct LineChart: Sendable {
     /// Top of the value axis: at least this (ratios use 1).
     public var yFloor: Double
     /// Size in CSS pixels.
-    public var width = 460.0, height = 190.0
+    public var width = 420.0, height = 180.0
 
     static let left = 52.0, right = 10.0, top = 14.0, bottom = 24.0
 

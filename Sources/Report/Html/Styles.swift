@@ -37,7 +37,7 @@ public enum Styles {
     svg.plot g.fault rect { fill: #D55E00; fill-opacity: 0.13; }
     svg.plot g.fault.outline rect { fill: none; stroke: #D55E00; stroke-width: 1.2; stroke-dasharray: 3 2; }
     svg.plot g.fault text { fill: #9a3c00; font-weight: 700; font-size: 10px; }
-    ul.legend { list-style: none; padding: 0; margin: 3px 0 0; display: flex; flex-wrap: wrap; gap: 2px 12px; font-size: 12px; max-width: 460px; }
+    ul.legend { list-style: none; padding: 0; margin: 3px 0 0; display: flex; flex-wrap: wrap; gap: 2px 12px; font-size: 12px; max-width: 420px; }
     figure.wide ul.legend { max-width: none; }
     ul.legend .swatch { display: inline-block; width: 18px; height: 0; border-top: 2.5px solid; vertical-align: middle; margin-right: 5px; }
     ul.legend .swatch.dashed { border-top-style: dashed; }

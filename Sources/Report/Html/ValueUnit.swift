@@ -24,7 +24,7 @@ public enum ValueUnit: Sendable, Equatable {
     public func format(_ value: Double) -> String {
         switch self {
         case .ratio: return ValueUnit.compact(value * 100) + "%"
-        case .milliseconds: return ValueUnit.compact(value) + " ms"
+        case .milliseconds: return abs(value) >= 1000 ? ValueUnit.compact(value / 1000) + " s" : ValueUnit.compact(value) + " ms"
         case .perSecond: return ValueUnit.compact(value) + "/s"
         case .count: return ValueUnit.compact(value)
         }

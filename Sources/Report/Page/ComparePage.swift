@@ -21,7 +21,7 @@ public struct ComparePage: Sendable {
     }
 
     /// The common interval of two runs' rows, and whether it is exact for both.
-    static func commonInterval(_ x: Int64, _ y: Int64) -> (interval: Int64, exact: Bool) {
+    public static func commonInterval(_ x: Int64, _ y: Int64) -> (interval: Int64, exact: Bool) {
         guard x > 0, y > 0 else { return (max(x, y, 1), true) }
         func gcd(_ p: Int64, _ q: Int64) -> Int64 { q == 0 ? p : gcd(q, p % q) }
         let lcm = x / gcd(x, y) * y

@@ -10,23 +10,27 @@ enum ReportCharts {
             .compactMap { $0 }.filter { !$0.charts.isEmpty }
     }
 
-    /// Offered load vs goodput at the entry services (and bad traffic, if any).
+    /// Offered load vs goodput (and bad traffic, if any), and the latency of the same calls.
     static func load(_ view: RunView) -> ChartSection? {
-        var lines: [LineSpec] = []
-        for service in view.entryServices {
-            if let requests = view.counter(service, "requests") {
-                lines.append(LineSpec(key: "offered", label: "\(service) offered (requests)", points: view.points { RunView.rate($0, [requests]) }))
-            }
-            if let succeeded = view.counter(service, "succeeded") {
-                lines.append(LineSpec(key: "goodput", label: "\(service) goodput (succeeded)", points: view.points { RunView.rate($0, [succeeded]) }))
-            }
-        }
+        let demand = view.demand
+        guard !demand.offered.isEmpty else { return nil }
+        var lines = [
+            LineSpec(key: "offered", label: "offered (\(demand.label))", points: view.points { RunView.rate($0, demand.offered) }),
+            LineSpec(key: "goodput", label: "goodput (answered with success)", points: view.points { RunView.rate($0, demand.good) }),
+        ]
         if let bad = view.series.counter("bad_traffic.arrived"), view.anyCount(bad) {
             lines.append(LineSpec(key: "bad", label: "bad traffic arrivals", points: view.points { RunView.rate($0, [bad]) }))
         }
-        let chart = ChartSpec(id: "load", title: "Offered load vs goodput", unit: .perSecond, palette: "load", lines: lines)
-        return ChartSection(id: "load", title: "Load", note: "Requests offered to the entry service and those answered with success, per second of simulated time.",
-                            charts: lines.isEmpty ? [] : [chart])
+        var charts = [ChartSpec(id: "load", title: "Offered load vs goodput", unit: .perSecond, palette: "load", lines: lines)]
+        if !demand.latency.isEmpty {
+            charts.append(ChartSpec(id: "load.latency", title: "Latency of those calls", unit: .milliseconds, palette: "quantile", lines: [
+                LineSpec(key: "p50", label: "p50", points: view.points { RunView.merged($0, demand.latency)?.quantile(0.5).map { Double($0) / 1e6 } }),
+                LineSpec(key: "p99", label: "p99", points: view.points { RunView.merged($0, demand.latency)?.quantile(0.99).map { Double($0) / 1e6 } }),
+            ]))
+        }
+        return ChartSection(id: "load", title: "Load and goodput",
+                            note: "Calls offered (\(demand.label)) and those answered with success, per second of simulated time; their latency as the caller sees it.",
+                            charts: charts)
     }
 
     /// p50 and p99 latency of each service, one small chart each.

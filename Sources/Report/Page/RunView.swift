@@ -96,6 +96,31 @@ struct RunView {
         return names
     }
 
+    /// What "offered load", "goodput" and "latency" mean for this run, as counter and
+    /// histogram indices: for a platform world the customers' app calls (every route;
+    /// bad traffic is not a customer's), otherwise the entry services' requests.
+    var demand: (label: String, offered: [Int], good: [Int], latency: [Int]) {
+        let ok = counters { $0.service == "app" && $0.figure == "ok" }.map(\.index)
+        if world.hasPlatform, !ok.isEmpty {
+            let failed = counters { $0.service == "app" && $0.figure == "failed" }.map(\.index)
+            return ("customers' app calls", ok + failed, ok, histograms { $0.service == "app" && $0.figure == "latency" }.map(\.index))
+        }
+        let entries = entryServices
+        return (entries.joined(separator: ", ") + " requests",
+                entries.compactMap { counter($0, "requests") }, entries.compactMap { counter($0, "succeeded") },
+                entries.compactMap { histogram($0, "latency") })
+    }
+
+    /// The histograms `indices` of `row` merged into one.
+    static func merged(_ row: SeriesRow, _ indices: [Int]) -> CompactHistogram? {
+        var result: CompactHistogram?
+        for index in indices {
+            guard let histogram = row.histogram(index) else { continue }
+            if result == nil { result = histogram } else { result!.merge(histogram) }
+        }
+        return result
+    }
+
     /// Services in the world's order.
     var services: [String] { world.services.map(\.name) }
 

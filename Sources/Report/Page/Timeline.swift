@@ -23,10 +23,12 @@ public struct TimelineEntry: Sendable, Equatable {
 /// Times are the start of the interval in which a thing was seen (`metrics.interval`).
 /// Thresholds, chosen to mark what an operator would call a change of state:
 /// - a worker pool is saturated in an interval when its utilisation (busy over present,
-///   time-weighted) is at least 95% and at least one request waited on average;
+///   time-weighted) is at least 95% and at least one request waited on average, for two
+///   intervals or more;
 /// - a connection pool is saturated when its mean connections in use are at least 90%
 ///   of its capacity (`max_open` × instances; unlimited pools never are);
 /// - a broker queue has a backlog when its mean ready messages are at least 50;
+/// - stretches of these separated by two intervals or fewer are one stretch;
 /// - after a fault ends, goodput and latency are back at the first interval from which
 ///   three intervals merged have goodput at least 90% of the five minutes before the
 ///   fault and p99 latency at most 1.5 × theirs (+1 ms).
@@ -65,24 +67,34 @@ public enum Timeline {
         }
     }
 
-    /// Runs of intervals where `test` holds, as (first row, first row after) pairs.
-    static func runs(_ rows: [SeriesRow], _ test: (SeriesRow) -> Bool) -> [(start: Int, end: Int?)] {
-        var result: [(Int, Int?)] = []
+    /// Runs of intervals where `test` holds, as (first row, first row after) pairs; runs
+    /// separated by at most `bridge` intervals are one, and runs shorter than `minimum`
+    /// intervals are dropped (a busy pool flickering is not a change of state).
+    static func runs(_ rows: [SeriesRow], bridge: Int = 0, minimum: Int = 1, _ test: (SeriesRow) -> Bool) -> [(start: Int, end: Int?)] {
+        var raw: [(start: Int, end: Int?)] = []
         var open: Int?
         for (index, row) in rows.enumerated() {
             let on = test(row)
             if on, open == nil { open = index }
-            if !on, let start = open { result.append((start, index)); open = nil }
+            if !on, let start = open { raw.append((start, index)); open = nil }
         }
-        if let start = open { result.append((start, nil)) }
-        return result
+        if let start = open { raw.append((start, nil)) }
+        var merged: [(start: Int, end: Int?)] = []
+        for run in raw {
+            if let last = merged.last, let end = last.end, run.start - end <= bridge {
+                merged[merged.count - 1].end = run.end
+            } else {
+                merged.append(run)
+            }
+        }
+        return merged.filter { ($0.end ?? rows.count) - $0.start >= minimum }
     }
 
     static func saturations(_ view: RunView, _ rows: [SeriesRow]) -> [TimelineEntry] {
         var entries: [TimelineEntry] = []
         for service in view.services {
             if let busy = view.gauge(service, "busy"), let workers = view.gauge(service, "workers"), let queue = view.gauge(service, "queue") {
-                for run in runs(rows, { row in
+                for run in runs(rows, bridge: 2, minimum: 2, { row in
                     guard let b = RunView.gaugeMean(row, busy), let w = RunView.gaugeMean(row, workers), let q = RunView.gaugeMean(row, queue) else { return false }
                     return w > 0 && b / w >= 0.95 && q >= 1
                 }) {
@@ -95,7 +107,7 @@ public enum Timeline {
             if let spec = view.world.service(service), spec.database.maxOpen > 0, let inUse = view.gauge(service, "db.in_use") {
                 let capacity = Double(spec.database.maxOpen * spec.instances)
                 let wait = view.histogram(service, "db.wait")
-                for run in runs(rows, { (RunView.gaugeMean($0, inUse) ?? 0) >= 0.9 * capacity }) {
+                for run in runs(rows, bridge: 2, { (RunView.gaugeMean($0, inUse) ?? 0) >= 0.9 * capacity }) {
                     let slice = rows[run.start..<(run.end ?? rows.count)]
                     var merged = CompactHistogram()
                     if let wait { for row in slice { if wait < row.histograms.count, let h = row.histograms[wait] { merged.merge(h) } } }
@@ -107,7 +119,7 @@ public enum Timeline {
             }
         }
         for entry in view.gauges(where: { $0.service == "broker" && $0.figure == "ready" && $0.callee != nil }) {
-            for run in runs(rows, { (RunView.gaugeMean($0, entry.index) ?? 0) >= 50 }) {
+            for run in runs(rows, bridge: 2, { (RunView.gaugeMean($0, entry.index) ?? 0) >= 50 }) {
                 let peak = rows[run.start..<(run.end ?? rows.count)].compactMap { RunView.gaugeMax($0, entry.index) }.max() ?? 0
                 entries.append(TimelineEntry(time: rows[run.start].start, kind: .saturation,
                                              text: "broker queue \(entry.descriptor.callee!) backs up (peak \(ValueUnit.compact(peak)) ready)"))
@@ -198,11 +210,12 @@ public enum Timeline {
         return entries
     }
 
-    /// Per fault that ends: how long after its end goodput and latency at the entry
-    /// service came back to their level of the five minutes before the fault.
+    /// Per fault that ends: how long after its end goodput and latency (of the customers'
+    /// app calls, or of the entry services' requests in a world without the platform)
+    /// came back to their level of the five minutes before the fault.
     static func recoveries(_ view: RunView, _ faults: [FaultWindow]) -> [TimelineEntry] {
-        guard let entry = view.entryServices.first, let succeeded = view.counter(entry, "succeeded"),
-              let latency = view.histogram(entry, "latency") else { return [] }
+        let demand = view.demand
+        guard !demand.good.isEmpty, !demand.latency.isEmpty else { return [] }
         let rows = view.series.rows
         func merged(_ slice: ArraySlice<SeriesRow>) -> SeriesRow? {
             guard var row = slice.first else { return nil }
@@ -210,8 +223,8 @@ public enum Timeline {
             return row
         }
         func levels(_ row: SeriesRow) -> (goodput: Double, p99: Double)? {
-            guard let rate = RunView.rate(row, [succeeded]), let p99 = RunView.quantileMs(row, latency, 0.99) else { return nil }
-            return (rate, p99)
+            guard let rate = RunView.rate(row, demand.good), let p99 = RunView.merged(row, demand.latency)?.quantile(0.99) else { return nil }
+            return (rate, Double(p99) / 1e6)
         }
         return faults.compactMap { fault in
             guard fault.ends else { return nil }
@@ -226,7 +239,7 @@ public enum Timeline {
                     let back = max(rows[index].start, fault.end)
                     return TimelineEntry(time: back, kind: .recovery,
                         text: "\(fault.tag): goodput and p99 latency back \(TimeText.span(back - fault.end)) after the fault ended "
-                            + "(\(entry) goodput \(ValueUnit.compact(now.goodput))/s vs \(ValueUnit.compact(baseline.goodput))/s before, "
+                            + "(goodput \(ValueUnit.compact(now.goodput))/s vs \(ValueUnit.compact(baseline.goodput))/s before, "
                             + "p99 \(ValueUnit.compact(now.p99)) ms vs \(ValueUnit.compact(baseline.p99)) ms)")
                 }
             }
