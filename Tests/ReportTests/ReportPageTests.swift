@@ -95,6 +95,6 @@ struct ReportPageTests {
         #expect(!page.charts.contains("orders.flow") && !page.charts.contains("breakers"))
         #expect(run.file("report.html").contains("no platform invariants apply"))
         let fault = Timeline.entries(run.bundle).filter { $0.kind == .fault }.map(\.text)
-        #expect(fault == ["F1 starts: backend#0 crashes, restarts after 20s", "F1 ends (backend#0 crashes, restarts after 20s)"])
+        #expect(fault == ["F1 starts: backend#0 crashes, restarts after 20s", "F1 ends: backend#0 crashes, restarts after 20s"])
     }
 }

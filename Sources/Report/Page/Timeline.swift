@@ -30,8 +30,10 @@ public struct TimelineEntry: Sendable, Equatable {
 /// - a broker queue has a backlog when its mean ready messages are at least 50;
 /// - stretches of these separated by two intervals or fewer are one stretch;
 /// - after a fault ends, goodput and latency are back at the first interval from which
-///   three intervals merged have goodput at least 90% of the five minutes before the
-///   fault and p99 latency at most 1.5 × theirs (+1 ms).
+///   three intervals merged have a share of calls answered with success no more than 2
+///   points below that of the five minutes before the fault, and a p99 latency at most
+///   twice theirs (+1 ms). The share, not the rate: a closed-loop crowd's rate drifts
+///   with its size, while the share says whether calls succeed again.
 public enum Timeline {
     /// The entries of `bundle`, in time order.
     public static func entries(_ bundle: RunBundle) -> [TimelineEntry] {
@@ -42,7 +44,7 @@ public enum Timeline {
         for fault in faults {
             entries.append(TimelineEntry(time: fault.start, kind: .fault, text: "\(fault.tag) starts: \(fault.label)"))
             if fault.ends, fault.end > fault.start {
-                entries.append(TimelineEntry(time: fault.end, kind: .fault, text: "\(fault.tag) ends (\(fault.label))"))
+                entries.append(TimelineEntry(time: fault.end, kind: .fault, text: "\(fault.tag) ends: \(fault.label)"))
             }
         }
         entries += recoveries(view, faults)
@@ -166,8 +168,9 @@ public enum Timeline {
     }
 
     /// Expectations without a window, followed over the run: a counter's total
-    /// cumulatively (when the total first breaks or meets it), any other figure interval
-    /// by interval (each stretch it is breached, and when it holds again).
+    /// cumulatively (when the total first breaks or meets it), an upper bound on any
+    /// other figure interval by interval (each stretch it is breached, and when it holds
+    /// again).
     static func expectations(_ bundle: RunBundle, _ rows: [SeriesRow]) -> [TimelineEntry] {
         let query = SeriesQuery(bundle.series)
         var entries: [TimelineEntry] = []
@@ -182,13 +185,17 @@ public enum Timeline {
                     if let before = held, before != holds {
                         entries.append(TimelineEntry(time: row.start, kind: .expectation,
                             text: (holds ? "now holds: " : "breached: ") + expectation.text + " (total so far \(ValueUnit.compact(value)))"))
-                    } else if held == nil, !holds, row.start == 0, expectation.comparison != .greaterOrEqual, expectation.comparison != .greater {
+                    } else if held == nil, !holds, expectation.comparison == .less || expectation.comparison == .lessOrEqual {
                         entries.append(TimelineEntry(time: row.start, kind: .expectation, text: "breached: \(expectation.text) (total so far \(ValueUnit.compact(value)))"))
                     }
                     held = holds
                 }
                 continue
             }
+            // A lower bound on a rate, ratio or latency asserts that a symptom happens
+            // (somewhere in the run); interval by interval only upper bounds — limits a
+            // service level sets — say when a run was in breach.
+            guard expectation.comparison == .less || expectation.comparison == .lessOrEqual else { continue }
             var shown = 0
             for run in runs(rows, { row in query.value(expectation.metric, over: row).map { !expectation.holds(for: $0) } ?? false }) {
                 shown += 1
@@ -222,9 +229,10 @@ public enum Timeline {
             for next in slice.dropFirst() { row.absorb(next) }
             return row
         }
-        func levels(_ row: SeriesRow) -> (goodput: Double, p99: Double)? {
-            guard let rate = RunView.rate(row, demand.good), let p99 = RunView.merged(row, demand.latency)?.quantile(0.99) else { return nil }
-            return (rate, Double(p99) / 1e6)
+        func levels(_ row: SeriesRow) -> (goodput: Double, share: Double, p99: Double)? {
+            guard let rate = RunView.rate(row, demand.good), let offered = RunView.rate(row, demand.offered), offered > 0,
+                  let p99 = RunView.merged(row, demand.latency)?.quantile(0.99) else { return nil }
+            return (rate, rate / offered, Double(p99) / 1e6)
         }
         return faults.compactMap { fault in
             guard fault.ends else { return nil }
@@ -235,12 +243,12 @@ public enum Timeline {
             guard let first = rows.firstIndex(where: { $0.end > fault.end }) else { return nil }
             for index in first..<rows.count {
                 guard index + 3 <= rows.count, let window = merged(rows[index..<(index + 3)]), let now = levels(window) else { continue }
-                if now.goodput >= 0.9 * baseline.goodput && now.p99 <= 1.5 * baseline.p99 + 1 {
+                if now.share >= baseline.share - 0.02 && now.p99 <= 2 * baseline.p99 + 1 {
                     let back = max(rows[index].start, fault.end)
                     return TimelineEntry(time: back, kind: .recovery,
                         text: "\(fault.tag): goodput and p99 latency back \(TimeText.span(back - fault.end)) after the fault ended "
-                            + "(goodput \(ValueUnit.compact(now.goodput))/s vs \(ValueUnit.compact(baseline.goodput))/s before, "
-                            + "p99 \(ValueUnit.compact(now.p99)) ms vs \(ValueUnit.compact(baseline.p99)) ms)")
+                            + "(\(ValueUnit.ratio.format(now.share)) of calls succeed vs \(ValueUnit.ratio.format(baseline.share)) before, "
+                            + "p99 \(ValueUnit.milliseconds.format(now.p99)) vs \(ValueUnit.milliseconds.format(baseline.p99)))")
                 }
             }
             return TimelineEntry(time: view.series.end, kind: .recovery,
