@@ -25,10 +25,10 @@ public enum FileWriting {
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))")
         do {
             try Data(contents.utf8).write(to: temporary)
-            if manager.fileExists(atPath: url.path) {
-                _ = try manager.replaceItemAt(url, withItemAt: temporary)
-            } else {
-                try manager.moveItem(at: temporary, to: url)
+            // rename(2) replaces the old file in one step (Foundation's replaceItemAt
+            // does not on every platform).
+            guard rename(temporary.path, url.path) == 0 else {
+                throw NSError(domain: NSPOSIXErrorDomain, code: Int(errno))
             }
         } catch {
             try? manager.removeItem(at: temporary)

@@ -20,7 +20,7 @@ struct ReportPageTests {
         let run = try smallIncident.get()
         let page = PageStructure(run.file("report.html"))
         let metrics = run.outcome.metrics
-        var expected = ["load", "load.latency", "utilisation", "db.in_use", "db.wait", "cache.hit_ratio", "orders.flow", "orders.open",
+        var expected = ["load", "load.latency", "load.bad", "utilisation", "db.in_use", "db.wait", "cache.hit_ratio", "orders.flow", "orders.open",
                         "broker.ready", "breakers"]
         if metrics.gauges.contains(where: { $0.name.hasPrefix("broker.") && $0.name.hasSuffix(".unacked") }) { expected.append("broker.unacked") }
         if run.outcome.spec.services.contains(where: { (metrics.existingGauge("\($0.name).queue")?.maximum ?? 0) > 0 }) { expected.append("queue") }

@@ -72,7 +72,8 @@ public struct LineChart: Sendable {
     /// The chart as a `<figure class="chart">` with the SVG and its legend.
     public var html: String {
         let peak = lines.flatMap { $0.points.compactMap(\.y) }.filter(\.isFinite).max() ?? 0
-        let yTicks = Axis.ticks(upTo: max(peak, yFloor, unit == .ratio ? 1 : 1e-9))
+        // A chart of zeros still gets a readable axis (0 to 1), not ticks a nano apart.
+        let yTicks = Axis.ticks(upTo: max(peak, yFloor, unit == .ratio || peak <= 0 ? 1 : 0))
         let yMax = yTicks.last ?? 1
         let xMax = max(self.xMax, 1)
         let plotWidth = width - Self.left - Self.right, plotHeight = height - Self.top - Self.bottom

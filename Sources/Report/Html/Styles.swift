@@ -52,7 +52,7 @@ public enum Styles {
     details > summary { cursor: pointer; color: #0b5394; margin: 6px 0; }
     pre.world { background: #f6f6f6; padding: 10px; overflow: auto; max-height: 480px; font-size: 12px; }
     tr.same td { color: #777; }
-    td.up { color: #8a1c12; } td.down { color: #0b5a33; }
+    td.up, td.down { font-weight: 600; }
     .note { color: #555; font-size: 12.5px; max-width: 1100px; }
     """
 }

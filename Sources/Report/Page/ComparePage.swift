@@ -62,7 +62,9 @@ public struct ComparePage: Sendable {
         for section in sectionsA + sectionsB where !sectionOrder.contains(section.id) { sectionOrder.append(section.id) }
         for id in sectionOrder {
             let left = sectionsA.first { $0.id == id }, right = sectionsB.first { $0.id == id }
-            let info = (left ?? right)!
+            // The note of the run that has charts here ("no service rejected anything"
+            // is true of one run only).
+            let info = [left, right].compactMap { $0 }.first { !$0.charts.isEmpty } ?? (left ?? right)!
             var chartOrder: [String] = []
             for chart in (left?.charts ?? []) + (right?.charts ?? []) where !chartOrder.contains(chart.id) { chartOrder.append(chart.id) }
             let figures = chartOrder.map { chartID -> String in

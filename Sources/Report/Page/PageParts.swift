@@ -27,6 +27,7 @@ enum PageParts {
         case ("load", "offered"): return "#0072B2"
         case ("load", "goodput"): return "#009E73"
         case ("load", "bad"): return "#D55E00"
+        case ("load", "failed"): return "#C0392B"
         case ("load", "hit_ratio"): return "#0072B2"
         case ("quantile", "p50"): return "#0072B2"
         case ("quantile", "p99"): return "#D55E00"

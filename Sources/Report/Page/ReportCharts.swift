@@ -7,21 +7,27 @@ import World
 enum ReportCharts {
     static func sections(_ view: RunView) -> [ChartSection] {
         [load(view), latency(view), rejections(view), pools(view), cache(view), orders(view), broker(view)]
-            .compactMap { $0 }.filter { !$0.charts.isEmpty }
+            .compactMap { $0 }.filter { !$0.charts.isEmpty || $0.id == "rejections" }
     }
 
     /// Offered load vs goodput (and bad traffic, if any), and the latency of the same calls.
     static func load(_ view: RunView) -> ChartSection? {
         let demand = view.demand
         guard !demand.offered.isEmpty else { return nil }
-        var lines = [
+        let lines = [
             LineSpec(key: "offered", label: "offered (\(demand.label))", points: view.points { RunView.rate($0, demand.offered) }),
             LineSpec(key: "goodput", label: "goodput (answered with success)", points: view.points { RunView.rate($0, demand.good) }),
+            LineSpec(key: "failed", label: "not answered with success", points: view.points { row in
+                guard let offered = RunView.rate(row, demand.offered), let good = RunView.rate(row, demand.good) else { return nil }
+                return offered - good
+            }),
         ]
-        if let bad = view.series.counter("bad_traffic.arrived"), view.anyCount(bad) {
-            lines.append(LineSpec(key: "bad", label: "bad traffic arrivals", points: view.points { RunView.rate($0, [bad]) }))
-        }
         var charts = [ChartSpec(id: "load", title: "Offered load vs goodput", unit: .perSecond, palette: "load", lines: lines)]
+        // Bad traffic on a chart of its own: at its rate it would flatten the customers' lines.
+        if let bad = view.series.counter("bad_traffic.arrived"), view.anyCount(bad) {
+            charts.append(ChartSpec(id: "load.bad", title: "Bad traffic arrivals", unit: .perSecond, palette: "load",
+                                    lines: [LineSpec(key: "bad", label: "requests for products that do not exist", points: view.points { RunView.rate($0, [bad]) })]))
+        }
         if !demand.latency.isEmpty {
             charts.append(ChartSpec(id: "load.latency", title: "Latency of those calls", unit: .milliseconds, palette: "quantile", lines: [
                 LineSpec(key: "p50", label: "p50", points: view.points { RunView.merged($0, demand.latency)?.quantile(0.5).map { Double($0) / 1e6 } }),
@@ -58,7 +64,7 @@ enum ReportCharts {
         }
         return ChartSection(id: "rejections", title: "Rejections by reason",
                             note: charts.isEmpty ? "No service rejected anything." : "Requests each service refused (or its callers shed or abandoned), per second, by reason.",
-                            charts: charts.isEmpty ? [ChartSpec(id: "rejected.none", title: "Rejections (none)", unit: .perSecond, palette: "reason", lines: [])] : charts)
+                            charts: charts)
     }
 
     /// Queue depth, worker utilisation, connections in use and pool wait, per service.
