@@ -15,5 +15,6 @@ public struct BundleError: Error, CustomStringConvertible, Sendable, Equatable {
         self.message = message
     }
 
+    /// `file:line: message`.
     public var description: String { "\(file)\(line.map { ":\($0)" } ?? ""): \(message)" }
 }

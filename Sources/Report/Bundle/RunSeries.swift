@@ -32,6 +32,7 @@ public struct RunSeries: Sendable, Equatable {
         for (index, metric) in gauges.enumerated() { gaugeIndex[metric.name] = index }
     }
 
+    /// Same interval, metrics and rows (the name indexes follow from the metrics).
     public static func == (a: RunSeries, b: RunSeries) -> Bool {
         a.interval == b.interval && a.counters == b.counters && a.histograms == b.histograms && a.gauges == b.gauges
             && a.rows == b.rows

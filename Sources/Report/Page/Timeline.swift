@@ -5,7 +5,20 @@ import World
 public struct TimelineEntry: Sendable, Equatable {
     /// What kind of thing.
     public enum Kind: String, Sendable, CaseIterable {
-        case fault, recovery, rejection, saturation, breaker, expectation, end
+        /// A fault (or a stretch of bad traffic) starts or ends.
+        case fault
+        /// How long after a fault's end goodput and latency came back.
+        case recovery
+        /// A service's first rejection for a reason.
+        case rejection
+        /// A worker pool, connection pool or broker queue saturates or drains.
+        case saturation
+        /// A breaker opens, half-opens or closes.
+        case breaker
+        /// An expectation is breached or holds (again).
+        case expectation
+        /// The run stops.
+        case end
     }
     /// When (nanoseconds; the start of the interval it was seen in).
     public var time: Int64
