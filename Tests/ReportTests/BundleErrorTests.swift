@@ -52,3 +52,16 @@ struct BundleErrorTests {
         #expect(error(root.path)?.description.hasPrefix(root.path + "/summary.json: not valid JSON") == true)
     }
 }
+
+/// How times and values read on a page.
+@Suite("Page text")
+struct PageTextTests {
+    @Test("simulated time reads as people say it, values compactly with their unit")
+    func text() {
+        #expect([0, 4.5, 45, 300, 310, 3600, 3720, 3725].map(TimeText.seconds) == ["0s", "4.5s", "45s", "5m", "5m10s", "1h", "1h02m", "1h02m05s"])
+        #expect(ValueUnit.milliseconds.format(2500) == "2.5 s" && ValueUnit.milliseconds.format(250) == "250 ms")
+        #expect(ValueUnit.ratio.format(0.4213) == "42.1%" && ValueUnit.perSecond.format(12_345) == "12.3k/s")
+        #expect(Axis.ticks(upTo: 7.3) == [0, 2, 4, 6, 8] && Axis.ticks(upTo: 0) == [0, 1])
+        #expect(Html.escape("a<b & \"c\"") == "a&lt;b &amp; &quot;c&quot;")
+    }
+}
