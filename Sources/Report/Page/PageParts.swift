@@ -1,3 +1,4 @@
+import SimKernel
 import World
 
 /// Pieces shared by the report and the comparison page.
@@ -106,15 +107,35 @@ enum PageParts {
     /// The world's services as a table of their main settings.
     static func services(_ world: WorldSpec) -> String {
         var html = "<table class=\"services\"><tr><th>service</th><th>role</th><th class=\"num\">instances</th><th class=\"num\">workers</th>"
-            + "<th class=\"num\">queue</th><th class=\"num\">db pool (max open)</th></tr>"
+            + "<th class=\"num\">queue</th><th class=\"num\">db pool (max open)</th><th>calls (timeout, attempts, breaker)</th></tr>"
         for service in world.services {
             let queue = service.queueCapacity.map { Html.grouped($0) } ?? "unbounded"
             let workers = service.maxWorkers > service.workers ? "\(service.workers)…\(service.maxWorkers)" : "\(service.workers)"
             html += "<tr><td>\(Html.escape(service.name))</td><td>\(Html.escape("\(service.role)"))</td><td class=\"num\">\(service.instances)</td>"
                 + "<td class=\"num\">\(workers)</td><td class=\"num\">\(queue)</td>"
-                + "<td class=\"num\">\(service.database.maxOpen == 0 ? "unlimited" : String(service.database.maxOpen))</td></tr>"
+                + "<td class=\"num\">\(service.database.maxOpen == 0 ? "unlimited" : String(service.database.maxOpen))</td>"
+                + "<td>\(Html.escape(calls(service.calls)))</td></tr>"
         }
         return html + "</table>"
+    }
+
+    /// A service's call policies in a phrase each, callees in name order, the default
+    /// policy last: `inventory: 5s, 3 attempts, resilience4j breaker; default: 2s`.
+    static func calls(_ calls: CallPolicies) -> String {
+        func phrase(_ policy: CallPolicy) -> String {
+            var parts: [String] = [policy.timeout.map { TimeText.span($0.nanoseconds) } ?? "no timeout"]
+            if let retry = policy.retry, retry.attempts > 1 { parts.append("\(retry.attempts) attempts") }
+            switch policy.breaker {
+            case .resilience4j?: parts.append("resilience4j breaker")
+            case .sentinel?: parts.append("sentinel breaker")
+            case nil: break
+            }
+            if policy.fallback != nil { parts.append("fallback") }
+            return parts.joined(separator: ", ")
+        }
+        var entries = calls.byCallee.keys.sorted().map { "\($0): " + phrase(calls.byCallee[$0]!) }
+        entries.append("default: " + phrase(calls.fallback))
+        return entries.joined(separator: "; ")
     }
 
     /// The resolved world file, folded.
