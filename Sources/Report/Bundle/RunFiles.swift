@@ -3,7 +3,7 @@ public import World
 
 /// Every file a run writes into its output folder, made from the outcome: the bundle
 /// (`world.json`, `summary.json`, `timeseries.jsonl`), `timeseries.csv` for
-/// spreadsheets, and `report.html` — rendered from the bundle's texts, read back, so
+/// spreadsheets, `metrics.om` for Prometheus, and `report.html` — rendered from the bundle's texts, read back, so
 /// that `delivery-sim report` on the folder gives the same bytes.
 public enum RunFiles {
     /// The files, in the order they are listed to the user.
@@ -15,6 +15,7 @@ public enum RunFiles {
         return [
             (RunBundle.summaryFile, summaryText),
             ("timeseries.csv", TimeSeriesCSV.text(outcome.metrics)),
+            ("metrics.om", OpenMetricsText.text(outcome.metrics)),
             (RunBundle.seriesFile, seriesText),
             (RunBundle.worldFile, worldText),
             (RunBundle.reportFile, ReportPage(bundle).html),
