@@ -14,7 +14,8 @@ public struct OutputDirectory: Sendable {
     public let path: String
 
     /// Names a run writes; a folder holding only these (and nothing else) may be replaced.
-    public static let resultFiles = ["summary.json", "timeseries.csv", "metrics.om", "trace.json", "events.jsonl"]
+    public static let resultFiles = ["summary.json", "timeseries.csv", "metrics.om", "timeseries.jsonl", "world.json", "report.html",
+                                     "trace.json", "events.jsonl"]
 
     /// The folder at `path` (trailing slashes dropped, so printed paths stay clean).
     public init(path: String) {

@@ -17,6 +17,12 @@ enum RunCommand {
                        throughput, utilisation and Little's law; Erlang C for M/M/c
                        worlds)
       timeseries.csv   the same metrics per interval (metrics.interval in the world)
+      timeseries.jsonl the time series with histogram buckets and each metric's
+                       descriptor, so windows re-merge exactly (the run bundle)
+      world.json       the world as run: the file with --set and the seed applied
+      report.html      one self-contained page: timeline, charts with the fault
+                       windows shaded, expectations, invariants (open it in a
+                       browser; delivery-sim report DIR renders it again)
       trace.json       with --trace: the run in the Chrome trace event format, for
                        ui.perfetto.dev or chrome://tracing (a span per request on each
                        instance, arrows for calls between services, fault windows)
@@ -73,7 +79,7 @@ enum RunCommand {
             seed = UInt64(value)
         }
         let tracing = try traceOptions(args)
-        let spec = try WorldFiles.load(args.positional[0], overrides: args.all("set"))
+        let (spec, worldJSON) = try WorldFiles.loadResolved(args.positional[0], overrides: args.all("set"))
         let directory = args.value("out").map(OutputDirectory.init(path:))
             ?? OutputDirectory.standard(world: spec.name, seed: seed ?? spec.seed)
         // Before the run, so a long simulation is not wasted on a folder it cannot write.
@@ -86,11 +92,11 @@ enum RunCommand {
         let outcome = world.run()
         progress?.finish(world.sim)
         let wall = started.duration(to: clock.now)
-        let results = [
-            ("summary.json", RunSummary(outcome).text),
-            ("timeseries.csv", TimeSeriesCSV.text(outcome.metrics)),
-            ("metrics.om", OpenMetricsText.text(outcome.metrics)),
-        ]
+        let results: [(name: String, contents: String)]
+        do { results = try RunFiles.make(outcome, world: worldJSON, path: directory.path) } catch {
+            if let (staged, _) = trace { directory.discard(staged) }
+            throw error
+        }
         let files: [String]
         if let (staged, export) = trace {
             do { try export.finish(at: outcome.result.endTime) } catch {
