@@ -14,6 +14,7 @@ USAGE: delivery-sim <command> [options]
 COMMANDS:
   run WORLD.json        run a world; results in output/<world>/<seed>/
   validate WORLD.json   check world files without running them
+  sweep WORLD.json      run a grid of configurations × seeds; the cheapest meeting an SLO
   help [COMMAND]        show help for a command
 
 Same world + same seed ⇒ byte-identical results. See README.md for a tour.
@@ -39,18 +40,20 @@ func dispatch(_ arguments: [String]) -> Int32 {
         switch command {
         case "run": return try RunCommand.main(rest)
         case "validate": return try ValidateCommand.main(rest)
+        case "sweep": return try SweepCommand.main(rest)
         case "help", "--help", "-h":
             switch rest.first {
             case "run": print(RunCommand.help)
             case "validate": print(ValidateCommand.help)
+            case "sweep": print(SweepCommand.help)
             case nil: print(topHelp)
             case let other?:
-                let hint = Arguments.nearest(other, in: ["run", "validate"]).map { " (did you mean \"\($0)\"?)" } ?? ""
-                throw UsageError("no help for \"\(other)\"\(hint): the commands are run and validate")
+                let hint = Arguments.nearest(other, in: ["run", "validate", "sweep"]).map { " (did you mean \"\($0)\"?)" } ?? ""
+                throw UsageError("no help for \"\(other)\"\(hint): the commands are run, validate and sweep")
             }
             return 0
         default:
-            let hint = Arguments.nearest(command, in: ["run", "validate", "help"]).map { " (did you mean \"\($0)\"?)" } ?? ""
+            let hint = Arguments.nearest(command, in: ["run", "validate", "sweep", "help"]).map { " (did you mean \"\($0)\"?)" } ?? ""
             throw UsageError("unknown command \"\(command)\"\(hint); see delivery-sim --help")
         }
     } catch let error as UsageError {
