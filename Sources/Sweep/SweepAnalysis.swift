@@ -163,7 +163,8 @@ public struct SweepAnalysis: Sendable {
     /// The knee of `kneeMetric`'s mean along each numeric axis with three values or more,
     /// the other axes held at the cheapest configuration's values (or their first): the
     /// point farthest from the chord between the curve's ends once both coordinates are
-    /// scaled to [0, 1] (Kneedle), where adding more of the resource stops paying.
+    /// scaled to [0, 1] (Kneedle), where adding more of the resource stops paying. Curves
+    /// whose means lie within 5% of each other, or whose farthest point is an end, have none.
     public var knees: [(axis: Int, configuration: Int)] {
         guard let metric = kneeMetric else { return [] }
         let anchor = plan.valueIndices(of: cheapest ?? 0)
@@ -181,7 +182,8 @@ public struct SweepAnalysis: Sendable {
             guard points.count >= 3 else { continue }
             let (x0, x1) = (points.map(\.x).min()!, points.map(\.x).max()!)
             let (y0, y1) = (points.map(\.y).min()!, points.map(\.y).max()!)
-            guard x1 > x0, y1 > y0 else { continue }
+            // A flat curve (its means within 5% of each other) has no knee, only noise.
+            guard x1 > x0, y1 - y0 > 0.05 * max(abs(y0), abs(y1)) else { continue }
             let scaled = points.map { (($0.x - x0) / (x1 - x0), ($0.y - y0) / (y1 - y0)) }
             let (first, last) = (scaled.first!, scaled.last!)
             let (dx, dy) = (last.0 - first.0, last.1 - first.1)

@@ -71,7 +71,7 @@ public enum SweepReport {
             }.sorted()
             guard !ratios.isEmpty else { continue }
             let median = ratios.count % 2 == 1 ? ratios[ratios.count / 2] : (ratios[ratios.count / 2 - 1] + ratios[ratios.count / 2]) / 2
-            out.append("\(metric): differences between neighbouring configurations, paired by seed, have 95% intervals a median \(SweepNumber.short(median))× narrower than unpaired (\(ratios.count) pairs; sweep-differences.csv)")
+            out.append("\(metric): differences between neighbouring configurations, paired by seed, have 95% intervals a median \(SweepNumber.short(median))× narrower than unpaired (\(ratios.count) pair\(ratios.count == 1 ? "" : "s"); sweep-differences.csv)")
         }
         let stopped = analysis.records.filter { $0.stop != "completed" && $0.stop != "end-time" }
         if !stopped.isEmpty {
