@@ -117,7 +117,8 @@ public struct SweepAnalysis: Sendable {
     /// are no objectives).
     public func meetsObjectives(_ configuration: Int) -> Bool {
         let runs = records(of: configuration)
-        guard !runs.isEmpty else { return false }
+        // Every seed must have run (an adaptive search stops at a configuration's first failure).
+        guard runs.count == plan.seeds.count else { return false }
         return runs.allSatisfy { run in
             plan.objectives.allSatisfy { objective in judged(run, objective.metric).map(objective.holds) ?? false }
         }

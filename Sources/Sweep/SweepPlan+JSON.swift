@@ -13,6 +13,7 @@ extension SweepPlan {
             ("slo", .array(objectives.map { .string($0.text) })),
             ("minimize", cost.map { .string($0.text) } ?? .null),
             ("warmup_deletion", .bool(warmupDeletion)),
+            ("adaptive", .bool(adaptive)),
         ]
         if let shard { pairs.append(("shard", .string(shard.description))) }
         return CanonicalJSON.string(.object(pairs))
@@ -63,7 +64,7 @@ extension SweepPlan {
         }
         let plan = SweepPlan(worldPath: world, worldName: name, set: try strings("set"), parameters: parameters,
                              seeds: seeds, metrics: try strings("metrics"), objectives: objectives, cost: cost,
-                             warmupDeletion: warmup)
+                             warmupDeletion: warmup, adaptive: root["adaptive"]?.boolValue ?? false)
         return (plan, shard)
     }
 }

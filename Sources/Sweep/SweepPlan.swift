@@ -26,10 +26,14 @@ public struct SweepPlan: Sendable, Equatable {
     /// Whether each run's chosen metrics are judged after deleting the initial transient
     /// (MSER-5) rather than over the whole run.
     public var warmupDeletion: Bool
+    /// Whether only the runs ``AdaptiveSearch`` needs are made, instead of the full grid.
+    public var adaptive: Bool
 
     /// A plan from its parts.
     public init(worldPath: String, worldName: String, set: [String], parameters: [SweepParameter], seeds: [UInt64],
-                metrics: [String], objectives: [ServiceLevelObjective], cost: CostExpression?, warmupDeletion: Bool) {
+                metrics: [String], objectives: [ServiceLevelObjective], cost: CostExpression?, warmupDeletion: Bool,
+                adaptive: Bool = false) {
+        self.adaptive = adaptive
         self.worldPath = worldPath
         self.worldName = worldName
         self.set = set

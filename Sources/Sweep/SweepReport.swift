@@ -23,6 +23,11 @@ public enum SweepReport {
         }
         if !plan.objectives.isEmpty { out.append("objectives (every seed): " + plan.objectives.map(\.text).joined(separator: "; ")) }
         if let cost = plan.cost { out.append("cost: \(cost.text)") }
+        if plan.adaptive {
+            let tried = Set(analysis.records.map(\.configuration)).count
+            let how = AdaptiveSearch(plan: plan).bisects ? "bisecting the axis to its objective boundary" : "cheapest first, stopping at the first that meets every objective"
+            out.append("adaptive: \(analysis.records.count) of \(plan.runCount) runs made, \(tried) configuration(s) tried (\(how); a configuration stops at its first seed missing an objective; configurations not run are left out)")
+        }
         out.append("")
 
         var header = plan.parameters.indices.map { plan.columnName($0) }
@@ -31,6 +36,7 @@ public enum SweepReport {
         if plan.cost != nil { header.append("cost") }
         var rows: [[String]] = []
         for configuration in 0..<plan.configurationCount {
+            if plan.adaptive, analysis.records(of: configuration).isEmpty { continue }
             var row = plan.values(of: configuration)
             for metric in plan.metrics {
                 guard let interval = analysis.cell(configuration, metric).interval else { row.append("–"); continue }

@@ -15,7 +15,7 @@ enum SweepCommand {
     static let help = """
     USAGE: delivery-sim sweep WORLD.json --vary PATH=VALUES... [--seeds N] [-j N] [--out DIR]
                               [--set PATH=VALUE]... [--metric NAME]... [--slo "METRIC OP VALUE"]...
-                              [--minimize EXPRESSION] [--no-warmup-deletion] [--shard I/N] [--quiet]
+                              [--minimize EXPRESSION] [--adaptive] [--no-warmup-deletion] [--shard I/N] [--quiet]
            delivery-sim sweep merge SHARD-DIR... [--out DIR]
 
     Runs a world once per configuration of a grid and seed, in parallel, and writes into
@@ -56,6 +56,11 @@ enum SweepCommand {
                              (a duration parameter counts in milliseconds)
       --no-warmup-deletion   judge the chosen metrics over whole runs instead of after
                              the initial transient MSER-5 finds in each run's series
+      --adaptive             with --slo: make only the runs the answer needs: cheapest
+                             configurations first, a configuration dropped at its first
+                             seed missing an objective, one axis bisected to its boundary
+                             (assuming more of it never breaks an objective); the answer
+                             is the full grid's, the table has only the runs made
       --shard I/N            run only shard I of N (every Nth run); the folder holds
                              sweep.json and runs.jsonl for `sweep merge`
       --quiet                print only where the results went
@@ -75,7 +80,7 @@ enum SweepCommand {
         if arguments.first == "merge" { return try merge(Array(arguments.dropFirst())) }
         let args = try Arguments(arguments,
                                  valued: ["vary", "seeds", "j", "jobs", "out", "set", "metric", "slo", "minimize", "shard"],
-                                 flags: ["no-warmup-deletion", "quiet"],
+                                 flags: ["no-warmup-deletion", "adaptive", "quiet"],
                                  repeatable: ["set", "vary", "metric", "slo"])
         if args.flag("help") || args.flag("h") {
             print(help)
@@ -119,12 +124,15 @@ enum SweepCommand {
                 try CostExpression(parsing: text, parameters: parameters.map(\.path))
             }
             if cost != nil, objectives.isEmpty { throw SweepError("--minimize needs at least one --slo to meet") }
+            if args.flag("adaptive"), objectives.isEmpty { throw SweepError("--adaptive needs at least one --slo: it searches for the cheapest configuration meeting them") }
+            if args.flag("adaptive"), shard != nil { throw SweepError("--adaptive cannot be sharded: which runs it makes depends on the results of earlier ones") }
             var metrics = args.all("metric")
             if metrics.isEmpty, objectives.isEmpty { metrics = defaultMetrics(base) }
             for objective in objectives where !metrics.contains(objective.metric) { metrics.append(objective.metric) }
             let candidate = SweepPlan(worldPath: path, worldName: base.name, set: set, parameters: parameters,
                                       seeds: (1...UInt64(seedCount)).map { $0 }, metrics: metrics,
-                                      objectives: objectives, cost: cost, warmupDeletion: !args.flag("no-warmup-deletion"))
+                                      objectives: objectives, cost: cost, warmupDeletion: !args.flag("no-warmup-deletion"),
+                                      adaptive: args.flag("adaptive"))
             plan = candidate
             specs = try world.specs(for: candidate)
         } catch let error as SweepError {
@@ -140,17 +148,28 @@ enum SweepCommand {
         let started = clock.now
         var records: [RunRecord] = []
         do {
-            if let first = indices.first {
+            if plan.adaptive {
+                let progress = Progress(total: plan.runCount, enabled: !quiet && isatty(2) == 1, clock: clock, started: started)
+                var made = 0
+                records = try AdaptiveSearch(plan: plan).run { batch throws(SweepError) in
+                    let batchRecords = try runner.run(batch, jobs: jobs)
+                    if made == 0, let first = batchRecords.first { try checkMetrics(plan, against: first) }
+                    made += batchRecords.count
+                    progress.update(done: made)
+                    return batchRecords
+                }
+                progress.finish()
+            } else if let first = indices.first {
                 // The first run alone, so a misspelt metric stops the sweep after one run,
                 // not after all of them.
                 let record = try runner.record(ofRun: first)
                 try checkMetrics(plan, against: record)
                 records.append(record)
+                let progress = Progress(total: indices.count, enabled: !quiet && isatty(2) == 1, clock: clock, started: started)
+                progress.update(done: records.count)
+                records += try runner.run(Array(indices.dropFirst()), jobs: jobs) { done, _ in progress.update(done: done + 1) }
+                progress.finish()
             }
-            let progress = Progress(total: indices.count, enabled: !quiet && isatty(2) == 1, clock: clock, started: started)
-            progress.update(done: records.count)
-            records += try runner.run(Array(indices.dropFirst()), jobs: jobs) { done, _ in progress.update(done: done + 1) }
-            progress.finish()
         } catch {
             throw InputError(nil, error.description)
         }
