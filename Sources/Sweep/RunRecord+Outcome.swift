@@ -37,6 +37,14 @@ extension RunRecord {
             }
         }
         for route in routes { put("\(route).failure_ratio") }
+        // Queueing theory beside the measurement, for the charts.
+        if let (service, model) = outcome.spec.erlangCModel {
+            let prefix = ErlangCFigures.prefix + service
+            values["\(prefix).wait.mean"] = model.meanWait * 1000
+            values["\(prefix).latency.mean"] = model.meanSojourn * 1000
+            values["\(prefix).queue.mean"] = model.meanQueueLength
+            values["\(prefix).busy.mean"] = model.offeredLoad
+        }
 
         let rows = metrics.timeSeries?.rows ?? []
         let steady = chosen.map { metric -> SteadyState in

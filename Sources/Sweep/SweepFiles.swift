@@ -10,7 +10,8 @@
 /// - `sweep-summary.csv`: per configuration and metric, the mean and 95% interval;
 /// - `sweep-differences.csv`: paired differences of the chosen metrics between
 ///   neighbouring configurations, with the unpaired interval beside them;
-/// - `sweep.txt`: the table and the answer to the tuning question, as printed.
+/// - `sweep.txt`: the table and the answer to the tuning question, as printed;
+/// - `sweep.html`: the chosen metrics charted against each varied parameter.
 public enum SweepFiles {
     /// Every file of the sweep, in the order written.
     public static func files(_ analysis: SweepAnalysis, shard: Shard? = nil) -> [(name: String, contents: String)] {
@@ -25,12 +26,13 @@ public enum SweepFiles {
         files.append(("sweep-summary.csv", summaryCSV(analysis)))
         files.append(("sweep-differences.csv", differencesCSV(analysis)))
         files.append(("sweep.txt", SweepReport.text(analysis)))
+        files.append(("sweep.html", SweepHTML.page(analysis)))
         return files
     }
 
     /// Names a sweep folder may hold (a folder holding only these may be replaced).
     public static let names = ["sweep.json", "runs.jsonl", "sweep.csv", "sweep-summary.csv", "sweep-differences.csv",
-                               "sweep.txt"]
+                               "sweep.txt", "sweep.html"]
 
     static func parameterColumns(_ plan: SweepPlan) -> [String] {
         plan.parameters.map(\.path)

@@ -41,7 +41,7 @@ struct SweepRunTests {
                             minimize: "services.backend.workers")
         let serial = SweepFiles.files(try sweep(world, plan, jobs: 1))
         let parallel = SweepFiles.files(try sweep(world, plan, jobs: 3))
-        #expect(serial.map(\.name) == ["sweep.json", "runs.jsonl", "sweep.csv", "sweep-summary.csv", "sweep-differences.csv", "sweep.txt"])
+        #expect(serial.map(\.name) == ["sweep.json", "runs.jsonl", "sweep.csv", "sweep-summary.csv", "sweep-differences.csv", "sweep.txt", "sweep.html"])
         #expect(texts(serial) == texts(parallel))
     }
 
