@@ -42,13 +42,16 @@ extension SweepPlan {
             guard let path = axis["path"]?.stringValue, let values = axis["values"]?.arrayValue?.compactMap(\.stringValue) else {
                 throw fail("expected {path, values} in vary")
             }
+            guard !values.isEmpty else { throw fail("the axis \(path) in vary has no values") }
             parameters.append(SweepParameter(path: path, values: values))
         }
         var seeds: [UInt64] = []
         for text in try strings("seeds") {
             guard let seed = UInt64(text) else { throw fail("seed \"\(text)\" is not a whole number") }
+            guard !seeds.contains(seed) else { throw fail("seed \(seed) is listed twice") }
             seeds.append(seed)
         }
+        guard !seeds.isEmpty else { throw fail("expected at least one seed") }
         var objectives: [ServiceLevelObjective] = []
         for (position, text) in try strings("slo").enumerated() {
             objectives.append(try ServiceLevelObjective(parsing: text, position: position + 1))

@@ -178,7 +178,7 @@ enum SweepCommand {
         let files = try directory.write(SweepFiles.files(analysis, shard: shard))
         if !quiet {
             if shard == nil { print(SweepReport.text(analysis), terminator: "") }
-            print("\(records.count) run(s) in \(formatSeconds(wall)) wall on \(min(jobs, max(1, indices.count - 1))) thread(s)")
+            print("\(records.count) run(s) in \(formatSeconds(wall)) wall on \(min(jobs, max(1, indices.count))) thread(s)")
         }
         print("wrote " + files.joined(separator: ", "))
         if shard == nil, !plan.objectives.isEmpty, analysis.cheapest == nil { return 1 }
