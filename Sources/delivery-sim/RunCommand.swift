@@ -7,7 +7,7 @@ import World
 /// `delivery-sim run WORLD [--seed N] [--out DIR] [--set PATH=VALUE]...`
 enum RunCommand {
     static let help = """
-    USAGE: delivery-sim run WORLD.json [--seed N] [--out DIR] [--set PATH=VALUE]... [--quiet]
+    USAGE: delivery-sim run WORLD.json [--seed N] [--out DIR] [--set PATH=VALUE]... [--batch-means METRIC]... [--quiet]
 
     Runs one world and writes its results into output/<world>/<seed>/ (or DIR):
       summary.json     world, seed, trace digest, how the run ended, simulated time,
@@ -26,6 +26,9 @@ enum RunCommand {
       --set PATH=VALUE     override a field of the world, checked like the file
                            (repeatable), e.g. --set services.backend.workers=16
                            --set traffic.customers=1000000 --set 'traffic.rate="9/s"'
+      --batch-means METRIC a 95% interval for METRIC's steady-state mean from this one
+                           run: batch means of its per-interval values (metrics.interval)
+                           after MSER-5 deletes the initial transient (repeatable)
       --quiet              print only where the results went, and on standard
                            error why the run failed, if it did
       -h, --help           show this help
@@ -37,7 +40,8 @@ enum RunCommand {
     """
 
     static func main(_ arguments: [String]) throws -> Int32 {
-        let args = try Arguments(arguments, valued: ["seed", "out", "set"], flags: ["quiet"])
+        let args = try Arguments(arguments, valued: ["seed", "out", "set", "batch-means"], flags: ["quiet"],
+                                 repeatable: ["set", "batch-means"])
         if args.flag("help") || args.flag("h") {
             print(help)
             return 0
@@ -63,6 +67,8 @@ enum RunCommand {
         let world = try PlatformWorld(spec: spec, seed: seed)
         let outcome = world.run()
         let wall = started.duration(to: clock.now)
+        // Before writing, so a misspelt metric leaves nothing behind.
+        let batchMeans = try RunBatchMeans.lines(outcome, metrics: args.all("batch-means"))
         let files = try directory.write([
             ("summary.json", RunSummary(outcome).text),
             ("timeseries.csv", TimeSeriesCSV.text(outcome.metrics)),
@@ -74,6 +80,7 @@ enum RunCommand {
             if !problems.isEmpty { printError(problems.joined(separator: "\n")) }
         } else {
             print(HumanSummary.text(outcome, wallSeconds: wall.seconds, files: files))
+            for line in batchMeans { print(line) }
         }
         world.sim.shutdown()
         return outcome.passed ? 0 : 1
