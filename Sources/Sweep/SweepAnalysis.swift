@@ -24,7 +24,9 @@ public struct SweepAnalysis: Sendable {
 
     /// A metric of one configuration: its interval and how it was obtained.
     public struct Cell: Sendable {
+        /// The mean and its interval; nil when no run had a value.
         public let interval: MeanInterval?
+        /// How the interval was obtained.
         public let basis: Basis
         /// Seeds in which the metric had a value.
         public let samples: [Double]
@@ -32,9 +34,13 @@ public struct SweepAnalysis: Sendable {
 
     /// Two configurations one step apart on one axis, compared on a metric.
     public struct Difference: Sendable {
+        /// The axis the two configurations differ on.
         public let axis: Int
+        /// The configuration one value down on that axis.
         public let from: Int
+        /// The configuration one value up.
         public let to: Int
+        /// The metric compared.
         public let metric: String
         /// Per-seed differences (to − from), paired by seed.
         public let paired: MeanInterval

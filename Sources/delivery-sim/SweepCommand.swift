@@ -16,6 +16,7 @@ enum SweepCommand {
     USAGE: delivery-sim sweep WORLD.json --vary PATH=VALUES... [--seeds N] [-j N] [--out DIR]
                               [--set PATH=VALUE]... [--metric NAME]... [--slo "METRIC OP VALUE"]...
                               [--minimize EXPRESSION] [--adaptive] [--no-warmup-deletion] [--shard I/N] [--quiet]
+           delivery-sim sweep --plan SWEEP.json [-j N] [--out DIR] [--shard I/N] [--quiet]
            delivery-sim sweep merge SHARD-DIR... [--out DIR]
 
     Runs a world once per configuration of a grid and seed, in parallel, and writes into
@@ -63,6 +64,10 @@ enum SweepCommand {
                              is the full grid's, the table has only the runs made
       --shard I/N            run only shard I of N (every Nth run); the folder holds
                              sweep.json and runs.jsonl for `sweep merge`
+      --plan SWEEP.json      run the sweep a sweep file describes instead of the options
+                             above: the sweep.json a sweep writes (world, set, vary,
+                             seeds, metrics, slo, minimize, warmup_deletion, adaptive), so
+                             a sweep can be kept in version control and re-run
       --quiet                print only where the results went
       -h, --help             show this help
 
@@ -79,16 +84,26 @@ enum SweepCommand {
     static func main(_ arguments: [String]) throws -> Int32 {
         if arguments.first == "merge" { return try merge(Array(arguments.dropFirst())) }
         let args = try Arguments(arguments,
-                                 valued: ["vary", "seeds", "j", "jobs", "out", "set", "metric", "slo", "minimize", "shard"],
+                                 valued: ["vary", "seeds", "j", "jobs", "out", "set", "metric", "slo", "minimize", "shard", "plan"],
                                  flags: ["no-warmup-deletion", "adaptive", "quiet"],
                                  repeatable: ["set", "vary", "metric", "slo"])
         if args.flag("help") || args.flag("h") {
             print(help)
             return 0
         }
-        guard args.positional.count == 1 else {
-            throw UsageError(args.positional.isEmpty ? "sweep needs a world file (see delivery-sim sweep --help)"
-                                                     : "sweep takes one world file, got \(args.positional.count)")
+        if args.value("plan") != nil {
+            guard args.positional.isEmpty else { throw UsageError("--plan names its world; give no world file beside it") }
+            for option in ["vary", "set", "metric", "slo", "minimize", "seeds"] where !args.all(option).isEmpty {
+                throw UsageError("--plan holds the whole sweep; --\(option) cannot be added to it")
+            }
+            for flag in ["adaptive", "no-warmup-deletion"] where args.flag(flag) {
+                throw UsageError("--plan holds the whole sweep; --\(flag) cannot be added to it")
+            }
+        } else {
+            guard args.positional.count == 1 else {
+                throw UsageError(args.positional.isEmpty ? "sweep needs a world file (see delivery-sim sweep --help)"
+                                                         : "sweep takes one world file, got \(args.positional.count)")
+            }
         }
         let seedCount = try positive(args.value("seeds"), option: "--seeds", default: 3, most: 100_000)
         if args.value("j") != nil, args.value("jobs") != nil { throw UsageError("give -j or --jobs, not both") }
@@ -98,14 +113,27 @@ enum SweepCommand {
         if let text = args.value("shard") {
             do throws(SweepError) { shard = try Shard(parsing: text) } catch { throw UsageError(error.description) }
         }
-        let path = args.positional[0]
-        let bytes: [UInt8]
-        do { bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
-            throw InputError(path, WorldFiles.explain(error, path: path))
-        }
-        let world = SweepWorld(path: path, bytes: bytes)
-        let set = args.all("set")
         let (plan, specs): (SweepPlan, [WorldSpec])
+        if let planPath = args.value("plan") {
+            do {
+                let (stored, _) = try SweepPlan.read(json: try readText(planPath), file: planPath)
+                let world = try loadWorld(stored.worldPath)
+                let base = try world.base(set: stored.set)
+                guard base.name == stored.worldName else {
+                    throw SweepError("\(planPath): the plan is for world \"\(stored.worldName)\", but \(stored.worldPath) is now \"\(base.name)\"")
+                }
+                guard !(stored.adaptive && shard != nil) else {
+                    throw SweepError("--adaptive cannot be sharded: which runs it makes depends on the results of earlier ones")
+                }
+                plan = stored
+                specs = try world.specs(for: stored)
+            } catch let error as SweepError {
+                throw InputError(nil, error.description)
+            }
+        } else {
+        let path = args.positional[0]
+        let world = try loadWorld(path)
+        let set = args.all("set")
         do {
             let base = try world.base(set: set)
             var parameters: [SweepParameter] = []
@@ -137,6 +165,7 @@ enum SweepCommand {
             specs = try world.specs(for: candidate)
         } catch let error as SweepError {
             throw InputError(nil, error.description)
+        }
         }
         let directory = OutputDirectory(path: args.value("out") ?? defaultFolder(plan, shard: shard), ownFiles: SweepFiles.names)
         try directory.checkWritable()
@@ -216,6 +245,12 @@ enum SweepCommand {
             throw InputError(nil, error.description)
         }
         return 0
+    }
+
+    static func loadWorld(_ path: String) throws(InputError) -> SweepWorld {
+        do { return SweepWorld(path: path, bytes: Array(try Data(contentsOf: URL(fileURLWithPath: path)))) } catch {
+            throw InputError(path, WorldFiles.explain(error, path: path))
+        }
     }
 
     static func readText(_ path: String) throws(SweepError) -> String {

@@ -57,7 +57,7 @@ struct SweepCommandTests {
         }
     }
 
-    @Test("-j 1 and -j 2 write identical files; shards merged on the command line write them too")
+    @Test("-j 1 and -j 2 write identical files; so do shards merged on the command line, and a re-run from sweep.json")
     func identicalFiles() throws {
         let root = try scratch()
         let sweep = base + ["--vary", "services.backend.workers=8..10/1", "--slo", "backend.latency.mean < 1500",
@@ -71,10 +71,13 @@ struct SweepCommandTests {
         }
         let merge = try run(["sweep", "merge", root + "/s2", root + "/s1", "--out", root + "/merged"])
         #expect(merge.status == 0, "\(merge.stderr)")
+        // The plan a sweep writes is a sweep file: run again from it.
+        #expect(try run(["sweep", "--plan", root + "/j1/sweep.json", "--out", root + "/replan"]).status == 0)
         for name in ["sweep.json", "runs.jsonl", "sweep.csv", "sweep-summary.csv", "sweep-differences.csv", "sweep.txt", "sweep.html"] {
             let reference = try Data(contentsOf: URL(fileURLWithPath: root + "/j1/" + name))
             #expect(try Data(contentsOf: URL(fileURLWithPath: root + "/j2/" + name)) == reference, "\(name) at -j 2")
             #expect(try Data(contentsOf: URL(fileURLWithPath: root + "/merged/" + name)) == reference, "\(name) merged")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: root + "/replan/" + name)) == reference, "\(name) from --plan")
         }
         // An incomplete set of shards is refused.
         let partial = try run(["sweep", "merge", root + "/s1", "--out", root + "/partial"])
