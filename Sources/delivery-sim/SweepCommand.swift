@@ -188,15 +188,14 @@ enum SweepCommand {
                     return batchRecords
                 }
                 progress.finish()
-            } else if let first = indices.first {
-                // The first run alone, so a misspelt metric stops the sweep after one run,
-                // not after all of them.
-                let record = try runner.record(ofRun: first)
-                try checkMetrics(plan, against: record)
-                records.append(record)
+            } else {
+                // The first run's metrics are checked as soon as it ends, so a misspelt
+                // metric stops the sweep after one run, not after all of them.
                 let progress = Progress(total: indices.count, enabled: !quiet && isatty(2) == 1, clock: clock, started: started)
-                progress.update(done: records.count)
-                records += try runner.run(Array(indices.dropFirst()), jobs: jobs) { done, _ in progress.update(done: done + 1) }
+                progress.update(done: 0)
+                records = try runner.run(indices, jobs: jobs, checkFirst: { record throws(SweepError) in
+                    try checkMetrics(plan, against: record)
+                }, progress: { done, _ in progress.update(done: done) })
                 progress.finish()
             }
         } catch {
