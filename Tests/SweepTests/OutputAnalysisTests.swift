@@ -43,7 +43,7 @@ struct OutputAnalysisTests {
         let replications = 200
         var covered = 0, naiveCovered = 0
         for replication in 0..<replications {
-            let series = autoregressive(count: 20_000, mean: 5, phi: 0.9, sigma: 1, start: 5, seed: UInt64(100 + replication))
+            let series = autoregressive(count: 8_000, mean: 5, phi: 0.9, sigma: 1, start: 5, seed: UInt64(100 + replication))
             let interval = BatchMeans.interval(series, batches: 20)!
             if abs(interval.mean - 5) <= interval.halfWidth! { covered += 1 }
             let naive = MeanInterval(series)
