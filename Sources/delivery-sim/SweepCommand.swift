@@ -29,6 +29,8 @@ enum SweepCommand {
       sweep-differences.csv  paired differences of the chosen metrics between
                              neighbouring configurations, beside the unpaired interval
       sweep.txt              the table and the answer, as printed
+      sweep.html             each chosen metric against each varied parameter (SVG),
+                             with Erlang C's curve beside an M/M/c world
       sweep.json, runs.jsonl the plan and one record per run (what merge joins)
     Runs with the same seed see the same customers, choices and service times whatever
     the configuration (common random numbers), so paired differences are tight. The
