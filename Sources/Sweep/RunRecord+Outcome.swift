@@ -46,8 +46,23 @@ extension RunRecord {
             values["\(prefix).busy.mean"] = model.offeredLoad
         }
 
+        // The per-service figures summary.json derives (not expectation names, so they
+        // are judged over the whole run): utilisation and throughput, the sizing figures.
+        let seconds = Double(end) / 1e9
+        for service in outcome.spec.services where metrics.existingCounter("\(service.name).requests") != nil {
+            let busy = metrics.existingGauge("\(service.name).busy")?.mean(at: end) ?? 0
+            let workers = metrics.existingGauge("\(service.name).workers")?.mean(at: end) ?? 0
+            values["\(service.name).utilisation"] = workers > 0 ? busy / workers : 0
+            let completed = Double(metrics.existingCounter("\(service.name).completed")?.total ?? 0)
+            values["\(service.name).throughput_per_s"] = seconds > 0 ? completed / seconds : 0
+        }
+
         let rows = metrics.timeSeries?.rows ?? []
         let steady = chosen.map { metric -> SteadyState in
+            guard query.value(metric) != nil else {
+                // A derived figure has no per-interval series: the whole run's value.
+                return SteadyState(metric: metric, deletedSeconds: 0, value: values[metric], batchMean: nil, batchHalfWidth: nil)
+            }
             // One value per interval of the time series (windows on exact row edges).
             let series = rows.compactMap { row in
                 query.value(metric, in: Duration.nanoseconds(row.start)...Duration.nanoseconds(row.end))

@@ -2,8 +2,10 @@ public import World
 
 /// What one run of a sweep contributes: which configuration and seed, how it ended, every
 /// summary metric under its expectation name (`orders.failed_ratio`,
-/// `app.order.latency.p99`, `payment.db.in_use.max`), and for each chosen metric its
-/// warm-up and steady-state figures.
+/// `app.order.latency.p99`, `payment.db.in_use.max`) plus each service's
+/// `<service>.utilisation` and `<service>.throughput_per_s` (and, for an M/M/c world,
+/// Erlang C's `erlang_c.*` estimates), and for each chosen metric its warm-up and
+/// steady-state figures.
 ///
 /// Records are written one per line to `runs.jsonl`; every other file of a sweep is
 /// computed from the plan and the records, which is why merged shards give the same bytes
