@@ -7,7 +7,9 @@ import World
 /// `delivery-sim run WORLD [--seed N] [--out DIR] [--set PATH=VALUE]...`
 enum RunCommand {
     static let help = """
-    USAGE: delivery-sim run WORLD.json [--seed N] [--out DIR] [--set PATH=VALUE]... [--batch-means METRIC]... [--quiet]
+    USAGE: delivery-sim run WORLD.json [--seed N] [--out DIR] [--set PATH=VALUE]... [--quiet]
+                                       [--trace [--trace-window FROM..TO] [--trace-sample N]]
+                                       [--batch-means METRIC]...
 
     Runs one world and writes its results into output/<world>/<seed>/ (or DIR):
       summary.json     world, seed, trace digest, how the run ended, simulated time,
@@ -16,6 +18,11 @@ enum RunCommand {
                        throughput, utilisation and Little's law; Erlang C for M/M/c
                        worlds)
       timeseries.csv   the same metrics per interval (metrics.interval in the world)
+      trace.json       with --trace: the run in the Chrome trace event format, for
+                       ui.perfetto.dev or chrome://tracing (a span per request on each
+                       instance, arrows for calls between services, fault windows)
+      events.jsonl     with --trace: every traced event, one JSON object per line
+                       (docs/trace.md lists the kinds and their fields)
     and prints a short summary. The same world and seed always give the same files,
     byte for byte.
 
@@ -29,6 +36,14 @@ enum RunCommand {
       --batch-means METRIC a 95% interval for METRIC's steady-state mean from this one
                            run: batch means of its per-interval values (metrics.interval)
                            after MSER-5 deletes the initial transient (repeatable)
+      --trace              also write trace.json and events.jsonl (streamed to disk
+                           as the world runs; large: see the two options below)
+      --trace-window FROM..TO
+                           trace only events in this span of simulated time, e.g.
+                           12m..18m, ..5m, 10m.. (implies --trace)
+      --trace-sample N     trace 1 request in N, with every call it made, chosen by
+                           a hash of its id: the same requests on every run
+                           (implies --trace)
       --quiet              print only where the results went, and on standard
                            error why the run failed, if it did
       -h, --help           show this help
@@ -40,8 +55,8 @@ enum RunCommand {
     """
 
     static func main(_ arguments: [String]) throws -> Int32 {
-        let args = try Arguments(arguments, valued: ["seed", "out", "set", "batch-means"], flags: ["quiet"],
-                                 repeatable: ["set", "batch-means"])
+        let args = try Arguments(arguments, valued: ["seed", "out", "set", "trace-window", "trace-sample", "batch-means"],
+                                 flags: ["quiet", "trace"], repeatable: ["set", "batch-means"])
         if args.flag("help") || args.flag("h") {
             print(help)
             return 0
@@ -57,6 +72,7 @@ enum RunCommand {
             }
             seed = UInt64(value)
         }
+        let tracing = try traceOptions(args)
         let spec = try WorldFiles.load(args.positional[0], overrides: args.all("set"))
         let directory = args.value("out").map(OutputDirectory.init(path:))
             ?? OutputDirectory.standard(world: spec.name, seed: seed ?? spec.seed)
@@ -65,14 +81,29 @@ enum RunCommand {
         let clock = ContinuousClock()
         let started = clock.now
         let world = try PlatformWorld(spec: spec, seed: seed)
+        let trace = try tracing.map { options throws(OutputError) in try startTrace(options, into: directory, trace: world.sim.trace) }
         let outcome = world.run()
         let wall = started.duration(to: clock.now)
         // Before writing, so a misspelt metric leaves nothing behind.
-        let batchMeans = try RunBatchMeans.lines(outcome, metrics: args.all("batch-means"))
-        let files = try directory.write([
+        let batchMeans: [String]
+        do { batchMeans = try RunBatchMeans.lines(outcome, metrics: args.all("batch-means")) } catch {
+            if let (staged, _) = trace { directory.discard(staged) }
+            throw error
+        }
+        let results = [
             ("summary.json", RunSummary(outcome).text),
             ("timeseries.csv", TimeSeriesCSV.text(outcome.metrics)),
-        ])
+        ]
+        let files: [String]
+        if let (staged, export) = trace {
+            do { try export.finish(at: outcome.result.endTime) } catch {
+                directory.discard(staged)
+                throw OutputError(path: directory.path, reason: "writing the trace failed (\(error.localizedDescription))")
+            }
+            files = try directory.commit(staged, results)
+        } else {
+            files = try directory.write(results)
+        }
         if args.flag("quiet") {
             print("wrote " + files.joined(separator: ", "))
             // Quiet hides the figures, never the reason for a non-zero exit.

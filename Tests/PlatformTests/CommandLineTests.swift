@@ -220,4 +220,30 @@ struct CommandLineTests {
         let measured = try #require(Double(line.split(separator: "measured ").last?.dropLast() ?? ""))
         #expect(abs(measured - p99) < 0.0001, "summary p99 \(p99), expectation measured \(measured)")
     }
+
+    @Test("run --trace writes trace.json and events.jsonl beside the summary; a bad --trace-window exits 2 and writes nothing")
+    func trace() throws {
+        let folder = try scratch()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("run").path
+        let traced = try run(["run", mmc, "--set", "traffic.customers=300", "--trace-window", "10s..", "--out", out, "--quiet"])
+        #expect(traced.status == 0)
+        #expect(traced.stdout.contains("trace.json") && traced.stdout.contains("events.jsonl"))
+        let files = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
+        #expect(files == ["events.jsonl", "summary.json", "timeseries.csv", "trace.json"])
+        let lines = try String(contentsOfFile: out + "/events.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(lines.count > 100 && lines.count < 900, "300 requests, three events each, the first 10 s left out")
+        let summary = try String(contentsOfFile: out + "/summary.json", encoding: .utf8)
+        #expect(summary.contains("\"trace_format\": 2"))
+        // A second run replaces the folder, trace files and all.
+        #expect(try run(["run", mmc, "--set", "traffic.customers=300", "--out", out, "--quiet"]).status == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out).sorted() == ["summary.json", "timeseries.csv"])
+
+        let bad = try run(["run", mmc, "--trace-window", "12m-18m", "--out", folder.appendingPathComponent("bad").path])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("--trace-window expects FROM..TO"))
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("bad").path))
+        let help = try run(["run", "--help"])
+        for flag in ["--trace", "--trace-window", "--trace-sample", "trace.json", "events.jsonl"] { #expect(help.stdout.contains(flag)) }
+    }
 }

@@ -105,6 +105,10 @@ public final class Simulation: @unchecked Sendable {
     public func run(until end: Duration? = nil, maxSteps: Int? = nil) -> RunResult {
         let endNanos = end.map { $0.nanoseconds } ?? .max
         let metrics = self.metrics, executor = self.executor
+        // A later slice of the same run: the partial row the last slice closed is reopened.
+        // A run that cannot advance time (the invariant check after a world's end) is
+        // not a slice: the partial row stays closed, and what it records stays out of it.
+        if endNanos > executor.now { metrics.resume() } else { metrics.keepClosed() }
         executor.boundary = metrics.nextBoundary
         executor.onBoundary = { [unowned metrics, unowned executor] time in
             metrics.advance(to: time)
