@@ -57,12 +57,14 @@ public enum SweepReport {
             if let best = analysis.cheapest {
                 let what = plan.cost == nil ? "first configuration (grid order)" : "cheapest configuration"
                 let cost = analysis.cost(best).map { " (cost \(SweepNumber.short($0)))" } ?? ""
-                out.append("\(what) meeting every objective in every seed: \(plan.label(of: best))\(cost); \(feasible) of \(plan.configurationCount) meet them")
+                let tried = plan.adaptive ? Set(analysis.records.map(\.configuration)).count : plan.configurationCount
+                out.append("\(what) meeting every objective in every seed: \(plan.label(of: best))\(cost); \(feasible) of \(tried)\(plan.adaptive ? " tried" : "") meet them")
             } else {
                 out.append("no configuration meets every objective in every seed")
             }
         }
-        if let metric = analysis.kneeMetric {
+        // The knee needs every point of the curve with all its seeds: not after an adaptive search.
+        if let metric = analysis.kneeMetric, !plan.adaptive {
             for knee in analysis.knees {
                 let held = plan.parameters.indices.filter { $0 != knee.axis }
                 let others = held.isEmpty ? "" : " (with " + held.map { "\(plan.columnName($0))=\(plan.values(of: knee.configuration)[$0])" }.joined(separator: " ") + ")"
