@@ -14,7 +14,7 @@ public struct OutputDirectory: Sendable {
     public let path: String
 
     /// Names a run writes; a folder holding only these (and nothing else) may be replaced.
-    public static let resultFiles = ["summary.json", "timeseries.csv", "trace.json", "events.jsonl"]
+    public static let resultFiles = ["summary.json", "timeseries.csv", "metrics.om", "trace.json", "events.jsonl"]
 
     /// Names this folder's writer produces (``resultFiles`` for a run; a sweep has its own).
     public let ownFiles: [String]

@@ -23,8 +23,13 @@ enum RunCommand {
                        instance, arrows for calls between services, fault windows)
       events.jsonl     with --trace: every traced event, one JSON object per line
                        (docs/trace.md lists the kinds and their fields)
+      metrics.om       the same time series in OpenMetrics text, with labels
+                       (service, callee, reason) and histogram buckets, for
+                       promtool tsdb create-blocks-from openmetrics (see README)
     and prints a short summary. The same world and seed always give the same files,
-    byte for byte.
+    byte for byte. While a long run works, a terminal on standard error shows its
+    progress (simulated time, share of the duration, events/s, time left), except
+    with --quiet.
 
     OPTIONS:
       --seed N             use seed N instead of the world's seed
@@ -82,7 +87,9 @@ enum RunCommand {
         let started = clock.now
         let world = try PlatformWorld(spec: spec, seed: seed)
         let trace = try tracing.map { options throws(OutputError) in try startTrace(options, into: directory, trace: world.sim.trace) }
+        let progress = args.flag("quiet") ? nil : ProgressDisplay.attach(to: world.sim, duration: spec.duration)
         let outcome = world.run()
+        progress?.finish(world.sim)
         let wall = started.duration(to: clock.now)
         // Before writing, so a misspelt metric leaves nothing behind.
         let batchMeans: [String]
@@ -93,6 +100,7 @@ enum RunCommand {
         let results = [
             ("summary.json", RunSummary(outcome).text),
             ("timeseries.csv", TimeSeriesCSV.text(outcome.metrics)),
+            ("metrics.om", OpenMetricsText.text(outcome.metrics)),
         ]
         let files: [String]
         if let (staged, export) = trace {

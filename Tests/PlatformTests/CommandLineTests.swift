@@ -58,15 +58,17 @@ struct CommandLineTests {
         #expect(try run(["validate", "--help"]).stdout.contains("JSON-PATH"))
     }
 
-    @Test("run writes summary.json and timeseries.csv, identical bytes on a second run")
+    @Test("run writes summary.json, timeseries.csv and metrics.om, identical bytes on a second run")
     func runWritesResults() throws {
         let out = try scratch()
         let first = try run(["run", mmc, "--set", "traffic.customers=2000", "--out", out.appendingPathComponent("a").path])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("digest") && first.stdout.contains("Erlang C"))
+        // Standard error is a pipe here, not a terminal: no progress line, nothing at all.
+        #expect(first.stderr.isEmpty, "\(first.stderr)")
         let second = try run(["run", mmc, "--set", "traffic.customers=2000", "--out", out.appendingPathComponent("b").path, "--quiet"])
         #expect(second.status == 0)
-        for file in ["summary.json", "timeseries.csv"] {
+        for file in ["summary.json", "timeseries.csv", "metrics.om"] {
             let a = try Data(contentsOf: out.appendingPathComponent("a/\(file)"))
             let b = try Data(contentsOf: out.appendingPathComponent("b/\(file)"))
             #expect(a == b, "\(file) differs between runs")
@@ -192,7 +194,7 @@ struct CommandLineTests {
         // An earlier run's folder is replaced whole.
         let rerun = try run(["run", mmc, "--set", "traffic.customers=200", "--out", "fresh/r/", "--quiet"], in: directory)
         #expect(rerun.status == 0)
-        #expect(rerun.stdout == "wrote fresh/r/summary.json, fresh/r/timeseries.csv\n", "trailing slash dropped: \(rerun.stdout)")
+        #expect(rerun.stdout == "wrote fresh/r/summary.json, fresh/r/timeseries.csv, fresh/r/metrics.om\n", "trailing slash dropped: \(rerun.stdout)")
         let again = try run(["run", mmc, "--set", "traffic.customers=300", "--out", "fresh/r", "--quiet"], in: directory)
         #expect(again.status == 0, "\(again.stderr)")
     }
