@@ -27,12 +27,15 @@ let package = Package(
         .target(name: "World", dependencies: ["SimKernel"], swiftSettings: strict),
         .target(name: "Platform", dependencies: ["SimKernel", "Resilience", "World"], swiftSettings: strict),
         .target(name: "Report", dependencies: ["SimKernel", "World", "Platform"], swiftSettings: strict),
-        .executableTarget(name: "delivery-sim", dependencies: ["SimKernel", "World", "Platform", "Report"], swiftSettings: strict),
+        .target(name: "Sweep", dependencies: ["SimKernel", "World", "Platform", "Report"], swiftSettings: strict),
+        .executableTarget(name: "delivery-sim", dependencies: ["SimKernel", "World", "Platform", "Report", "Sweep"], swiftSettings: strict),
 
         .testTarget(name: "SimKernelTests", dependencies: ["SimKernel"], swiftSettings: strict),
         .testTarget(name: "WorldTests", dependencies: ["World", "SimKernel"], swiftSettings: strict),
         .testTarget(name: "ResilienceTests", dependencies: ["Resilience", "SimKernel"], swiftSettings: strict),
+        .testTarget(name: "SweepTests", dependencies: ["SimKernel", "World", "Platform", "Report", "Sweep"], swiftSettings: strict),
         .testTarget(name: "PlatformTests", dependencies: ["SimKernel", "Resilience", "World", "Platform", "Report"], swiftSettings: strict),
+        .testTarget(name: "ReportTests", dependencies: ["SimKernel", "World", "Platform", "Report"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -14,13 +14,22 @@ public struct OutputDirectory: Sendable {
     public let path: String
 
     /// Names a run writes; a folder holding only these (and nothing else) may be replaced.
-    public static let resultFiles = ["summary.json", "timeseries.csv", "checkpoints.csv", "metrics.om", "trace.json", "events.jsonl"]
+    public static let resultFiles = ["summary.json", "timeseries.csv", "metrics.om", "timeseries.jsonl", "world.json", "report.html",
+                                     "checkpoints.csv", "trace.json", "events.jsonl"]
 
-    /// The folder at `path` (trailing slashes dropped, so printed paths stay clean).
-    public init(path: String) {
+    /// Names this folder's writer produces (``resultFiles`` for a run; a sweep has its own).
+    public let ownFiles: [String]
+
+    /// The folder at `path` for a run's results (trailing slashes dropped, so printed paths
+    /// stay clean).
+    public init(path: String) { self.init(path: path, ownFiles: Self.resultFiles) }
+
+    /// The folder at `path`, which may be replaced when it holds only `ownFiles`.
+    public init(path: String, ownFiles: [String]) {
         var path = path
         while path.count > 1, path.hasSuffix("/") { path.removeLast() }
         self.path = path
+        self.ownFiles = ownFiles
     }
 
     /// The default folder for a world and seed: `output/<world>/<seed>`.
@@ -51,7 +60,7 @@ public struct OutputDirectory: Sendable {
             do { contents = try manager.contentsOfDirectory(atPath: final.path) } catch {
                 throw OutputError(path: path, reason: "its contents cannot be listed (\(Self.reason(error)))")
             }
-            let foreign = contents.filter { !Self.resultFiles.contains($0) }.sorted()
+            let foreign = contents.filter { !ownFiles.contains($0) }.sorted()
             if !foreign.isEmpty {
                 let shown = foreign.prefix(3).joined(separator: ", ") + (foreign.count > 3 ? ", …" : "")
                 throw OutputError(path: path, reason: "it holds files that are not a run's results (\(shown)); "

@@ -9,6 +9,7 @@ enum RunCommand {
     static let help = """
     USAGE: delivery-sim run WORLD.json [--seed N] [--out DIR] [--set PATH=VALUE]... [--quiet]
                                        [--trace [--trace-window FROM..TO] [--trace-sample N]]
+                                       [--batch-means METRIC]...
 
     Runs one world and writes its results into output/<world>/<seed>/ (or DIR):
       summary.json     world, seed, trace digest, how the run ended, simulated time,
@@ -17,6 +18,12 @@ enum RunCommand {
                        throughput, utilisation and Little's law; Erlang C for M/M/c
                        worlds)
       timeseries.csv   the same metrics per interval (metrics.interval in the world)
+      timeseries.jsonl the time series with histogram buckets and each metric's
+                       descriptor, so windows re-merge exactly (the run bundle)
+      world.json       the world as run: the file with --set and the seed applied
+      report.html      one self-contained page: timeline, charts with the fault
+                       windows shaded, expectations, invariants (open it in a
+                       browser; delivery-sim report DIR renders it again)
       checkpoints.csv  the trace digest after every 4,096 events: two runs agree up
                        to the first window in which they differ
       trace.json       with --trace: the run in the Chrome trace event format, for
@@ -39,6 +46,9 @@ enum RunCommand {
       --set PATH=VALUE     override a field of the world, checked like the file
                            (repeatable), e.g. --set services.backend.workers=16
                            --set traffic.customers=1000000 --set 'traffic.rate="9/s"'
+      --batch-means METRIC a 95% interval for METRIC's steady-state mean from this one
+                           run: batch means of its per-interval values (metrics.interval)
+                           after MSER-5 deletes the initial transient (repeatable)
       --trace              also write trace.json and events.jsonl (streamed to disk
                            as the world runs; large: see the two options below)
       --trace-window FROM..TO
@@ -58,7 +68,8 @@ enum RunCommand {
     """
 
     static func main(_ arguments: [String]) throws -> Int32 {
-        let args = try Arguments(arguments, valued: ["seed", "out", "set", "trace-window", "trace-sample"], flags: ["quiet", "trace"])
+        let args = try Arguments(arguments, valued: ["seed", "out", "set", "trace-window", "trace-sample", "batch-means"],
+                                 flags: ["quiet", "trace"], repeatable: ["set", "batch-means"])
         if args.flag("help") || args.flag("h") {
             print(help)
             return 0
@@ -75,7 +86,7 @@ enum RunCommand {
             seed = UInt64(value)
         }
         let tracing = try traceOptions(args)
-        let spec = try WorldFiles.load(args.positional[0], overrides: args.all("set"))
+        let (spec, worldJSON) = try WorldFiles.loadResolved(args.positional[0], overrides: args.all("set"))
         let directory = args.value("out").map(OutputDirectory.init(path:))
             ?? OutputDirectory.standard(world: spec.name, seed: seed ?? spec.seed)
         // Before the run, so a long simulation is not wasted on a folder it cannot write.
@@ -88,12 +99,17 @@ enum RunCommand {
         let outcome = world.run()
         progress?.finish(world.sim)
         let wall = started.duration(to: clock.now)
-        let results = [
-            ("summary.json", RunSummary(outcome).text),
-            ("timeseries.csv", TimeSeriesCSV.text(outcome.metrics)),
-            ("metrics.om", OpenMetricsText.text(outcome.metrics)),
-            ("checkpoints.csv", TraceCheckpointsCSV.text(world.sim.trace)),
-        ]
+        // Before writing, so a misspelt metric leaves nothing behind.
+        let results: [(name: String, contents: String)]
+        let batchMeans: [String]
+        do {
+            results = try RunFiles.make(outcome, world: worldJSON, path: directory.path)
+                + [("checkpoints.csv", TraceCheckpointsCSV.text(world.sim.trace))]
+            batchMeans = try RunBatchMeans.lines(outcome, metrics: args.all("batch-means"))
+        } catch {
+            if let (staged, _) = trace { directory.discard(staged) }
+            throw error
+        }
         let files: [String]
         if let (staged, export) = trace {
             do { try export.finish(at: outcome.result.endTime) } catch {
@@ -111,6 +127,7 @@ enum RunCommand {
             if !problems.isEmpty { printError(problems.joined(separator: "\n")) }
         } else {
             print(HumanSummary.text(outcome, wallSeconds: wall.seconds, files: files))
+            for line in batchMeans { print(line) }
         }
         world.sim.shutdown()
         return outcome.passed ? 0 : 1

@@ -6,6 +6,12 @@ import World
 enum WorldFiles {
     /// Reads and checks the world at `path`, applying `overrides`.
     static func load(_ path: String, overrides: [String]) throws(InputError) -> WorldSpec {
+        try loadResolved(path, overrides: overrides).spec
+    }
+
+    /// Reads and checks the world at `path` with `overrides` applied; also returns the
+    /// document as resolved (what the run bundle keeps as `world.json`).
+    static func loadResolved(_ path: String, overrides: [String]) throws(InputError) -> (spec: WorldSpec, json: JSONValue) {
         let bytes: [UInt8]
         do {
             bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
@@ -13,7 +19,8 @@ enum WorldFiles {
             throw InputError(path, Self.explain(error, path: path))
         }
         do {
-            return try WorldJSON.read(bytes, file: path, overrides: overrides, with: WorldSpec.reader)
+            let json = try WorldJSON.resolve(bytes, file: path, overrides: overrides)
+            return (try WorldSpec.reader.read(json), json)
         } catch {
             throw InputError(nil, error.description)
         }

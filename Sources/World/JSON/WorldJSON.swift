@@ -26,8 +26,17 @@ public enum WorldJSON {
         _ bytes: [UInt8], file: String, overrides: [String] = [], with reader: ValueReader<T>,
         limits: JSONParser.Limits = .default, maxDiagnostics: Int = 20
     ) throws(WorldError) -> T {
-        let root = try JSONParser.parse(bytes, file: file, limits: limits)
-        let patched = overrides.isEmpty ? root : try Override.apply(overrides, to: root)
+        let patched = try resolve(bytes, file: file, overrides: overrides, limits: limits)
         return try reader.read(patched, maxDiagnostics: maxDiagnostics)
+    }
+
+    /// Parses `bytes` and applies `overrides`, without reading it with a schema: the
+    /// document a run actually used (a run bundle keeps it as `world.json`, so a report
+    /// shows, and a reader can rebuild, exactly the world that ran).
+    public static func resolve(
+        _ bytes: [UInt8], file: String, overrides: [String] = [], limits: JSONParser.Limits = .default
+    ) throws(WorldError) -> JSONValue {
+        let root = try JSONParser.parse(bytes, file: file, limits: limits)
+        return overrides.isEmpty ? root : try Override.apply(overrides, to: root)
     }
 }
