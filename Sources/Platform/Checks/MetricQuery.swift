@@ -128,6 +128,10 @@ extension MetricQuery {
                                          message: "the window starts at or after the end of the run (\(Duration.nanoseconds(end).formattedShort))")
             }
             guard let actual = value(expectation.metric, in: expectation.window) else {
+                if knownNames.contains(expectation.metric) {
+                    return ExpectationResult(expectation: expectation, actual: nil, passed: false,
+                                             message: "\"\(expectation.metric)\" has no value: what it is computed from was never recorded in this run")
+                }
                 let near = NearestName.nearest(to: expectation.metric, in: knownNames).map { " (did you mean \"\($0)\"?)" } ?? ""
                 return ExpectationResult(expectation: expectation, actual: nil, passed: false,
                                          message: "no metric named \"\(expectation.metric)\"\(near)")

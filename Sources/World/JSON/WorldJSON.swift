@@ -27,7 +27,20 @@ public enum WorldJSON {
         limits: JSONParser.Limits = .default, maxDiagnostics: Int = 20
     ) throws(WorldError) -> T {
         let root = try JSONParser.parse(bytes, file: file, limits: limits)
-        let patched = overrides.isEmpty ? root : try Override.apply(overrides, to: root)
-        return try reader.read(patched, maxDiagnostics: maxDiagnostics)
+        let parsed = try Override.parse(overrides)
+        let patched = overrides.isEmpty ? root : try Override.apply(parsed, to: root)
+        do throws(WorldError) {
+            return try reader.read(patched, maxDiagnostics: maxDiagnostics)
+        } catch {
+            // A value meant as JSON but malformed was read as a string: where the field
+            // wanted something else, say what is wrong with the JSON.
+            var error = error
+            for index in error.diagnostics.indices {
+                guard case .override(let number) = error.diagnostics[index].location.origin,
+                      let problem = parsed[number - 1].jsonProblem else { continue }
+                error.diagnostics[index].message += " (the value is not valid JSON: \(problem))"
+            }
+            throw error
+        }
     }
 }

@@ -23,8 +23,10 @@ extension WorldSpec {
         let infrastructure = o.optional("infrastructure", InfrastructureSpec.reader, default: InfrastructureSpec())
         let faults = o.optional("faults", .array(of: FaultSpec.reader), default: [])
         let expectations = o.optional("expect", .array(of: Expectation.reader), default: [])
+        let limits = o.optional("limits", LimitsSpec.reader, default: LimitsSpec())
         if !o.hasProblems {
             WorldSpec.checkReferences(o, services: services, traffic: traffic, faults: faults)
+            WorldSpec.checkFaultTimes(o, duration: duration, faults: faults)
             if traffic.customers == nil && duration == nil && traffic.rate.segments.last?.duration == nil
                 && traffic.rate.peak > 0 {
                 o.reject("duration", expected: "a duration, or traffic.customers, or a rate profile that ends",
@@ -38,12 +40,14 @@ extension WorldSpec {
                 o.reject("traffic", expected: "bad_traffic only in worlds with a menu service (it asks for products)")
             }
         }
-        return WorldSpec(
+        var world = WorldSpec(
             name: name, description: description, seed: UInt64(seed), duration: duration,
             maxEvents: maxEvents, metrics: metrics, traffic: traffic,
             services: services.sorted { $0.name < $1.name }, catalog: catalog, merchants: merchants,
             riders: riders, dependencies: dependencies, infrastructure: infrastructure,
             faults: faults.sorted { $0.at < $1.at }, expectations: expectations)
+        world.limits = limits
+        return world
     }
 
     /// A world name: it names an output folder, so letters, digits, `-`, `_` and `.` only.
@@ -134,8 +138,10 @@ extension WorldSpec {
             if let target {
                 var field: JSONPath.Component = "target"
                 if case .partition = fault.kind { field = "between" }
+                let exists = (targets + instanceNames).contains(target)
                 o.reject(at: ["faults", .index(index), field], expected: expectation,
-                         detail: "nothing is named \"\(target)\"", suggestion: suggestion(target, candidates))
+                         detail: exists ? "\"\(target)\" cannot take this kind of fault" : "nothing is named \"\(target)\"",
+                         suggestion: suggestion(target, candidates))
             }
         }
         // Names: they become metric prefixes and fault targets.
