@@ -152,7 +152,7 @@ public struct RunSummary: Sendable {
         }
         let callsPrefix = "\(name).calls."
         var callees: [String] = []
-        for counter in metrics.counters where counter.name.hasPrefix(callsPrefix) {
+        for counter in metrics.counters(withPrefix: callsPrefix) {
             let callee = String(counter.name.dropFirst(callsPrefix.count).split(separator: ".").first ?? "")
             if !callees.contains(callee) { callees.append(callee) }
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Report
 import Testing
 
 /// The `delivery-sim` command as users run it: exit codes, messages, files.
@@ -21,9 +22,9 @@ struct CommandLineTests {
         return directory.appendingPathComponent("delivery-sim")
     }()
 
-    func run(_ arguments: [String], in directory: URL? = nil) throws -> Run {
+    func run(_ arguments: [String], in directory: URL? = nil, executable: URL = Self.executable) throws -> Run {
         let process = Process()
-        process.executableURL = Self.executable
+        process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = directory ?? URL(fileURLWithPath: repositoryRoot)
         let out = Pipe(), err = Pipe()
@@ -76,12 +77,15 @@ struct CommandLineTests {
         #expect((summary?["digest"] as? String)?.count == 16)
     }
 
-    @Test("the default output folder is output/<world>/<seed>")
+    @Test("the default output folder is output/<world>/<seed>, tagged with the overrides' hash when --set is given")
     func defaultFolder() throws {
         let directory = try scratch()
         let result = try run(["run", mmc, "--set", "traffic.customers=100", "--seed", "9"], in: directory)
         #expect(result.status == 0)
-        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("output/mmc/9/summary.json").path))
+        let folders = try FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("output/mmc").path)
+        #expect(folders.count == 1 && folders[0].hasPrefix("9-") && folders[0].count == 10, "\(folders)")
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("output/mmc/\(folders[0])/summary.json").path))
+        #expect(OutputDirectory.standard(world: "mmc", seed: 9).path == "output/mmc/9")
     }
 
     @Test("a malformed world exits 2 with file, line, column and path, and writes nothing")
@@ -163,7 +167,7 @@ struct CommandLineTests {
         try write("precious", to: keep.appendingPathComponent("notes.txt"))
         try write("a file", to: directory.appendingPathComponent("afile"))
         let cases: [(out: String, message: String)] = [
-            ("keep", "holds files that are not a run's results (notes.txt)"),
+            ("keep", "no earlier run of delivery-sim marked it as its own (.delivery-sim-run)"),
             (".", "it is the current folder or holds it"),
             ("..", "it is the current folder or holds it"),
             ("", "the output folder is an empty path"),

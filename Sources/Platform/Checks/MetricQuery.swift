@@ -36,7 +36,7 @@ public struct MetricQuery: Sendable {
         }
         func counters(prefix: String) -> Double {
             if let row { return row.counters.filter { $0.name.hasPrefix(prefix) }.reduce(0) { $0 + Double($1.value) } }
-            return metrics.counters.filter { $0.name.hasPrefix(prefix) }.reduce(0) { $0 + Double($1.total) }
+            return metrics.counters(withPrefix: prefix).reduce(0) { $0 + Double($1.total) }
         }
         func ratio(_ numerator: Double?, _ denominator: Double?) -> Double? {
             guard let numerator, let denominator else { return nil }
