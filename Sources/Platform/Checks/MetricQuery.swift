@@ -132,7 +132,7 @@ extension MetricQuery {
                     return ExpectationResult(expectation: expectation, actual: nil, passed: false,
                                              message: "\"\(expectation.metric)\" has no value: what it is computed from was never recorded in this run")
                 }
-                let near = NearestName.nearest(to: expectation.metric, in: knownNames).map { " (did you mean \"\($0)\"?)" } ?? ""
+                let near = NearestName.nearest(to: expectation.metric, in: knownNames.filter { $0 != expectation.metric }).map { " (did you mean \"\($0)\"?)" } ?? ""
                 return ExpectationResult(expectation: expectation, actual: nil, passed: false,
                                          message: "no metric named \"\(expectation.metric)\"\(near)")
             }

@@ -11,8 +11,7 @@ public enum NearestName {
         let target = Array((caseInsensitive ? name.lowercased() : name).unicodeScalars)
         guard !target.isEmpty, target.count <= 64 else { return nil }
         var best: (name: String, distance: Int)?
-        // The name itself is never a suggestion ("wechat" did not mean "wechat").
-        for candidate in candidates where candidate != name {
+        for candidate in candidates {
             let scalars = Array((caseInsensitive ? candidate.lowercased() : candidate).unicodeScalars)
             guard scalars.count <= 64 else { continue }
             let length = max(scalars.count, target.count)

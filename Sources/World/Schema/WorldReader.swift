@@ -87,7 +87,8 @@ extension WorldSpec {
     static func checkReferences(_ o: ObjectReader, services: [ServiceSpec], traffic: TrafficSpec, faults: [FaultSpec]) {
         let names = services.map(\.name)
         func suggestion(_ name: String, _ candidates: [String]) -> String? {
-            NearestName.nearest(to: name, in: candidates)
+            // The name itself is never a suggestion ("wechat" did not mean "wechat").
+            NearestName.nearest(to: name, in: candidates.filter { $0 != name })
         }
         for (index, journey) in traffic.journeys.enumerated() {
             switch journey.kind {
