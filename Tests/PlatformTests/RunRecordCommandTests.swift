@@ -1,5 +1,6 @@
 import Foundation
 import Report
+import SimKernel
 import Testing
 
 /// What a run records and where it goes, as a user sees it from the shell: provenance in
@@ -26,7 +27,7 @@ struct RunRecordCommandTests {
     func version() throws {
         let run = try cli.run(["--version"])
         #expect(run.status == 0)
-        #expect(run.stdout == "delivery-sim \(ToolVersion.number) (trace format 1)\n")
+        #expect(run.stdout == "delivery-sim \(ToolVersion.number) (trace format \(Trace.formatVersion))\n")
     }
 
     @Test("summary.json says which file, content, overrides, version and trace format made it")
@@ -41,7 +42,7 @@ struct RunRecordCommandTests {
         #expect(made["world_sha256"] as? String == SHA256.hex(Array(try Data(contentsOf: URL(fileURLWithPath: mmc)))))
         #expect(made["overrides"] as? [String] == ["traffic.customers=200", "services.backend.workers=9"])
         #expect(made["version"] as? String == ToolVersion.number)
-        #expect(made["trace_format"] as? Int == 1)
+        #expect(made["trace_format"] as? Int == Trace.formatVersion)
         #expect((made["resolved_world_sha256"] as? String)?.count == 64)
     }
 
