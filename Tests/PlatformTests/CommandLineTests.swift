@@ -236,14 +236,15 @@ struct CommandLineTests {
         #expect(traced.status == 0)
         #expect(traced.stdout.contains("trace.json") && traced.stdout.contains("events.jsonl"))
         let files = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
-        #expect(files == ["events.jsonl", "summary.json", "timeseries.csv", "trace.json"])
+        #expect(files == [".delivery-sim-run", "events.jsonl", "metrics.om", "summary.json", "timeseries.csv", "trace.json"])
         let lines = try String(contentsOfFile: out + "/events.jsonl", encoding: .utf8).split(separator: "\n")
         #expect(lines.count > 100 && lines.count < 900, "300 requests, three events each, the first 10 s left out")
         let summary = try String(contentsOfFile: out + "/summary.json", encoding: .utf8)
         #expect(summary.contains("\"trace_format\": 2"))
         // A second run replaces the folder, trace files and all.
         #expect(try run(["run", mmc, "--set", "traffic.customers=300", "--out", out, "--quiet"]).status == 0)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: out).sorted() == ["summary.json", "timeseries.csv"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out).sorted()
+            == [".delivery-sim-run", "metrics.om", "summary.json", "timeseries.csv"])
 
         let bad = try run(["run", mmc, "--trace-window", "12m-18m", "--out", folder.appendingPathComponent("bad").path])
         #expect(bad.status == 2)
