@@ -33,6 +33,7 @@ let package = Package(
         .testTarget(name: "WorldTests", dependencies: ["World", "SimKernel"], swiftSettings: strict),
         .testTarget(name: "ResilienceTests", dependencies: ["Resilience", "SimKernel"], swiftSettings: strict),
         .testTarget(name: "PlatformTests", dependencies: ["SimKernel", "Resilience", "World", "Platform", "Report"], swiftSettings: strict),
+        .testTarget(name: "ReportTests", dependencies: ["SimKernel", "World", "Platform", "Report"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

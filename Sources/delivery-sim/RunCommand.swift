@@ -20,6 +20,12 @@ enum RunCommand {
                        throughput, utilisation and Little's law; Erlang C for M/M/c
                        worlds)
       timeseries.csv   the same metrics per interval (metrics.interval in the world)
+      timeseries.jsonl the time series with histogram buckets and each metric's
+                       descriptor, so windows re-merge exactly (the run bundle)
+      world.json       the world as run: the file with --set and the seed applied
+      report.html      one self-contained page: timeline, charts with the fault
+                       windows shaded, expectations, invariants (open it in a
+                       browser; delivery-sim report DIR renders it again)
       trace.json       with --trace: the run in the Chrome trace event format, for
                        ui.perfetto.dev or chrome://tracing (a span per request on each
                        instance, arrows for calls between services, fault windows)
@@ -83,6 +89,7 @@ enum RunCommand {
         let spec = loaded.spec
         let provenance = Provenance(worldFile: path, bytes: loaded.bytes, overrides: args.all("set"),
                                     seedOption: seed, resolved: loaded.resolved)
+        let worldJSON = loaded.json
         let directory = args.value("out").map(OutputDirectory.init(path:))
             ?? OutputDirectory.standard(world: spec.name, seed: seed ?? spec.seed, tag: provenance.overridesTag)
         // Before the run, so a long simulation is not wasted on a folder it cannot write.
@@ -99,11 +106,11 @@ enum RunCommand {
         let outcome = world.run()
         progress?.finish(world.sim)
         let wall = started.duration(to: clock.now)
-        let results = [
-            ("summary.json", RunSummary(outcome, provenance: provenance).text),
-            ("timeseries.csv", TimeSeriesCSV.text(outcome.metrics)),
-            ("metrics.om", OpenMetricsText.text(outcome.metrics)),
-        ]
+        let results: [(name: String, contents: String)]
+        do { results = try RunFiles.make(outcome, world: worldJSON, path: directory.path, provenance: provenance) } catch {
+            if let (staged, _) = trace { directory.discard(staged) }
+            throw error
+        }
         let files: [String]
         if let (staged, export) = trace {
             do { try export.finish(at: outcome.result.endTime) } catch {

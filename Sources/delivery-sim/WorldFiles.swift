@@ -13,6 +13,8 @@ enum WorldFiles {
         let spec: WorldSpec
         let bytes: [UInt8]
         let resolved: String
+        /// The document as resolved (what the run bundle keeps as `world.json`).
+        let json: JSONValue
     }
 
     /// Reads and checks the world at `path` (`-` for standard input), applying
@@ -20,8 +22,9 @@ enum WorldFiles {
     static func read(_ path: String, overrides: [String]) throws(InputError) -> Loaded {
         let bytes = try readBytes(path)
         let spec = try load(bytes, path: path, overrides: overrides)
-        let resolved = (try? Override.apply(overrides, to: JSONParser.parse(bytes, file: path))).map { CanonicalJSON.string($0) } ?? ""
-        return Loaded(spec: spec, bytes: bytes, resolved: resolved)
+        // Valid now: the reader accepted the same document.
+        let json = (try? WorldJSON.resolve(bytes, file: path, overrides: overrides)) ?? JSONValue(.null)
+        return Loaded(spec: spec, bytes: bytes, resolved: CanonicalJSON.string(json), json: json)
     }
 
     /// Reads and checks the world at `path` (`-` for standard input), applying `overrides`.

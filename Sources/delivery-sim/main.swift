@@ -15,6 +15,8 @@ USAGE: delivery-sim <command> [options]
 COMMANDS:
   run WORLD.json        run a world; results in output/<world>/<seed>/
   validate WORLD.json   check world files without running them
+  report RUN_DIR        render a run's report.html again from its bundle
+  compare RUN_A RUN_B   compare two runs side by side (compare.html)
   help [COMMAND]        show help for a command
 
 Same world + same seed ⇒ byte-identical results. See README.md for a tour.
@@ -41,6 +43,8 @@ func dispatch(_ arguments: [String]) -> Int32 {
         switch command {
         case "run": return try RunCommand.main(rest)
         case "validate": return try ValidateCommand.main(rest)
+        case "report": return try ReportCommand.main(rest)
+        case "compare": return try CompareCommand.main(rest)
         case "--version", "version":
             print("delivery-sim \(ToolVersion.number) (trace format \(Trace.formatVersion))")
             return 0
@@ -48,14 +52,16 @@ func dispatch(_ arguments: [String]) -> Int32 {
             switch rest.first {
             case "run": print(RunCommand.help)
             case "validate": print(ValidateCommand.help)
+            case "report": print(ReportCommand.help)
+            case "compare": print(CompareCommand.help)
             case nil: print(topHelp)
             case let other?:
-                let hint = Arguments.nearest(other, in: ["run", "validate"]).map { " (did you mean \"\($0)\"?)" } ?? ""
-                throw UsageError("no help for \"\(other)\"\(hint): the commands are run and validate")
+                let hint = Arguments.nearest(other, in: ["run", "validate", "report", "compare"]).map { " (did you mean \"\($0)\"?)" } ?? ""
+                throw UsageError("no help for \"\(other)\"\(hint): the commands are run, validate, report and compare")
             }
             return 0
         default:
-            let hint = Arguments.nearest(command, in: ["run", "validate", "help"]).map { " (did you mean \"\($0)\"?)" } ?? ""
+            let hint = Arguments.nearest(command, in: ["run", "validate", "report", "compare", "help"]).map { " (did you mean \"\($0)\"?)" } ?? ""
             throw UsageError("unknown command \"\(command)\"\(hint); see delivery-sim --help")
         }
     } catch let error as UsageError {
@@ -63,6 +69,9 @@ func dispatch(_ arguments: [String]) -> Int32 {
         return 2
     } catch let error as InputError {
         printError(error.description)
+        return 2
+    } catch let error as BundleError {
+        printError("error: \(error.description)")
         return 2
     } catch let error as OutputError {
         printError("error: \(error.description)")

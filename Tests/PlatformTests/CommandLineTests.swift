@@ -198,7 +198,8 @@ struct CommandLineTests {
         // An earlier run's folder is replaced whole.
         let rerun = try run(["run", mmc, "--set", "traffic.customers=200", "--out", "fresh/r/", "--quiet"], in: directory)
         #expect(rerun.status == 0)
-        #expect(rerun.stdout == "wrote fresh/r/summary.json, fresh/r/timeseries.csv, fresh/r/metrics.om\n", "trailing slash dropped: \(rerun.stdout)")
+        #expect(rerun.stdout == "wrote fresh/r/summary.json, fresh/r/timeseries.csv, fresh/r/metrics.om, fresh/r/timeseries.jsonl, "
+            + "fresh/r/world.json, fresh/r/report.html\n", "trailing slash dropped: \(rerun.stdout)")
         let again = try run(["run", mmc, "--set", "traffic.customers=300", "--out", "fresh/r", "--quiet"], in: directory)
         #expect(again.status == 0, "\(again.stderr)")
     }
@@ -236,7 +237,7 @@ struct CommandLineTests {
         #expect(traced.status == 0)
         #expect(traced.stdout.contains("trace.json") && traced.stdout.contains("events.jsonl"))
         let files = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
-        #expect(files == [".delivery-sim-run", "events.jsonl", "metrics.om", "summary.json", "timeseries.csv", "trace.json"])
+        #expect(files == [".delivery-sim-run", "events.jsonl", "metrics.om", "report.html", "summary.json", "timeseries.csv", "timeseries.jsonl", "trace.json", "world.json"])
         let lines = try String(contentsOfFile: out + "/events.jsonl", encoding: .utf8).split(separator: "\n")
         #expect(lines.count > 100 && lines.count < 900, "300 requests, three events each, the first 10 s left out")
         let summary = try String(contentsOfFile: out + "/summary.json", encoding: .utf8)
@@ -244,7 +245,7 @@ struct CommandLineTests {
         // A second run replaces the folder, trace files and all.
         #expect(try run(["run", mmc, "--set", "traffic.customers=300", "--out", out, "--quiet"]).status == 0)
         #expect(try FileManager.default.contentsOfDirectory(atPath: out).sorted()
-            == [".delivery-sim-run", "metrics.om", "summary.json", "timeseries.csv"])
+            == [".delivery-sim-run", "metrics.om", "report.html", "summary.json", "timeseries.csv", "timeseries.jsonl", "world.json"])
 
         let bad = try run(["run", mmc, "--trace-window", "12m-18m", "--out", folder.appendingPathComponent("bad").path])
         #expect(bad.status == 2)

@@ -70,6 +70,7 @@ final class Caller: @unchecked Sendable {
                 listener: { event in
                     guard case .transition(let transition) = event else { return }
                     metrics.transition(to: transition.to).add()
+                    metrics.breakerMoved(from: transition.from, to: transition.to)
                     metrics.allBreakerTransitions?.add()
                     trace.record(names[transition.to], link)
                 })

@@ -27,6 +27,11 @@ final class CallerMetrics: @unchecked Sendable {
     /// use), and of all breakers.
     private var transitions: [CounterMetric?] = Array(repeating: nil, count: 5)
     let allBreakerTransitions: CounterMetric?
+    /// Instances whose breaker for the callee is open (forced open included) and
+    /// half-open, summed over the caller's instances: the breaker's state over time,
+    /// which per-interval transition counts cannot give (a report draws it as bands).
+    let breakerOpen: GaugeMetric?
+    let breakerHalfOpen: GaugeMetric?
     /// The callee's side (only when it is a service): calls this caller's breaker shed,
     /// and calls it gave up on when its own deadline passed (`<callee>.rejected.*`).
     let shedByBreaker: CounterMetric?
@@ -50,6 +55,12 @@ final class CallerMetrics: @unchecked Sendable {
         latency = metrics.histogram("\(prefix).latency", describedAs: describe(.histogram, "calls.latency", unit: .nanoseconds))
         allBreakerTransitions = hasBreaker
             ? metrics.counter("breakers.transitions", describedAs: MetricDescriptor(.counter, unit: .count, service: "breakers", figure: "transitions"))
+            : nil
+        breakerOpen = hasBreaker
+            ? metrics.gauge("\(prefix).breaker.open", describedAs: describe(.gauge, "calls.breaker.state", reason: "open"))
+            : nil
+        breakerHalfOpen = hasBreaker
+            ? metrics.gauge("\(prefix).breaker.half_open", describedAs: describe(.gauge, "calls.breaker.state", reason: "half_open"))
             : nil
         shedByBreaker = calleeIsService && hasBreaker
             ? metrics.counter("\(callee).rejected.breaker_open",
@@ -88,6 +99,20 @@ final class CallerMetrics: @unchecked Sendable {
         case .disabled: 4
         }
         return reasonCounter(&transitions, index, figure: "breaker.to", separator: "_", reason: state.metricName)
+    }
+
+    /// Moves one instance's breaker from `from` to `to` in the state gauges.
+    func breakerMoved(from: CircuitState, to: CircuitState) {
+        stateGauge(from)?.add(-1)
+        stateGauge(to)?.add(1)
+    }
+
+    private func stateGauge(_ state: CircuitState) -> GaugeMetric? {
+        switch state {
+        case .open, .forcedOpen: breakerOpen
+        case .halfOpen: breakerHalfOpen
+        case .closed, .disabled: nil
+        }
     }
 
     /// The counter of degraded answers served in `mode` (`fallback.<mode>`), or, with

@@ -41,6 +41,35 @@ public struct CompactHistogram: Sendable, Equatable {
         }
     }
 
+    /// A histogram from its serialised parts (see ``nonEmptyBuckets``), or nil when they
+    /// do not describe one: buckets not strictly ascending or empty, counts that do not
+    /// add up to `count`, `min` above `max`, or parts given for an empty histogram.
+    public init?(count: Int, sum: Int128, min: Int64, max: Int64, buckets: [(index: Int32, count: UInt32)]) {
+        guard count > 0 else {
+            guard sum == 0, min == 0, max == 0, buckets.isEmpty else { return nil }
+            return
+        }
+        guard min <= max, min >= 0 else { return nil }
+        var total = 0
+        var previous: Int32 = -1
+        for bucket in buckets {
+            guard bucket.index > previous, bucket.count > 0 else { return nil }
+            previous = bucket.index
+            total += Int(bucket.count)
+        }
+        guard total == count else { return nil }
+        self.count = count
+        self.sum = sum
+        self.min = min
+        self.max = max
+        self.buckets = ContiguousArray(buckets)
+    }
+
+    /// The non-empty buckets as (index, count), ascending by index: with ``count``,
+    /// ``sum``, ``min`` and ``max``, everything needed to rebuild the histogram exactly
+    /// (``init(count:sum:min:max:buckets:)``), so a file can keep windows re-mergeable.
+    public var nonEmptyBuckets: [(index: Int32, count: UInt32)] { Array(buckets) }
+
     /// The mean, or nil when empty.
     public var mean: Double? { count == 0 ? nil : Double(sum) / Double(count) }
 

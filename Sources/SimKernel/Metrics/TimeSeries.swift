@@ -8,6 +8,13 @@ public struct TimeSeries: Sendable {
         public var max: Double
         /// Value at the end of the interval.
         public var last: Double
+
+        /// A gauge window with the given figures (a bundle reader rebuilds rows with it).
+        public init(mean: Double, max: Double, last: Double) {
+            self.mean = mean
+            self.max = max
+            self.last = last
+        }
     }
 
     /// One interval: [start, end) in nanoseconds, and each metric over it.

@@ -26,21 +26,30 @@ public enum WorldJSON {
         _ bytes: [UInt8], file: String, overrides: [String] = [], with reader: ValueReader<T>,
         limits: JSONParser.Limits = .default, maxDiagnostics: Int = 20
     ) throws(WorldError) -> T {
-        let root = try JSONParser.parse(bytes, file: file, limits: limits)
-        let parsed = try Override.parse(overrides)
-        let patched = overrides.isEmpty ? root : try Override.apply(parsed, to: root)
+        let patched = try resolve(bytes, file: file, overrides: overrides, limits: limits)
         do throws(WorldError) {
             return try reader.read(patched, maxDiagnostics: maxDiagnostics)
         } catch {
             // A value meant as JSON but malformed was read as a string: where the field
             // wanted something else, say what is wrong with the JSON.
             var error = error
+            let parsed = (try? Override.parse(overrides)) ?? []
             for index in error.diagnostics.indices {
                 guard case .override(let number) = error.diagnostics[index].location.origin,
-                      let problem = parsed[number - 1].jsonProblem else { continue }
+                      parsed.indices.contains(number - 1), let problem = parsed[number - 1].jsonProblem else { continue }
                 error.diagnostics[index].message += " (the value is not valid JSON: \(problem))"
             }
             throw error
         }
+    }
+
+    /// Parses `bytes` and applies `overrides`, without reading it with a schema: the
+    /// document a run actually used (a run bundle keeps it as `world.json`, so a report
+    /// shows, and a reader can rebuild, exactly the world that ran).
+    public static func resolve(
+        _ bytes: [UInt8], file: String, overrides: [String] = [], limits: JSONParser.Limits = .default
+    ) throws(WorldError) -> JSONValue {
+        let root = try JSONParser.parse(bytes, file: file, limits: limits)
+        return overrides.isEmpty ? root : try Override.apply(overrides, to: root)
     }
 }
