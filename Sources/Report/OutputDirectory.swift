@@ -21,11 +21,26 @@ public struct OutputDirectory: Sendable {
     /// The marker's first line.
     static let markerHeading = "delivery-sim run results: this folder is replaced whole by the next run written here"
 
-    /// The folder at `path` (trailing slashes dropped, so printed paths stay clean).
-    public init(path: String) {
+    /// Names a run writes.
+    public static let resultFiles = ["summary.json", "timeseries.csv", "metrics.om", "timeseries.jsonl", "world.json", "report.html",
+                                     "trace.json", "events.jsonl"]
+
+    /// Names this folder's writer produces (``resultFiles`` for a run; a sweep has its own):
+    /// an earlier folder is replaced only if everything in it is one of these, listed by
+    /// its ``marker``.
+    public let ownFiles: [String]
+
+    /// The folder at `path` for a run's results (trailing slashes dropped, so printed paths
+    /// stay clean).
+    public init(path: String) { self.init(path: path, ownFiles: Self.resultFiles) }
+
+    /// The folder at `path`, which may be replaced when it holds only `ownFiles` an
+    /// earlier writer listed in its marker.
+    public init(path: String, ownFiles: [String]) {
         var path = path
         while path.count > 1, path.hasSuffix("/") { path.removeLast() }
         self.path = path
+        self.ownFiles = ownFiles
     }
 
     /// The default folder for a world and seed: `output/<world>/<seed>`, or
@@ -60,7 +75,7 @@ public struct OutputDirectory: Sendable {
             }
             let ours = Self.filesWritten(in: final)
             let foreign = contents.filter { name in
-                guard let ours, name == Self.marker || ours.contains(name) else { return true }
+                guard let ours, name == Self.marker || (ours.contains(name) && ownFiles.contains(name)) else { return true }
                 // A run writes plain files only: a folder of that name is someone else's.
                 let type = try? manager.attributesOfItem(atPath: final.appendingPathComponent(name).path)[.type] as? FileAttributeType
                 return type != .typeRegular

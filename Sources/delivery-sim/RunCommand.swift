@@ -9,6 +9,7 @@ enum RunCommand {
     static let help = """
     USAGE: delivery-sim run WORLD.json [--seed N] [--out DIR] [--set PATH=VALUE]... [--quiet]
                                        [--trace [--trace-window FROM..TO] [--trace-sample N]]
+                                       [--batch-means METRIC]...
 
     Runs one world (a file, a pipe such as <(jq ...), or - for standard input) and
     writes its results into output/<world>/<seed>/, output/<world>/<seed>-<tag>/ when
@@ -48,6 +49,9 @@ enum RunCommand {
       --set PATH=VALUE     override a field of the world, checked like the file
                            (repeatable), e.g. --set services.backend.workers=16
                            --set traffic.customers=1000000 --set 'traffic.rate="9/s"'
+      --batch-means METRIC a 95% interval for METRIC's steady-state mean from this one
+                           run: batch means of its per-interval values (metrics.interval)
+                           after MSER-5 deletes the initial transient (repeatable)
       --trace              also write trace.json and events.jsonl (streamed to disk
                            as the world runs; large: see the two options below)
       --trace-window FROM..TO
@@ -67,7 +71,8 @@ enum RunCommand {
     """
 
     static func main(_ arguments: [String]) throws -> Int32 {
-        let args = try Arguments(arguments, valued: ["seed", "out", "set", "trace-window", "trace-sample"], flags: ["quiet", "trace"])
+        let args = try Arguments(arguments, valued: ["seed", "out", "set", "trace-window", "trace-sample", "batch-means"],
+                                 flags: ["quiet", "trace"], repeatable: ["set", "batch-means"])
         if args.flag("help") || args.flag("h") {
             print(help)
             return 0
@@ -106,8 +111,13 @@ enum RunCommand {
         let outcome = world.run()
         progress?.finish(world.sim)
         let wall = started.duration(to: clock.now)
+        // Before writing, so a misspelt metric leaves nothing behind.
         let results: [(name: String, contents: String)]
-        do { results = try RunFiles.make(outcome, world: worldJSON, path: directory.path, provenance: provenance) } catch {
+        let batchMeans: [String]
+        do {
+            results = try RunFiles.make(outcome, world: worldJSON, path: directory.path, provenance: provenance)
+            batchMeans = try RunBatchMeans.lines(outcome, metrics: args.all("batch-means"))
+        } catch {
             if let (staged, _) = trace { directory.discard(staged) }
             throw error
         }
@@ -128,6 +138,7 @@ enum RunCommand {
             if !problems.isEmpty { printError(problems.joined(separator: "\n")) }
         } else {
             print(HumanSummary.text(outcome, wallSeconds: wall.seconds, files: files))
+            for line in batchMeans { print(line) }
         }
         world.sim.shutdown()
         return ExitStatus.of(outcome)

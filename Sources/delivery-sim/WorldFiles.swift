@@ -43,6 +43,16 @@ enum WorldFiles {
         return spec
     }
 
+    /// Why `path` could not be read, in a phrase (for readers other than ``readBytes(_:)``).
+    static func explain(_ error: any Error, path: String) -> String {
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            return "no such file"
+        }
+        if isDirectory.boolValue { return "is a directory, not a world file" }
+        return "cannot be read (\((error as NSError).localizedDescription))"
+    }
+
     /// The bytes of the world at `path`: a file, a pipe or FIFO (`<(jq ... world.json)`),
     /// or standard input for `-`. Read with plain `read(2)` until the end, since a pipe
     /// has no size to map and can be read only once.

@@ -7,16 +7,37 @@ import Report
 import SimKernel
 
 /// delivery-sim: runs deterministic simulations of a food-delivery platform under overload.
+
+/// One command of the tool: its name, its one-line summary for `--help`, its full help
+/// and its entry point (arguments after the command name; returns the exit status).
+struct Command: Sendable {
+    let name: String
+    let synopsis: String
+    let help: String
+    let main: @Sendable ([String]) throws -> Int32
+}
+
+/// Every command, in the order `--help` lists them.
+nonisolated let commands: [Command] = [
+    Command(name: "run", synopsis: "run WORLD.json        run a world; results in output/<world>/<seed>/",
+            help: RunCommand.help, main: RunCommand.main),
+    Command(name: "validate", synopsis: "validate WORLD.json   check world files without running them",
+            help: ValidateCommand.help, main: ValidateCommand.main),
+    Command(name: "report", synopsis: "report RUN_DIR        render a run's report.html again from its bundle",
+            help: ReportCommand.help, main: ReportCommand.main),
+    Command(name: "compare", synopsis: "compare RUN_A RUN_B   compare two runs side by side (compare.html)",
+            help: CompareCommand.help, main: CompareCommand.main),
+    Command(name: "sweep", synopsis: "sweep WORLD.json      run a grid of configurations × seeds; the cheapest meeting an SLO",
+            help: SweepCommand.help, main: SweepCommand.main),
+]
+
 let topHelp = """
 delivery-sim — deterministic simulation of a food-delivery platform under overload
 
 USAGE: delivery-sim <command> [options]
 
 COMMANDS:
-  run WORLD.json        run a world; results in output/<world>/<seed>/
-  validate WORLD.json   check world files without running them
-  report RUN_DIR        render a run's report.html again from its bundle
-  compare RUN_A RUN_B   compare two runs side by side (compare.html)
+\(commands.map { "  " + $0.synopsis }.joined(separator: "\n"))
   help [COMMAND]        show help for a command
 
 Same world + same seed ⇒ byte-identical results. See README.md for a tour.
@@ -32,37 +53,40 @@ func printError(_ text: String) {
     bytes.withUnsafeBytes { _ = write(2, $0.baseAddress, $0.count) }
 }
 
+/// "run, validate and sweep": the command names as a sentence lists them.
+func commandList() -> String {
+    let names = commands.map(\.name)
+    return names.dropLast().joined(separator: ", ") + " and " + names.last!
+}
+
 func dispatch(_ arguments: [String]) -> Int32 {
-    guard let command = arguments.first else {
+    guard let name = arguments.first else {
         // No command is a usage mistake (a script that lost its arguments should fail).
         printError(topHelp)
         return 2
     }
     let rest = Array(arguments.dropFirst())
+    let names = commands.map(\.name)
     do {
-        switch command {
-        case "run": return try RunCommand.main(rest)
-        case "validate": return try ValidateCommand.main(rest)
-        case "report": return try ReportCommand.main(rest)
-        case "compare": return try CompareCommand.main(rest)
+        if let command = commands.first(where: { $0.name == name }) { return try command.main(rest) }
+        switch name {
         case "--version", "version":
             print("delivery-sim \(ToolVersion.number) (trace format \(Trace.formatVersion))")
             return 0
         case "help", "--help", "-h":
-            switch rest.first {
-            case "run": print(RunCommand.help)
-            case "validate": print(ValidateCommand.help)
-            case "report": print(ReportCommand.help)
-            case "compare": print(CompareCommand.help)
-            case nil: print(topHelp)
-            case let other?:
-                let hint = Arguments.nearest(other, in: ["run", "validate", "report", "compare"]).map { " (did you mean \"\($0)\"?)" } ?? ""
-                throw UsageError("no help for \"\(other)\"\(hint): the commands are run, validate, report and compare")
+            guard let topic = rest.first else {
+                print(topHelp)
+                return 0
             }
+            guard let command = commands.first(where: { $0.name == topic }) else {
+                let hint = Arguments.nearest(topic, in: names).map { " (did you mean \"\($0)\"?)" } ?? ""
+                throw UsageError("no help for \"\(topic)\"\(hint): the commands are \(commandList())")
+            }
+            print(command.help)
             return 0
         default:
-            let hint = Arguments.nearest(command, in: ["run", "validate", "report", "compare", "help"]).map { " (did you mean \"\($0)\"?)" } ?? ""
-            throw UsageError("unknown command \"\(command)\"\(hint); see delivery-sim --help")
+            let hint = Arguments.nearest(name, in: names + ["help"]).map { " (did you mean \"\($0)\"?)" } ?? ""
+            throw UsageError("unknown command \"\(name)\"\(hint); see delivery-sim --help")
         }
     } catch let error as UsageError {
         printError("error: \(error.description)")
