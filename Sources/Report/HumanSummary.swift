@@ -59,8 +59,13 @@ public enum HumanSummary {
             lines.append(shared.joined(separator: "; "))
             lines += bottleneckLines(outcome)
             let broken = outcome.invariants.violations.filter { $0.count > 0 }
-            lines.append(broken.isEmpty ? "invariants: all hold"
-                : "invariants VIOLATED: " + broken.map { "\($0.name) \($0.count)" }.joined(separator: ", "))
+            // Invariants are checked only after a run that ended normally.
+            if !outcome.result.stop.isSuccess {
+                lines.append("invariants: not checked (the run ended \(outcome.result.stop.label))")
+            } else {
+                lines.append(broken.isEmpty ? "invariants: all hold"
+                    : "invariants VIOLATED: " + broken.map { "\($0.name) \($0.count)" }.joined(separator: ", "))
+            }
         }
         lines += outcome.expectations.map(line(for:))
         if !files.isEmpty { lines.append("wrote " + files.joined(separator: ", ")) }
@@ -85,6 +90,7 @@ public enum HumanSummary {
         case .violation(let message): ["determinism violation: \(message)"]
         case .failed(let message): ["stopped on a programming error: \(message)"]
         case .budgetExhausted(let steps): ["stopped by the event budget after \(grouped(steps)) steps"]
+        case .overLimit(let message): ["stopped at its limit on work in flight: \(message)"]
         case .completed, .reachedEndTime: []
         }
     }

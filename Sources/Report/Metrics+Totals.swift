@@ -7,6 +7,6 @@ extension Metrics {
     /// The counters named `prefix` + something, as (that something, total), in the order
     /// they were registered: `totals(prefix: "order.failed.")` → `[("out_of_stock", 98)]`.
     func totals(prefix: String) -> [(name: String, total: Int)] {
-        counters.filter { $0.name.hasPrefix(prefix) }.map { (String($0.name.dropFirst(prefix.count)), Int($0.total)) }
+        counters(withPrefix: prefix).map { (String($0.name.dropFirst(prefix.count)), Int($0.total)) }
     }
 }

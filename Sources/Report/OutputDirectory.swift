@@ -5,26 +5,37 @@ import Foundation
 /// finds bad input leaves no half-written folder behind, and a re-run replaces the old
 /// folder whole.
 ///
-/// Because a re-run replaces the folder, the folder must be new, empty, or hold only an
-/// earlier run's results (``resultFiles``): `--out .` or `--out ~/notes` would otherwise
-/// delete whatever else lives there. ``checkWritable()`` says so before a run starts, so
-/// a long simulation is not wasted on a folder it may not write.
+/// Because a re-run replaces the folder, the folder must be new, empty, or hold only what
+/// an earlier run wrote: every run leaves a ``marker`` file listing its files, and a
+/// folder is replaced only when it has that marker and nothing but the files it lists,
+/// each a plain file. `--out .`, `--out ~/notes`, a user's own `summary.json` or a folder
+/// named `summary.json` are never deleted. ``checkWritable()`` says so before a run
+/// starts, so a long simulation is not wasted on a folder it may not write.
 public struct OutputDirectory: Sendable {
     /// The final folder, e.g. `output/mmc/42`.
     public let path: String
 
-    /// Names a run writes; a folder holding only these (and nothing else) may be replaced.
+    /// The file every run writes beside its results: its first line says what wrote the
+    /// folder, then one line per result file (`file summary.json`).
+    public static let marker = ".delivery-sim-run"
+    /// The marker's first line.
+    static let markerHeading = "delivery-sim run results: this folder is replaced whole by the next run written here"
+
+    /// Names a run writes.
     public static let resultFiles = ["summary.json", "timeseries.csv", "metrics.om", "timeseries.jsonl", "world.json", "report.html",
                                      "checkpoints.csv", "trace.json", "events.jsonl"]
 
-    /// Names this folder's writer produces (``resultFiles`` for a run; a sweep has its own).
+    /// Names this folder's writer produces (``resultFiles`` for a run; a sweep has its own):
+    /// an earlier folder is replaced only if everything in it is one of these, listed by
+    /// its ``marker``.
     public let ownFiles: [String]
 
     /// The folder at `path` for a run's results (trailing slashes dropped, so printed paths
     /// stay clean).
     public init(path: String) { self.init(path: path, ownFiles: Self.resultFiles) }
 
-    /// The folder at `path`, which may be replaced when it holds only `ownFiles`.
+    /// The folder at `path`, which may be replaced when it holds only `ownFiles` an
+    /// earlier writer listed in its marker.
     public init(path: String, ownFiles: [String]) {
         var path = path
         while path.count > 1, path.hasSuffix("/") { path.removeLast() }
@@ -32,9 +43,11 @@ public struct OutputDirectory: Sendable {
         self.ownFiles = ownFiles
     }
 
-    /// The default folder for a world and seed: `output/<world>/<seed>`.
-    public static func standard(world: String, seed: UInt64, root: String = "output") -> OutputDirectory {
-        OutputDirectory(path: "\(root)/\(world)/\(seed)")
+    /// The default folder for a world and seed: `output/<world>/<seed>`, or
+    /// `output/<world>/<seed>-<tag>` for a run with overrides (``Provenance/overridesTag``),
+    /// so runs of different settings never replace each other's results.
+    public static func standard(world: String, seed: UInt64, tag: String? = nil, root: String = "output") -> OutputDirectory {
+        OutputDirectory(path: "\(root)/\(world)/\(seed)" + (tag.map { "-\($0)" } ?? ""))
     }
 
     /// Checks, without writing anything, that the results can go to `path`: it is not
@@ -60,11 +73,19 @@ public struct OutputDirectory: Sendable {
             do { contents = try manager.contentsOfDirectory(atPath: final.path) } catch {
                 throw OutputError(path: path, reason: "its contents cannot be listed (\(Self.reason(error)))")
             }
-            let foreign = contents.filter { !ownFiles.contains($0) }.sorted()
+            let ours = Self.filesWritten(in: final)
+            let foreign = contents.filter { name in
+                guard let ours, name == Self.marker || (ours.contains(name) && ownFiles.contains(name)) else { return true }
+                // A run writes plain files only: a folder of that name is someone else's.
+                let type = try? manager.attributesOfItem(atPath: final.appendingPathComponent(name).path)[.type] as? FileAttributeType
+                return type != .typeRegular
+            }.sorted()
             if !foreign.isEmpty {
                 let shown = foreign.prefix(3).joined(separator: ", ") + (foreign.count > 3 ? ", …" : "")
-                throw OutputError(path: path, reason: "it holds files that are not a run's results (\(shown)); "
-                    + "a run replaces its output folder whole, so choose a new or empty folder")
+                let why = ours == nil ? "no earlier run of delivery-sim marked it as its own (\(Self.marker))"
+                    : "it holds what no earlier run wrote (\(shown))"
+                throw OutputError(path: path, reason: "\(why); a run replaces its output folder whole and never "
+                    + "deletes what it did not write, so choose a new or empty folder")
             }
         }
         // The rename into place needs write access to the parent; folders to be created
@@ -81,7 +102,19 @@ public struct OutputDirectory: Sendable {
         }
     }
 
-    /// Writes `files` (name → contents) and moves them into place; returns the paths.
+    /// The result files an earlier run's marker in `folder` lists, or nil when the folder
+    /// has no marker this tool wrote.
+    static func filesWritten(in folder: URL) -> Set<String>? {
+        let url = folder.appendingPathComponent(marker)
+        guard (try? FileManager.default.attributesOfItem(atPath: url.path)[.type] as? FileAttributeType) == .typeRegular,
+              let data = FileManager.default.contents(atPath: url.path) else { return nil }
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+        guard lines.first == markerHeading else { return nil }
+        return Set(lines.dropFirst().compactMap { $0.hasPrefix("file ") ? String($0.dropFirst(5)) : nil })
+    }
+
+    /// Writes `files` (name → contents) and the ``marker`` listing them, and moves them
+    /// into place; returns the paths.
     public func write(_ files: [(name: String, contents: String)]) throws(OutputError) -> [String] {
         try commit(try stage(), files)
     }
@@ -104,8 +137,9 @@ public struct OutputDirectory: Sendable {
         return StagedOutput(path: staging.path, token: token)
     }
 
-    /// Writes `files` into `staged`, then moves it into place (replacing an earlier run's
-    /// folder); returns the paths of every file the folder holds, `files` last.
+    /// Writes `files` into `staged` with the ``marker`` listing everything the folder
+    /// holds, then moves it into place (replacing an earlier run's folder); returns the
+    /// paths of every file the folder holds, `files` last.
     public func commit(_ staged: StagedOutput, _ files: [(name: String, contents: String)]) throws(OutputError) -> [String] {
         let manager = FileManager.default
         let final = URL(fileURLWithPath: path).standardizedFileURL
@@ -117,6 +151,9 @@ public struct OutputDirectory: Sendable {
             for file in files {
                 try Data(file.contents.utf8).write(to: staging.appendingPathComponent(file.name))
             }
+            let written = (files.map(\.name) + streamed).filter { $0 != Self.marker }
+            let marker = ([Self.markerHeading] + written.map { "file \($0)" }).joined(separator: "\n") + "\n"
+            try Data(marker.utf8).write(to: staging.appendingPathComponent(Self.marker))
             if manager.fileExists(atPath: final.path) {
                 let old = parent.appendingPathComponent(".\(final.lastPathComponent).old-\(staged.token)")
                 try manager.moveItem(at: final, to: old)

@@ -11,8 +11,8 @@ public struct RunSummary: Sendable {
     /// The summary as JSON.
     public let json: JSONValue
 
-    /// Summarises `outcome`.
-    public init(_ outcome: WorldOutcome) {
+    /// Summarises `outcome`; `provenance`, when given, is recorded as `made_by`.
+    public init(_ outcome: WorldOutcome, provenance: Provenance? = nil) {
         let result = outcome.result
         let metrics = outcome.metrics
         let end = result.endTime
@@ -60,6 +60,7 @@ public struct RunSummary: Sendable {
             ])))
         }
         if let theory = Self.theory(outcome) { root.append(("theory", theory)) }
+        if let provenance { root.append(("made_by", provenance.json)) }
         json = .object(root)
     }
 
@@ -75,7 +76,7 @@ public struct RunSummary: Sendable {
                 .object([("task", .string(task.name)), ("waiting_on", .string(task.waitingOn ?? "")),
                          ("daemon", .bool(task.daemon))])
             })))
-        case .violation(let message), .failed(let message):
+        case .violation(let message), .failed(let message), .overLimit(let message):
             fields.append(("detail", .string(message)))
         case .budgetExhausted(let steps):
             fields.append(("steps", .int(steps)))
@@ -153,7 +154,7 @@ public struct RunSummary: Sendable {
         }
         let callsPrefix = "\(name).calls."
         var callees: [String] = []
-        for counter in metrics.counters where counter.name.hasPrefix(callsPrefix) {
+        for counter in metrics.counters(withPrefix: callsPrefix) {
             let callee = String(counter.name.dropFirst(callsPrefix.count).split(separator: ".").first ?? "")
             if !callees.contains(callee) { callees.append(callee) }
         }

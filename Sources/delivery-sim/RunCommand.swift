@@ -11,7 +11,10 @@ enum RunCommand {
                                        [--trace [--trace-window FROM..TO] [--trace-sample N]]
                                        [--batch-means METRIC]...
 
-    Runs one world and writes its results into output/<world>/<seed>/ (or DIR):
+    Runs one world (a file, a pipe such as <(jq ...), or - for standard input) and
+    writes its results into output/<world>/<seed>/, output/<world>/<seed>-<tag>/ when
+    --set is given (<tag>: 8 hex digits of the overrides' SHA-256, so runs of different
+    settings never replace each other), or DIR:
       summary.json     world, seed, trace digest, how the run ended, simulated time,
                        event count, and every metric (counts; mean, p50, p90, p99,
                        p999 and max of each latency, in ms; gauges; per-service
@@ -34,15 +37,17 @@ enum RunCommand {
       metrics.om       the same time series in OpenMetrics text, with labels
                        (service, callee, reason) and histogram buckets, for
                        promtool tsdb create-blocks-from openmetrics (see README)
-    and prints a short summary. The same world and seed always give the same files,
-    byte for byte. While a long run works, a terminal on standard error shows its
-    progress (simulated time, share of the duration, events/s, time left), except
-    with --quiet.
+    and prints a short summary. summary.json's made_by says how the run was made: the
+    world file and its SHA-256, every --set, the tool's version and the trace format.
+    The same world and seed always give the same files, byte for byte. While a long
+    run works, a terminal on standard error shows its progress (simulated time, share
+    of the duration, events/s, time left), except with --quiet.
 
     OPTIONS:
       --seed N             use seed N instead of the world's seed
-      --out DIR            write the results into DIR (new, empty, or an earlier
-                           run's results, which it replaces; checked before the run)
+      --out DIR            write the results into DIR (new, empty, or holding only an
+                           earlier run's results, recognised by the .delivery-sim-run
+                           file it left, which it replaces; checked before the run)
       --set PATH=VALUE     override a field of the world, checked like the file
                            (repeatable), e.g. --set services.backend.workers=16
                            --set traffic.customers=1000000 --set 'traffic.rate="9/s"'
@@ -61,10 +66,10 @@ enum RunCommand {
                            error why the run failed, if it did
       -h, --help           show this help
 
-    EXIT STATUS: 0 the run completed and every expectation held; 1 an expectation failed
-    (each is listed), or the run stalled, broke determinism or ran out of its event
-    budget; 2 the world or the command line is invalid, or the results cannot be
-    written where asked (nothing is written).
+    Before the run, every expectation's metric is checked against the metrics the
+    world makes: a misspelt name is an error (exit 2) found in a second.
+
+    \(ExitStatus.help)
     """
 
     static func main(_ arguments: [String]) throws -> Int32 {
@@ -86,14 +91,23 @@ enum RunCommand {
             seed = UInt64(value)
         }
         let tracing = try traceOptions(args)
-        let (spec, worldJSON) = try WorldFiles.loadResolved(args.positional[0], overrides: args.all("set"))
+        let path = args.positional[0]
+        let loaded = try WorldFiles.read(path, overrides: args.all("set"))
+        let spec = loaded.spec
+        let provenance = Provenance(worldFile: path, bytes: loaded.bytes, overrides: args.all("set"),
+                                    seedOption: seed, resolved: loaded.resolved)
+        let worldJSON = loaded.json
         let directory = args.value("out").map(OutputDirectory.init(path:))
-            ?? OutputDirectory.standard(world: spec.name, seed: seed ?? spec.seed)
+            ?? OutputDirectory.standard(world: spec.name, seed: seed ?? spec.seed, tag: provenance.overridesTag)
         // Before the run, so a long simulation is not wasted on a folder it cannot write.
         try directory.checkWritable()
         let clock = ContinuousClock()
         let started = clock.now
         let world = try PlatformWorld(spec: spec, seed: seed)
+        let misnamed = world.expectationsNamingNothing()
+        guard misnamed.isEmpty else {
+            throw InputError(path == "-" ? "<stdin>" : path, misnamed.joined(separator: "\n"))
+        }
         let trace = try tracing.map { options throws(OutputError) in try startTrace(options, into: directory, trace: world.sim.trace) }
         let progress = args.flag("quiet") ? nil : ProgressDisplay.attach(to: world.sim, duration: spec.duration)
         let outcome = world.run()
@@ -103,7 +117,7 @@ enum RunCommand {
         let results: [(name: String, contents: String)]
         let batchMeans: [String]
         do {
-            results = try RunFiles.make(outcome, world: worldJSON, path: directory.path)
+            results = try RunFiles.make(outcome, world: worldJSON, path: directory.path, provenance: provenance)
                 + [("checkpoints.csv", TraceCheckpointsCSV.text(world.sim.trace))]
             batchMeans = try RunBatchMeans.lines(outcome, metrics: args.all("batch-means"))
         } catch {
@@ -130,6 +144,6 @@ enum RunCommand {
             for line in batchMeans { print(line) }
         }
         world.sim.shutdown()
-        return outcome.passed ? 0 : 1
+        return ExitStatus.of(outcome)
     }
 }

@@ -1,10 +1,13 @@
+import Platform
+
 /// `delivery-sim validate WORLD...`
 enum ValidateCommand {
     static let help = """
     USAGE: delivery-sim validate WORLD.json... [--set PATH=VALUE]...
 
     Checks world files without running them: JSON syntax, every field's type, range and
-    unit, unknown or misspelt fields, and cross-field rules. Every problem is reported as
+    unit, unknown or misspelt fields, cross-field rules, and that every expectation
+    names a metric the world makes. A world may be - (standard input) or a pipe. Every problem is reported as
     FILE:LINE:COLUMN: JSON-PATH: what was expected, what was found.
 
     OPTIONS:
@@ -25,9 +28,11 @@ enum ValidateCommand {
         for path in args.positional {
             do {
                 let spec = try WorldFiles.load(path, overrides: args.all("set"))
+                let misnamed = try PlatformWorld(spec: spec).expectationsNamingNothing()
+                guard misnamed.isEmpty else { throw InputError(path, misnamed.joined(separator: "\n")) }
                 print("\(path): ok (world \(spec.name), \(spec.services.count) service(s))")
             } catch {
-                printError(error.description)
+                printError("\(error)")
                 failed += 1
             }
         }

@@ -1,31 +1,49 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import World
 
 /// Reading world files from disk, with the project's error rule: file, JSON path, line,
 /// column, expected, found.
 enum WorldFiles {
-    /// Reads and checks the world at `path`, applying `overrides`.
-    static func load(_ path: String, overrides: [String]) throws(InputError) -> WorldSpec {
-        try loadResolved(path, overrides: overrides).spec
+    /// A world as read: the spec, the file's bytes, and the world with its overrides
+    /// applied, as canonical JSON (for ``Provenance``).
+    struct Loaded {
+        let spec: WorldSpec
+        let bytes: [UInt8]
+        let resolved: String
+        /// The document as resolved (what the run bundle keeps as `world.json`).
+        let json: JSONValue
     }
 
-    /// Reads and checks the world at `path` with `overrides` applied; also returns the
-    /// document as resolved (what the run bundle keeps as `world.json`).
-    static func loadResolved(_ path: String, overrides: [String]) throws(InputError) -> (spec: WorldSpec, json: JSONValue) {
-        let bytes: [UInt8]
+    /// Reads and checks the world at `path` (`-` for standard input), applying
+    /// `overrides`; keeps what a run's provenance records.
+    static func read(_ path: String, overrides: [String]) throws(InputError) -> Loaded {
+        let bytes = try readBytes(path)
+        let spec = try load(bytes, path: path, overrides: overrides)
+        // Valid now: the reader accepted the same document.
+        let json = (try? WorldJSON.resolve(bytes, file: path, overrides: overrides)) ?? JSONValue(.null)
+        return Loaded(spec: spec, bytes: bytes, resolved: CanonicalJSON.string(json), json: json)
+    }
+
+    /// Reads and checks the world at `path` (`-` for standard input), applying `overrides`.
+    static func load(_ path: String, overrides: [String]) throws(InputError) -> WorldSpec {
+        try load(try readBytes(path), path: path, overrides: overrides)
+    }
+
+    private static func load(_ bytes: [UInt8], path: String, overrides: [String]) throws(InputError) -> WorldSpec {
+        let spec: WorldSpec
         do {
-            bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
-        } catch {
-            throw InputError(path, Self.explain(error, path: path))
-        }
-        do {
-            let json = try WorldJSON.resolve(bytes, file: path, overrides: overrides)
-            return (try WorldSpec.reader.read(json), json)
+            spec = try WorldJSON.read(bytes, file: path == "-" ? "<stdin>" : path, overrides: overrides, with: WorldSpec.reader)
         } catch {
             throw InputError(nil, error.description)
         }
+        for warning in spec.warnings { printError("\(path): warning: \(warning)") }
+        return spec
     }
 
+    /// Why `path` could not be read, in a phrase (for readers other than ``readBytes(_:)``).
     static func explain(_ error: any Error, path: String) -> String {
         var isDirectory: ObjCBool = false
         if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
@@ -33,6 +51,37 @@ enum WorldFiles {
         }
         if isDirectory.boolValue { return "is a directory, not a world file" }
         return "cannot be read (\((error as NSError).localizedDescription))"
+    }
+
+    /// The bytes of the world at `path`: a file, a pipe or FIFO (`<(jq ... world.json)`),
+    /// or standard input for `-`. Read with plain `read(2)` until the end, since a pipe
+    /// has no size to map and can be read only once.
+    static func readBytes(_ path: String) throws(InputError) -> [UInt8] {
+        let descriptor: Int32
+        if path == "-" {
+            descriptor = 0
+        } else {
+            var isDirectory: ObjCBool = false
+            if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+                throw InputError(path, "no such file")
+            }
+            if isDirectory.boolValue { throw InputError(path, "is a directory, not a world file") }
+            descriptor = open(path, O_RDONLY)
+            guard descriptor >= 0 else { throw InputError(path, "cannot be read (\(String(cString: strerror(errno))))") }
+        }
+        defer { if descriptor != 0 { close(descriptor) } }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            if count == 0 { break }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw InputError(path == "-" ? "standard input" : path, "cannot be read (\(String(cString: strerror(errno))))")
+            }
+            bytes.append(contentsOf: chunk[..<count])
+        }
+        return bytes
     }
 }
 

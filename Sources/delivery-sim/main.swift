@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Report
+import SimKernel
 
 /// delivery-sim: runs deterministic simulations of a food-delivery platform under overload.
 
@@ -42,6 +43,7 @@ COMMANDS:
   help [COMMAND]        show help for a command
 
 Same world + same seed ⇒ byte-identical results. See README.md for a tour.
+`delivery-sim --version` prints the tool's version.
 Run `delivery-sim <command> --help` for a command's options.
 """
 
@@ -70,6 +72,9 @@ func dispatch(_ arguments: [String]) -> Int32 {
     do {
         if let command = commands.first(where: { $0.name == name }) { return try command.main(rest) }
         switch name {
+        case "--version", "version":
+            print("delivery-sim \(ToolVersion.number) (trace format \(Trace.formatVersion))")
+            return 0
         case "help", "--help", "-h":
             guard let topic = rest.first else {
                 print(topHelp)
@@ -103,4 +108,14 @@ func dispatch(_ arguments: [String]) -> Int32 {
     }
 }
 
-exit(dispatch(Array(CommandLine.arguments.dropFirst())))
+/// The status after making sure standard output was written: a summary lost to a full
+/// disk or a closed pipe is a failure, not a success.
+func flushedStatus(_ status: Int32) -> Int32 {
+    // fflush(NULL) flushes every stream, standard output among them (the C global
+    // itself cannot be named under strict concurrency); a summary is one buffer's worth.
+    guard fflush(nil) != 0 else { return status }
+    printError("error: cannot write to standard output (\(String(cString: strerror(errno))))")
+    return status == 0 ? 2 : status
+}
+
+exit(flushedStatus(dispatch(Array(CommandLine.arguments.dropFirst()))))

@@ -1,4 +1,5 @@
 import Foundation
+import Report
 import Testing
 
 /// The `delivery-sim` command as users run it: exit codes, messages, files.
@@ -21,9 +22,9 @@ struct CommandLineTests {
         return directory.appendingPathComponent("delivery-sim")
     }()
 
-    func run(_ arguments: [String], in directory: URL? = nil) throws -> Run {
+    func run(_ arguments: [String], in directory: URL? = nil, executable: URL = Self.executable) throws -> Run {
         let process = Process()
-        process.executableURL = Self.executable
+        process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = directory ?? URL(fileURLWithPath: repositoryRoot)
         let out = Pipe(), err = Pipe()
@@ -78,12 +79,15 @@ struct CommandLineTests {
         #expect((summary?["digest"] as? String)?.count == 16)
     }
 
-    @Test("the default output folder is output/<world>/<seed>")
+    @Test("the default output folder is output/<world>/<seed>, tagged with the overrides' hash when --set is given")
     func defaultFolder() throws {
         let directory = try scratch()
         let result = try run(["run", mmc, "--set", "traffic.customers=100", "--seed", "9"], in: directory)
         #expect(result.status == 0)
-        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("output/mmc/9/summary.json").path))
+        let folders = try FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("output/mmc").path)
+        #expect(folders.count == 1 && folders[0].hasPrefix("9-") && folders[0].count == 10, "\(folders)")
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("output/mmc/\(folders[0])/summary.json").path))
+        #expect(OutputDirectory.standard(world: "mmc", seed: 9).path == "output/mmc/9")
     }
 
     @Test("a malformed world exits 2 with file, line, column and path, and writes nothing")
@@ -165,7 +169,7 @@ struct CommandLineTests {
         try write("precious", to: keep.appendingPathComponent("notes.txt"))
         try write("a file", to: directory.appendingPathComponent("afile"))
         let cases: [(out: String, message: String)] = [
-            ("keep", "holds files that are not a run's results (notes.txt)"),
+            ("keep", "no earlier run of delivery-sim marked it as its own (.delivery-sim-run)"),
             (".", "it is the current folder or holds it"),
             ("..", "it is the current folder or holds it"),
             ("", "the output folder is an empty path"),
@@ -233,7 +237,7 @@ struct CommandLineTests {
         #expect(traced.status == 0)
         #expect(traced.stdout.contains("trace.json") && traced.stdout.contains("events.jsonl"))
         let files = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
-        #expect(files == ["checkpoints.csv", "events.jsonl", "metrics.om", "report.html", "summary.json", "timeseries.csv", "timeseries.jsonl", "trace.json", "world.json"])
+        #expect(files == [".delivery-sim-run", "checkpoints.csv", "events.jsonl", "metrics.om", "report.html", "summary.json", "timeseries.csv", "timeseries.jsonl", "trace.json", "world.json"])
         let lines = try String(contentsOfFile: out + "/events.jsonl", encoding: .utf8).split(separator: "\n")
         #expect(lines.count > 100 && lines.count < 900, "300 requests, three events each, the first 10 s left out")
         let summary = try String(contentsOfFile: out + "/summary.json", encoding: .utf8)
@@ -241,7 +245,7 @@ struct CommandLineTests {
         // A second run replaces the folder, trace files and all.
         #expect(try run(["run", mmc, "--set", "traffic.customers=300", "--out", out, "--quiet"]).status == 0)
         #expect(try FileManager.default.contentsOfDirectory(atPath: out).sorted()
-            == ["checkpoints.csv", "metrics.om", "report.html", "summary.json", "timeseries.csv", "timeseries.jsonl", "world.json"])
+            == [".delivery-sim-run", "checkpoints.csv", "metrics.om", "report.html", "summary.json", "timeseries.csv", "timeseries.jsonl", "world.json"])
 
         let bad = try run(["run", mmc, "--trace-window", "12m-18m", "--out", folder.appendingPathComponent("bad").path])
         #expect(bad.status == 2)

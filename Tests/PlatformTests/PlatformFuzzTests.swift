@@ -15,6 +15,9 @@ private struct ShippedWorld {
     let file: String
     let tree: JSONValue
     let hasPlatform: Bool
+    /// The whole minute after the world's last fault starts (a shorter duration would
+    /// leave a fault that can never fire, which the reader refuses).
+    let minutesPastFaults: Int
 }
 
 private let fuzzWorlds: [ShippedWorld] = {
@@ -31,7 +34,9 @@ private let fuzzWorlds: [ShippedWorld] = {
               let tree = try? JSONParser.parse(Array(data), file: file),
               let spec = try? WorldJSON.read(Array(data), file: file, with: WorldSpec.reader)
         else { return nil }
-        return ShippedWorld(file: file, tree: tree, hasPlatform: spec.hasPlatform)
+        let lastFault = spec.faults.map(\.at).max() ?? .zero
+        return ShippedWorld(file: file, tree: tree, hasPlatform: spec.hasPlatform,
+                            minutesPastFaults: Int(lastFault.components.seconds / 60) + 1)
     }
 }()
 
@@ -253,7 +258,9 @@ struct PlatformFuzzTests {
             // Little traffic and a budget keep each run short; sometimes a short duration too.
             var overrides = ["traffic.customers=\(world.hasPlatform ? mutator.random.int(in: 10...60) : mutator.random.int(in: 50...300))",
                              "max_events=300000"]
-            if mutator.random.chance(0.3) { overrides.append("duration=\(mutator.random.int(in: 2...10))m") }
+            if mutator.random.chance(0.3) {
+                overrides.append("duration=\(max(mutator.random.int(in: 2...10), world.minutesPastFaults))m")
+            }
             var accepted: (spec: WorldSpec, changes: [String])?
             for _ in 0..<25 where accepted == nil {
                 let (tree, changes) = mutator.candidate(of: world)

@@ -36,7 +36,7 @@ public struct MetricQuery: Sendable {
         }
         func counters(prefix: String) -> Double {
             if let row { return row.counters.filter { $0.name.hasPrefix(prefix) }.reduce(0) { $0 + Double($1.value) } }
-            return metrics.counters.filter { $0.name.hasPrefix(prefix) }.reduce(0) { $0 + Double($1.total) }
+            return metrics.counters(withPrefix: prefix).reduce(0) { $0 + Double($1.total) }
         }
         func ratio(_ numerator: Double?, _ denominator: Double?) -> Double? {
             guard let numerator, let denominator else { return nil }
@@ -128,7 +128,11 @@ extension MetricQuery {
                                          message: "the window starts at or after the end of the run (\(Duration.nanoseconds(end).formattedShort))")
             }
             guard let actual = value(expectation.metric, in: expectation.window) else {
-                let near = NearestName.nearest(to: expectation.metric, in: knownNames).map { " (did you mean \"\($0)\"?)" } ?? ""
+                if knownNames.contains(expectation.metric) {
+                    return ExpectationResult(expectation: expectation, actual: nil, passed: false,
+                                             message: "\"\(expectation.metric)\" has no value: what it is computed from was never recorded in this run")
+                }
+                let near = NearestName.nearest(to: expectation.metric, in: knownNames.filter { $0 != expectation.metric }).map { " (did you mean \"\($0)\"?)" } ?? ""
                 return ExpectationResult(expectation: expectation, actual: nil, passed: false,
                                          message: "no metric named \"\(expectation.metric)\"\(near)")
             }

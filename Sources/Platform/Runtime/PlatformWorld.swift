@@ -22,6 +22,7 @@ public final class PlatformWorld: @unchecked Sendable {
         if let seed { spec.seed = seed }
         self.spec = spec
         sim = Simulation(seed: spec.seed)
+        sim.maxInFlight = spec.limits.maxInFlight
         sim.metrics.keepTimeSeries(interval: spec.metrics.interval.nanoseconds, maxRows: spec.metrics.maxRows)
         let platform = PlatformContext(sim: sim, spec: spec)
         self.platform = platform

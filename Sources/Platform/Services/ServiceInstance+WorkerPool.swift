@@ -25,6 +25,9 @@ extension ServiceInstance {
             if newWorker { workerAdded() }
         case .queued(let startingWorker):
             if startingWorker { scheduleWorkerStart() }
+            if let limit = sim.maxInFlight, pool.queued > limit {
+                sim.exceedLimit("\(name)'s queue holds \(pool.queued) waiting jobs, past limits.max_in_flight (\(limit))")
+            }
         case .rejected:
             break
         }

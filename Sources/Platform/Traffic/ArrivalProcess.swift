@@ -4,15 +4,17 @@ import World
 /// Customers arriving as a (non-homogeneous) Poisson process that follows the world's
 /// rate profile, each starting a journey drawn from the journey mix.
 ///
-/// Event-driven: one scheduled event per candidate arrival, no task. Time-varying rates
-/// use thinning (Lewis–Shedler): candidates arrive at the profile's peak rate and each is
-/// kept with probability rate(t)/peak, which is exact for any profile and draws a fixed
-/// number of random values per candidate.
+/// Event-driven: one scheduled event per arrival, no task. A time-varying rate is sampled
+/// exactly by inverting its cumulative rate (``CumulativeRate``): one unit exponential
+/// draw per arrival, so a short spike to a huge rate costs only the arrivals it brings,
+/// not candidates at the spike's rate for the whole run.
 ///
 /// Common random numbers: surge faults never touch the profile's own arrivals. A surge
 /// by a factor f > 1 adds a second, independent Poisson stream of rate rate(t)·(f − 1)
 /// (superposed, the two are Poisson with rate rate(t)·f), with its own random streams
-/// and its own arrival ids; a factor below 1 drops profile arrivals with an independent
+/// and its own arrival ids: its candidates follow rate(t)·(F − 1), F the largest factor
+/// the surges can reach together, and each is kept with probability (f − 1)/(F − 1) for
+/// the factor f in force when it is due; a factor below 1 drops profile arrivals with an independent
 /// draw. A world with and without surges, or with different pools, sees the same
 /// profile arrivals, and each arrival's choices come from a stream keyed by its id.
 actor ArrivalProcess: SimEventHandler {
@@ -21,12 +23,15 @@ actor ArrivalProcess: SimEventHandler {
 
     /// One Poisson stream of candidates: the profile's own, or the surges' extra one.
     private struct Chain {
-        /// Candidate rate bound.
-        var peak: Double
+        /// The candidates' rate as a multiple of the profile's (1 for the profile's own
+        /// arrivals, F − 1 for the surges' extra stream); 0 when there are none.
+        var scale: Double
         /// Set when the rate never changes: the next arrival is one exponential draw.
         var constantMean: Double?
-        /// Gaps between candidates, and the thinning draws (separate, so that how many
-        /// candidates are kept never shifts the gaps).
+        /// Where the chain is in the profile (see ``CumulativeRate/instant(after:mass:segment:)``).
+        var segment = 0
+        /// Gaps between candidates, and the surge chain's keep-or-drop draws (separate, so
+        /// that how many candidates are kept never shifts the gaps).
         var timing: RandomStream
         var thinning: RandomStream
         /// Arrivals of this chain so far, and the first id of its id space.
@@ -34,7 +39,8 @@ actor ArrivalProcess: SimEventHandler {
         var firstID: Int64
     }
 
-    private let profile: RateProfile
+    /// The profile's cumulative rate, which the arrival instants invert.
+    private let cumulative: CumulativeRate
     private let limit: Int?
     /// The surges in force now (the fault state's surge factor).
     private let faults: FaultState
@@ -68,19 +74,19 @@ actor ArrivalProcess: SimEventHandler {
          weights: [Double], surgeFactors: [Double], faults: FaultState, draws: RandomDraws,
          onFinish: (@Sendable () -> Void)? = nil) {
         self.sim = sim
-        profile = rate
         self.limit = limit
         self.journeys = journeys
         let factors = surgeFactors
         surges = !factors.isEmpty
         let constant = rate.segments.count == 1 && rate.segments[0].duration == nil
             && rate.segments[0].from == rate.segments[0].to && rate.peak > 0
-        var chains = [Chain(peak: rate.peak, constantMean: constant ? 1 / rate.peak : nil,
+        cumulative = CumulativeRate(rate)
+        var chains = [Chain(scale: rate.peak > 0 ? 1 : 0, constantMean: constant ? 1 / rate.peak : nil,
                             timing: sim.random(name), thinning: sim.random("\(name).thinning"), firstID: 0)]
-        // Overlapping surges multiply: the extra rate is at most peak·(Πf − 1).
+        // Overlapping surges multiply: the extra rate is at most rate(t)·(Πf − 1).
         let bound = factors.reduce(1.0) { $0 * max($1, 1) }
         if bound > 1 {
-            chains.append(Chain(peak: rate.peak * (bound - 1), constantMean: nil, timing: sim.random("\(name).surge"),
+            chains.append(Chain(scale: rate.peak > 0 ? bound - 1 : 0, constantMean: nil, timing: sim.random("\(name).surge"),
                                 thinning: sim.random("\(name).surge.thinning"), firstID: Self.surgeIDs))
         }
         self.chains = chains
@@ -102,40 +108,25 @@ actor ArrivalProcess: SimEventHandler {
         for chain in chains.indices { scheduleNext(chain, after: sim.executor.now) }
     }
 
-    /// The rate chain `chain` follows at `seconds`.
-    private func rate(_ chain: Int, at seconds: Double) -> Double {
-        let base = profile.rate(at: seconds)
-        guard chain == 1 else { return base }
-        return base * max(faults.surge - 1, 0)
-    }
-
     private func scheduleNext(_ index: Int, after time: Int64) {
         if let limit, arrived >= limit { return finish() }
-        guard chains[index].peak > 0 else { return index == 0 ? finish() : () }
+        let scale = chains[index].scale
+        guard scale > 0 else { return index == 0 ? finish() : () }
         if let constantMean = chains[index].constantMean {
             let gap = Distribution.exponential(mean: constantMean).sampleNanoseconds(&chains[index].timing)
             sim.executor.schedule(at: time &+ gap, self, SimEvent(Int32(index)))
             return
         }
-        let peak = chains[index].peak
-        var candidate = time
-        if index == 1 {
-            // The surge in force is read when the candidate is due (see `candidate`).
-            candidate &+= Distribution.exponential(mean: 1 / peak).sampleNanoseconds(&chains[1].timing)
-            sim.executor.schedule(at: candidate, self, SimEvent(1))
-            return
+        // The next instant by which one more candidate (a unit exponential's worth of
+        // arrival mass, over the chain's scale) has accumulated.
+        let mass = Distribution.exponential(mean: 1).sample(&chains[index].timing) / scale
+        guard let seconds = cumulative.instant(after: Double(time) / 1e9, mass: mass, segment: &chains[index].segment),
+              seconds * 1e9 < Double(Int64.max) else {
+            // The profile ends (or stays at zero) before another arrival: this chain is done.
+            return index == 0 ? finish() : ()
         }
-        while true {
-            candidate &+= Distribution.exponential(mean: 1 / peak).sampleNanoseconds(&chains[0].timing)
-            let seconds = Double(candidate) / 1e9
-            let rate = profile.rate(at: seconds)
-            // One thinning draw per candidate, kept or not.
-            if rate >= peak || chains[0].thinning.nextUnit() * peak < rate { break }
-            // A rejected candidate in a silent tail would loop forever: stop arrivals once
-            // the rest of the profile is zero.
-            if rate == 0, profile.isSilent(after: seconds) { return finish() }
-        }
-        sim.executor.schedule(at: candidate, self, SimEvent(0))
+        let candidate = max(time, Int64(seconds * 1e9))
+        sim.executor.schedule(at: candidate, self, SimEvent(Int32(index)))
     }
 
     private func finish() {
@@ -153,13 +144,8 @@ actor ArrivalProcess: SimEventHandler {
     private func candidate(_ index: Int) {
         guard !finished else { return }
         if let limit, arrived >= limit { return finish() }
-        if index == 1 {
-            let seconds = Double(sim.executor.now) / 1e9
-            if chains[1].thinning.nextUnit() * chains[1].peak >= rate(1, at: seconds) {
-                // Past the end of the profile no surge can add anyone.
-                if profile.isSilent(after: seconds) { return }
-                return scheduleNext(1, after: sim.executor.now)
-            }
+        if index == 1, chains[1].thinning.nextUnit() * chains[1].scale >= max(faults.surge - 1, 0) {
+            return scheduleNext(1, after: sim.executor.now)
         }
         let id = chains[index].firstID + chains[index].count
         chains[index].count += 1
@@ -192,19 +178,6 @@ actor ArrivalProcess: SimEventHandler {
         guard journeys.count > 1 else { return 0 }
         let target = random.nextUnit() * cumulativeWeights[cumulativeWeights.count - 1]
         return cumulativeWeights.firstIndex { target < $0 } ?? journeys.count - 1
-    }
-}
-
-extension RateProfile {
-    /// Whether the rate is zero from `seconds` on.
-    func isSilent(after seconds: Double) -> Bool {
-        var start = 0.0
-        for segment in segments {
-            let end = segment.duration.map { start + $0.secondsValue } ?? .infinity
-            if end > seconds, max(segment.from, segment.to) > 0 { return false }
-            start = end
-        }
-        return true
     }
 }
 

@@ -7,9 +7,10 @@ public import World
 /// that `delivery-sim report` on the folder gives the same bytes.
 public enum RunFiles {
     /// The files, in the order they are listed to the user.
-    public static func make(_ outcome: WorldOutcome, world: JSONValue, path: String) throws(BundleError) -> [(name: String, contents: String)] {
+    public static func make(_ outcome: WorldOutcome, world: JSONValue, path: String,
+                            provenance: Provenance? = nil) throws(BundleError) -> [(name: String, contents: String)] {
         let worldText = CanonicalJSON.string(resolvedWorld(world, seed: outcome.spec.seed))
-        let summaryText = RunSummary(outcome).text
+        let summaryText = RunSummary(outcome, provenance: provenance).text
         let seriesText = TimeSeriesJSONL.text(outcome.metrics, end: outcome.result.endTime)
         let bundle = try RunBundle(path: path, world: worldText, summary: summaryText, series: seriesText)
         return [

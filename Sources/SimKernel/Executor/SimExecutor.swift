@@ -53,6 +53,8 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     private var violation: String?
     /// Set when the model reports a programming error; stops the run.
     private var failure: String?
+    /// Whether ``failure`` is a limit the world set (``exceedLimit(_:)``), not a programming error.
+    private var failureIsLimit = false
     /// Jobs that escaped to the global executor; kept (never run) so the escaped code
     /// cannot race with the world on another thread.
     private var quarantined: [UnownedJob] = []
@@ -191,6 +193,8 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         case violation(String)
         /// The model stopped the run on a programming error (see ``fail(_:)``).
         case failed(String)
+        /// The world outgrew its limits (see ``exceedLimit(_:)``).
+        case overLimit(String)
     }
 
     /// Runs jobs and timers until nothing is left, the next timer lies beyond `end`
@@ -212,7 +216,7 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
                 jobsRun &+= 1
                 steps &+= 1
                 if let violation { return .violation(violation) }
-                if let failure { return .failed(failure) }
+                if let failure { return failureIsLimit ? .overLimit(failure) : .failed(failure) }
                 if steps >= maxSteps { return .budgetExhausted }
             }
             if foreignSeen.load(ordering: .relaxed) {
@@ -239,7 +243,7 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
             }
             if foreignSeen.load(ordering: .relaxed) { collectForeignViolation() }
             if let violation { return .violation(violation) }
-            if let failure { return .failed(failure) }
+            if let failure { return failureIsLimit ? .overLimit(failure) : .failed(failure) }
             if steps >= maxSteps { return .budgetExhausted }
         }
     }
@@ -276,6 +280,17 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     public func fail(_ message: String) {
         if failure == nil { failure = message }
     }
+
+    /// Stops the run after the current job or timer because the world outgrew a limit it
+    /// set itself (a queue or the live tasks past `limits.max_in_flight`): the run ends
+    /// with its results so far, rather than the process with a failed allocation. The
+    /// message names what grew. The first stop, of either kind, is kept.
+    public func exceedLimit(_ message: String) {
+        guard failure == nil else { return }
+        failure = message
+        failureIsLimit = true
+    }
+
 
     /// A job arrived from a thread other than the runner: its timing, not the model,
     /// would decide the order. Only the lock-protected box and the flag are touched

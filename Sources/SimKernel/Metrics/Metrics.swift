@@ -27,7 +27,33 @@ public final class Metrics: @unchecked Sendable {
         let metric = CounterMetric(name: name)
         counterIndex[name] = metric
         counters.append(metric)
+        familyIndex = nil
         return metric
+    }
+
+    /// Counters by each prefix of their names that ends with a dot (`order.`,
+    /// `order.failed.`), in registration order; built when first asked for and dropped
+    /// whenever the set of counters changes.
+    private var familyIndex: [String: [CounterMetric]]?
+
+    /// The counters whose names start with `prefix`, in registration order. Answered from
+    /// an index when `prefix` ends with a dot, so a report asking once per service is
+    /// linear in the metrics, not quadratic.
+    public func counters(withPrefix prefix: String) -> [CounterMetric] {
+        guard prefix.hasSuffix(".") else { return counters.filter { $0.name.hasPrefix(prefix) } }
+        if familyIndex == nil {
+            var index: [String: [CounterMetric]] = [:]
+            for metric in counters {
+                let utf8 = metric.name.utf8
+                var position = utf8.startIndex
+                while let dot = utf8[position...].firstIndex(of: UInt8(ascii: ".")) {
+                    position = utf8.index(after: dot)
+                    index[String(metric.name[..<position]), default: []].append(metric)
+                }
+            }
+            familyIndex = index
+        }
+        return familyIndex?[prefix] ?? []
     }
 
     /// The counter named `name`, created on first use, described by `descriptor` (the
@@ -94,6 +120,7 @@ public final class Metrics: @unchecked Sendable {
         for metric in histograms[histogramCount...] { histogramIndex[metric.name] = nil }
         for metric in gauges[gaugeCount...] { gaugeIndex[metric.name] = nil }
         counters.removeSubrange(counterCount...)
+        familyIndex = nil
         histograms.removeSubrange(histogramCount...)
         gauges.removeSubrange(gaugeCount...)
         for (metric, value) in zip(counters, counterValues) { (metric._total, metric.window) = value }

@@ -102,6 +102,9 @@ public enum StopReason: Sendable, Equatable {
     case reachedEndTime
     /// The step budget ran out (a guard against runaway worlds).
     case budgetExhausted(steps: Int)
+    /// The world outgrew a limit it set on work in flight (a queue, the live tasks); the
+    /// message names what grew and how far.
+    case overLimit(String)
     /// Tasks wait on something nobody will provide; see the report.
     case stalled(StallReport)
     /// Determinism was violated (a task escaped the executor, another thread
@@ -124,7 +127,7 @@ public enum StopReason: Sendable, Equatable {
         switch self {
         case .completed: return "completed"
         case .reachedEndTime: return "end-time"
-        case .budgetExhausted: return "budget"
+        case .budgetExhausted, .overLimit: return "budget"
         case .stalled: return "stalled"
         case .violation: return "violation"
         case .failed: return "failed"

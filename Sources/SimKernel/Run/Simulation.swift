@@ -63,6 +63,9 @@ public final class Simulation: @unchecked Sendable {
     public func spawn(_ name: String, daemon: Bool = false, background: Bool = false,
                       _ body: sending @escaping () async -> Void) -> Task<Void, Never> {
         let id = tasks.register(name, daemon: daemon)
+        if let maxInFlight, tasks.liveCount > maxInFlight {
+            exceedLimit("\(tasks.liveCount) tasks alive at once (the latest \"\(name)\"), past limits.max_in_flight (\(maxInFlight))")
+        }
         let registry = tasks
         let task = Task(executorPreference: executor) {
             await SimTaskContext.$id.withValue(id) {
@@ -97,6 +100,17 @@ public final class Simulation: @unchecked Sendable {
     /// programming error (a misrouted call) that must not pass for a transient failure.
     public func fail(_ message: String) { executor.fail(message) }
 
+    /// Stops the run with ``StopReason/overLimit(_:)`` after the current job: the world
+    /// outgrew a limit it set itself; `message` names what grew.
+    public func exceedLimit(_ message: String) { executor.exceedLimit(message) }
+
+    /// The most work one place of the world may hold at once (nil: no limit): the tasks
+    /// alive, checked here at each spawn, and the items waiting in one queue, which the
+    /// model checks where it queues. Past it the run stops with
+    /// ``StopReason/overLimit(_:)``, naming what grew, instead of growing until an
+    /// allocation fails.
+    public var maxInFlight: Int?
+
     /// Number of tasks started and not finished.
     public var liveTasks: Int { tasks.liveCount }
 
@@ -129,6 +143,7 @@ public final class Simulation: @unchecked Sendable {
         case .budgetExhausted: stop = .budgetExhausted(steps: executor.jobsRun + executor.timersFired)
         case .violation(let message): stop = .violation(message)
         case .failed(let message): stop = .failed(message)
+        case .overLimit(let message): stop = .overLimit(message)
         }
         return RunResult(
             stop: stop, endTime: executor.now, jobs: executor.jobsRun, timers: executor.timersFired,

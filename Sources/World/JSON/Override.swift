@@ -21,6 +21,10 @@ public struct Override: Sendable, Equatable {
     public let path: JSONPath
     /// The value, located at ``SourceLocation/Origin/override(_:)``.
     public let value: JSONValue
+    /// Why the value, which looks like JSON (it starts with `[`, `{` or `"`), is not valid
+    /// JSON: it was taken as a string, and if the field wants something else the reader's
+    /// complaint says why (``WorldJSON/read(_:file:overrides:with:limits:maxDiagnostics:)``).
+    public var jsonProblem: String? = nil
 
     /// Where messages about the `index`-th argument point.
     static func location(_ index: Int) -> SourceLocation {
@@ -46,13 +50,18 @@ public struct Override: Sendable, Equatable {
             throw fail("invalid path \(CanonicalJSON.quote(pathText)): \(error.message)")
         }
         guard !path.components.isEmpty else { throw fail("the path must name a field, not the whole world") }
-        let value: JSONValue
-        if let parsed = try? JSONParser.parse(Array(valueText.utf8), origin: .override(index), limits: .default) {
-            value = parsed
-        } else {
-            value = JSONValue(.string(valueText), at: location)
+        do throws(WorldError) {
+            let parsed = try JSONParser.parse(Array(valueText.utf8), origin: .override(index), limits: .default)
+            return Override(index: index, argument: argument, path: path, value: parsed)
+        } catch {
+            var override = Override(index: index, argument: argument, path: path,
+                                    value: JSONValue(.string(valueText), at: location))
+            let start = valueText.drop { $0 == " " }.first
+            if start == "[" || start == "{" || start == "\"" {
+                override.jsonProblem = error.diagnostics.first?.message
+            }
+            return override
         }
-        return Override(index: index, argument: argument, path: path, value: value)
     }
 
     /// Parses `--set` arguments in order (numbered from 1), reporting every malformed one.

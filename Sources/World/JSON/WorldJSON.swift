@@ -27,7 +27,20 @@ public enum WorldJSON {
         limits: JSONParser.Limits = .default, maxDiagnostics: Int = 20
     ) throws(WorldError) -> T {
         let patched = try resolve(bytes, file: file, overrides: overrides, limits: limits)
-        return try reader.read(patched, maxDiagnostics: maxDiagnostics)
+        do throws(WorldError) {
+            return try reader.read(patched, maxDiagnostics: maxDiagnostics)
+        } catch {
+            // A value meant as JSON but malformed was read as a string: where the field
+            // wanted something else, say what is wrong with the JSON.
+            var error = error
+            let parsed = (try? Override.parse(overrides)) ?? []
+            for index in error.diagnostics.indices {
+                guard case .override(let number) = error.diagnostics[index].location.origin,
+                      parsed.indices.contains(number - 1), let problem = parsed[number - 1].jsonProblem else { continue }
+                error.diagnostics[index].message += " (the value is not valid JSON: \(problem))"
+            }
+            throw error
+        }
     }
 
     /// Parses `bytes` and applies `overrides`, without reading it with a schema: the

@@ -23,8 +23,10 @@ extension WorldSpec {
         let infrastructure = o.optional("infrastructure", InfrastructureSpec.reader, default: InfrastructureSpec())
         let faults = o.optional("faults", .array(of: FaultSpec.reader), default: [])
         let expectations = o.optional("expect", .array(of: Expectation.reader), default: [])
+        let limits = o.optional("limits", LimitsSpec.reader, default: LimitsSpec())
         if !o.hasProblems {
             WorldSpec.checkReferences(o, services: services, traffic: traffic, faults: faults)
+            WorldSpec.checkFaultTimes(o, duration: duration, faults: faults)
             // A misspelt "duration" is reported once, as an unknown key near it.
             let durationMisspelt = o.hasNearMiss(of: "duration")
             if traffic.customers == nil && duration == nil && traffic.rate.segments.last?.duration == nil
@@ -40,12 +42,14 @@ extension WorldSpec {
                 o.reject("traffic", expected: "bad_traffic only in worlds with a menu service (it asks for products)")
             }
         }
-        return WorldSpec(
+        var world = WorldSpec(
             name: name, description: description, seed: UInt64(seed), duration: duration,
             maxEvents: maxEvents, metrics: metrics, traffic: traffic,
             services: services.sorted { $0.name < $1.name }, catalog: catalog, merchants: merchants,
             riders: riders, dependencies: dependencies, infrastructure: infrastructure,
             faults: faults.sorted { $0.at < $1.at }, expectations: expectations)
+        world.limits = limits
+        return world
     }
 
     /// A world name: it names an output folder, so letters, digits, `-`, `_` and `.` only.
@@ -85,7 +89,8 @@ extension WorldSpec {
     static func checkReferences(_ o: ObjectReader, services: [ServiceSpec], traffic: TrafficSpec, faults: [FaultSpec]) {
         let names = services.map(\.name)
         func suggestion(_ name: String, _ candidates: [String]) -> String? {
-            NearestName.nearest(to: name, in: candidates)
+            // The name itself is never a suggestion ("wechat" did not mean "wechat").
+            NearestName.nearest(to: name, in: candidates.filter { $0 != name })
         }
         for (index, journey) in traffic.journeys.enumerated() {
             switch journey.kind {
@@ -136,8 +141,10 @@ extension WorldSpec {
             if let target {
                 var field: JSONPath.Component = "target"
                 if case .partition = fault.kind { field = "between" }
+                let exists = (targets + instanceNames).contains(target)
                 o.reject(at: ["faults", .index(index), field], expected: expectation,
-                         detail: "nothing is named \"\(target)\"", suggestion: suggestion(target, candidates))
+                         detail: exists ? "\"\(target)\" cannot take this kind of fault" : "nothing is named \"\(target)\"",
+                         suggestion: suggestion(target, candidates))
             }
         }
         // Names: they become metric prefixes and fault targets.

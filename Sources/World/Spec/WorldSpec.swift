@@ -38,6 +38,8 @@ public struct WorldSpec: Sendable, Equatable {
     public var faults: [FaultSpec]
     /// Assertions on metrics checked after the run.
     public var expectations: [Expectation]
+    /// How much work the world may hold at once before its run stops (`limits`).
+    public var limits = LimitsSpec()
 
     /// A world with the given parts.
     public init(version: Int = 1, name: String, description: String = "", seed: UInt64,

@@ -380,7 +380,7 @@ private let unknownFieldCases: [MalformedWorld] = [
         #"«"sed"»: $.sed: unknown field "sed" (did you mean "seed"?)"#),
     MalformedWorld(
         "unknown: a top-level key far from every known one lists them", #""seed": 3"#, #""colour": 3"#,
-        #"«"colour"»: $.colour: unknown field "colour" (known fields: version, name, description, seed, duration, max_events, metrics, services, traffic, catalog, merchants, riders, dependencies, infrastructure, faults, expect)"#),
+        #"«"colour"»: $.colour: unknown field "colour" (known fields: version, name, description, seed, duration, max_events, metrics, services, traffic, catalog, merchants, riders, dependencies, infrastructure, faults, expect, limits)"#),
     MalformedWorld(
         "unknown: a misspelling in traffic.app", #""attempts": 3 }"#, #""attemps": 3 }"#,
         #"«"attemps"»: $.traffic.app.attemps: unknown field "attemps" (did you mean "attempts"?)"#),
@@ -582,7 +582,7 @@ private let referenceCases: [MalformedWorld] = [
         "reference: a slowdown of something that is not infrastructure",
         #"{ "at": "2m", "kind": "latency", "target": "payment_gateway", "extra": "200ms", "for": "1m" }"#,
         #"{ "at": "2m", "kind": "slowdown", "target": "backend", "factor": 3, "for": "1m" }"#,
-        #"«"target": "backend"+10»: $.faults[0].target: expected a piece of infrastructure ("database", "cache", "broker", "locks") or "dns", found string "backend": nothing is named "backend""#),
+        #"«"target": "backend"+10»: $.faults[0].target: expected a piece of infrastructure ("database", "cache", "broker", "locks") or "dns", found string "backend": "backend" cannot take this kind of fault"#),
 ]
 
 private let expectationCases: [MalformedWorld] = [
