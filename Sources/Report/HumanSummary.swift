@@ -11,31 +11,22 @@ public enum HumanSummary {
         let result = outcome.result
         let spec = outcome.spec
         var lines: [String] = []
-        let simulated = Duration.nanoseconds(result.endTime).formattedShort
+        let simulated = ReadableDuration.compact(nanoseconds: result.endTime)
         let steps = result.jobs + result.timers
         lines.append("world \(spec.name) seed \(spec.seed): \(result.stop.label) at \(simulated) simulated, "
-            + "\(grouped(result.events)) events in \(fixed(wallSeconds, 2)) s wall "
+            + "\(grouped(result.events)) events in \(ReadableDuration.compact(nanoseconds: Int64(wallSeconds * 1e9))) wall "
             + "(\(rate(Double(steps) / max(wallSeconds, 1e-9))) kernel steps/s)")
         lines.append("digest \(result.digestHex)")
         lines += stopLines(result.stop)
         let metrics = outcome.metrics
-        for service in spec.services {
+        for service in requestFlowOrder(spec.services) {
             let name = service.name
-            let rejected = metrics.totals(prefix: "\(name).rejected.").filter { $0.total > 0 }
-            var rejections = rejected.map { "\(grouped($0.total)) \($0.name)" }
-            if rejections.isEmpty { rejections = ["none rejected"] }
             if service.role == .notification {
                 // Its consumers take work from the broker, not requests from callers.
                 lines.append("\(name): \(grouped(metrics.total("\(name).pushed"))) notifications pushed by broker consumers")
                 continue
             }
-            // Refusals the logic made are counted under both; show them once, as rejections.
-            let refused = Set(rejected.map(\.name))
-            let failures = metrics.totals(prefix: "\(name).failed.").filter { $0.total > 0 && !refused.contains($0.name) }
-                .map { "\(grouped($0.total)) \($0.name)" }
-            lines.append("\(name): \(grouped(metrics.total("\(name).requests"))) requests, \(grouped(metrics.total("\(name).succeeded"))) succeeded"
-                + (failures.isEmpty ? "" : ", failed: " + failures.joined(separator: ", "))
-                + "; " + rejections.joined(separator: ", "))
+            lines += serviceLines(name, metrics, running: result.stop == .reachedEndTime || !result.stop.isSuccess)
             for figure in metrics.total("\(name).waited") > 0 ? ["wait", "latency"] : ["latency"] {
                 guard let histogram = metrics.existingHistogram("\(name).\(figure)")?.total, histogram.count > 0 else { continue }
                 lines.append("  \(figure.padding(8)) mean \(ms(histogram.mean!)) p50 \(ms(histogram.quantile(0.5)!)) "
@@ -53,6 +44,7 @@ public enum HumanSummary {
         if let reason = spec.erlangCInapplicable {
             lines.append("Erlang C: not applicable — " + reason)
         }
+        if !spec.hasPlatform { lines += bottleneckLines(outcome) }
         if spec.hasPlatform {
             let total = metrics.total
             lines.append("orders: \(grouped(total("orders.created"))) created, \(grouped(total("orders.delivered"))) delivered, "
@@ -65,6 +57,7 @@ public enum HumanSummary {
                 shared.append("lock waits \(grouped(Int(locks.count))), mean \(ms(locks.mean!)), max \(ms(locks.max))")
             }
             lines.append(shared.joined(separator: "; "))
+            lines += bottleneckLines(outcome)
             let broken = outcome.invariants.violations.filter { $0.count > 0 }
             lines.append(broken.isEmpty ? "invariants: all hold"
                 : "invariants VIOLATED: " + broken.map { "\($0.name) \($0.count)" }.joined(separator: ", "))
@@ -102,10 +95,8 @@ public enum HumanSummary {
             + (result.passed || result.actual != nil ? "" : ": \(result.message)")
     }
 
-    static func ms(_ nanoseconds: Double) -> String {
-        let value = nanoseconds / 1e6
-        return value >= 100 ? "\(fixed(value, 0)) ms" : value >= 1 ? "\(fixed(value, 1)) ms" : "\(fixed(value, 3)) ms"
-    }
+    /// A latency in the unit that fits it (`0.412ms`, `468ms`, `7m48s`).
+    static func ms(_ nanoseconds: Double) -> String { ReadableDuration.compact(nanoseconds: Int64(nanoseconds.rounded())) }
 
     static func ms(_ nanoseconds: Int64) -> String { ms(Double(nanoseconds)) }
 

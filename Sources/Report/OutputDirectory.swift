@@ -14,7 +14,7 @@ public struct OutputDirectory: Sendable {
     public let path: String
 
     /// Names a run writes; a folder holding only these (and nothing else) may be replaced.
-    public static let resultFiles = ["summary.json", "timeseries.csv"]
+    public static let resultFiles = ["summary.json", "timeseries.csv", "metrics.om", "trace.json", "events.jsonl"]
 
     /// The folder at `path` (trailing slashes dropped, so printed paths stay clean).
     public init(path: String) {
@@ -74,6 +74,12 @@ public struct OutputDirectory: Sendable {
 
     /// Writes `files` (name → contents) and moves them into place; returns the paths.
     public func write(_ files: [(name: String, contents: String)]) throws(OutputError) -> [String] {
+        try commit(try stage(), files)
+    }
+
+    /// Makes the hidden temporary folder a run writes into: files streamed while the
+    /// world runs (`run --trace`) go there, and ``commit(_:_:)`` moves it into place.
+    public func stage() throws(OutputError) -> StagedOutput {
         try checkWritable()
         let manager = FileManager.default
         let final = URL(fileURLWithPath: path).standardizedFileURL
@@ -86,12 +92,24 @@ public struct OutputDirectory: Sendable {
         } catch {
             throw OutputError(path: path, reason: "its folder cannot be created (\(Self.reason(error)))")
         }
+        return StagedOutput(path: staging.path, token: token)
+    }
+
+    /// Writes `files` into `staged`, then moves it into place (replacing an earlier run's
+    /// folder); returns the paths of every file the folder holds, `files` last.
+    public func commit(_ staged: StagedOutput, _ files: [(name: String, contents: String)]) throws(OutputError) -> [String] {
+        let manager = FileManager.default
+        let final = URL(fileURLWithPath: path).standardizedFileURL
+        let parent = final.deletingLastPathComponent()
+        let staging = URL(fileURLWithPath: staged.path)
+        let streamed = ((try? manager.contentsOfDirectory(atPath: staged.path)) ?? [])
+            .filter { name in !files.contains { $0.name == name } }.sorted()
         do {
             for file in files {
                 try Data(file.contents.utf8).write(to: staging.appendingPathComponent(file.name))
             }
             if manager.fileExists(atPath: final.path) {
-                let old = parent.appendingPathComponent(".\(final.lastPathComponent).old-\(token)")
+                let old = parent.appendingPathComponent(".\(final.lastPathComponent).old-\(staged.token)")
                 try manager.moveItem(at: final, to: old)
                 do {
                     try manager.moveItem(at: staging, to: final)
@@ -104,10 +122,15 @@ public struct OutputDirectory: Sendable {
                 try manager.moveItem(at: staging, to: final)
             }
         } catch {
-            try? manager.removeItem(at: staging)
+            discard(staged)
             throw OutputError(path: path, reason: "writing failed (\(Self.reason(error)))")
         }
-        return files.map { "\(path)/\($0.name)" }
+        return (files.map(\.name) + streamed).map { "\(path)/\($0)" }
+    }
+
+    /// Removes `staged` and what was written into it (the run failed before its commit).
+    public func discard(_ staged: StagedOutput) {
+        try? FileManager.default.removeItem(atPath: staged.path)
     }
 
     /// A one-line reason for a file-system error, without Foundation's dump of user info.
@@ -131,12 +154,27 @@ public struct OutputDirectory: Sendable {
     }
 }
 
+/// The hidden temporary folder a run's files are written into before they move into
+/// place (see ``OutputDirectory/stage()``).
+public struct StagedOutput: Sendable {
+    /// The temporary folder.
+    public let path: String
+    /// Its unique suffix, shared by the folder an earlier run's results move to meanwhile.
+    let token: String
+}
+
 /// Why a run's results cannot be written where they were asked to go.
 public struct OutputError: Error, CustomStringConvertible, Sendable {
     /// The output folder as given.
     public let path: String
     /// What is wrong, in a phrase.
     public let reason: String
+
+    /// A reason the results cannot go to `path`.
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
 
     public var description: String { "cannot write results to \"\(path)\": \(reason)" }
 }

@@ -21,6 +21,8 @@ public struct RunSummary: Sendable {
             ("description", .string(outcome.spec.description)),
             ("seed", .int(Int(outcome.spec.seed))),
             ("digest", .string(result.digestHex)),
+            // Which trace format wrote the digest: digests compare only within a version.
+            ("trace_format", .int(Trace.formatVersion)),
             ("stop", Self.stop(result.stop)),
             ("simulated_seconds", .double(Double(end) / 1e9)),
             ("events", .int(result.events)),

@@ -8,6 +8,7 @@ import World
 enum RunCommand {
     static let help = """
     USAGE: delivery-sim run WORLD.json [--seed N] [--out DIR] [--set PATH=VALUE]... [--quiet]
+                                       [--trace [--trace-window FROM..TO] [--trace-sample N]]
 
     Runs one world and writes its results into output/<world>/<seed>/ (or DIR):
       summary.json     world, seed, trace digest, how the run ended, simulated time,
@@ -16,8 +17,18 @@ enum RunCommand {
                        throughput, utilisation and Little's law; Erlang C for M/M/c
                        worlds)
       timeseries.csv   the same metrics per interval (metrics.interval in the world)
+      trace.json       with --trace: the run in the Chrome trace event format, for
+                       ui.perfetto.dev or chrome://tracing (a span per request on each
+                       instance, arrows for calls between services, fault windows)
+      events.jsonl     with --trace: every traced event, one JSON object per line
+                       (docs/trace.md lists the kinds and their fields)
+      metrics.om       the same time series in OpenMetrics text, with labels
+                       (service, callee, reason) and histogram buckets, for
+                       promtool tsdb create-blocks-from openmetrics (see README)
     and prints a short summary. The same world and seed always give the same files,
-    byte for byte.
+    byte for byte. While a long run works, a terminal on standard error shows its
+    progress (simulated time, share of the duration, events/s, time left), except
+    with --quiet.
 
     OPTIONS:
       --seed N             use seed N instead of the world's seed
@@ -26,6 +37,14 @@ enum RunCommand {
       --set PATH=VALUE     override a field of the world, checked like the file
                            (repeatable), e.g. --set services.backend.workers=16
                            --set traffic.customers=1000000 --set 'traffic.rate="9/s"'
+      --trace              also write trace.json and events.jsonl (streamed to disk
+                           as the world runs; large: see the two options below)
+      --trace-window FROM..TO
+                           trace only events in this span of simulated time, e.g.
+                           12m..18m, ..5m, 10m.. (implies --trace)
+      --trace-sample N     trace 1 request in N, with every call it made, chosen by
+                           a hash of its id: the same requests on every run
+                           (implies --trace)
       --quiet              print only where the results went, and on standard
                            error why the run failed, if it did
       -h, --help           show this help
@@ -37,7 +56,7 @@ enum RunCommand {
     """
 
     static func main(_ arguments: [String]) throws -> Int32 {
-        let args = try Arguments(arguments, valued: ["seed", "out", "set"], flags: ["quiet"])
+        let args = try Arguments(arguments, valued: ["seed", "out", "set", "trace-window", "trace-sample"], flags: ["quiet", "trace"])
         if args.flag("help") || args.flag("h") {
             print(help)
             return 0
@@ -53,6 +72,7 @@ enum RunCommand {
             }
             seed = UInt64(value)
         }
+        let tracing = try traceOptions(args)
         let spec = try WorldFiles.load(args.positional[0], overrides: args.all("set"))
         let directory = args.value("out").map(OutputDirectory.init(path:))
             ?? OutputDirectory.standard(world: spec.name, seed: seed ?? spec.seed)
@@ -61,12 +81,26 @@ enum RunCommand {
         let clock = ContinuousClock()
         let started = clock.now
         let world = try PlatformWorld(spec: spec, seed: seed)
+        let trace = try tracing.map { options throws(OutputError) in try startTrace(options, into: directory, trace: world.sim.trace) }
+        let progress = args.flag("quiet") ? nil : ProgressDisplay.attach(to: world.sim, duration: spec.duration)
         let outcome = world.run()
+        progress?.finish(world.sim)
         let wall = started.duration(to: clock.now)
-        let files = try directory.write([
+        let results = [
             ("summary.json", RunSummary(outcome).text),
             ("timeseries.csv", TimeSeriesCSV.text(outcome.metrics)),
-        ])
+            ("metrics.om", OpenMetricsText.text(outcome.metrics)),
+        ]
+        let files: [String]
+        if let (staged, export) = trace {
+            do { try export.finish(at: outcome.result.endTime) } catch {
+                directory.discard(staged)
+                throw OutputError(path: directory.path, reason: "writing the trace failed (\(error.localizedDescription))")
+            }
+            files = try directory.commit(staged, results)
+        } else {
+            files = try directory.write(results)
+        }
         if args.flag("quiet") {
             print("wrote " + files.joined(separator: ", "))
             // Quiet hides the figures, never the reason for a non-zero exit.

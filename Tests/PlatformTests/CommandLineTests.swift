@@ -58,15 +58,17 @@ struct CommandLineTests {
         #expect(try run(["validate", "--help"]).stdout.contains("JSON-PATH"))
     }
 
-    @Test("run writes summary.json and timeseries.csv, identical bytes on a second run")
+    @Test("run writes summary.json, timeseries.csv and metrics.om, identical bytes on a second run")
     func runWritesResults() throws {
         let out = try scratch()
         let first = try run(["run", mmc, "--set", "traffic.customers=2000", "--out", out.appendingPathComponent("a").path])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("digest") && first.stdout.contains("Erlang C"))
+        // Standard error is a pipe here, not a terminal: no progress line, nothing at all.
+        #expect(first.stderr.isEmpty, "\(first.stderr)")
         let second = try run(["run", mmc, "--set", "traffic.customers=2000", "--out", out.appendingPathComponent("b").path, "--quiet"])
         #expect(second.status == 0)
-        for file in ["summary.json", "timeseries.csv"] {
+        for file in ["summary.json", "timeseries.csv", "metrics.om"] {
             let a = try Data(contentsOf: out.appendingPathComponent("a/\(file)"))
             let b = try Data(contentsOf: out.appendingPathComponent("b/\(file)"))
             #expect(a == b, "\(file) differs between runs")
@@ -192,7 +194,7 @@ struct CommandLineTests {
         // An earlier run's folder is replaced whole.
         let rerun = try run(["run", mmc, "--set", "traffic.customers=200", "--out", "fresh/r/", "--quiet"], in: directory)
         #expect(rerun.status == 0)
-        #expect(rerun.stdout == "wrote fresh/r/summary.json, fresh/r/timeseries.csv\n", "trailing slash dropped: \(rerun.stdout)")
+        #expect(rerun.stdout == "wrote fresh/r/summary.json, fresh/r/timeseries.csv, fresh/r/metrics.om\n", "trailing slash dropped: \(rerun.stdout)")
         let again = try run(["run", mmc, "--set", "traffic.customers=300", "--out", "fresh/r", "--quiet"], in: directory)
         #expect(again.status == 0, "\(again.stderr)")
     }
@@ -219,5 +221,31 @@ struct CommandLineTests {
         let line = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("✗ FAILED backend.wait.p99 < 0") })
         let measured = try #require(Double(line.split(separator: "measured ").last?.dropLast() ?? ""))
         #expect(abs(measured - p99) < 0.0001, "summary p99 \(p99), expectation measured \(measured)")
+    }
+
+    @Test("run --trace writes trace.json and events.jsonl beside the summary; a bad --trace-window exits 2 and writes nothing")
+    func trace() throws {
+        let folder = try scratch()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("run").path
+        let traced = try run(["run", mmc, "--set", "traffic.customers=300", "--trace-window", "10s..", "--out", out, "--quiet"])
+        #expect(traced.status == 0)
+        #expect(traced.stdout.contains("trace.json") && traced.stdout.contains("events.jsonl"))
+        let files = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
+        #expect(files == ["events.jsonl", "summary.json", "timeseries.csv", "trace.json"])
+        let lines = try String(contentsOfFile: out + "/events.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(lines.count > 100 && lines.count < 900, "300 requests, three events each, the first 10 s left out")
+        let summary = try String(contentsOfFile: out + "/summary.json", encoding: .utf8)
+        #expect(summary.contains("\"trace_format\": 2"))
+        // A second run replaces the folder, trace files and all.
+        #expect(try run(["run", mmc, "--set", "traffic.customers=300", "--out", out, "--quiet"]).status == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out).sorted() == ["summary.json", "timeseries.csv"])
+
+        let bad = try run(["run", mmc, "--trace-window", "12m-18m", "--out", folder.appendingPathComponent("bad").path])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("--trace-window expects FROM..TO"))
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("bad").path))
+        let help = try run(["run", "--help"])
+        for flag in ["--trace", "--trace-window", "--trace-sample", "trace.json", "events.jsonl"] { #expect(help.stdout.contains(flag)) }
     }
 }

@@ -39,3 +39,21 @@ struct DeterminismTests {
         #expect(serial == parallel)
     }
 }
+
+@Suite("A platform world run in slices")
+struct SlicedWorldTests {
+    @Test("stopping a world at instants inside and on interval boundaries and going on gives the digest, summary and time series of one run")
+    func slicesEqualOneRun() throws {
+        let spec = try smallWorld([#"duration="3m""#,
+                                   #"faults=[{"kind": "crash", "target": "inventory#0", "at": "40s", "restart_after": "30s"}]"#])
+        let whole = try runWorld(spec)
+        let world = try PlatformWorld(spec: spec)
+        let sliced = world.run(pausingAt: [.seconds(10), .milliseconds(45_500), .seconds(60), .seconds(61), .seconds(150)])
+        world.sim.shutdown()
+        #expect(sliced.result.digest == whole.result.digest)
+        #expect(sliced.result.events == whole.result.events)
+        #expect(RunSummary(sliced).text == RunSummary(whole).text)
+        #expect(TimeSeriesCSV.text(sliced.metrics) == TimeSeriesCSV.text(whole.metrics))
+        #expect(whole.metrics.timeSeries!.rows.count == 6, "3 minutes in 30 s rows")
+    }
+}

@@ -22,6 +22,7 @@ final class OrderBook: @unchecked Sendable {
     /// When each order now waiting for a rider was accepted by its merchant.
     private var awaitingRiderSince: [Int64: Int64] = [:]
     private var sim: Simulation { metrics.sim }
+    private let traceNames: TraceVocabulary
     /// Orders entering each state (`orders.<state>`: `orders.paid`,
     /// `orders.failed.out_of_stock`), each made on first use; looked up by state, never by
     /// a name built per transition.
@@ -40,18 +41,21 @@ final class OrderBook: @unchecked Sendable {
 
     init(metrics: PlatformMetrics) {
         self.metrics = metrics
+        traceNames = metrics.simulation.traceNames
         open = metrics.gauge("orders.open")
     }
 
     /// An order was inserted.
     func created(_ record: OrderRecord) {
         createdCount.add()
+        sim.trace.record(traceNames.orderCreated, traceNames.state(.created), record.id)
         open.add(1)
     }
 
     /// An order moved from `previous` to `record.state`.
     func changed(_ record: OrderRecord, from previous: OrderState) {
         enteredCounter(record.state).add()
+        sim.trace.record(traceNames.orderState, traceNames.state(previous), record.id, detail: traceNames.state(record.state))
         switch record.state {
         case .accepted:
             awaitingRiderSince[record.id] = sim.executor.now

@@ -39,6 +39,8 @@ actor Broker: SimEventHandler {
         /// The latest delivery handed to each consumer (what a crash requeues up to).
         var lastDelivered: [ConsumerID: DeliveryTag] = [:]
         let metrics: BrokerQueueMetrics
+        /// The queue's name in the trace.
+        let traceName: TraceName
     }
 
     let sim: Simulation
@@ -52,11 +54,13 @@ actor Broker: SimEventHandler {
     /// Where each queue's channel is in ``channels``.
     private var channelIndex: [String: Int] = [:]
     private var expiryTimer: TimerHandle?
+    private let traceNames: TraceVocabulary
 
     init(environment: InfrastructureEnvironment, spec: BrokerSpec) {
         sim = environment.sim
         self.environment = environment
         self.spec = spec
+        traceNames = environment.sim.traceNames
     }
 
     /// The channel of queue `name`, created on first use.
@@ -69,7 +73,8 @@ actor Broker: SimEventHandler {
                 messageTTL: spec.messageTTL, deliveryLimit: spec.deliveryLimit, retainsDeadLetters: true)
         }, fallback: { .defaults })
         let created = Queue(configuration)
-        channels.append(Channel(queue: created, metrics: BrokerQueueMetrics(queue: name, metrics: environment.metrics)))
+        channels.append(Channel(queue: created, metrics: BrokerQueueMetrics(queue: name, metrics: environment.metrics),
+                                traceName: sim.trace.name(name)))
         channelIndex[name] = channels.count - 1
         return channels.count - 1
     }
@@ -88,12 +93,18 @@ actor Broker: SimEventHandler {
         guard server.isUp, !(publisher.map { environment.network.isPartitioned($0, "broker") } ?? false) else {
             // The queue's handle; a queue nobody has used yet is not made for a failed publish.
             if let index = channelIndex[name] { channels[index].metrics.unconfirmed.add() } else { environment.metrics.count("broker.\(name).unconfirmed") }
+            // Rare (the broker down or cut off): the queue's name is looked up here.
+            sim.trace.record(traceNames.publish, channelIndex[name].map { channels[$0].traceName } ?? sim.trace.name(name),
+                             detail: traceNames.unconfirmed)
             return false
         }
         let index = channel(name)
         let outcome = channels[index].queue.publish(message, now: sim.clock.now)
         let metrics = channels[index].metrics
         (outcome.isConfirmed ? metrics.published : metrics.refused).add()
+        let sequence: Int64 = if case .confirmed(let sequence) = outcome { Int64(sequence) } else { 0 }
+        sim.trace.record(traceNames.publish, channels[index].traceName, sequence,
+                         detail: outcome.isConfirmed ? traceNames.confirmed : traceNames.refused)
         pump(index)
         return outcome.isConfirmed
     }
@@ -128,6 +139,7 @@ actor Broker: SimEventHandler {
         guard let index = channelIndex[name] else { return }
         let settled = channels[index].queue.ack(tag)
         if settled > 0 { channels[index].metrics.acked.add(Int64(settled)) }
+        sim.trace.record(traceNames.ack, channels[index].traceName, Int64(tag.value), Int64(settled))
         pump(index)
     }
 
@@ -136,6 +148,8 @@ actor Broker: SimEventHandler {
         guard let index = channelIndex[name] else { return }
         let settled = channels[index].queue.nack(tag, requeue: requeue, now: sim.clock.now)
         if settled > 0 { channels[index].metrics.nacked.add(Int64(settled)) }
+        sim.trace.record(traceNames.nack, channels[index].traceName, Int64(tag.value), Int64(settled),
+                         detail: requeue ? traceNames.nackRequeue : traceNames.nackDrop)
         pump(index)
     }
 
@@ -155,6 +169,8 @@ actor Broker: SimEventHandler {
         _ = channels[index].queue.expire(now: now)
         while let delivery = channels[index].queue.nextDelivery(now: now) {
             channels[index].lastDelivered[delivery.consumer] = delivery.tag
+            sim.trace.record(traceNames.deliver, channels[index].traceName, Int64(delivery.tag.value),
+                             Int64(delivery.sequence), detail: delivery.redelivered ? traceNames.redelivered : .none)
             if let waiter = channels[index].parked.removeValue(forKey: delivery.consumer) {
                 waiter.resume(returning: delivery)
             } else {
@@ -164,6 +180,7 @@ actor Broker: SimEventHandler {
         let metrics = channels[index].metrics
         while let dead = channels[index].queue.popDeadLetter() {
             metrics.deadLettered(dead.reason).add()
+            sim.trace.record(traceNames.deadLetter, channels[index].traceName, detail: traceNames.reason(dead.reason))
         }
         let statistics = channels[index].queue.statistics
         metrics.depth.ready.set(Double(statistics.ready))

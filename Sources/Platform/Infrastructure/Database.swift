@@ -29,6 +29,8 @@ actor Database {
     /// Every service's tables (see ``DatabaseTables``): reached through a
     /// ``DatabaseSession``'s statements, never directly.
     private var tables: DatabaseTables
+    private let traceNames: TraceVocabulary
+    private let traceSource: TraceName
 
     private struct RowLock {
         var held = false
@@ -45,6 +47,8 @@ actor Database {
         self.orderBook = orderBook
         self.spec = spec
         metrics = DatabaseMetrics(metrics: environment.metrics.metrics)
+        traceNames = environment.sim.traceNames
+        traceSource = environment.sim.trace.name("database")
         tables = DatabaseTables(stock: StockTable(catalog: catalog))
     }
 
@@ -94,11 +98,14 @@ actor Database {
             metrics.query.record(duration)
             try? await sim.clock.sleep(for: .nanoseconds(duration))
             if epoch == server.epoch {
+                sim.trace.record(traceNames.dbStatement, traceSource, duration, Int64(active),
+                                 detail: statement == .read ? traceNames.read : traceNames.write)
                 active -= 1
                 metrics.active.set(Double(active))
                 return
             }
             metrics.statementsLost.add()
+            sim.trace.record(traceNames.dbLost, traceSource, duration)
         }
     }
 
@@ -131,6 +138,7 @@ actor Database {
             rowLocks[item, default: RowLock()].held = true
         }
         metrics.rowLockWait.record(sim.executor.now - started)
+        sim.trace.record(traceNames.rowLock, traceSource, Int64(item), sim.executor.now - started)
     }
 
     func unlockRow(_ item: Int) {
@@ -166,6 +174,7 @@ actor Database {
     func stockLevel(_ item: Int, token: UInt64) -> Int? {
         guard let units = tables.stock.level(item, token: token) else {
             metrics.staleReadsRejected.add()
+            sim.trace.record(traceNames.fenced, traceSource, Int64(item), Int64(bitPattern: token), detail: traceNames.read)
             return nil
         }
         return units
@@ -183,7 +192,10 @@ actor Database {
                    guarded: Bool) -> (outcome: StockTable.WriteOutcome, repeated: Bool) {
         let repeated = tables.stock.deducted(for: order) != nil
         let outcome = tables.stock.decrement(item, by: quantity, order: order, token: token, guarded: guarded)
-        if outcome == .staleToken { metrics.staleWritesRejected.add() }
+        if outcome == .staleToken {
+            metrics.staleWritesRejected.add()
+            sim.trace.record(traceNames.fenced, traceSource, Int64(item), Int64(bitPattern: token ?? 0), detail: traceNames.write)
+        }
         return (outcome, repeated)
     }
 

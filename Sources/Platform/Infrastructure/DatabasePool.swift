@@ -15,6 +15,8 @@ final class DatabasePool: @unchecked Sendable {
     private let metrics: PlatformMetrics
     private let sim: Simulation
     private var runner: Task<Void, Never>?
+    private let traceNames: TraceVocabulary
+    private let traceSource: TraceName
 
     init(instance: String, spec: ConnectionPoolSpec, database: Database, metrics: PlatformMetrics, sim: Simulation) {
         self.instance = instance
@@ -22,6 +24,8 @@ final class DatabasePool: @unchecked Sendable {
         self.database = database
         self.metrics = metrics
         self.sim = sim
+        traceNames = sim.traceNames
+        traceSource = sim.trace.name(instance)
         let leakCounter = "\(service).db.leaks"
         let configuration = sim.configured("\(instance)'s connection pool", { () throws(ConfigurationError) in
             try ConnectionPoolConfiguration(
@@ -68,12 +72,15 @@ final class DatabasePool: @unchecked Sendable {
             // counted and answered as the worker pool's drops are.
             if case .shed = error {
                 shedByDiscipline.add()
+                sim.trace.record(traceNames.poolRefused, traceSource, sim.executor.now - started, detail: traceNames.outcome(.shed))
                 return .failure(.shed)
             }
             timedOut.add()
+            sim.trace.record(traceNames.poolRefused, traceSource, sim.executor.now - started, detail: traceNames.outcome(.poolTimeout))
             return .failure(.poolTimeout)
         }
         waits.record(sim.executor.now - started)
+        sim.trace.record(traceNames.poolGrant, traceSource, sim.executor.now - started, Int64(lease.connection))
         inUse.add(1)
         let value = await body(DatabaseSession(database: database, lease: lease))
         inUse.add(-1)

@@ -11,6 +11,8 @@ actor ExternalDependency: Endpoint, SimEventHandler {
     let sim: Simulation
     nonisolated var unownedExecutor: UnownedSerialExecutor { sim.unownedExecutor }
     nonisolated let service: String
+    nonisolated let traceName: TraceName
+    private let traceNames: TraceVocabulary
     let environment: InfrastructureEnvironment
     private let spec: DependencySpec
     private var busy = 0
@@ -34,6 +36,8 @@ actor ExternalDependency: Endpoint, SimEventHandler {
         self.environment = environment
         service = name
         self.spec = spec
+        traceName = environment.sim.trace.name(name)
+        traceNames = environment.sim.traceNames
     }
 
     /// The counter `<dependency>.<figure>`, described.
@@ -61,9 +65,11 @@ actor ExternalDependency: Endpoint, SimEventHandler {
         // calls came before it.
         var random = environment.draws.stream(.dependency, key: StableHash.combine(StableHash.of(service), envelope.key))
         let roll = random.nextUnit()
+        sim.trace.record(traceNames.start, traceName, Int64(envelope.id))
         if roll < spec.hangs {
             // Never answers; the slot stays taken, as a hung connection's would.
             hangs.add()
+            sim.trace.record(traceNames.hang, traceName, Int64(envelope.id))
             return
         }
         // Fault draws keyed by the call too.
@@ -95,6 +101,12 @@ actor ExternalDependency: Endpoint, SimEventHandler {
         guard let (envelope, result) = answering.removeValue(forKey: id) else { return }
         busy -= 1
         if case .failure = result { errors.add() }
+        sim.trace.record(traceNames.done, traceName, Int64(id), 0, detail: traceNames.outcome(result))
+        switch envelope.call {
+        case .gatewayCharge(let order, _): sim.trace.record(traceNames.charge, traceName, order, detail: traceNames.outcome(result))
+        case .refund(let order): sim.trace.record(traceNames.refund, traceName, order, detail: traceNames.outcome(result))
+        default: break
+        }
         environment.network.reply(id, from: service, to: envelope.from, result)
         if !waiting.isEmpty { start(waiting.removeFirst()) }
     }

@@ -18,11 +18,13 @@ actor LockServer {
     let spec: LockServerSpec
     /// Up or down.
     private var server = InfrastructureProcess(name: "locks")
+    private let traceNames: TraceVocabulary
 
     /// Lock server number `index` of the world's `infrastructure.locks.instances` (faults
     /// and partitions naming "locks" reach the first; Redlock's other servers stay up).
     init(environment: InfrastructureEnvironment, spec: LockServerSpec, index: Int = 0) {
         sim = environment.sim
+        traceNames = environment.sim.traceNames
         self.environment = environment
         self.spec = spec
         if index > 0 { server = InfrastructureProcess(name: "locks#\(index)") }
@@ -36,7 +38,16 @@ actor LockServer {
 
     func set(_ key: String, owner: LockOwner, ttl: Duration) -> LockAcquisition? {
         guard server.isUp else { return nil }
-        return store.set(key, owner: owner, ttl: ttl, now: sim.clock.now)
+        let acquisition = store.set(key, owner: owner, ttl: ttl, now: sim.clock.now)
+        // Keys are few (items, riders): interning one is a table lookup, not a new string.
+        switch acquisition {
+        case .granted(let token):
+            sim.trace.record(traceNames.lockSet, sim.trace.name(key), Int64(bitPattern: owner.client),
+                             Int64(bitPattern: token.value), detail: traceNames.granted)
+        case .held:
+            sim.trace.record(traceNames.lockSet, sim.trace.name(key), Int64(bitPattern: owner.client), detail: traceNames.held)
+        }
+        return acquisition
     }
 
     func get(_ key: String) -> LockHolder?? {
@@ -46,12 +57,18 @@ actor LockServer {
 
     func compareAndDelete(_ key: String, owner: LockOwner) -> Bool? {
         guard server.isUp else { return nil }
-        return store.compareAndDelete(key, owner: owner, now: sim.clock.now)
+        let released = store.compareAndDelete(key, owner: owner, now: sim.clock.now)
+        sim.trace.record(traceNames.lockRelease, sim.trace.name(key), Int64(bitPattern: owner.client),
+                         detail: released ? traceNames.ok : traceNames.expiredLease)
+        return released
     }
 
     func compareAndExtend(_ key: String, owner: LockOwner, ttl: Duration) -> Bool? {
         guard server.isUp else { return nil }
-        return store.compareAndExtend(key, owner: owner, ttl: ttl, now: sim.clock.now)
+        let extended = store.compareAndExtend(key, owner: owner, ttl: ttl, now: sim.clock.now)
+        sim.trace.record(traceNames.lockExtend, sim.trace.name(key), Int64(bitPattern: owner.client),
+                         detail: extended ? traceNames.ok : traceNames.lost)
+        return extended
     }
 
     /// The server crashes: every lock key is lost.

@@ -64,6 +64,7 @@ final class DispatchLogic: LogicBase, RoleLogic, @unchecked Sendable {
             if let rider = await assign(order: order, merchant: merchant, token: token) {
                 await endSearch(order, token: token)
                 assigned.add()
+                sim.trace.record(instance.traceNames.assigned, instance.traceSource, order, Int64(rider))
                 return .success(.rider(rider))
             }
             // Another search (after this one's lease ran out) may have found one.
@@ -75,6 +76,7 @@ final class DispatchLogic: LogicBase, RoleLogic, @unchecked Sendable {
         }
         await endSearch(order, token: token)
         noRider.add()
+        sim.trace.record(instance.traceNames.noRider, instance.traceSource, order)
         return .failure(.refused(.noRider))
     }
 

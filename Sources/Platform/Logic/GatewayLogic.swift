@@ -6,11 +6,13 @@ import World
 /// concurrency limiters, see ``RouteLimiter``), the token check (with a local TTL cache of
 /// the auth service's answers), and routing to the services.
 final class GatewayLogic: LogicBase, RoleLogic, @unchecked Sendable {
-    /// A route's limiter and its refusal counter (handles made once).
+    /// A route's limiter, its refusal counter and its trace name (made once).
     private struct LimitedRoute {
         let limiter: any RouteLimiter
         let limited: CounterMetric
+        let traceName: TraceName
     }
+    private lazy var traceLimited = sim.traceNames.limited
 
     private var limiters: [GatewayRoute: LimitedRoute] = [:]
     /// The auth service's answers for tokens this instance could not verify itself:
@@ -44,7 +46,8 @@ final class GatewayLogic: LogicBase, RoleLogic, @unchecked Sendable {
             if let spec = options.limits[route], let limiter = sim.configured("\(instance.name)'s \(route.rawValue) limiter", { () throws(ConfigurationError) in
                 try RouteLimiters.make(spec, clock: sim.clock, random: sim.random("\(instance.name).\(route.rawValue).limiter"))
             }, fallback: { nil }) {
-                limiters[route] = LimitedRoute(limiter: limiter, limited: logicMetrics.counter("\(route.rawValue).limited"))
+                limiters[route] = LimitedRoute(limiter: limiter, limited: logicMetrics.counter("\(route.rawValue).limited"),
+                                               traceName: sim.trace.name(route.rawValue))
             }
         }
         if !limiters.isEmpty { _ = logicMetrics.rejected(.limited) }
@@ -53,16 +56,18 @@ final class GatewayLogic: LogicBase, RoleLogic, @unchecked Sendable {
     func handle(_ call: Call, from caller: String) async -> Result<Reply, Failure> {
         guard case .app(let request) = call else { await misrouted(call, from: caller) }
         guard let limited = limiters[request.route] else { return await route(request) }
-        return await admitted(request, by: limited.limiter, counting: limited.limited)
+        return await admitted(request, by: limited.limiter, counting: limited.limited, named: limited.traceName)
     }
 
     /// Forwards `request` if `limiter` admits it, and tells the limiter how it ended.
-    private func admitted<Limiter: RouteLimiter>(_ request: AppRequest, by limiter: Limiter, counting limited: CounterMetric) async
+    private func admitted<Limiter: RouteLimiter>(_ request: AppRequest, by limiter: Limiter, counting limited: CounterMetric,
+                                                 named routeName: TraceName) async
         -> Result<Reply, Failure> {
         guard let permit = await limiter.admit(at: sim.clock.now, wait: { [instance] delay in
             await instance.sleep(nanoseconds: delay.nanoseconds)
         }) else {
             limited.add()
+            sim.trace.record(traceLimited, instance.traceSource, detail: routeName)
             return reject(.limited)
         }
         let result = await route(request)

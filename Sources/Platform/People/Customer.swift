@@ -134,7 +134,10 @@ actor Customer {
             case .failure(let failure):
                 environment.appMetrics.failed(request.route, failure).add()
                 guard failure.isTransient || failure == .limited, attempt < attempts else { return result }
-                try? await sim.clock.sleep(for: .nanoseconds(app.retryDelay.sampleNanoseconds(&retrying)))
+                let delay = app.retryDelay.sampleNanoseconds(&retrying)
+                let names = sim.traceNames
+                sim.trace.record(names.retry, names.app, Int64(attempt), delay, detail: names.outcome(failure))
+                try? await sim.clock.sleep(for: .nanoseconds(delay))
             }
         }
         return result

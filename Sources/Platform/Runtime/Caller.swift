@@ -28,6 +28,9 @@ final class Caller: @unchecked Sendable {
     /// The purpose under which calls through this caller are counted within their work
     /// (their keys for retry jitter); nil when no retry ever draws jitter.
     private let jitterPurpose: UInt64?
+    /// "order#0->inventory" in the trace, and the world's trace names.
+    private let traceLink: TraceName
+    private let traceNames: TraceVocabulary
 
     /// - Throws: ``ConfigurationError`` when the policy (from the world) is one the
     ///   library refuses: a bug in the world reader, which validates it.
@@ -55,10 +58,12 @@ final class Caller: @unchecked Sendable {
         } else {
             jitterPurpose = nil
         }
+        let trace = sim.trace
+        let link = trace.name("\(instance)->\(callee)")
+        traceLink = link
+        traceNames = sim.traceNames
         let made = try policy.breaker.map { spec throws(ConfigurationError) in try spec.breaker() }
         breaker = made.map { made in
-            let trace = sim.trace
-            let link = trace.name("\(instance)->\(callee)")
             let names = BreakerTraceNames(trace)
             return CircuitBreakerExecutors.make(
                 made, clock: sim.clock, isIgnored: Caller.isIgnoredByBreaker,
@@ -98,13 +103,22 @@ final class Caller: @unchecked Sendable {
         // outside it (a background chore), from this caller's own stream.
         let key = jitterPurpose.flatMap { environment.draws.callKey(to: $0) }
         let recorder = key == nil ? nil : environment.draws.recorder
-        let onEvent: (RetryEvent) -> Void = { [metrics, caller, callee] event in
+        let trace = environment.sim.trace
+        let onEvent: (RetryEvent) -> Void = { [metrics, caller, callee, traceLink, traceNames] event in
             switch event {
-            case .retrying(let attempt, let delay, _):
+            case .retrying(let attempt, let delay, let error):
                 metrics.retries.add()
+                trace.record(traceNames.retry, traceLink, Int64(attempt), delay.nanoseconds,
+                             detail: (error as? Failure).map(traceNames.outcome) ?? .none)
                 if let recorder, let key { recorder.retryDelays["\(caller)->\(callee)#\(key)#\(attempt)"] = delay.nanoseconds }
-            case .gaveUp(_, .budgetExhausted, _): metrics.retryBudgetExhausted.add()
-            case .gaveUp(_, .deadlineWouldPass, _): metrics.retryDeadlinePassed.add()
+            case .gaveUp(let attempt, .budgetExhausted, _):
+                metrics.retryBudgetExhausted.add()
+                trace.record(traceNames.retryGaveUp, traceLink, Int64(attempt), detail: traceNames.budgetExhausted)
+            case .gaveUp(let attempt, .deadlineWouldPass, _):
+                metrics.retryDeadlinePassed.add()
+                trace.record(traceNames.retryGaveUp, traceLink, Int64(attempt), detail: traceNames.deadlineWouldPass)
+            case .gaveUp(let attempt, .attemptsExhausted, _) where attempt > 1:
+                trace.record(traceNames.retryGaveUp, traceLink, Int64(attempt), detail: traceNames.attemptsExhausted)
             case .gaveUp, .succeeded: break
             }
         }
@@ -149,6 +163,7 @@ final class Caller: @unchecked Sendable {
                     throw error
                 case .notPermitted:
                     metrics.shedByBreaker?.add()
+                    self.environment.sim.trace.record(self.traceNames.breakerRejected, self.traceLink)
                     metrics.failed(.breakerOpen).add()
                     if let fallback = self.fallback, let reply = await self.degrade(call, fallback) { return reply }
                     throw Failure.breakerOpen

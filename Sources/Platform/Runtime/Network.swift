@@ -5,6 +5,8 @@ import World
 protocol Endpoint: AnyObject, Sendable {
     /// The service (or dependency) it belongs to, for partitions.
     nonisolated var service: String { get }
+    /// Its name in the trace ("order#0", "payment_gateway").
+    nonisolated var traceName: TraceName { get }
     /// Takes delivery of a request (on the world's thread, inside the run loop).
     nonisolated func deliver(_ envelope: Envelope)
 }
@@ -47,6 +49,7 @@ final class Network: SimEventHandler, @unchecked Sendable {
     }
 
     private let sim: Simulation
+    private let traceNames: TraceVocabulary
     private let latency: Distribution
     private let draws: RandomDraws
     private var nextID: UInt64 = 0
@@ -63,6 +66,7 @@ final class Network: SimEventHandler, @unchecked Sendable {
 
     init(sim: Simulation, latency: Distribution, draws: RandomDraws, faults: FaultState, dns: DNSSpec?) {
         self.sim = sim
+        traceNames = sim.traceNames
         self.latency = latency
         self.draws = draws
         resolver = dns.map { NameResolver(sim: sim, spec: $0, draws: draws, faults: faults) }
@@ -110,6 +114,9 @@ final class Network: SimEventHandler, @unchecked Sendable {
         let id = nextID
         let envelope = Envelope(id: id, key: messageKey(from: from, to: instance.service), from: from, call: call,
                                 deadline: timeout.map { sim.executor.now &+ $0.nanoseconds })
+        // Linked to the call its sender is serving: the trace's flow from caller to callee.
+        sim.trace.record(traceNames.call, instance.traceName, Int64(id), Int64(WorkOrigin.current?.call ?? 0),
+                         detail: traceNames.label(call))
         return await withTaskCancellationHandler {
             await withUnsafeContinuation { (continuation: UnsafeContinuation<Result<Reply, Failure>, Never>) in
                 if Task.isCancelled {

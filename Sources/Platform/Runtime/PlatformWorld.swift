@@ -73,15 +73,32 @@ public final class PlatformWorld: @unchecked Sendable {
 
     /// Runs the world to its end, checks the invariants and the expectations, and
     /// returns what happened.
-    public func run() -> WorldOutcome {
-        let result = sim.run(until: spec.duration, maxSteps: spec.maxEvents)
+    ///
+    /// `pauses` (instants within the world's duration, ascending) run the world in slices,
+    /// stopping at each and going on: the outcome is the same as one run's — digest,
+    /// metrics and time series — which a test checks, so a tool may step a world.
+    public func run(pausingAt pauses: [Duration] = []) -> WorldOutcome {
+        var slice: RunResult?
+        for pause in pauses where spec.duration.map({ pause < $0 }) ?? true {
+            slice = sim.run(until: pause, maxSteps: spec.maxEvents)
+            if slice?.stop != .reachedEndTime { break }
+        }
+        let result: RunResult
+        if let slice, slice.stop != .reachedEndTime {
+            result = slice // the world ended (or failed) before the last pause
+        } else {
+            result = sim.run(until: spec.duration, maxSteps: spec.maxEvents)
+        }
         platform.activity.arrivalsActive = false
         var invariants = InvariantReport()
         if spec.hasPlatform, result.stop.isSuccess {
             let box = InvariantBox()
             let platform = self.platform
+            // The check reads the world after the run: not an event of the run.
+            sim.trace.isRecording = false
             sim.spawn("invariant-check") { box.report = await InvariantCheck.run(platform) }
             _ = sim.run(until: .nanoseconds(result.endTime), maxSteps: 10_000_000)
+            sim.trace.isRecording = true
             invariants = box.report
         }
         let query = MetricQuery(metrics: sim.metrics, end: result.endTime)

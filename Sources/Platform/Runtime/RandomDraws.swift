@@ -93,12 +93,16 @@ final class WorkOrigin: @unchecked Sendable {
     let key: UInt64
     /// The service doing it ("customer" for the app), for partitions from infrastructure.
     let service: String
+    /// The call being served, when the work is a handler's (0 otherwise): the parent of
+    /// the calls it sends, in the trace.
+    let call: UInt64
     /// Draws made per purpose so far (purposes are few: a short list beats a dictionary).
     private var issued: [(purpose: UInt64, count: UInt64)] = []
 
-    init(key: UInt64, service: String) {
+    init(key: UInt64, service: String, call: UInt64 = 0) {
         self.key = key
         self.service = service
+        self.call = call
     }
 
     /// The key of this work's next draw (or message) of `purpose`.

@@ -28,7 +28,7 @@ extension ServiceInstance {
             metrics.queue.add(1)
         case .rejected:
             metrics.rejectedQueueFull.add()
-            sim.trace.record(traceRejected, traceSource, Int64(envelope.id))
+            sim.trace.record(traceNames.rejected, traceSource, Int64(envelope.id), detail: traceNames.outcome(.queueFull))
             environment.network.reply(envelope.id, from: service, to: envelope.from, .failure(.queueFull))
         }
     }
@@ -38,7 +38,7 @@ extension ServiceInstance {
         // does, and give the worker to the next job instead of running dead work.
         if spec.deadlines == .honour, let deadline = envelope.deadline, sim.executor.now >= deadline {
             metrics.rejectedExpired.add()
-            sim.trace.record(traceExpired, traceSource, Int64(envelope.id))
+            sim.trace.record(traceNames.expired, traceSource, Int64(envelope.id))
             // The worker is free again. Freeing it takes the next job, which may be expired
             // too: free workers in a loop, not by recursion, however long the dead queue.
             shedWorkers += 1
@@ -54,7 +54,7 @@ extension ServiceInstance {
         let waited = sim.executor.now - arrival
         metrics.wait.record(waited)
         if waited > 0 { metrics.waited.add() }
-        sim.trace.record(traceStart, traceSource, Int64(envelope.id))
+        sim.trace.record(traceNames.start, traceSource, Int64(envelope.id))
         let epoch = self.epoch
         // Not a daemon: a handler that never answers is a stall worth reporting.
         // Started by whichever task freed the worker: only this call's deadline counts.
@@ -74,7 +74,9 @@ extension ServiceInstance {
         let deadline = spec.deadlines == .honour ? envelope.deadline.map(VirtualClock.Instant.init(nanoseconds:)) : nil
         return await TaskDeadline.withPropagatedDeadline(deadline, on: sim.clock) {
             // Everything this call draws (faults, database, calls it makes) is keyed by it.
-            await WorkOrigin.$current.withValue(WorkOrigin(key: envelope.key, service: service)) { await serveKeyed(envelope) }
+            await WorkOrigin.$current.withValue(WorkOrigin(key: envelope.key, service: service, call: envelope.id)) {
+                await serveKeyed(envelope)
+            }
         }
     }
 
@@ -93,13 +95,14 @@ extension ServiceInstance {
     func finishCall(_ envelope: Envelope, _ result: Result<Reply, Failure>, epoch: Int, arrival: Int64) {
         guard epoch == self.epoch else { return } // crashed meanwhile: nobody answers
         handlers[envelope.id] = nil
-        metrics.latency.record(sim.executor.now - arrival)
+        let latency = sim.executor.now - arrival
+        metrics.latency.record(latency)
         metrics.completed.add()
         switch result {
         case .success: metrics.succeeded.add()
         case .failure(let failure): metrics.failed(failure).add()
         }
-        sim.trace.record(traceDone, traceSource, Int64(envelope.id))
+        sim.trace.record(traceNames.done, traceSource, Int64(envelope.id), latency, detail: traceNames.outcome(result))
         environment.network.reply(envelope.id, from: service, to: envelope.from, result)
         // (The balancer's count of this call ends at the caller: CallRouter.send.)
         workerFreed()

@@ -20,7 +20,7 @@ extension ServiceInstance {
             return true
         case .rejected:
             metrics.rejectedQueueFull.add()
-            sim.trace.record(traceRejected, traceSource, request.id)
+            sim.trace.record(traceNames.rejected, traceSource, request.id, detail: traceNames.outcome(.queueFull))
             return false
         }
     }
@@ -31,7 +31,7 @@ extension ServiceInstance {
         let waited = now - request.arrival
         metrics.wait.record(waited)
         if waited > 0 { metrics.waited.add() }
-        sim.trace.record(traceStart, traceSource, request.id)
+        sim.trace.record(traceNames.start, traceSource, request.id)
         let duration = workTime(key: UInt64(bitPattern: request.id)) &+ environment.faults.extraLatency(service)
         metrics.service.record(duration)
         let slot: Int
@@ -53,10 +53,11 @@ extension ServiceInstance {
         guard epoch == self.epoch else { return }
         let request = inService[slot]
         free.append(slot)
-        metrics.latency.record(sim.executor.now - request.arrival)
+        let latency = sim.executor.now - request.arrival
+        metrics.latency.record(latency)
         metrics.completed.add()
         metrics.succeeded.add()
-        sim.trace.record(traceDone, traceSource, request.id)
+        sim.trace.record(traceNames.done, traceSource, request.id, latency, detail: traceNames.ok)
         owner.isolatedOnWorldThread(index) { service, index in service.left(instance: index) }
         workerFreed()
     }

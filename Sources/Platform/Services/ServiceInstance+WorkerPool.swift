@@ -107,10 +107,10 @@ extension ServiceInstance {
             metrics.rejectedCoDel?.add()
             switch job {
             case .request(let request):
-                sim.trace.record(traceRejected, traceSource, request.id)
+                sim.trace.record(traceNames.rejected, traceSource, request.id, detail: traceNames.outcome(.shed))
                 owner.isolatedOnWorldThread(index) { service, index in service.left(instance: index) }
             case .call(let envelope, _):
-                sim.trace.record(traceRejected, traceSource, Int64(envelope.id))
+                sim.trace.record(traceNames.rejected, traceSource, Int64(envelope.id), detail: traceNames.outcome(.shed))
                 environment.network.reply(envelope.id, from: service, to: envelope.from, .failure(.shed))
             }
         }

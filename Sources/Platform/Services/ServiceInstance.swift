@@ -62,10 +62,9 @@ actor ServiceInstance: SimEventHandler, Endpoint {
     @exclusivity(unchecked) var inService: [Request] = []
     @exclusivity(unchecked) var free: [Int] = []
     let traceSource: TraceName
-    let traceStart: TraceName
-    let traceDone: TraceName
-    let traceRejected: TraceName
-    let traceExpired: TraceName
+    nonisolated var traceName: TraceName { traceSource }
+    /// The world's trace names (interned once).
+    let traceNames: TraceVocabulary
     /// Workers freed by shedding expired calls and not yet given their next job.
     @exclusivity(unchecked) var shedWorkers = 0
     /// Told when a request leaves the instance (for least-outstanding balancing).
@@ -104,10 +103,7 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         self.metrics = metrics
         self.owner = owner
         traceSource = sim.trace.name(name)
-        traceStart = sim.trace.name("start")
-        traceDone = sim.trace.name("done")
-        traceRejected = sim.trace.name("rejected")
-        traceExpired = sim.trace.name("expired")
+        traceNames = sim.traceNames
     }
 
     /// Starts the instance: logic, database pool, heartbeats.

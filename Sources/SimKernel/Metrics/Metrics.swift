@@ -123,11 +123,45 @@ public final class Metrics: @unchecked Sendable {
         }
     }
 
-    /// Closes the partial interval at the end of a run.
+    /// Closes the partial interval at the end of a run (or of one slice of it).
+    ///
+    /// The close is provisional: a world run in slices (`run(until:)` several times)
+    /// must give the rows one run gives, so ``resume()`` at the start of the next slice
+    /// takes the partial row back and reopens its windows exactly as they were (a run
+    /// that cannot advance time calls ``keepClosed()`` instead).
     public func finish(at time: Int64) {
         advance(to: time)
-        if let start = timeSeries?.currentStart, time > start { closeInterval(at: time) }
+        guard let series = timeSeries, time > series.currentStart else { return }
+        provisional = ProvisionalClose(
+            series: series, counterWindows: counters.map(\.window),
+            histogramWindows: histograms.map { ($0.closed, $0.window) }, gauges: gauges.map(\.state))
+        closeInterval(at: time)
     }
+
+    /// Leaves the partial interval ``finish(at:)`` closed for good.
+    func keepClosed() { provisional = nil }
+
+    /// Reopens the partial interval ``finish(at:)`` closed, if any: the run goes on. Only
+    /// what the world recorded is put back: nothing may record metrics between slices.
+    func resume() {
+        guard let close = provisional else { return }
+        provisional = nil
+        timeSeries = close.series
+        for (metric, window) in zip(counters, close.counterWindows) { metric.window = window }
+        for (metric, value) in zip(histograms, close.histogramWindows) { (metric.closed, metric.window) = value }
+        for (metric, state) in zip(gauges, close.gauges) { metric.state = state }
+    }
+
+    /// What a provisional close changed: the series before it, and each metric's window.
+    /// Metrics made after the close (none, between slices) have nothing to put back.
+    private struct ProvisionalClose {
+        var series: TimeSeries
+        var counterWindows: [Int64]
+        var histogramWindows: [(closed: Histogram, window: Histogram)]
+        var gauges: [GaugeMetric.State]
+    }
+
+    private var provisional: ProvisionalClose?
 
     private func closeInterval(at end: Int64) {
         guard let start = timeSeries?.currentStart else { return }

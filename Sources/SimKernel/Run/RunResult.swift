@@ -28,13 +28,69 @@ public struct StallReport: Sendable, Equatable, CustomStringConvertible {
     /// start order.
     public var waiting: [WaitingTask]
 
+    /// A report of a stall at `time` (nanoseconds) with `waiting` tasks.
+    public init(time: Int64, waiting: [WaitingTask]) {
+        self.time = time
+        self.waiting = waiting
+    }
+
+    /// Kinds of waiting task shown per section; the rest are summed in one line.
+    static let kindsShown = 12
+
+    /// The stuck tasks, then the daemons, each grouped by kind (the same name and wait
+    /// once numbers are set aside: `customer-17` and `customer-203` waiting on a reply
+    /// from the gateway are one kind), with counts that add up to each section's total.
     public var description: String {
         let stuck = waiting.filter { !$0.daemon }
+        let daemons = waiting.filter(\.daemon)
         var lines = ["world stalled at \(Duration.nanoseconds(time).formattedShort): "
             + "\(stuck.count) task(s) can never resume"]
-        for task in waiting.prefix(20) { lines.append("  - \(task)") }
-        if waiting.count > 20 { lines.append("  ... and \(waiting.count - 20) more") }
+        lines += Self.grouped(stuck)
+        if !daemons.isEmpty {
+            lines.append("and \(daemons.count) daemon(s) waiting, as server loops may:")
+            lines += Self.grouped(daemons)
+        }
         return lines.joined(separator: "\n")
+    }
+
+    /// `tasks` grouped by kind in order of first appearance, one line per kind, naming
+    /// its first task and how many more are like it.
+    static func grouped(_ tasks: [WaitingTask]) -> [String] {
+        var kinds: [(key: String, first: WaitingTask, count: Int)] = []
+        var index: [String: Int] = [:]
+        for task in tasks {
+            let key = kind(task.name) + "\u{0}" + kind(task.waitingOn ?? "")
+            if let position = index[key] {
+                kinds[position].count += 1
+            } else {
+                index[key] = kinds.count
+                kinds.append((key, task, 1))
+            }
+        }
+        var lines = kinds.prefix(kindsShown).map { entry in
+            "  - \(entry.first)" + (entry.count > 1 ? " (and \(entry.count - 1) more like it)" : "")
+        }
+        if kinds.count > kindsShown {
+            let rest = kinds.dropFirst(kindsShown)
+            lines.append("  - \(rest.reduce(0) { $0 + $1.count }) more, of \(rest.count) other kind(s)")
+        }
+        return lines
+    }
+
+    /// A name with each run of digits replaced by `#` (`order#12.worker[3]` → `order##.worker[#]`).
+    static func kind(_ text: String) -> String {
+        var result = ""
+        var inDigits = false
+        for character in text {
+            if character.isASCII && character.isNumber {
+                if !inDigits { result.append("#") }
+                inDigits = true
+            } else {
+                result.append(character)
+                inDigits = false
+            }
+        }
+        return result
     }
 }
 

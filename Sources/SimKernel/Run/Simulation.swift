@@ -105,12 +105,16 @@ public final class Simulation: @unchecked Sendable {
     public func run(until end: Duration? = nil, maxSteps: Int? = nil) -> RunResult {
         let endNanos = end.map { $0.nanoseconds } ?? .max
         let metrics = self.metrics, executor = self.executor
+        // A later slice of the same run: the partial row the last slice closed is reopened.
+        // A run that cannot advance time (the invariant check after a world's end) is
+        // not a slice: the partial row stays closed, and what it records stays out of it.
+        if endNanos > executor.now { metrics.resume() } else { metrics.keepClosed() }
         executor.boundary = metrics.nextBoundary
         executor.onBoundary = { [unowned metrics, unowned executor] time in
             metrics.advance(to: time)
             executor.boundary = metrics.nextBoundary
         }
-        let exit = executor.run(until: endNanos, maxSteps: maxSteps ?? .max)
+        let exit = runObserved(until: endNanos, maxSteps: maxSteps ?? .max)
         executor.onBoundary = nil
         metrics.finish(at: executor.now)
         let stop: StopReason
@@ -129,6 +133,40 @@ public final class Simulation: @unchecked Sendable {
         return RunResult(
             stop: stop, endTime: executor.now, jobs: executor.jobsRun, timers: executor.timersFired,
             events: trace.count, digest: trace.digest)
+    }
+
+    /// Where a running world has got to, for a progress display outside the world.
+    public struct Progress: Sendable, Equatable {
+        /// Virtual time, nanoseconds.
+        public var now: Int64
+        /// Jobs and timers run so far.
+        public var steps: Int
+        /// Model events recorded so far.
+        public var events: Int
+    }
+
+    /// Called during ``run(until:maxSteps:)`` after every ``progressSteps`` jobs and
+    /// timers, on the running thread, between two steps. It only reads: the run loop is
+    /// resumed exactly where it paused, so a world runs the same, digest included, with
+    /// or without an observer. Nil (the default) runs the loop without pausing.
+    public var progressObserver: ((Progress) -> Void)?
+    /// Steps between two calls of ``progressObserver``.
+    public var progressSteps = 100_000
+
+    /// The executor's run loop, paused every ``progressSteps`` steps to call the
+    /// observer when there is one. Pausing is returning with `budgetExhausted` and
+    /// running again: the loop keeps all its state in the executor.
+    private func runObserved(until end: Int64, maxSteps: Int) -> SimExecutor.LoopExit {
+        guard let observer = progressObserver else { return executor.run(until: end, maxSteps: maxSteps) }
+        var remaining = maxSteps
+        let chunk = Swift.max(progressSteps, 1)
+        while true {
+            let steps = Swift.min(remaining, chunk)
+            let exit = executor.run(until: end, maxSteps: steps)
+            remaining -= steps
+            guard exit == .budgetExhausted, remaining > 0 else { return exit }
+            observer(Progress(now: executor.now, steps: executor.jobsRun + executor.timersFired, events: trace.count))
+        }
     }
 
     func stallReport() -> StallReport {

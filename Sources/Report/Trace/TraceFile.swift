@@ -1,0 +1,78 @@
+import Foundation
+
+/// A file written as a stream of bytes through a buffer: a trace export never holds
+/// the run's events in memory, only the last 256 KB of text.
+final class TraceFile {
+    private let handle: FileHandle
+    private var buffer: [UInt8] = []
+    private static let flushAt = 1 << 18
+    /// Bytes written so far.
+    private(set) var size = 0
+
+    /// A new, empty file at `path` (replacing one there).
+    init(path: String) throws {
+        guard FileManager.default.createFile(atPath: path, contents: nil) else {
+            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
+        }
+        handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        buffer.reserveCapacity(Self.flushAt + 4096)
+    }
+
+    /// Appends `text`.
+    func write(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+        size += text.utf8.count
+        if buffer.count >= Self.flushAt { flush() }
+    }
+
+    /// Appends `bytes`.
+    func write(_ bytes: [UInt8]) {
+        buffer.append(contentsOf: bytes)
+        size += bytes.count
+        if buffer.count >= Self.flushAt { flush() }
+    }
+
+    private func flush() {
+        handle.write(Data(buffer))
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes what is buffered and closes the file.
+    func close() throws {
+        flush()
+        try handle.close()
+    }
+}
+
+/// JSON text for the few kinds of value a trace export writes.
+enum TraceJSON {
+    /// `text` as a JSON string literal, quotes included.
+    static func string(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    /// Nanoseconds as microseconds with three decimals ("1234.567"), exactly.
+    static func microseconds(_ nanoseconds: Int64) -> String {
+        let negative = nanoseconds < 0
+        let magnitude = nanoseconds.magnitude
+        let fraction = String(magnitude % 1000)
+        return (negative ? "-" : "") + "\(magnitude / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
+    }
+}
