@@ -56,4 +56,23 @@ struct BalancerTests {
         #expect(roundRobin > 300)
         #expect(leastOutstanding < roundRobin / 4, "round robin \(roundRobin), least-outstanding \(leastOutstanding)")
     }
+
+    @Test("a balancer's list of listed instances follows the registry: an expired registration leaves it, a restart's registration brings the instance back")
+    func listingFollowsRegistry() throws {
+        // One order instance: while its registration is expired nobody can reach it, and
+        // once it has registered again every call finds it (a list kept from before the
+        // restart would leave the order service unreachable for the rest of the run).
+        let outcome = try runSmall([
+            "services.order.instances=1",
+            #"infrastructure={"registry": {"heartbeat": "5s", "ttl": "15s"}}"#,
+            #"faults=[{"kind": "crash", "target": "order#0", "at": "1m", "restart_after": "1m"}]"#,
+        ])
+        #expect(outcome.value("order.restarts") == 1)
+        #expect(outcome.value("gateway.calls.order.failed.unavailable", in: minutes(1.3, 1.9)) > 0,
+                "between the expiry and the restart no order instance is listed")
+        #expect(outcome.value("gateway.calls.order.failed.unavailable", in: minutes(0, 1)) == 0)
+        #expect(outcome.value("gateway.calls.order.failed.unavailable", in: minutes(2.2, 5)) == 0,
+                "after the restart the instance is listed again")
+        #expect(outcome.value("orders.created", in: minutes(2.2, 5)) > 0)
+    }
 }

@@ -77,6 +77,11 @@ final class Registry: SimEventHandler, @unchecked Sendable {
     /// failover check belongs to one crash).
     private var crashedAt: [Int64?] = []
     private var crashes: [Int64] = []
+    /// Changes whenever an instance may have become listed (a registration renewed after
+    /// it lapsed, or set or cleared): a listing otherwise only ends by time passing, so a
+    /// caller's list of listed instances stays right, without asking again per call,
+    /// while this is unchanged and no listed registration has expired (see ``listing(_:)``).
+    private(set) var listingsVersion: UInt64 = 0
 
     /// The server (nil: a free registry).
     private var server: WorkerPoolCore<Int64, VirtualClock.Instant>?
@@ -145,12 +150,12 @@ final class Registry: SimEventHandler, @unchecked Sendable {
         let restarted = crashedAt[i] != nil
         crashedAt[i] = nil
         guard server != nil else {
-            renewed[i] = sim.executor.now
+            renew(i)
             return
         }
         if renewed[i] == nil, sent[i] == 0, !restarted {
             // Registered before the world started.
-            renewed[i] = sim.executor.now
+            renew(i)
             return
         }
         if restarted {
@@ -191,8 +196,39 @@ final class Registry: SimEventHandler, @unchecked Sendable {
 
     /// Whether `instance` is listed now.
     func isListed(_ instance: String) -> Bool {
-        guard let i = indices[instance], let last = renewed[i] else { return false }
-        return sim.executor.now - last <= spec.ttl.nanoseconds
+        guard let i = indices[instance] else { return false }
+        return isListed(i, at: sim.executor.now)
+    }
+
+    /// The registry's index of `instance`, for ``listing(_:)`` (stable for the run).
+    func registryIndex(of instance: String) -> Int { index(of: instance) }
+
+    /// Which of `instances` (registry indices) are listed now, as positions in
+    /// `instances`, and the last instant at which that answer certainly still holds if
+    /// ``listingsVersion`` does not change: the earliest expiry among them (`Int64.max`
+    /// when none is listed). A balancer keeps the answer until then instead of asking
+    /// per call, so picking an instance does not cost a look at every instance.
+    func listing(_ instances: [Int]) -> (listed: [Int], validUntil: Int64) {
+        let now = sim.executor.now
+        var listed: [Int] = []
+        var validUntil = Int64.max
+        for (position, i) in instances.enumerated() where isListed(i, at: now) {
+            listed.append(position)
+            validUntil = min(validUntil, renewed[i]! &+ spec.ttl.nanoseconds)
+        }
+        return (listed, validUntil)
+    }
+
+    private func isListed(_ i: Int, at now: Int64) -> Bool {
+        guard let last = renewed[i] else { return false }
+        return now - last <= spec.ttl.nanoseconds
+    }
+
+    /// Renews instance `i`'s registration now; a renewal of a listed instance only
+    /// extends its listing, anything else may change who is listed.
+    private func renew(_ i: Int) {
+        if !isListed(i, at: sim.executor.now) { listingsVersion &+= 1 }
+        renewed[i] = sim.executor.now
     }
 
     // MARK: The server
@@ -255,12 +291,12 @@ final class Registry: SimEventHandler, @unchecked Sendable {
         let current = sim.executor.now
         switch message.kind {
         case .registration:
-            renewed[i] = current
+            renew(i)
             mustRegister[i] = false
             serverMetrics?.registrations.add()
         case .heartbeat:
             if let last = renewed[i], current - last <= spec.ttl.nanoseconds {
-                renewed[i] = current
+                renew(i)
                 serverMetrics?.renewals.add()
                 serverMetrics?.delay.record(current - message.sentAt)
                 return
@@ -268,6 +304,7 @@ final class Registry: SimEventHandler, @unchecked Sendable {
             // Unknown: the registration expired (or was never there). A live instance
             // learns it from the reply and registers again at once.
             renewed[i] = nil
+            listingsVersion &+= 1
             guard crashedAt[i] == nil, !mustRegister[i] else { return }
             serverMetrics?.expired.add()
             mustRegister[i] = true

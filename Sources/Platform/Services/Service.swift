@@ -18,6 +18,13 @@ actor Service {
     /// Requests sent to each instance and not yet finished.
     @exclusivity(unchecked) private var outstanding: [Int]
     @exclusivity(unchecked) private var nextIndex = 0
+    /// The instances' indices in the registry, and the balancer's copy of which are
+    /// listed (positions in ``instances``): kept until the registry's listings change or
+    /// one of them expires (`listedUntil`), so a pick does not look at every instance.
+    private var registryIndices: [Int] = []
+    private var listed: [Int] = []
+    private var listedVersion: UInt64?
+    private var listedUntil = Int64.min
 
     init(spec: ServiceSpec, environment: InstanceEnvironment) {
         sim = environment.sim
@@ -35,6 +42,7 @@ actor Service {
         instances = (0..<spec.instances).map {
             ServiceInstance(spec: spec, index: $0, metrics: metrics, owner: self, environment: environment, logic: logic)
         }
+        registryIndices = instances.map { environment.registry.registryIndex(of: $0.name) }
         for instance in instances { instance.isolatedOnWorldThread(()) { instance, _ in instance.boot() } }
     }
 
@@ -56,7 +64,11 @@ actor Service {
     /// Picks an instance the registry still lists (a crashed one stays listed until its
     /// registration expires), or nil when none is.
     func pickListed() -> ServiceInstance? {
-        let listed = (0..<instances.count).filter { environment.registry.isListed(instances[$0].name) }
+        let registry = environment.registry
+        if listedVersion != registry.listingsVersion || sim.executor.now > listedUntil {
+            (listed, listedUntil) = registry.listing(registryIndices)
+            listedVersion = registry.listingsVersion
+        }
         guard !listed.isEmpty else { return nil }
         let index: Int
         switch spec.balancer {
