@@ -1,3 +1,5 @@
+import Report
+
 /// A small line chart as inline SVG: series of (x, mean, half-width) points with error
 /// bars, and optional dashed reference series (a queueing-theory estimate). Coordinates
 /// are printed with fixed decimals, so the same data give the same bytes.
@@ -46,7 +48,7 @@ struct SweepChart {
         }
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(Self.width))\" height=\"\(Int(Self.height))\" "
             + "viewBox=\"0 0 \(Int(Self.width)) \(Int(Self.height))\" font-family=\"sans-serif\" font-size=\"11\">\n"
-        out += "<text x=\"\(Int(Self.left))\" y=\"18\" font-size=\"13\" font-weight=\"bold\">\(HTML.escape(title))</text>\n"
+        out += "<text x=\"\(Int(Self.left))\" y=\"18\" font-size=\"13\" font-weight=\"bold\">\(Html.escape(title))</text>\n"
         // Axes and grid.
         for tick in yTicks {
             out += "<line x1=\"\(Int(Self.left))\" x2=\"\(Self.fixed(Self.left + plotWidth))\" y1=\"\(py(tick))\" y2=\"\(py(tick))\" stroke=\"#e5e5e5\"/>"
@@ -56,12 +58,12 @@ struct SweepChart {
             ?? Array(Set(xs)).sorted().map { ($0, SweepNumber.short($0)) }
         for (x, label) in xTicks {
             out += "<line x1=\"\(px(x))\" x2=\"\(px(x))\" y1=\"\(py(y0))\" y2=\"\(Self.fixed(Self.top + plotHeight + 4))\" stroke=\"#999\"/>"
-            out += "<text x=\"\(px(x))\" y=\"\(Self.fixed(Self.top + plotHeight + 16))\" text-anchor=\"middle\">\(HTML.escape(label))</text>\n"
+            out += "<text x=\"\(px(x))\" y=\"\(Self.fixed(Self.top + plotHeight + 16))\" text-anchor=\"middle\">\(Html.escape(label))</text>\n"
         }
         out += "<line x1=\"\(Int(Self.left))\" x2=\"\(Self.fixed(Self.left + plotWidth))\" y1=\"\(py(y0))\" y2=\"\(py(y0))\" stroke=\"#333\"/>"
         out += "<line x1=\"\(Int(Self.left))\" x2=\"\(Int(Self.left))\" y1=\"\(py(y0))\" y2=\"\(py(y1))\" stroke=\"#333\"/>\n"
-        out += "<text x=\"\(Self.fixed(Self.left + plotWidth / 2))\" y=\"\(Int(Self.height - 8))\" text-anchor=\"middle\">\(HTML.escape(xLabel))</text>\n"
-        out += "<text transform=\"translate(14 \(Self.fixed(Self.top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">\(HTML.escape(yLabel))</text>\n"
+        out += "<text x=\"\(Self.fixed(Self.left + plotWidth / 2))\" y=\"\(Int(Self.height - 8))\" text-anchor=\"middle\">\(Html.escape(xLabel))</text>\n"
+        out += "<text transform=\"translate(14 \(Self.fixed(Self.top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">\(Html.escape(yLabel))</text>\n"
         // Series, then the legend.
         for (index, line) in series.enumerated() {
             let colour = Self.palette[line.colour % Self.palette.count]
@@ -83,7 +85,7 @@ struct SweepChart {
             let x = Self.width - Self.right + 14
             out += "<line x1=\"\(Self.fixed(x))\" x2=\"\(Self.fixed(x + 18))\" y1=\"\(Self.fixed(y))\" y2=\"\(Self.fixed(y))\" stroke=\"\(colour)\" stroke-width=\"2\""
                 + (line.dashed ? " stroke-dasharray=\"6 4\"" : "") + "/>"
-            out += "<text x=\"\(Self.fixed(x + 24))\" y=\"\(Self.fixed(y))\" dominant-baseline=\"middle\">\(HTML.escape(line.name))</text>\n"
+            out += "<text x=\"\(Self.fixed(x + 24))\" y=\"\(Self.fixed(y))\" dominant-baseline=\"middle\">\(Html.escape(line.name))</text>\n"
         }
         return out + "</svg>"
     }
@@ -105,22 +107,5 @@ struct SweepChart {
             value += step
         }
         return ticks.count >= 2 ? ticks : [first, first + step]
-    }
-}
-
-/// Escaping for text in HTML and SVG.
-enum HTML {
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.append(character)
-            }
-        }
-        return out
     }
 }

@@ -1,3 +1,5 @@
+import Report
+
 /// `sweep.html`: one self-contained page (inline SVG, no scripts or links) with each
 /// chosen metric plotted against each varied parameter — the mean and its 95% interval,
 /// one line per combination of the other parameters — and, where the world is one pooled
@@ -20,13 +22,13 @@ public enum SweepHTML {
         if body.isEmpty { body = "<p>Nothing to plot: charts need a varied parameter and a chosen metric.</p>\n" }
         return """
         <!DOCTYPE html>
-        <html lang="en"><head><meta charset="utf-8"><title>sweep \(HTML.escape(plan.worldName))</title>
+        <html lang="en"><head><meta charset="utf-8"><title>sweep \(Html.escape(plan.worldName))</title>
         <style>body{font-family:sans-serif;margin:24px;color:#222}figure{margin:12px 0}pre{font-size:12px;background:#f6f6f6;padding:12px;overflow-x:auto}</style>
         </head><body>
-        <h1>Sweep of \(HTML.escape(plan.worldName))</h1>
+        <h1>Sweep of \(Html.escape(plan.worldName))</h1>
         <p>Means with 95% intervals (\(analysis.plan.seeds.count == 1 ? "batch means within the run" : "Student t over \(plan.seeds.count) seeds")). Dashed: Erlang C, where the world is one pooled M/M/c service.</p>
         \(body)<h2>Table</h2>
-        <pre>\(HTML.escape(SweepReport.text(analysis)))</pre>
+        <pre>\(Html.escape(SweepReport.text(analysis)))</pre>
         </body></html>
 
         """

@@ -38,35 +38,8 @@ public struct MetricQuery: Sendable {
             if let row { return row.counters.filter { $0.name.hasPrefix(prefix) }.reduce(0) { $0 + Double($1.value) } }
             return metrics.counters(withPrefix: prefix).reduce(0) { $0 + Double($1.total) }
         }
-        func ratio(_ numerator: Double?, _ denominator: Double?) -> Double? {
-            guard let numerator, let denominator else { return nil }
-            return denominator > 0 ? numerator / denominator : 0
-        }
-
-        if let value = counter(name) { return value }
-        if name.hasSuffix(".per_second"), let total = counter(String(name.dropLast(".per_second".count))) {
-            return seconds > 0 ? total / (Double(seconds) / 1e9) : 0
-        }
-        switch name {
-        case "orders.failed_ratio": return ratio(counter("orders.failed") ?? 0, counter("orders.created"))
-        case "orders.cancelled_ratio": return ratio(counter("orders.cancelled") ?? 0, counter("orders.created"))
-        case "orders.completed_ratio": return ratio(counter("orders.completed") ?? 0, counter("orders.created"))
-        case "cache.hit_ratio":
-            let hits = counter("cache.hits") ?? 0, misses = counter("cache.misses") ?? 0
-            return hits + misses > 0 ? hits / (hits + misses) : nil
-        default: break
-        }
-        if name.hasSuffix(".rejected_ratio") {
-            let service = String(name.dropLast(".rejected_ratio".count))
-            // Calls its callers' breakers shed never became requests: count them as offered.
-            let offered = (counter("\(service).requests") ?? 0) + (counter("\(service).rejected.breaker_open") ?? 0)
-            return counter("\(service).requests") == nil ? nil : ratio(counters(prefix: "\(service).rejected."), offered)
-        }
-        if name.hasPrefix("app."), name.hasSuffix(".failure_ratio") {
-            let route = String(name.dropLast(".failure_ratio".count))
-            let failed = counters(prefix: "\(route).failed.")
-            return ratio(failed, failed + (counter("\(route).ok") ?? 0))
-        }
+        let formulas = CounterFormulas(seconds: Double(seconds) / 1e9, counter: counter, counters: { counters(prefix: $0) })
+        if let value = formulas.value(name) { return value }
         // Histogram and gauge statistics.
         guard let dot = name.lastIndex(of: ".") else { return nil }
         let base = String(name[..<dot]), statistic = String(name[name.index(after: dot)...])

@@ -239,7 +239,9 @@ struct MutationFuzzTests {
         #expect(syntax > 300 && syntax < 2_900, "both syntax and schema errors are exercised")
         print("mutation fuzz: \(succeeded) valid, \(failed) invalid (\(syntax) syntax errors), \(messages.count) kinds of problem")
         #expect(messages.count > 25, "many different problems are found, got \(messages.count)")
-        #expect(clock.now - start < .seconds(120))
+        // Only a blow-up (quadratic reading takes hours) fails this: a parallel test run on
+        // two loaded cores can take minutes over what is seconds alone.
+        #expect(clock.now - start < .seconds(600))
     }
 
     @Test("1,000 seeded random --set arguments give a value or diagnostics")
