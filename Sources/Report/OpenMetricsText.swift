@@ -116,6 +116,9 @@ extension OpenMetricsText {
         static func group(_ metrics: Metrics) -> [Family] {
             var families: [Family] = []
             var index: [String: Int] = [:]
+            // Each family's label sets so far, looked up rather than scanned (a scan per
+            // metric made a world of N services cost N²).
+            var taken: [Int: Set<String>] = [:]
             func add(_ metric: String, _ descriptor: MetricDescriptor?, _ kind: Kind, _ registered: Int) {
                 var base = namespace + sanitized(descriptor?.figure ?? metric)
                 if kind == .gaugeMax { base += "_max" }
@@ -140,10 +143,11 @@ extension OpenMetricsText {
                 }
                 var labelText = labels.isEmpty ? "" : "{" + labels.joined(separator: ",") + "}"
                 // Two metrics of one family with the same labels stay apart by their name.
-                if families[position].series.contains(where: { $0.labels == labelText }) {
+                if taken[position, default: []].contains(labelText) {
                     labels.append("metric=\"\(escaped(metric))\"")
                     labelText = "{" + labels.joined(separator: ",") + "}"
                 }
+                taken[position, default: []].insert(labelText)
                 families[position].series.append((labelText, metric, registered))
             }
             for (position, counter) in metrics.counters.enumerated() { add(counter.name, counter.descriptor, .counter, position) }

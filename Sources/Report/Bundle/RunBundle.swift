@@ -27,18 +27,23 @@ public struct RunBundle: Sendable {
     /// The time series.
     public let series: RunSeries
 
+    /// Bundle files are the tool's own output, sized by the world (a summary of 100,000
+    /// services is over 100 MB): the world reader's 16 MB guard against hostile input would
+    /// refuse a run's own results.
+    static let limits = JSONParser.Limits(maxDepth: 64, maxBytes: Int(Int32.max))
+
     /// A bundle from the three files' texts (`path` names the folder in errors).
     public init(path: String, world worldText: String, summary summaryText: String, series seriesText: String) throws(BundleError) {
         self.path = path
         let worldName = "\(path)/\(Self.worldFile)", summaryName = "\(path)/\(Self.summaryFile)"
         do {
-            worldJSON = try JSONParser.parse(worldText, file: worldName)
+            worldJSON = try JSONParser.parse(worldText, file: worldName, limits: Self.limits)
             world = try WorldSpec.reader.read(worldJSON)
         } catch {
             throw BundleError(worldName, "not a valid world: " + (error.diagnostics.first.map(\.description) ?? "\(error)"))
         }
         do {
-            summary = try JSONParser.parse(summaryText, file: summaryName)
+            summary = try JSONParser.parse(summaryText, file: summaryName, limits: Self.limits)
         } catch {
             throw BundleError(summaryName, "not valid JSON: " + (error.diagnostics.first.map(\.description) ?? "\(error)"))
         }

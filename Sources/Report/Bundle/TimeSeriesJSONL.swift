@@ -196,7 +196,7 @@ public enum TimeSeriesJSONL {
     private static func parse(_ line: Substring, file: String, line number: Int) throws(BundleError) -> JSONValue {
         let value: JSONValue
         do {
-            value = try JSONParser.parse(Array(line.utf8), file: file)
+            value = try JSONParser.parse(Array(line.utf8), file: file, limits: RunBundle.limits)
         } catch {
             throw BundleError(file, line: number, "not valid JSON (\(error.diagnostics.first?.message ?? "\(error)"))")
         }

@@ -54,8 +54,13 @@ enum ReportCharts {
 
     /// Rejections by reason, one chart per service that rejected anything.
     static func rejections(_ view: RunView) -> ChartSection {
+        // One pass over the counters, not one per service (N services made it N²).
+        var byService: [String: [(index: Int, descriptor: MetricDescriptor)]] = [:]
+        for entry in view.counters(where: { $0.figure == "rejected" && $0.reason != nil }) {
+            byService[entry.descriptor.service, default: []].append(entry)
+        }
         let charts = view.services.compactMap { service -> ChartSpec? in
-            let reasons = view.counters { $0.service == service && $0.figure == "rejected" && $0.reason != nil }.filter { view.anyCount($0.index) }
+            let reasons = (byService[service] ?? []).filter { view.anyCount($0.index) }
             guard !reasons.isEmpty else { return nil }
             return ChartSpec(id: "rejected.\(service)", title: "\(service) rejections", unit: .perSecond, palette: "reason",
                              lines: reasons.map { entry in

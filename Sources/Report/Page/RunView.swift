@@ -8,12 +8,40 @@ struct RunView {
     let bundle: RunBundle
     let step: Int64
     let cells: [SeriesRow]
+    /// The first counter, histogram and gauge of each (service, figure, reason) with no
+    /// callee: charts look metrics up per service, and a scan per lookup made a report
+    /// of N services cost N² (10,000 services took minutes).
+    private let counterIndex: [Key: Int]
+    private let histogramIndex: [Key: Int]
+    private let gaugeIndex: [Key: Int]
+    /// Each service's spec by name (`WorldSpec.service(_:)` scans, copying every spec).
+    private let specs: [String: ServiceSpec]
+
+    /// A service's own figure (no callee), optionally by reason.
+    private struct Key: Hashable {
+        let service: String?
+        let figure: String
+        let reason: String?
+    }
 
     /// The bundle on cells of `step` nanoseconds.
     init(_ bundle: RunBundle, step: Int64) {
         self.bundle = bundle
         self.step = step
         cells = bundle.series.regrid(step: step)
+        func index(_ metrics: [SeriesMetric], byReason: Bool = true) -> [Key: Int] {
+            var index: [Key: Int] = [:]
+            for (position, metric) in metrics.enumerated() {
+                guard let descriptor = metric.descriptor, descriptor.callee == nil else { continue }
+                let key = Key(service: descriptor.service, figure: descriptor.figure, reason: byReason ? descriptor.reason : nil)
+                if index[key] == nil { index[key] = position }
+            }
+            return index
+        }
+        counterIndex = index(bundle.series.counters)
+        histogramIndex = index(bundle.series.histograms, byReason: false)
+        gaugeIndex = index(bundle.series.gauges)
+        specs = Dictionary(bundle.world.services.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// A step giving at most `maxCells` cells for a run of `end` with rows of `interval`:
@@ -50,13 +78,13 @@ struct RunView {
         series.gauges.enumerated().compactMap { index, metric in metric.descriptor.flatMap { match($0) ? (index, $0) : nil } }
     }
     func counter(_ service: String, _ figure: String, reason: String? = nil) -> Int? {
-        counters { $0.service == service && $0.figure == figure && $0.callee == nil && $0.reason == reason }.first?.index
+        counterIndex[Key(service: service, figure: figure, reason: reason)]
     }
     func histogram(_ service: String, _ figure: String) -> Int? {
-        histograms { $0.service == service && $0.figure == figure && $0.callee == nil }.first?.index
+        histogramIndex[Key(service: service, figure: figure, reason: nil)]
     }
     func gauge(_ service: String, _ figure: String) -> Int? {
-        gauges { $0.service == service && $0.figure == figure && $0.callee == nil && $0.reason == nil }.first?.index
+        gaugeIndex[Key(service: service, figure: figure, reason: nil)]
     }
 
     // MARK: Values of one cell
@@ -125,5 +153,8 @@ struct RunView {
     var services: [String] { world.services.map(\.name) }
 
     /// Instances of `service` (breaker bands are shares of them).
-    func instances(_ service: String) -> Int { world.service(service)?.instances ?? 1 }
+    func instances(_ service: String) -> Int { spec(service)?.instances ?? 1 }
+
+    /// The spec of the service named `name`.
+    func spec(_ name: String) -> ServiceSpec? { specs[name] }
 }

@@ -119,7 +119,7 @@ public enum Timeline {
                     if let end = run.end { entries.append(TimelineEntry(time: rows[end].start, kind: .saturation, text: "\(service) queue drained")) }
                 }
             }
-            if let spec = view.world.service(service), spec.database.maxOpen > 0, let inUse = view.gauge(service, "db.in_use") {
+            if let spec = view.spec(service), spec.database.maxOpen > 0, let inUse = view.gauge(service, "db.in_use") {
                 let capacity = Double(spec.database.maxOpen * spec.instances)
                 let wait = view.histogram(service, "db.wait")
                 for run in runs(rows, bridge: 2, { (RunView.gaugeMean($0, inUse) ?? 0) >= 0.9 * capacity }) {
