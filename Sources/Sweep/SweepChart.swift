@@ -90,7 +90,7 @@ struct SweepChart {
         return out + "</svg>"
     }
 
-    static func fixed(_ value: Double) -> String { String(format3: value, decimals: 1) }
+    static func fixed(_ value: Double) -> String { Html.fixed(value, 1) }
 
     /// About five round ticks covering low...high (steps of 1, 2 or 5 × 10^n).
     static func ticks(low: Double, high: Double) -> [Double] {

@@ -1,3 +1,5 @@
+import Report
+
 /// How a sweep's files print numbers: the shortest text that reads back as the same
 /// Double (as summary.json does), whole numbers without a decimal point; deterministic.
 enum SweepNumber {
@@ -16,28 +18,11 @@ enum SweepNumber {
         var decimals = 1
         var scaled = magnitude
         while scaled < 10, decimals < 9 { scaled *= 10; decimals += 1 }
-        return String(format3: value, decimals: decimals - 1)
+        return Html.fixed(value, decimals - 1)
     }
 
     static func csv(_ cell: String) -> String {
         cell.contains(",") || cell.contains("\"") || cell.contains("\n")
             ? "\"" + cell.replacingAll("\"", with: "\"\"") + "\"" : cell
-    }
-}
-
-extension String {
-    /// `value` with `decimals` digits after the point (rounded half away from zero).
-    init(format3 value: Double, decimals: Int) {
-        var scale = 1.0
-        for _ in 0..<decimals { scale *= 10 }
-        let scaled = (abs(value) * scale).rounded()
-        let whole = Int64(scaled / scale)
-        let fraction = Int64(scaled - Double(whole) * scale)
-        var text = (value < 0 && scaled > 0 ? "-" : "") + String(whole)
-        if decimals > 0 {
-            let digits = String(fraction)
-            text += "." + String(repeating: "0", count: decimals - digits.count) + digits
-        }
-        self = text
     }
 }

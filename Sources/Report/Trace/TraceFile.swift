@@ -1,4 +1,5 @@
 import Foundation
+import World
 
 /// A file written as a stream of bytes through a buffer: a trace export never holds
 /// the run's events in memory, only the last 256 KB of text.
@@ -46,27 +47,9 @@ final class TraceFile {
 
 /// JSON text for the few kinds of value a trace export writes.
 enum TraceJSON {
-    /// `text` as a JSON string literal, quotes included.
-    static func string(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    /// `text` as a JSON string literal, quotes included (the world files' canonical
+    /// escapes, so every JSON the tool writes quotes strings one way).
+    static func string(_ text: String) -> String { CanonicalJSON.quote(text) }
 
     /// Nanoseconds as microseconds with three decimals ("1234.567"), exactly.
     static func microseconds(_ nanoseconds: Int64) -> String {
