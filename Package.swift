@@ -28,13 +28,16 @@ let package = Package(
         .target(name: "Platform", dependencies: ["SimKernel", "Resilience", "World"], swiftSettings: strict),
         .target(name: "Report", dependencies: ["SimKernel", "World", "Platform"], swiftSettings: strict),
         .target(name: "Sweep", dependencies: ["SimKernel", "World", "Platform", "Report"], swiftSettings: strict),
-        .executableTarget(name: "delivery-sim", dependencies: ["SimKernel", "World", "Platform", "Report", "Sweep"], swiftSettings: strict),
+        // The benchmark: the plain event loop, child processes and the table (`delivery-sim bench`).
+        .target(name: "Bench", dependencies: ["SimKernel", "World", "Platform", "Report"], swiftSettings: strict),
+        .executableTarget(name: "delivery-sim", dependencies: ["SimKernel", "World", "Platform", "Report", "Sweep", "Bench"], swiftSettings: strict),
 
         .testTarget(name: "SimKernelTests", dependencies: ["SimKernel"], swiftSettings: strict),
         .testTarget(name: "WorldTests", dependencies: ["World", "SimKernel"], swiftSettings: strict),
         .testTarget(name: "ResilienceTests", dependencies: ["Resilience", "SimKernel"], swiftSettings: strict),
         .testTarget(name: "SweepTests", dependencies: ["SimKernel", "World", "Platform", "Report", "Sweep"], swiftSettings: strict),
         .testTarget(name: "PlatformTests", dependencies: ["SimKernel", "Resilience", "World", "Platform", "Report"], swiftSettings: strict),
+        .testTarget(name: "BenchTests", dependencies: ["Bench", "Platform", "World"], swiftSettings: strict),
         .testTarget(name: "ReportTests", dependencies: ["SimKernel", "World", "Platform", "Report"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -31,6 +31,8 @@ nonisolated let commands: [Command] = [
             help: SweepCommand.help, main: SweepCommand.main),
     Command(name: "check", synopsis: "check [DIR|WORLD...]  run worlds and compare them with their committed baselines",
             help: CheckCommand.help, main: CheckCommand.main),
+    Command(name: "bench", synopsis: "bench                 time DeliverySim against a plain event loop, SimPy and Ciw on M/M/c",
+            help: BenchCommand.help, main: BenchCommand.main),
 ]
 
 let topHelp = """

@@ -1,0 +1,103 @@
+import Report
+
+extension BenchReport {
+    /// The table `delivery-sim bench` prints: one line per implementation with its median
+    /// timings, its ratios to DeliverySim and what it measured, under Erlang C's exact
+    /// figures, then what each column means and where the figures were taken.
+    public var table: String {
+        let header = ["implementation", "run s", "customers/s", "events/s", "wall s", "user s", "peak RSS",
+                      "× time", "× RSS", "Wq s", "W s", "P(wait)"]
+        var cells: [[String]] = [["Erlang C (exact)"] + Array(repeating: "", count: 8)
+            + [fixed(theory.meanWait, 4), fixed(theory.meanSojourn, 4), fixed(theory.probabilityOfWaiting, 4)]]
+        var notes: [(row: Int, text: String)] = []
+        for row in rows {
+            guard let runs = row.runs else {
+                switch row.status {
+                case .unavailable(let reason): notes.append((cells.count, reason))
+                case .failed(let reason): notes.append((cells.count, "FAILED: " + reason))
+                case .measured: notes.append((cells.count, "not run"))
+                }
+                cells.append([row.label])
+                continue
+            }
+            let figures = runs[0].figures
+            let ratio = ratios(row)
+            cells.append([
+                row.label,
+                Self.seconds(row.median(\.figures.runSeconds)!),
+                Self.rate(row.median(\.customersPerSecond)!),
+                runs.allSatisfy { $0.eventsPerSecond != nil } ? Self.rate(row.median { $0.eventsPerSecond! }!) : "—",
+                Self.seconds(row.median(\.process.wallSeconds)!),
+                Self.seconds(row.median(\.process.userSeconds)!),
+                Self.mebibytes(row.median(\.peakMemory)!),
+                ratio.map { Self.times($0.runTime) } ?? "—",
+                ratio.map { Self.times($0.peakMemory) } ?? "—",
+                fixed(figures.meanWait, 4), fixed(figures.meanSojourn, 4), fixed(figures.probabilityOfWaiting, 4),
+            ])
+        }
+        var widths = header.map(\.count)
+        for line in cells where line.count == header.count {
+            for (column, cell) in line.enumerated() { widths[column] = max(widths[column], cell.count) }
+        }
+        func render(_ line: [String]) -> String {
+            line.enumerated().map { column, cell in
+                let pad = String(repeating: " ", count: max(0, widths[column] - cell.count))
+                return column == 0 ? cell + pad : pad + cell
+            }.joined(separator: "  ")
+        }
+        var lines = [
+            "M/M/\(theory.servers), λ = \(fixed(theory.arrivalRate, 1))/s, μ = \(fixed(theory.serviceRate, 1))/s "
+                + "(ρ = \(fixed(theory.utilisation, 2))): \(Self.grouped(customers)) customers, seed \(seed), "
+                + "median of \(repeats) run\(repeats == 1 ? "" : "s") each",
+            render(header),
+        ]
+        for (index, line) in cells.enumerated() {
+            if let note = notes.first(where: { $0.row == index }) {
+                lines.append(render([line[0]]) + "  " + note.text)
+            } else {
+                lines.append(render(line))
+            }
+        }
+        lines.append("")
+        lines.append("run s: the simulation loop as each implementation times itself; wall s, user s, peak RSS: its whole")
+        lines.append("  child process (start-up, imports, model building; for Ciw also gathering its records).")
+        lines.append("× time, × RSS: median run s and peak RSS over DeliverySim's. customers/s and events/s are per run s.")
+        for row in rows where row.runs != nil {
+            lines.append("events of \(row.implementation.title): \(row.implementation.eventsMeaning).")
+        }
+        let load = machine.loadAverage.map { fixed($0, 2) }.joined(separator: " ")
+        lines.append("\(machine.cores) cores, load average \(load.isEmpty ? "unknown" : load) at the start; "
+            + "\(machine.buildConfiguration) build, Swift \(machine.swiftVersion).")
+        return lines.joined(separator: "\n")
+    }
+
+    func fixed(_ value: Double, _ digits: Int) -> String { Html.fixed(value, digits) }
+
+    /// Seconds with three significant figures or so: 0.0623, 0.512, 8.81, 18.7.
+    static func seconds(_ value: Double) -> String {
+        Html.fixed(value, value < 0.1 ? 4 : value < 1 ? 3 : value < 10 ? 2 : 1)
+    }
+
+    /// A rate in k or M: 113.5 k, 16.05 M.
+    static func rate(_ perSecond: Double) -> String {
+        perSecond >= 1e6 ? Html.fixed(perSecond / 1e6, 2) + " M"
+            : perSecond >= 1e3 ? Html.fixed(perSecond / 1e3, 1) + " k" : Html.fixed(perSecond, 0)
+    }
+
+    /// Bytes in MiB with one decimal.
+    static func mebibytes(_ bytes: Double) -> String { Html.fixed(bytes / 1_048_576, 1) + " MiB" }
+
+    /// A ratio: 0.12×, 17.2×.
+    static func times(_ ratio: Double) -> String { Html.fixed(ratio, ratio < 10 ? 2 : 1) + "×" }
+
+    /// 1,000,000.
+    static func grouped(_ value: Int) -> String {
+        let digits = String(value)
+        var text = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { text.append(",") }
+            text.append(digit)
+        }
+        return text
+    }
+}

@@ -1,0 +1,52 @@
+public import Platform
+import Report
+
+/// A finished benchmark: the rows, the exact figures they should agree with, and the
+/// machine they ran on, as the table `delivery-sim bench` prints and as JSON.
+public struct BenchReport: Sendable {
+    /// Customers per run.
+    public var customers: Int
+    /// Runs per implementation.
+    public var repeats: Int
+    /// The seed every run used.
+    public var seed: UInt64
+    /// The rows, in the benchmark's order.
+    public var rows: [BenchRow]
+    /// The model's exact figures.
+    public var theory: ErlangC
+    /// Where it ran.
+    public var machine: MachineFacts
+
+    /// A report.
+    public init(customers: Int, repeats: Int, seed: UInt64, rows: [BenchRow], theory: ErlangC, machine: MachineFacts) {
+        self.customers = customers
+        self.repeats = repeats
+        self.seed = seed
+        self.rows = rows
+        self.theory = theory
+        self.machine = machine
+    }
+
+    /// DeliverySim's row, when it was measured: the reference of the ratios.
+    var reference: BenchRow? { rows.first { $0.implementation == .deliverysim && $0.runs != nil } }
+
+    /// `row`'s median run time over DeliverySim's, and its median peak memory over
+    /// DeliverySim's; nil without a DeliverySim row.
+    public func ratios(_ row: BenchRow) -> (runTime: Double, peakMemory: Double)? {
+        guard let reference, let time = row.median(\.figures.runSeconds), let memory = row.median(\.peakMemory),
+              let referenceTime = reference.median(\.figures.runSeconds),
+              let referenceMemory = reference.median(\.peakMemory) else { return nil }
+        return (time / referenceTime, memory / referenceMemory)
+    }
+
+    /// Whether every chosen implementation ran or could not be run here; false when a
+    /// run failed.
+    public var succeeded: Bool {
+        rows.allSatisfy { if case .failed = $0.status { false } else { true } }
+    }
+}
+
+extension BenchRun {
+    /// Peak resident memory as a `Double`, for medians.
+    var peakMemory: Double { Double(process.peakResidentBytes) }
+}
