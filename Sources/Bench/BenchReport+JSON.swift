@@ -27,7 +27,40 @@ extension BenchReport {
                 ("tool_version", .string(ToolVersion.number)),
             ])),
             ("implementations", .array(rows.map(json))),
+            ("scaling", .array(scaling.map(json))),
         ])
+    }
+
+    func json(_ row: ScalingRow) -> JSONValue {
+        var members: [(String, JSONValue)] = [("factor", .int(row.factor))]
+        if let failure = row.failure {
+            members += [("status", .string("failed")), ("reason", .string(failure))]
+        } else {
+            members += [
+                ("status", .string("measured")),
+                ("median", .object([
+                    ("run_seconds", .double(row.median(\.figures.runSeconds)!)),
+                    ("wall_seconds", .double(row.median(\.process.wallSeconds)!)),
+                    ("user_seconds", .double(row.median(\.process.userSeconds)!)),
+                    ("peak_rss_bytes", .int(Int(row.median { Double($0.process.peakResidentBytes) }!))),
+                    ("user_seconds_per_order", .double(row.median(\.userSecondsPerOrder)!)),
+                ])),
+                ("runs", .array(row.runs.map { run in
+                    .object([
+                        ("orders_created", .int(run.figures.ordersCreated)),
+                        ("orders_delivered", .int(run.figures.ordersDelivered)),
+                        ("trace_events", .int(run.figures.traceEvents)),
+                        ("kernel_steps", .int(run.figures.kernelSteps)),
+                        ("run_seconds", .double(run.figures.runSeconds)),
+                        ("wall_seconds", .double(run.process.wallSeconds)),
+                        ("user_seconds", .double(run.process.userSeconds)),
+                        ("system_seconds", .double(run.process.systemSeconds)),
+                        ("peak_rss_bytes", .int(run.process.peakResidentBytes)),
+                    ])
+                })),
+            ]
+        }
+        return .object(members)
     }
 
     func json(_ row: BenchRow) -> JSONValue {

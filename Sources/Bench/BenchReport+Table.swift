@@ -65,10 +65,57 @@ extension BenchReport {
         for row in rows where row.runs != nil {
             lines.append("events of \(row.implementation.title): \(row.implementation.eventsMeaning).")
         }
+        if !scaling.isEmpty { lines += [""] + scalingTable }
         let load = machine.loadAverage.map { fixed($0, 2) }.joined(separator: " ")
         lines.append("\(machine.cores) cores, load average \(load.isEmpty ? "unknown" : load) at the start; "
             + "\(machine.buildConfiguration) build, Swift \(machine.swiftVersion).")
         return lines.joined(separator: "\n")
+    }
+
+    /// The baseline platform at each factor: the work it did and what that cost, per
+    /// order against ×1's.
+    var scalingTable: [String] {
+        let header = ["platform", "orders", "delivered", "trace events", "run s", "events/s", "wall s", "user s",
+                      "peak RSS", "user ms/order", "× user", "× RSS"]
+        let base = scaling.first { $0.factor == 1 }
+        var cells: [[String]] = []
+        var failures: [Int: String] = [:]
+        for row in scaling {
+            let name = "baseline ×\(row.factor)"
+            guard let run = row.runs.first, let runSeconds = row.median(\.figures.runSeconds),
+                  let user = row.median(\.process.userSeconds), let memory = row.median({ Double($0.process.peakResidentBytes) }) else {
+                failures[cells.count] = "FAILED: " + (row.failure ?? "not run")
+                cells.append([name])
+                continue
+            }
+            let baseUser = base?.median(\.process.userSeconds)
+            let baseMemory = base?.median { Double($0.process.peakResidentBytes) }
+            cells.append([
+                name, Self.grouped(run.figures.ordersCreated), Self.grouped(run.figures.ordersDelivered),
+                Self.grouped(run.figures.traceEvents), Self.seconds(runSeconds),
+                Self.rate(Double(run.figures.kernelSteps) / runSeconds), Self.seconds(row.median(\.process.wallSeconds)!),
+                Self.seconds(user), Self.mebibytes(memory), fixed(row.median(\.userSecondsPerOrder)! * 1000, 3),
+                baseUser.map { Self.times(user / $0) } ?? "—", baseMemory.map { Self.times(memory / $0) } ?? "—",
+            ])
+        }
+        var widths = header.map(\.count)
+        for line in cells where line.count == header.count {
+            for (column, cell) in line.enumerated() { widths[column] = max(widths[column], cell.count) }
+        }
+        func render(_ line: [String]) -> String {
+            line.enumerated().map { column, cell in
+                let pad = String(repeating: " ", count: max(0, widths[column] - cell.count))
+                return column == 0 ? cell + pad : pad + cell
+            }.joined(separator: "  ")
+        }
+        var lines = ["The baseline platform scaled (demand and capacity × N, as scripts/scaled-baseline): "
+            + "median of \(repeats) run\(repeats == 1 ? "" : "s") each", render(header)]
+        for (index, line) in cells.enumerated() {
+            lines.append(failures[index].map { render([line[0]]) + "  " + $0 } ?? render(line))
+        }
+        lines.append("events/s: kernel steps per run s. A ×N platform does about N times the work: user ms/order")
+        lines.append("  should stay flat, × user near N.")
+        return lines
     }
 
     func fixed(_ value: Double, _ digits: Int) -> String { Html.fixed(value, digits) }

@@ -16,15 +16,19 @@ public struct BenchReport: Sendable {
     public var theory: ErlangC
     /// Where it ran.
     public var machine: MachineFacts
+    /// With `--scaling`: the baseline platform at each factor, ×1 first.
+    public var scaling: [ScalingRow]
 
     /// A report.
-    public init(customers: Int, repeats: Int, seed: UInt64, rows: [BenchRow], theory: ErlangC, machine: MachineFacts) {
+    public init(customers: Int, repeats: Int, seed: UInt64, rows: [BenchRow], theory: ErlangC, machine: MachineFacts,
+                scaling: [ScalingRow] = []) {
         self.customers = customers
         self.repeats = repeats
         self.seed = seed
         self.rows = rows
         self.theory = theory
         self.machine = machine
+        self.scaling = scaling
     }
 
     /// DeliverySim's row, when it was measured: the reference of the ratios.
@@ -42,7 +46,7 @@ public struct BenchReport: Sendable {
     /// Whether every chosen implementation ran or could not be run here; false when a
     /// run failed.
     public var succeeded: Bool {
-        rows.allSatisfy { if case .failed = $0.status { false } else { true } }
+        rows.allSatisfy { if case .failed = $0.status { false } else { true } } && scaling.allSatisfy { $0.failure == nil }
     }
 }
 

@@ -29,8 +29,12 @@ public struct BenchRow: Sendable {
     /// The median of a figure over the runs (the middle one; for an even count, the mean
     /// of the middle two).
     public func median(_ figure: (BenchRun) -> Double) -> Double? {
-        guard let runs else { return nil }
-        let sorted = runs.map(figure).sorted()
+        runs.map { Self.median($0.map(figure)) }
+    }
+
+    /// The middle value (for an even count, the mean of the middle two); at least one value.
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
         let middle = sorted.count / 2
         return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
     }

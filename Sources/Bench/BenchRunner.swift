@@ -38,12 +38,42 @@ public struct BenchRunner: Sendable {
         return zip(children, statuses).map { BenchRow(implementation: $0.0, status: $1) }
     }
 
-    /// One run: the child, its exit, its figures, and that it served every customer.
-    func measure(_ child: ChildProcess) -> Result<BenchRun, RunFailure> {
+    /// Runs the scaled baseline at each factor (`children`: factor and its child),
+    /// `repeats` times each, interleaved; `progress` hears the factor and the repeat.
+    public func runScaling(_ children: [(Int, ChildProcess)], progress: (Int, Int) -> Void = { _, _ in }) -> [ScalingRow] {
+        var rows = children.map { ScalingRow(factor: $0.0, runs: [], failure: nil) }
+        for repeatIndex in 1...repeats {
+            for (index, (factor, child)) in children.enumerated() where rows[index].failure == nil {
+                progress(factor, repeatIndex)
+                let finished = finish(child)
+                switch finished.flatMap({ outcome in
+                    ScaledRunFigures.parse(outcome.output).map { ScalingRun(figures: $0, process: outcome) }
+                        .mapError { RunFailure(reason: $0.description) }
+                }) {
+                case .success(let run): rows[index].runs.append(run)
+                case .failure(let problem): rows[index].failure = problem.reason
+                }
+            }
+        }
+        return rows
+    }
+
+    /// A child run to its end, or why it failed.
+    func finish(_ child: ChildProcess) -> Result<ChildProcess.Outcome, RunFailure> {
         let outcome: ChildProcess.Outcome
         do { outcome = try child.run() } catch { return .failure(.init(reason: error.description)) }
         guard outcome.succeeded else {
             return .failure(.init(reason: outcome.ending + (Self.lastLine(outcome.output).map { ": \($0)" } ?? "")))
+        }
+        return .success(outcome)
+    }
+
+    /// One run: the child, its exit, its figures, and that it served every customer.
+    func measure(_ child: ChildProcess) -> Result<BenchRun, RunFailure> {
+        let outcome: ChildProcess.Outcome
+        switch finish(child) {
+        case .success(let finished): outcome = finished
+        case .failure(let failure): return .failure(failure)
         }
         switch MMCFigures.parse(outcome.output) {
         case .failure(let problem):

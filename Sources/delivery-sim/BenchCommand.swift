@@ -12,7 +12,7 @@ enum BenchCommand {
     static let help = """
     USAGE: delivery-sim bench [--customers N] [--repeats R] [--seed S]
                               [--only deliverysim,plain,simpy,ciw] [--json FILE]
-                              [--python PATH] [--peers DIR]
+                              [--python PATH] [--peers DIR] [--scaling]
 
     Runs the same M/M/c queue (c = 8, λ = 7.2/s, μ = 1/s, so ρ = 0.9; FIFO; arrivals
     stop after N customers and the queue drains) in four implementations and prints a
@@ -45,6 +45,11 @@ enum BenchCommand {
                          simpy==4.1.2 ciw==3.2.7, then --python /tmp/peers/bin/python
       --peers DIR        the folder holding mmc_simpy.py and mmc_ciw.py (default
                          ../shared/peers when present)
+      --scaling          also run worlds/baseline.json as a platform ×1 and ×10 (the
+                         overrides of scripts/scaled-baseline: demand and capacity),
+                         --repeats times each, and print its orders, events, wall and
+                         CPU time, peak memory and CPU per order (×10 takes about a
+                         minute of CPU per run)
       -h, --help         show this help
 
     EXIT STATUS:
@@ -61,7 +66,7 @@ enum BenchCommand {
 
     static func main(_ arguments: [String]) throws -> Int32 {
         let args = try Arguments(arguments, valued: ["customers", "repeats", "seed", "only", "json", "python", "peers",
-                                                     "child", "world"], flags: [])
+                                                     "child", "world", "factor"], flags: ["scaling"])
         if args.flag("help") || args.flag("h") {
             print(help)
             return 0
@@ -72,8 +77,13 @@ enum BenchCommand {
         let customers = try wholeNumber(args, "customers", default: 1_000_000, from: 1)
         let repeats = try wholeNumber(args, "repeats", default: 3, from: 1)
         let seed = UInt64(try wholeNumber(args, "seed", default: 42, from: 0))
-        if let child = args.value("child") { return try runChild(child, world: args.value("world"), customers: customers, seed: seed) }
-        if args.value("world") != nil { throw UsageError("unknown option --world (bench always runs \(world))") }
+        if let child = args.value("child") {
+            return try runChild(child, world: args.value("world"), customers: customers, seed: seed,
+                                factor: try wholeNumber(args, "factor", default: 1, from: 1))
+        }
+        for own in ["world", "factor"] where args.value(own) != nil {
+            throw UsageError("unknown option --\(own) (it is bench's own, for the runs it starts)")
+        }
         var chosen = BenchImplementation.allCases
         if let only = args.value("only") {
             switch BenchImplementation.list(only) {
@@ -94,7 +104,7 @@ enum BenchCommand {
             release build's and say little about the code. Build with: swift build -c release
             """)
         }
-        let worldPath = try mmcWorld()
+        let worldPath = try projectFile(world)
         _ = try loadWorld(worldPath, customers: customers)
         let executable = try ownExecutable()
         let python = PythonPeers.locate(python: args.value("python"), peers: args.value("peers"), defaultPeers: defaultPeers)
@@ -112,8 +122,21 @@ enum BenchCommand {
         let rows = BenchRunner(customers: customers, repeats: repeats).run(children) { implementation, index in
             if showProgress { printError("bench: \(implementation.rawValue) run \(index) of \(repeats)…") }
         }
+        var scaling: [ScalingRow] = []
+        if args.flag("scaling") {
+            let baseline = try projectFile(ScaledBaseline.world)
+            let factors = [1, 10]
+            for factor in factors { _ = try WorldFiles.load(baseline, overrides: ScaledBaseline.overrides(factor: factor)) }
+            let children = factors.map { factor in
+                (factor, ChildProcess(program: executable, arguments: ["bench", "--child", "baseline", "--world", baseline,
+                                                                       "--factor", String(factor)]))
+            }
+            scaling = BenchRunner(customers: customers, repeats: repeats).runScaling(children) { factor, index in
+                if showProgress { printError("bench: baseline ×\(factor) run \(index) of \(repeats)…") }
+            }
+        }
         let report = BenchReport(customers: customers, repeats: repeats, seed: seed, rows: rows,
-                                 theory: BenchModel.erlangC, machine: machine)
+                                 theory: BenchModel.erlangC, machine: machine, scaling: scaling)
         print(report.table)
         if machine.isDebugBuild { print("WARNING: debug build: these timings are not the code's (swift build -c release).") }
         if let json = args.value("json") {
@@ -125,7 +148,13 @@ enum BenchCommand {
 
     /// A child run: one implementation, its figures on standard output in the peers'
     /// format. Not in `--help`: the parent starts it.
-    static func runChild(_ name: String, world: String?, customers: Int, seed: UInt64) throws -> Int32 {
+    static func runChild(_ name: String, world: String?, customers: Int, seed: UInt64, factor: Int) throws -> Int32 {
+        if name == "baseline" {
+            guard let world else { throw UsageError("--child baseline needs --world") }
+            let spec = try WorldFiles.load(world, overrides: ScaledBaseline.overrides(factor: factor))
+            print(try ScaledBaseline.run(spec, factor: factor, seed: nil).line, terminator: "")
+            return 0
+        }
         let figures: MMCFigures
         switch BenchImplementation(rawValue: name) {
         case .deliverysim:
@@ -140,7 +169,7 @@ enum BenchCommand {
                                  meanSojourn: result.meanSojourn, probabilityOfWaiting: result.probabilityOfWaiting,
                                  events: result.events, runSeconds: Double(seconds) + Double(attoseconds) / 1e18)
         default:
-            throw UsageError("--child runs deliverysim or plain, not \"\(name)\"")
+            throw UsageError("--child runs deliverysim, plain or baseline, not \"\(name)\"")
         }
         print(figures.lines(requested: customers, seed: seed), terminator: "")
         return 0
@@ -153,17 +182,18 @@ enum BenchCommand {
         return spec
     }
 
-    /// worlds/validation/mmc.json under the working directory, or else under a folder
-    /// holding this executable (`.build/release/delivery-sim` lives in the project).
-    static func mmcWorld() throws -> String {
-        if FileManager.default.fileExists(atPath: world) { return world }
+    /// A shipped file (`worlds/validation/mmc.json`) under the working directory, or else
+    /// under a folder holding this executable (`.build/release/delivery-sim` lives in the
+    /// project).
+    static func projectFile(_ relative: String) throws -> String {
+        if FileManager.default.fileExists(atPath: relative) { return relative }
         var folder = URL(fileURLWithPath: try ownExecutable()).deletingLastPathComponent()
         while folder.path != "/" {
-            let candidate = folder.appendingPathComponent(world).path
+            let candidate = folder.appendingPathComponent(relative).path
             if FileManager.default.fileExists(atPath: candidate) { return candidate }
             folder = folder.deletingLastPathComponent()
         }
-        throw InputError(world, "no such file: bench runs it from the project's root (cd into the DeliverySim folder)")
+        throw InputError(relative, "no such file: bench runs it from the project's root (cd into the DeliverySim folder)")
     }
 
     /// This program's path, to start it again as a child.
