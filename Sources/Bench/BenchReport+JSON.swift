@@ -95,7 +95,7 @@ extension BenchReport {
                     ("runs", .array(runs.map(Self.json))),
                 ]
                 if let ratio = ratios(row) {
-                    members.append(("ratio_to_deliverysim", .object([("run_time", .double(ratio.runTime)),
+                    members.append(("ratio_to_deliverysim", .object([("user_seconds", .double(ratio.userTime)),
                                                                      ("peak_rss", .double(ratio.peakMemory))])))
                 }
             }

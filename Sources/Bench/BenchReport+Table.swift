@@ -6,7 +6,7 @@ extension BenchReport {
     /// figures, then what each column means and where the figures were taken.
     public var table: String {
         let header = ["implementation", "run s", "customers/s", "events/s", "wall s", "user s", "peak RSS",
-                      "× time", "× RSS", "Wq s", "W s", "P(wait)"]
+                      "× user", "× RSS", "Wq s", "W s", "P(wait)"]
         var cells: [[String]] = [["Erlang C (exact)"] + Array(repeating: "", count: 8)
             + [fixed(theory.meanWait, 4), fixed(theory.meanSojourn, 4), fixed(theory.probabilityOfWaiting, 4)]]
         var notes: [(row: Int, text: String)] = []
@@ -30,7 +30,7 @@ extension BenchReport {
                 Self.seconds(row.median(\.process.wallSeconds)!),
                 Self.seconds(row.median(\.process.userSeconds)!),
                 Self.mebibytes(row.median(\.peakMemory)!),
-                ratio.map { Self.times($0.runTime) } ?? "—",
+                ratio.map { Self.times($0.userTime) } ?? "—",
                 ratio.map { Self.times($0.peakMemory) } ?? "—",
                 fixed(figures.meanWait, 4), fixed(figures.meanSojourn, 4), fixed(figures.probabilityOfWaiting, 4),
             ])
@@ -59,9 +59,10 @@ extension BenchReport {
             }
         }
         lines.append("")
-        lines.append("run s: the simulation loop as each implementation times itself; wall s, user s, peak RSS: its whole")
-        lines.append("  child process (start-up, imports, model building; for Ciw also gathering its records).")
-        lines.append("× time, × RSS: median run s and peak RSS over DeliverySim's. customers/s and events/s are per run s.")
+        lines.append("run s: the simulation loop's wall time as each implementation times itself; customers/s and events/s")
+        lines.append("  are per run s. wall s, user s (CPU), peak RSS: the whole child process (start-up, imports, model")
+        lines.append("  building; for Ciw also gathering its records). × user, × RSS: median user s and peak RSS over")
+        lines.append("  DeliverySim's (CPU time, as wall time on a shared machine depends on the neighbours).")
         for row in rows where row.runs != nil {
             lines.append("events of \(row.implementation.title): \(row.implementation.eventsMeaning).")
         }

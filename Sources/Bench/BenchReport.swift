@@ -34,11 +34,12 @@ public struct BenchReport: Sendable {
     /// DeliverySim's row, when it was measured: the reference of the ratios.
     var reference: BenchRow? { rows.first { $0.implementation == .deliverysim && $0.runs != nil } }
 
-    /// `row`'s median run time over DeliverySim's, and its median peak memory over
-    /// DeliverySim's; nil without a DeliverySim row.
-    public func ratios(_ row: BenchRow) -> (runTime: Double, peakMemory: Double)? {
-        guard let reference, let time = row.median(\.figures.runSeconds), let memory = row.median(\.peakMemory),
-              let referenceTime = reference.median(\.figures.runSeconds),
+    /// `row`'s median user CPU time over DeliverySim's, and its median peak memory over
+    /// DeliverySim's; nil without a DeliverySim row. CPU time, not wall time: on a shared
+    /// machine a run's wall time depends on its neighbours, its CPU time much less.
+    public func ratios(_ row: BenchRow) -> (userTime: Double, peakMemory: Double)? {
+        guard let reference, let time = row.median(\.process.userSeconds), let memory = row.median(\.peakMemory),
+              let referenceTime = reference.median(\.process.userSeconds),
               let referenceMemory = reference.median(\.peakMemory) else { return nil }
         return (time / referenceTime, memory / referenceMemory)
     }

@@ -23,11 +23,11 @@ enum BenchCommand {
       simpy        the peers' mmc_simpy.py (SimPy 4)
       ciw          the peers' mmc_ciw.py (Ciw)
     Each run is a child process, so its wall and CPU time and peak memory (wait4) are
-    its own; repeats are interleaved and the median is reported, with ratios to
-    DeliverySim. Each row's mean wait Wq, time in system W and P(wait) sit under Erlang
-    C's exact values: every implementation models the same thing. A Python peer that
-    cannot run here (no Python, or simpy/ciw not installed) gets a row saying so, not
-    an error; bench never installs anything.
+    its own; repeats are interleaved and the median is reported, with each one's CPU
+    time and peak memory as a multiple of DeliverySim's. Each row's mean wait Wq, time
+    in system W and P(wait) sit under Erlang C's exact values: every implementation
+    models the same thing. A Python peer that cannot run here (no Python, or simpy/ciw
+    not installed) gets a row saying so, not an error; bench never installs anything.
 
     Build with -c release first: a debug build's timings mean little (bench warns).
 
@@ -104,9 +104,19 @@ enum BenchCommand {
             release build's and say little about the code. Build with: swift build -c release
             """)
         }
-        let worldPath = try projectFile(world)
-        _ = try loadWorld(worldPath, customers: customers)
+        // Every world is found and checked before the first run, not after minutes of them.
         let executable = try ownExecutable()
+        let worldPath = try projectFile(world)
+        if chosen.contains(.deliverysim) { _ = try loadWorld(worldPath, customers: customers) }
+        var scalingChildren: [(Int, ChildProcess)] = []
+        if args.flag("scaling") {
+            let baseline = try projectFile(ScaledBaseline.world)
+            for factor in [1, 10] {
+                _ = try WorldFiles.load(baseline, overrides: ScaledBaseline.overrides(factor: factor))
+                scalingChildren.append((factor, ChildProcess(program: executable, arguments: [
+                    "bench", "--child", "baseline", "--world", baseline, "--factor", String(factor)])))
+            }
+        }
         let python = PythonPeers.locate(python: args.value("python"), peers: args.value("peers"), defaultPeers: defaultPeers)
         let children = chosen.map { implementation -> (BenchImplementation, Result<ChildProcess, PythonPeers.Missing>) in
             switch implementation {
@@ -122,18 +132,8 @@ enum BenchCommand {
         let rows = BenchRunner(customers: customers, repeats: repeats).run(children) { implementation, index in
             if showProgress { printError("bench: \(implementation.rawValue) run \(index) of \(repeats)…") }
         }
-        var scaling: [ScalingRow] = []
-        if args.flag("scaling") {
-            let baseline = try projectFile(ScaledBaseline.world)
-            let factors = [1, 10]
-            for factor in factors { _ = try WorldFiles.load(baseline, overrides: ScaledBaseline.overrides(factor: factor)) }
-            let children = factors.map { factor in
-                (factor, ChildProcess(program: executable, arguments: ["bench", "--child", "baseline", "--world", baseline,
-                                                                       "--factor", String(factor)]))
-            }
-            scaling = BenchRunner(customers: customers, repeats: repeats).runScaling(children) { factor, index in
-                if showProgress { printError("bench: baseline ×\(factor) run \(index) of \(repeats)…") }
-            }
+        let scaling = BenchRunner(customers: customers, repeats: repeats).runScaling(scalingChildren) { factor, index in
+            if showProgress { printError("bench: baseline ×\(factor) run \(index) of \(repeats)…") }
         }
         let report = BenchReport(customers: customers, repeats: repeats, seed: seed, rows: rows,
                                  theory: BenchModel.erlangC, machine: machine, scaling: scaling)

@@ -86,7 +86,7 @@ struct BenchCommandTests {
         let simpy = try #require(run.stdout.split(separator: "\n").first { $0.hasPrefix("SimPy") })
         #expect(simpy.contains("not installed (no Python at /nonexistent/bin/python3 (--python)): pip install simpy==4.1.2 ciw==3.2.7"))
         #expect(run.stdout.split(separator: "\n").contains { $0.hasPrefix("Ciw") && $0.contains("not installed") })
-        #expect(run.stdout.contains("× time"))
+        #expect(run.stdout.contains("× user"))
         let document = try JSONParser.parse(try String(contentsOfFile: json, encoding: .utf8), file: json)
         let rows = try #require(document["implementations"]?.arrayValue)
         #expect(rows.map { $0["status"]?.stringValue } == ["measured", "unavailable", "unavailable"])
