@@ -34,6 +34,6 @@ public struct ScalingRun: Sendable, Equatable {
         self.process = process
     }
 
-    /// User CPU per delivered order, seconds: what should not grow with the factor.
+    /// User CPU per order created, seconds: what should not grow with the factor.
     public var userSecondsPerOrder: Double { process.userSeconds / Double(max(figures.ordersCreated, 1)) }
 }
