@@ -29,6 +29,18 @@ public struct ChildProcess: Sendable {
         /// Peak resident set size, bytes.
         public var peakResidentBytes: Int
 
+        /// An outcome as observed.
+        public init(output: String, exitStatus: Int32?, signal: Int32?, wallSeconds: Double, userSeconds: Double,
+                    systemSeconds: Double, peakResidentBytes: Int) {
+            self.output = output
+            self.exitStatus = exitStatus
+            self.signal = signal
+            self.wallSeconds = wallSeconds
+            self.userSeconds = userSeconds
+            self.systemSeconds = systemSeconds
+            self.peakResidentBytes = peakResidentBytes
+        }
+
         /// Whether it exited with status 0.
         public var succeeded: Bool { exitStatus == 0 }
 

@@ -20,6 +20,15 @@ public struct MachineFacts: Sendable, Equatable {
     /// The operating system, as Foundation names it.
     public var operatingSystem: String
 
+    /// Facts as given.
+    public init(cores: Int, loadAverage: [Double], swiftVersion: String, buildConfiguration: String, operatingSystem: String) {
+        self.cores = cores
+        self.loadAverage = loadAverage
+        self.swiftVersion = swiftVersion
+        self.buildConfiguration = buildConfiguration
+        self.operatingSystem = operatingSystem
+    }
+
     /// Facts about the machine now.
     public static func current() -> MachineFacts {
         var loads = [Double](repeating: 0, count: 3)
