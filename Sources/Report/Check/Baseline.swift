@@ -1,6 +1,6 @@
 public import Platform
 public import SimKernel
-public import World
+import World
 
 /// What `delivery-sim check` compares a world's run with: the committed
 /// `NAME.expected.json` beside the world.

@@ -1,4 +1,4 @@
-public import World
+import World
 
 /// A baseline file that cannot be used: where, and what was expected. `check` exits 2.
 public struct BaselineError: Error, Sendable, CustomStringConvertible {

@@ -1,6 +1,6 @@
 import Foundation
 import Platform
-public import World
+import World
 
 /// What `check` found for one world.
 public struct WorldCheckResult: Sendable {
