@@ -4,6 +4,7 @@ import World
 public struct BaselineError: Error, Sendable, CustomStringConvertible {
     /// `FILE[:LINE:COLUMN]: [JSON-PATH: ]what is wrong`.
     public let description: String
+    /// An error saying `description`, already located.
     public init(_ description: String) { self.description = description }
 }
 

@@ -20,6 +20,7 @@ public struct WorldCheckResult: Sendable {
 
     /// The world file's path, as given.
     public let world: String
+    /// The verdict, which decides the exit status of `check` (the worst of all worlds).
     public let status: Status
     /// One line: the verdict.
     public let headline: String
