@@ -44,6 +44,8 @@ public struct InvariantReport: Sendable, Equatable {
     }
 }
 
+/// The audit behind ``InvariantReport``: it runs as a task inside the finished world,
+/// because the tables, the broker and the gateway's charges are actors of that world.
 enum InvariantCheck {
     /// Checks the platform's state at the end of a run (from inside the world).
     static func run(_ platform: PlatformContext) async -> InvariantReport {
