@@ -32,13 +32,15 @@ let package = Package(
         .target(name: "Bench", dependencies: ["SimKernel", "World", "Platform", "Report"], swiftSettings: strict),
         .executableTarget(name: "delivery-sim", dependencies: ["SimKernel", "World", "Platform", "Report", "Sweep", "Bench"], swiftSettings: strict),
 
+        // What the test targets that run the built `delivery-sim` share.
+        .target(name: "CommandLineTesting", path: "Tests/CommandLineTesting", swiftSettings: strict),
         .testTarget(name: "SimKernelTests", dependencies: ["SimKernel"], swiftSettings: strict),
         .testTarget(name: "WorldTests", dependencies: ["World", "SimKernel"], swiftSettings: strict),
         .testTarget(name: "ResilienceTests", dependencies: ["Resilience", "SimKernel"], swiftSettings: strict),
-        .testTarget(name: "SweepTests", dependencies: ["SimKernel", "World", "Platform", "Report", "Sweep"], swiftSettings: strict),
-        .testTarget(name: "PlatformTests", dependencies: ["SimKernel", "Resilience", "World", "Platform", "Report"], swiftSettings: strict),
-        .testTarget(name: "BenchTests", dependencies: ["Bench", "Platform", "World"], swiftSettings: strict),
-        .testTarget(name: "ReportTests", dependencies: ["SimKernel", "World", "Platform", "Report"], swiftSettings: strict),
+        .testTarget(name: "SweepTests", dependencies: ["SimKernel", "World", "Platform", "Report", "Sweep", "CommandLineTesting"], swiftSettings: strict),
+        .testTarget(name: "PlatformTests", dependencies: ["SimKernel", "Resilience", "World", "Platform", "Report", "CommandLineTesting"], swiftSettings: strict),
+        .testTarget(name: "BenchTests", dependencies: ["Bench", "Platform", "World", "CommandLineTesting"], swiftSettings: strict),
+        .testTarget(name: "ReportTests", dependencies: ["SimKernel", "World", "Platform", "Report", "CommandLineTesting"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

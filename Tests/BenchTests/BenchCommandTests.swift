@@ -1,3 +1,4 @@
+import CommandLineTesting
 import Foundation
 import Testing
 import World
@@ -6,40 +7,12 @@ import World
 /// the JSON, and the mistakes that exit 2.
 @Suite("The bench command")
 struct BenchCommandTests {
-    struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
     /// The repository's root (Tests/BenchTests/ is two levels below it).
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
 
-    /// The built executable, next to the test bundle.
-    static let executable: URL = {
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("delivery-sim").path),
-              directory.path != "/" {
-            directory = directory.deletingLastPathComponent()
-        }
-        return directory.appendingPathComponent("delivery-sim")
-    }()
-
-    func bench(_ arguments: [String]) throws -> Run {
-        let process = Process()
-        process.executableURL = Self.executable
-        process.arguments = ["bench"] + arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: Self.repositoryRoot)
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                   stderr: String(decoding: stderr, as: UTF8.self))
+    func bench(_ arguments: [String]) throws -> CommandRun {
+        try CommandRun(CommandRun.deliverySim, ["bench"] + arguments, in: URL(fileURLWithPath: Self.repositoryRoot))
     }
 
     func scratchFile(_ name: String) throws -> String {
