@@ -39,8 +39,8 @@ public struct MMCFigures: Sendable, Equatable {
         self.runSeconds = runSeconds
     }
 
-    /// The keys that carry an event count, by implementation.
-    static let eventKeys = ["kernel_events", "heap_events", "simpy_events_scheduled"]
+    /// The keys that carry an event count: the benchmark's own children's, SimPy's.
+    static let eventKeys = ["events", "simpy_events_scheduled"]
 
     /// The figures as lines in the peers' format.
     public func lines(requested: Int, seed: UInt64) -> String {
@@ -68,7 +68,7 @@ public struct MMCFigures: Sendable, Equatable {
             guard let value = values[key].flatMap({ Double($0) }), value.isFinite else { return .failure(ParseProblem(key: key)) }
             numbers.append(value)
         }
-        let events = (["events"] + eventKeys).lazy.compactMap { values[$0].flatMap { Int($0) } }.first
+        let events = eventKeys.lazy.compactMap { values[$0].flatMap { Int($0) } }.first
         return .success(MMCFigures(implementation: implementation, customers: customers, meanWait: numbers[0],
                                    meanSojourn: numbers[1], probabilityOfWaiting: numbers[2], events: events,
                                    runSeconds: numbers[3]))
