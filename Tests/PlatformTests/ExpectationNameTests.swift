@@ -99,6 +99,26 @@ struct ExpectationNameTests {
         ])
     }
 
+    @Test("validate and run refuse misspelt names before simulating: each located, exit 2, nothing written")
+    func commandLine() throws {
+        let cli = CommandLineTests()
+        let folder = try cli.scratch()
+        let world = repositoryRoot + "/worlds/incidents/double12.json"
+        let expect = #"expect=["orders.faild_ratio <= 0.1", "inventory.restockd >= 0", "order.rejected.deadlin == 0"]"#
+        let located = [
+            #"\#(world): $.expect[0]: no metric of this world is named "orders.faild_ratio" (did you mean "orders.failed_ratio"?)"#,
+            #"\#(world): $.expect[1]: no metric of this world is named "inventory.restockd" (did you mean "inventory.restocked"?)"#,
+            #"\#(world): $.expect[2]: no metric of this world is named "order.rejected.deadlin" (did you mean "order.rejected.deadline"?)"#,
+        ]
+        let validate = try cli.run(["validate", world, "--set", expect])
+        #expect(validate.status == 2)
+        #expect(validate.stderr.split(separator: "\n").map(String.init) == located, "\(validate.stderr)")
+        let run = try cli.run(["run", world, "--out", folder.path + "/r", "--quiet", "--set", expect])
+        #expect(run.status == 2)
+        #expect(run.stderr.split(separator: "\n").map(String.init) == located, "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.path + "/r"), "nothing ran, nothing written")
+    }
+
     @Test("a run records only metrics its world declared before it ran")
     func runsRecordOnlyDeclaredMetrics() throws {
         for (path, overrides) in [
