@@ -24,8 +24,13 @@ extension PlatformWorld {
 /// Whether an expectation's metric name is one a world can produce: a declared metric in
 /// one of the forms the expectation language reads (see ``MetricQuery`` and
 /// ``CounterFormulas``), and, when it is not, what is wrong and the nearest name that is.
-struct ExpectationNameRule {
+final class ExpectationNameRule {
     let vocabulary: MetricVocabulary
+    /// Every name an expectation may use, made when first needed (a misspelt family), once
+    /// for all the expectations checked.
+    private lazy var allNames = candidates(withPrefix: "")
+
+    init(vocabulary: MetricVocabulary) { self.vocabulary = vocabulary }
 
     /// Histogram statistics ``MetricQuery`` reads.
     static let histogramStatistics = ["count", "mean", "p50", "p90", "p99", "p999", "max"]
@@ -78,21 +83,20 @@ struct ExpectationNameRule {
     private func counter(_ name: String) -> Bool { vocabulary.kind(of: name) == .counter }
 
     /// The accepted name nearest `name` (never `name` itself), looked for among the names
-    /// of its own family first (the part before the first dot), then among all.
+    /// of its own family first (the part before the first dot: few, even in a world of
+    /// thousands of services), then among all.
     func nearest(to name: String) -> String? {
-        let all = candidates()
         let family = name.prefix { $0 != "." } + "."
-        let own = all.filter { $0.hasPrefix(family) && $0 != name }
-        return NearestName.nearest(to: name, in: own)
-            ?? NearestName.nearest(to: name, in: all.filter { $0 != name })
+        return NearestName.nearest(to: name, in: candidates(withPrefix: String(family)).filter { $0 != name })
+            ?? NearestName.nearest(to: name, in: allNames.filter { $0 != name })
     }
 
-    /// Every name an expectation may use in this world, sorted (each histogram with each
-    /// statistic, each counter with its rate), so that ties between suggestions go the
-    /// same way in every run.
-    private func candidates() -> [String] {
+    /// Every name an expectation may use in this world that starts with `prefix` (each
+    /// histogram with each statistic, each counter with its rate), sorted, so that ties
+    /// between suggestions go the same way in every run.
+    private func candidates(withPrefix prefix: String) -> [String] {
         var names: [String] = []
-        for (name, kind) in vocabulary.names {
+        for (name, kind) in vocabulary.names(withPrefix: prefix) {
             switch kind {
             case .counter:
                 names += [name, "\(name).per_second"]
@@ -102,7 +106,7 @@ struct ExpectationNameRule {
             case .gauge: names += Self.gaugeStatistics.map { "\(name).\($0)" }
             }
         }
-        names += (Self.orderRatios + ["cache.hit_ratio"]).filter(accepts)
+        names += (Self.orderRatios + ["cache.hit_ratio"]).filter { $0.hasPrefix(prefix) && accepts($0) }
         return names.sorted()
     }
 }

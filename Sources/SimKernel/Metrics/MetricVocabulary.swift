@@ -51,10 +51,16 @@ public struct MetricVocabulary: Sendable {
     }
 
     /// Every declared name with its kind, sorted by name (each reason spelt out).
-    public var names: [(name: String, kind: MetricDescriptor.Kind)] {
-        var all = exact.map { (name: $0.key, kind: $0.value) }
-        for (base, sets) in byReason {
-            for set in sets { all += set.reasons.map { (name: "\(base).\($0)", kind: set.kind) } }
+    public var names: [(name: String, kind: MetricDescriptor.Kind)] { names(withPrefix: "") }
+
+    /// The declared names that start with `prefix` (a family: `"inventory."`), with their
+    /// kinds, sorted by name (each reason spelt out).
+    public func names(withPrefix prefix: String) -> [(name: String, kind: MetricDescriptor.Kind)] {
+        var all = exact.filter { $0.key.hasPrefix(prefix) }.map { (name: $0.key, kind: $0.value) }
+        for (base, sets) in byReason where base.hasPrefix(prefix) || prefix.hasPrefix(base) {
+            for set in sets {
+                all += set.reasons.map { (name: "\(base).\($0)", kind: set.kind) }.filter { $0.name.hasPrefix(prefix) }
+            }
         }
         all.sort { $0.name < $1.name }
         // A name declared twice (exactly and by reason, or by two parts) is listed once.
