@@ -159,6 +159,13 @@ struct CommandLineTests {
         #expect(bad.status == 2)
         #expect(bad.stdout.contains("mmc.json: ok"))
         #expect(bad.stderr.contains("broken.json:1:"))
+        // validate worlds/ci/*.json takes in the baselines too: one line each says what they are.
+        let others = try run(["validate", "worlds/ci/cache-lru.expected.json", "worlds/schema.json"])
+        #expect(others.status == 2)
+        #expect(others.stderr == "worlds/ci/cache-lru.expected.json: is a baseline that delivery-sim check writes "
+            + "(NAME.expected.json beside NAME.json), not a world\n"
+            + "worlds/schema.json: is a JSON Schema (worlds/schema.json describes worlds for editors), not a world\n",
+            "\(others.stderr)")
     }
 
     @Test("--out never replaces a file or a folder holding anything but an earlier run's results")
