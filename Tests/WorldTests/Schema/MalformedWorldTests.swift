@@ -608,6 +608,9 @@ private let expectationCases: [MalformedWorld] = [
         "expect: a word for the number", #""invariants.oversold == 0""#, #""invariants.oversold == zero""#,
         #"«"invariants»: $.expect[0]: expected an expectation: METRIC [in FROM..TO] OP NUMBER, found string "invariants.oversold == zero": "zero" is not a number"#),
     MalformedWorld(
+        "expect: a latency with a unit", #""invariants.oversold == 0""#, #""app.order.latency.p99 < 1.5s""#,
+        #"«"app.order.latency.p99 < 1.5s»: $.expect[0]: expected an expectation: METRIC [in FROM..TO] OP NUMBER, found string "app.order.latency.p99 < 1.5s": "1.5s" is not a number: latencies are compared in milliseconds, without a unit (did you mean 1500?)"#),
+    MalformedWorld(
         "expect: an infinite percentage", #""invariants.oversold == 0""#, #""orders.failed_ratio <= inf%""#,
         #"«"orders»: $.expect[0]: expected an expectation: METRIC [in FROM..TO] OP NUMBER, found string "orders.failed_ratio <= inf%": "inf%" is not a number"#),
     MalformedWorld(
