@@ -94,6 +94,8 @@ struct ReportPageTests {
         #expect(page.charts.contains("load") && page.charts.contains("latency.backend") && page.charts.contains("queue"))
         #expect(!page.charts.contains("orders.flow") && !page.charts.contains("breakers"))
         #expect(run.file("report.html").contains("no platform invariants apply"))
+        // The backend neither queries a database nor calls anyone: no pool, no policies.
+        #expect(run.file("report.html").contains("<td class=\"num\">unbounded</td><td class=\"num\">—</td><td>— (a generic service calls nothing)</td>"))
         let fault = Timeline.entries(run.bundle).filter { $0.kind == .fault }.map(\.text)
         #expect(fault == ["F1 starts: backend#0 crashes, restarts after 20s", "F1 ends: backend#0 crashes, restarts after 20s"])
     }
