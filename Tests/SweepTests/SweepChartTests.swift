@@ -20,4 +20,18 @@ struct SweepChartTests {
                               series: [SweepChart.Series(name: "s", points: [8.0, 9, 10].map { SweepChart.Point(x: $0, y: 1) })])
         #expect(xLabels(even.svg) == ["8", "9", "10"])
     }
+
+    @Test("the page explains dashed Erlang C lines only when a chart has one")
+    func theoryNote() throws {
+        let world = try sweepWorld("worlds/validation/mmc.json")
+        func page(_ metric: String) throws -> String {
+            let plan = try makePlan(world, set: ["traffic.customers=400"], vary: ["services.backend.workers=8..9/1"], seeds: 2,
+                                    metrics: [metric])
+            return SweepHTML.page(try sweep(world, plan))
+        }
+        let wait = try page("backend.wait.mean")
+        #expect(wait.contains("stroke-dasharray") && wait.contains("Dashed: Erlang C's estimate"))
+        let completed = try page("backend.completed")
+        #expect(!completed.contains("stroke-dasharray") && !completed.contains("Dashed"))
+    }
 }
