@@ -896,7 +896,7 @@ struct WorldOverrideTests {
         (["services.order=null"], ["--set #1: $.services.order: expected an object, found null"]),
         (["services={}"], ["--set #1: $.services: expected at least one service, found empty object"]),
         (["seed=1", "faults[9].at=1m", "name=", "services.x.y=1"],
-         ["--set #2: index 9 is out of range at $.faults (array of 2)", #"--set #4: no field "x" at $.services"#]),
+         ["--set #2: index 9 is out of range at $.faults (array of 2)", #"--set #4: no field "x" at $.services (a --set adds only the last key of its path: to add "x", set it whole, as in --set '$.services.x={...}')"#]),
         (["services.order.workers=128", "services.order.workers=0"],
          ["--set #2: $.services.order.workers: expected an integer between 1 and 1000000, found number 0"]),
     ] as [([String], [String])])
