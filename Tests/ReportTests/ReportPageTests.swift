@@ -40,6 +40,10 @@ struct ReportPageTests {
             if chart != "breakers" { #expect(page.lines[chart, default: 0] >= 1, "\(chart) draws a line") }
         }
         #expect(page.lines["latency.order"] == 2, "p50 and p99")
+        // Services come in the order a request meets them, as the console lists them.
+        let latency = page.charts.filter { $0.hasPrefix("latency.") }.map { String($0.dropFirst("latency.".count)) }
+        let flow = ["gateway", "auth", "menu", "order", "inventory", "payment", "dispatch", "notification"]
+        #expect(latency.count >= 4 && latency == flow.filter(latency.contains), "\(latency)")
     }
 
     @Test("the timeline follows from the injected fault: its start and end, rejections after it, recovery measured")

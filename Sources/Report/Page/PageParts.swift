@@ -108,7 +108,7 @@ enum PageParts {
     static func services(_ world: WorldSpec) -> String {
         var html = "<table class=\"services\"><tr><th>service</th><th>role</th><th class=\"num\">instances</th><th class=\"num\">workers</th>"
             + "<th class=\"num\">queue</th><th class=\"num\">db pool (max open)</th><th>calls (timeout, attempts, breaker)</th></tr>"
-        for service in world.services {
+        for service in HumanSummary.requestFlowOrder(world.services) {
             // A generic service only does its work: it opens no database connection and
             // calls nobody, so its (default) pool and call policies describe nothing.
             let generic = service.role == .generic
