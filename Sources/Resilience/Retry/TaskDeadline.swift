@@ -93,7 +93,7 @@ public enum TaskDeadline {
     /// ```
     /// A nested ``withDeadline(_:on:_:)`` inside such a scope arms its own timer (no
     /// enclosing timer will cancel it).
-    public static func withPropagatedDeadline<C: Clock, T>(
+    @inlinable public static func withPropagatedDeadline<C: Clock, T>(
         _ deadline: C.Instant?,
         on clock: C,
         _ operation: () async throws -> T
@@ -101,9 +101,13 @@ public enum TaskDeadline {
         guard let deadline else { return try await operation() }
         // An earlier enclosing deadline already governs (and keeps its timer, if any).
         if let enclosing = instant(on: clock), enclosing <= deadline { return try await operation() }
-        return try await $current.withValue(TaskDeadlineBox(clock: clock, instant: deadline, isEnforced: false)) {
-            try await operation()
-        }
+        return try await withCurrent(TaskDeadlineBox(clock: clock, instant: deadline, isEnforced: false), operation)
+    }
+
+    /// Runs `operation` with `deadline` as the current task's deadline (the task-local's
+    /// binding, reachable from the inlinable scopes above).
+    @usableFromInline static func withCurrent<T>(_ deadline: (any TaskDeadlineStorage)?, _ operation: () async throws -> T) async rethrows -> T {
+        try await $current.withValue(deadline) { try await operation() }
     }
 
     /// Runs `operation` with no deadline at all, whatever encloses the caller: for starting
@@ -229,7 +233,7 @@ public enum TaskDeadline {
     /// or the deadline is only made known (``TaskDeadline/withPropagatedDeadline(_:on:_:)``).
     let isEnforced: Bool
 
-    init(clock: C, instant: C.Instant, isEnforced: Bool) {
+    @usableFromInline init(clock: C, instant: C.Instant, isEnforced: Bool) {
         self.clock = clock
         self.instant = instant
         self.isEnforced = isEnforced
