@@ -30,12 +30,14 @@ let package = Package(
         .target(name: "Sweep", dependencies: ["SimKernel", "World", "Platform", "Report"], swiftSettings: strict),
         .executableTarget(name: "delivery-sim", dependencies: ["SimKernel", "World", "Platform", "Report", "Sweep"], swiftSettings: strict),
 
+        // What the test targets that run the built `delivery-sim` share.
+        .target(name: "CommandLineTesting", path: "Tests/CommandLineTesting", swiftSettings: strict),
         .testTarget(name: "SimKernelTests", dependencies: ["SimKernel"], swiftSettings: strict),
         .testTarget(name: "WorldTests", dependencies: ["World", "SimKernel"], swiftSettings: strict),
         .testTarget(name: "ResilienceTests", dependencies: ["Resilience", "SimKernel"], swiftSettings: strict),
-        .testTarget(name: "SweepTests", dependencies: ["SimKernel", "World", "Platform", "Report", "Sweep"], swiftSettings: strict),
-        .testTarget(name: "PlatformTests", dependencies: ["SimKernel", "Resilience", "World", "Platform", "Report"], swiftSettings: strict),
-        .testTarget(name: "ReportTests", dependencies: ["SimKernel", "World", "Platform", "Report"], swiftSettings: strict),
+        .testTarget(name: "SweepTests", dependencies: ["SimKernel", "World", "Platform", "Report", "Sweep", "CommandLineTesting"], swiftSettings: strict),
+        .testTarget(name: "PlatformTests", dependencies: ["SimKernel", "Resilience", "World", "Platform", "Report", "CommandLineTesting"], swiftSettings: strict),
+        .testTarget(name: "ReportTests", dependencies: ["SimKernel", "World", "Platform", "Report", "CommandLineTesting"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

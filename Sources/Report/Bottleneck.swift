@@ -1,6 +1,6 @@
 public import Platform
-public import SimKernel
-public import World
+import SimKernel
+import World
 
 /// Which resource of a run sat saturated the longest: the place to add capacity first.
 ///

@@ -1,4 +1,4 @@
-public import World
+import World
 
 /// What one run of a sweep contributes: which configuration and seed, how it ended, every
 /// summary metric under its expectation name (`orders.failed_ratio`,

@@ -65,7 +65,7 @@ struct SweepChart {
         out += "<text x=\"\(Self.fixed(Self.left + plotWidth / 2))\" y=\"\(Int(Self.height - 8))\" text-anchor=\"middle\">\(Html.escape(xLabel))</text>\n"
         out += "<text transform=\"translate(14 \(Self.fixed(Self.top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">\(Html.escape(yLabel))</text>\n"
         // Series, then the legend.
-        for (index, line) in series.enumerated() {
+        for line in series {
             let colour = Self.palette[line.colour % Self.palette.count]
             let sorted = line.points.sorted { $0.x < $1.x }
             let path = sorted.map { "\(px($0.x)),\(py($0.y))" }.joined(separator: " ")

@@ -1,4 +1,4 @@
-public import World
+import World
 
 /// One axis of a sweep: a world field (`--vary PATH=...`) and the values it takes, in the
 /// order given. Values are override texts, exactly what `--set PATH=VALUE` accepts, so a

@@ -1,4 +1,4 @@
-public import World
+import World
 
 extension SweepPlan {
     /// The plan as `sweep.json` (canonical JSON); `shard` is recorded in a shard's folder.

@@ -1,4 +1,4 @@
-public import World
+import World
 
 /// What a sweep runs: a world, the overrides every run gets, the axes and their values,
 /// the seeds, and what to judge the runs by. The grid is every combination of the axes'

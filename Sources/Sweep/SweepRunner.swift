@@ -1,5 +1,5 @@
 import Foundation
-public import Platform
+import Platform
 import Synchronization
 public import World
 

@@ -117,8 +117,8 @@ enum RunCommand {
         let results: [(name: String, contents: String)]
         let batchMeans: [String]
         do {
-            results = try RunFiles.make(outcome, world: worldJSON, path: directory.path, provenance: provenance)
-                + [("checkpoints.csv", TraceCheckpointsCSV.text(world.sim.trace))]
+            results = try RunFiles.make(outcome, world: worldJSON, trace: world.sim.trace, path: directory.path,
+                                        provenance: provenance)
             batchMeans = try RunBatchMeans.lines(outcome, metrics: args.all("batch-means"))
         } catch {
             if let (staged, _) = trace { directory.discard(staged) }

@@ -61,6 +61,8 @@ func commandList() -> String {
     return names.dropLast().joined(separator: ", ") + " and " + names.last!
 }
 
+/// Runs the command named first in `arguments` and returns its exit status; every
+/// usage or input error is printed here and exits 2, so commands only throw.
 func dispatch(_ arguments: [String]) -> Int32 {
     guard let name = arguments.first else {
         // No command is a usage mistake (a script that lost its arguments should fail).

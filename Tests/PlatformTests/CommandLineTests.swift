@@ -1,3 +1,4 @@
+import CommandLineTesting
 import Foundation
 import Report
 import Testing
@@ -5,37 +6,13 @@ import Testing
 /// The `delivery-sim` command as users run it: exit codes, messages, files.
 @Suite("Command line")
 struct CommandLineTests {
-    struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Run = CommandRun
 
     /// The built executable, next to the test bundle.
-    static let executable: URL = {
-        let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        var directory = testBinary.deletingLastPathComponent()
-        while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("delivery-sim").path),
-              directory.path != "/" {
-            directory = directory.deletingLastPathComponent()
-        }
-        return directory.appendingPathComponent("delivery-sim")
-    }()
+    static let executable = CommandRun.deliverySim
 
     func run(_ arguments: [String], in directory: URL? = nil, executable: URL = Self.executable) throws -> Run {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.currentDirectoryURL = directory ?? URL(fileURLWithPath: repositoryRoot)
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                   stderr: String(decoding: stderr, as: UTF8.self))
+        try CommandRun(executable, arguments, in: directory ?? URL(fileURLWithPath: repositoryRoot))
     }
 
     func scratch() throws -> URL {

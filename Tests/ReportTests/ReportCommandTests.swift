@@ -1,3 +1,4 @@
+import CommandLineTesting
 import Foundation
 import Testing
 
@@ -5,27 +6,8 @@ import Testing
 /// with the file at fault and exit status 2.
 @Suite("report and compare commands")
 struct ReportCommandTests {
-    /// The built executable, next to the test bundle.
-    static let executable: URL = {
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("delivery-sim").path), directory.path != "/" {
-            directory = directory.deletingLastPathComponent()
-        }
-        return directory.appendingPathComponent("delivery-sim")
-    }()
-
-    func run(_ arguments: [String], in directory: URL) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = Self.executable
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    func run(_ arguments: [String], in directory: URL) throws -> CommandRun {
+        try CommandRun(CommandRun.deliverySim, arguments, in: directory)
     }
 
     @Test("report draws the same page again; compare writes compare.html; bad folders and files exit 2 naming them")

@@ -31,7 +31,7 @@ func runArtifacts(_ relativePath: String, overrides: [String], path: String = "o
     let world = try PlatformWorld(spec: spec)
     let outcome = world.run()
     world.sim.shutdown()
-    let files = try RunFiles.make(outcome, world: json, path: path)
+    let files = try RunFiles.make(outcome, world: json, trace: world.sim.trace, path: path)
     let text = { (name: String) in files.first { $0.name == name }!.contents }
     let bundle = try RunBundle(path: path, world: text("world.json"), summary: text("summary.json"), series: text("timeseries.jsonl"))
     return RunArtifacts(outcome: outcome, files: files, bundle: bundle)

@@ -1,31 +1,12 @@
+import CommandLineTesting
 import Foundation
 import Testing
 
 /// `delivery-sim sweep` as users run it: exit codes, messages, files.
 @Suite("sweep on the command line")
 struct SweepCommandTests {
-    /// The built executable, next to the test bundle.
-    static let executable: URL = {
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("delivery-sim").path), directory.path != "/" {
-            directory = directory.deletingLastPathComponent()
-        }
-        return directory.appendingPathComponent("delivery-sim")
-    }()
-
-    func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = Self.executable
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    func run(_ arguments: [String]) throws -> CommandRun {
+        try CommandRun(CommandRun.deliverySim, arguments, in: URL(fileURLWithPath: repositoryRoot))
     }
 
     func scratch() throws -> String {

@@ -18,13 +18,21 @@ import World
 /// - `orders_in_flight`: orders not in a terminal state at the end (not a violation when
 ///   the run was cut by its duration, but reported).
 public struct InvariantReport: Sendable, Equatable {
+    /// Units sold beyond an item's stock (`oversold`).
     public var oversold = 0
+    /// Orders charged more than once (`double_charges`).
     public var doubleCharges = 0
+    /// Orders ended without a delivery that are still charged (`unrefunded_charges`).
     public var unrefundedCharges = 0
+    /// Orders accepted for queued intake, never created, not in the broker (`orders_lost`).
     public var ordersLost = 0
+    /// Broker queues whose messages do not add up (`messages_lost`).
     public var messagesLost = 0
+    /// Assignments above a rider's capacity (`rider_over_capacity`).
     public var riderOverCapacity = 0
+    /// Orders given to more than one rider (`double_assignments`).
     public var doubleAssignments = 0
+    /// Orders not in a terminal state at the end (`orders_in_flight`): reported, not a violation.
     public var ordersInFlight = 0
 
     /// Violations by name (in-flight orders are not a violation).
@@ -36,6 +44,8 @@ public struct InvariantReport: Sendable, Equatable {
     }
 }
 
+/// The audit behind ``InvariantReport``: it runs as a task inside the finished world,
+/// because the tables, the broker and the gateway's charges are actors of that world.
 enum InvariantCheck {
     /// Checks the platform's state at the end of a run (from inside the world).
     static func run(_ platform: PlatformContext) async -> InvariantReport {

@@ -74,8 +74,14 @@ extension Simulation {
     /// this step.
     func misrouted(_ message: String) async -> Never {
         fail("misrouted call: " + message)
-        await waiting(on: "the end of a run stopped by a misrouted call") {
-            await withUnsafeContinuation { (_: UnsafeContinuation<Never, Never>) in }
+        // The continuation is never resumed, so the loop never comes round: it only tells
+        // the compiler that this function does not return. (Awaiting a continuation of
+        // `Never` instead draws a false "will never be executed" for the hop back after
+        // the await, swiftlang/swift#86891.)
+        while true {
+            await waiting(on: "the end of a run stopped by a misrouted call") {
+                await withUnsafeContinuation { (_: UnsafeContinuation<Void, Never>) in }
+            }
         }
     }
 }

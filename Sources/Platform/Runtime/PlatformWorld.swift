@@ -113,6 +113,8 @@ private final class StreamCount: @unchecked Sendable {
     var running = 1
 }
 
+/// Carries the invariant report out of the task that checks it inside the world
+/// (world-confined: written by that task, read after the world has run it).
 private final class InvariantBox: @unchecked Sendable {
     var report = InvariantReport()
 }

@@ -1,4 +1,4 @@
-public import SimKernel
+import SimKernel
 
 /// A run's time series as read back from its bundle (`timeseries.jsonl`): the metrics
 /// with their descriptors, and one ``SeriesRow`` per interval. Windows re-merge the

@@ -1,4 +1,4 @@
-public import SimKernel
+import SimKernel
 import Platform
 
 /// The expectation language's metric names (see docs/worlds.md, "Metric names")

@@ -1,5 +1,5 @@
 public import SimKernel
-public import World
+import World
 
 /// The time series of a run as JSON Lines (`timeseries.jsonl`), complete enough to be
 /// re-merged exactly: histogram buckets, not percentiles, and every metric's descriptor.

@@ -1,6 +1,6 @@
 public import Platform
 public import SimKernel
-public import World
+import World
 
 /// What `delivery-sim check` compares a world's run with: the committed
 /// `NAME.expected.json` beside the world.
@@ -35,29 +35,39 @@ public struct Baseline: Sendable, Equatable {
 
     /// One trace checkpoint: the digest of the first `events` events.
     public struct Checkpoint: Sendable, Equatable {
+        /// How many events the checkpoint covers: the first `events` of the trace.
         public var events: Int
+        /// The prefix's digest, 16 hex digits.
         public var digest: String
+        /// The checkpoint after `events` events, whose digest was `digest`.
         public init(events: Int, digest: String) { self.events = events; self.digest = digest }
     }
 
     /// One key metric's value.
     public struct Metric: Sendable, Equatable {
+        /// The metric's name as the summary spells it (`orders.created`, `gateway.latency.p99`).
         public var name: String
+        /// Its value at the end of the run.
         public var value: Double
+        /// The metric `name` with `value`.
         public init(name: String, value: Double) { self.name = name; self.value = value }
     }
 
+    /// The file format the baseline was written in (``fileFormat``); another is refused, not misread.
     public var format = Baseline.fileFormat
+    /// The trace format its digests were made with (``currentTraceFormat``); digests of another cannot be compared.
     public var traceFormat = Baseline.currentTraceFormat
     /// The repository revision the baseline was written at ("unknown" outside git).
     public var revision: String
     /// The world's name and seed.
     public var world: String
+    /// The seed the run used.
     public var seed: UInt64
     /// The world file's text when the baseline was written.
     public var worldText: String
     /// The trace's digest (16 hex digits) and event count.
     public var digest: String
+    /// The trace's event count.
     public var events: Int
     /// How the run ended (`completed`, `end-time`, ...).
     public var stop: String

@@ -3,8 +3,11 @@
 public struct BaselineComparison: Sendable {
     /// One metric whose value moved (nil: absent on that side).
     public struct Change: Sendable, Equatable {
+        /// The metric's name.
         public var name: String
+        /// Its value in the baseline.
         public var baseline: Double?
+        /// Its value in this run.
         public var run: Double?
     }
 

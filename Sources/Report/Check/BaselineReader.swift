@@ -1,9 +1,10 @@
-public import World
+import World
 
 /// A baseline file that cannot be used: where, and what was expected. `check` exits 2.
 public struct BaselineError: Error, Sendable, CustomStringConvertible {
     /// `FILE[:LINE:COLUMN]: [JSON-PATH: ]what is wrong`.
     public let description: String
+    /// An error saying `description`, already located.
     public init(_ description: String) { self.description = description }
 }
 

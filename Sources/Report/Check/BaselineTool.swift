@@ -11,7 +11,9 @@ public enum BaselineTool {
     /// What the tool listed: each event's line by index, and the whole run's digest (which
     /// must be the baseline's for the listing to be the baseline's side).
     public struct Listing: Sendable {
+        /// Each listed event's line, by trace position.
         public var lines: [Int: String]
+        /// The digest of the tool's whole run: the listing is the baseline's side only if it is the baseline's.
         public var digest: String
     }
 

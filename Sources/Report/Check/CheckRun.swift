@@ -1,5 +1,5 @@
 public import Platform
-public import SimKernel
+import SimKernel
 public import World
 
 /// One run of a world for `check`: the figures a baseline keeps, whether the world's own

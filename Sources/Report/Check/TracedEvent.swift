@@ -13,6 +13,7 @@ public struct TracedEvent: Sendable, Equatable {
     public var source: String
     /// The event's two integers.
     public var a: Int64
+    /// The second of them.
     public var b: Int64
     /// The event's detail name (an outcome, a reason), "" when it has none.
     public var detail: String

@@ -1,4 +1,4 @@
-public import SimKernel
+import SimKernel
 import World
 
 /// A bundle's series on a grid of cells, with the arithmetic charts need: rates per

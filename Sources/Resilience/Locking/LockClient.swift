@@ -72,14 +72,9 @@ where C.Duration == Duration {
         ) throws(ConfigurationError) {
             let check = ConfigurationCheck("LockClient.Configuration")
             try check.require(ttl > .zero, "ttl", "> 0", ttl)
-            try check.require(maxWait >= .zero, "maxWait", ">= 0", maxWait)
-            try check.require(initialDelay > .zero, "initialDelay", "> 0", initialDelay)
-            try check.require(maxDelay >= initialDelay, "maxDelay", ">= initialDelay (\(initialDelay))", maxDelay)
+            try check.requireLockRetry(maxWait: maxWait, initialDelay: initialDelay, maxDelay: maxDelay)
             try check.require(renewalInterval.map { $0 > .zero } ?? true, "renewalInterval", "> 0 or nil", renewalInterval ?? .zero)
-            try check.require(driftFactor >= 0 && driftFactor.isFinite, "driftFactor", "finite and >= 0", driftFactor)
-            try check.require(minimumDrift >= .zero, "minimumDrift", ">= 0", minimumDrift)
-            let drift = ttl * driftFactor + minimumDrift
-            try check.require(drift < ttl, "ttl", "> the drift allowance (\(drift)), or no validity is left", ttl)
+            try check.requireLockDrift(ttl: ttl, driftFactor: driftFactor, minimumDrift: minimumDrift)
             self.ttl = ttl
             self.maxWait = maxWait
             self.initialDelay = initialDelay
@@ -90,7 +85,9 @@ where C.Duration == Duration {
         }
 
         /// The drift allowance for a lease of `ttl`.
-        public func drift(for ttl: Duration) -> Duration { ttl * driftFactor + minimumDrift }
+        public func drift(for ttl: Duration) -> Duration {
+            LockTiming.drift(ttl: ttl, driftFactor: driftFactor, minimumDrift: minimumDrift)
+        }
 
         /// The defaults documented on the properties.
         // `try!`: constant, valid arguments; the initialiser cannot throw for them.
@@ -122,12 +119,6 @@ where C.Duration == Duration {
         public var lost = 0
     }
 
-    private struct State {
-        var random: Random
-        var sequence: UInt64 = 0
-        var statistics = Statistics()
-    }
-
     /// The link to the lock store.
     public let connection: Connection
     /// The client's clock (validity, backoff, renewal timing).
@@ -137,7 +128,7 @@ where C.Duration == Duration {
     /// This client's identity in every ``LockOwner`` it makes; unique among the store's
     /// clients.
     public let clientID: UInt64
-    private let state: Mutex<State>
+    private let state: Mutex<LockClientState<Random, Statistics>>
 
     /// A client of the store behind `connection`. `random` supplies retry jitter and, when
     /// `clientID` is `nil`, the client's identity (64 random bits).
@@ -148,7 +139,7 @@ where C.Duration == Duration {
         self.connection = connection
         self.clock = clock
         self.configuration = configuration
-        state = Mutex(State(random: random))
+        state = Mutex(LockClientState(random: random, statistics: Statistics()))
     }
 
     /// A snapshot of the client's counters.
@@ -219,16 +210,13 @@ where C.Duration == Duration {
     }
 
     private func backoff(retry: Int) -> Duration {
-        let unit = state.withLock { Double.random(in: 0..<1, using: &$0.random) }
-        return LockBackoff.delay(retry: retry, initialDelay: configuration.initialDelay,
-                                 maxDelay: configuration.maxDelay, unit: unit)
+        state.withLock { $0.backoff(retry: retry, initialDelay: configuration.initialDelay, maxDelay: configuration.maxDelay) }
     }
 
     private func nextOwner() -> LockOwner {
         state.withLock { state in
-            state.sequence += 1
             state.statistics.attempts += 1
-            return LockOwner(client: clientID, sequence: state.sequence)
+            return state.nextOwner(client: clientID)
         }
     }
 

@@ -54,13 +54,8 @@ where C.Duration == Duration {
             let check = ConfigurationCheck("Redlock.Configuration")
             try check.require(ttl > .zero, "ttl", "> 0", ttl)
             try check.require(storeTimeout > .zero, "storeTimeout", "> 0", storeTimeout)
-            try check.require(maxWait >= .zero, "maxWait", ">= 0", maxWait)
-            try check.require(initialDelay > .zero, "initialDelay", "> 0", initialDelay)
-            try check.require(maxDelay >= initialDelay, "maxDelay", ">= initialDelay (\(initialDelay))", maxDelay)
-            try check.require(driftFactor >= 0 && driftFactor.isFinite, "driftFactor", "finite and >= 0", driftFactor)
-            try check.require(minimumDrift >= .zero, "minimumDrift", ">= 0", minimumDrift)
-            let drift = ttl * driftFactor + minimumDrift
-            try check.require(drift < ttl, "ttl", "> the drift allowance (\(drift)), or no validity is left", ttl)
+            try check.requireLockRetry(maxWait: maxWait, initialDelay: initialDelay, maxDelay: maxDelay)
+            try check.requireLockDrift(ttl: ttl, driftFactor: driftFactor, minimumDrift: minimumDrift)
             self.ttl = ttl
             self.maxWait = maxWait
             self.storeTimeout = storeTimeout
@@ -71,7 +66,7 @@ where C.Duration == Duration {
         }
 
         /// The drift allowance for a lease of `ttl`.
-        public var drift: Duration { ttl * driftFactor + minimumDrift }
+        public var drift: Duration { LockTiming.drift(ttl: ttl, driftFactor: driftFactor, minimumDrift: minimumDrift) }
 
         /// The defaults documented on the properties.
         // `try!`: constant, valid arguments; the initialiser cannot throw for them.
@@ -92,12 +87,6 @@ where C.Duration == Duration {
         public var gaveUp = 0
     }
 
-    private struct State {
-        var random: Random
-        var sequence: UInt64 = 0
-        var statistics = Statistics()
-    }
-
     /// One connection per independent store.
     public let connections: [Connection]
     /// The client's clock.
@@ -106,7 +95,7 @@ where C.Duration == Duration {
     public let configuration: Configuration
     /// This client's identity in the ``LockOwner`` values it makes.
     public let clientID: UInt64
-    private let state: Mutex<State>
+    private let state: Mutex<LockClientState<Random, Statistics>>
 
     /// Stores needed for a lock: `N/2 + 1`.
     public var quorum: Int { connections.count / 2 + 1 }
@@ -123,7 +112,7 @@ where C.Duration == Duration {
         self.connections = connections
         self.clock = clock
         self.configuration = configuration
-        state = Mutex(State(random: random))
+        state = Mutex(LockClientState(random: random, statistics: Statistics()))
     }
 
     /// A snapshot of the counters.
@@ -144,9 +133,8 @@ where C.Duration == Duration {
         while true {
             if Task.isCancelled { throw .cancelled }
             let owner = state.withLock { state in
-                state.sequence += 1
                 state.statistics.attempts += 1
-                return LockOwner(client: clientID, sequence: state.sequence)
+                return state.nextOwner(client: clientID)
             }
             let start = clock.now
             let (granted, replies, suspects) = await lockAll(key, owner: owner, ttl: ttl,
@@ -171,9 +159,9 @@ where C.Duration == Duration {
                 throw gotReply ? .timedOut(key: key) : .storeUnavailable(key: key)
             }
             retries += 1
-            let unit = state.withLock { Double.random(in: 0..<1, using: &$0.random) }
-            let delay = LockBackoff.delay(retry: retries, initialDelay: configuration.initialDelay,
-                                          maxDelay: configuration.maxDelay, unit: unit)
+            let delay = state.withLock {
+                $0.backoff(retry: retries, initialDelay: configuration.initialDelay, maxDelay: configuration.maxDelay)
+            }
             let wake = Swift.min(clock.now.advanced(by: delay), deadline)
             do { try await clock.sleep(until: wake, tolerance: nil) } catch { throw .cancelled }
         }
@@ -259,23 +247,4 @@ extension Redlock where Random == SystemRandomNumberGenerator {
     public convenience init(connections: [Connection], clock: C, configuration: Configuration = .redlock) throws(ConfigurationError) {
         try self.init(connections: connections, clock: clock, configuration: configuration, random: SystemRandomNumberGenerator())
     }
-}
-
-/// A lock held on a majority of Redlock's stores, valid until ``validUntil``.
-public struct RedlockLease<C: Clock>: Sendable where C.Duration == Duration {
-    /// The locked key.
-    public let key: String
-    /// The owner value every store knows this lease by.
-    public let owner: LockOwner
-    /// When the winning attempt started (client's clock).
-    public let acquiredAt: C.Instant
-    /// `acquiredAt + ttl − drift`: after this the holder must not rely on the lock.
-    public let validUntil: C.Instant
-    /// How many stores granted it.
-    public let grantedBy: Int
-    /// The clock validity is measured on.
-    public let clock: C
-
-    /// Whether the validity has not yet run out.
-    public var isValid: Bool { clock.now < validUntil }
 }

@@ -1,13 +1,3 @@
-/// Thrown when an operation run under ``TaskDeadline`` is still running at its deadline
-/// (Go's `context.DeadlineExceeded`, gRPC's `DEADLINE_EXCEEDED`).
-public struct DeadlineExceeded: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The error value (it carries no data: the deadline belongs to the caller).
-    public init() {}
-
-    /// "deadline exceeded".
-    public var description: String { "deadline exceeded" }
-}
-
 /// Deadlines that propagate through nested calls, as Go's `context.WithDeadline` and
 /// gRPC deadlines do, built on task-local values and structured concurrency.
 ///

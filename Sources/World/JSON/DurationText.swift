@@ -208,4 +208,13 @@ public enum DurationText {
         while text.last == "0" { text.removeLast(); fraction /= 10 }
         return "\(whole).\(text)"
     }
+
+    /// The whole nanoseconds of `duration` (saturating at the bounds of `Int64`).
+    public static func nanoseconds(of duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        let (secondsNs, o1) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let (total, o2) = secondsNs.addingReportingOverflow(attoseconds / 1_000_000_000)
+        if o1 || o2 { return seconds < 0 ? .min : .max }
+        return total
+    }
 }

@@ -23,15 +23,10 @@ extension ValueReader where Value == Duration {
         expected: String, placeholder: Duration = .zero, _ accept: @escaping @Sendable (Duration) -> Bool
     ) -> ValueReader<Duration> {
         ValueReader(expected: expected, placeholder: { placeholder }) { value, context in
-            let duration: Duration
+            let duration: Duration?
             switch value.kind {
             case .string(let text):
-                do throws(ValueProblem) {
-                    duration = try DurationText.parse(text)
-                } catch {
-                    context.mismatch(value, expected: expected, detail: error.detail, suggestion: error.suggestion)
-                    return nil
-                }
+                duration = context.parse(text, of: value, expected: expected, with: DurationText.parse)
             case .number(let number) where number.int64 == 0:
                 duration = .zero
             case .number(let number):
@@ -42,11 +37,7 @@ extension ValueReader where Value == Duration {
                 context.mismatch(value, expected: expected)
                 return nil
             }
-            guard accept(duration) else {
-                context.mismatch(value, expected: expected)
-                return nil
-            }
-            return duration
+            return duration.flatMap { context.accepted($0, of: value, expected: expected, accept) }
         }
     }
 }
@@ -65,26 +56,17 @@ extension ValueReader where Value == Double {
 
     private static func rate(expected: String, _ accept: @escaping @Sendable (Double) -> Bool) -> ValueReader<Double> {
         ValueReader(expected: expected, placeholder: { 0 }) { value, context in
-            let rate: Double
+            let rate: Double?
             switch value.kind {
             case .number(let number) where number.double >= 0:
                 rate = number.double
             case .string(let text):
-                do throws(ValueProblem) {
-                    rate = try RateText.parse(text)
-                } catch {
-                    context.mismatch(value, expected: expected, detail: error.detail, suggestion: error.suggestion)
-                    return nil
-                }
+                rate = context.parse(text, of: value, expected: expected, with: RateText.parse)
             default:
                 context.mismatch(value, expected: expected)
                 return nil
             }
-            guard accept(rate) else {
-                context.mismatch(value, expected: expected)
-                return nil
-            }
-            return rate
+            return rate.flatMap { context.accepted($0, of: value, expected: expected, accept) }
         }
     }
 
@@ -101,12 +83,7 @@ extension ValueReader where Value == Double {
                 }
                 return number.double
             case .string(let text):
-                do throws(ValueProblem) {
-                    return try RatioText.parse(text)
-                } catch {
-                    context.mismatch(value, expected: expected, detail: error.detail, suggestion: error.suggestion)
-                    return nil
-                }
+                return context.parse(text, of: value, expected: expected, with: RatioText.parse)
             default:
                 context.mismatch(value, expected: expected)
                 return nil
@@ -120,13 +97,31 @@ extension ValueReader where Value == Double {
     }
 }
 
-extension DurationText {
-    /// The whole nanoseconds of `duration` (saturating at the bounds of `Int64`).
-    public static func nanoseconds(of duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        let (secondsNs, o1) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        let (total, o2) = secondsNs.addingReportingOverflow(attoseconds / 1_000_000_000)
-        if o1 || o2 { return seconds < 0 ? .min : .max }
-        return total
+extension ReadContext {
+    /// `text` read by one of the unit parsers (``DurationText``, ``RateText``,
+    /// ``RatioText``), or `nil` after reporting the parser's problem — its detail and
+    /// suggestion — as a mismatch of `value`: each quantity's words, one way of saying them.
+    fileprivate func parse<Quantity>(
+        _ text: String, of value: JSONValue, expected: String,
+        with parser: (String) throws(ValueProblem) -> Quantity
+    ) -> Quantity? {
+        do throws(ValueProblem) {
+            return try parser(text)
+        } catch {
+            mismatch(value, expected: expected, detail: error.detail, suggestion: error.suggestion)
+            return nil
+        }
+    }
+
+    /// `quantity` if a bounded reader `accept`s it, or `nil` after reporting `value` as
+    /// not what was `expected` (the bound is part of that text: "a duration >= 1ms").
+    fileprivate func accepted<Quantity>(
+        _ quantity: Quantity, of value: JSONValue, expected: String, _ accept: (Quantity) -> Bool
+    ) -> Quantity? {
+        guard accept(quantity) else {
+            mismatch(value, expected: expected)
+            return nil
+        }
+        return quantity
     }
 }

@@ -4,10 +4,15 @@ public import SimKernel
 public struct InfrastructureSpec: Sendable, Equatable {
     /// One-way network delay between any two actors.
     public var networkLatency: Distribution
+    /// The shared database.
     public var database: DatabaseSpec
+    /// The shared cache.
     public var cache: CacheSpec
+    /// The message broker.
     public var broker: BrokerSpec
+    /// The lock servers.
     public var locks: LockServerSpec
+    /// The service registry that lists instances for callers to pick from.
     public var registry: RegistrySpec
     /// The name lookup in front of external dependencies (nil: none, addresses are known).
     public var dns: DNSSpec?

@@ -97,6 +97,7 @@ public enum BreakerSpec: Sendable, Equatable {
 public struct Resilience4jBreakerSpec: Sendable, Equatable {
     /// Count-based (last N calls) or time-based (last N seconds) window.
     public enum Window: String, Sendable, Equatable, CaseIterable { case count, time }
+    /// Which window the rates are computed over.
     public var window: Window
     /// Window size: calls (count) or seconds (time).
     public var size: Int
@@ -142,6 +143,7 @@ public struct SentinelRuleSpec: Sendable, Equatable {
         /// Fraction of calls slower than `maxResponse`.
         case slowRatio(Double, maxResponse: Duration)
     }
+    /// What the rule measures and when it trips.
     public var strategy: Strategy
     /// How long the breaker stays open.
     public var window: Duration
@@ -197,6 +199,7 @@ public struct AdaptiveLimitSpec: Sendable, Equatable {
         /// Gradient2: the ratio of long-term to short-term RTT.
         case gradient2
     }
+    /// How the limit adapts.
     public var algorithm: Algorithm
     /// The limit at start.
     public var initialLimit: Int

@@ -60,6 +60,8 @@ public struct GatewayOptions: Sendable, Equatable {
     /// Most answers that cache holds (LRU beyond).
     public var authCacheCapacity: Int
 
+    /// Options whose defaults are a world's when it leaves a field out: the service reader
+    /// starts from `GatewayOptions()` and the role's default options are that value.
     public init(limits: [GatewayRoute: LimiterSpec] = [:], tokenCheck: TokenCheck = .local,
                 authCacheTTL: Duration = .seconds(60), authCacheCapacity: Int = 100_000) {
         self.limits = limits
@@ -79,6 +81,8 @@ public struct AuthOptions: Sendable, Equatable {
     /// Most tokens that cache holds (LRU beyond).
     public var tokenCacheCapacity: Int
 
+    /// Options whose defaults are a world's when it leaves a field out: the service reader
+    /// starts from `AuthOptions()` and the role's default options are that value.
     public init(tokenTTL: Duration = .seconds(7200), tokenCacheTTL: Duration = .seconds(300),
                 tokenCacheCapacity: Int = 100_000) {
         self.tokenTTL = tokenTTL
@@ -106,6 +110,8 @@ public struct MenuOptions: Sendable, Equatable {
     /// Probabilistic early refresh (XFetch) of cached products: its eagerness β; nil = off.
     public var earlyRefresh: Double?
 
+    /// Options whose defaults are a world's when it leaves a field out: the service reader
+    /// starts from `MenuOptions()` and the role's default options are that value.
     public init(cacheTTL: Duration = .seconds(300), ttlJitter: Double = 0.1, negativeTTL: Duration? = nil,
                 bloomFilter: Bool = false, localCache: LocalCacheSpec? = nil, singleFlight: Bool = true,
                 bloomFalsePositiveRate: Double = 0.001, earlyRefresh: Double? = nil) {
@@ -122,8 +128,11 @@ public struct MenuOptions: Sendable, Equatable {
 
 /// A local in-process cache.
 public struct LocalCacheSpec: Sendable, Equatable {
+    /// Most entries it holds (LRU beyond).
     public var capacity: Int
+    /// How long an entry is served locally before the cache server is asked again.
     public var ttl: Duration
+    /// A cache of at most `capacity` entries, each served for `ttl`.
     public init(capacity: Int, ttl: Duration) {
         self.capacity = capacity
         self.ttl = ttl
@@ -134,6 +143,7 @@ public struct LocalCacheSpec: Sendable, Equatable {
 public struct OrderOptions: Sendable, Equatable {
     /// Synchronous intake, or queued (peak shaving: accept, publish, answer at once).
     public enum Intake: String, Sendable, Equatable, CaseIterable { case sync, queued }
+    /// How orders are taken in.
     public var intake: Intake
     /// Consumers of the intake queue per instance (queued intake; 10 in the documents).
     public var consumers: Int
@@ -174,6 +184,8 @@ public struct OrderOptions: Sendable, Equatable {
     /// ``dispatchBackoff`` when lower).
     public var dispatchBackoffCap: Duration
 
+    /// Options whose defaults are a world's when it leaves a field out: the service reader
+    /// starts from `OrderOptions()` and the role's default options are that value.
     public init(intake: Intake = .sync, consumers: Int = 10, prefetch: Int = 10, idempotency: Bool = true,
                 paymentWait: Duration = .seconds(60), resultsPrefetch: Int = 10,
                 refundAttempts: Int = 8, refundSpacing: Duration = .seconds(5),
@@ -215,6 +227,7 @@ public struct InventoryOptions: Sendable, Equatable {
         /// No protection (read, then write): races oversell.
         case none
     }
+    /// What keeps two deductions of one item apart.
     public var locking: Locking
     /// Lock TTL (the documents use 30 s).
     public var lockTTL: Duration
@@ -234,6 +247,8 @@ public struct InventoryOptions: Sendable, Equatable {
     /// stale read is refused there instead of taking the stock below zero.
     public var guardedDeduction: Bool
 
+    /// Options whose defaults are a world's when it leaves a field out: the service reader
+    /// starts from `InventoryOptions()` and the role's default options are that value.
     public init(locking: Locking = .distributed, lockTTL: Duration = .seconds(30), lockWait: Duration = .seconds(1),
                 fencing: Bool = true, idempotency: Bool = true,
                 lockBackoff: Duration = .milliseconds(5), lockBackoffCap: Duration = .milliseconds(100),
@@ -266,6 +281,8 @@ public struct PaymentOptions: Sendable, Equatable {
     /// transaction holds a pooled connection for as long as the gateway takes.
     public var chargeInTransaction: Bool
 
+    /// Options whose defaults are a world's when it leaves a field out: the service reader
+    /// starts from `PaymentOptions()` and the role's default options are that value.
     public init(callback: Bool = true, relayInterval: Duration = .seconds(1), idempotencyKey: Bool = true,
                 outboxBatch: Int = 100, claimLease: Duration = .seconds(30), chargeInTransaction: Bool = false) {
         self.chargeInTransaction = chargeInTransaction
@@ -292,6 +309,7 @@ public struct DispatchOptions: Sendable, Equatable {
     public var lockWait: Duration
     /// Which lock protects a rider: one lock server, or Redlock over all of them.
     public enum Locking: String, Sendable, Equatable, CaseIterable { case distributed, redlock }
+    /// Which lock protects a rider.
     public var locking: Locking
     /// The lock client's wait before its first retry of a taken rider lock, doubling
     /// (equal jitter) up to ``lockBackoffCap``.
@@ -299,6 +317,8 @@ public struct DispatchOptions: Sendable, Equatable {
     /// The longest wait between two tries for a rider lock (read as ``lockBackoff`` when lower).
     public var lockBackoffCap: Duration
 
+    /// Options whose defaults are a world's when it leaves a field out: the service reader
+    /// starts from `DispatchOptions()` and the role's default options are that value.
     public init(timeout: Duration = .seconds(30), retryInterval: Duration = .seconds(2), riderLock: Bool = true,
                 lockTTL: Duration = .seconds(10), lockWait: Duration = .milliseconds(200), locking: Locking = .distributed,
                 lockBackoff: Duration = .milliseconds(5), lockBackoffCap: Duration = .milliseconds(50)) {
@@ -323,6 +343,8 @@ public struct NotificationOptions: Sendable, Equatable {
     /// instance; nil = none (every delivery is pushed).
     public var dedup: DedupSpec?
 
+    /// Options whose defaults are a world's when it leaves a field out: the service reader
+    /// starts from `NotificationOptions()` and the role's default options are that value.
     public init(consumers: Int = 4, prefetch: Int = 10, dedup: DedupSpec? = nil) {
         self.consumers = consumers
         self.prefetch = prefetch
@@ -332,9 +354,11 @@ public struct NotificationOptions: Sendable, Equatable {
 
 /// A deduplication window: how many message ids it remembers, and for how long.
 public struct DedupSpec: Sendable, Equatable {
+    /// How many ids the window remembers: an id is recognised while fewer others came after it.
     public var capacity: Int
     /// nil = until pushed out by `capacity`.
     public var retention: Duration?
+    /// A window of `capacity` ids, each remembered at most `retention` (nil: until pushed out).
     public init(capacity: Int, retention: Duration? = nil) {
         self.capacity = capacity
         self.retention = retention

@@ -10,8 +10,10 @@ public struct CatalogSpec: Sendable, Equatable {
     public var stock: Int
     /// Flash-sale items (the last `flashItems` ids, so not the most popular) and their stock.
     public var flashItems: Int
+    /// Units in stock per flash-sale item.
     public var flashStock: Int
 
+    /// The defaults are a world's without a `catalog` object.
     public init(items: Int = 500, zipf: Double = 1.0, stock: Int = 1_000_000, flashItems: Int = 1, flashStock: Int = 100) {
         self.items = items
         self.zipf = zipf
@@ -23,6 +25,7 @@ public struct CatalogSpec: Sendable, Equatable {
 
 /// The merchants who accept and cook orders.
 public struct MerchantsSpec: Sendable, Equatable {
+    /// How many merchants.
     public var count: Int
     /// Orders a kitchen prepares at once; more wait.
     public var kitchen: Int
@@ -37,8 +40,10 @@ public struct MerchantsSpec: Sendable, Equatable {
     /// The app's wait after its first failed report attempt; it doubles per attempt (full
     /// jitter) up to `reportBackoffCap`, until the order service acknowledges.
     public var reportBackoff: Duration
+    /// The longest wait between two report attempts.
     public var reportBackoffCap: Duration
 
+    /// The defaults are a world's without a `merchants` object.
     public init(count: Int = 50, kitchen: Int = 4, prepare: Distribution = .lognormal(median: 600, p99: 1800),
                 decide: Distribution = .lognormal(median: 30, p99: 180), refuse: Double = 0.02,
                 reportTimeout: Duration = .seconds(5), reportBackoff: Duration = .seconds(1), reportBackoffCap: Duration = .seconds(30)) {
@@ -55,6 +60,7 @@ public struct MerchantsSpec: Sendable, Equatable {
 
 /// The riders who deliver.
 public struct RidersSpec: Sendable, Equatable {
+    /// How many riders.
     public var count: Int
     /// Orders a rider carries at once.
     public var capacity: Int
@@ -71,8 +77,10 @@ public struct RidersSpec: Sendable, Equatable {
     /// The app's wait after its first failed report attempt; it doubles per attempt (full
     /// jitter) up to `reportBackoffCap`, until the order service acknowledges.
     public var reportBackoff: Duration
+    /// The longest wait between two report attempts.
     public var reportBackoffCap: Duration
 
+    /// The defaults are a world's without a `riders` object.
     public init(count: Int = 100, capacity: Int = 2, toMerchant: Distribution = .lognormal(median: 420, p99: 1200),
                 toCustomer: Distribution = .lognormal(median: 600, p99: 1500), shift: Duration? = nil,
                 offDuty: Duration = .seconds(1800),
@@ -125,12 +133,14 @@ public struct FaultSpec: Sendable, Equatable {
         case poison(ratio: Double)
     }
 
+    /// What the fault does.
     public var kind: Kind
     /// When it starts.
     public var at: Duration
     /// How long it lasts (nil for instantaneous faults and permanent ones).
     public var duration: Duration?
 
+    /// A fault of `kind` from `at`, lasting `duration` (nil: instantaneous or permanent).
     public init(_ kind: Kind, at: Duration, for duration: Duration? = nil) {
         self.kind = kind
         self.at = at

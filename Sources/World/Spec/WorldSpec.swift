@@ -270,6 +270,7 @@ public struct CallPolicies: Sendable, Equatable {
     /// Policies by callee name (a service or a dependency).
     public var byCallee: [String: CallPolicy]
 
+    /// Policies with `fallback` for every callee not in `byCallee` (by default the same policy for all).
     public init(fallback: CallPolicy = CallPolicy(), byCallee: [String: CallPolicy] = [:]) {
         self.fallback = fallback
         self.byCallee = byCallee

@@ -7,19 +7,7 @@ import Testing
 /// instant; optionally manual transitions) and checks every answer against an
 /// independent model of Resilience4j's semantics: the window recomputed from the list
 /// of recorded outcomes, the half-open round's places, the timers.
-private struct BreakerHarness {
-    struct Held {
-        var permission: CircuitPermission
-        var epoch: Int
-        var hangs: Bool
-    }
-
-    struct Recorded {
-        var nanoseconds: Int64
-        var failed: Bool
-        var slow: Bool
-    }
-
+private struct BreakerHarness: BreakerScheduleHarness {
     struct Coverage {
         var opened = 0
         var roundsDecided = 0
@@ -40,14 +28,14 @@ private struct BreakerHarness {
     var state: CircuitState = .closed
     var epoch = 0
     var enteredAt: Int64 = 0
-    var held: [Held] = []
-    var window: [Recorded] = []
+    var held: [HeldPermission] = []
+    var window: [RecordedOutcome] = []
     /// Outcomes recorded since the breaker last closed.
     var closedCalls = 0
     var timeOrigin: Int64?
     var timeHead: Int64 = 0
     var roundTaken = 0
-    var round: [Recorded] = []
+    var round: [RecordedOutcome] = []
     var notPermitted = 0
     var transitions: [VTransition] = []
 
@@ -100,25 +88,7 @@ private struct BreakerHarness {
 
     // MARK: Steps
 
-    mutating func run(steps: Int, _ random: inout RandomStream) throws {
-        for _ in 0..<steps { try step(&random) }
-    }
-
-    mutating func step(_ random: inout RandomStream) throws {
-        passTime(&random)
-        if random.chance(0.03) { failureProbability = random.nextUnit() }
-        let roll = random.nextUnit()
-        switch roll {
-        case ..<0.40: try acquire(hangs: random.chance(hangProbability))
-        case ..<0.75: try complete(&random, ignored: false)
-        case ..<0.80: try complete(&random, ignored: true)
-        case ..<0.85: try release(&random)
-        case ..<0.97: try advance()
-        default:
-            if allowManual { try manual(&random) } else { try advance() }
-        }
-        try checkInvariants(afterManual: roll >= 0.97 && allowManual)
-    }
+    static let mix = BreakerStepMix(acquire: 0.40, complete: 0.75, ignored: 0.80, release: 0.85, advance: 0.97)
 
     mutating func passTime(_ random: inout RandomStream) {
         let targets = [breaker.nextTransition, breaker.openUntil, breaker.halfOpenDeadline].compactMap { $0 }
@@ -220,17 +190,11 @@ private struct BreakerHarness {
             roundTaken += 1
             try require(roundTaken <= permitted, "more probes out than permitted")
         }
-        held.append(Held(permission: permission, epoch: epoch, hangs: hangs))
-    }
-
-    mutating func pickHeld(_ random: inout RandomStream) -> Held? {
-        let candidates = held.indices.filter { !held[$0].hangs }
-        guard !candidates.isEmpty else { return nil }
-        return held.remove(at: candidates[random.int(in: 0...candidates.count - 1)])
+        held.append(HeldPermission(permission: permission, epoch: epoch, hangs: hangs))
     }
 
     mutating func complete(_ random: inout RandomStream, ignored: Bool) throws {
-        guard let call = pickHeld(&random) else { return try advance() }
+        guard let call = held.removeReporting(&random) else { return try advance() }
         let failed = random.chance(failureProbability)
         let duration: Duration = switch random.int(in: 0...9) {
         case 0: slowThreshold
@@ -250,7 +214,7 @@ private struct BreakerHarness {
         if let timer { return try expect(result, timer, "record after a due timer") }
         guard call.epoch == epoch else { return try expect(result, nil, "stale record") }
         if ignored { return try releaseModel(call, result) }
-        let recorded = Recorded(nanoseconds: nowNanoseconds, failed: failed, slow: duration > slowThreshold)
+        let recorded = RecordedOutcome(nanoseconds: nowNanoseconds, failed: failed, slow: duration > slowThreshold)
         switch state {
         case .closed:
             window.append(recorded)
@@ -289,7 +253,7 @@ private struct BreakerHarness {
         try releaseModel(call, result)
     }
 
-    mutating func releaseModel(_ call: Held, _ result: VTransition?) throws {
+    mutating func releaseModel(_ call: HeldPermission, _ result: VTransition?) throws {
         try expect(result, nil, "release")
         if state == .halfOpen && call.permission.isProbe { roundTaken -= 1 }
     }
@@ -340,7 +304,7 @@ private struct BreakerHarness {
     }
 
     func windowCounts() -> (calls: Int, failures: Int, slow: Int) {
-        let kept: ArraySlice<Recorded> = switch configuration.slidingWindowType {
+        let kept: ArraySlice<RecordedOutcome> = switch configuration.slidingWindowType {
         case .countBased: window.suffix(configuration.slidingWindowSize)
         case .timeBased: window.filter { bucket($0.nanoseconds) > timeHead - Int64(configuration.slidingWindowSize) }[...]
         }

@@ -5,19 +5,7 @@ import Testing
 /// Drives a ``DegradeBreaker`` through a random schedule and checks every answer against
 /// an independent model of Sentinel's degrade semantics (statistic buckets recomputed from
 /// the list of recorded calls, strict comparisons, the single probe, the probe timeout).
-private struct DegradeHarness {
-    struct Held {
-        var permission: CircuitPermission
-        var epoch: Int
-        var hangs: Bool
-    }
-
-    struct Recorded {
-        var nanoseconds: Int64
-        var failed: Bool
-        var slow: Bool
-    }
-
+private struct DegradeHarness: BreakerScheduleHarness {
     let rule: DegradeRule
     let allowManual: Bool
     let hangProbability: Double
@@ -29,8 +17,8 @@ private struct DegradeHarness {
     var epoch = 0
     var retryAt: Int64 = 0
     var probeAdmittedAt: Int64?
-    var held: [Held] = []
-    var statistics: [Recorded] = []
+    var held: [HeldPermission] = []
+    var statistics: [RecordedOutcome] = []
     var origin: Int64?
     var head: Int64 = 0
     var notPermitted = 0
@@ -85,23 +73,7 @@ private struct DegradeHarness {
             probeTimeout: timeout)
     }
 
-    mutating func run(steps: Int, _ random: inout RandomStream) throws {
-        for _ in 0..<steps {
-            passTime(&random)
-            if random.chance(0.03) { failureProbability = random.nextUnit() }
-            let roll = random.nextUnit()
-            switch roll {
-            case ..<0.45: try acquire(hangs: random.chance(hangProbability))
-            case ..<0.80: try complete(&random, ignored: false)
-            case ..<0.84: try complete(&random, ignored: true)
-            case ..<0.88: try release(&random)
-            case ..<0.97: try advance()
-            default:
-                if allowManual { try manual(&random) } else { try advance() }
-            }
-            try checkInvariants(afterManual: roll >= 0.97 && allowManual)
-        }
-    }
+    static let mix = BreakerStepMix(acquire: 0.45, complete: 0.80, ignored: 0.84, release: 0.88, advance: 0.97)
 
     mutating func passTime(_ random: inout RandomStream) {
         let targets = [breaker.nextTransition, breaker.openUntil].compactMap { $0 }.filter { $0.nanoseconds > nowNanoseconds }
@@ -166,13 +138,11 @@ private struct DegradeHarness {
         }
         try require(permission.isProbe == (state == .halfOpen), "isProbe \(permission.isProbe) in \(state)")
         if state == .halfOpen { probeAdmittedAt = nowNanoseconds }
-        held.append(Held(permission: permission, epoch: epoch, hangs: hangs))
+        held.append(HeldPermission(permission: permission, epoch: epoch, hangs: hangs))
     }
 
     mutating func complete(_ random: inout RandomStream, ignored: Bool) throws {
-        let candidates = held.indices.filter { !held[$0].hangs }
-        guard !candidates.isEmpty else { return try advance() }
-        let call = held.remove(at: candidates[random.int(in: 0...candidates.count - 1)])
+        guard let call = held.removeReporting(&random) else { return try advance() }
         let failed = !ignored && random.chance(failureProbability)
         let duration: Duration = switch random.int(in: 0...7) {
         case 0: maxResponseTime
@@ -194,7 +164,7 @@ private struct DegradeHarness {
         let slow = isSlowStrategy && duration > maxResponseTime
         switch state {
         case .closed:
-            statistics.append(Recorded(nanoseconds: nowNanoseconds, failed: failed, slow: slow))
+            statistics.append(RecordedOutcome(nanoseconds: nowNanoseconds, failed: failed, slow: slow))
             if origin == nil { origin = nowNanoseconds }
             head = max(head, bucket(nowNanoseconds))
             let oldest = head - Int64(rule.sampleCount)

@@ -21,21 +21,6 @@ private func publish(_ queue: inout Queue, _ payloads: String..., at ms: Double 
     for payload in payloads { queue.publish(payload, now: at(ms: ms)) }
 }
 
-/// ``forEachSchedule`` one seed at a time, yielding between schedules: these properties
-/// are CPU-bound for seconds, and without yielding they hold the cooperative pool's
-/// threads, starving real-clock tests that run in parallel.
-private func forEachYieldingSchedule(
-    _ name: String,
-    count: Int,
-    sourceLocation: SourceLocation = #_sourceLocation,
-    _ property: (inout RandomStream) throws -> Void
-) async throws {
-    for seed in 0..<UInt64(count) {
-        try forEachSchedule(name, seeds: [seed], sourceLocation: sourceLocation, property)
-        await Task.yield()
-    }
-}
-
 @Suite("MessageQueue")
 struct MessageQueueTests {
     // MARK: Publishing and delivering

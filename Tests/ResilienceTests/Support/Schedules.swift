@@ -27,6 +27,21 @@ func forEachSchedule(
     }
 }
 
+/// ``forEachSchedule`` one seed at a time, yielding between schedules: for properties
+/// that are CPU-bound for seconds, which without yielding hold the cooperative pool's
+/// threads, starving real-clock tests that run in parallel.
+func forEachYieldingSchedule(
+    _ name: String,
+    count: Int,
+    sourceLocation: SourceLocation = #_sourceLocation,
+    _ property: (inout RandomStream) throws -> Void
+) async throws {
+    for seed in 0..<UInt64(count) {
+        try forEachSchedule(name, seeds: [seed], sourceLocation: sourceLocation, property)
+        await Task.yield()
+    }
+}
+
 /// A property violation, carrying what the schedule did so the failure explains itself.
 struct PropertyViolation: Error, CustomStringConvertible {
     var description: String
