@@ -106,7 +106,8 @@ enum RunCommand {
         let world = try PlatformWorld(spec: spec, seed: seed)
         let misnamed = world.expectationsNamingNothing()
         guard misnamed.isEmpty else {
-            throw InputError(path == "-" ? "<stdin>" : path, misnamed.joined(separator: "\n"))
+            let file = path == "-" ? "<stdin>" : path
+            throw InputError(file, misnamed.joined(separator: "\n\(file): "))
         }
         let trace = try tracing.map { options throws(OutputError) in try startTrace(options, into: directory, trace: world.sim.trace) }
         let progress = args.flag("quiet") ? nil : ProgressDisplay.attach(to: world.sim, duration: spec.duration)

@@ -29,7 +29,7 @@ enum ValidateCommand {
             do {
                 let spec = try WorldFiles.load(path, overrides: args.all("set"))
                 let misnamed = try PlatformWorld(spec: spec).expectationsNamingNothing()
-                guard misnamed.isEmpty else { throw InputError(path, misnamed.joined(separator: "\n")) }
+                guard misnamed.isEmpty else { throw InputError(path, misnamed.joined(separator: "\n\(path): ")) }
                 print("\(path): ok (world \(spec.name), \(spec.services.count) service(s))")
             } catch {
                 printError("\(error)")

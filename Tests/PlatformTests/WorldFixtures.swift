@@ -2,6 +2,7 @@ import Foundation
 import Platform
 import Report
 import SimKernel
+import Testing
 import World
 
 /// The repository's root (Tests/PlatformTests/ is two levels below it).
@@ -17,10 +18,13 @@ func loadWorld(_ relativePath: String, overrides: [String] = []) throws -> World
     return try WorldJSON.read(bytes, file: relativePath, overrides: overrides, with: WorldSpec.reader)
 }
 
-/// Runs a world to its end.
+/// Runs a world to its end. Every test world is also a check that the world declared,
+/// before it ran, every metric the run recorded (so `validate` accepts an expectation
+/// on any of them).
 func runWorld(_ spec: WorldSpec, seed: UInt64? = nil) throws -> WorldOutcome {
     let world = try PlatformWorld(spec: spec, seed: seed)
     let outcome = world.run()
     world.sim.shutdown()
+    #expect(outcome.metrics.undeclared == [], "metrics recorded but not declared before the run")
     return outcome
 }

@@ -3,39 +3,117 @@ import World
 
 extension PlatformWorld {
     /// Expectations whose metric this world can never produce, found before the run: one
-    /// sentence each, `$.expect[1]: no metric of this world is named "ordes…" (did you mean
-    /// "orders.failed_ratio"?)`.
+    /// sentence each, `$.expect[1]: no metric of this world is named "orders.faild_ratio"
+    /// (did you mean "orders.failed_ratio"?)`.
     ///
-    /// Many metrics are made on first use (`order.failed.out_of_stock`), so a name is
-    /// judged by its family, the part before the first dot: it must be the family of a
-    /// metric the world has made while being built, a service's name, or a family the run
-    /// may fill later (`faults`, `customers`; in platform worlds the infrastructure, the
-    /// dependencies, `orders`, `invariants`, `app`, `registry`, `dns`, `riders`,
-    /// `merchants`, `merchant`, `breakers`, `bad_traffic`). A misspelt family
-    /// (`ordes.failed_ratio`) is then found in a second instead of after the run; a
-    /// misspelt name within a family is still reported after the run, with its nearest
-    /// name.
+    /// Each name is judged exactly, against the vocabulary the world's parts declared
+    /// while it was built (``MetricVocabulary``) and the query forms ``MetricQuery``
+    /// computes from it (``ExpectationNameRule``): a misspelt family (`ordes.failed_ratio`)
+    /// and a misspelt name within one (`inventory.restockd`, `order.rejected.deadlin`)
+    /// are both found in a second instead of after the run. A name that exists but that
+    /// this run may never record (`orders.failed` when no order fails) is accepted: only
+    /// the run can tell.
     public func expectationsNamingNothing() -> [String] {
-        let query = MetricQuery(metrics: sim.metrics, end: 0)
-        let known = query.knownNames
-        let metrics = sim.metrics
-        var families = Set((metrics.counters.map(\.name) + metrics.histograms.map(\.name) + metrics.gauges.map(\.name)).map(Self.family))
-        families.formUnion(spec.services.map(\.name))
-        families.formUnion(["faults", "customers"])
-        if spec.hasPlatform {
-            families.formUnion(WorldSpec.infrastructureNames + WorldSpec.dependencyNames)
-            families.formUnion(["orders", "invariants", "app", "registry", "dns", "riders", "merchants", "merchant",
-                                "breakers", "bad_traffic"])
+        let rule = ExpectationNameRule(vocabulary: sim.metrics.vocabulary)
+        return spec.expectations.enumerated().compactMap { index, expectation in
+            rule.problem(with: expectation.metric).map { "$.expect[\(index)]: \($0)" }
         }
-        var problems: [String] = []
-        for (index, expectation) in spec.expectations.enumerated() where !families.contains(Self.family(expectation.metric)) {
-            let near = NearestName.nearest(to: expectation.metric, in: known).map { " (did you mean \"\($0)\"?)" } ?? ""
-            problems.append("$.expect[\(index)]: no metric of this world is named \"\(expectation.metric)\"\(near)")
+    }
+}
+
+/// Whether an expectation's metric name is one a world can produce: a declared metric in
+/// one of the forms the expectation language reads (see ``MetricQuery`` and
+/// ``CounterFormulas``), and, when it is not, what is wrong and the nearest name that is.
+final class ExpectationNameRule {
+    let vocabulary: MetricVocabulary
+    /// Every name an expectation may use, made when first needed (a misspelt family), once
+    /// for all the expectations checked.
+    private lazy var allNames = candidates(withPrefix: "")
+
+    init(vocabulary: MetricVocabulary) { self.vocabulary = vocabulary }
+
+    /// Histogram statistics ``MetricQuery`` reads.
+    static let histogramStatistics = ["count", "mean", "p50", "p90", "p99", "p999", "max"]
+    /// Gauge statistics ``MetricQuery`` reads.
+    static let gaugeStatistics = ["mean", "max"]
+    /// The order ratios (over `orders.created`).
+    static let orderRatios = ["orders.failed_ratio", "orders.cancelled_ratio", "orders.completed_ratio"]
+
+    /// What is wrong with `name`, or nil when the world can produce it.
+    func problem(with name: String) -> String? {
+        if accepts(name) { return nil }
+        if let missing = missingInput(of: name) {
+            return "\"\(name)\" can have no value in this world: it is computed from \(missing), which this world never records"
         }
-        return problems
+        let near = nearest(to: name).map { " (did you mean \"\($0)\"?)" } ?? ""
+        return "no metric of this world is named \"\(name)\"\(near)"
     }
 
-    private static func family(_ name: String) -> String {
-        String(name.prefix { $0 != "." })
+    /// Whether `name` is a query this world's metrics answer, in the order
+    /// ``CounterFormulas`` and ``MetricQuery`` try them.
+    func accepts(_ name: String) -> Bool {
+        if counter(name) { return true }
+        if let base = name.strippingSuffix(".per_second"), counter(base) { return true }
+        if Self.orderRatios.contains(name) { return counter("orders.created") }
+        if name == "cache.hit_ratio" { return counter("cache.hits") || counter("cache.misses") }
+        // A service's rejected ratio needs its requests; an app route's failure ratio is
+        // 0 over nothing, so it needs the route to be one the world's app calls.
+        if let service = name.strippingSuffix(".rejected_ratio"), counter("\(service).requests") { return true }
+        if name.hasPrefix("app."), let route = name.strippingSuffix(".failure_ratio"),
+           counter("\(route).ok") || vocabulary.declaresCounter(withPrefix: "\(route).failed.") {
+            return true
+        }
+        guard let dot = name.lastIndex(of: ".") else { return false }
+        let base = String(name[..<dot]), statistic = String(name[name.index(after: dot)...])
+        switch vocabulary.kind(of: base) {
+        case .histogram: return Self.histogramStatistics.contains(statistic)
+        case .gauge: return Self.gaugeStatistics.contains(statistic)
+        case .counter, nil: return false
+        }
+    }
+
+    /// For a ratio whose form is right but whose inputs this world never records, what it
+    /// needs (`orders.failed_ratio` in a world without orders).
+    private func missingInput(of name: String) -> String? {
+        if Self.orderRatios.contains(name) { return "orders.created" }
+        if name == "cache.hit_ratio" { return "cache.hits and cache.misses" }
+        return nil
+    }
+
+    private func counter(_ name: String) -> Bool { vocabulary.kind(of: name) == .counter }
+
+    /// The accepted name nearest `name` (never `name` itself), looked for among the names
+    /// of its own family first (the part before the first dot: few, even in a world of
+    /// thousands of services), then among all.
+    func nearest(to name: String) -> String? {
+        let family = name.prefix { $0 != "." } + "."
+        return NearestName.nearest(to: name, in: candidates(withPrefix: String(family)).filter { $0 != name })
+            ?? NearestName.nearest(to: name, in: allNames.filter { $0 != name })
+    }
+
+    /// Every name an expectation may use in this world that starts with `prefix` (each
+    /// histogram with each statistic, each counter with its rate), sorted, so that ties
+    /// between suggestions go the same way in every run.
+    private func candidates(withPrefix prefix: String) -> [String] {
+        var names: [String] = []
+        for (name, kind) in vocabulary.names(withPrefix: prefix) {
+            switch kind {
+            case .counter:
+                names += [name, "\(name).per_second"]
+                if name.hasSuffix(".requests") { names.append("\(name.dropLast(".requests".count)).rejected_ratio") }
+                if name.hasPrefix("app."), name.hasSuffix(".ok") { names.append("\(name.dropLast(".ok".count)).failure_ratio") }
+            case .histogram: names += Self.histogramStatistics.map { "\(name).\($0)" }
+            case .gauge: names += Self.gaugeStatistics.map { "\(name).\($0)" }
+            }
+        }
+        names += (Self.orderRatios + ["cache.hit_ratio"]).filter { $0.hasPrefix(prefix) && accepts($0) }
+        return names.sorted()
+    }
+}
+
+extension String {
+    /// The string without `suffix`, or nil when it does not end with it (or is only it).
+    fileprivate func strippingSuffix(_ suffix: String) -> String? {
+        hasSuffix(suffix) && count > suffix.count ? String(dropLast(suffix.count)) : nil
     }
 }

@@ -99,3 +99,15 @@ enum InvariantCheck {
         return report
     }
 }
+
+extension InvariantCheck {
+    /// Declares the metrics the check writes when a platform run completes (see
+    /// ``MetricVocabulary``). Makes no metric.
+    static func declare(in metrics: Metrics) {
+        for name in ["oversold", "rider_over_capacity", "double_assignments", "double_charges", "unrefunded_charges",
+                     "orders_lost", "messages_lost"] {
+            metrics.declare(.counter, "invariants.\(name)")
+        }
+        for name in ["in_flight_at_end", "created", "completed", "cancelled", "failed"] { metrics.declare(.counter, "orders.\(name)") }
+    }
+}

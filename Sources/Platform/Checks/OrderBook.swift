@@ -116,3 +116,19 @@ final class OrderBook: @unchecked Sendable {
 extension PlatformMetrics {
     var sim: Simulation { simulation }
 }
+
+extension OrderBook {
+    /// Declares every metric the book records (`orders.<state>`, the ends, the waits; see
+    /// ``MetricVocabulary``): made on first use, during the run. Makes no metric.
+    static func declare(in metrics: Metrics) {
+        let states: [OrderState] = [.reserved, .paymentPending, .paid, .accepted, .ready, .assigned, .readyAndAssigned, .pickedUp,
+                                    .delivered]
+        for figure in ["created", "completed", "cancelled", "failed"] + states.map(\.label) {
+            metrics.declare(.counter, "orders.\(figure)")
+        }
+        metrics.declare(.counter, "orders.cancelled", reasons: OrderState.CancelReason.allCases.map(\.rawValue))
+        metrics.declare(.counter, "orders.failed", reasons: OrderState.FailReason.allCases.map(\.rawValue))
+        for figure in ["rider_wait", "delivery_time"] { metrics.declare(.histogram, "orders.\(figure)") }
+        metrics.declare(.counter, "invariants.double_assignments")
+    }
+}

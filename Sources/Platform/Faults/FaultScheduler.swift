@@ -23,6 +23,12 @@ final class FaultScheduler: SimEventHandler, @unchecked Sendable {
         self.network = network
         self.infrastructure = infrastructure
         self.services = services
+        // Made when a fault starts or ends, and when a crashed instance's registration
+        // expires (see ``MetricVocabulary``).
+        if !faults.isEmpty { for name in ["faults.started", "faults.ended"] { sim.metrics.declare(.counter, name) } }
+        if faults.contains(where: { if case .crash = $0.kind { true } else { false } }) {
+            sim.metrics.declare(.histogram, Registry.failoverName)
+        }
     }
 
     /// Schedules every fault's start. A start is a background timer: a fault still to

@@ -66,6 +66,7 @@ actor Broker: SimEventHandler {
     /// The channel of queue `name`, created on first use.
     private func channel(_ name: String) -> Int {
         if let existing = channelIndex[name] { return existing }
+        assert(BrokerQueueMetrics.queues.contains(name), "queue \(name) is not declared: add it to BrokerQueueMetrics.queues")
         let spec = spec
         let configuration = sim.configured("broker queue \(name)", { () throws(ConfigurationError) in
             try MessageQueueConfiguration(

@@ -70,3 +70,23 @@ final class BrokerQueueMetrics: @unchecked Sendable {
         MetricDescriptor(kind, unit: .count, service: "broker", figure: figure, callee: queue, reason: reason)
     }
 }
+
+extension BrokerQueueMetrics {
+    /// The queues the platform uses: queued intake, placed orders (notification), payment
+    /// results (the payment outbox).
+    static let queues = ["orders.intake", "orders.placed", "payment.results"]
+
+    /// Declares every metric of every queue and of the broker (`broker.<queue>.<figure>`,
+    /// `broker.crashes`, see ``MetricVocabulary``): made on first use, during the run.
+    /// Makes no metric.
+    static func declare(in metrics: Metrics) {
+        for figure in ["crashes", "restarts"] { metrics.declare(.counter, "broker.\(figure)") }
+        for queue in queues {
+            for figure in ["published", "refused", "unconfirmed", "acked", "nacked", "requeued_on_crash"] {
+                metrics.declare(.counter, "broker.\(queue).\(figure)")
+            }
+            metrics.declare(.counter, "broker.\(queue).dead_lettered", reasons: DeadLetterReason.allCases.map(\.rawValue))
+            for figure in ["ready", "unacked"] { metrics.declare(.gauge, "broker.\(queue).\(figure)") }
+        }
+    }
+}

@@ -132,3 +132,13 @@ enum CachedProduct: Sendable, Equatable {
     case found
     case absent
 }
+
+extension CacheServer {
+    /// Declares every metric the cache server counts (`cache.<figure>`, see
+    /// ``MetricVocabulary``): made on first use, during the run. Makes no metric.
+    static func declare(in metrics: Metrics) {
+        for figure in ["hits", "misses", "unanswered", "evictions", "flushes", "crashes", "restarts"] {
+            metrics.declare(.counter, "cache.\(figure)")
+        }
+    }
+}

@@ -46,3 +46,15 @@ final class DatabaseMetrics: @unchecked Sendable {
         metrics.gauge("database.\(figure)", describedAs: MetricDescriptor(.gauge, unit: .count, service: "database", figure: figure))
     }
 }
+
+extension DatabaseMetrics {
+    /// Declares every handle above (see ``MetricVocabulary``): made on first use, during
+    /// the run. Makes no metric.
+    static func declare(in metrics: Metrics) {
+        for figure in ["query", "row_lock_wait"] { metrics.declare(.histogram, "database.\(figure)") }
+        for figure in ["connections", "active"] { metrics.declare(.gauge, "database.\(figure)") }
+        for figure in ["refused_connections", "statements_lost", "crashes", "restarts", "stale_reads_rejected", "stale_writes_rejected"] {
+            metrics.declare(.counter, "database.\(figure)")
+        }
+    }
+}

@@ -98,6 +98,16 @@ final class DatabasePool: @unchecked Sendable {
     private lazy var timedOut = rejected("pool_timeout")
     private lazy var shedByDiscipline = rejected("codel")
 
+    /// Declares every metric the pools of `service`'s instances may make (see
+    /// ``MetricVocabulary``), before the world runs: pools are made when instances boot.
+    /// Its refusals (`rejected.pool_timeout`, `.codel`) are the service's own, declared
+    /// with it. Makes no metric.
+    static func declare(service: String, in metrics: Metrics) {
+        metrics.declare(.histogram, "\(service).db.wait")
+        metrics.declare(.gauge, "\(service).db.in_use")
+        metrics.declare(.counter, "\(service).db.leaks")
+    }
+
     private func rejected(_ reason: String) -> CounterMetric {
         metrics.metrics.counter("\(service).rejected.\(reason)",
                                 describedAs: MetricDescriptor(.counter, unit: .count, service: service, figure: "rejected", reason: reason))

@@ -134,3 +134,13 @@ actor ExternalDependency: Endpoint, SimEventHandler {
         }
     }
 }
+
+extension ExternalDependency {
+    /// Declares every metric dependency `name` counts (`<name>.<figure>`, and the double
+    /// charges a payment gateway finds; see ``MetricVocabulary``): made on first use,
+    /// during the run. Makes no metric.
+    static func declare(name: String, in metrics: Metrics) {
+        for figure in ["requests", "hangs", "charges_refused_closed", "errors"] { metrics.declare(.counter, "\(name).\(figure)") }
+        metrics.declare(.counter, "invariants.double_charges")
+    }
+}

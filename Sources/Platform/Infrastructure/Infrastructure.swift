@@ -1,3 +1,4 @@
+import SimKernel
 import World
 
 /// The world's infrastructure: the database server, the cache server, the broker, the lock
@@ -30,5 +31,25 @@ struct Infrastructure: @unchecked Sendable {
             dependencies[name] = ExternalDependency(environment: environment, name: name, spec: spec.dependencies[name]!)
         }
         self.dependencies = dependencies
+        Self.declare(spec, in: environment.metrics.metrics)
+    }
+
+    /// Declares what the servers may record, made on first use during the run (see
+    /// ``MetricVocabulary``): every part in a platform world, whose services use them all;
+    /// in another world, only a part a fault crashes or flushes (nothing else uses it).
+    private static func declare(_ spec: WorldSpec, in metrics: Metrics) {
+        let struck = spec.faults.compactMap { fault -> String? in
+            switch fault.kind {
+            case .crash(let target, _): target
+            case .cacheFlush: "cache"
+            default: nil
+            }
+        }
+        func used(_ part: String) -> Bool { spec.hasPlatform || struck.contains(part) }
+        if used("database") { DatabaseMetrics.declare(in: metrics) }
+        if used("cache") { CacheServer.declare(in: metrics) }
+        if used("broker") { BrokerQueueMetrics.declare(in: metrics) }
+        if used("locks") { LockServer.declare(in: metrics) }
+        if spec.hasPlatform { for name in spec.dependencies.keys.sorted() { ExternalDependency.declare(name: name, in: metrics) } }
     }
 }

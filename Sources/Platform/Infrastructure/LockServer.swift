@@ -172,3 +172,12 @@ struct SimulatedLockConnection: LockStoreConnection {
         try await command { await server.compareAndExtend(key, owner: owner, ttl: ttl) }
     }
 }
+
+extension LockServer {
+    /// Declares every metric the lock servers and their Redlock clients count
+    /// (`locks.<figure>`, see ``MetricVocabulary``): made on first use, during the run.
+    /// Makes no metric. (`locks.wait` is declared by the logic that waits.)
+    static func declare(in metrics: Metrics) {
+        for figure in ["crashes", "keys_lost", "restarts", "redlock.acquired"] { metrics.declare(.counter, "locks.\(figure)") }
+    }
+}

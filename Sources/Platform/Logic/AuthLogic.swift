@@ -12,6 +12,8 @@ final class AuthLogic: LogicBase, RoleLogic, @unchecked Sendable {
 
     /// The session table the service issues tokens into and verifies them against.
     private let sessions: Sessions
+    /// Every figure below, declared when the world is built (``LogicFigures``).
+    static let figures = LogicFigures(counters: ["logins", "token_cache.hits", "token_cache.misses"])
     /// Logins; tokens found in the cache, and not (each made on first use).
     private lazy var logins = logicMetrics.counter("logins")
     private lazy var tokenCacheHits = logicMetrics.counter("token_cache.hits")

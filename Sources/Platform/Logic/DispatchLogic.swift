@@ -14,6 +14,9 @@ final class DispatchLogic: LogicBase, RoleLogic, @unchecked Sendable {
     private let roster: RiderRoster
     /// One network leg to a rider's app.
     private let networkLatency: Distribution
+    /// Every figure below, declared when the world is built (``LogicFigures``).
+    static let figures = LogicFigures(counters: ["duplicates_absorbed", "search_in_progress", "assigned", "no_rider"],
+                                      waitsForLocks: true)
     /// Repeated asks answered with the rider already assigned; asks while a search ran;
     /// riders assigned; searches that found none; waits for a rider's lock (each made on
     /// first use).

@@ -41,6 +41,10 @@ final class DurableWrite: @unchecked Sendable {
     private let draws: RandomDraws
     private let retries: CounterMetric
     private let duration: HistogramMetric
+    /// The figures it records (`<service>.state_write_retries`, `<service>.state_write`),
+    /// declared with its service's (``OrderLogic/figures``).
+    static let counters = ["state_write_retries"]
+    static let histograms = ["state_write"]
 
     init(service: String, metrics: PlatformMetrics, clock: VirtualClock, draws: RandomDraws,
          base: Duration = .milliseconds(50), cap: Duration = .seconds(5)) {
@@ -50,8 +54,8 @@ final class DurableWrite: @unchecked Sendable {
         self.clock = clock
         self.draws = draws
         let handles = LogicMetrics(service: service, metrics: metrics)
-        retries = handles.counter("state_write_retries")
-        duration = handles.histogram("state_write")
+        retries = handles.counter(Self.counters[0])
+        duration = handles.histogram(Self.histograms[0])
     }
 
     /// Runs `attempt` until it succeeds; its value, or nil when the task was cancelled

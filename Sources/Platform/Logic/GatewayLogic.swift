@@ -31,6 +31,12 @@ final class GatewayLogic: LogicBase, RoleLogic, @unchecked Sendable {
     /// Tokens the gateway verified itself (made on first use).
     private lazy var jwtVerified = logicMetrics.counter("jwt_verified")
 
+    /// Every figure it records, declared when the world is built (``LogicFigures``): the
+    /// tokens verified, and `<route>.limited` for each route with a limit.
+    static func figures(_ options: GatewayOptions) -> LogicFigures {
+        LogicFigures(counters: ["jwt_verified"] + GatewayRoute.allCases.filter { options.limits[$0] != nil }.map { "\($0.rawValue).limited" })
+    }
+
     init(instance: ServiceInstance, options: GatewayOptions, environment: LogicEnvironment, broker: Broker,
          orderBook: OrderBook, sessions: Sessions, queuedIntake: Bool) {
         self.options = options

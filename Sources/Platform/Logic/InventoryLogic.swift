@@ -22,6 +22,11 @@ final class InventoryLogic: LogicBase, RoleLogic, @unchecked Sendable {
 
     /// Items in the catalog (ids 0..<catalogItems exist).
     private let catalogItems: Int
+    /// Every figure below, declared when the world is built (``LogicFigures``).
+    static let figures = LogicFigures(
+        counters: ["restocked", "deducted", "lock_lost_while_held", "duplicate_deductions_absorbed", "out_of_stock",
+                   "double_deductions", "guard_refused"],
+        waitsForLocks: true)
     /// Units restocked and deducted; locks lost while held; repeated deductions absorbed;
     /// deductions refused for want of stock; waits for the item's lock (each made on
     /// first use).

@@ -9,7 +9,9 @@ import SimKernel
 /// ```
 ///
 /// Declared as `lazy` properties of the logic, each handle is made on its first use, so a
-/// report lists what happened, as it did before the handles existed. Refusals by reason
+/// report lists what happened, as it did before the handles existed. Every figure is
+/// declared beforehand, when the world is built (``LogicFigures``): a handle for a figure
+/// not declared is a bug, caught by an assertion in debug builds. Refusals by reason
 /// (`<service>.rejected.<reason>`) come from a closed set (``Failure/all``), each made on
 /// first use.
 ///
@@ -28,12 +30,16 @@ final class LogicMetrics: @unchecked Sendable {
     /// The counter `<service>.<figure>` (made now: call it once, from a stored or lazy
     /// property).
     func counter(_ figure: String) -> CounterMetric {
-        metrics.counter("\(service).\(figure)", describedAs: MetricDescriptor(.counter, unit: .count, service: service, figure: figure))
+        assert(metrics.vocabulary.kind(of: "\(service).\(figure)") == .counter,
+               "\(service).\(figure) is not declared: add it to the logic's figures (LogicFigures)")
+        return metrics.counter("\(service).\(figure)", describedAs: MetricDescriptor(.counter, unit: .count, service: service, figure: figure))
     }
 
     /// The histogram `<service>.<figure>`, in nanoseconds (made now, as ``counter(_:)``).
     func histogram(_ figure: String) -> HistogramMetric {
-        metrics.histogram("\(service).\(figure)",
+        assert(metrics.vocabulary.kind(of: "\(service).\(figure)") == .histogram,
+               "\(service).\(figure) is not declared: add it to the logic's figures (LogicFigures)")
+        return metrics.histogram("\(service).\(figure)",
                           describedAs: MetricDescriptor(.histogram, unit: .nanoseconds, service: service, figure: figure))
     }
 
@@ -48,8 +54,11 @@ final class LogicMetrics: @unchecked Sendable {
         return counter
     }
 
+    /// The name of the histogram of lock waits.
+    static let lockWaitName = "locks.wait"
+
     /// The time spent waiting for a distributed lock, over every service (`locks.wait`).
     func lockWait() -> HistogramMetric {
-        metrics.histogram("locks.wait", describedAs: MetricDescriptor(.histogram, unit: .nanoseconds, service: "locks", figure: "wait"))
+        metrics.histogram(Self.lockWaitName, describedAs: MetricDescriptor(.histogram, unit: .nanoseconds, service: "locks", figure: "wait"))
     }
 }

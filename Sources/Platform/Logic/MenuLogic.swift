@@ -26,6 +26,9 @@ final class MenuLogic: LogicBase, RoleLogic, @unchecked Sendable {
     /// The two-level cache's counters already published as metrics.
     private var published = CacheAsideStatistics()
 
+    /// Every counter of ``Counters``, declared when the world is built (``LogicFigures``).
+    static let figures = LogicFigures(counters: ["bloom_rejected", "local_cache.hits", "local_cache.misses", "coalesced",
+                                                 "database_loads", "penetrating", "early_refreshes"])
     /// The service's counters, made once.
     private struct Counters {
         let bloomRejected, localHits, localMisses, coalesced, databaseLoads, penetrating, earlyRefreshes: CounterMetric

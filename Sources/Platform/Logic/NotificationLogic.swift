@@ -19,6 +19,12 @@ final class NotificationLogic: LogicBase, RoleLogic, @unchecked Sendable {
     /// Orders pushed to a merchant's app (made on first use).
     private lazy var pushed = logicMetrics.counter("pushed")
 
+    /// Every figure it records, declared when the world is built (``LogicFigures``):
+    /// notifications pushed, and the duplicates suppressed with `dedup`.
+    static func figures(_ options: NotificationOptions) -> LogicFigures {
+        LogicFigures(counters: ["pushed"] + (options.dedup == nil ? [] : ["duplicates_suppressed"]))
+    }
+
     /// Where paid orders arrive (`orders.placed`).
     private let broker: Broker
     /// The cache server, where the dedup window lives.

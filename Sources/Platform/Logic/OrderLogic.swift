@@ -27,6 +27,13 @@ final class OrderLogic: LogicBase, RoleLogic, @unchecked Sendable {
     let broker: Broker
     /// Whether the world still runs (the dispatch loop stops when it winds down).
     let activity: WorldActivity
+    /// Every figure below and its durable writes' (``DurableWrite``), declared when the
+    /// world is built (``LogicFigures``).
+    static let figures = LogicFigures(
+        counters: ["duplicates_absorbed", "malformed", "dispatch_retries", "payment_timeouts", "late_payments_refunded",
+                   "refund_retries", "refunds_abandoned", "payment_waits_recovered", "refunds_resumed", "dispatch_recovered"]
+            + DurableWrite.counters,
+        histograms: ["intake.latency", "payment_visible"] + DurableWrite.histograms)
     /// The service's counters, each made on first use: repeated creates absorbed; asks to
     /// dispatch repeated; payment waits that timed out; late payments refunded; refunds
     /// retried and abandoned; what the reconciler finished (payment waits, refunds,

@@ -14,6 +14,8 @@ final class PaymentLogic: LogicBase, RoleLogic, @unchecked Sendable {
 
     /// Where the relay publishes payment results.
     private let broker: Broker
+    /// Every figure below, declared when the world is built (``LogicFigures``).
+    static let figures = LogicFigures(counters: ["outbox_publish_refused", "charged", "declined", "refunds"])
     /// Relayed results the broker refused; charges made and declined; refunds made (each
     /// made on first use).
     private lazy var outboxPublishRefused = logicMetrics.counter("outbox_publish_refused")

@@ -36,6 +36,8 @@ struct RoleLogicFactory: @unchecked Sendable {
         catalogItems = spec.catalog.items
         networkLatency = spec.infrastructure.networkLatency
         if case .order(let options) = spec.service(playing: .order)?.options { queuedIntake = options.intake == .queued } else { queuedIntake = false }
+        // Logic is made when instances boot, during the run: its figures are declared now.
+        for service in spec.services { LogicFigures.of(service.options).declare(for: service.name, in: environment.metrics.metrics) }
     }
 
     /// The logic for `instance` of a service `spec` describes (nil for generic services).

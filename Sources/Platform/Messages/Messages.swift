@@ -48,6 +48,10 @@ public enum Failure: Error, Sendable, Equatable, Hashable {
     static let all: [Failure] = [.limited, .breakerOpen, .poolTimeout, .queueFull, .deadline, .unavailable, .error, .shed]
         + Refusal.allCases.map(Failure.refused)
 
+    /// The labels of ``all``, the reasons a metric counted by failure may carry
+    /// (declared with it, see ``MetricVocabulary``).
+    static let labels: [String] = all.map(\.label)
+
     /// This failure's position in ``all``, for tables of per-reason handles.
     var index: Int {
         switch self {

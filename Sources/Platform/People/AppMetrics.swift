@@ -89,3 +89,17 @@ final class AppMetrics: @unchecked Sendable {
         }
     }
 }
+
+extension AppMetrics {
+    /// Declares every handle above, for every route and failure (see
+    /// ``MetricVocabulary``): made on first use, during the run. Makes no metric.
+    static func declare(in metrics: Metrics) {
+        for route in GatewayRoute.allCases {
+            metrics.declare(.histogram, "app.\(route.rawValue).latency")
+            metrics.declare(.counter, "app.\(route.rawValue).ok")
+            metrics.declare(.counter, "app.\(route.rawValue).failed", reasons: Failure.labels)
+        }
+        for figure in ["visits", "login_failed", "orders_attempted", "gave_up"] { metrics.declare(.counter, "customers.\(figure)") }
+        metrics.declare(.counter, "customers.order_failed", reasons: Failure.labels)
+    }
+}

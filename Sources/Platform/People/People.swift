@@ -1,3 +1,4 @@
+import SimKernel
 import World
 
 /// The merchants and riders of a world, and the riders' free places (dispatch's
@@ -18,6 +19,7 @@ struct People: @unchecked Sendable {
             riderRoster = RiderRoster(riders: 0, capacity: 0)
             return
         }
+        Self.declare(in: environment.metrics.metrics)
         let merchants = (0..<spec.merchants.count).map { Merchant(index: $0, spec: spec.merchants, environment: environment) }
         let roster = RiderRoster(riders: spec.riders.count, capacity: spec.riders.capacity)
         self.merchants = merchants
@@ -25,5 +27,16 @@ struct People: @unchecked Sendable {
         riders = (0..<spec.riders.count).map {
             Rider(index: $0, spec: spec.riders, roster: roster, merchants: merchants, orderBook: orderBook, environment: environment)
         }
+    }
+
+    /// Declares every metric the merchants, the riders and their apps record (see
+    /// ``MetricVocabulary``): made on first use, during the run. Makes no metric.
+    private static func declare(in metrics: Metrics) {
+        metrics.declare(.gauge, "merchants.cooking")
+        metrics.declare(.counter, "merchants.refused")
+        metrics.declare(.gauge, "riders.carrying")
+        metrics.declare(.gauge, "riders.on_duty")
+        metrics.declare(.counter, "invariants.rider_over_capacity")
+        for app in ["merchant", "rider"] { metrics.declare(.counter, "\(app).reports_failed", reasons: Failure.labels) }
     }
 }

@@ -78,6 +78,31 @@ final class CallerMetrics: @unchecked Sendable {
         }
     }
 
+    /// Declares every metric a caller of `callee` with `policy` may make (see
+    /// ``MetricVocabulary``), before the world runs: callers are made on a service's first
+    /// call to each callee, during the run. Makes no metric.
+    static func declare(caller: String, callee: String, policy: CallPolicy, calleeIsService: Bool, in metrics: Metrics) {
+        let prefix = "\(caller).calls.\(callee)"
+        for figure in ["attempts", "retries", "retry_budget_exhausted", "retry_deadline_passed"] {
+            metrics.declare(.counter, "\(prefix).\(figure)")
+        }
+        metrics.declare(.histogram, "\(prefix).latency")
+        metrics.declare(.counter, "\(prefix).failed", reasons: Failure.labels)
+        if let fallback = policy.fallback {
+            metrics.declare(.counter, "\(prefix).fallback", reasons: [fallback.mode.rawValue, "missed"])
+        }
+        if policy.breaker != nil {
+            metrics.declare(.counter, "breakers.transitions")
+            for state in [CircuitState.closed, .open, .halfOpen, .forcedOpen, .disabled] {
+                metrics.declare(.counter, "\(prefix).breaker.to_\(state.metricName)")
+            }
+            metrics.declare(.gauge, "\(prefix).breaker.open")
+            metrics.declare(.gauge, "\(prefix).breaker.half_open")
+            if calleeIsService { metrics.declare(.counter, "\(callee).rejected.breaker_open") }
+        }
+        if calleeIsService { metrics.declare(.counter, "\(callee).rejected.deadline") }
+    }
+
     /// The client-side counter `<caller>.calls.<callee>.<figure>`.
     private func counter(_ figure: String) -> CounterMetric {
         metrics.counter("\(prefix).\(figure)",

@@ -76,6 +76,16 @@ final class PlatformContext: @unchecked Sendable {
         self.services = services
         router.register(services)
         let roles = RoleNames(spec)
+        // What the run will make later, on first use, declared now (see MetricVocabulary):
+        // the callers' metrics, the database pools' and, in a platform world, the orders',
+        // the invariants' and the customers' apps'.
+        RoleCallees.declare(spec, roles: roles, in: sim.metrics)
+        for service in spec.services where service.role != .generic { DatabasePool.declare(service: service.name, in: sim.metrics) }
+        if spec.hasPlatform {
+            OrderBook.declare(in: sim.metrics)
+            InvariantCheck.declare(in: sim.metrics)
+            AppMetrics.declare(in: sim.metrics)
+        }
         people = People(
             spec: spec,
             environment: AppEnvironment(sim: sim, metrics: metrics, draws: draws, router: router,

@@ -62,6 +62,9 @@ public final class PlatformWorld: @unchecked Sendable {
         let faults = FaultScheduler(faults: spec.faults, sim: sim, metrics: platform.metrics, faultState: platform.faults,
                                     network: platform.network, infrastructure: platform.infrastructure,
                                     services: platform.services)
+        if badTraffic != nil { sim.metrics.declare(.counter, Journey.badRequestsName) }
+        // What the world made while being built exists before it runs.
+        sim.metrics.declareExisting()
         let services = spec.services.compactMap { platform.services[$0.name] }
         let logic = platform.logic
         sim.spawn("platform.start") { [badTraffic] in

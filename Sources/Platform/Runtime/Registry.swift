@@ -332,6 +332,12 @@ final class Registry: SimEventHandler, @unchecked Sendable {
             return
         }
         let expiry = renewed[i].map { $0 &+ spec.ttl.nanoseconds &+ 1 } ?? sim.executor.now
-        sim.metrics.histogram("registry.failover").record(max(0, expiry - crash))
+        sim.metrics.histogram(Self.failoverName).record(max(0, expiry - crash))
     }
+}
+
+extension Registry {
+    /// The histogram of failover times, made at the first crash whose registration
+    /// expires (declared when the registry is built).
+    static let failoverName = "registry.failover"
 }

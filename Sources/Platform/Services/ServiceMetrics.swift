@@ -73,6 +73,13 @@ final class ServiceMetrics: @unchecked Sendable {
         workersStarted = elastic ? Self.counter(metrics, service, "workers_started") : nil
         workersRetired = elastic ? Self.counter(metrics, service, "workers_retired") : nil
         scaleUps = autoscaled ? Self.counter(metrics, service, "autoscale.scale_ups") : nil
+        // What is made later, on first use, declared now (see ``MetricVocabulary``).
+        for figure in ["crashes", "lost_on_crash", "restarts"] { metrics.declare(.counter, "\(service).\(figure)") }
+        metrics.declare(.counter, "\(service).failed", reasons: Failure.labels)
+        // Refused by the service, by its logic or pool, or (seen from its callers) shed by
+        // a caller's breaker or abandoned at a caller's deadline; `expired` with
+        // `"deadlines": "honour"`.
+        metrics.declare(.counter, "\(service).rejected", reasons: Failure.labels + ["expired"])
     }
 
     /// The counter `<service>.<figure>`, with its descriptor.

@@ -26,10 +26,16 @@ enum Journey: Sendable {
             let who = random.nextInt(below: environment.population)
             let token = environment.sessions.existing(customer: who, now: environment.sim.executor.now)
                 ?? environment.sessions.issue(customer: who, now: environment.sim.executor.now)
-            environment.metrics.count("traffic.bad_requests")
+            environment.metrics.count(Journey.badRequestsName)
             environment.sim.spawn("bad-request-\(id)") {
                 _ = await environment.sendToGateway(.menu(customer: who, token: token, item: item), timeout: .seconds(5))
             }
         }
     }
+}
+
+extension Journey {
+    /// The counter of bad-traffic requests (declared when a world with bad traffic is
+    /// built).
+    static let badRequestsName = "traffic.bad_requests"
 }

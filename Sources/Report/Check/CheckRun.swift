@@ -30,11 +30,23 @@ public struct CheckRun: Sendable {
         let outcome = world.run()
         trace.sink = nil
         let run = CheckRun(baseline: Baseline(outcome: outcome, trace: trace, worldText: worldText, revision: revision),
-                           problems: HumanSummary.problems(outcome),
+                           problems: HumanSummary.problems(outcome) + undeclaredMetrics(outcome.metrics),
                            checkpoints: trace.checkpoints.map { Baseline.Checkpoint(events: $0.count, digest: Trace.hex($0.digest)) },
                            events: collector.events)
         world.sim.shutdown()
         return run
+    }
+}
+
+extension CheckRun {
+    /// A problem naming the metrics the run recorded that the world did not declare
+    /// before it ran (none, or the list): a part that forgot to declare what it records,
+    /// so `validate` would refuse an expectation on a metric the run makes.
+    static func undeclaredMetrics(_ metrics: Metrics) -> [String] {
+        let undeclared = metrics.undeclared
+        guard !undeclared.isEmpty else { return [] }
+        return ["metrics recorded but not declared before the run (expectations on them would be refused): "
+                + undeclared.joined(separator: ", ")]
     }
 }
 

@@ -19,7 +19,37 @@ public final class Metrics: @unchecked Sendable {
     /// The time series, when one is kept (see ``keepTimeSeries(interval:)``).
     public private(set) var timeSeries: TimeSeries?
 
+    /// The names of every metric the world may record, declared by its parts as they are
+    /// built (see ``MetricVocabulary``); declaring makes no metric.
+    public private(set) var vocabulary = MetricVocabulary()
+
     init(executor: SimExecutor) { self.executor = executor }
+
+    /// Declares that the world may record the metric `name` of `kind` (makes no metric).
+    public func declare(_ kind: MetricDescriptor.Kind, _ name: String) {
+        vocabulary.declare(kind, name)
+    }
+
+    /// Declares that the world may record `<base>.<reason>` of `kind` for each reason
+    /// (makes no metric).
+    public func declare(_ kind: MetricDescriptor.Kind, _ base: String, reasons: [String]) {
+        vocabulary.declare(kind, base, reasons: reasons)
+    }
+
+    /// Declares every metric made so far: what a world made while it was built exists
+    /// before it runs. Called once the world is built.
+    public func declareExisting() {
+        for metric in counters { vocabulary.declare(.counter, metric.name) }
+        for metric in histograms { vocabulary.declare(.histogram, metric.name) }
+        for metric in gauges { vocabulary.declare(.gauge, metric.name) }
+    }
+
+    /// The metrics recorded so far that no part declared, sorted by name: empty unless a
+    /// part records a metric it did not declare when it was built.
+    public var undeclared: [String] {
+        vocabulary.undeclared(counters.map { ($0.name, .counter) } + histograms.map { ($0.name, .histogram) }
+            + gauges.map { ($0.name, .gauge) })
+    }
 
     /// The counter named `name`, created on first use.
     public func counter(_ name: String) -> CounterMetric {
