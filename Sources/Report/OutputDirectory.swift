@@ -2,8 +2,9 @@ import Foundation
 
 /// Writes a run's files into its output folder all at once: into a hidden temporary
 /// folder beside it first, then renamed into place. A run that fails, is interrupted or
-/// finds bad input leaves no half-written folder behind, and a re-run replaces the old
-/// folder whole.
+/// finds bad input leaves no half-written folder behind (the hidden folder of a run
+/// killed while it streamed a trace is removed by the next run written there), and a
+/// re-run replaces the old folder whole.
 ///
 /// Because a re-run replaces the folder, the folder must be new, empty, or hold only what
 /// an earlier run wrote: every run leaves a ``marker`` file listing its files, and a
@@ -130,11 +131,28 @@ public struct OutputDirectory: Sendable {
         let staging = parent.appendingPathComponent(".\(final.lastPathComponent).tmp-\(token)")
         do {
             try manager.createDirectory(at: parent, withIntermediateDirectories: true)
+            Self.removeAbandonedStaging(of: final)
             try manager.createDirectory(at: staging, withIntermediateDirectories: false)
         } catch {
             throw OutputError(path: path, reason: "its folder cannot be created (\(Self.reason(error)))")
         }
         return StagedOutput(path: staging.path, token: token)
+    }
+
+    /// Removes the hidden temporary folders that earlier runs to `final` left when they
+    /// were stopped before their commit (Ctrl-C, `kill`, a crash) while streaming
+    /// `--trace` files into them: nothing else would, and a traced run's can hold hundreds
+    /// of megabytes. A folder is removed only when the process named in it (`tmp-<pid>-`)
+    /// no longer exists, so a run writing there right now keeps its own.
+    static func removeAbandonedStaging(of final: URL) {
+        let prefix = ".\(final.lastPathComponent).tmp-"
+        let parent = final.deletingLastPathComponent()
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: parent.path) else { return }
+        for name in names.sorted() where name.hasPrefix(prefix) {
+            guard let pid = Int32(name.dropFirst(prefix.count).prefix { $0 != "-" }), pid > 0,
+                  kill(pid, 0) != 0, errno == ESRCH else { continue }
+            try? FileManager.default.removeItem(at: parent.appendingPathComponent(name))
+        }
     }
 
     /// Writes `files` into `staged` with the ``marker`` listing everything the folder

@@ -56,8 +56,14 @@ struct SweepChart {
         }
         let xTicks: [(Double, String)] = categories.map { $0.enumerated().map { (Double($0.offset), $0.element) } }
             ?? Array(Set(xs)).sorted().map { ($0, SweepNumber.short($0)) }
+        // Values a grid puts close together (500ms and 2s beside 30s) keep their tick marks;
+        // a label that would overlap the last one drawn is left out.
+        var lastLabel: (centre: Double, halfWidth: Double)?
         for (x, label) in xTicks {
             out += "<line x1=\"\(px(x))\" x2=\"\(px(x))\" y1=\"\(py(y0))\" y2=\"\(Self.fixed(Self.top + plotHeight + 4))\" stroke=\"#999\"/>"
+            let centre = Self.left + (x - x0) / (x1 - x0) * plotWidth, halfWidth = Self.labelWidth(label) / 2
+            if let last = lastLabel, centre - halfWidth < last.centre + last.halfWidth + 4 { continue }
+            lastLabel = (centre, halfWidth)
             out += "<text x=\"\(px(x))\" y=\"\(Self.fixed(Self.top + plotHeight + 16))\" text-anchor=\"middle\">\(Html.escape(label))</text>\n"
         }
         out += "<line x1=\"\(Int(Self.left))\" x2=\"\(Self.fixed(Self.left + plotWidth))\" y1=\"\(py(y0))\" y2=\"\(py(y0))\" stroke=\"#333\"/>"
@@ -91,6 +97,9 @@ struct SweepChart {
     }
 
     static func fixed(_ value: Double) -> String { Html.fixed(value, 1) }
+
+    /// About how wide `label` is drawn at the charts' 11 px sans-serif, in pixels.
+    static func labelWidth(_ label: String) -> Double { Double(label.count) * 6.5 }
 
     /// About five round ticks covering low...high (steps of 1, 2 or 5 × 10^n).
     static func ticks(low: Double, high: Double) -> [Double] {

@@ -13,12 +13,10 @@ public enum SweepHTML {
     /// The page for `analysis`.
     public static func page(_ analysis: SweepAnalysis) -> String {
         let plan = analysis.plan
-        var body = ""
-        for metric in plan.metrics {
-            for axis in plan.parameters.indices {
-                if let chart = chart(analysis, metric: metric, axis: axis) { body += "<figure>\(chart.svg)</figure>\n" }
-            }
-        }
+        let charts = plan.metrics.flatMap { metric in plan.parameters.indices.compactMap { chart(analysis, metric: metric, axis: $0) } }
+        var body = charts.map { "<figure>\($0.svg)</figure>\n" }.joined()
+        // The dashed lines are explained only where there are some (an M/M/c world).
+        let theory = charts.contains { $0.series.contains(where: \.dashed) } ? " Dashed: Erlang C's estimate for the same M/M/c service." : ""
         if body.isEmpty { body = "<p>Nothing to plot: charts need a varied parameter and a chosen metric.</p>\n" }
         return """
         <!DOCTYPE html>
@@ -26,7 +24,7 @@ public enum SweepHTML {
         <style>body{font-family:sans-serif;margin:24px;color:#222}figure{margin:12px 0}pre{font-size:12px;background:#f6f6f6;padding:12px;overflow-x:auto}</style>
         </head><body>
         <h1>Sweep of \(Html.escape(plan.worldName))</h1>
-        <p>Means with 95% intervals (\(analysis.plan.seeds.count == 1 ? "batch means within the run" : "Student t over \(plan.seeds.count) seeds")). Dashed: Erlang C, where the world is one pooled M/M/c service.</p>
+        <p>Means with 95% intervals (\(analysis.plan.seeds.count == 1 ? "batch means within the run" : "Student t over \(plan.seeds.count) seeds")).\(theory)</p>
         \(body)<h2>Table</h2>
         <pre>\(Html.escape(SweepReport.text(analysis)))</pre>
         </body></html>

@@ -37,10 +37,25 @@ enum WorldFiles {
         do {
             spec = try WorldJSON.read(bytes, file: path == "-" ? "<stdin>" : path, overrides: overrides, with: WorldSpec.reader)
         } catch {
+            if let other = notAWorld(bytes) { throw InputError(path == "-" ? "<stdin>" : path, other) }
             throw InputError(nil, error.description)
         }
         for warning in spec.warnings { printError("\(path): warning: \(warning)") }
         return spec
+    }
+
+    /// What a JSON file that is not a world is instead, when it is one of the project's
+    /// other JSON files (`validate worlds/ci/*.json` takes in the baselines beside the
+    /// worlds): one line instead of a screen of unknown fields.
+    static func notAWorld(_ bytes: [UInt8]) -> String? {
+        guard let document = try? JSONParser.parse(bytes, file: "") else { return nil }
+        if document["digest"] != nil, document["checkpoints"] != nil, document["version"] == nil {
+            return "is a baseline that delivery-sim check writes (NAME.expected.json beside NAME.json), not a world"
+        }
+        if document["$schema"] != nil {
+            return "is a JSON Schema (worlds/schema.json describes worlds for editors), not a world"
+        }
+        return nil
     }
 
     /// Why `path` could not be read, in a phrase (for readers other than ``readBytes(_:)``).

@@ -136,6 +136,13 @@ struct CommandLineTests {
         #expect(bad.status == 2)
         #expect(bad.stdout.contains("mmc.json: ok"))
         #expect(bad.stderr.contains("broken.json:1:"))
+        // validate worlds/ci/*.json takes in the baselines too: one line each says what they are.
+        let others = try run(["validate", "worlds/ci/cache-lru.expected.json", "worlds/schema.json"])
+        #expect(others.status == 2)
+        #expect(others.stderr == "worlds/ci/cache-lru.expected.json: is a baseline that delivery-sim check writes "
+            + "(NAME.expected.json beside NAME.json), not a world\n"
+            + "worlds/schema.json: is a JSON Schema (worlds/schema.json describes worlds for editors), not a world\n",
+            "\(others.stderr)")
     }
 
     @Test("--out never replaces a file or a folder holding anything but an earlier run's results")
@@ -230,5 +237,36 @@ struct CommandLineTests {
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("bad").path))
         let help = try run(["run", "--help"])
         for flag in ["--trace", "--trace-window", "--trace-sample", "trace.json", "events.jsonl"] { #expect(help.stdout.contains(flag)) }
+    }
+
+    @Test("a traced run killed before its commit leaves only a hidden folder, which the next run written there removes")
+    func interruptedTrace() throws {
+        let folder = try scratch()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = ["run", mmc, "--set", "traffic.customers=100000000", "--trace", "--out", "r", "--quiet"]
+        process.currentDirectoryURL = folder
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        func hidden() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix(".r.tmp-") } }
+        // The trace streams into the hidden folder from the first event; a bound only for a hang.
+        let patience = ContinuousClock.now + .seconds(600)
+        while try hidden().isEmpty, process.isRunning, ContinuousClock.now < patience { usleep(20_000) }
+        // SIGKILL: a child of a test thread inherits its blocked SIGINT and SIGTERM, and a
+        // kill -9 (or a crash) is what no handler could clean up after anyway.
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+        let left = try hidden()
+        #expect(left.count == 1 && left[0].hasPrefix(".r.tmp-\(process.processIdentifier)-"), "\(left)")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("r").path))
+        // The folder of a run still writing (this test's own process) is never taken.
+        let live = ".r.tmp-\(getpid())-1"
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent(live), withIntermediateDirectories: false)
+        let next = try run(["run", mmc, "--set", "traffic.customers=200", "--out", "r", "--quiet"], in: folder)
+        #expect(next.status == 0, "\(next.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == [live, "r"])
     }
 }

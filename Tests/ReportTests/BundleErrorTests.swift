@@ -45,6 +45,7 @@ struct BundleErrorTests {
         }
         #expect(error(root.path + "/nothing")?.message.contains("no such folder") == true)
         #expect(error(root.path)?.file == root.path + "/world.json")
+        #expect(error(root.path)?.message.contains("is not a run's output folder (every run writes world.json, summary.json and timeseries.jsonl") == true)
         let run = try smallIncident.get()
         for file in run.files { try Data(file.contents.utf8).write(to: root.appendingPathComponent(file.name)) }
         #expect(try RunBundle.load(root.path).series == run.bundle.series)

@@ -40,6 +40,10 @@ struct ReportPageTests {
             if chart != "breakers" { #expect(page.lines[chart, default: 0] >= 1, "\(chart) draws a line") }
         }
         #expect(page.lines["latency.order"] == 2, "p50 and p99")
+        // Services come in the order a request meets them, as the console lists them.
+        let latency = page.charts.filter { $0.hasPrefix("latency.") }.map { String($0.dropFirst("latency.".count)) }
+        let flow = ["gateway", "auth", "menu", "order", "inventory", "payment", "dispatch", "notification"]
+        #expect(latency.count >= 4 && latency == flow.filter(latency.contains), "\(latency)")
     }
 
     @Test("the timeline follows from the injected fault: its start and end, rejections after it, recovery measured")
@@ -94,6 +98,8 @@ struct ReportPageTests {
         #expect(page.charts.contains("load") && page.charts.contains("latency.backend") && page.charts.contains("queue"))
         #expect(!page.charts.contains("orders.flow") && !page.charts.contains("breakers"))
         #expect(run.file("report.html").contains("no platform invariants apply"))
+        // The backend neither queries a database nor calls anyone: no pool, no policies.
+        #expect(run.file("report.html").contains("<td class=\"num\">unbounded</td><td class=\"num\">—</td><td>— (a generic service calls nothing)</td>"))
         let fault = Timeline.entries(run.bundle).filter { $0.kind == .fault }.map(\.text)
         #expect(fault == ["F1 starts: backend#0 crashes, restarts after 20s", "F1 ends: backend#0 crashes, restarts after 20s"])
     }

@@ -63,7 +63,8 @@ public struct RunBundle: Sendable {
         func text(_ name: String) throws(BundleError) -> String {
             let file = "\(path)/\(name)"
             guard FileManager.default.fileExists(atPath: file) else {
-                throw BundleError(file, "missing: not a run bundle (runs since report.html was added write \(worldFile), \(summaryFile) and \(seriesFile))")
+                throw BundleError(file, "missing: \(path) is not a run's output folder (every run writes \(worldFile), "
+                    + "\(summaryFile) and \(seriesFile) into output/<world>/<seed>/ or its --out folder)")
             }
             guard let data = FileManager.default.contents(atPath: file) else { throw BundleError(file, "cannot be read") }
             guard let text = String(data: data, encoding: .utf8) else { throw BundleError(file, "is not UTF-8 text") }

@@ -108,13 +108,16 @@ enum PageParts {
     static func services(_ world: WorldSpec) -> String {
         var html = "<table class=\"services\"><tr><th>service</th><th>role</th><th class=\"num\">instances</th><th class=\"num\">workers</th>"
             + "<th class=\"num\">queue</th><th class=\"num\">db pool (max open)</th><th>calls (timeout, attempts, breaker)</th></tr>"
-        for service in world.services {
+        for service in HumanSummary.requestFlowOrder(world.services) {
+            // A generic service only does its work: it opens no database connection and
+            // calls nobody, so its (default) pool and call policies describe nothing.
+            let generic = service.role == .generic
             let queue = service.queueCapacity.map { Html.grouped($0) } ?? "unbounded"
             let workers = service.maxWorkers > service.workers ? "\(service.workers)…\(service.maxWorkers)" : "\(service.workers)"
             html += "<tr><td>\(Html.escape(service.name))</td><td>\(Html.escape("\(service.role)"))</td><td class=\"num\">\(service.instances)</td>"
                 + "<td class=\"num\">\(workers)</td><td class=\"num\">\(queue)</td>"
-                + "<td class=\"num\">\(service.database.maxOpen == 0 ? "unlimited" : String(service.database.maxOpen))</td>"
-                + "<td>\(Html.escape(calls(service.calls)))</td></tr>"
+                + "<td class=\"num\">\(generic ? "—" : service.database.maxOpen == 0 ? "unlimited" : String(service.database.maxOpen))</td>"
+                + "<td>\(generic ? "— (a generic service calls nothing)" : Html.escape(calls(service.calls)))</td></tr>"
         }
         return html + "</table>"
     }

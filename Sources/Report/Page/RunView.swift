@@ -42,6 +42,7 @@ struct RunView {
         histogramIndex = index(bundle.series.histograms, byReason: false)
         gaugeIndex = index(bundle.series.gauges)
         specs = Dictionary(bundle.world.services.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        services = HumanSummary.requestFlowOrder(bundle.world.services).map(\.name)
     }
 
     /// A step giving at most `maxCells` cells for a run of `end` with rows of `interval`:
@@ -149,8 +150,9 @@ struct RunView {
         return result
     }
 
-    /// Services in the world's order.
-    var services: [String] { world.services.map(\.name) }
+    /// Services in the order a request meets them, as the console lists them (gateway,
+    /// auth, menu, order, ..., then generic services).
+    let services: [String]
 
     /// Instances of `service` (breaker bands are shares of them).
     func instances(_ service: String) -> Int { spec(service)?.instances ?? 1 }

@@ -137,7 +137,12 @@ public struct Override: Sendable, Equatable {
                 object.set(key, to: value, keyLocation: value.location)
             } else {
                 guard var child = object[key] else {
-                    return ("no field \(CanonicalJSON.quote(key)) at \(walked)", NearestName.nearest(to: key, in: object.keys))
+                    let message = "no field \(CanonicalJSON.quote(key)) at \(walked)"
+                    if let near = NearestName.nearest(to: key, in: object.keys) { return (message, near) }
+                    // Most often a field the file leaves at its default (traffic.app on a
+                    // world without an app block): say how to add it.
+                    return (message + " (a --set adds only the last key of its path: to add \(CanonicalJSON.quote(key)), "
+                        + "set it whole, as in --set '\(walked + key)={...}')", nil)
                 }
                 // Release the object's reference to the child so it is mutated in place.
                 object[key] = .null

@@ -55,6 +55,15 @@ extension Expectation {
             number = percent / 100
         } else if let plain = Double(numberText), plain.isFinite {
             number = plain
+        } else if let duration = try? DurationText.parse(numberText) {
+            // `--slo` converts units; an expectation compares the metric's own figure, and
+            // a latency's is in milliseconds.
+            let (seconds, attoseconds) = duration.components
+            let milliseconds = Double(seconds) * 1000 + Double(attoseconds) / 1e15
+            let shown = milliseconds == milliseconds.rounded() && abs(milliseconds) < 1e15
+                ? String(Int64(milliseconds)) : String(milliseconds)
+            return .failure(Problem(message: "\"\(numberText)\" is not a number: latencies are compared in milliseconds, "
+                + "without a unit (did you mean \(shown)?)"))
         } else {
             return .failure(Problem(message: "\"\(numberText)\" is not a number"))
         }

@@ -21,10 +21,10 @@ extension WorldSpec {
         return bad.end.map { max(end, $0) }
     }
 
-    /// Things in a valid world that are probably not what its author meant, one sentence
-    /// each: faults after the traffic has ended, which fire only if the world is still
-    /// busy then (a world ends when its work does; a pending fault does not keep it alive).
-    public var warnings: [String] {
+    /// Faults after the traffic has ended, which fire only if the world is still busy then
+    /// (a world ends when its work does; a pending fault does not keep it alive): one
+    /// sentence each, for ``warnings``.
+    var lateFaultWarnings: [String] {
         guard let trafficEnd else { return [] }
         return faults.filter { $0.at > trafficEnd }.map { fault in
             "fault \(fault.kindName) at \(fault.at.formattedShort) starts after the traffic ends "

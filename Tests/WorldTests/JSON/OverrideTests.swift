@@ -56,7 +56,7 @@ struct OverrideTests {
                 "--set #4: no object at $.faults (found array of 1)",
                 "--set #5: index 3 is out of range at $.faults (array of 1)",
                 #"--set #6: no field "ordr" at $.services (did you mean "order"?)"#,
-                #"--set #7: no field "nope" at $"#,
+                #"--set #7: no field "nope" at $ (a --set adds only the last key of its path: to add "nope", set it whole, as in --set '$.nope={...}')"#,
                 "--set #8: no object at $.seed (found number 1)",
                 "--set #9: the path must name a field, not the whole world",
                 #"--set #10: no object at $.faults[0].at (found string "1m")"#,

@@ -608,6 +608,9 @@ private let expectationCases: [MalformedWorld] = [
         "expect: a word for the number", #""invariants.oversold == 0""#, #""invariants.oversold == zero""#,
         #"«"invariants»: $.expect[0]: expected an expectation: METRIC [in FROM..TO] OP NUMBER, found string "invariants.oversold == zero": "zero" is not a number"#),
     MalformedWorld(
+        "expect: a latency with a unit", #""invariants.oversold == 0""#, #""app.order.latency.p99 < 1.5s""#,
+        #"«"app.order.latency.p99 < 1.5s»: $.expect[0]: expected an expectation: METRIC [in FROM..TO] OP NUMBER, found string "app.order.latency.p99 < 1.5s": "1.5s" is not a number: latencies are compared in milliseconds, without a unit (did you mean 1500?)"#),
+    MalformedWorld(
         "expect: an infinite percentage", #""invariants.oversold == 0""#, #""orders.failed_ratio <= inf%""#,
         #"«"orders»: $.expect[0]: expected an expectation: METRIC [in FROM..TO] OP NUMBER, found string "orders.failed_ratio <= inf%": "inf%" is not a number"#),
     MalformedWorld(
@@ -893,7 +896,7 @@ struct WorldOverrideTests {
         (["services.order=null"], ["--set #1: $.services.order: expected an object, found null"]),
         (["services={}"], ["--set #1: $.services: expected at least one service, found empty object"]),
         (["seed=1", "faults[9].at=1m", "name=", "services.x.y=1"],
-         ["--set #2: index 9 is out of range at $.faults (array of 2)", #"--set #4: no field "x" at $.services"#]),
+         ["--set #2: index 9 is out of range at $.faults (array of 2)", #"--set #4: no field "x" at $.services (a --set adds only the last key of its path: to add "x", set it whole, as in --set '$.services.x={...}')"#]),
         (["services.order.workers=128", "services.order.workers=0"],
          ["--set #2: $.services.order.workers: expected an integer between 1 and 1000000, found number 0"]),
     ] as [([String], [String])])
