@@ -14,21 +14,28 @@
 /// Unlike Redis's `allkeys-lru`, which samples a few keys and evicts the oldest of the
 /// sample, eviction here is exact.
 public struct LRUCache<Key: Hashable, Value> {
-    fileprivate struct Node {
-        var key: Key
-        var value: Value
+    @usableFromInline struct Node {
+        @usableFromInline var key: Key
+        @usableFromInline var value: Value
         /// Slot of the next more recently used entry, or -1.
-        var newer: Int
+        @usableFromInline var newer: Int
         /// Slot of the next less recently used entry, or -1.
-        var older: Int
+        @usableFromInline var older: Int
+
+        @inlinable init(key: Key, value: Value, newer: Int, older: Int) {
+            self.key = key
+            self.value = value
+            self.newer = newer
+            self.older = older
+        }
     }
 
-    private var nodes: [Node] = []
-    private var slots: [Key: Int] = [:]
+    @usableFromInline var nodes: [Node] = []
+    @usableFromInline var slots: [Key: Int] = [:]
     /// Most recently used slot, or -1.
-    private var newest = -1
+    @usableFromInline var newest = -1
     /// Least recently used slot, or -1.
-    private var oldest = -1
+    @usableFromInline var oldest = -1
 
     /// Most entries held at once (≥ 0).
     public let capacity: Int
@@ -49,23 +56,23 @@ public struct LRUCache<Key: Hashable, Value> {
     }
 
     /// Number of entries held (never more than ``capacity``).
-    public var count: Int { nodes.count }
+    @inlinable public var count: Int { nodes.count }
 
     /// Whether the cache holds no entry.
-    public var isEmpty: Bool { nodes.isEmpty }
+    @inlinable public var isEmpty: Bool { nodes.isEmpty }
 
     /// Whether `key` has an entry; does not change recency.
-    public func contains(_ key: Key) -> Bool { slots[key] != nil }
+    @inlinable public func contains(_ key: Key) -> Bool { slots[key] != nil }
 
     /// The value for `key`, making it the most recently used entry; nil when absent.
-    public mutating func get(_ key: Key) -> Value? {
+    @inlinable public mutating func get(_ key: Key) -> Value? {
         guard let slot = slots[key] else { return nil }
         moveToNewest(slot)
         return nodes[slot].value
     }
 
     /// The value for `key` without changing recency; nil when absent.
-    public func peek(_ key: Key) -> Value? {
+    @inlinable public func peek(_ key: Key) -> Value? {
         guard let slot = slots[key] else { return nil }
         return nodes[slot].value
     }
@@ -74,7 +81,7 @@ public struct LRUCache<Key: Hashable, Value> {
     /// value, and returns the entry evicted to make room (the least recently used one),
     /// if any. With capacity 0 the new entry itself is returned as evicted.
     @discardableResult
-    public mutating func set(_ key: Key, _ value: Value) -> (key: Key, value: Value)? {
+    @inlinable public mutating func set(_ key: Key, _ value: Value) -> (key: Key, value: Value)? {
         if let slot = slots[key] {
             nodes[slot].value = value
             moveToNewest(slot)
@@ -94,26 +101,26 @@ public struct LRUCache<Key: Hashable, Value> {
 
     /// Removes the entry for `key` and returns its value; nil when absent.
     @discardableResult
-    public mutating func removeValue(forKey key: Key) -> Value? {
+    @inlinable public mutating func removeValue(forKey key: Key) -> Value? {
         guard let slot = slots[key] else { return nil }
         return remove(slot: slot).value
     }
 
     /// The least recently used entry (the next to be evicted), without changing recency.
-    public var leastRecentlyUsed: (key: Key, value: Value)? {
+    @inlinable public var leastRecentlyUsed: (key: Key, value: Value)? {
         oldest < 0 ? nil : (nodes[oldest].key, nodes[oldest].value)
     }
 
     /// Removes and returns the least recently used entry.
     @discardableResult
-    public mutating func removeLeastRecentlyUsed() -> (key: Key, value: Value)? {
+    @inlinable public mutating func removeLeastRecentlyUsed() -> (key: Key, value: Value)? {
         oldest < 0 ? nil : remove(slot: oldest)
     }
 
     /// Removes every entry for which `shouldRemove` is true, visiting them from the least
     /// to the most recently used, and returns how many were removed.
     @discardableResult
-    public mutating func removeAll(where shouldRemove: (Key, Value) -> Bool) -> Int {
+    @inlinable public mutating func removeAll(where shouldRemove: (Key, Value) -> Bool) -> Int {
         var removed = 0
         var slot = oldest
         while slot >= 0 {
@@ -133,7 +140,7 @@ public struct LRUCache<Key: Hashable, Value> {
     }
 
     /// Removes every entry.
-    public mutating func removeAll() {
+    @inlinable public mutating func removeAll() {
         nodes.removeAll(keepingCapacity: true)
         slots.removeAll(keepingCapacity: true)
         newest = -1
@@ -141,7 +148,7 @@ public struct LRUCache<Key: Hashable, Value> {
     }
 
     /// The keys from the most to the least recently used.
-    public var keysByRecency: [Key] {
+    @inlinable public var keysByRecency: [Key] {
         var keys: [Key] = []
         keys.reserveCapacity(nodes.count)
         var slot = newest
@@ -154,13 +161,13 @@ public struct LRUCache<Key: Hashable, Value> {
 
     // MARK: List surgery
 
-    private mutating func unlink(_ slot: Int) {
+    @inlinable mutating func unlink(_ slot: Int) {
         let newer = nodes[slot].newer, older = nodes[slot].older
         if newer >= 0 { nodes[newer].older = older } else { newest = older }
         if older >= 0 { nodes[older].newer = newer } else { oldest = newer }
     }
 
-    private mutating func moveToNewest(_ slot: Int) {
+    @inlinable mutating func moveToNewest(_ slot: Int) {
         guard slot != newest else { return }
         unlink(slot)
         nodes[slot].newer = -1
@@ -172,7 +179,7 @@ public struct LRUCache<Key: Hashable, Value> {
 
     /// Unlinks `slot` and keeps the array dense by moving the last node into it.
     @discardableResult
-    private mutating func remove(slot: Int) -> (key: Key, value: Value) {
+    @inlinable mutating func remove(slot: Int) -> (key: Key, value: Value) {
         unlink(slot)
         let removed = nodes[slot]
         slots[removed.key] = nil

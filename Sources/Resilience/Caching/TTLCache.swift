@@ -22,6 +22,11 @@ public struct TTLCache<Key: Hashable, Value, Instant: InstantProtocol> where Ins
         public var value: Value
         /// The first instant at which the entry is expired.
         public var expiresAt: Instant
+
+        @inlinable init(value: Value, expiresAt: Instant) {
+            self.value = value
+            self.expiresAt = expiresAt
+        }
     }
 
     /// Counters describing the store's life so far.
@@ -41,17 +46,18 @@ public struct TTLCache<Key: Hashable, Value, Instant: InstantProtocol> where Ins
         public init() {}
     }
 
-    private var entries: LRUCache<Key, Entry>
+    @usableFromInline var entries: LRUCache<Key, Entry>
 
     /// Most entries held at once (≥ 0; 0 stores nothing).
-    public var capacity: Int { entries.capacity }
+    @inlinable public var capacity: Int { entries.capacity }
     /// TTL of entries stored without an explicit one (default 5 minutes, the source
     /// documents' cache-aside TTL).
     public var defaultTTL: Duration
     /// Random spread applied to every TTL passed to ``set(_:_:ttl:now:using:)``.
     public var jitter: TTLJitter
     /// The counters so far.
-    public private(set) var statistics = Statistics()
+    @inlinable public var statistics: Statistics { _statistics }
+    @usableFromInline var _statistics = Statistics()
 
     /// An empty store of at most `capacity` entries, with `defaultTTL` (default 5 min)
     /// and `jitter` (default none) for ``set(_:_:ttl:now:using:)``.
@@ -70,40 +76,40 @@ public struct TTLCache<Key: Hashable, Value, Instant: InstantProtocol> where Ins
     }
 
     /// Number of entries held, including expired entries not yet removed.
-    public var count: Int { entries.count }
+    @inlinable public var count: Int { entries.count }
 
     // MARK: Reading
 
     /// The live value for `key` at `now`, making it the most recently used; nil (a miss)
     /// when absent or expired, in which case an expired entry is removed.
-    public mutating func get(_ key: Key, now: Instant) -> Value? {
+    @inlinable public mutating func get(_ key: Key, now: Instant) -> Value? {
         entry(key, now: now)?.value
     }
 
     /// Like ``get(_:now:)``, but returns the entry with its expiry.
-    public mutating func entry(_ key: Key, now: Instant) -> Entry? {
+    @inlinable public mutating func entry(_ key: Key, now: Instant) -> Entry? {
         guard let entry = entries.get(key) else {
-            statistics.misses += 1
+            _statistics.misses += 1
             return nil
         }
         guard now < entry.expiresAt else {
             entries.removeValue(forKey: key)
-            statistics.expirations += 1
-            statistics.misses += 1
+            _statistics.expirations += 1
+            _statistics.misses += 1
             return nil
         }
-        statistics.hits += 1
+        _statistics.hits += 1
         return entry
     }
 
     /// The live value for `key` at `now` without changing recency or counters.
-    public func peek(_ key: Key, now: Instant) -> Value? {
+    @inlinable public func peek(_ key: Key, now: Instant) -> Value? {
         guard let entry = entries.peek(key), now < entry.expiresAt else { return nil }
         return entry.value
     }
 
     /// The live entry for `key` at `now` without changing recency or counters.
-    public func peekEntry(_ key: Key, now: Instant) -> Entry? {
+    @inlinable public func peekEntry(_ key: Key, now: Instant) -> Entry? {
         guard let entry = entries.peek(key), now < entry.expiresAt else { return nil }
         return entry
     }
@@ -115,7 +121,7 @@ public struct TTLCache<Key: Hashable, Value, Instant: InstantProtocol> where Ins
     /// when nothing was stored: a (jittered) TTL of zero or less, which also removes any
     /// previous entry, or a capacity of 0.
     @discardableResult
-    public mutating func set(
+    @inlinable public mutating func set(
         _ key: Key, _ value: Value, ttl: Duration? = nil, now: Instant,
         using random: inout some RandomNumberGenerator
     ) -> Instant? {
@@ -129,7 +135,7 @@ public struct TTLCache<Key: Hashable, Value, Instant: InstantProtocol> where Ins
     /// `expiresAt` is not after `now`, stores nothing, removes any previous entry and
     /// returns false.
     @discardableResult
-    public mutating func set(_ key: Key, _ value: Value, expiresAt: Instant, now: Instant) -> Bool {
+    @inlinable public mutating func set(_ key: Key, _ value: Value, expiresAt: Instant, now: Instant) -> Bool {
         guard now < expiresAt else {
             entries.removeValue(forKey: key)
             return false
@@ -137,38 +143,38 @@ public struct TTLCache<Key: Hashable, Value, Instant: InstantProtocol> where Ins
         guard capacity > 0 else { return false }
         if !entries.contains(key), entries.count >= capacity, let victim = entries.removeLeastRecentlyUsed() {
             if now < victim.value.expiresAt {
-                statistics.evictions += 1
+                _statistics.evictions += 1
             } else {
-                statistics.expirations += 1
+                _statistics.expirations += 1
             }
         }
         entries.set(key, Entry(value: value, expiresAt: expiresAt))
-        statistics.insertions += 1
+        _statistics.insertions += 1
         return true
     }
 
     /// Removes the entry for `key` (live or expired) and returns its value, if any.
     @discardableResult
-    public mutating func removeValue(forKey key: Key) -> Value? {
+    @inlinable public mutating func removeValue(forKey key: Key) -> Value? {
         entries.removeValue(forKey: key)?.value
     }
 
     /// Removes every entry expired at `now` and returns how many. O(count): for a
     /// periodic sweep, not for every request.
     @discardableResult
-    public mutating func removeExpired(now: Instant) -> Int {
+    @inlinable public mutating func removeExpired(now: Instant) -> Int {
         let removed = entries.removeAll { _, entry in !(now < entry.expiresAt) }
-        statistics.expirations += removed
+        _statistics.expirations += removed
         return removed
     }
 
     /// Removes every entry (a flush); counters are kept.
-    public mutating func removeAll() {
+    @inlinable public mutating func removeAll() {
         entries.removeAll()
     }
 
     /// The keys held, live or not, from the most to the least recently used.
-    public var keysByRecency: [Key] { entries.keysByRecency }
+    @inlinable public var keysByRecency: [Key] { entries.keysByRecency }
 }
 
 extension TTLCache.Entry: Sendable where Value: Sendable, Instant: Sendable {}

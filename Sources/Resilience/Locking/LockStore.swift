@@ -47,16 +47,23 @@ public struct LockStore<Instant: InstantProtocol>: Sendable where Instant.Durati
     }
 
     /// A live or expired-but-not-yet-discarded lock.
-    struct Entry: Sendable {
-        var owner: LockOwner
-        var fencingToken: FencingToken
-        var expiresAt: Instant
+    @usableFromInline struct Entry: Sendable {
+        @usableFromInline var owner: LockOwner
+        @usableFromInline var fencingToken: FencingToken
+        @usableFromInline var expiresAt: Instant
+
+        @inlinable init(owner: LockOwner, fencingToken: FencingToken, expiresAt: Instant) {
+            self.owner = owner
+            self.fencingToken = fencingToken
+            self.expiresAt = expiresAt
+        }
     }
 
-    private var entries: [String: Entry] = [:]
-    private var lastIssued: UInt64
+    @usableFromInline var entries: [String: Entry] = [:]
+    @usableFromInline var lastIssued: UInt64
     /// The store's counters.
-    public private(set) var statistics = Statistics()
+    @inlinable public var statistics: Statistics { _statistics }
+    @usableFromInline var _statistics = Statistics()
 
     /// An empty store. Its first grant gets the token after `fencingTokensAfter`
     /// (`nil`, the default, means a fresh store whose first token is 1); a store restored
@@ -66,30 +73,30 @@ public struct LockStore<Instant: InstantProtocol>: Sendable where Instant.Durati
     }
 
     /// The highest fencing token issued so far, or `nil` if none.
-    public var lastFencingToken: FencingToken? { lastIssued == 0 ? nil : FencingToken(lastIssued) }
+    @inlinable public var lastFencingToken: FencingToken? { lastIssued == 0 ? nil : FencingToken(lastIssued) }
 
     /// `SET key owner NX PX ttl`: grants the lock to `owner` for `ttl` from `now` if the key
     /// is absent or its lock has expired, and issues a new fencing token with the grant.
     /// Otherwise (even when `owner` itself holds the key) returns how long the current
     /// lock still lives. `ttl` must be positive.
-    public mutating func set(_ key: String, owner: LockOwner, ttl: Duration, now: Instant) -> LockAcquisition {
+    @inlinable public mutating func set(_ key: String, owner: LockOwner, ttl: Duration, now: Instant) -> LockAcquisition {
         // Reached through LockClient and Redlock, whose configurations refuse a
         // non-positive ttl: one here is a programming error of a direct caller.
         precondition(ttl > .zero, "a lock's ttl must be positive")
         if let entry = liveEntry(key, now: now) {
-            statistics.contended += 1
+            _statistics.contended += 1
             return .held(remaining: now.duration(to: entry.expiresAt))
         }
         lastIssued += 1
         let token = FencingToken(lastIssued)
         entries[key] = Entry(owner: owner, fencingToken: token, expiresAt: now.advanced(by: ttl))
-        statistics.grants += 1
+        _statistics.grants += 1
         return .granted(token)
     }
 
     /// `GET key`: the live lock's owner, fencing token and remaining time, or `nil` when the
     /// key is absent or expired (an expired entry is discarded and counted).
-    public mutating func get(_ key: String, now: Instant) -> LockHolder? {
+    @inlinable public mutating func get(_ key: String, now: Instant) -> LockHolder? {
         guard let entry = liveEntry(key, now: now) else { return nil }
         return LockHolder(owner: entry.owner, fencingToken: entry.fencingToken,
                           remaining: now.duration(to: entry.expiresAt))
@@ -98,13 +105,13 @@ public struct LockStore<Instant: InstantProtocol>: Sendable where Instant.Durati
     /// The unlock script: deletes the key only if it holds a live lock of `owner`.
     /// Returns whether it deleted. After expiry it returns `false` even if nobody took the
     /// lock since: the holder must learn that its lease lapsed.
-    public mutating func compareAndDelete(_ key: String, owner: LockOwner, now: Instant) -> Bool {
+    @inlinable public mutating func compareAndDelete(_ key: String, owner: LockOwner, now: Instant) -> Bool {
         guard let entry = liveEntry(key, now: now), entry.owner == owner else {
-            statistics.failedReleases += 1
+            _statistics.failedReleases += 1
             return false
         }
         entries[key] = nil
-        statistics.releases += 1
+        _statistics.releases += 1
         return true
     }
 
@@ -112,16 +119,16 @@ public struct LockStore<Instant: InstantProtocol>: Sendable where Instant.Durati
     /// `ttl` after `now` (`PEXPIRE` semantics: from now, not added to what was left; a
     /// shorter `ttl` shortens the lease). Returns whether it extended. A lock that has
     /// expired cannot be extended, even if nobody took it since. `ttl` must be positive.
-    public mutating func compareAndExtend(_ key: String, owner: LockOwner, ttl: Duration, now: Instant) -> Bool {
+    @inlinable public mutating func compareAndExtend(_ key: String, owner: LockOwner, ttl: Duration, now: Instant) -> Bool {
         // Reached through LockClient and Redlock, whose configurations refuse a
         // non-positive ttl: one here is a programming error of a direct caller.
         precondition(ttl > .zero, "a lock's ttl must be positive")
         guard let entry = liveEntry(key, now: now), entry.owner == owner else {
-            statistics.failedExtensions += 1
+            _statistics.failedExtensions += 1
             return false
         }
         entries[key]?.expiresAt = now.advanced(by: ttl)
-        statistics.extensions += 1
+        _statistics.extensions += 1
         return true
     }
 
@@ -129,23 +136,23 @@ public struct LockStore<Instant: InstantProtocol>: Sendable where Instant.Durati
     /// and returns how many it discarded. Optional: every operation already ignores and
     /// discards expired entries of the key it touches.
     @discardableResult
-    public mutating func removeExpired(now: Instant) -> Int {
+    @inlinable public mutating func removeExpired(now: Instant) -> Int {
         let before = entries.count
         entries = entries.filter { now < $0.value.expiresAt }
         let removed = before - entries.count
-        statistics.expiredWhileHeld += removed
+        _statistics.expiredWhileHeld += removed
         return removed
     }
 
     /// Number of entries stored, including expired ones not yet discarded.
-    public var storedCount: Int { entries.count }
+    @inlinable public var storedCount: Int { entries.count }
 
     /// The live entry of `key`, discarding (and counting) an expired one.
-    private mutating func liveEntry(_ key: String, now: Instant) -> Entry? {
+    @inlinable mutating func liveEntry(_ key: String, now: Instant) -> Entry? {
         guard let entry = entries[key] else { return nil }
         if now < entry.expiresAt { return entry }
         entries[key] = nil
-        statistics.expiredWhileHeld += 1
+        _statistics.expiredWhileHeld += 1
         return nil
     }
 }

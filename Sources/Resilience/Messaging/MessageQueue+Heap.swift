@@ -1,13 +1,13 @@
 extension MessageQueue {
     /// A binary min-heap: the order of requeued messages and of deadlines.
-    struct Heap<Element: Comparable> {
-        private var items: [Element] = []
+    @usableFromInline struct Heap<Element: Comparable> {
+        @usableFromInline var items: [Element] = []
 
-        var isEmpty: Bool { items.isEmpty }
-        var count: Int { items.count }
-        var min: Element? { items.first }
+        @inlinable var isEmpty: Bool { items.isEmpty }
+        @inlinable var count: Int { items.count }
+        @inlinable var min: Element? { items.first }
 
-        mutating func insert(_ element: Element) {
+        @inlinable mutating func insert(_ element: Element) {
             items.append(element)
             var child = items.count - 1
             while child > 0 {
@@ -19,7 +19,7 @@ extension MessageQueue {
         }
 
         @discardableResult
-        mutating func popMin() -> Element? {
+        @inlinable mutating func popMin() -> Element? {
             guard let first = items.first else { return nil }
             let last = items.removeLast()
             guard !items.isEmpty else { return first }

@@ -69,7 +69,17 @@ public struct MessageQueue<Payload, Instant: InstantProtocol> where Instant.Dura
         public var deaths: [DeathRecord<Instant>]
 
         /// The consumer the delivery went to.
-        public var consumer: ConsumerID { tag.consumer }
+        @inlinable public var consumer: ConsumerID { tag.consumer }
+
+        @inlinable init(tag: DeliveryTag, sequence: UInt64, payload: Payload, redelivered: Bool, deliveryCount: Int, publishedAt: Instant, deaths: [DeathRecord<Instant>]) {
+            self.tag = tag
+            self.sequence = sequence
+            self.payload = payload
+            self.redelivered = redelivered
+            self.deliveryCount = deliveryCount
+            self.publishedAt = publishedAt
+            self.deaths = deaths
+        }
     }
 
     /// A dead-lettered message, for the owner to route to a dead-letter queue.
@@ -89,45 +99,75 @@ public struct MessageQueue<Payload, Instant: InstantProtocol> where Instant.Dura
         public var publishedAt: Instant
         /// When it was dead-lettered.
         public var deadLetteredAt: Instant
+
+        @inlinable init(payload: Payload, reason: DeadLetterReason, deaths: [DeathRecord<Instant>], sequence: UInt64, deliveryCount: Int, publishedAt: Instant, deadLetteredAt: Instant) {
+            self.payload = payload
+            self.reason = reason
+            self.deaths = deaths
+            self.sequence = sequence
+            self.deliveryCount = deliveryCount
+            self.publishedAt = publishedAt
+            self.deadLetteredAt = deadLetteredAt
+        }
     }
 
     // MARK: Storage
 
-    struct Record {
-        var sequence: UInt64
-        var payload: Payload
-        var publishedAt: Instant
-        var expiresAt: Instant?
-        var ttl: Duration?
-        var deliveryCount: Int
-        var deaths: [DeathRecord<Instant>]
-    }
+    @usableFromInline struct Record {
+        @usableFromInline var sequence: UInt64
+        @usableFromInline var payload: Payload
+        @usableFromInline var publishedAt: Instant
+        @usableFromInline var expiresAt: Instant?
+        @usableFromInline var ttl: Duration?
+        @usableFromInline var deliveryCount: Int
+        @usableFromInline var deaths: [DeathRecord<Instant>]
 
-    struct Outstanding {
-        var tag: UInt64
-        var record: Record
-    }
-
-    struct ConsumerState {
-        var prefetch: Int
-        /// Unsettled deliveries, in delivery (tag) order.
-        var outstanding: [Outstanding] = []
-        /// Whether the consumer is in the round-robin rotation (it has room).
-        var inRotation = false
-
-        var hasRoom: Bool { prefetch == 0 || outstanding.count < prefetch }
-    }
-
-    struct Expiry: Comparable {
-        var deadline: Instant
-        var sequence: UInt64
-
-        static func < (lhs: Expiry, rhs: Expiry) -> Bool {
-            lhs.deadline != rhs.deadline ? lhs.deadline < rhs.deadline : lhs.sequence < rhs.sequence
+        @inlinable init(sequence: UInt64, payload: Payload, publishedAt: Instant, expiresAt: Instant?, ttl: Duration?, deliveryCount: Int, deaths: [DeathRecord<Instant>]) {
+            self.sequence = sequence
+            self.payload = payload
+            self.publishedAt = publishedAt
+            self.expiresAt = expiresAt
+            self.ttl = ttl
+            self.deliveryCount = deliveryCount
+            self.deaths = deaths
         }
     }
 
-    enum Settlement {
+    @usableFromInline struct Outstanding {
+        @usableFromInline var tag: UInt64
+        @usableFromInline var record: Record
+
+        @inlinable init(tag: UInt64, record: Record) {
+            self.tag = tag
+            self.record = record
+        }
+    }
+
+    @usableFromInline struct ConsumerState {
+        @usableFromInline var prefetch: Int
+        /// Unsettled deliveries, in delivery (tag) order.
+        @usableFromInline var outstanding: [Outstanding] = []
+        /// Whether the consumer is in the round-robin rotation (it has room).
+        @usableFromInline var inRotation = false
+
+        @inlinable var hasRoom: Bool { prefetch == 0 || outstanding.count < prefetch }
+    }
+
+    @usableFromInline struct Expiry: Comparable, Sendable {
+        @usableFromInline var deadline: Instant
+        @usableFromInline var sequence: UInt64
+
+        @inlinable static func < (lhs: Expiry, rhs: Expiry) -> Bool {
+            lhs.deadline != rhs.deadline ? lhs.deadline < rhs.deadline : lhs.sequence < rhs.sequence
+        }
+
+        @inlinable init(deadline: Instant, sequence: UInt64) {
+            self.deadline = deadline
+            self.sequence = sequence
+        }
+    }
+
+    @usableFromInline enum Settlement {
         case ack
         case nack(requeue: Bool)
         case reject(requeue: Bool)
@@ -135,7 +175,7 @@ public struct MessageQueue<Payload, Instant: InstantProtocol> where Instant.Dura
 
     /// The queue's configuration.
     public let configuration: MessageQueueConfiguration
-    private var counters = MessageQueueStatistics()
+    @usableFromInline var counters = MessageQueueStatistics()
 
     // Ready messages live in `ready`, keyed by sequence. Their order is kept by two
     // indexes: `returned` (a min-heap of the sequences of requeued messages) and
@@ -144,22 +184,22 @@ public struct MessageQueue<Payload, Instant: InstantProtocol> where Instant.Dura
     // ready message, and publishes only append younger ones), so the oldest ready
     // message is the smallest valid entry of `returned`, else the first valid entry of
     // `fresh`. An index entry whose message left `ready` by expiring is skipped lazily.
-    private var ready: [UInt64: Record] = [:]
-    private var fresh = Deque<UInt64>()
-    private var returned = Heap<UInt64>()
+    @usableFromInline var ready: [UInt64: Record] = [:]
+    @usableFromInline var fresh = Deque<UInt64>()
+    @usableFromInline var returned = Heap<UInt64>()
     // Deadlines of ready messages; entries of messages that have since left `ready`
     // are skipped lazily.
-    private var expiries = Heap<Expiry>()
+    @usableFromInline var expiries = Heap<Expiry>()
 
-    private var consumers: [ConsumerID: ConsumerState] = [:]
+    @usableFromInline var consumers: [ConsumerID: ConsumerState] = [:]
     /// Consumers with room, in round-robin order: the next delivery goes to the first.
-    private var rotation = Deque<ConsumerID>()
-    private var unackedTotal = 0
-    private var deadLetters = Deque<DeadLetter>()
+    @usableFromInline var rotation = Deque<ConsumerID>()
+    @usableFromInline var unackedTotal = 0
+    @usableFromInline var deadLetters = Deque<DeadLetter>()
 
-    private var lastSequence: UInt64 = 0
-    private var lastTag: UInt64 = 0
-    private var lastConsumer: UInt64 = 0
+    @usableFromInline var lastSequence: UInt64 = 0
+    @usableFromInline var lastTag: UInt64 = 0
+    @usableFromInline var lastConsumer: UInt64 = 0
 
     /// An empty queue with `configuration`.
     public init(_ configuration: MessageQueueConfiguration = .defaults) {
@@ -167,7 +207,7 @@ public struct MessageQueue<Payload, Instant: InstantProtocol> where Instant.Dura
     }
 
     /// The queue's counters and current contents.
-    public var statistics: MessageQueueStatistics {
+    @inlinable public var statistics: MessageQueueStatistics {
         var statistics = counters
         statistics.ready = ready.count
         statistics.unacked = unackedTotal
@@ -176,13 +216,13 @@ public struct MessageQueue<Payload, Instant: InstantProtocol> where Instant.Dura
     }
 
     /// Messages waiting for a consumer (expired ones not yet reaped included).
-    public var readyCount: Int { ready.count }
+    @inlinable public var readyCount: Int { ready.count }
     /// Messages delivered and not yet settled.
-    public var unackedCount: Int { unackedTotal }
+    @inlinable public var unackedCount: Int { unackedTotal }
     /// Registered consumers.
-    public var consumerCount: Int { consumers.count }
+    @inlinable public var consumerCount: Int { consumers.count }
     /// Dead letters waiting for ``popDeadLetter()``.
-    public var pendingDeadLetters: Int { deadLetters.count }
+    @inlinable public var pendingDeadLetters: Int { deadLetters.count }
 
     // MARK: Publishing
 
@@ -205,7 +245,7 @@ public struct MessageQueue<Payload, Instant: InstantProtocol> where Instant.Dura
     ///   - now: the current time.
     /// - Returns: `.confirmed(sequence:)` or `.refused(.queueFull)`.
     @discardableResult
-    public mutating func publish(_ payload: Payload, ttl: Duration? = nil, deaths: [DeathRecord<Instant>] = [], now: Instant) -> PublishOutcome {
+    @inlinable public mutating func publish(_ payload: Payload, ttl: Duration? = nil, deaths: [DeathRecord<Instant>] = [], now: Instant) -> PublishOutcome {
         let ttl = ttl.map { Swift.max($0, .zero) }
         counters.published += 1
         expire(now: now)
@@ -273,7 +313,7 @@ public struct MessageQueue<Payload, Instant: InstantProtocol> where Instant.Dura
 
     /// The prefetch limit and the number of unsettled deliveries of `consumer`, or `nil`
     /// if it is not registered.
-    public func load(of consumer: ConsumerID) -> (prefetch: Int, unacked: Int)? {
+    @inlinable public func load(of consumer: ConsumerID) -> (prefetch: Int, unacked: Int)? {
         consumers[consumer].map { ($0.prefetch, $0.outstanding.count) }
     }
 
@@ -285,7 +325,7 @@ public struct MessageQueue<Payload, Instant: InstantProtocol> where Instant.Dura
     /// - Returns: the number of deliveries returned (requeued or dead-lettered); 0 if the
     ///   consumer was not registered.
     @discardableResult
-    public mutating func cancel(_ consumer: ConsumerID, now: Instant) -> Int {
+    @inlinable public mutating func cancel(_ consumer: ConsumerID, now: Instant) -> Int {
         expire(now: now)
         guard let state = consumers.removeValue(forKey: consumer) else { return 0 }
         if state.inRotation { rotation.remove(where: { $0 == consumer }) }
@@ -303,7 +343,7 @@ public struct MessageQueue<Payload, Instant: InstantProtocol> where Instant.Dura
     /// first consumer in the rotation, which then moves to the end of the rotation if it
     /// still has room, or leaves it until a settlement frees a slot. The delivery counts
     /// against the consumer's prefetch until it is settled.
-    public mutating func nextDelivery(now: Instant) -> Delivery? {
+    @inlinable public mutating func nextDelivery(now: Instant) -> Delivery? {
         expire(now: now)
         guard !ready.isEmpty, let consumer = rotation.popFirst() else { return nil }
         guard var record = popOldestReady() else {
@@ -336,7 +376,7 @@ public struct MessageQueue<Payload, Instant: InstantProtocol> where Instant.Dura
     /// - Returns: the number of messages acknowledged; 0 if `tag` is not outstanding
     ///   (already settled, or requeued when its consumer went away): nothing changes.
     @discardableResult
-    public mutating func ack(_ tag: DeliveryTag, multiple: Bool = false) -> Int {
+    @inlinable public mutating func ack(_ tag: DeliveryTag, multiple: Bool = false) -> Int {
         settle(tag, multiple: multiple, as: .ack, now: nil)
     }
 
@@ -353,7 +393,7 @@ public struct MessageQueue<Payload, Instant: InstantProtocol> where Instant.Dura
     ///
     /// - Returns: the number of messages settled; 0 if `tag` is not outstanding.
     @discardableResult
-    public mutating func nack(_ tag: DeliveryTag, multiple: Bool = false, requeue: Bool = true, now: Instant) -> Int {
+    @inlinable public mutating func nack(_ tag: DeliveryTag, multiple: Bool = false, requeue: Bool = true, now: Instant) -> Int {
         settle(tag, multiple: multiple, as: .nack(requeue: requeue), now: now)
     }
 
@@ -362,11 +402,11 @@ public struct MessageQueue<Payload, Instant: InstantProtocol> where Instant.Dura
     ///
     /// - Returns: whether `tag` was outstanding.
     @discardableResult
-    public mutating func reject(_ tag: DeliveryTag, requeue: Bool, now: Instant) -> Bool {
+    @inlinable public mutating func reject(_ tag: DeliveryTag, requeue: Bool, now: Instant) -> Bool {
         settle(tag, multiple: false, as: .reject(requeue: requeue), now: now) == 1
     }
 
-    private mutating func settle(_ tag: DeliveryTag, multiple: Bool, as settlement: Settlement, now: Instant?) -> Int {
+    @inlinable mutating func settle(_ tag: DeliveryTag, multiple: Bool, as settlement: Settlement, now: Instant?) -> Int {
         if let now { expire(now: now) }
         // Taken out of the dictionary so that its array is mutated in place.
         guard var state = consumers.removeValue(forKey: tag.consumer) else { return 0 }
@@ -411,7 +451,7 @@ public struct MessageQueue<Payload, Instant: InstantProtocol> where Instant.Dura
 
     /// Puts a returned delivery back at its original position, or dead-letters it if it
     /// used up its delivery limit or its TTL passed meanwhile.
-    private mutating func requeue(_ record: Record, now: Instant) {
+    @inlinable mutating func requeue(_ record: Record, now: Instant) {
         if let limit = configuration.deliveryLimit, record.deliveryCount > limit {
             deadLetter(record, .deliveryLimit, now: now)
         } else if let expiresAt = record.expiresAt, expiresAt <= now {
@@ -433,7 +473,7 @@ public struct MessageQueue<Payload, Instant: InstantProtocol> where Instant.Dura
     ///
     /// - Returns: the number of messages that expired.
     @discardableResult
-    public mutating func expire(now: Instant) -> Int {
+    @inlinable public mutating func expire(now: Instant) -> Int {
         var count = 0
         while let next = expiries.min, next.deadline <= now {
             expiries.popMin()
@@ -448,7 +488,7 @@ public struct MessageQueue<Payload, Instant: InstantProtocol> where Instant.Dura
     /// The earliest deadline of a ready message, or `nil` if none has a TTL: when the
     /// owner should next call ``expire(now:)``. Mutating only to discard the bookkeeping
     /// of messages that were delivered meanwhile.
-    public mutating func nextExpiry() -> Instant? {
+    @inlinable public mutating func nextExpiry() -> Instant? {
         while let next = expiries.min {
             if ready[next.sequence] != nil { return next.deadline }
             expiries.popMin()
@@ -456,7 +496,7 @@ public struct MessageQueue<Payload, Instant: InstantProtocol> where Instant.Dura
         return nil
     }
 
-    private mutating func dropHeadIfOverLimit(now: Instant) {
+    @inlinable mutating func dropHeadIfOverLimit(now: Instant) {
         guard let maxLength = configuration.maxLength, configuration.overflow == .dropHead else { return }
         while ready.count > maxLength, let record = popOldestReady() {
             deadLetter(record, .maxLength, now: now)
@@ -464,7 +504,7 @@ public struct MessageQueue<Payload, Instant: InstantProtocol> where Instant.Dura
     }
 
     /// Removes and returns the ready message with the smallest sequence.
-    private mutating func popOldestReady() -> Record? {
+    @inlinable mutating func popOldestReady() -> Record? {
         while let sequence = returned.popMin() {
             if let record = ready.removeValue(forKey: sequence) { return record }
         }
@@ -476,7 +516,7 @@ public struct MessageQueue<Payload, Instant: InstantProtocol> where Instant.Dura
 
     // MARK: Dead letters
 
-    private mutating func deadLetter(_ record: Record, _ reason: DeadLetterReason, now: Instant) {
+    @inlinable mutating func deadLetter(_ record: Record, _ reason: DeadLetterReason, now: Instant) {
         counters.deadLettered[reason] += 1
         guard configuration.retainsDeadLetters else { return }
         var deaths = record.deaths
@@ -498,7 +538,7 @@ public struct MessageQueue<Payload, Instant: InstantProtocol> where Instant.Dura
     /// Takes the oldest dead letter not yet taken, or `nil`. Dead letters are kept (when
     /// ``MessageQueueConfiguration/retainsDeadLetters``) until taken: drain them after
     /// each operation.
-    public mutating func popDeadLetter() -> DeadLetter? {
+    @inlinable public mutating func popDeadLetter() -> DeadLetter? {
         deadLetters.popFirst()
     }
 }

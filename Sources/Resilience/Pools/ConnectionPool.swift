@@ -1,4 +1,4 @@
-import Synchronization
+public import Synchronization
 
 /// An async connection pool over ``ConnectionPoolState`` (Go `database/sql` and HikariCP
 /// semantics: see that type for the rules), opening and closing connections with
@@ -36,45 +36,49 @@ public final class ConnectionPool<Connection: Sendable, C: Clock>: Sendable wher
     public typealias Lease = ConnectionLease<Connection, C.Instant>
     /// A leak report of this pool.
     public typealias Leak = ConnectionLeak<C.Instant>
-    private typealias Machine = ConnectionPoolState<Connection, C.Instant>
-    private typealias WaiterID = Machine.WaiterID
-    private typealias Outcome = Result<Lease, ConnectionPoolError>
-    private typealias Waiting = UnsafeContinuation<Outcome, Never>
+    @usableFromInline typealias Machine = ConnectionPoolState<Connection, C.Instant>
+    @usableFromInline typealias WaiterID = Machine.WaiterID
+    @usableFromInline typealias Outcome = Result<Lease, ConnectionPoolError>
+    @usableFromInline typealias Waiting = UnsafeContinuation<Outcome, Never>
 
     /// The pool's configuration.
     public let configuration: ConnectionPoolConfiguration
     /// The clock for timeouts, lifetimes and wait statistics.
     public let clock: C
-    private let openConnection: @Sendable () async throws -> Connection
-    private let closeConnection: @Sendable (Connection) async -> Void
-    private let onLeak: (@Sendable (Leak) -> Void)?
+    @usableFromInline let openConnection: @Sendable () async throws -> Connection
+    @usableFromInline let closeConnection: @Sendable (Connection) async -> Void
+    @usableFromInline let onLeak: (@Sendable (Leak) -> Void)?
 
     /// Where a waiting acquire stands, in the wrapper: between `acquire` registering it
     /// and its task parking, a hand-off or a timeout may already have happened.
-    private enum Slot {
+    @usableFromInline enum Slot: Sendable {
         case registered
         case parked(Waiting)
         case ready(Outcome)
     }
 
-    private struct State {
-        var machine: Machine
-        var slots: [WaiterID: Slot] = [:]
-        var opensToStart = 0
-        var closesToRun: [Connection] = []
-        var leaksToReport: [Leak] = []
-        var runner: UnsafeContinuation<Void, Never>?
-        var runnerWakeAt: C.Instant?
-        var wakePending = false
-        var running = false
+    @usableFromInline struct State: Sendable {
+        @usableFromInline var machine: Machine
+        @usableFromInline var slots: [WaiterID: Slot] = [:]
+        @usableFromInline var opensToStart = 0
+        @usableFromInline var closesToRun: [Connection] = []
+        @usableFromInline var leaksToReport: [Leak] = []
+        @usableFromInline var runner: UnsafeContinuation<Void, Never>?
+        @usableFromInline var runnerWakeAt: C.Instant?
+        @usableFromInline var wakePending = false
+        @usableFromInline var running = false
+
+        @inlinable init(machine: Machine) { self.machine = machine }
     }
 
     /// Continuations to resume once the lock is released.
-    private struct Wakeups {
-        var waiters: [(Waiting, Outcome)] = []
-        var runner: UnsafeContinuation<Void, Never>?
+    @usableFromInline struct Wakeups: Sendable {
+        @usableFromInline var waiters: [(Waiting, Outcome)] = []
+        @usableFromInline var runner: UnsafeContinuation<Void, Never>?
 
-        func perform() {
+        @inlinable init() {}
+
+        @inlinable func perform() {
             for (continuation, outcome) in waiters { continuation.resume(returning: outcome) }
             runner?.resume()
         }
@@ -86,7 +90,7 @@ public final class ConnectionPool<Connection: Sendable, C: Clock>: Sendable wher
         case finished
     }
 
-    private let state: Mutex<State>
+    @usableFromInline let state: Mutex<State>
 
     /// A pool with `configuration`, timing on `clock`.
     ///
@@ -129,7 +133,7 @@ public final class ConnectionPool<Connection: Sendable, C: Clock>: Sendable wher
     ///   ``ConnectionPoolError/cancelled``, ``ConnectionPoolError/shutDown``,
     ///   ``ConnectionPoolError/openFailed(_:)`` or ``ConnectionPoolError/shed`` (a CoDel
     ///   discipline dropped the caller).
-    public func acquire(timeout: Duration? = nil) async throws(ConnectionPoolError) -> Lease {
+    @inlinable public func acquire(timeout: Duration? = nil) async throws(ConnectionPoolError) -> Lease {
         if Task.isCancelled { throw .cancelled }
         let now = clock.now
         var limit = (timeout ?? configuration.acquireTimeout).map { now.advanced(by: $0) }
@@ -170,7 +174,7 @@ public final class ConnectionPool<Connection: Sendable, C: Clock>: Sendable wher
     ///
     /// - Returns: `false`, changing nothing, when `lease` was already released.
     @discardableResult
-    public func release(_ lease: Lease, discard: Bool = false) -> Bool {
+    @inlinable public func release(_ lease: Lease, discard: Bool = false) -> Bool {
         let now = clock.now
         var wakeups = Wakeups()
         let accepted = state.withLock { state -> Bool in
@@ -190,7 +194,7 @@ public final class ConnectionPool<Connection: Sendable, C: Clock>: Sendable wher
     /// or throws.
     ///
     /// - Parameter timeout: as in ``acquire(timeout:)``.
-    public func withConnection<T>(timeout: Duration? = nil, _ body: (Connection) async throws -> T) async throws -> T {
+    @inlinable public func withConnection<T>(timeout: Duration? = nil, _ body: (Connection) async throws -> T) async throws -> T {
         let lease = try await acquire(timeout: timeout)
         let result: T
         do {
@@ -203,7 +207,7 @@ public final class ConnectionPool<Connection: Sendable, C: Clock>: Sendable wher
         return result
     }
 
-    private func park(_ id: WaiterID) async -> Outcome {
+    @inlinable func park(_ id: WaiterID) async -> Outcome {
         await withTaskCancellationHandler {
             await withUnsafeContinuation { (continuation: Waiting) in
                 let ready = state.withLock { state -> Outcome? in
@@ -229,7 +233,7 @@ public final class ConnectionPool<Connection: Sendable, C: Clock>: Sendable wher
 
     /// Takes a waiter out of the line because its limit passed or it was cancelled;
     /// does nothing if it was served first.
-    private func abandon(_ id: WaiterID, timedOut: Bool) {
+    @inlinable func abandon(_ id: WaiterID, timedOut: Bool) {
         let now = clock.now
         var wakeups = Wakeups()
         state.withLock { state in
@@ -387,7 +391,7 @@ public final class ConnectionPool<Connection: Sendable, C: Clock>: Sendable wher
 
     // MARK: Locked helpers
 
-    private static func absorb(_ actions: Machine.Actions, into state: inout State, wakeups: inout Wakeups) {
+    @inlinable static func absorb(_ actions: Machine.Actions, into state: inout State, wakeups: inout Wakeups) {
         if let handOff = actions.handOff { deliver(handOff.result, to: handOff.waiter, in: &state, wakeups: &wakeups) }
         for waiter in actions.timedOut { deliver(.failure(.timedOut), to: waiter, in: &state, wakeups: &wakeups) }
         for waiter in actions.shed { deliver(.failure(.shed), to: waiter, in: &state, wakeups: &wakeups) }
@@ -403,7 +407,7 @@ public final class ConnectionPool<Connection: Sendable, C: Clock>: Sendable wher
         if hasWork || earlier || state.machine.isShutDown { wakeRunner(&state, wakeups: &wakeups) }
     }
 
-    private static func deliver(_ outcome: Outcome, to id: WaiterID, in state: inout State, wakeups: inout Wakeups) {
+    @inlinable static func deliver(_ outcome: Outcome, to id: WaiterID, in state: inout State, wakeups: inout Wakeups) {
         switch state.slots[id] {
         case .registered:
             state.slots[id] = .ready(outcome)
@@ -416,7 +420,7 @@ public final class ConnectionPool<Connection: Sendable, C: Clock>: Sendable wher
         }
     }
 
-    private static func wakeRunner(_ state: inout State, wakeups: inout Wakeups) {
+    @inlinable static func wakeRunner(_ state: inout State, wakeups: inout Wakeups) {
         if let runner = state.runner {
             state.runner = nil
             state.runnerWakeAt = nil

@@ -13,6 +13,14 @@ public struct ConnectionLease<Connection, Instant: InstantProtocol> {
     public let createdAt: Instant
     /// When this checkout began.
     public let acquiredAt: Instant
+
+    @inlinable init(connection: Connection, connectionID: UInt64, leaseID: UInt64, createdAt: Instant, acquiredAt: Instant) {
+        self.connection = connection
+        self.connectionID = connectionID
+        self.leaseID = leaseID
+        self.createdAt = createdAt
+        self.acquiredAt = acquiredAt
+    }
 }
 
 extension ConnectionLease: Sendable where Connection: Sendable {}
@@ -28,6 +36,13 @@ public struct ConnectionLeak<Instant: InstantProtocol>: Sendable, Hashable {
     public let acquiredAt: Instant
     /// How long it had been held when detected.
     public let heldFor: Duration
+
+    @inlinable init(connectionID: UInt64, leaseID: UInt64, acquiredAt: Instant, heldFor: Duration) {
+        self.connectionID = connectionID
+        self.leaseID = leaseID
+        self.acquiredAt = acquiredAt
+        self.heldFor = heldFor
+    }
 }
 
 /// Counters and gauges of a connection pool (Go's `sql.DBStats`, plus HikariCP's).
@@ -72,6 +87,9 @@ public struct ConnectionPoolStatistics: Sendable, Hashable {
     public var leaks = 0
     /// Waiters dropped by the queue discipline (CoDel) after waiting past its limit.
     public var shed = 0
+
+    /// All zero.
+    @inlinable public init() {}
 }
 
 /// The pure state machine of a connection pool with Go `database/sql` and HikariCP
@@ -117,7 +135,7 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
         /// The number.
         public let rawValue: UInt64
         /// A waiter id with the given number.
-        public init(rawValue: UInt64) { self.rawValue = rawValue }
+        @inlinable public init(rawValue: UInt64) { self.rawValue = rawValue }
         /// "waiter#n".
         public var description: String { "waiter#\(rawValue)" }
     }
@@ -128,6 +146,11 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
         public let waiter: WaiterID
         /// Its lease, or why it gets none.
         public let result: Result<Lease, ConnectionPoolError>
+
+        @inlinable init(waiter: WaiterID, result: Result<Lease, ConnectionPoolError>) {
+            self.waiter = waiter
+            self.result = result
+        }
     }
 
     /// What the caller must do after an operation, outside any lock, in this order:
@@ -154,14 +177,14 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
         public var housekeepingDue: Instant?
 
         /// Nothing to do.
-        public init() {}
+        @inlinable public init() {}
 
         /// Whether there is nothing to do.
         public var isEmpty: Bool {
             handOff == nil && timedOut.isEmpty && shed.isEmpty && close.isEmpty && open == 0 && leaks.isEmpty
         }
 
-        mutating func due(_ instant: Instant?) {
+        @inlinable mutating func due(_ instant: Instant?) {
             guard let instant else { return }
             if let current = housekeepingDue, current <= instant { return }
             housekeepingDue = instant
@@ -179,44 +202,65 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
         case failed(ConnectionPoolError)
     }
 
-    fileprivate struct IdleConnection {
-        var connection: Connection
-        var id: UInt64
-        var createdAt: Instant
-        var idleSince: Instant
+    @usableFromInline struct IdleConnection {
+        @usableFromInline var connection: Connection
+        @usableFromInline var id: UInt64
+        @usableFromInline var createdAt: Instant
+        @usableFromInline var idleSince: Instant
+
+        @inlinable init(connection: Connection, id: UInt64, createdAt: Instant, idleSince: Instant) {
+            self.connection = connection
+            self.id = id
+            self.createdAt = createdAt
+            self.idleSince = idleSince
+        }
     }
 
-    fileprivate struct LeasedConnection {
-        var connection: Connection
-        var leaseID: UInt64
-        var createdAt: Instant
-        var acquiredAt: Instant
-        var leakReported = false
+    @usableFromInline struct LeasedConnection {
+        @usableFromInline var connection: Connection
+        @usableFromInline var leaseID: UInt64
+        @usableFromInline var createdAt: Instant
+        @usableFromInline var acquiredAt: Instant
+        @usableFromInline var leakReported = false
+
+        @inlinable init(connection: Connection, leaseID: UInt64, createdAt: Instant, acquiredAt: Instant) {
+            self.connection = connection
+            self.leaseID = leaseID
+            self.createdAt = createdAt
+            self.acquiredAt = acquiredAt
+        }
     }
 
-    fileprivate struct Waiter {
-        var id: WaiterID
-        var enqueuedAt: Instant
-        var deadline: Instant?
+    @usableFromInline struct Waiter {
+        @usableFromInline var id: WaiterID
+        @usableFromInline var enqueuedAt: Instant
+        @usableFromInline var deadline: Instant?
+
+        @inlinable init(id: WaiterID, enqueuedAt: Instant, deadline: Instant?) {
+            self.id = id
+            self.enqueuedAt = enqueuedAt
+            self.deadline = deadline
+        }
     }
 
     /// The pool's configuration.
     public let configuration: ConnectionPoolConfiguration
-    private let maxIdle: Int
-    private let minIdle: Int
+    @usableFromInline let maxIdle: Int
+    @usableFromInline let minIdle: Int
     /// Most recently returned last.
-    private var idle: [IdleConnection] = []
+    @usableFromInline var idle: [IdleConnection] = []
     /// For lookup only; never iterated for behaviour without sorting.
-    private var leased: [UInt64: LeasedConnection] = [:]
-    private var waiters: DisciplinedQueue<Waiter, Instant>
-    private var opening = 0
-    private var nextConnectionID: UInt64 = 0
-    private var nextLeaseID: UInt64 = 0
-    private var nextWaiter: UInt64 = 0
-    private var lastOpenFailure: Instant?
-    private var counters = ConnectionPoolStatistics()
+    @usableFromInline var leased: [UInt64: LeasedConnection] = [:]
+    @usableFromInline var waiters: DisciplinedQueue<Waiter, Instant>
+    @usableFromInline var opening = 0
+    @usableFromInline var nextConnectionID: UInt64 = 0
+    @usableFromInline var nextLeaseID: UInt64 = 0
+    @usableFromInline var nextWaiter: UInt64 = 0
+    @usableFromInline var lastOpenFailure: Instant?
+    @usableFromInline var counters = ConnectionPoolStatistics()
+    @usableFromInline var _isShutDown = false
     /// Whether ``shutdown(at:)`` was called.
-    public private(set) var isShutDown = false
+    @inlinable public var isShutDown: Bool { _isShutDown }
 
     /// An empty pool (no connection is opened until the first acquire or housekeeping).
     public init(_ configuration: ConnectionPoolConfiguration) {
@@ -227,7 +271,7 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
     }
 
     /// Current gauges and counters.
-    public var statistics: ConnectionPoolStatistics {
+    @inlinable public var statistics: ConnectionPoolStatistics {
         var statistics = counters
         statistics.idle = idle.count
         statistics.inUse = leased.count
@@ -239,10 +283,10 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
 
     /// Whether, after shutdown, every connection is back and closed or being closed, and
     /// no open is under way.
-    public var isDrained: Bool { isShutDown && leased.isEmpty && opening == 0 && idle.isEmpty }
+    @inlinable public var isDrained: Bool { isShutDown && leased.isEmpty && opening == 0 && idle.isEmpty }
 
     /// A fresh waiter id.
-    public mutating func makeWaiterID() -> WaiterID {
+    @inlinable public mutating func makeWaiterID() -> WaiterID {
         nextWaiter += 1
         return WaiterID(rawValue: nextWaiter)
     }
@@ -262,7 +306,7 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
     ///     `nil` when the caller enforces it (as ``ConnectionPool`` does, calling
     ///     ``timeOut(_:at:)``) or waits without limit. Zero fails at once with
     ///     ``ConnectionPoolError/timedOut`` when no idle connection is ready.
-    public mutating func acquire(for waiter: WaiterID, at now: Instant, timeout: Duration?) -> (AcquireOutcome, Actions) {
+    @inlinable public mutating func acquire(for waiter: WaiterID, at now: Instant, timeout: Duration?) -> (AcquireOutcome, Actions) {
         var actions = Actions()
         if isShutDown { return (.failed(.shutDown), actions) }
         shedWaiters(at: now, into: &actions)
@@ -292,7 +336,7 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
 
     /// Removes `waiter` because its wait limit passed. Returns `false` when it is no
     /// longer waiting (it was served or failed first: its hand-off stands).
-    public mutating func timeOut(_ waiter: WaiterID, at now: Instant) -> Bool {
+    @inlinable public mutating func timeOut(_ waiter: WaiterID, at now: Instant) -> Bool {
         guard let removed = waiters.remove(where: { $0.id == waiter }) else { return false }
         counters.timeouts += 1
         recordWait(from: removed.enqueuedAt, to: now)
@@ -301,7 +345,7 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
 
     /// Removes `waiter` because its task was cancelled. Returns `false` when it is no
     /// longer waiting (it was served or failed first: its hand-off stands).
-    public mutating func cancel(_ waiter: WaiterID, at now: Instant) -> Bool {
+    @inlinable public mutating func cancel(_ waiter: WaiterID, at now: Instant) -> Bool {
         guard let removed = waiters.remove(where: { $0.id == waiter }) else { return false }
         counters.cancellations += 1
         recordWait(from: removed.enqueuedAt, to: now)
@@ -318,7 +362,7 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
     ///
     /// - Throws: ``ConnectionPoolError/notLeased`` when `lease` is not the current
     ///   checkout of its connection (a double or stale release); nothing changes.
-    public mutating func release(_ lease: Lease, at now: Instant, discard: Bool = false) throws(ConnectionPoolError) -> Actions {
+    @inlinable public mutating func release(_ lease: Lease, at now: Instant, discard: Bool = false) throws(ConnectionPoolError) -> Actions {
         guard let held = leased[lease.connectionID], held.leaseID == lease.leaseID else { throw .notLeased }
         leased[lease.connectionID] = nil
         var actions = Actions()
@@ -341,7 +385,7 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
 
     /// Reports that one of the requested opens produced `connection` at `now`: it goes to
     /// the first waiter, or idle (closed if the pool is shut down or `maxIdle` are idle).
-    public mutating func opened(_ connection: Connection, at now: Instant) -> Actions {
+    @inlinable public mutating func opened(_ connection: Connection, at now: Instant) -> Actions {
         // Opens are the pool's own requests (``Actions/open``): a report without one is
         // a bug in the driver's bookkeeping, which no configuration reaches.
         precondition(opening > 0, "opened(_:at:) without a requested open")
@@ -364,7 +408,7 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
     /// ``ConnectionPoolError/openFailed(_:)``, and opens
     /// are requested for the remaining waiters (not for `minIdle`, which waits
     /// `refillRetryInterval`).
-    public mutating func openFailed(_ error: any Error, at now: Instant) -> Actions {
+    @inlinable public mutating func openFailed(_ error: any Error, at now: Instant) -> Actions {
         // As in opened(_:at:): an invariant of the driver's bookkeeping, not input.
         precondition(opening > 0, "openFailed(_:at:) without a requested open")
         opening -= 1
@@ -388,7 +432,7 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
     /// The earliest instant at which ``housekeep(at:)`` has work: an idle connection's
     /// timeout or lifetime, a waiter's deadline, a lease's leak threshold, or a `minIdle`
     /// refill after a failed open. `nil` when there is none. O(idle + leased + waiters).
-    public var nextHousekeepingInstant: Instant? {
+    @inlinable public var nextHousekeepingInstant: Instant? {
         var next: Instant?
         func consider(_ instant: Instant?) {
             guard let instant else { return }
@@ -419,7 +463,7 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
     /// `minIdle` are idle, past `idleTimeout`; reports leases held past
     /// `leakDetectionThreshold` (once each, oldest first); refills `minIdle` (after a
     /// failed open, only once `refillRetryInterval` has passed).
-    public mutating func housekeep(at now: Instant) -> Actions {
+    @inlinable public mutating func housekeep(at now: Instant) -> Actions {
         var actions = Actions()
         if isShutDown { return actions }
         for waiter in waiters.removeAll(where: { $0.deadline.map { $0 <= now } ?? false }) {
@@ -467,8 +511,8 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
     /// ``ConnectionPoolError/shutDown`` (returned, in FIFO order) and every idle
     /// connection closed; connections in use are closed when released, and connections
     /// still being opened when they arrive. Later acquires fail with `.shutDown`.
-    public mutating func shutdown(at now: Instant) -> (waiters: [WaiterID], close: [Connection]) {
-        isShutDown = true
+    @inlinable public mutating func shutdown(at now: Instant) -> (waiters: [WaiterID], close: [Connection]) {
+        _isShutDown = true
         var failed: [WaiterID] = []
         for waiter in waiters.removeAll() {
             recordWait(from: waiter.enqueuedAt, to: now)
@@ -481,16 +525,16 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
 
     // MARK: Internals
 
-    private var hasFreeSlot: Bool {
+    @inlinable var hasFreeSlot: Bool {
         configuration.maxOpen == 0 || idle.count + leased.count + opening < configuration.maxOpen
     }
 
-    private func isExpired(createdAt: Instant, at now: Instant) -> Bool {
+    @inlinable func isExpired(createdAt: Instant, at now: Instant) -> Bool {
         guard let maxLifetime = configuration.maxLifetime else { return false }
         return createdAt.duration(to: now) >= maxLifetime
     }
 
-    private mutating func checkOut(_ connection: Connection, id: UInt64, createdAt: Instant, at now: Instant, actions: inout Actions) -> Lease {
+    @inlinable mutating func checkOut(_ connection: Connection, id: UInt64, createdAt: Instant, at now: Instant, actions: inout Actions) -> Lease {
         nextLeaseID += 1
         leased[id] = LeasedConnection(connection: connection, leaseID: nextLeaseID, createdAt: createdAt, acquiredAt: now)
         if let threshold = configuration.leakDetectionThreshold { actions.due(now.advanced(by: threshold)) }
@@ -498,7 +542,7 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
     }
 
     /// A usable connection became free: next waiter, else idle, else closed.
-    private mutating func reuse(_ connection: Connection, id: UInt64, createdAt: Instant, at now: Instant, actions: inout Actions) {
+    @inlinable mutating func reuse(_ connection: Connection, id: UInt64, createdAt: Instant, at now: Instant, actions: inout Actions) {
         shedWaiters(at: now, into: &actions)
         if let first = waiters.next(at: now)?.element {
             recordWait(from: first.enqueuedAt, to: now)
@@ -518,7 +562,7 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
 
     /// Requests opens for waiters no open serves yet and for the `minIdle` deficit (the
     /// latter not until `refillRetryInterval` after a failed open), while slots remain.
-    private mutating func fill(at now: Instant, into actions: inout Actions) {
+    @inlinable mutating func fill(at now: Instant, into actions: inout Actions) {
         guard !isShutDown else { return }
         var wanted = waiters.count
         let refillAllowed = lastOpenFailure.map { $0.advanced(by: configuration.refillRetryInterval) <= now } ?? true
@@ -531,7 +575,7 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
     }
 
     /// Drops the waiters the queue discipline sheds at `now` (CoDel only).
-    private mutating func shedWaiters(at now: Instant, into actions: inout Actions) {
+    @inlinable mutating func shedWaiters(at now: Instant, into actions: inout Actions) {
         for waiter in waiters.shed(at: now) {
             counters.shed += 1
             recordWait(from: waiter.enqueuedAt, to: now)
@@ -540,7 +584,7 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
         actions.due(waiters.nextShedInstant)
     }
 
-    private mutating func recordWait(from start: Instant, to now: Instant) {
+    @inlinable mutating func recordWait(from start: Instant, to now: Instant) {
         let waited = start.duration(to: now)
         counters.totalWait += waited
         if waited > counters.maxWait { counters.maxWait = waited }

@@ -72,9 +72,9 @@ public struct DisciplinedQueue<Element, Instant: InstantProtocol> where Instant.
     /// Whether nothing waits.
     @inlinable public var isEmpty: Bool { entries.isEmpty }
     /// The waiting elements, oldest first.
-    public var elements: [Element] { entries.map(\.element) }
+    @inlinable public var elements: [Element] { entries.map(\.element) }
     /// When the oldest waiting entry arrived.
-    public var oldestArrival: Instant? { entries.first?.enqueuedAt }
+    @inlinable public var oldestArrival: Instant? { entries.first?.enqueuedAt }
 
     /// Adds `element`, arriving at `now`.
     @inlinable public mutating func append(_ element: Element, at now: Instant) {
@@ -120,19 +120,19 @@ public struct DisciplinedQueue<Element, Instant: InstantProtocol> where Instant.
 
     /// The earliest instant at which ``shed(at:)`` could drop something, if nothing else
     /// happens before (the oldest entry's arrival plus the current limit).
-    public var nextShedInstant: Instant? {
+    @inlinable public var nextShedInstant: Instant? {
         guard let codel, let first = entries.first else { return nil }
         // The +1 ns: shedding drops entries that waited strictly longer than the limit.
         return first.enqueuedAt.advanced(by: (_isOverloaded ? codel.target : codel.interval) + .nanoseconds(1))
     }
 
     /// Removes the first entry matching `predicate` (a caller that gave up) and returns it.
-    public mutating func remove(where predicate: (Element) -> Bool) -> Element? {
+    @inlinable public mutating func remove(where predicate: (Element) -> Bool) -> Element? {
         entries.remove { predicate($0.element) }?.element
     }
 
     /// Removes every entry matching `predicate` and returns them, oldest first.
-    public mutating func removeAll(where predicate: (Element) -> Bool) -> [Element] {
+    @inlinable public mutating func removeAll(where predicate: (Element) -> Bool) -> [Element] {
         guard entries.contains(where: { predicate($0.element) }) else { return [] }
         var kept = Deque<Entry>()
         var removed: [Element] = []
@@ -145,7 +145,7 @@ public struct DisciplinedQueue<Element, Instant: InstantProtocol> where Instant.
 
     /// Removes every entry (a crash, a shutdown: the line starts afresh) and returns them,
     /// oldest first.
-    public mutating func removeAll() -> [Element] {
+    @inlinable public mutating func removeAll() -> [Element] {
         standingSince = nil
         return entries.removeAll().map(\.element)
     }

@@ -1,4 +1,4 @@
-import Synchronization
+public import Synchronization
 
 /// Something that happened in a retry loop, reported synchronously to the caller's
 /// observer (for metrics and traces).
@@ -29,6 +29,9 @@ public struct RetryStatistics: Sendable, Hashable {
     public var deadlineStops = 0
     /// Calls abandoned because the caller was cancelled.
     public var cancellations = 0
+
+    /// All zero.
+    @inlinable public init() {}
 }
 
 /// Runs operations with retries: a ``RetryPolicy``, an optional shared ``RetryBudget``,
@@ -55,13 +58,18 @@ public final class Retrier<C: Clock, Random: RandomNumberGenerator & Sendable>: 
     /// The clock delays are slept on and deadlines are read from.
     public let clock: C
 
-    private struct State {
-        var random: Random
-        var budget: RetryBudget<C.Instant>?
-        var statistics = RetryStatistics()
+    @usableFromInline struct State: Sendable {
+        @usableFromInline var random: Random
+        @usableFromInline var budget: RetryBudget<C.Instant>?
+        @usableFromInline var statistics = RetryStatistics()
+
+        @inlinable init(random: Random, budget: RetryBudget<C.Instant>?) {
+            self.random = random
+            self.budget = budget
+        }
     }
 
-    private let state: Mutex<State>
+    @usableFromInline let state: Mutex<State>
 
     /// A retrier following `policy` on `clock`, drawing jitter from `random`, and, when
     /// `budget` is given, throttling retries with a ``RetryBudget`` of that configuration
@@ -88,7 +96,7 @@ public final class Retrier<C: Clock, Random: RandomNumberGenerator & Sendable>: 
     /// - Returns: the first successful result.
     /// - Throws: the last attempt's error when the loop gives up, or
     ///   `CancellationError` when the task is cancelled.
-    public func run<T>(
+    @inlinable public func run<T>(
         _ operation: () async throws -> T,
         onEvent: (RetryEvent) -> Void = { _ in }
     ) async throws -> T {
@@ -109,7 +117,7 @@ public final class Retrier<C: Clock, Random: RandomNumberGenerator & Sendable>: 
     /// ```
     ///
     /// `jitter` is called once per failed attempt, synchronously, before the decision.
-    public func run<T, G: RandomNumberGenerator>(
+    @inlinable public func run<T, G: RandomNumberGenerator>(
         _ operation: () async throws -> T,
         jitter: (_ attempt: Int) -> G,
         onEvent: (RetryEvent) -> Void = { _ in }
@@ -118,7 +126,7 @@ public final class Retrier<C: Clock, Random: RandomNumberGenerator & Sendable>: 
     }
 
     /// The loop: `jitterOrShared(n)` is the generator after attempt n (nil: the shared one).
-    private func run<T, G: RandomNumberGenerator>(
+    @inlinable func run<T, G: RandomNumberGenerator>(
         _ operation: () async throws -> T,
         jitterOrShared: (Int) -> G?,
         onEvent: (RetryEvent) -> Void
@@ -190,7 +198,7 @@ public final class Retrier<C: Clock, Random: RandomNumberGenerator & Sendable>: 
         }
     }
 
-    private static func count(_ decision: RetryDecision, attempt: Int, in statistics: inout RetryStatistics) {
+    @inlinable static func count(_ decision: RetryDecision, attempt: Int, in statistics: inout RetryStatistics) {
         switch decision {
         case .retry:
             statistics.retries += 1

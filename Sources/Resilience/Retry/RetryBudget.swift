@@ -62,24 +62,27 @@ public struct RetryBudget<Instant: InstantProtocol>: Sendable where Instant.Dura
 
         /// Retries allowed over the window with no requests at all:
         /// `minRetriesPerSecond · window` (in seconds).
-        public var reserve: Double { minRetriesPerSecond * window.secondsValue }
+        @inlinable public var reserve: Double { minRetriesPerSecond * window.secondsValue }
     }
 
     /// The budget's parameters.
     public let configuration: Configuration
     /// Original requests recorded since the budget was made.
-    public private(set) var totalRequests = 0
+    @inlinable public var totalRequests: Int { _totalRequests }
+    @usableFromInline var _totalRequests = 0
     /// Retries allowed since the budget was made.
-    public private(set) var totalRetries = 0
+    @inlinable public var totalRetries: Int { _totalRetries }
+    @usableFromInline var _totalRetries = 0
     /// Retries refused since the budget was made.
-    public private(set) var totalDenied = 0
+    @inlinable public var totalDenied: Int { _totalDenied }
+    @usableFromInline var _totalDenied = 0
 
-    private var requests: [Int]
-    private var retries: [Int]
-    private var origin: Instant?
+    @usableFromInline var requests: [Int]
+    @usableFromInline var retries: [Int]
+    @usableFromInline var origin: Instant?
     /// Absolute number of the current slice since `origin`.
-    private var current: Int64 = 0
-    private let bucketNanoseconds: Int64
+    @usableFromInline var current: Int64 = 0
+    @usableFromInline let bucketNanoseconds: Int64
 
     /// An empty budget (its reserve is available at once).
     public init(_ configuration: Configuration = .finagle) {
@@ -90,22 +93,22 @@ public struct RetryBudget<Instant: InstantProtocol>: Sendable where Instant.Dura
     }
 
     /// Records one original request at `now` (Finagle's `deposit`).
-    public mutating func recordRequest(at now: Instant) {
+    @inlinable public mutating func recordRequest(at now: Instant) {
         advance(to: now)
         requests[slot(current)] += 1
-        totalRequests += 1
+        _totalRequests += 1
     }
 
     /// Spends one retry at `now` if the budget allows it (Finagle's `tryWithdraw`).
     /// Returns `false`, changing nothing but the denial count, when it does not.
-    public mutating func tryRetry(at now: Instant) -> Bool {
+    @inlinable public mutating func tryRetry(at now: Instant) -> Bool {
         advance(to: now)
         guard available() >= 1 else {
-            totalDenied += 1
+            _totalDenied += 1
             return false
         }
         retries[slot(current)] += 1
-        totalRetries += 1
+        _totalRetries += 1
         return true
     }
 
@@ -126,13 +129,13 @@ public struct RetryBudget<Instant: InstantProtocol>: Sendable where Instant.Dura
 
     // MARK: Window
 
-    private func slot(_ bucket: Int64) -> Int {
+    @inlinable func slot(_ bucket: Int64) -> Int {
         Int(bucket % Int64(configuration.buckets))
     }
 
     /// Moves the current slice to the one holding `now`, clearing the slices that left
     /// the window. An instant earlier than the current slice counts in the current one.
-    private mutating func advance(to now: Instant) {
+    @inlinable mutating func advance(to now: Instant) {
         guard let origin else {
             self.origin = now
             return
@@ -159,7 +162,7 @@ public struct RetryBudget<Instant: InstantProtocol>: Sendable where Instant.Dura
 
     /// `ratio · requests + reserve − retries` over the window, rounded down: retries
     /// allowed now.
-    private func available() -> Int {
+    @inlinable func available() -> Int {
         var requestSum = 0
         var retrySum = 0
         var bucket = current

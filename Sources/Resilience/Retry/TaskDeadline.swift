@@ -32,7 +32,7 @@
 /// all: the enclosing timer will cancel it.
 public enum TaskDeadline {
     /// The innermost (earliest) deadline of the current task, if any.
-    @TaskLocal static var current: (any TaskDeadlineStorage)?
+    @usableFromInline @TaskLocal static var current: (any TaskDeadlineStorage)?
 
     /// Runs `operation` with `deadline` (an instant of `clock`), or the enclosing
     /// deadline if that is earlier.
@@ -83,7 +83,7 @@ public enum TaskDeadline {
     /// ```
     /// A nested ``withDeadline(_:on:_:)`` inside such a scope arms its own timer (no
     /// enclosing timer will cancel it).
-    public static func withPropagatedDeadline<C: Clock, T>(
+    @inlinable public static func withPropagatedDeadline<C: Clock, T>(
         _ deadline: C.Instant?,
         on clock: C,
         _ operation: () async throws -> T
@@ -91,9 +91,13 @@ public enum TaskDeadline {
         guard let deadline else { return try await operation() }
         // An earlier enclosing deadline already governs (and keeps its timer, if any).
         if let enclosing = instant(on: clock), enclosing <= deadline { return try await operation() }
-        return try await $current.withValue(TaskDeadlineBox(clock: clock, instant: deadline, isEnforced: false)) {
-            try await operation()
-        }
+        return try await withCurrent(TaskDeadlineBox(clock: clock, instant: deadline, isEnforced: false), operation)
+    }
+
+    /// Runs `operation` with `deadline` as the current task's deadline (the task-local's
+    /// binding, reachable from the inlinable scopes above).
+    @usableFromInline static func withCurrent<T>(_ deadline: (any TaskDeadlineStorage)?, _ operation: () async throws -> T) async rethrows -> T {
+        try await $current.withValue(deadline) { try await operation() }
     }
 
     /// Runs `operation` with no deadline at all, whatever encloses the caller: for starting
@@ -136,7 +140,7 @@ public enum TaskDeadline {
     /// The current task's effective deadline as an instant of `clock`, or `nil` when no
     /// deadline encloses the caller. Exact for the clock type the deadline was set with;
     /// translated through the remaining time for any other.
-    public static func instant<C: Clock>(on clock: C) -> C.Instant? where C.Duration == Duration {
+    @inlinable public static func instant<C: Clock>(on clock: C) -> C.Instant? where C.Duration == Duration {
         guard let stored = current else { return nil }
         if let same = stored as? TaskDeadlineBox<C> { return same.instant }
         return clock.now.advanced(by: stored.remaining())
@@ -144,7 +148,7 @@ public enum TaskDeadline {
 
     /// Time left until the current task's deadline (zero once it has passed), or `nil`
     /// when no deadline encloses the caller: pass it on as the timeout of a nested call.
-    public static func remaining<C: Clock>(on clock: C) -> Duration? where C.Duration == Duration {
+    @inlinable public static func remaining<C: Clock>(on clock: C) -> Duration? where C.Duration == Duration {
         guard let deadline = instant(on: clock) else { return nil }
         return Swift.max(.zero, clock.now.duration(to: deadline))
     }
@@ -152,14 +156,14 @@ public enum TaskDeadline {
     /// The smaller of `maxWait` and the time left until the current task's deadline (nil
     /// when neither limits the wait): how long a nested wait (a permit, a token, a slot,
     /// a lock) may last, so a request that has run out of time stops waiting everywhere.
-    public static func limit<C: Clock>(_ maxWait: Duration?, on clock: C) -> Duration? where C.Duration == Duration {
+    @inlinable public static func limit<C: Clock>(_ maxWait: Duration?, on clock: C) -> Duration? where C.Duration == Duration {
         guard let remaining = remaining(on: clock) else { return maxWait }
         return maxWait.map { Swift.min($0, remaining) } ?? remaining
     }
 
     /// Throws ``DeadlineExceeded`` if the current task's deadline has passed: a cheap
     /// check before starting expensive work.
-    public static func check<C: Clock>(on clock: C) throws(DeadlineExceeded) where C.Duration == Duration {
+    @inlinable public static func check<C: Clock>(on clock: C) throws(DeadlineExceeded) where C.Duration == Duration {
         if let deadline = instant(on: clock), clock.now >= deadline { throw DeadlineExceeded() }
     }
 
@@ -206,24 +210,24 @@ public enum TaskDeadline {
 }
 
 /// A deadline in the task-local slot: its clock type is known to the box only.
-protocol TaskDeadlineStorage: Sendable {
+@usableFromInline protocol TaskDeadlineStorage: Sendable {
     /// Time left on the deadline's own clock.
     func remaining() -> Duration
 }
 
 /// A deadline on a clock of type `C`.
-final class TaskDeadlineBox<C: Clock>: TaskDeadlineStorage where C.Duration == Duration {
+@usableFromInline final class TaskDeadlineBox<C: Clock>: TaskDeadlineStorage where C.Duration == Duration {
     let clock: C
-    let instant: C.Instant
+    @usableFromInline let instant: C.Instant
     /// Whether a timer cancels the scope's task at `instant` (``TaskDeadline/withDeadline(_:on:_:)``),
     /// or the deadline is only made known (``TaskDeadline/withPropagatedDeadline(_:on:_:)``).
     let isEnforced: Bool
 
-    init(clock: C, instant: C.Instant, isEnforced: Bool) {
+    @usableFromInline init(clock: C, instant: C.Instant, isEnforced: Bool) {
         self.clock = clock
         self.instant = instant
         self.isEnforced = isEnforced
     }
 
-    func remaining() -> Duration { clock.now.duration(to: instant) }
+    @usableFromInline func remaining() -> Duration { clock.now.duration(to: instant) }
 }

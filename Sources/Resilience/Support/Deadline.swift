@@ -13,7 +13,7 @@ extension Clock where Duration == Swift.Duration {
     /// The timer is a child task sleeping on this clock, so the race behaves the same
     /// under `ContinuousClock` and under a simulation's virtual clock (whose executor the
     /// child inherits). When `operation` wins, the timer child is cancelled at once.
-    func race<T: Sendable>(
+    @inlinable func race<T: Sendable>(
         deadline: Instant,
         _ operation: () async -> T,
         onTimeout: @escaping @Sendable () -> Void

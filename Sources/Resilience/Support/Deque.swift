@@ -49,7 +49,7 @@ public struct Deque<Element> {
     /// Removes and returns the first element matching `predicate`, keeping the order
     /// of the others. O(n): for cancellations, which are rare next to appends.
     @discardableResult
-    public mutating func remove(where predicate: (Element) -> Bool) -> Element? {
+    @inlinable public mutating func remove(where predicate: (Element) -> Bool) -> Element? {
         var found: Element?
         var kept = ContiguousArray<Element?>(repeating: nil, count: storage.count)
         var keptCount = 0
@@ -70,7 +70,7 @@ public struct Deque<Element> {
     }
 
     /// Removes every element, front first.
-    public mutating func removeAll() -> [Element] {
+    @inlinable public mutating func removeAll() -> [Element] {
         var all: [Element] = []
         all.reserveCapacity(count)
         while let element = popFirst() { all.append(element) }
@@ -87,7 +87,7 @@ public struct Deque<Element> {
 
 extension Deque: Sequence {
     /// Front to back, without removing.
-    public func makeIterator() -> IndexingIterator<[Element]> {
+    @inlinable public func makeIterator() -> IndexingIterator<[Element]> {
         (0..<count).map { storage[(head + $0) & (storage.count - 1)]! }.makeIterator()
     }
 }

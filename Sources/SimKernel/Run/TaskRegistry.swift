@@ -10,41 +10,56 @@ final class TaskRegistry {
         var daemon: Bool
         var waitingOn: String?
         var task: Task<Void, Never>?
+        /// When it started, among the world's tasks (the order of a stall report).
+        var started: Int
     }
 
-    private var entries: [Int: Entry] = [:]
-    private var nextID = 0
+    /// Live tasks by id: an id is a slot, reused once its task finishes. Every wait a
+    /// task declares reads and writes its entry, and a big world has hundreds of
+    /// thousands alive: a slot is one indexed load, where a dictionary keyed by a
+    /// start number hashed and probed a table as large as the world.
+    private var slots: ContiguousArray<Entry?> = []
+    private var freeSlots: [Int] = []
+    private var started = 0
     private(set) var liveNonDaemon = 0
-
-    var liveCount: Int { entries.count }
+    private(set) var liveCount = 0
 
     func register(_ name: String, daemon: Bool) -> Int {
-        let id = nextID
-        nextID += 1
-        entries[id] = Entry(name: name, daemon: daemon)
+        let entry = Entry(name: name, daemon: daemon, started: started)
+        started += 1
+        liveCount += 1
         if !daemon { liveNonDaemon += 1 }
-        return id
+        if let id = freeSlots.popLast() {
+            slots[id] = entry
+            return id
+        }
+        slots.append(entry)
+        return slots.count - 1
     }
 
     func attach(_ task: Task<Void, Never>, to id: Int) {
-        entries[id]?.task = task
+        slots[id]?.task = task
     }
 
     func finish(_ id: Int) {
-        guard let entry = entries.removeValue(forKey: id) else { return }
+        guard let entry = slots[id] else { return }
+        slots[id] = nil
+        freeSlots.append(id)
+        liveCount -= 1
         if !entry.daemon { liveNonDaemon -= 1 }
     }
 
     /// Sets what task `id` waits on; returns the previous label.
     func setWaitLabel(_ id: Int, _ label: String?) -> String? {
-        let previous = entries[id]?.waitingOn
-        entries[id]?.waitingOn = label
+        guard slots[id] != nil else { return nil }
+        let previous = slots[id]!.waitingOn
+        slots[id]!.waitingOn = label
         return previous
     }
 
     /// Live tasks in start order (a dictionary's order must never leak out).
     func snapshot() -> [(id: Int, entry: Entry)] {
-        entries.keys.sorted().map { ($0, entries[$0]!) }
+        slots.indices.compactMap { id in slots[id].map { (id, $0) } }.sorted { $0.entry.started < $1.entry.started }
     }
 
     func cancelAll() {

@@ -14,10 +14,13 @@ public struct TimerHandle: Hashable, Sendable {
 ///
 /// Payloads live in a slab of slots; the heap holds only (time, sequence, slot). A
 /// cancelled timer frees its slot (and payload) at once and leaves a dead heap entry
-/// that is skipped when it surfaces; when dead entries outnumber live ones the heap is
-/// rebuilt, so memory stays proportional to the live timers (a request with a 30 s
-/// timeout that finished in 10 ms costs 24 bytes until the next compaction, not a
-/// payload for 30 s). Not tracking heap positions keeps each sift to plain moves,
+/// that is skipped when it surfaces; when dead entries reach a quarter of the live ones
+/// the heap is rebuilt, so memory stays proportional to the live timers (a request with
+/// a 30 s timeout that finished in 10 ms costs 24 bytes until the next compaction, not a
+/// payload for 30 s). Most timers are cancelled (a call's timeout, a pool wait's limit),
+/// so the tight bound matters: with dead entries up to the live count the heap was twice
+/// its live size, a deeper sift for every timer and a sift per dead entry surfacing. The
+/// rebuild is O(heap) every quarter-of-the-live-count cancellations: O(1) amortised. Not tracking heap positions keeps each sift to plain moves,
 /// which matters at millions of timers a second.
 ///
 /// The heap is 4-ary: a big world keeps millions of timers, far more than the processor's
@@ -95,7 +98,7 @@ struct TimerQueue {
     mutating func cancel(_ handle: TimerHandle) -> Payload? {
         guard isPending(handle) else { return nil }
         let payload = release(handle.slot)
-        if heap.count > 64 && heap.count > 2 * count { compact() }
+        if heap.count > 64 && 4 * (heap.count - count) > count { compact() }
         return payload
     }
 
