@@ -2,8 +2,9 @@ public import World
 import Platform
 import SimKernel
 
-/// The baseline world scaled as a platform N times larger — the overrides
-/// `scripts/scaled-baseline` applies, here as `--set` arguments: demand (the traffic
+/// The baseline world scaled as a platform N times larger — the one definition of the
+/// overrides (`scripts/scaled-baseline` reads them from `bench --child overrides`), as
+/// `--set` arguments: demand (the traffic
 /// profile's rates, population, merchants, riders, catalog) and capacity (every service's
 /// instances, the database's cores and connections) both × N, so a ×N world does about N
 /// times the baseline's work and its cost per order should not grow with N.

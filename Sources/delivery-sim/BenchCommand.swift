@@ -148,7 +148,13 @@ enum BenchCommand {
 
     /// A child run: one implementation, its figures on standard output in the peers'
     /// format. Not in `--help`: the parent starts it.
+    /// `--child overrides` prints the scaled baseline's `--set` values, one per line, so
+    /// `scripts/scaled-baseline` applies exactly the overrides `--scaling` does.
     static func runChild(_ name: String, world: String?, customers: Int, seed: UInt64, factor: Int) throws -> Int32 {
+        if name == "overrides" {
+            for line in ScaledBaseline.overrides(factor: factor) { print(line) }
+            return 0
+        }
         if name == "baseline" {
             guard let world else { throw UsageError("--child baseline needs --world") }
             let spec = try WorldFiles.load(world, overrides: ScaledBaseline.overrides(factor: factor))
@@ -169,7 +175,7 @@ enum BenchCommand {
                                  meanSojourn: result.meanSojourn, probabilityOfWaiting: result.probabilityOfWaiting,
                                  events: result.events, runSeconds: Double(seconds) + Double(attoseconds) / 1e18)
         default:
-            throw UsageError("--child runs deliverysim, plain or baseline, not \"\(name)\"")
+            throw UsageError("--child runs deliverysim, plain, baseline or overrides, not \"\(name)\"")
         }
         print(figures.lines(requested: customers, seed: seed), terminator: "")
         return 0

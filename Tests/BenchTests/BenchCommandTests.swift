@@ -1,3 +1,4 @@
+import Bench
 import CommandLineTesting
 import Foundation
 import Testing
@@ -48,6 +49,16 @@ struct BenchCommandTests {
             #expect(row["runs"]?[0]?["customers"]?.numberValue?.int == 2000)
         }
         #expect(rows[1]["runs"]?[0]?["events"]?.numberValue?.int == 4000, "the plain loop: an arrival and a departure each")
+    }
+
+    @Test("scripts/scaled-baseline's overrides come from the binary: the ones --scaling runs, one per line")
+    func scaledOverridesForTheScript() throws {
+        let run = try bench(["--child", "overrides", "--factor", "10"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        #expect(lines == ScaledBaseline.overrides(factor: 10))
+        #expect(lines.contains("riders.count=15000"))
+        #expect(lines.contains("services.notification.instances=10"))
     }
 
     @Test("a Python peer that cannot run is a row saying how to install it, not a failure")
