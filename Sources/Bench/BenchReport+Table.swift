@@ -35,16 +35,7 @@ extension BenchReport {
                 fixed(figures.meanWait, 4), fixed(figures.meanSojourn, 4), fixed(figures.probabilityOfWaiting, 4),
             ])
         }
-        var widths = header.map(\.count)
-        for line in cells where line.count == header.count {
-            for (column, cell) in line.enumerated() { widths[column] = max(widths[column], cell.count) }
-        }
-        func render(_ line: [String]) -> String {
-            line.enumerated().map { column, cell in
-                let pad = String(repeating: " ", count: max(0, widths[column] - cell.count))
-                return column == 0 ? cell + pad : pad + cell
-            }.joined(separator: "  ")
-        }
+        let render = Self.columns(header: header, cells: cells)
         var lines = [
             "M/M/\(theory.servers), λ = \(fixed(theory.arrivalRate, 1))/s, μ = \(fixed(theory.serviceRate, 1))/s "
                 + "(ρ = \(fixed(theory.utilisation, 2))): \(Self.grouped(customers)) customers, seed \(seed), "
@@ -99,16 +90,7 @@ extension BenchReport {
                 baseUser.map { Self.times(user / $0) } ?? "—", baseMemory.map { Self.times(memory / $0) } ?? "—",
             ])
         }
-        var widths = header.map(\.count)
-        for line in cells where line.count == header.count {
-            for (column, cell) in line.enumerated() { widths[column] = max(widths[column], cell.count) }
-        }
-        func render(_ line: [String]) -> String {
-            line.enumerated().map { column, cell in
-                let pad = String(repeating: " ", count: max(0, widths[column] - cell.count))
-                return column == 0 ? cell + pad : pad + cell
-            }.joined(separator: "  ")
-        }
+        let render = Self.columns(header: header, cells: cells)
         var lines = ["The baseline platform scaled (demand and capacity × N, as scripts/scaled-baseline): "
             + "median of \(repeats) run\(repeats == 1 ? "" : "s") each", render(header)]
         for (index, line) in cells.enumerated() {
@@ -147,5 +129,21 @@ extension BenchReport {
             text.append(digit)
         }
         return text
+    }
+
+    /// Renders table lines in columns as wide as their widest full-width cell: the first
+    /// column left-aligned (names), the others right-aligned (figures). A shorter line (a
+    /// row's name before its note) keeps the widths of the full ones.
+    static func columns(header: [String], cells: [[String]]) -> ([String]) -> String {
+        var widths = header.map(\.count)
+        for line in cells where line.count == header.count {
+            for (column, cell) in line.enumerated() { widths[column] = max(widths[column], cell.count) }
+        }
+        return { line in
+            line.enumerated().map { column, cell in
+                let pad = String(repeating: " ", count: max(0, widths[column] - cell.count))
+                return column == 0 ? cell + pad : pad + cell
+            }.joined(separator: "  ")
+        }
     }
 }
