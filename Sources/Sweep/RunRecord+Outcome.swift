@@ -17,14 +17,16 @@ extension RunRecord {
         let counters = metrics.counters.map(\.name)
         for name in counters { put(name) }
         for histogram in metrics.histograms {
-            for statistic in ["count", "mean", "p50", "p90", "p99", "p999", "max"] { put("\(histogram.name).\(statistic)") }
+            for statistic in MetricQuery.histogramStatistics { put("\(histogram.name).\(statistic)") }
         }
-        for gauge in metrics.gauges { put("\(gauge.name).mean"); put("\(gauge.name).max") }
+        for gauge in metrics.gauges {
+            for statistic in MetricQuery.gaugeStatistics { put("\(gauge.name).\(statistic)") }
+        }
         // The ratios expectations know, wherever their parts exist.
         if metrics.existingCounter("orders.created") != nil {
-            for ratio in ["orders.failed_ratio", "orders.cancelled_ratio", "orders.completed_ratio"] { put(ratio) }
+            for ratio in CounterFormulas.orderRatios { put(ratio.name) }
         }
-        put("cache.hit_ratio")
+        put(CounterFormulas.cacheHitRatio)
         for service in outcome.spec.services where metrics.existingCounter("\(service.name).requests") != nil {
             put("\(service.name).rejected_ratio")
         }

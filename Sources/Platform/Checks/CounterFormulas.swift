@@ -10,6 +10,16 @@ public struct CounterFormulas {
     let counters: (String) -> Double
     let seconds: Double
 
+    /// The order ratios, each with the counter it divides by `orders.created`.
+    public static let orderRatios: [(name: String, numerator: String)] = [
+        ("orders.failed_ratio", "orders.failed"), ("orders.cancelled_ratio", "orders.cancelled"),
+        ("orders.completed_ratio", "orders.completed"),
+    ]
+    /// The cache's hit ratio: hits over hits and misses.
+    public static let cacheHitRatio = "cache.hit_ratio"
+    /// The ratios whose names are fixed (not per service or route).
+    public static var fixedRatios: [String] { orderRatios.map(\.name) + [cacheHitRatio] }
+
     /// Formulas over counters read by `counter` and `counters`, covering `seconds`.
     public init(seconds: Double, counter: @escaping (String) -> Double?, counters: @escaping (String) -> Double) {
         self.seconds = seconds
@@ -26,14 +36,12 @@ public struct CounterFormulas {
         if name.hasSuffix(".per_second"), let total = counter(String(name.dropLast(".per_second".count))) {
             return seconds > 0 ? total / seconds : 0
         }
-        switch name {
-        case "orders.failed_ratio": return ratio(counter("orders.failed") ?? 0, counter("orders.created"))
-        case "orders.cancelled_ratio": return ratio(counter("orders.cancelled") ?? 0, counter("orders.created"))
-        case "orders.completed_ratio": return ratio(counter("orders.completed") ?? 0, counter("orders.created"))
-        case "cache.hit_ratio":
+        if let order = Self.orderRatios.first(where: { $0.name == name }) {
+            return ratio(counter(order.numerator) ?? 0, counter("orders.created"))
+        }
+        if name == Self.cacheHitRatio {
             let hits = counter("cache.hits") ?? 0, misses = counter("cache.misses") ?? 0
             return hits + misses > 0 ? hits / (hits + misses) : nil
-        default: break
         }
         if name.hasSuffix(".rejected_ratio") {
             let service = String(name.dropLast(".rejected_ratio".count))

@@ -32,12 +32,8 @@ final class ExpectationNameRule {
 
     init(vocabulary: MetricVocabulary) { self.vocabulary = vocabulary }
 
-    /// Histogram statistics ``MetricQuery`` reads.
-    static let histogramStatistics = ["count", "mean", "p50", "p90", "p99", "p999", "max"]
-    /// Gauge statistics ``MetricQuery`` reads.
-    static let gaugeStatistics = ["mean", "max"]
-    /// The order ratios (over `orders.created`).
-    static let orderRatios = ["orders.failed_ratio", "orders.cancelled_ratio", "orders.completed_ratio"]
+    /// The order ratios' names (over `orders.created`).
+    static let orderRatios = CounterFormulas.orderRatios.map(\.name)
 
     /// What is wrong with `name`, or nil when the world can produce it.
     func problem(with name: String) -> String? {
@@ -55,7 +51,7 @@ final class ExpectationNameRule {
         if counter(name) { return true }
         if let base = name.strippingSuffix(".per_second"), counter(base) { return true }
         if Self.orderRatios.contains(name) { return counter("orders.created") }
-        if name == "cache.hit_ratio" { return counter("cache.hits") || counter("cache.misses") }
+        if name == CounterFormulas.cacheHitRatio { return counter("cache.hits") || counter("cache.misses") }
         // A service's rejected ratio needs its requests; an app route's failure ratio is
         // 0 over nothing, so it needs the route to be one the world's app calls.
         if let service = name.strippingSuffix(".rejected_ratio"), counter("\(service).requests") { return true }
@@ -66,8 +62,8 @@ final class ExpectationNameRule {
         guard let dot = name.lastIndex(of: ".") else { return false }
         let base = String(name[..<dot]), statistic = String(name[name.index(after: dot)...])
         switch vocabulary.kind(of: base) {
-        case .histogram: return Self.histogramStatistics.contains(statistic)
-        case .gauge: return Self.gaugeStatistics.contains(statistic)
+        case .histogram: return MetricQuery.histogramStatistics.contains(statistic)
+        case .gauge: return MetricQuery.gaugeStatistics.contains(statistic)
         case .counter, nil: return false
         }
     }
@@ -76,7 +72,7 @@ final class ExpectationNameRule {
     /// needs (`orders.failed_ratio` in a world without orders).
     private func missingInput(of name: String) -> String? {
         if Self.orderRatios.contains(name) { return "orders.created" }
-        if name == "cache.hit_ratio" { return "cache.hits and cache.misses" }
+        if name == CounterFormulas.cacheHitRatio { return "cache.hits and cache.misses" }
         return nil
     }
 
@@ -102,11 +98,11 @@ final class ExpectationNameRule {
                 names += [name, "\(name).per_second"]
                 if name.hasSuffix(".requests") { names.append("\(name.dropLast(".requests".count)).rejected_ratio") }
                 if name.hasPrefix("app."), name.hasSuffix(".ok") { names.append("\(name.dropLast(".ok".count)).failure_ratio") }
-            case .histogram: names += Self.histogramStatistics.map { "\(name).\($0)" }
-            case .gauge: names += Self.gaugeStatistics.map { "\(name).\($0)" }
+            case .histogram: names += MetricQuery.histogramStatistics.map { "\(name).\($0)" }
+            case .gauge: names += MetricQuery.gaugeStatistics.map { "\(name).\($0)" }
             }
         }
-        names += (Self.orderRatios + ["cache.hit_ratio"]).filter { $0.hasPrefix(prefix) && accepts($0) }
+        names += CounterFormulas.fixedRatios.filter { $0.hasPrefix(prefix) && accepts($0) }
         return names.sorted()
     }
 }

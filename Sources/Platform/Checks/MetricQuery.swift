@@ -19,6 +19,12 @@ public struct MetricQuery: Sendable {
     let metrics: Metrics
     let end: Int64
 
+    /// The statistics a histogram's name takes (`order.latency.p99`), as ``value(_:in:)``
+    /// reads them; the names an expectation, a sweep or a suggestion may use.
+    public static let histogramStatistics = ["count", "mean", "p50", "p90", "p99", "p999", "max"]
+    /// The statistics a gauge's name takes (`order.queue.mean`).
+    public static let gaugeStatistics = ["mean", "max"]
+
     /// Queries over `metrics` of a run that ended at `end` (nanoseconds).
     public init(metrics: Metrics, end: Int64) {
         self.metrics = metrics
@@ -76,7 +82,7 @@ public struct MetricQuery: Sendable {
     /// Every name a query can start from (for "did you mean" suggestions).
     public var knownNames: [String] {
         metrics.counters.map(\.name) + metrics.histograms.map { "\($0.name).p99" } + metrics.gauges.map { "\($0.name).mean" }
-            + ["orders.failed_ratio", "orders.cancelled_ratio", "orders.completed_ratio", "cache.hit_ratio"]
+            + CounterFormulas.fixedRatios
     }
 }
 
