@@ -32,10 +32,7 @@ public enum DeliverySimMMC {
         try check(spec)
         guard let (service, _) = spec.erlangCModel else { preconditionFailure("checked above") }
         let world = try PlatformWorld(spec: spec, seed: seed)
-        let clock = ContinuousClock()
-        let started = clock.now
-        let outcome = world.run()
-        let elapsed = started.duration(to: clock.now)
+        let (outcome, runSeconds) = timedSeconds { world.run() }
         world.sim.shutdown()
         guard outcome.result.stop.isSuccess else {
             throw Problem(description: "the world ended \(outcome.result.stop.label)")
@@ -46,12 +43,11 @@ public enum DeliverySimMMC {
             throw Problem(description: "the world served no customer")
         }
         let waited = metrics.existingCounter("\(service).waited")?.total ?? 0
-        let (seconds, attoseconds) = elapsed.components
         return MMCFigures(implementation: "deliverysim-\(ToolVersion.number)", customers: Int(wait.count),
                           meanWait: meanWait / 1e9, meanSojourn: meanSojourn / 1e9,
                           probabilityOfWaiting: Double(waited) / Double(wait.count),
                           events: outcome.result.jobs + outcome.result.timers,
-                          runSeconds: Double(seconds) + Double(attoseconds) / 1e18)
+                          runSeconds: runSeconds)
     }
 }
 

@@ -41,10 +41,7 @@ public enum ScaledBaseline {
     /// covers `PlatformWorld.run()` only.
     public static func run(_ spec: WorldSpec, factor: Int, seed: UInt64?) throws -> ScaledRunFigures {
         let world = try PlatformWorld(spec: spec, seed: seed)
-        let clock = ContinuousClock()
-        let started = clock.now
-        let outcome = world.run()
-        let (seconds, attoseconds) = started.duration(to: clock.now).components
+        let (outcome, runSeconds) = timedSeconds { world.run() }
         world.sim.shutdown()
         guard outcome.result.stop.isSuccess else {
             throw DeliverySimMMC.Problem(description: "the scaled baseline ended \(outcome.result.stop.label)")
@@ -52,7 +49,7 @@ public enum ScaledBaseline {
         func total(_ name: String) -> Int { Int(outcome.metrics.existingCounter(name)?.total ?? 0) }
         return ScaledRunFigures(factor: factor, ordersCreated: total("orders.created"), ordersDelivered: total("orders.delivered"),
                                 traceEvents: outcome.result.events, kernelSteps: outcome.result.jobs + outcome.result.timers,
-                                runSeconds: Double(seconds) + Double(attoseconds) / 1e18)
+                                runSeconds: runSeconds)
     }
 }
 

@@ -167,13 +167,10 @@ enum BenchCommand {
             guard let world else { throw UsageError("--child deliverysim needs --world") }
             figures = try DeliverySimMMC.run(try loadWorld(world, customers: customers), seed: seed)
         case .plain:
-            let clock = ContinuousClock()
-            let started = clock.now
-            let result = BenchModel.plain.run(customers: customers, seed: seed)
-            let (seconds, attoseconds) = started.duration(to: clock.now).components
+            let (result, runSeconds) = timedSeconds { BenchModel.plain.run(customers: customers, seed: seed) }
             figures = MMCFigures(implementation: "plain", customers: result.customers, meanWait: result.meanWait,
                                  meanSojourn: result.meanSojourn, probabilityOfWaiting: result.probabilityOfWaiting,
-                                 events: result.events, runSeconds: Double(seconds) + Double(attoseconds) / 1e18)
+                                 events: result.events, runSeconds: runSeconds)
         default:
             throw UsageError("--child runs deliverysim, plain, baseline or overrides, not \"\(name)\"")
         }
