@@ -13,6 +13,7 @@ enum BenchCommand {
     USAGE: delivery-sim bench [--customers N] [--repeats R] [--seed S]
                               [--only deliverysim,plain,simpy,ciw] [--json FILE]
                               [--python PATH] [--peers DIR] [--scaling]
+                              [--factors LIST]
 
     Runs the same M/M/c queue (c = 8, λ = 7.2/s, μ = 1/s, so ρ = 0.9; FIFO; arrivals
     stop after N customers and the queue drains) in four implementations and prints a
@@ -50,6 +51,11 @@ enum BenchCommand {
                          --repeats times each, and print its orders, events, wall and
                          CPU time, peak memory and CPU per order (×10 takes about a
                          minute of CPU per run)
+      --factors LIST     the factors --scaling runs, comma-separated whole numbers
+                         (default 1,10; implies --scaling). × user and × RSS are
+                         against ×1, so include 1 to get them: 1,10,100 checks the
+                         ×100 platform (about 7 minutes of CPU and 2.5 GB per run;
+                         --only plain keeps the M/M/c rows short)
       -h, --help         show this help
 
     EXIT STATUS:
@@ -66,7 +72,7 @@ enum BenchCommand {
 
     static func main(_ arguments: [String]) throws -> Int32 {
         let args = try Arguments(arguments, valued: ["customers", "repeats", "seed", "only", "json", "python", "peers",
-                                                     "child", "world", "factor"], flags: ["scaling"])
+                                                     "child", "world", "factor", "factors"], flags: ["scaling"])
         if args.flag("help") || args.flag("h") {
             print(help)
             return 0
@@ -109,9 +115,10 @@ enum BenchCommand {
         let worldPath = try projectFile(world)
         if chosen.contains(.deliverysim) { _ = try loadWorld(worldPath, customers: customers) }
         var scalingChildren: [(Int, ChildProcess)] = []
-        if args.flag("scaling") {
+        let factors = try scalingFactors(args)
+        if !factors.isEmpty {
             let baseline = try projectFile(ScaledBaseline.world)
-            for factor in [1, 10] {
+            for factor in factors {
                 _ = try WorldFiles.load(baseline, overrides: ScaledBaseline.overrides(factor: factor))
                 scalingChildren.append((factor, ChildProcess(program: executable, arguments: [
                     "bench", "--child", "baseline", "--world", baseline, "--factor", String(factor)])))
@@ -206,6 +213,24 @@ enum BenchCommand {
     }
 
     /// `--NAME` as a whole number ≥ `from`, or `fallback` when absent.
+    /// The factors `--scaling` runs, in the order given: `--factors` (which implies
+    /// `--scaling`), else 1 and 10 with `--scaling`, else none.
+    static func scalingFactors(_ args: Arguments) throws -> [Int] {
+        guard let list = args.value("factors") else { return args.flag("scaling") ? [1, 10] : [] }
+        var factors: [Int] = []
+        for item in list.split(separator: ",", omittingEmptySubsequences: false) {
+            let text = item.trimmingCharacters(in: .whitespaces)
+            guard let factor = Int(text.replacingOccurrences(of: "_", with: "")), factor >= 1 else {
+                throw UsageError("--factors expects whole numbers from 1 up, separated by commas (e.g. 1,10,100), got \"\(text)\" in \"\(list)\"")
+            }
+            guard !factors.contains(factor) else {
+                throw UsageError("--factors lists \(factor) twice in \"\(list)\"")
+            }
+            factors.append(factor)
+        }
+        return factors
+    }
+
     static func wholeNumber(_ args: Arguments, _ name: String, default fallback: Int, from lowest: Int) throws -> Int {
         guard let text = args.value(name) else { return fallback }
         guard let value = Int(text.replacingOccurrences(of: "_", with: "")), value >= lowest else {

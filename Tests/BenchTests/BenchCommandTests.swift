@@ -83,6 +83,9 @@ struct BenchCommandTests {
         (["--only", "deliverysim,simpyy"], "--only: no implementation \"simpyy\" (did you mean \"simpy\"?); the implementations are deliverysim, plain, simpy, ciw"),
         (["--custmers", "10"], "unknown option --custmers (did you mean --customers?)"),
         (["worlds/validation/mmc.json"], "bench takes options only, got \"worlds/validation/mmc.json\""),
+        (["--factors", "1,ten"], "--factors expects whole numbers from 1 up, separated by commas (e.g. 1,10,100), got \"ten\" in \"1,ten\""),
+        (["--factors", "1,0"], "--factors expects whole numbers from 1 up, separated by commas (e.g. 1,10,100), got \"0\" in \"1,0\""),
+        (["--factors", "1,10,1"], "--factors lists 1 twice in \"1,10,1\""),
         (["--json", "/nonexistent-folder/bench.json"], "cannot write results to \"/nonexistent-folder\": no such folder (--json)"),
     ])
     func mistakes(_ arguments: [String], _ message: String) throws {
