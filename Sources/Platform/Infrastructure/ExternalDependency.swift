@@ -12,6 +12,8 @@ actor ExternalDependency: Endpoint, SimEventHandler {
     nonisolated var unownedExecutor: UnownedSerialExecutor { sim.unownedExecutor }
     nonisolated let service: String
     nonisolated let traceName: TraceName
+    /// What its callers wait on, for stall reports ("a reply from wechat"), made once.
+    let replyLabel: String
     private let traceNames: TraceVocabulary
     let environment: InfrastructureEnvironment
     private let spec: DependencySpec
@@ -35,6 +37,7 @@ actor ExternalDependency: Endpoint, SimEventHandler {
         sim = environment.sim
         self.environment = environment
         service = name
+        replyLabel = "a reply from \(name)"
         self.spec = spec
         traceName = environment.sim.trace.name(name)
         traceNames = environment.sim.traceNames

@@ -41,7 +41,7 @@ final class CallRouter: @unchecked Sendable {
     func send(from caller: String, to callee: String, _ call: Call, timeout: Duration?) async -> Result<Reply, Failure> {
         let timeout = TaskDeadline.limit(timeout, on: sim.clock)
         if let dependency = dependencies[callee] {
-            return await sim.waiting(on: "a reply from \(callee)") {
+            return await sim.waiting(on: dependency.replyLabel) {
                 await network.call(from: caller, to: dependency, call, timeout: timeout)
             }
         }
@@ -55,7 +55,7 @@ final class CallRouter: @unchecked Sendable {
             return .failure(.unavailable)
         }
         // Named, so that a stall report says who waits on whom.
-        let result = await sim.waiting(on: "a reply from \(callee)") {
+        let result = await sim.waiting(on: service.replyLabel) {
             await network.call(from: caller, to: instance, call, timeout: timeout)
         }
         // Least-outstanding counts calls from the client's side (as Envoy's least_request

@@ -164,7 +164,7 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         // The slot is taken before suspending so the cancellation handler can name it
         // without a shared box; it is armed with the continuation a moment later, before
         // the run loop can look at it (this all happens on the simulation thread).
-        let handle = timers.insert(at: Swift.max(when, now), .unarmed, background: SimTaskContext.background)
+        let handle = timers.insert(at: Swift.max(when, now), .unarmed, background: SimTaskContext.isBackground)
         try await withTaskCancellationHandler(operation: {
             try await withUnsafeThrowingContinuation(isolation: isolation) { (continuation: UnsafeContinuation<Void, any Error>) in
                 if Task.isCancelled {

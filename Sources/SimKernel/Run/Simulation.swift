@@ -68,10 +68,8 @@ public final class Simulation: @unchecked Sendable {
         }
         let registry = tasks
         let task = Task(executorPreference: executor) {
-            await SimTaskContext.$id.withValue(id) {
-                await SimTaskContext.$background.withValue(background) {
-                    await body()
-                }
+            await SimTaskContext.$current.withValue(SimTaskContext(id: id, background: background)) {
+                await body()
             }
             registry.finish(id)
         }
@@ -83,7 +81,7 @@ public final class Simulation: @unchecked Sendable {
     /// stall report can say what each task was stuck on ("pool db.connections",
     /// "response from order#1").
     public func waiting<T>(on label: String, _ operation: () async throws -> T) async rethrows -> T {
-        guard let id = SimTaskContext.id else { return try await operation() }
+        guard let id = SimTaskContext.current?.id else { return try await operation() }
         let previous = tasks.setWaitLabel(id, label)
         defer { _ = tasks.setWaitLabel(id, previous) }
         return try await operation()
@@ -93,7 +91,11 @@ public final class Simulation: @unchecked Sendable {
     /// (opening a connection for a waiting caller is work, though the pool's runner that
     /// does it is a background chore).
     public func inForeground<T>(_ operation: () async throws -> T) async rethrows -> T {
-        try await SimTaskContext.$background.withValue(false) { try await operation() }
+        // Outside a background task the sleeps are real work already: nothing to bind.
+        guard let context = SimTaskContext.current, context.background else { return try await operation() }
+        return try await SimTaskContext.$current.withValue(SimTaskContext(id: context.id, background: false)) {
+            try await operation()
+        }
     }
 
     /// Stops the run with ``StopReason/failed(_:)`` after the current job: the model hit a
@@ -185,9 +187,7 @@ public final class Simulation: @unchecked Sendable {
     }
 
     func stallReport() -> StallReport {
-        let live = tasks.snapshot().map {
-            WaitingTask(name: $0.entry.name, waitingOn: $0.entry.waitingOn, daemon: $0.entry.daemon)
-        }
+        let live = tasks.snapshot().map { WaitingTask(name: $0.name, waitingOn: $0.waitingOn, daemon: $0.daemon) }
         return StallReport(time: executor.now, waiting: live.filter { !$0.daemon } + live.filter(\.daemon))
     }
 

@@ -7,6 +7,8 @@
 final class TaskRegistry {
     struct Entry {
         var name: String
+        /// Whether a live task holds the slot (a free slot keeps no name, label or task).
+        var occupied: Bool
         var daemon: Bool
         var waitingOn: String?
         var task: Task<Void, Never>?
@@ -17,15 +19,17 @@ final class TaskRegistry {
     /// Live tasks by id: an id is a slot, reused once its task finishes. Every wait a
     /// task declares reads and writes its entry, and a big world has hundreds of
     /// thousands alive: a slot is one indexed load, where a dictionary keyed by a
-    /// start number hashed and probed a table as large as the world.
-    private var slots: ContiguousArray<Entry?> = []
+    /// start number hashed and probed a table as large as the world. Slots are not
+    /// optional, so a wait and a finish change the fields they mean in place, never
+    /// copying (and retaining) the whole entry.
+    private var slots: ContiguousArray<Entry> = []
     private var freeSlots: [Int] = []
     private var started = 0
     private(set) var liveNonDaemon = 0
     private(set) var liveCount = 0
 
     func register(_ name: String, daemon: Bool) -> Int {
-        let entry = Entry(name: name, daemon: daemon, started: started)
+        let entry = Entry(name: name, occupied: true, daemon: daemon, started: started)
         started += 1
         liveCount += 1
         if !daemon { liveNonDaemon += 1 }
@@ -38,38 +42,52 @@ final class TaskRegistry {
     }
 
     func attach(_ task: Task<Void, Never>, to id: Int) {
-        slots[id]?.task = task
+        if slots[id].occupied { slots[id].task = task }
     }
 
     func finish(_ id: Int) {
-        guard let entry = slots[id] else { return }
-        slots[id] = nil
+        guard slots[id].occupied else { return }
+        slots[id].occupied = false
+        // Releases what the task held now, not when the slot is next taken.
+        slots[id].task = nil
+        slots[id].name = ""
+        slots[id].waitingOn = nil
         freeSlots.append(id)
         liveCount -= 1
-        if !entry.daemon { liveNonDaemon -= 1 }
+        if !slots[id].daemon { liveNonDaemon -= 1 }
     }
 
     /// Sets what task `id` waits on; returns the previous label.
     func setWaitLabel(_ id: Int, _ label: String?) -> String? {
-        guard slots[id] != nil else { return nil }
-        let previous = slots[id]!.waitingOn
-        slots[id]!.waitingOn = label
+        guard slots[id].occupied else { return nil }
+        var previous = label
+        swap(&previous, &slots[id].waitingOn)
         return previous
     }
 
-    /// Live tasks in start order (a dictionary's order must never leak out).
-    func snapshot() -> [(id: Int, entry: Entry)] {
-        slots.indices.compactMap { id in slots[id].map { (id, $0) } }.sorted { $0.entry.started < $1.entry.started }
+    /// Live tasks in start order (slot order is reuse order, which must not leak out).
+    func snapshot() -> [Entry] {
+        slots.filter(\.occupied).sorted { $0.started < $1.started }
     }
 
     func cancelAll() {
-        for (_, entry) in snapshot() { entry.task?.cancel() }
+        for entry in snapshot() { entry.task?.cancel() }
     }
 }
 
 /// What the current task is, inside a world: set by ``Simulation/spawn(_:daemon:background:_:)``.
-enum SimTaskContext {
-    @TaskLocal static var id: Int?
+///
+/// One task-local holds both, so a spawn binds one value (a binding is a record in the
+/// task's allocator, copied into every task it starts) and a read walks to one binding.
+struct SimTaskContext: Sendable {
+    /// The task's slot in the ``TaskRegistry``.
+    let id: Int
     /// Whether the task's sleeps are background chores (inherited by child tasks).
-    @TaskLocal static var background = false
+    let background: Bool
+
+    /// The current task's context (nil outside a world's tasks).
+    @TaskLocal static var current: SimTaskContext?
+
+    /// Whether the current task's sleeps are background chores.
+    static var isBackground: Bool { current?.background ?? false }
 }
