@@ -212,7 +212,6 @@ enum BenchCommand {
         return path
     }
 
-    /// `--NAME` as a whole number ≥ `from`, or `fallback` when absent.
     /// The factors `--scaling` runs, in the order given: `--factors` (which implies
     /// `--scaling`), else 1 and 10 with `--scaling`, else none.
     static func scalingFactors(_ args: Arguments) throws -> [Int] {
@@ -220,7 +219,7 @@ enum BenchCommand {
         var factors: [Int] = []
         for item in list.split(separator: ",", omittingEmptySubsequences: false) {
             let text = item.trimmingCharacters(in: .whitespaces)
-            guard let factor = Int(text.replacingOccurrences(of: "_", with: "")), factor >= 1 else {
+            guard let factor = wholeNumber(text, from: 1) else {
                 throw UsageError("--factors expects whole numbers from 1 up, separated by commas (e.g. 1,10,100), got \"\(text)\" in \"\(list)\"")
             }
             guard !factors.contains(factor) else {
@@ -231,11 +230,18 @@ enum BenchCommand {
         return factors
     }
 
+    /// `--NAME` as a whole number ≥ `from`, or `fallback` when absent.
     static func wholeNumber(_ args: Arguments, _ name: String, default fallback: Int, from lowest: Int) throws -> Int {
         guard let text = args.value(name) else { return fallback }
-        guard let value = Int(text.replacingOccurrences(of: "_", with: "")), value >= lowest else {
+        guard let value = wholeNumber(text, from: lowest) else {
             throw UsageError("--\(name) expects a whole number from \(lowest) up, got \"\(text)\"")
         }
+        return value
+    }
+
+    /// `text` as a whole number ≥ `lowest` (underscores allowed: 1_000_000), or nil.
+    static func wholeNumber(_ text: String, from lowest: Int) -> Int? {
+        guard let value = Int(text.replacingOccurrences(of: "_", with: "")), value >= lowest else { return nil }
         return value
     }
 

@@ -12,7 +12,7 @@ actor ExternalDependency: Endpoint, SimEventHandler {
     nonisolated var unownedExecutor: UnownedSerialExecutor { sim.unownedExecutor }
     nonisolated let service: String
     nonisolated let traceName: TraceName
-    /// What its callers wait on, for stall reports ("a reply from wechat"), made once.
+    /// What its callers wait on, for stall reports (``CallRouter/replyLabel(callee:)``).
     let replyLabel: String
     private let traceNames: TraceVocabulary
     let environment: InfrastructureEnvironment
@@ -37,7 +37,7 @@ actor ExternalDependency: Endpoint, SimEventHandler {
         sim = environment.sim
         self.environment = environment
         service = name
-        replyLabel = "a reply from \(name)"
+        replyLabel = CallRouter.replyLabel(callee: name)
         self.spec = spec
         traceName = environment.sim.trace.name(name)
         traceNames = environment.sim.traceNames

@@ -24,6 +24,11 @@ final class CallRouter: @unchecked Sendable {
         self.dependencies = dependencies
     }
 
+    /// What a caller of `callee` waits on, as a stall report says it ("a reply from
+    /// order"). Services and dependencies make theirs once, when built: formatted per
+    /// call it was an allocation on the hottest path.
+    static func replyLabel(callee: String) -> String { "a reply from \(callee)" }
+
     /// The services, once built (wiring only).
     func register(_ services: [String: Service]) { self.services = services }
 

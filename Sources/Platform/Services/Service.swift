@@ -9,8 +9,7 @@ actor Service {
 
     /// The service's name ("backend", "order").
     let name: String
-    /// What its callers wait on, for stall reports ("a reply from order"): made once,
-    /// not formatted (and allocated) for every call.
+    /// What its callers wait on, for stall reports (``CallRouter/replyLabel(callee:)``).
     let replyLabel: String
     let spec: ServiceSpec
     let metrics: ServiceMetrics
@@ -33,7 +32,7 @@ actor Service {
         sim = environment.sim
         self.environment = environment
         name = spec.name
-        replyLabel = "a reply from \(spec.name)"
+        replyLabel = CallRouter.replyLabel(callee: spec.name)
         self.spec = spec
         metrics = ServiceMetrics(service: spec.name, metrics: environment.sim.metrics,
                                  sheds: spec.queueDiscipline.sheds, elastic: spec.maxWorkers > spec.workers,
