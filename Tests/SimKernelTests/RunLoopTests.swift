@@ -135,6 +135,56 @@ struct RunLoopTests {
         _ = sim.run()
     }
 
+    @Test("a daemon busy with work must finish it: a stall names its activity, and idle again it keeps no world alive")
+    func busyDaemonIsWork() throws {
+        let sim = Simulation(seed: 1)
+        let jobs = Log<UnsafeContinuation<Void, Never>>()
+        let lost = Log<UnsafeContinuation<Void, Never>>()
+        // A server's worker: idle between jobs, busy with the first, then idle for good.
+        sim.spawn("order#0 handler", daemon: true) {
+            await withUnsafeContinuation { jobs.append($0) }
+            await sim.working(on: "order#0 handling create_order") {
+                await sim.waiting(on: "lock stock:42") {
+                    await withUnsafeContinuation { lost.append($0) }
+                }
+            }
+            await withUnsafeContinuation { jobs.append($0) }
+        }
+        sim.spawn("customer-3") {
+            try? await sim.clock.sleep(for: .seconds(1))
+            jobs.entries[0].resume()
+        }
+        let stalled = sim.run()
+        guard case .stalled(let report) = stalled.stop else {
+            Issue.record("expected a stall while the worker is busy, got \(stalled.stop)")
+            return
+        }
+        #expect(report.time == 1_000_000_000)
+        #expect(report.waiting == [WaitingTask(name: "order#0 handling create_order", waitingOn: "lock stock:42", daemon: false)])
+        // The job ends; the worker waits for the next one, which never comes: quiescent.
+        lost.entries[0].resume()
+        #expect(sim.run().stop == .completed)
+        #expect(sim.liveTasks == 1)
+        #expect(sim.tasksStarted == 2)
+        jobs.entries[1].resume()
+        _ = sim.run()
+        #expect(sim.liveTasks == 0)
+    }
+
+    @Test("shutdown runs its hooks inside the world, so a task parked where cancellation cannot reach it ends too")
+    func shutdownHooksEndParkedTasks() {
+        let sim = Simulation(seed: 1)
+        let parked = Log<UnsafeContinuation<Void, Never>>()
+        sim.spawn("server", daemon: true) {
+            await withUnsafeContinuation { parked.append($0) }
+        }
+        sim.atShutdown { parked.entries.forEach { $0.resume() } }
+        #expect(sim.run().stop == .completed)
+        #expect(sim.liveTaskNames == ["server"])
+        sim.shutdown()
+        #expect(sim.liveTasks == 0)
+    }
+
     @Test("a detached task inside a world trips the wire instead of running elsewhere")
     func detachedTaskTripsTheWire() {
         let sim = Simulation(seed: 1)

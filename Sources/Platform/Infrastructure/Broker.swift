@@ -163,6 +163,17 @@ actor Broker: SimEventHandler {
         pump(index)
     }
 
+    /// Wakes every parked consumer with nil, as a closed connection would (the world is
+    /// being torn down; cancellation does not reach a parked consumer), in channel and
+    /// consumer order.
+    func releaseConsumers() {
+        for index in channels.indices {
+            for consumer in channels[index].parked.keys.sorted() {
+                channels[index].parked.removeValue(forKey: consumer)?.resume(returning: nil)
+            }
+        }
+    }
+
     /// Hands out every delivery queue `index` allows now.
     private func pump(_ index: Int) {
         guard server.isUp else { return }

@@ -67,6 +67,16 @@ public final class PlatformWorld: @unchecked Sendable {
         sim.metrics.declareExisting()
         let services = spec.services.compactMap { platform.services[$0.name] }
         let logic = platform.logic
+        // Idle handler tasks and consumers wait for their next call or message on a
+        // continuation no cancellation reaches: a world torn down ends them, so it keeps
+        // none alive (a sweep runs world after world in one process).
+        let broker = platform.infrastructure.broker
+        sim.atShutdown {
+            for service in services {
+                service.isolatedOnWorldThread(()) { service, _ in service.stopIdleHandlers() }
+            }
+            broker.isolatedOnWorldThread(()) { broker, _ in broker.releaseConsumers() }
+        }
         sim.spawn("platform.start") { [badTraffic] in
             for service in services { await service.start(logic: logic) }
             faults.arm()

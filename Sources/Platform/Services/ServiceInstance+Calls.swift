@@ -3,7 +3,8 @@ import SimKernel
 import World
 
 /// Calls from other actors: received over the network (or held in the inbox during a
-/// pause), handled in a task of their own on a worker, answered over the network.
+/// pause), handled on a worker by a handler task (``HandlerWorker``), answered over the
+/// network.
 extension ServiceInstance {
     nonisolated func deliver(_ envelope: Envelope) {
         isolatedOnWorldThread(envelope) { instance, envelope in instance.receive(envelope) }
@@ -55,16 +56,44 @@ extension ServiceInstance {
         metrics.wait.record(waited)
         if waited > 0 { metrics.waited.add() }
         sim.trace.record(traceNames.start, traceSource, Int64(envelope.id))
+        let job = HandlerWorker.Job(envelope: envelope, arrival: arrival)
+        if let worker = idleHandlers.popLast() {
+            worker.hand(job)
+            return
+        }
+        let worker = HandlerWorker()
+        worker.serving = envelope.id
+        handlers.append(worker)
         let epoch = self.epoch
-        // Not a daemon: a handler that never answers is a stall worth reporting.
-        // Started by whichever task freed the worker: only this call's deadline counts.
-        let task = TaskDeadline.withoutDeadline {
-            sim.spawn("\(name) handling \(envelope.call.label)") { [self] in
-                let result = await self.serve(envelope)
-                await self.finishCall(envelope, result, epoch: epoch, arrival: arrival)
+        // A daemon while idle; serving a call it is not (see `handle`). Started by
+        // whichever task freed the worker: it inherits neither that task's deadline nor
+        // its work (each call binds its own).
+        worker.task = TaskDeadline.withoutDeadline {
+            WorkOrigin.$current.withValue(nil) {
+                sim.spawn("\(name) handler", daemon: true) { [self] in await self.handle(job, on: worker, epoch: epoch) }
             }
         }
-        handlers[envelope.id] = task
+    }
+
+    /// A handler task's life: serves calls until the instance crashes or retires it.
+    func handle(_ first: HandlerWorker.Job, on worker: HandlerWorker, epoch: Int) async {
+        var job = first
+        while true {
+            let result = await sim.working(on: "\(name) handling \(job.envelope.call.label)") { await serve(job.envelope) }
+            guard epoch == self.epoch else { return } // crashed meanwhile: nobody answers
+            worker.serving = nil
+            // Idle before it answers: if answering frees it for a queued call, it takes it.
+            idleHandlers.append(worker)
+            finishCall(job.envelope, result, arrival: job.arrival)
+            if let next = worker.next {
+                worker.next = nil
+                job = next
+            } else if let next = await withUnsafeContinuation({ worker.parked = $0 }) {
+                job = next
+            } else {
+                return
+            }
+        }
     }
 
     /// The handler: the service's work on a worker, then its logic; a service that honours
@@ -92,9 +121,7 @@ extension ServiceInstance {
         return result
     }
 
-    func finishCall(_ envelope: Envelope, _ result: Result<Reply, Failure>, epoch: Int, arrival: Int64) {
-        guard epoch == self.epoch else { return } // crashed meanwhile: nobody answers
-        handlers[envelope.id] = nil
+    func finishCall(_ envelope: Envelope, _ result: Result<Reply, Failure>, arrival: Int64) {
         let latency = sim.executor.now - arrival
         metrics.latency.record(latency)
         metrics.completed.add()

@@ -13,7 +13,10 @@ extension ServiceInstance {
         sim.trace.record(sim.trace.name("crash"), traceSource)
         metrics.crashes.add()
         environment.registry.crashed(name)
-        for (_, task) in handlers.sorted(by: { $0.key < $1.key }) { task.cancel() }
+        // Calls in progress die with the process (in call order); idle handlers just end.
+        let busyHandlers = handlers.filter { $0.serving != nil }.sorted { $0.serving! < $1.serving! }
+        for worker in busyHandlers { worker.task?.cancel() }
+        stopIdleHandlers()
         handlers.removeAll()
         let busy = pool.busy
         let dropped = pool.drainQueue()
@@ -36,6 +39,13 @@ extension ServiceInstance {
         logic?.cancelBackground()
         databasePool?.stop()
         resumePaused()
+    }
+
+    /// Ends the idle handler tasks (a crash, or the world torn down).
+    func stopIdleHandlers() {
+        for worker in idleHandlers { worker.stop() }
+        handlers.removeAll { $0.serving == nil }
+        idleHandlers.removeAll()
     }
 
     /// The process starts again, empty.

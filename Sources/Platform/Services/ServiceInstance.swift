@@ -14,8 +14,8 @@ import World
 /// - **event-driven requests** (open-loop `request` journeys, the M/M/c world): no task at
 ///   all — the end of each request's work is an event on the world's timer queue;
 /// - **calls** from other actors: each admitted call runs its handler (work, then the
-///   role's logic, which may call other services, the database, the cache...) in a task
-///   of its own, holding its worker until it answers.
+///   role's logic, which may call other services, the database, the cache...) on a
+///   handler task (``HandlerWorker``), holding its worker until it answers.
 ///
 /// An instance can crash (in-flight work is lost, its queue dropped, heartbeats stop, so
 /// the registry keeps listing it until its registration expires), restart, and pause
@@ -70,8 +70,10 @@ actor ServiceInstance: SimEventHandler, Endpoint {
     /// Told when a request leaves the instance (for least-outstanding balancing).
     unowned(unsafe) let owner: Service
 
-    /// Handler tasks running, by call id (cancelled on a crash).
-    var handlers: [UInt64: Task<Void, Never>] = [:]
+    /// This life's handler tasks (``HandlerWorker``): busy ones are cancelled on a crash.
+    @exclusivity(unchecked) var handlers: [HandlerWorker] = []
+    /// The idle ones, the one that went idle last on top.
+    @exclusivity(unchecked) var idleHandlers: [HandlerWorker] = []
     /// Incremented on every crash: work of an earlier life is dropped.
     @exclusivity(unchecked) var epoch = 0
     @exclusivity(unchecked) var isUp = true

@@ -87,6 +87,17 @@ public final class Simulation: @unchecked Sendable {
         return try await operation()
     }
 
+    /// Runs `operation` as work a daemon task must finish: a server's worker is a daemon
+    /// while it waits for a job (the world may end around it), but a job it never
+    /// finishes is a stall. A stall report names the task by `activity` meanwhile.
+    /// Outside a daemon task it only runs `operation`.
+    public func working<T>(on activity: String, _ operation: () async throws -> T) async rethrows -> T {
+        guard let id = SimTaskContext.current?.id else { return try await operation() }
+        tasks.setActivity(id, activity)
+        defer { tasks.setActivity(id, nil) }
+        return try await operation()
+    }
+
     /// Runs `operation` with its sleeps counted as real work, inside a background task
     /// (opening a connection for a waiting caller is work, though the pool's runner that
     /// does it is a background chore).
@@ -115,6 +126,12 @@ public final class Simulation: @unchecked Sendable {
 
     /// Number of tasks started and not finished.
     public var liveTasks: Int { tasks.liveCount }
+
+    /// The names of the tasks alive now, in start order (a busy daemon by its activity).
+    public var liveTaskNames: [String] { tasks.snapshot().map { TaskRegistry.shown($0).name } }
+
+    /// Number of tasks started so far.
+    public var tasksStarted: Int { tasks.started }
 
     /// Runs the world until it completes, reaches `end`, spends `maxSteps` jobs and
     /// timers, stalls, or violates determinism.
@@ -187,9 +204,18 @@ public final class Simulation: @unchecked Sendable {
     }
 
     func stallReport() -> StallReport {
-        let live = tasks.snapshot().map { WaitingTask(name: $0.name, waitingOn: $0.waitingOn, daemon: $0.daemon) }
+        let live = tasks.snapshot().map { entry in
+            let shown = TaskRegistry.shown(entry)
+            return WaitingTask(name: shown.name, waitingOn: entry.waitingOn, daemon: shown.daemon)
+        }
         return StallReport(time: executor.now, waiting: live.filter { !$0.daemon } + live.filter(\.daemon))
     }
+
+    /// Runs `body` inside the world when it is torn down (``shutdown(maxSteps:)``),
+    /// after every task is cancelled: for tasks cancellation cannot reach, such as a
+    /// server's idle workers parked on a continuation until their next job.
+    public func atShutdown(_ body: @escaping () -> Void) { shutdownHooks.append(body) }
+    private var shutdownHooks: [() -> Void] = []
 
     /// Tears a finished world down: cancels every live task and pending timer and runs
     /// what that unblocks (without recording events, and leaving every metric as the run
@@ -203,6 +229,8 @@ public final class Simulation: @unchecked Sendable {
         metrics.keepingValues {
             tasks.cancelAll()
             executor.cancelAllTimers()
+            for hook in shutdownHooks { executor.schedule(at: executor.now, hook) }
+            shutdownHooks.removeAll()
             _ = executor.run(until: executor.now, maxSteps: maxSteps)
         }
     }

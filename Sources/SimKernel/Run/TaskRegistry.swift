@@ -11,6 +11,10 @@ final class TaskRegistry {
         var occupied: Bool
         var daemon: Bool
         var waitingOn: String?
+        /// What a daemon is busy with ("order#0 handling create_order": a server's worker
+        /// serving a call): while set, the task counts as work that must finish, and a
+        /// stall report names it so.
+        var activity: String?
         var task: Task<Void, Never>?
         /// When it started, among the world's tasks (the order of a stall report).
         var started: Int
@@ -24,7 +28,8 @@ final class TaskRegistry {
     /// copying (and retaining) the whole entry.
     private var slots: ContiguousArray<Entry> = []
     private var freeSlots: [Int] = []
-    private var started = 0
+    /// Tasks registered so far.
+    private(set) var started = 0
     private(set) var liveNonDaemon = 0
     private(set) var liveCount = 0
 
@@ -52,9 +57,22 @@ final class TaskRegistry {
         slots[id].task = nil
         slots[id].name = ""
         slots[id].waitingOn = nil
+        if slots[id].activity != nil { setActivity(id, nil) }
         freeSlots.append(id)
         liveCount -= 1
         if !slots[id].daemon { liveNonDaemon -= 1 }
+    }
+
+    /// Sets what daemon task `id` is busy with (nil: idle again). A busy daemon is
+    /// counted among the tasks that must finish, as a non-daemon is.
+    func setActivity(_ id: Int, _ activity: String?) {
+        guard slots[id].occupied, slots[id].daemon else { return }
+        switch (slots[id].activity == nil, activity == nil) {
+        case (true, false): liveNonDaemon += 1
+        case (false, true): liveNonDaemon -= 1
+        default: break
+        }
+        slots[id].activity = activity
     }
 
     /// Sets what task `id` waits on; returns the previous label.
@@ -68,6 +86,13 @@ final class TaskRegistry {
     /// Live tasks in start order (slot order is reuse order, which must not leak out).
     func snapshot() -> [Entry] {
         slots.filter(\.occupied).sorted { $0.started < $1.started }
+    }
+
+    /// How a stall report shows a live task: a busy daemon by what it is busy with, and
+    /// as work that should have finished.
+    static func shown(_ entry: Entry) -> (name: String, daemon: Bool) {
+        guard let activity = entry.activity else { return (entry.name, entry.daemon) }
+        return (activity, false)
     }
 
     func cancelAll() {
