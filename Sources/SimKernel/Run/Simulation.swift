@@ -128,7 +128,7 @@ public final class Simulation: @unchecked Sendable {
     public var liveTasks: Int { tasks.liveCount }
 
     /// The names of the tasks alive now, in start order (a busy daemon by its activity).
-    public var liveTaskNames: [String] { tasks.snapshot().map { TaskRegistry.shown($0).name } }
+    public var liveTaskNames: [String] { tasks.snapshot().map(\.shownName) }
 
     /// Number of tasks started so far.
     public var tasksStarted: Int { tasks.started }
@@ -153,7 +153,7 @@ public final class Simulation: @unchecked Sendable {
         let stop: StopReason
         switch exit {
         case .idle:
-            if tasks.liveNonDaemon > 0 {
+            if tasks.liveWork > 0 {
                 stop = .stalled(stallReport())
             } else {
                 stop = .completed
@@ -204,10 +204,7 @@ public final class Simulation: @unchecked Sendable {
     }
 
     func stallReport() -> StallReport {
-        let live = tasks.snapshot().map { entry in
-            let shown = TaskRegistry.shown(entry)
-            return WaitingTask(name: shown.name, waitingOn: entry.waitingOn, daemon: shown.daemon)
-        }
+        let live = tasks.snapshot().map { WaitingTask(name: $0.shownName, waitingOn: $0.waitingOn, daemon: !$0.isWork) }
         return StallReport(time: executor.now, waiting: live.filter { !$0.daemon } + live.filter(\.daemon))
     }
 

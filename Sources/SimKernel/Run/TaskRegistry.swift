@@ -18,6 +18,11 @@ final class TaskRegistry {
         var task: Task<Void, Never>?
         /// When it started, among the world's tasks (the order of a stall report).
         var started: Int
+
+        /// Whether the task is work that must finish: not a daemon, or a busy one.
+        var isWork: Bool { !daemon || activity != nil }
+        /// How a stall report names it: a busy daemon by what it is busy with.
+        var shownName: String { activity ?? name }
     }
 
     /// Live tasks by id: an id is a slot, reused once its task finishes. Every wait a
@@ -30,14 +35,15 @@ final class TaskRegistry {
     private var freeSlots: [Int] = []
     /// Tasks registered so far.
     private(set) var started = 0
-    private(set) var liveNonDaemon = 0
+    /// Live tasks that must finish: non-daemons, and daemons busy with work.
+    private(set) var liveWork = 0
     private(set) var liveCount = 0
 
     func register(_ name: String, daemon: Bool) -> Int {
         let entry = Entry(name: name, occupied: true, daemon: daemon, started: started)
         started += 1
         liveCount += 1
-        if !daemon { liveNonDaemon += 1 }
+        if !daemon { liveWork += 1 }
         if let id = freeSlots.popLast() {
             slots[id] = entry
             return id
@@ -57,22 +63,19 @@ final class TaskRegistry {
         slots[id].task = nil
         slots[id].name = ""
         slots[id].waitingOn = nil
-        if slots[id].activity != nil { setActivity(id, nil) }
+        if slots[id].isWork { liveWork -= 1 }
+        slots[id].activity = nil
         freeSlots.append(id)
         liveCount -= 1
-        if !slots[id].daemon { liveNonDaemon -= 1 }
     }
 
     /// Sets what daemon task `id` is busy with (nil: idle again). A busy daemon is
     /// counted among the tasks that must finish, as a non-daemon is.
     func setActivity(_ id: Int, _ activity: String?) {
         guard slots[id].occupied, slots[id].daemon else { return }
-        switch (slots[id].activity == nil, activity == nil) {
-        case (true, false): liveNonDaemon += 1
-        case (false, true): liveNonDaemon -= 1
-        default: break
-        }
+        let wasWork = slots[id].isWork
         slots[id].activity = activity
+        liveWork += (slots[id].isWork ? 1 : 0) - (wasWork ? 1 : 0)
     }
 
     /// Sets what task `id` waits on; returns the previous label.
@@ -86,13 +89,6 @@ final class TaskRegistry {
     /// Live tasks in start order (slot order is reuse order, which must not leak out).
     func snapshot() -> [Entry] {
         slots.filter(\.occupied).sorted { $0.started < $1.started }
-    }
-
-    /// How a stall report shows a live task: a busy daemon by what it is busy with, and
-    /// as work that should have finished.
-    static func shown(_ entry: Entry) -> (name: String, daemon: Bool) {
-        guard let activity = entry.activity else { return (entry.name, entry.daemon) }
-        return (activity, false)
     }
 
     func cancelAll() {
