@@ -14,8 +14,8 @@ extension ServiceInstance {
         metrics.crashes.add()
         environment.registry.crashed(name)
         // Calls in progress die with the process (in call order); idle handlers just end.
-        let busyHandlers = handlers.filter { $0.serving != nil }.sorted { $0.serving! < $1.serving! }
-        for worker in busyHandlers { worker.task?.cancel() }
+        let busyHandlers = handlers.compactMap { worker in worker.serving.map { (call: $0, worker: worker) } }
+        for busy in busyHandlers.sorted(by: { $0.call < $1.call }) { busy.worker.task?.cancel() }
         stopIdleHandlers()
         handlers.removeAll()
         let busy = pool.busy
