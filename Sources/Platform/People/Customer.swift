@@ -11,7 +11,8 @@ actor Customer {
     private let environment: CustomerEnvironment
     let id: Int
     let name: String
-    private let app: AppSpec
+    /// The app's settings (the world's, shared by every customer).
+    private var app: AppSpec { environment.app }
     /// The customer's decisions, made when they arrive (common random numbers: the same
     /// whatever happens to their calls).
     private let choices: CustomerChoices
@@ -30,9 +31,8 @@ actor Customer {
         self.environment = environment
         id = customer
         name = "customer-\(arrival)"
-        app = environment.app
         var choosing = random.split("choices")
-        choices = CustomerChoices(journey: journey, app: app, environment: environment, random: &choosing)
+        choices = CustomerChoices(journey: journey, app: environment.app, environment: environment, random: &choosing)
         thinking = random.split("think")
         retrying = random.split("retry")
         arrivalKey = StableHash.combine(StableHash.of("customer"), UInt64(bitPattern: arrival))

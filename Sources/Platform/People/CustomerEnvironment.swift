@@ -5,7 +5,14 @@ import World
 /// metrics, the keyed random draws, the session table the app's saved logins live in,
 /// the catalog and the number of merchants it chooses from, its app's settings, the
 /// world's activity it joins, and the gateway it calls through the router.
-struct CustomerEnvironment: @unchecked Sendable {
+///
+/// One instance is shared by every customer of the world: a class, so each customer
+/// holds a reference, not a copy of the whole environment (with the app's settings) that
+/// a big world keeps hundreds of thousands of and retains and releases field by field
+/// whenever a customer comes and goes.
+///
+/// World-confined: only the world's thread touches it (hence `@unchecked Sendable`).
+final class CustomerEnvironment: @unchecked Sendable {
     let sim: Simulation
     let metrics: PlatformMetrics
     /// The customers' own metrics, as handles.
@@ -30,6 +37,25 @@ struct CustomerEnvironment: @unchecked Sendable {
     let router: CallRouter
     /// The service playing the gateway role (nil: the world has none).
     let gateway: String?
+
+    init(sim: Simulation, metrics: PlatformMetrics, appMetrics: AppMetrics, draws: RandomDraws, faults: FaultState,
+         sessions: Sessions, catalog: Catalog, merchantCount: Int, app: AppSpec, loggedIn: Double, population: Int,
+         activity: WorldActivity, router: CallRouter, gateway: String?) {
+        self.sim = sim
+        self.metrics = metrics
+        self.appMetrics = appMetrics
+        self.draws = draws
+        self.faults = faults
+        self.sessions = sessions
+        self.catalog = catalog
+        self.merchantCount = merchantCount
+        self.app = app
+        self.loggedIn = loggedIn
+        self.population = population
+        self.activity = activity
+        self.router = router
+        self.gateway = gateway
+    }
 
     /// Sends an app request to the gateway.
     func sendToGateway(_ request: AppRequest, timeout: Duration?) async -> Result<Reply, Failure> {
