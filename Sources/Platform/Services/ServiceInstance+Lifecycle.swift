@@ -41,11 +41,14 @@ extension ServiceInstance {
         resumePaused()
     }
 
-    /// Ends the idle handler tasks (a crash, or the world torn down).
-    func stopIdleHandlers() {
-        for worker in idleHandlers { worker.stop() }
-        handlers.removeAll { $0.serving == nil }
-        idleHandlers.removeAll()
+    /// Ends the `count` idle handler tasks that have been idle longest (all of them: a
+    /// crash, or the world torn down; some: workers the pool retired).
+    func stopIdleHandlers(_ count: Int? = nil) {
+        let stopping = idleHandlers.prefix(count ?? idleHandlers.count)
+        guard !stopping.isEmpty else { return }
+        idleHandlers.removeFirst(stopping.count)
+        for worker in stopping { worker.stop() }
+        handlers.removeAll { worker in stopping.contains { $0 === worker } }
     }
 
     /// The process starts again, empty.

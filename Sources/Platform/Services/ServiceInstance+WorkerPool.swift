@@ -87,11 +87,7 @@ extension ServiceInstance {
         // A retired worker's handler task ends too (the one idle longest first), so the
         // tasks kept match the workers present.
         let surplus = idleHandlers.count - max(0, pool.workers - pool.busy)
-        guard surplus > 0 else { return }
-        let retired = idleHandlers.prefix(surplus)
-        idleHandlers.removeFirst(surplus)
-        for worker in retired { worker.stop() }
-        handlers.removeAll { worker in retired.contains { $0 === worker } }
+        if surplus > 0 { stopIdleHandlers(surplus) }
     }
 
     func scheduleAutoscale(after period: Duration) {
