@@ -32,7 +32,7 @@ actor Customer {
         id = customer
         name = "customer-\(arrival)"
         var choosing = random.split("choices")
-        choices = CustomerChoices(journey: journey, app: environment.app, environment: environment, random: &choosing)
+        choices = CustomerChoices(journey: journey, environment: environment, random: &choosing)
         thinking = random.split("think")
         retrying = random.split("retry")
         arrivalKey = StableHash.combine(StableHash.of("customer"), UInt64(bitPattern: arrival))
@@ -157,11 +157,11 @@ struct CustomerChoices: Sendable, Equatable {
     /// Nanoseconds the customer waits for a rider before cancelling.
     var patience: Int64
 
-    init(journey: JourneySpec.Kind, app: AppSpec, environment: CustomerEnvironment, random: inout RandomStream) {
+    init(journey: JourneySpec.Kind, environment: CustomerEnvironment, random: inout RandomStream) {
         self.journey = journey
         loggedIn = random.nextUnit() < environment.loggedIn
         // At most 1,000 pages: a heavy-tailed page count must not stall a journey forever.
-        let count = Int(Int64(saturating: min(max(app.browse.sample(&random).rounded(), 0), 1_000)))
+        let count = Int(Int64(saturating: min(max(environment.app.browse.sample(&random).rounded(), 0), 1_000)))
         pages = (0..<count).map { _ in environment.catalog.popularItem(&random) }
         switch journey {
         case .order: orderItem = environment.catalog.popularItem(&random)
@@ -169,6 +169,6 @@ struct CustomerChoices: Sendable, Equatable {
         case .browse, .request: orderItem = nil
         }
         merchant = random.nextInt(below: max(1, environment.merchantCount))
-        patience = app.patience.sampleNanoseconds(&random)
+        patience = environment.app.patience.sampleNanoseconds(&random)
     }
 }
