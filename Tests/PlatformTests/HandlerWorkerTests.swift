@@ -3,8 +3,9 @@ import SimKernel
 import Testing
 import World
 
-/// The calls an instance receives are served by handler tasks that live across calls, as a
-/// server's worker threads do, not by a task started per call.
+/// The calls instances receive are served by handler tasks that live across calls, as a
+/// server's worker threads do, not by a task started per call, and that the whole world
+/// shares.
 @Suite("Handler tasks")
 struct HandlerWorkerTests {
     /// The services of the small world that receive calls.
@@ -30,20 +31,32 @@ struct HandlerWorkerTests {
         #expect(Double(started) * 3 < calls)
     }
 
-    @Test("a worker the pool retires takes its handler task with it")
-    func retiredWorkersEndTheirHandlers() throws {
-        // Order has 2 workers per instance and starts more (up to 64) when calls queue.
-        let elastic = ["services.order.workers=2", "services.order.max_workers=64",
-                       "services.order.worker_startup=1s", "services.order.queue=unbounded"]
-        let kept = try run(elastic + ["services.order.idle_timeout=1h"])
-        let retiring = try run(elastic + ["services.order.idle_timeout=20s"])
-        let addedAndKept = try kept.outcome.required("order.workers_started") - kept.outcome.required("order.workers_retired")
-        let retired = try retiring.outcome.required("order.workers_retired")
-        #expect(addedAndKept > 0)
-        #expect(retired == (try retiring.outcome.required("order.workers_started")))
-        // The same calls reach both worlds (the pool changes no arrival). Where the added
-        // workers stay, so do their idle handler tasks; where they all retired, none is left.
-        #expect(kept.live - retiring.live == Int(addedAndKept))
+    @Test("handler tasks are shared by the world: split over four times as many instances, the services need no more of them")
+    func handlersAreSharedByTheWorld() throws {
+        let instances = ["gateway": 2, "auth": 1, "menu": 1, "order": 2, "inventory": 2, "payment": 1, "dispatch": 2, "notification": 1]
+        let workers = ["gateway": 32, "auth": 8, "menu": 8, "order": 16, "inventory": 8, "payment": 8, "dispatch": 16, "notification": 4]
+        // The same capacity per service, in four times as many instances of a quarter the size.
+        let split = Self.callees.flatMap { service in
+            ["services.\(service).instances=\(4 * instances[service]!)", "services.\(service).workers=\(max(1, workers[service]! / 4))"]
+        }
+        let handlers = { (names: [String]) in names.count { $0 == "handler" } }
+        let together = try liveTasks(after: [])
+        let spread = try liveTasks(after: split)
+        let spreadInstances = instances.values.reduce(0, +) * 4
+        // Tasks kept per instance would need one per instance that ever served a call,
+        // at least; shared, they are as many as calls were ever in progress at once.
+        #expect(handlers(spread) < spreadInstances)
+        #expect(handlers(spread) > 0)
+        #expect(Double(handlers(spread)) <= 1.5 * Double(handlers(together)))
+    }
+
+    /// The names of the tasks alive when the small world ends (idle handlers among them).
+    private func liveTasks(after overrides: [String]) throws -> [String] {
+        let world = try PlatformWorld(spec: try smallWorld(overrides))
+        _ = world.run()
+        let names = world.sim.liveTaskNames
+        world.sim.shutdown()
+        return names
     }
 
     @Test("a world torn down keeps no task alive: its idle handlers and parked consumers end too")
@@ -54,7 +67,7 @@ struct HandlerWorkerTests {
         world.sim.shutdown()
         // Cancellation does not reach a task parked on a continuation: these would stay,
         // each holding its world, in a process that runs world after world (a sweep).
-        #expect(idle.contains("order#0 handler"))
+        #expect(idle.contains("handler"))
         #expect(idle.contains("notification#0.consumer[0]"))
         #expect(world.sim.liveTaskNames == [])
     }

@@ -37,6 +37,8 @@ final class PlatformContext: @unchecked Sendable {
     let people: People
     /// The services by name.
     let services: [String: Service]
+    /// The handler tasks that run every instance's calls.
+    let handlers: HandlerPool
     /// What the services' logic is built from (when their instances boot).
     let logic: RoleLogicFactory
     /// What customers (and bad-traffic requests) are built with.
@@ -65,10 +67,13 @@ final class PlatformContext: @unchecked Sendable {
         self.infrastructure = infrastructure
         let router = CallRouter(sim: sim, network: network, dependencies: infrastructure.dependencies)
         self.router = router
+        let handlers = HandlerPool(sim: sim)
+        self.handlers = handlers
         let instances = InstanceEnvironment(
             sim: sim, metrics: metrics, draws: draws, faults: faults, network: network, registry: registry,
             heartbeats: spec.hasPlatform, database: infrastructure.database,
-            callers: CallerEnvironment(sim: sim, draws: draws, router: router, broker: infrastructure.broker))
+            callers: CallerEnvironment(sim: sim, draws: draws, router: router, broker: infrastructure.broker),
+            handlers: handlers)
         var services: [String: Service] = [:]
         for serviceSpec in spec.services {
             services[serviceSpec.name] = Service(spec: serviceSpec, environment: instances)

@@ -71,10 +71,9 @@ public final class PlatformWorld: @unchecked Sendable {
         // continuation no cancellation reaches: a world torn down ends them, so it keeps
         // none alive (a sweep runs world after world in one process).
         let broker = platform.infrastructure.broker
+        let handlers = platform.handlers
         sim.atShutdown {
-            for service in services {
-                service.isolatedOnWorldThread(()) { service, _ in service.stopIdleHandlers() }
-            }
+            handlers.stopAll()
             broker.isolatedOnWorldThread(()) { broker, _ in broker.releaseConsumers() }
         }
         sim.spawn("platform.start") { [badTraffic] in

@@ -20,4 +20,6 @@ struct InstanceEnvironment: @unchecked Sendable {
     let database: Database
     /// What each of an instance's callers is built from.
     let callers: CallerEnvironment
+    /// The world's handler tasks, which run the calls every instance admits.
+    let handlers: HandlerPool
 }

@@ -107,11 +107,4 @@ actor Service {
 
     /// The instance named `name` ("order#1").
     func instance(named name: String) -> ServiceInstance? { instances.first { $0.name == name } }
-
-    /// Ends every instance's idle handler tasks (the world is being torn down).
-    func stopIdleHandlers() {
-        for instance in instances {
-            instance.isolatedOnWorldThread(()) { instance, _ in instance.stopIdleHandlers() }
-        }
-    }
 }

@@ -56,44 +56,20 @@ extension ServiceInstance {
         metrics.wait.record(waited)
         if waited > 0 { metrics.waited.add() }
         sim.trace.record(traceNames.start, traceSource, Int64(envelope.id))
-        let job = HandlerWorker.Job(envelope: envelope, arrival: arrival)
-        if let worker = idleHandlers.popLast() {
-            worker.hand(job)
-            return
-        }
-        let worker = HandlerWorker()
-        worker.serving = envelope.id
-        handlers.append(worker)
-        let epoch = self.epoch
-        // A daemon while idle; serving a call it is not (see `handle`). Started by
-        // whichever task freed the worker: it inherits neither that task's deadline nor
-        // its work (each call binds its own).
-        worker.task = TaskDeadline.withoutDeadline {
-            WorkOrigin.$current.withValue(nil) {
-                sim.spawn("\(name) handler", daemon: true) { [self] in await self.handle(job, on: worker, epoch: epoch) }
-            }
-        }
+        let job = HandlerWorker.Job(instance: self, epoch: epoch, envelope: envelope, arrival: arrival)
+        busyHandlers.append(environment.handlers.worker(for: job))
     }
 
-    /// A handler task's life: serves calls until the instance crashes or retires it.
-    func handle(_ first: HandlerWorker.Job, on worker: HandlerWorker, epoch: Int) async {
-        var job = first
-        while true {
-            let result = await sim.working(on: "\(name) handling \(job.envelope.call.label)") { await serve(job.envelope) }
-            guard epoch == self.epoch else { return } // crashed meanwhile: nobody answers
-            worker.serving = nil
-            // Idle before it answers: if answering frees it for a queued call, it takes it.
-            idleHandlers.append(worker)
-            finishCall(job.envelope, result, arrival: job.arrival)
-            if let next = worker.next {
-                worker.next = nil
-                job = next
-            } else if let next = await withUnsafeContinuation({ worker.parked = $0 }) {
-                job = next
-            } else {
-                return
-            }
-        }
+    /// Serves `job` on a handler task and answers it; false when this instance crashed
+    /// meanwhile (nobody answers, and the task, cancelled by the crash, ends).
+    func handle(_ job: HandlerWorker.Job, on worker: HandlerWorker) async -> Bool {
+        let result = await sim.working(on: "\(name) handling \(job.envelope.call.label)") { await serve(job.envelope) }
+        guard job.epoch == epoch else { return false }
+        if let index = busyHandlers.firstIndex(where: { $0 === worker }) { busyHandlers.remove(at: index) }
+        // Idle before it answers: if answering frees a worker for a queued call, it takes it.
+        environment.handlers.idle(worker)
+        finishCall(job.envelope, result, arrival: job.arrival)
+        return true
     }
 
     /// The handler: the service's work on a worker, then its logic; a service that honours

@@ -13,11 +13,10 @@ extension ServiceInstance {
         sim.trace.record(sim.trace.name("crash"), traceSource)
         metrics.crashes.add()
         environment.registry.crashed(name)
-        // Calls in progress die with the process (in call order); idle handlers just end.
-        let busyHandlers = handlers.compactMap { worker in worker.serving.map { (call: $0, worker: worker) } }
-        for busy in busyHandlers.sorted(by: { $0.call < $1.call }) { busy.worker.task?.cancel() }
-        stopIdleHandlers()
-        handlers.removeAll()
+        // Calls in progress die with the process (in call order).
+        let serving = busyHandlers.compactMap { worker in worker.serving.map { (call: $0, worker: worker) } }
+        for busy in serving.sorted(by: { $0.call < $1.call }) { busy.worker.task?.cancel() }
+        busyHandlers.removeAll()
         let busy = pool.busy
         let dropped = pool.drainQueue()
         metrics.queue.add(Double(-dropped.count))
@@ -39,16 +38,6 @@ extension ServiceInstance {
         logic?.cancelBackground()
         databasePool?.stop()
         resumePaused()
-    }
-
-    /// Ends the `count` idle handler tasks that have been idle longest (all of them: a
-    /// crash, or the world torn down; some: workers the pool retired).
-    func stopIdleHandlers(_ count: Int? = nil) {
-        let stopping = idleHandlers.prefix(count ?? idleHandlers.count)
-        guard !stopping.isEmpty else { return }
-        idleHandlers.removeFirst(stopping.count)
-        for worker in stopping { worker.stop() }
-        handlers.removeAll { worker in stopping.contains { $0 === worker } }
     }
 
     /// The process starts again, empty.

@@ -84,10 +84,6 @@ extension ServiceInstance {
             metrics.workers.add(-1)
             metrics.workersRetired?.add()
         }
-        // A retired worker's handler task ends too (the one idle longest first), so the
-        // tasks kept match the workers present.
-        let surplus = idleHandlers.count - max(0, pool.workers - pool.busy)
-        if surplus > 0 { stopIdleHandlers(surplus) }
     }
 
     func scheduleAutoscale(after period: Duration) {

@@ -15,7 +15,8 @@ import World
 ///   all — the end of each request's work is an event on the world's timer queue;
 /// - **calls** from other actors: each admitted call runs its handler (work, then the
 ///   role's logic, which may call other services, the database, the cache...) on a
-///   handler task (``HandlerWorker``), holding its worker until it answers.
+///   handler task (``HandlerWorker``, from the world's ``HandlerPool``), holding its
+///   worker until it answers.
 ///
 /// An instance can crash (in-flight work is lost, its queue dropped, heartbeats stop, so
 /// the registry keeps listing it until its registration expires), restart, and pause
@@ -70,10 +71,8 @@ actor ServiceInstance: SimEventHandler, Endpoint {
     /// Told when a request leaves the instance (for least-outstanding balancing).
     unowned(unsafe) let owner: Service
 
-    /// This life's handler tasks (``HandlerWorker``): busy ones are cancelled on a crash.
-    @exclusivity(unchecked) var handlers: [HandlerWorker] = []
-    /// The idle ones, the one that went idle last on top.
-    @exclusivity(unchecked) var idleHandlers: [HandlerWorker] = []
+    /// The handler tasks serving this life's calls (``HandlerWorker``), cancelled on a crash.
+    @exclusivity(unchecked) var busyHandlers: [HandlerWorker] = []
     /// Incremented on every crash: work of an earlier life is dropped.
     @exclusivity(unchecked) var epoch = 0
     @exclusivity(unchecked) var isUp = true
