@@ -68,7 +68,7 @@ struct DatabaseTablesTests {
             }
             guard step % 50 == 0 else { continue }
             let cutoff = now - Int64(random.nextInt(below: 20_000))
-            let rows = table.rows.keys.sorted().compactMap { table.rows[$0] }
+            let rows = Array(table.all)
             let stalled = rows.filter { $0.state == .paymentPending && $0.changedAt <= cutoff }
             #expect(table.stalledPayments(changedBefore: cutoff) == stalled)
             stalledFound += stalled.count

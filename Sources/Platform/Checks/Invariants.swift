@@ -55,19 +55,21 @@ enum InvariantCheck {
         // The tables as the run left them (read outside the model, at no cost).
         let accepted = platform.orders.intakeAccepted
         let (stock, states, inFlight, neverCreated) = await database.audit { tables in
-            (tables.stock.units, tables.orders.rows.mapValues(\.state), tables.orders.rows.values.count { !$0.state.isTerminal },
+            (tables.stock.units, tables.orders.all.map(\.state), tables.orders.all.count { !$0.state.isTerminal },
              // Accepted for queued intake and not in the orders table (a count: the set's order does not matter).
              accepted.count { tables.orders.order(forKey: $0) == nil })
         }
         report.oversold = stock.reduce(0) { $0 + max(0, -$1) }
         if let gateway = platform.infrastructure.dependencies["payment_gateway"] {
             let charges = await gateway.charges
-            report.doubleCharges = charges.values.reduce(0) { $0 + max(0, $1 - 1) }
+            report.doubleCharges = charges.entries.reduce(0) { $0 + max(0, $1.value - 1) }
             let refunds = await gateway.refunds
-            // A count: the dictionaries' order does not matter.
-            report.unrefundedCharges = charges.reduce(0) { count, charge in
-                guard let state = states[charge.key], state.isTerminal, state != .delivered else { return count }
-                return count + (charge.value > (refunds[charge.key] ?? 0) ? 1 : 0)
+            report.unrefundedCharges = charges.entries.reduce(0) { count, charge in
+                // `states` holds order id i at index i − 1.
+                guard charge.order <= states.count else { return count }
+                let state = states[Int(charge.order - 1)]
+                guard state.isTerminal, state != .delivered else { return count }
+                return count + (charge.value > (refunds[charge.order] ?? 0) ? 1 : 0)
             }
         }
         let stats = await platform.infrastructure.broker.statistics()

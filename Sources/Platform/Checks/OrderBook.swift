@@ -18,9 +18,9 @@ final class OrderBook: @unchecked Sendable {
     /// Orders accepted by queued intake, by idempotency key.
     private(set) var intakeAccepted: Set<Int64> = []
     /// Riders each order was given to (more than one is a double assignment).
-    private var riders: [Int64: Int] = [:]
+    private var riders = OrderColumn<Int>()
     /// When each order now waiting for a rider was accepted by its merchant.
-    private var awaitingRiderSince: [Int64: Int64] = [:]
+    private var awaitingRiderSince = OrderColumn<Int64>()
     private var sim: Simulation { metrics.sim }
     private let traceNames: TraceVocabulary
     /// Orders entering each state (`orders.<state>`: `orders.paid`,
@@ -62,7 +62,7 @@ final class OrderBook: @unchecked Sendable {
         case .assigned, .readyAndAssigned:
             // The time the order waited for a rider: from its merchant's acceptance (when
             // the order service starts asking dispatch) to the assignment.
-            if let since = awaitingRiderSince.removeValue(forKey: record.id) {
+            if let since = awaitingRiderSince.removeValue(forOrder: record.id) {
                 riderWait.record(sim.executor.now - since)
             }
         default:

@@ -22,8 +22,8 @@ actor ExternalDependency: Endpoint, SimEventHandler {
     private var answering: [UInt64: (Envelope, Result<Reply, Failure>)] = [:]
     /// Charges per order (payment gateway; more than one is a double charge), and how
     /// many of them were refunded.
-    private(set) var charges: [Int64: Int] = [:]
-    private(set) var refunds: [Int64: Int] = [:]
+    private(set) var charges = OrderColumn<Int>()
+    private(set) var refunds = OrderColumn<Int>()
     /// Orders whose payment was closed by a refund: later charges are declined.
     private var closed: Set<Int64> = []
     /// Calls received; calls never answered; charges declined on a closed payment; calls

@@ -12,8 +12,8 @@
 /// guard let token = await session.claimSearch(7, until: deadline) else { … }  // one write
 /// ```
 struct DispatchTable: Sendable {
-    private var assignments: [Int64: Int] = [:]
-    private var searches: [Int64: (token: Int64, until: Int64)] = [:]
+    private var assignments = OrderColumn<Int>()
+    private var searches = OrderColumn<(token: Int64, until: Int64)>()
     private var nextToken: Int64 = 0
 
     /// The rider order `order` was given to, if any.

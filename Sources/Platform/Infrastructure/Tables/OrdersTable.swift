@@ -16,13 +16,14 @@
 /// for their payment result by when they started waiting, and orders waiting for a rider
 /// by when their dispatch loop was last seen.
 struct OrdersTable: Sendable {
-    /// Every order, by id.
-    private(set) var rows: [Int64: OrderRecord] = [:]
+    /// Every order, at index id − 1: ids are handed out in sequence from 1 and rows are
+    /// never deleted, so the orders in flight (the newest) sit together at the end,
+    /// instead of scattered over a hash table as large as the run's every order.
+    private var rows: ContiguousArray<OrderRecord> = []
     private var keys: [Int64: Int64] = [:]
-    private var nextID: Int64 = 1
     /// When each order's dispatch loop (in the order service) last asked for a rider,
     /// while the order waits for one.
-    private var dispatchLoopSeen: [Int64: Int64] = [:]
+    private var dispatchLoopSeen = OrderColumn<Int64>()
     /// Orders in payment-pending, by when they entered it.
     private var paymentPending = DueIndex()
     /// Orders accepted or ready (waiting for a rider), by when their loop was last seen
@@ -30,20 +31,24 @@ struct OrdersTable: Sendable {
     private var awaitingRider = DueIndex()
 
     /// The order created for `key`, if any.
-    func order(forKey key: Int64) -> OrderRecord? { keys[key].flatMap { rows[$0] } }
+    func order(forKey key: Int64) -> OrderRecord? { keys[key].flatMap { order($0) } }
 
     /// Order `id`, if it exists.
-    func order(_ id: Int64) -> OrderRecord? { rows[id] }
+    func order(_ id: Int64) -> OrderRecord? {
+        id >= 1 && id <= Int64(rows.count) ? rows[Int(id - 1)] : nil
+    }
+
+    /// Every order, by ascending id.
+    var all: ContiguousArray<OrderRecord> { rows }
 
     /// Inserts an order. With `idempotent`, the key is unique: a second insert for it
     /// returns the first order (false: not new), as `INSERT … ON CONFLICT DO NOTHING`
     /// would; without, every insert creates an order (the first keeps the key).
     mutating func insert(_ request: OrderRequest, idempotent: Bool, now: Int64) -> (record: OrderRecord, isNew: Bool) {
         if idempotent, let existing = order(forKey: request.key) { return (existing, false) }
-        let id = nextID
-        nextID += 1
+        let id = Int64(rows.count + 1)
         let record = OrderRecord(id: id, request: request, state: .created, createdAt: now, changedAt: now)
-        rows[id] = record
+        rows.append(record)
         if keys[request.key] == nil { keys[request.key] = id }
         return (record, true)
     }
@@ -51,11 +56,11 @@ struct OrdersTable: Sendable {
     /// Moves order `id` by `transition` if its current state allows it (checked and applied
     /// at once); the record after the move and the state it left, or nil.
     mutating func transition(_ id: Int64, _ transition: OrderState.Transition, now: Int64) -> (record: OrderRecord, previous: OrderState)? {
-        guard var record = rows[id], let next = record.state.next(transition) else { return nil }
+        guard var record = order(id), let next = record.state.next(transition) else { return nil }
         let previous = record.state
         record.state = next
         record.changedAt = now
-        rows[id] = record
+        rows[Int(id - 1)] = record
         if next == .paymentPending { paymentPending.insert(id, at: now) }
         let waiting = Self.awaitsRider(next), waited = Self.awaitsRider(previous)
         if waiting, !(waited && dispatchLoopSeen[id] != nil) {
@@ -69,7 +74,7 @@ struct OrdersTable: Sendable {
     }
 
     /// Whether order `id` has ended (an unknown order counts as ended).
-    func hasEnded(_ id: Int64) -> Bool { rows[id]?.state.isTerminal ?? true }
+    func hasEnded(_ id: Int64) -> Bool { order(id)?.state.isTerminal ?? true }
 
     /// Orders still waiting for their payment result whose state has not changed since
     /// `cutoff`, by id. Reads only the orders that entered the wait by `cutoff`.
@@ -77,7 +82,7 @@ struct OrdersTable: Sendable {
         var kept: [DueIndex.Entry] = []
         var stalled: [OrderRecord] = []
         for entry in paymentPending.drain(through: cutoff) {
-            guard let record = rows[entry.id], record.state == .paymentPending, record.changedAt == entry.key else { continue }
+            guard let record = order(entry.id), record.state == .paymentPending, record.changedAt == entry.key else { continue }
             kept.append(entry)
             stalled.append(record)
         }
@@ -87,7 +92,7 @@ struct OrdersTable: Sendable {
 
     /// An order service's loop asking dispatch for order `id`'s rider is alive now.
     mutating func noteDispatchLoop(_ id: Int64, now: Int64) {
-        guard let record = rows[id], Self.awaitsRider(record.state), dispatchLoopSeen[id] != now else { return }
+        guard let record = order(id), Self.awaitsRider(record.state), dispatchLoopSeen[id] != now else { return }
         dispatchLoopSeen[id] = now
         awaitingRider.insert(id, at: now)
     }
@@ -98,7 +103,7 @@ struct OrdersTable: Sendable {
         var idle: [OrderRecord] = []
         var taken: Set<Int64> = [] // membership only; the order comes from the sort below
         for entry in awaitingRider.drain(through: cutoff) {
-            guard let record = rows[entry.id], Self.awaitsRider(record.state),
+            guard let record = order(entry.id), Self.awaitsRider(record.state),
                   (dispatchLoopSeen[entry.id] ?? record.changedAt) == entry.key,
                   taken.insert(entry.id).inserted else { continue }
             idle.append(record)

@@ -24,7 +24,7 @@ struct StockTable: Sendable {
     /// Each row's fence (a ``FencedResource``): the highest fencing token that touched it
     /// (a row never locked with a token has none).
     private var fences: [Int: FencedResource<Void>] = [:]
-    private var deductions: [Int64: Int] = [:]
+    private var deductions = OrderColumn<Int>()
 
     /// What a fenced write did.
     enum WriteOutcome: Sendable, Equatable {
@@ -70,7 +70,7 @@ struct StockTable: Sendable {
 
     /// Gives stock back for an order (compensation), once; the units given back.
     mutating func restock(_ item: Int, order: Int64) -> Int {
-        guard let quantity = deductions.removeValue(forKey: order) else { return 0 }
+        guard let quantity = deductions.removeValue(forOrder: order) else { return 0 }
         units[item] += quantity
         return quantity
     }
