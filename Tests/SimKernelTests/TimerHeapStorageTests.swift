@@ -14,7 +14,7 @@ struct TimerHeapStorageTests {
     @Test("an entry is 16 bytes, and the children of every node start a 64-byte line, before and after each growth")
     func childrenShareOneLine() {
         #expect(MemoryLayout<Entry>.size == 16 && MemoryLayout<Entry>.stride == 16)
-        let storage = TimerHeapStorage()
+        var storage = TimerHeapStorage()
         var capacities: [Int] = []
         for index in 0..<5_000 {
             storage.append(entry(index))
@@ -33,11 +33,13 @@ struct TimerHeapStorageTests {
         #expect((0..<5_000).allSatisfy { storage.entries[$0].key == entry($0).key && storage.entries[$0].when == entry($0).when })
     }
 
-    @Test("a copy holds the same entries in storage of its own, and shrinking keeps the entries")
+    @Test("a copy keeps its entries while the original changes, and shrinking keeps the entries")
     func copyAndShrink() {
-        let storage = TimerHeapStorage()
+        var storage = TimerHeapStorage()
         for index in 0..<1_000 { storage.append(entry(index)) }
-        let copy = storage.copy()
+        let copy = storage
+        storage.makeUnique()
+        #expect(storage.entries != copy.entries)
         storage.truncate(to: 10)
         storage.reallocate(capacity: 20)
         storage.entries[0] = entry(999)
@@ -46,5 +48,9 @@ struct TimerHeapStorageTests {
         #expect((1..<10).allSatisfy { storage.entries[$0].key == entry($0).key })
         #expect(UInt(bitPattern: storage.entries + 1) % 64 == 0)
         #expect(storage.removeLast().key == entry(9).key && storage.count == 9)
+        // A storage no copy shares keeps its block.
+        let before = storage.entries
+        storage.makeUnique()
+        #expect(storage.entries == before)
     }
 }

@@ -4,9 +4,11 @@
 /// p, 16 bytes each) always fill exactly one cache line.
 ///
 /// A plain growable buffer of `count` entries with room for `capacity`; the heap order
-/// is ``TimerQueue``'s business. A queue that is copied shares its storage until one copy
-/// changes; the queue copies it first (`isKnownUniquelyReferenced`).
-final class TimerHeapStorage {
+/// is ``TimerQueue``'s business. It is a value: a copy shares the block until one of
+/// them changes, and ``makeUnique()`` gives the changing one a block of its own first.
+/// The block's fields are constants and the count lives in this struct, so reading
+/// an entry costs no runtime exclusivity check, whatever the optimiser proves.
+struct TimerHeapStorage {
     typealias Entry = TimerQueue.Entry
 
     /// The cache line the layout is made for.
@@ -17,34 +19,48 @@ final class TimerHeapStorage {
     /// Room a new storage starts with.
     static let initialCapacity = 60
 
-    private var block: UnsafeMutableRawPointer
-    /// The root; entry i is `entries[i]`.
-    private(set) var entries: UnsafeMutablePointer<Entry>
-    /// Entries the block has room for.
-    private(set) var capacity: Int
+    /// One allocation of aligned memory, freed when the last storage holding it goes.
+    private final class Block {
+        let raw: UnsafeMutableRawPointer
+        let entries: UnsafeMutablePointer<Entry>
+        let capacity: Int
+
+        init(capacity: Int) {
+            precondition(MemoryLayout<Entry>.stride * 4 == TimerHeapStorage.lineSize,
+                         "a timer heap entry must be 16 bytes for four of them to fill a cache line")
+            raw = UnsafeMutableRawPointer.allocate(
+                byteCount: TimerHeapStorage.rootOffset + Swift.max(capacity, 1) * MemoryLayout<Entry>.stride,
+                alignment: TimerHeapStorage.lineSize)
+            entries = (raw + TimerHeapStorage.rootOffset).bindMemory(to: Entry.self, capacity: Swift.max(capacity, 1))
+            self.capacity = capacity
+        }
+
+        deinit { raw.deallocate() }
+    }
+
+    private var block: Block
     /// Entries stored, at `entries[0 ..< count]`.
     private(set) var count = 0
 
     init(capacity: Int = TimerHeapStorage.initialCapacity) {
-        precondition(Self.lineSize % MemoryLayout<Entry>.stride == 0 && Self.lineSize / MemoryLayout<Entry>.stride == 4,
-                     "a timer heap entry must be 16 bytes for four of them to fill a cache line")
-        (block, entries) = Self.allocate(capacity)
-        self.capacity = capacity
+        block = Block(capacity: capacity)
     }
 
-    deinit { block.deallocate() }
+    /// The root; entry i is `entries[i]`. Valid until the next call that may reallocate
+    /// (`append`, `reallocate`, `makeUnique`).
+    var entries: UnsafeMutablePointer<Entry> { block.entries }
+    /// Entries the block has room for.
+    var capacity: Int { block.capacity }
 
-    /// A storage of its own with the same entries (for a copied queue about to change).
-    func copy() -> TimerHeapStorage {
-        let copy = TimerHeapStorage(capacity: Swift.max(count, Self.initialCapacity))
-        copy.entries.initialize(from: entries, count: count)
-        copy.count = count
-        return copy
+    /// Gives this storage a block of its own if a copy shares it, before a change.
+    @inline(__always)
+    mutating func makeUnique() {
+        if !isKnownUniquelyReferenced(&block) { reallocate(capacity: Swift.max(count, Self.initialCapacity)) }
     }
 
     /// Stores `entry` at index `count`, doubling the room if it is full.
     @inline(__always)
-    func append(_ entry: Entry) {
+    mutating func append(_ entry: Entry) {
         if count == capacity { reallocate(capacity: 2 * capacity) }
         (entries + count).initialize(to: entry)
         count += 1
@@ -52,31 +68,24 @@ final class TimerHeapStorage {
 
     /// Removes and returns the entry at index `count - 1`.
     @inline(__always)
-    func removeLast() -> Entry {
+    mutating func removeLast() -> Entry {
         precondition(count > 0, "removeLast on an empty timer heap")
         count -= 1
         return entries[count]
     }
 
     /// Keeps the first `newCount` entries (the caller has moved the ones it keeps there).
-    func truncate(to newCount: Int) {
+    mutating func truncate(to newCount: Int) {
         precondition(newCount >= 0 && newCount <= count)
         count = newCount
     }
 
-    /// Moves the entries to a block with room for `newCapacity` (at least `count`).
-    func reallocate(capacity newCapacity: Int) {
+    /// Copies the entries to a new block with room for `newCapacity` (at least `count`);
+    /// the old block goes when no copy holds it any more.
+    mutating func reallocate(capacity newCapacity: Int) {
         precondition(newCapacity >= count)
-        let (newBlock, newEntries) = Self.allocate(newCapacity)
-        newEntries.moveInitialize(from: entries, count: count)
-        block.deallocate()
-        (block, entries, capacity) = (newBlock, newEntries, newCapacity)
-    }
-
-    private static func allocate(_ capacity: Int) -> (UnsafeMutableRawPointer, UnsafeMutablePointer<Entry>) {
-        let block = UnsafeMutableRawPointer.allocate(
-            byteCount: rootOffset + Swift.max(capacity, 1) * MemoryLayout<Entry>.stride, alignment: lineSize)
-        let entries = (block + rootOffset).bindMemory(to: Entry.self, capacity: Swift.max(capacity, 1))
-        return (block, entries)
+        let newBlock = Block(capacity: newCapacity)
+        newBlock.entries.initialize(from: block.entries, count: count)
+        block = newBlock
     }
 }

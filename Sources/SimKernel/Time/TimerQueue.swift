@@ -34,8 +34,10 @@ public struct TimerHandle: Hashable, Sendable {
 /// top is a likely miss. Four children per node halve the levels; 16-byte entries in
 /// storage placed so that every node's four children fill exactly one 64-byte line
 /// (``TimerHeapStorage``) make each level one miss, where 24-byte entries spanned two
-/// lines, and the whole heap two thirds the size. The order timers fire in is the same
-/// whatever the arity or layout: (time, sequence) is a total order.
+/// lines, and the whole heap two thirds the size. Measured with cachegrind (4 MB last-level
+/// cache): at a million live timers the sift-downs' last-level misses fell from 9.1 M to
+/// 4.0 M; in the ×10 baseline world, from 730 k to 434 k. The order timers fire in is
+/// the same whatever the arity or layout: (time, sequence) is a total order.
 ///
 /// Limits of the packing: at most 2^26 (67,108,864) timers pending at once and 2^38
 /// (about 2.7 × 10^11) timers scheduled over a queue's life. Past either, `insert` stops
@@ -174,9 +176,7 @@ struct TimerQueue {
 
     /// Gives this queue a heap of its own before it changes one a copy shares.
     @inline(__always)
-    private mutating func makeHeapUnique() {
-        if !isKnownUniquelyReferenced(&heap) { heap = heap.copy() }
-    }
+    private mutating func makeHeapUnique() { heap.makeUnique() }
 
     private mutating func dropDeadTop() {
         while heap.count > 0, !isLive(heap.entries[0]) { removeTop() }
