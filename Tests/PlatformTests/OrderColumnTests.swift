@@ -40,6 +40,27 @@ struct OrderColumnTests {
         #expect(charges.entries.map(\.value) == [10, 40, 120])
     }
 
+    @Test("any key works: keys below 1 or far past the others are kept aside, and one kept aside never shows through once the array reaches it")
+    func outlyingKeys() {
+        var keys = OrderColumn<Int64>()
+        keys[-3] = 1
+        keys[0] = 2
+        keys[.max] = 3
+        keys[10_000] = 4 // past the empty array's reach (4,096): kept aside
+        #expect(keys[-3] == 1)
+        #expect(keys[0] == 2)
+        #expect(keys[.max] == 3)
+        #expect(keys[10_000] == 4)
+        for key: Int64 in 1...9_000 { keys[key] = key + 100 } // the array now reaches 18,000
+        #expect(keys[10_000] == 4)
+        keys[10_000] = nil
+        #expect(keys[10_000] == nil, "the value kept aside went with the key")
+        #expect(keys[9_000] == 9_100)
+        #expect(keys.entries.count == 9_003)
+        #expect(keys.entries.first?.order == -3)
+        #expect(keys.entries.last?.order == .max)
+    }
+
     @Test("an order table hands out ids from 1 and finds each order by id and by key")
     func ordersByID() {
         var table = OrdersTable()

@@ -20,7 +20,8 @@ struct OrdersTable: Sendable {
     /// never deleted, so the orders in flight (the newest) sit together at the end,
     /// instead of scattered over a hash table as large as the run's every order.
     private var rows: ContiguousArray<OrderRecord> = []
-    private var keys: [Int64: Int64] = [:]
+    /// Each idempotency key's order (the app's keys follow its arrivals: sequential too).
+    private var keys = OrderColumn<Int64>()
     /// When each order's dispatch loop (in the order service) last asked for a rider,
     /// while the order waits for one.
     private var dispatchLoopSeen = OrderColumn<Int64>()
