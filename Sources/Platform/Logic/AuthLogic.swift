@@ -69,9 +69,20 @@ extension Result {
 /// The session table: the tokens issued (a customer may hold several: two devices, two
 /// visits) and until when each is valid.
 ///
+/// A token names its session, as a JWT carries its claims: the session's number in its
+/// upper half, random bits (the signature) in its lower. Checking one reads that session
+/// alone, with no look-up in a table of every token ever issued; the sessions of the
+/// customers in flight are the newest, together at the end of the list.
+///
 /// World-confined: only the world's thread touches it.
 final class Sessions: @unchecked Sendable {
-    private var tokens: [Int64: (customer: Int, until: Int64)] = [:]
+    private struct Session {
+        var customer: Int
+        var until: Int64
+        var token: Int64
+    }
+    /// Every session issued, in order: session n is at index n.
+    private var issued: ContiguousArray<Session> = []
     private var latest: [Int: Int64] = [:]
     private var random: RandomStream
     /// How long a session lasts: the auth service's `token_ttl`, also for the sessions
@@ -88,16 +99,19 @@ final class Sessions: @unchecked Sendable {
 
     /// Issues a new token for `customer`, valid for `ttl`.
     func issue(customer: Int, now: Int64, ttl: Duration) -> Int64 {
-        let token = Int64(bitPattern: random.next() | 1)
-        tokens[token] = (customer, now &+ ttl.nanoseconds)
+        let signature = Int64(random.next() >> 32) | 1
+        let token = Int64(issued.count) << 32 | signature
+        issued.append(Session(customer: customer, until: now &+ ttl.nanoseconds, token: token))
         latest[customer] = token
         return token
     }
 
     /// Whether `token` is a valid token of `customer` (the JWT's signature and expiry).
     func isValid(customer: Int, token: Int64, now: Int64) -> Bool {
-        guard let held = tokens[token] else { return false }
-        return held.customer == customer && held.until > now
+        let session = token >> 32
+        guard session >= 0, session < Int64(issued.count) else { return false }
+        let held = issued[Int(session)]
+        return held.token == token && held.customer == customer && held.until > now
     }
 
     /// The token a returning customer's app still holds, if it is valid.
