@@ -65,8 +65,9 @@ enum InvariantCheck {
             report.doubleCharges = charges.entries.reduce(0) { $0 + max(0, $1.value - 1) }
             let refunds = await gateway.refunds
             report.unrefundedCharges = charges.entries.reduce(0) { count, charge in
-                // `states` holds order id i at index i − 1.
-                guard charge.order <= states.count else { return count }
+                // `states` holds order id i at index i − 1 (a charge for an order the table
+                // never had counts as no order's).
+                guard charge.order >= 1, charge.order <= states.count else { return count }
                 let state = states[Int(charge.order - 1)]
                 guard state.isTerminal, state != .delivered else { return count }
                 return count + (charge.value > (refunds[charge.order] ?? 0) ? 1 : 0)
