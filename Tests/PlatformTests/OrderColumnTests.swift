@@ -24,8 +24,8 @@ struct OrderColumnTests {
         deductions[7, default: 0] += 2
         deductions[7, default: 0] += 3
         #expect(deductions[7] == 5)
-        #expect(deductions.removeValue(forOrder: 7) == 5)
-        #expect(deductions.removeValue(forOrder: 7) == nil, "a second restock gives nothing back")
+        #expect(deductions.removeValue(forKey: 7) == 5)
+        #expect(deductions.removeValue(forKey: 7) == nil, "a second restock gives nothing back")
         #expect(deductions[7] == nil)
         deductions[9] = nil // removing what was never there changes nothing
         #expect(deductions.entries.isEmpty)

@@ -62,7 +62,7 @@ final class OrderBook: @unchecked Sendable {
         case .assigned, .readyAndAssigned:
             // The time the order waited for a rider: from its merchant's acceptance (when
             // the order service starts asking dispatch) to the assignment.
-            if let since = awaitingRiderSince.removeValue(forOrder: record.id) {
+            if let since = awaitingRiderSince.removeValue(forKey: record.id) {
                 riderWait.record(sim.executor.now - since)
             }
         default:

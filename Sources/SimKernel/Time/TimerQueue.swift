@@ -121,7 +121,7 @@ struct TimerQueue {
         }
         if !background { foregroundCount += 1 }
         let key = sequence << UInt64(Self.slotBits) | UInt64(slot)
-        makeHeapUnique()
+        heap.makeUnique() // a copy of the queue may share the heap
         heap.append(Entry(when: when, key: key))
         nextSequence &+= 1
         count += 1
@@ -174,16 +174,12 @@ struct TimerQueue {
         slots[entry.slot].owner == entry.sequence
     }
 
-    /// Gives this queue a heap of its own before it changes one a copy shares.
-    @inline(__always)
-    private mutating func makeHeapUnique() { heap.makeUnique() }
-
     private mutating func dropDeadTop() {
         while heap.count > 0, !isLive(heap.entries[0]) { removeTop() }
     }
 
     private mutating func removeTop() {
-        makeHeapUnique()
+        heap.makeUnique()
         let last = heap.removeLast()
         if heap.count > 0 {
             heap.entries[0] = last
@@ -204,7 +200,7 @@ struct TimerQueue {
     /// Drops every dead entry in place and restores the heap order (Floyd's heapify,
     /// O(n)); gives memory back when the live entries fill less than a quarter of it.
     private mutating func compact() {
-        makeHeapUnique()
+        heap.makeUnique()
         let entries = heap.entries
         var kept = 0
         for index in 0..<heap.count where isLive(entries[index]) {

@@ -65,7 +65,7 @@ struct OrderColumn<Value> {
 
     /// Removes the value for `key` and returns it.
     @discardableResult
-    mutating func removeValue(forOrder key: Int64) -> Value? {
+    mutating func removeValue(forKey key: Int64) -> Value? {
         let value = self[key]
         if value != nil { self[key] = nil }
         return value

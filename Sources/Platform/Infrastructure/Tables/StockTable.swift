@@ -70,7 +70,7 @@ struct StockTable: Sendable {
 
     /// Gives stock back for an order (compensation), once; the units given back.
     mutating func restock(_ item: Int, order: Int64) -> Int {
-        guard let quantity = deductions.removeValue(forOrder: order) else { return 0 }
+        guard let quantity = deductions.removeValue(forKey: order) else { return 0 }
         units[item] += quantity
         return quantity
     }
