@@ -2,8 +2,9 @@
 import Testing
 
 /// The timer queue behaves exactly like the simplest queue that could work: a sorted
-/// array of the live timers, ordered by (time, scheduling order). However the heap grows,
-/// is compacted or copied, the two agree on every pop, count and cancellation.
+/// array of the live timers, ordered by (time, scheduling order). However its radix
+/// buckets grow, are redistributed, merged (a timer scheduled below the time peeked
+/// last), compacted or copied, the two agree on every pop, count and cancellation.
 @Suite("Timer queue against a sorted-array model")
 struct TimerQueueModelTests {
     /// One live timer of the reference model.
@@ -41,12 +42,25 @@ struct TimerQueueModelTests {
         var marks: [Int] = []
     }
 
-    /// What a comparison went through, so a test can show it exercised the heap's
-    /// growth and compaction rather than a handful of timers.
+    /// What a comparison went through, so a test can show it exercised the buckets'
+    /// growth, compaction and edge cases rather than a handful of timers.
     struct Journey {
         var compactions = 0
         var growths = 0
         var largest = 0
+        /// Timers scheduled below the earliest pending time (peeked just before).
+        var belowPeeked = 0
+        /// Timers scheduled exactly at the earliest pending time.
+        var atPeeked = 0
+        /// The radix buckets (0 … 64) pending timers sat in when they were cancelled.
+        var cancelledFrom: Set<Int> = []
+    }
+
+    /// A time as the queue files it: the radix bucket of `when` relative to `last` (the
+    /// earliest pending time, which a peek makes the queue's last extracted time) is the
+    /// position of the highest bit in which the two differ, 0 when they are equal.
+    static func bucket(of when: Int64, relativeTo last: Int64) -> Int {
+        64 - (TimerQueue.ordered(when) ^ TimerQueue.ordered(last)).leadingZeroBitCount
     }
 
     static let millisecond: Int64 = 1_000_000
@@ -55,7 +69,7 @@ struct TimerQueueModelTests {
 
     /// Runs `steps` random operations and checks the queue against the model after each.
     /// The mix of operations moves through phases (a surge of scheduling, a steady state,
-    /// a drain), so the heap grows to thousands of timers and shrinks again.
+    /// a drain), so the queue grows to thousands of timers and shrinks again.
     func compare(seed: UInt64, steps: Int) -> Journey {
         var queue = TimerQueue()
         var model = Model()
@@ -66,6 +80,11 @@ struct TimerQueueModelTests {
         var insertedTimes: [Int64] = []
         // Starts ten minutes in, so most "past" timers still fall after zero.
         var now: Int64 = 10 * Self.minute
+        // Times saturate rather than overflow once a timer near either end has fired.
+        func after(_ delta: Int64) -> Int64 {
+            let (sum, overflow) = now.addingReportingOverflow(delta)
+            return overflow ? (delta > 0 ? .max : .min) : sum
+        }
 
         func payload(_ mark: Int) -> TimerQueue.Payload { .callback { recorder.marks.append(mark) } }
         func run(_ action: TimerQueue.Payload) -> Int? {
@@ -75,12 +94,30 @@ struct TimerQueueModelTests {
             return recorder.marks.count == before + 1 ? recorder.marks.last : nil
         }
         func randomTime() -> Int64 {
-            switch random.nextInt(below: 8) {
-            case 0: return now - Int64(random.nextInt(below: Int(2 * Self.second)))  // past
+            switch random.nextInt(below: 12) {
+            case 0: return after(-Int64(random.nextInt(below: Int(2 * Self.second))))  // past
             case 1: return now  // now
-            case 2: return now + Int64(random.nextInt(below: Int(20 * Self.millisecond)))  // network, service
-            case 3: return now + Int64(random.nextInt(below: Int(40 * Self.second)))  // call timeouts
-            case 4: return now + Int64(random.nextInt(below: Int(30 * Self.minute)))  // sleeps, shifts
+            case 2: return after(Int64(random.nextInt(below: Int(20 * Self.millisecond))))  // network, service
+            case 3: return after(Int64(random.nextInt(below: Int(40 * Self.second))))  // call timeouts
+            case 4: return after(Int64(random.nextInt(below: Int(30 * Self.minute))))  // sleeps, shifts
+            case 5:
+                // Between the last fired and the earliest pending: the run loop peeked past
+                // its end time and a later slice schedules at that end time.
+                guard let earliest = model.timers.first?.when, earliest > now else { return now }
+                let (gap, overflow) = earliest.subtractingReportingOverflow(now)
+                return now + Int64(random.nextInt(below: Int(overflow ? .max : gap)))
+            case 6:
+                // At the earliest pending time (the queue's last extracted time), or just
+                // after it, differing from it in low bits only.
+                guard let earliest = model.timers.first?.when else { return now }
+                if random.nextInt(below: 3) == 0 { return earliest }
+                let (sum, overflow) = earliest.addingReportingOverflow(Int64(random.nextInt(below: 1 << random.nextInt(below: 24))))
+                return overflow ? earliest : sum
+            case 7:
+                // Differing from now only in one high bit, up to the sign bit's neighbour;
+                // now and then far below zero, which differs from the rest in the sign bit.
+                if random.nextInt(below: 40) == 0 { return .min + Int64(random.nextInt(below: Int(Self.minute))) }
+                return after(1 << Int64(20 + random.nextInt(below: 42)))
             default:  // the same instant as an earlier timer: many ties
                 return insertedTimes.isEmpty ? now : insertedTimes[random.nextInt(below: insertedTimes.count)]
             }
@@ -93,6 +130,10 @@ struct TimerQueueModelTests {
             let storedBefore = queue.storedEntries, capacityBefore = queue.storageCapacity
             if operation < insertShare {
                 let when = randomTime()
+                if let earliest = model.timers.first?.when {
+                    if when < earliest { journey.belowPeeked += 1 }
+                    if when == earliest { journey.atPeeked += 1 }
+                }
                 let background = random.nextInt(below: 5) == 0
                 let sequence = handles.count
                 handles.append(queue.insert(at: when, payload(sequence), background: background))
@@ -102,10 +143,17 @@ struct TimerQueueModelTests {
                 // Mostly a pending timer (a call answered before its timeout); otherwise any
                 // handle ever issued, most of them stale (fired or cancelled, the slot
                 // perhaps reused by a later timer).
-                let target = random.nextInt(below: 3) > 0 && !model.timers.isEmpty
-                    ? model.timers[random.nextInt(below: model.timers.count)].sequence
-                    : random.nextInt(below: handles.count)
+                let choice = model.timers.isEmpty ? 0 : random.nextInt(below: 6)
+                let target = switch choice {
+                case 0, 1: random.nextInt(below: handles.count)
+                // One of the next few due, in the buckets just above the front.
+                case 2: model.timers[random.nextInt(below: min(model.timers.count, 8))].sequence
+                default: model.timers[random.nextInt(below: model.timers.count)].sequence
+                }
                 let handle = handles[target]
+                if let earliest = model.timers.first?.when, let pending = model.timers.first(where: { $0.sequence == target }) {
+                    journey.cancelledFrom.insert(Self.bucket(of: pending.when, relativeTo: earliest))
+                }
                 let expected = model.remove(sequence: target)
                 #expect(queue.isPending(handle) == (expected != nil), "seed \(seed) step \(step): isPending")
                 let cancelled = queue.cancel(handle)
@@ -153,13 +201,19 @@ struct TimerQueueModelTests {
         return journey
     }
 
-    @Test("random inserts (past, now, milliseconds, minutes, many equal instants), cancels of live and stale handles, payload swaps and pops agree with a sorted array, across growths and compactions",
+    @Test("random inserts (past, now, milliseconds, minutes, high bits, far below zero, below and at the time peeked, many equal instants), cancels of live and stale handles in every bucket, payload swaps and pops agree with a sorted array, across growths and compactions",
           arguments: UInt64(1)...4)
     func agreesWithSortedArray(seed: UInt64) {
         let journey = compare(seed: seed, steps: 15_000)
-        #expect(journey.largest >= 1_000, "the heap only grew to \(journey.largest) timers")
-        #expect(journey.growths >= 4, "the heap's storage grew \(journey.growths) times")
-        #expect(journey.compactions >= 5, "the heap was compacted \(journey.compactions) times")
+        #expect(journey.largest >= 1_000, "the queue only grew to \(journey.largest) timers")
+        #expect(journey.growths >= 4, "the buckets' storage grew \(journey.growths) times")
+        // Fewer than a heap's: redistributing a bucket drops its dead entries too.
+        #expect(journey.compactions >= 3, "the buckets were compacted \(journey.compactions) times")
+        #expect(journey.belowPeeked >= 100 && journey.atPeeked >= 100,
+                "\(journey.belowPeeked) timers scheduled below the time peeked, \(journey.atPeeked) at it")
+        let missing = (0...64).filter { !journey.cancelledFrom.contains($0) }
+        #expect(missing.count <= 8 && journey.cancelledFrom.contains(0) && journey.cancelledFrom.contains(64),
+                "no timer was cancelled from buckets \(missing)")
     }
 
     @Test("timers hours apart with nothing in between (a quiet night) still fire in order")
@@ -228,7 +282,7 @@ struct TimerQueueModelTests {
             #expect(queue.storedEntries <= 1_250, "round \(round): \(queue.storedEntries) entries stored for 1,000 live timers")
         }
         #expect(queue.count == 1_000)
-        // 80,000 timers were cancelled; the heap's storage holds room for about the live ones.
+        // 80,000 timers were cancelled; the buckets hold room for about the live ones.
         #expect(queue.storageCapacity <= 4 * queue.count, "capacity \(queue.storageCapacity) for \(queue.count) live timers")
     }
 }

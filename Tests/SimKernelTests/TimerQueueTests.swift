@@ -2,11 +2,11 @@
 import Testing
 
 /// The timer queue fires timers in (time, scheduling order), whatever was cancelled and
-/// however the heap was compacted on the way.
+/// however its buckets were compacted on the way.
 @Suite("Timer queue")
 struct TimerQueueTests {
     /// Schedules `count` timers over few distinct instants (many ties), cancels about
-    /// `cancelShare` of them at random (enough to compact the heap), pops the rest
+    /// `cancelShare` of them at random (enough to compact the buckets), pops the rest
     /// interleaved with more scheduling, and returns the labels in firing order with the
     /// order a sort of the live timers by (time, scheduling order) gives.
     func fire(count: Int, cancelShare: Double, seed: UInt64) -> (fired: [Int], expected: [(when: Int64, label: Int)]) {
@@ -66,5 +66,56 @@ struct TimerQueueTests {
         #expect(fired.allSatisfy { $0 % 3 == 0 })
         #expect(fired == fired.sorted { ($0 % 10, $0) < ($1 % 10, $1) })
         #expect(queue.isEmpty)
+    }
+
+    @Test("a timer scheduled below the time just peeked (a slice ended before it) fires first; one at the peeked time fires after those already there")
+    func scheduleBelowPeeked() {
+        var queue = TimerQueue()
+        var fired: [String] = []
+        let second: Int64 = 1_000_000_000
+        for (label, when) in [("a", 10 * second), ("b", 10 * second), ("c", 40 * second), ("d", 10 * second + 1)] {
+            _ = queue.insert(at: when, .callback { fired.append(label) })
+        }
+        #expect(queue.earliest == 10 * second)
+        // The run loop stops at its end time, 3 s, and the next slice schedules there.
+        for (label, when) in [("e", 3 * second), ("f", 10 * second), ("g", 3 * second)] {
+            _ = queue.insert(at: when, .callback { fired.append(label) })
+        }
+        #expect(queue.earliest == 3 * second)
+        var when: Int64 = 0
+        var instants: [Int64] = []
+        while case .callback(let action) = queue.popEarliest(&when) {
+            action()
+            instants.append(when)
+        }
+        #expect(fired == ["e", "g", "a", "b", "f", "d", "c"])
+        #expect(instants == [3 * second, 3 * second, 10 * second, 10 * second, 10 * second, 10 * second + 1, 40 * second])
+    }
+
+    @Test("timers due at one far instant fire in scheduling order however often earlier timers make the queue redistribute them")
+    func equalTimesThroughRedistribution() {
+        var queue = TimerQueue()
+        var random = RandomStream(rawSeed: 11)
+        var fired: [Int] = []
+        let hour: Int64 = 3_600_000_000_000
+        var now: Int64 = 0
+        var label = 0
+        // Each round schedules some timers at the hour and some earlier, then fires a few.
+        for _ in 0..<200 {
+            for _ in 0..<5 {
+                let current = label
+                _ = queue.insert(at: hour, .callback { fired.append(current) })
+                label += 1
+            }
+            _ = queue.insert(at: now + Int64(random.nextInt(below: Int(hour / 2))), .callback {})
+            var when: Int64 = 0
+            for _ in 0..<random.nextInt(below: 3) where queue.earliest.map({ $0 < hour }) ?? false {
+                if case .callback(let action) = queue.popEarliest(&when) { action() }
+                now = when
+            }
+        }
+        var when: Int64 = 0
+        while case .callback(let action) = queue.popEarliest(&when) { action() }
+        #expect(fired == Array(0..<1_000))
     }
 }

@@ -12,32 +12,44 @@ public struct TimerHandle: Hashable, Sendable {
 /// The sequence number makes equal-time timers fire in the order they were scheduled,
 /// which is what keeps a simulation reproducible.
 ///
-/// Payloads live in a slab of slots; the heap holds only (time, key), where the key packs
-/// the timer's sequence above its slot number (`sequence << slotBits | slot`). Sequences
-/// are unique, so comparing keys orders exactly as comparing sequences: (time, key) is
-/// the same total order as (time, sequence). A slot records the sequence of the timer
-/// holding it, and an entry is live while its slot still records its sequence.
+/// Payloads live in a slab of slots; the buckets hold only (time, key), where the key
+/// packs the timer's sequence above its slot number (`sequence << slotBits | slot`).
+/// Sequences are unique and only grow, so comparing keys orders exactly as comparing
+/// sequences. A slot records the sequence of the timer holding it, and an entry is live
+/// while its slot still records its sequence.
 ///
-/// A cancelled timer frees its slot (and payload) at once and leaves a dead heap entry
-/// that is skipped when it surfaces; when dead entries reach a quarter of the live ones
-/// the heap is rebuilt in place, so memory stays proportional to the live timers (a
-/// request with a 30 s timeout that finished in 10 ms costs 16 bytes until the next
-/// compaction, not a payload for 30 s). Most timers are cancelled (a call's timeout, a
-/// pool wait's limit), so the tight bound matters: with dead entries up to the live count
-/// the heap was twice its live size, a deeper sift for every timer and a sift per dead
-/// entry surfacing. The rebuild is O(heap) every quarter-of-the-live-count
-/// cancellations: O(1) amortised. Not tracking heap positions keeps each sift to plain
-/// moves, which matters at millions of timers a second.
+/// The entries sit in a monotone radix heap (``TimerBuckets``): the executor only ever
+/// schedules at or after the time of the timer it fired last, so the queue keeps `last`,
+/// the time it extracted (or peeked) last, and files each entry in bucket `b`, the
+/// position of the highest bit in which its time differs from `last` (bucket 0: equal
+/// to `last`). Scheduling is an append; when bucket 0 is empty, the lowest non-empty
+/// bucket's minimum becomes `last` and its entries move to lower buckets, by one
+/// sequential pass. A big world keeps a million timers, far more than the processor's
+/// caches hold: a binary or 4-ary heap's sift visits one node per level at random, and
+/// the levels below the cached top miss, where appends and sequential passes stream
+/// through memory, which the hardware prefetcher keeps ahead of.
 ///
-/// The heap is 4-ary and laid out for the cache: a big world keeps a million timers, far
-/// more than the processor's caches hold, and each level a sift passes below the cached
-/// top is a likely miss. Four children per node halve the levels; 16-byte entries in
-/// storage placed so that every node's four children fill exactly one 64-byte line
-/// (``TimerHeapStorage``) make each level one miss, where 24-byte entries spanned two
-/// lines, and the whole heap two thirds the size. Measured with cachegrind (4 MB last-level
-/// cache): at a million live timers the sift-downs' last-level misses fell from 9.1 M to
-/// 4.0 M; in the ×10 baseline world, from 730 k to 434 k. The order timers fire in is
-/// the same whatever the arity or layout: (time, sequence) is a total order.
+/// Why equal times fire in scheduling order: every entry is always in its correct bucket
+/// relative to `last`, so entries with the same time are always in the same bucket; they
+/// enter buckets by appends in sequence order and every move (redistributing a bucket,
+/// merging buckets when a timer is scheduled below `last`, compaction) keeps the order
+/// of a bucket's entries, so within a bucket equal times stay in sequence order. Bucket
+/// 0 holds only entries at `last`, every other entry is later, and bucket 0 is popped
+/// from its front: (time, sequence) order exactly.
+///
+/// Scheduling below `last` happens (the run loop peeks a timer past its end time, which
+/// moves `last` there, then later slices schedule at the end time): then buckets 0 …
+/// k-1, k the highest bit in which the new time differs from `last`, are merged into
+/// bucket k, which is empty (an entry there would be earlier than `last`), and the new
+/// time becomes `last`; the other buckets are already right for it.
+///
+/// A cancelled timer frees its slot (and payload) at once and leaves a dead entry,
+/// dropped when its bucket is redistributed or it reaches bucket 0's front; when dead
+/// entries reach a quarter of the live ones every bucket is filtered in place, so memory
+/// stays proportional to the live timers (a request with a 30 s timeout that finished in
+/// 10 ms costs 16 bytes until then, not a payload for 30 s). Most timers are cancelled
+/// (a call's timeout, a pool wait's limit), so the tight bound matters. The filtering
+/// is O(entries) every quarter-of-the-live-count cancellations: O(1) amortised.
 ///
 /// Limits of the packing: at most 2^26 (67,108,864) timers pending at once and 2^38
 /// (about 2.7 × 10^11) timers scheduled over a queue's life. Past either, `insert` stops
@@ -57,7 +69,12 @@ struct TimerQueue {
     @inline(__always)
     static func slot(of key: UInt64) -> Int { Int(truncatingIfNeeded: key & (1 << UInt64(slotBits) - 1)) }
 
-    /// One heap entry: 16 bytes, so four children fill a cache line.
+    /// A time as an unsigned number in the same order (the sign bit flipped), so that
+    /// "the highest bit in which two times differ" orders negative times too.
+    @inline(__always)
+    static func ordered(_ when: Int64) -> UInt64 { UInt64(bitPattern: when) ^ (1 << 63) }
+
+    /// One entry: 16 bytes, four to a cache line.
     struct Entry {
         var when: Int64
         /// `sequence << slotBits | slot`.
@@ -78,7 +95,16 @@ struct TimerQueue {
     /// The owner of a free slot: no sequence reaches it.
     private static let vacant = UInt64.max
 
-    private var heap = TimerHeapStorage()
+    private var storage = TimerBuckets()
+    /// The ordered time (``ordered(_:)``) extracted or peeked last: no entry is earlier,
+    /// and bucket 0 holds the entries at it.
+    private var last: UInt64 = 0
+    /// Bucket 0's front: its entries before it have been popped.
+    private var head = 0
+    /// Bit `b - 1` is set when bucket `b` (1 … 64) holds entries.
+    private var occupied: UInt64 = 0
+    /// Entries in the buckets, live or dead (bucket 0's from its front).
+    private var stored = 0
     private var slots: ContiguousArray<Slot> = []
     private var freeSlots: ContiguousArray<Int32> = []
     private var nextSequence: UInt64 = 0
@@ -89,23 +115,31 @@ struct TimerQueue {
 
     var isEmpty: Bool { count == 0 }
 
-    /// Entries in the heap, live or dead.
-    var storedEntries: Int { heap.count }
+    /// Entries in the buckets, live or dead.
+    var storedEntries: Int { stored }
 
-    /// Entries the heap's storage has room for without allocating.
-    var storageCapacity: Int { heap.capacity }
+    /// Entries the buckets have room for without allocating.
+    var storageCapacity: Int { storage.capacity }
 
-    /// Time of the earliest live timer, if any (drops dead entries on the way).
+    /// Time of the earliest live timer, if any (drops dead entries on the way, and may
+    /// redistribute a bucket, which moves `last` up to that time).
     var earliest: Int64? {
         mutating get {
-            dropDeadTop()
-            return heap.count > 0 ? heap.entries[0].when : nil
+            guard settle() else { return nil }
+            return storage.buckets[0].entries.unsafelyUnwrapped[head].when
         }
+    }
+
+    /// The bucket of an entry at `ordered` relative to `last`: the position of the
+    /// highest bit in which they differ, 0 when equal.
+    @inline(__always)
+    private func bucket(of ordered: UInt64) -> Int {
+        64 - (ordered ^ last).leadingZeroBitCount
     }
 
     mutating func insert(at when: Int64, _ payload: Payload, background: Bool = false) -> TimerHandle {
         precondition(nextSequence < Self.sequenceLimit,
-                     "more than 2^38 timers scheduled in one run: the timer heap packs a timer's sequence into 38 bits")
+                     "more than 2^38 timers scheduled in one run: the timer queue packs a timer's sequence into 38 bits")
         let sequence = nextSequence
         let slot: Int
         if let reused = freeSlots.popLast() {
@@ -115,17 +149,30 @@ struct TimerQueue {
             slots[slot].owner = sequence
         } else {
             precondition(slots.count < Self.slotLimit,
-                         "more than 2^26 timers pending at once: the timer heap packs a timer's slot into 26 bits")
+                         "more than 2^26 timers pending at once: the timer queue packs a timer's slot into 26 bits")
             slot = slots.count
             slots.append(Slot(payload: payload, background: background, owner: sequence))
         }
         if !background { foregroundCount += 1 }
         let key = sequence << UInt64(Self.slotBits) | UInt64(slot)
-        heap.makeUnique() // a copy of the queue may share the heap
-        heap.append(Entry(when: when, key: key))
+        storage.makeUnique() // a copy of the queue may share the buckets
+        let ordered = Self.ordered(when)
+        if ordered < last { lowerLast(to: ordered) }
+        let index = bucket(of: ordered)
+        if index == 0 {
+            // Bucket 0 is a FIFO: rather than grow it, drop what was popped from it.
+            let zero = storage.buckets[0]
+            if zero.count == zero.capacity && 2 * head >= zero.count {
+                storage.discardFront(of: 0, head)
+                head = 0
+            }
+        } else {
+            occupied |= 1 << UInt64(index - 1)
+        }
+        storage.append(Entry(when: when, key: key), ordered: ordered, to: index)
+        stored += 1
         nextSequence &+= 1
         count += 1
-        Self.siftUp(heap.entries, from: heap.count - 1)
         return TimerHandle(key: key)
     }
 
@@ -133,10 +180,10 @@ struct TimerQueue {
     /// none), storing its time in `when`. (No optional tuple: with an existential inside,
     /// that shape fell back to generic value witnesses and an allocation per timer.)
     mutating func popEarliest(_ when: inout Int64) -> Payload {
-        dropDeadTop()
-        guard heap.count > 0 else { return .empty }
-        let top = heap.entries[0]
-        removeTop()
+        guard settle() else { return .empty }
+        let top = storage.buckets[0].entries.unsafelyUnwrapped[head]
+        head += 1
+        stored -= 1
         when = top.when
         return release(top.slot)
     }
@@ -145,7 +192,7 @@ struct TimerQueue {
     mutating func cancel(_ handle: TimerHandle) -> Payload? {
         guard isPending(handle) else { return nil }
         let payload = release(Self.slot(of: handle.key))
-        if heap.count > 64 && 4 * (heap.count - count) > count { compact() }
+        if stored > 64 && 4 * (stored - count) > count { compact() }
         return payload
     }
 
@@ -163,7 +210,14 @@ struct TimerQueue {
 
     /// Live timers in firing order without removing them (for diagnostics).
     func pendingInOrder() -> [(when: Int64, payload: Payload)] {
-        UnsafeBufferPointer(start: heap.entries, count: heap.count)
+        var entries: [Entry] = []
+        for index in 0..<TimerBuckets.bucketCount {
+            let bucket = storage.buckets[index]
+            guard let base = bucket.entries else { continue }
+            let from = index == 0 ? head : 0
+            entries += UnsafeBufferPointer(start: base + from, count: bucket.count - from)
+        }
+        return entries
             .filter { isLive($0) }
             .sorted { ($0.when, $0.key) < ($1.when, $1.key) }
             .map { ($0.when, slots[$0.slot].payload) }
@@ -174,17 +228,80 @@ struct TimerQueue {
         slots[entry.slot].owner == entry.sequence
     }
 
-    private mutating func dropDeadTop() {
-        while heap.count > 0, !isLive(heap.entries[0]) { removeTop() }
+    /// Drops dead entries from bucket 0's front; when bucket 0 runs out, refills it from
+    /// the lowest non-empty bucket. Returns whether a live entry is at the front.
+    @inline(__always)
+    private mutating func settle() -> Bool {
+        let zero = storage.buckets[0]
+        while head < zero.count {
+            if isLive(zero.entries.unsafelyUnwrapped[head]) { return true }
+            head += 1
+            stored -= 1
+        }
+        return refill()
     }
 
-    private mutating func removeTop() {
-        heap.makeUnique()
-        let last = heap.removeLast()
-        if heap.count > 0 {
-            heap.entries[0] = last
-            Self.siftDown(heap.entries, count: heap.count, from: 0)
+    /// Bucket 0 is used up: redistributes the lowest non-empty bucket, dropping its dead
+    /// entries, around its least time (which becomes `last`), until bucket 0 holds a live
+    /// entry or every bucket is empty. The lowest non-empty bucket `i` moves entirely to
+    /// buckets below `i` (its entries agree with `last` above bit i-1 and have that bit
+    /// set, like its least), which are all empty, so each keeps its entries' order; the
+    /// buckets above `i` stay right, since `last` only changes below bit i-1.
+    private mutating func refill() -> Bool {
+        storage.makeUnique()
+        let buckets = storage.buckets
+        buckets[0].count = 0
+        head = 0
+        while occupied != 0 {
+            let index = occupied.trailingZeroBitCount + 1
+            occupied &= occupied &- 1
+            let source = buckets[index]
+            buckets[index].count = 0
+            buckets[index].least = .max
+            last = source.least
+            let entries = source.entries.unsafelyUnwrapped
+            var kept = 0
+            for position in 0..<source.count {
+                let entry = entries[position]
+                guard isLive(entry) else { continue }
+                let ordered = Self.ordered(entry.when)
+                let target = bucket(of: ordered)
+                if target > 0 { occupied |= 1 << UInt64(target - 1) }
+                storage.append(entry, ordered: ordered, to: target)
+                kept += 1
+            }
+            stored -= source.count - kept
+            if buckets[0].count > 0 { return true }
         }
+        return false
+    }
+
+    /// Makes `ordered` (below `last`) the new `last` before an entry at it is filed:
+    /// buckets 0 … k-1 move, in that order, into bucket k, where k is the bucket of
+    /// `ordered` relative to the old `last`. Bucket k is empty: its entries would share
+    /// `last`'s bits above k-1 and lack bit k-1, which `last` has (it is the larger), so
+    /// they would be earlier than `last`. Relative to the new `last` those entries all
+    /// differ first at bit k-1, and every bucket above k stays right (the two agree above
+    /// bit k-1). Equal times share a bucket, so concatenating whole buckets keeps them
+    /// in order. Rare (a slice ends between two timers), and O(entries moved).
+    private mutating func lowerLast(to ordered: UInt64) {
+        let target = bucket(of: ordered)
+        let buckets = storage.buckets
+        precondition(buckets[target].count == 0, "radix timer queue: an entry below the last time extracted")
+        for index in 0..<target {
+            let source = buckets[index]
+            guard let entries = source.entries else { continue }
+            let from = index == 0 ? head : 0
+            for position in from..<source.count {
+                storage.append(entries[position], ordered: Self.ordered(entries[position].when), to: target)
+            }
+            buckets[index].count = 0
+            buckets[index].least = .max
+        }
+        head = 0
+        occupied &= ~((1 << UInt64(target - 1)) - 1)  // buckets 1 … k-1 are empty now
+        if buckets[target].count > 0 { occupied |= 1 << UInt64(target - 1) }
+        last = ordered
     }
 
     private mutating func release(_ slot: Int) -> Payload {
@@ -197,71 +314,30 @@ struct TimerQueue {
         return payload
     }
 
-    /// Drops every dead entry in place and restores the heap order (Floyd's heapify,
-    /// O(n)); gives memory back when the live entries fill less than a quarter of it.
+    /// Drops every dead entry, keeping each bucket's order (so equal times stay in
+    /// sequence order), and gives back memory the buckets no longer need.
     private mutating func compact() {
-        heap.makeUnique()
-        let entries = heap.entries
-        var kept = 0
-        for index in 0..<heap.count where isLive(entries[index]) {
-            entries[kept] = entries[index]
-            kept += 1
-        }
-        heap.truncate(to: kept)
-        // The last node with a child (none when fewer than two entries).
-        var index = kept < 2 ? -1 : (kept - 2) / Self.arity
-        while index >= 0 {
-            Self.siftDown(entries, count: kept, from: index)
-            index -= 1
-        }
-        let room = 2 * Swift.max(kept, TimerHeapStorage.initialCapacity)
-        if heap.capacity > 2 * room { heap.reallocate(capacity: room) }
-    }
-
-    @inline(__always)
-    private static func less(_ a: Entry, _ b: Entry) -> Bool {
-        a.when < b.when || (a.when == b.when && a.key < b.key)
-    }
-
-    /// Children per node: four 16-byte entries, one cache line.
-    private static let arity = 4
-
-    private static func siftUp(_ heap: UnsafeMutablePointer<Entry>, from start: Int) {
-        var child = start
-        let entry = heap[child]
-        while child > 0 {
-            let parent = (child - 1) / arity
-            guard less(entry, heap[parent]) else { break }
-            heap[child] = heap[parent]
-            child = parent
-        }
-        heap[child] = entry
-    }
-
-    private static func siftDown(_ heap: UnsafeMutablePointer<Entry>, count: Int, from start: Int) {
-        var parent = start
-        let entry = heap[parent]
-        while true {
-            let first = arity * parent + 1
-            guard first < count else { break }
-            var smaller: Int
-            if first + 3 < count {
-                // A full group (one cache line): the smaller of each pair, then of the two.
-                let left = less(heap[first + 1], heap[first]) ? first + 1 : first
-                let right = less(heap[first + 3], heap[first + 2]) ? first + 3 : first + 2
-                smaller = less(heap[right], heap[left]) ? right : left
-            } else {
-                smaller = first
-                var child = first + 1
-                while child < count {
-                    if less(heap[child], heap[smaller]) { smaller = child }
-                    child += 1
+        storage.makeUnique()
+        let buckets = storage.buckets
+        occupied = 0
+        stored = 0
+        for index in 0..<TimerBuckets.bucketCount {
+            let bucket = buckets[index]
+            var kept = 0
+            var least = UInt64.max
+            if let entries = bucket.entries {
+                for position in (index == 0 ? head : 0)..<bucket.count where isLive(entries[position]) {
+                    entries[kept] = entries[position]
+                    least = Swift.min(least, Self.ordered(entries[kept].when))
+                    kept += 1
                 }
             }
-            guard less(heap[smaller], entry) else { break }
-            heap[parent] = heap[smaller]
-            parent = smaller
+            buckets[index].count = kept
+            buckets[index].least = least
+            storage.shrink(index)
+            stored += kept
+            if index > 0 && kept > 0 { occupied |= 1 << UInt64(index - 1) }
         }
-        heap[parent] = entry
+        head = 0
     }
 }
