@@ -89,8 +89,6 @@ struct TimerQueue {
         /// A background chore (a heartbeat, a housekeeping tick): it never keeps a world
         /// alive on its own.
         var background: Bool
-        /// The sequence of the timer holding the slot; ``TimerQueue/vacant`` when free.
-        var owner: UInt64
     }
     /// The owner of a free slot: no sequence reaches it.
     private static let vacant = UInt64.max
@@ -106,6 +104,10 @@ struct TimerQueue {
     /// Entries in the buckets, live or dead (bucket 0's from its front).
     private var stored = 0
     private var slots: ContiguousArray<Slot> = []
+    /// The sequence of the timer holding each slot; ``vacant`` when free. Apart from the
+    /// payloads, eight to a cache line: redistributing a bucket asks it of every entry
+    /// it moves, at random slots, and a dense array keeps those reads in the caches.
+    private var owners: ContiguousArray<UInt64> = []
     private var freeSlots: ContiguousArray<Int32> = []
     private var nextSequence: UInt64 = 0
     /// Timers scheduled and neither fired nor cancelled.
@@ -146,12 +148,13 @@ struct TimerQueue {
             slot = Int(reused)
             slots[slot].payload = payload
             slots[slot].background = background
-            slots[slot].owner = sequence
+            owners[slot] = sequence
         } else {
             precondition(slots.count < Self.slotLimit,
                          "more than 2^26 timers pending at once: the timer queue packs a timer's slot into 26 bits")
             slot = slots.count
-            slots.append(Slot(payload: payload, background: background, owner: sequence))
+            slots.append(Slot(payload: payload, background: background))
+            owners.append(sequence)
         }
         if !background { foregroundCount += 1 }
         let key = sequence << UInt64(Self.slotBits) | UInt64(slot)
@@ -199,7 +202,7 @@ struct TimerQueue {
     /// Whether the handle's timer is still pending.
     func isPending(_ handle: TimerHandle) -> Bool {
         let index = Self.slot(of: handle.key)
-        return index < slots.count && slots[index].owner == Self.sequence(of: handle.key)
+        return index < owners.count && owners[index] == Self.sequence(of: handle.key)
             && !slots[index].payload.isEmpty
     }
 
@@ -225,20 +228,22 @@ struct TimerQueue {
 
     @inline(__always)
     private func isLive(_ entry: Entry) -> Bool {
-        slots[entry.slot].owner == entry.sequence
+        owners[entry.slot] == entry.sequence
     }
 
     /// Drops dead entries from bucket 0's front; when bucket 0 runs out, refills it from
     /// the lowest non-empty bucket. Returns whether a live entry is at the front.
     @inline(__always)
     private mutating func settle() -> Bool {
-        let zero = storage.buckets[0]
-        while head < zero.count {
-            if isLive(zero.entries.unsafelyUnwrapped[head]) { return true }
-            head += 1
-            stored -= 1
+        while true {
+            let zero = storage.buckets[0]
+            while head < zero.count {
+                if isLive(zero.entries.unsafelyUnwrapped[head]) { return true }
+                head += 1
+                stored -= 1
+            }
+            guard refill() else { return false }
         }
-        return refill()
     }
 
     /// Bucket 0 is used up: redistributes the lowest non-empty bucket, dropping its dead
@@ -307,7 +312,7 @@ struct TimerQueue {
     private mutating func release(_ slot: Int) -> Payload {
         var payload = Payload.empty
         swap(&payload, &slots[slot].payload)
-        slots[slot].owner = Self.vacant
+        owners[slot] = Self.vacant
         freeSlots.append(Int32(slot))
         count -= 1
         if !slots[slot].background { foregroundCount -= 1 }
