@@ -207,8 +207,7 @@ struct TimerQueueModelTests {
         let journey = compare(seed: seed, steps: 15_000)
         #expect(journey.largest >= 1_000, "the queue only grew to \(journey.largest) timers")
         #expect(journey.growths >= 4, "the buckets' storage grew \(journey.growths) times")
-        // Fewer than a heap's: redistributing a bucket drops its dead entries too.
-        #expect(journey.compactions >= 3, "the buckets were compacted \(journey.compactions) times")
+        #expect(journey.compactions >= 5, "the buckets were compacted \(journey.compactions) times")
         #expect(journey.belowPeeked >= 100 && journey.atPeeked >= 100,
                 "\(journey.belowPeeked) timers scheduled below the time peeked, \(journey.atPeeked) at it")
         let missing = (0...64).filter { !journey.cancelledFrom.contains($0) }
