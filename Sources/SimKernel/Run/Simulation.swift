@@ -92,6 +92,14 @@ public final class Simulation: @unchecked Sendable {
     /// finishes is a stall. A stall report names the task by `activity` meanwhile.
     /// Outside a daemon task it only runs `operation`.
     public func working<T>(on activity: String, _ operation: () async throws -> T) async rethrows -> T {
+        try await working(named: { activity }, operation)
+    }
+
+    /// ``working(on:_:)`` with the activity's name made only when something asks for it
+    /// (a stall report, ``liveTaskNames``): a server's handler declares every call it
+    /// serves, and formatting "order#3 handling create_order" for each cost a string and
+    /// an allocation per call that nearly always went unread.
+    public func working<T>(named activity: @escaping () -> String, _ operation: () async throws -> T) async rethrows -> T {
         guard let id = SimTaskContext.current?.id else { return try await operation() }
         tasks.setActivity(id, activity)
         defer { tasks.setActivity(id, nil) }
