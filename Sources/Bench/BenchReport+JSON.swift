@@ -24,6 +24,7 @@ extension BenchReport {
                 ("swift_version", .string(machine.swiftVersion)),
                 ("build_configuration", .string(machine.buildConfiguration)),
                 ("operating_system", .string(machine.operatingSystem)),
+                ("huge_page_heap", .bool(machine.hugePageHeap)),
                 ("tool_version", .string(ToolVersion.number)),
             ])),
             ("implementations", .array(rows.map(json))),

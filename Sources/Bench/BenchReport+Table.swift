@@ -60,7 +60,8 @@ extension BenchReport {
         if !scaling.isEmpty { lines += [""] + scalingTable }
         let load = machine.loadAverage.map { fixed($0, 2) }.joined(separator: " ")
         lines.append("\(machine.cores) cores, load average \(load.isEmpty ? "unknown" : load) at the start; "
-            + "\(machine.buildConfiguration) build, Swift \(machine.swiftVersion).")
+            + "\(machine.buildConfiguration) build, Swift \(machine.swiftVersion); "
+            + "heap on \(machine.hugePageHeap ? "huge pages" : "4 KiB pages (DELIVERYSIM_HUGE_PAGES=0 or not Linux)").")
         return lines.joined(separator: "\n")
     }
 

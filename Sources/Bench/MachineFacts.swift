@@ -1,4 +1,5 @@
 import Foundation
+import SimKernel
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -19,14 +20,19 @@ public struct MachineFacts: Sendable, Equatable {
     public var buildConfiguration: String
     /// The operating system, as Foundation names it.
     public var operatingSystem: String
+    /// Whether the tool's heap asks for huge pages (``HugePageHeap``; a big world's cost
+    /// per step depends on it).
+    public var hugePageHeap: Bool
 
     /// Facts as given.
-    public init(cores: Int, loadAverage: [Double], swiftVersion: String, buildConfiguration: String, operatingSystem: String) {
+    public init(cores: Int, loadAverage: [Double], swiftVersion: String, buildConfiguration: String, operatingSystem: String,
+                hugePageHeap: Bool = false) {
         self.cores = cores
         self.loadAverage = loadAverage
         self.swiftVersion = swiftVersion
         self.buildConfiguration = buildConfiguration
         self.operatingSystem = operatingSystem
+        self.hugePageHeap = hugePageHeap
     }
 
     /// Facts about the machine now.
@@ -36,7 +42,8 @@ public struct MachineFacts: Sendable, Equatable {
         return MachineFacts(cores: ProcessInfo.processInfo.activeProcessorCount,
                             loadAverage: read == 3 ? loads : [],
                             swiftVersion: compilerVersion, buildConfiguration: buildConfiguration,
-                            operatingSystem: ProcessInfo.processInfo.operatingSystemVersionString)
+                            operatingSystem: ProcessInfo.processInfo.operatingSystemVersionString,
+                            hugePageHeap: HugePageHeap.isEnabled)
     }
 
     /// Whether the tool was built without optimisation: its timings say little about the code.

@@ -10,15 +10,19 @@ public struct CommandRun: Sendable {
     /// Everything written to standard error.
     public var stderr: String
 
-    /// Runs `executable` with `arguments` in `directory` and waits for it to end.
+    /// Runs `executable` with `arguments` in `directory` and waits for it to end; the
+    /// test's environment, with `environment`'s variables set on top of it.
     ///
     /// Both streams are read to their end before waiting, so a command that prints more
     /// than a pipe holds cannot stall the test.
-    public init(_ executable: URL, _ arguments: [String], in directory: URL) throws {
+    public init(_ executable: URL, _ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = directory
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

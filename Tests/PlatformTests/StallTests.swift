@@ -32,5 +32,9 @@ struct StallTests {
         #expect(stuck.contains { $0.name.hasPrefix("order#") && $0.waitingOn == "a reply from payment" })
         #expect(stuck.contains { $0.name.hasPrefix("payment#") && $0.waitingOn == "a reply from payment_gateway" })
         #expect(report.description.contains("customer-0 waiting on a reply from gateway"))
+        // A busy handler is named by the call it serves, made when the report asks.
+        let handlers = stuck.filter { $0.name.contains("#") }
+        #expect(handlers.contains { $0.name.wholeMatch(of: /gateway#\d+ handling app\.order/) != nil }, "\(handlers.map(\.name))")
+        #expect(handlers.allSatisfy { $0.name.wholeMatch(of: /[a-z_]+#\d+ handling [a-z_.]+/) != nil }, "\(handlers.map(\.name))")
     }
 }

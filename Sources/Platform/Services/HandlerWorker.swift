@@ -24,6 +24,8 @@ final class HandlerWorker: @unchecked Sendable {
     var parked: UnsafeContinuation<Job?, Never>?
     /// The call it is serving (nil while idle).
     var serving: UInt64?
+    /// The job it is serving, for ``activityName`` (nil while idle).
+    var current: Job?
     /// Its task, cancelled when the instance it serves crashes mid-call.
     var task: Task<Void, Never>?
 
@@ -37,6 +39,12 @@ final class HandlerWorker: @unchecked Sendable {
         } else {
             next = job
         }
+    }
+
+    /// Names what the worker is doing ("order#0 handling create_order"), when a stall
+    /// report asks: a closure over the worker alone, so declaring it allocates nothing.
+    var activityName: () -> String {
+        { [self] in current.map { "\($0.instance.name) handling \($0.envelope.call.label)" } ?? "an idle handler" }
     }
 
     /// Ends an idle worker's task.

@@ -63,7 +63,9 @@ extension ServiceInstance {
     /// Serves `job` on a handler task and answers it; false when this instance crashed
     /// meanwhile (nobody answers, and the task, cancelled by the crash, ends).
     func handle(_ job: HandlerWorker.Job, on worker: HandlerWorker) async -> Bool {
-        let result = await sim.working(on: "\(name) handling \(job.envelope.call.label)") { await serve(job.envelope) }
+        worker.current = job
+        defer { worker.current = nil }
+        let result = await sim.working(named: worker.activityName) { await serve(job.envelope) }
         guard job.epoch == epoch else { return false }
         if let index = busyHandlers.firstIndex(where: { $0 === worker }) { busyHandlers.remove(at: index) }
         // Idle before it answers: if answering frees a worker for a queued call, it takes it.

@@ -92,6 +92,14 @@ public final class Simulation: @unchecked Sendable {
     /// finishes is a stall. A stall report names the task by `activity` meanwhile.
     /// Outside a daemon task it only runs `operation`.
     public func working<T>(on activity: String, _ operation: () async throws -> T) async rethrows -> T {
+        try await working(named: { activity }, operation)
+    }
+
+    /// ``working(on:_:)`` with the activity's name made only when something asks for it
+    /// (a stall report, ``liveTaskNames``): a server's handler declares every call it
+    /// serves, and formatting "order#3 handling create_order" for each cost a string and
+    /// an allocation per call that nearly always went unread.
+    public func working<T>(named activity: @escaping () -> String, _ operation: () async throws -> T) async rethrows -> T {
         guard let id = SimTaskContext.current?.id else { return try await operation() }
         tasks.setActivity(id, activity)
         defer { tasks.setActivity(id, nil) }
@@ -188,18 +196,21 @@ public final class Simulation: @unchecked Sendable {
     public var progressSteps = 100_000
 
     /// The executor's run loop, paused every ``progressSteps`` steps to call the
-    /// observer when there is one. Pausing is returning with `budgetExhausted` and
+    /// observer when there is one, and to give the heap grown meanwhile huge pages when
+    /// ``HugePageHeap`` is enabled. Pausing is returning with `budgetExhausted` and
     /// running again: the loop keeps all its state in the executor.
     private func runObserved(until end: Int64, maxSteps: Int) -> SimExecutor.LoopExit {
-        guard let observer = progressObserver else { return executor.run(until: end, maxSteps: maxSteps) }
+        let observer = progressObserver, hugePages = HugePageHeap.isEnabled
+        guard observer != nil || hugePages else { return executor.run(until: end, maxSteps: maxSteps) }
         var remaining = maxSteps
         let chunk = Swift.max(progressSteps, 1)
         while true {
+            if hugePages { HugePageHeap.adviseGrowth() }
             let steps = Swift.min(remaining, chunk)
             let exit = executor.run(until: end, maxSteps: steps)
             remaining -= steps
             guard exit == .budgetExhausted, remaining > 0 else { return exit }
-            observer(Progress(now: executor.now, steps: executor.jobsRun + executor.timersFired, events: trace.count))
+            observer?(Progress(now: executor.now, steps: executor.jobsRun + executor.timersFired, events: trace.count))
         }
     }
 

@@ -12,9 +12,9 @@ final class TaskRegistry {
         var daemon: Bool
         var waitingOn: String?
         /// What a daemon is busy with ("order#0 handling create_order": a server's worker
-        /// serving a call): while set, the task counts as work that must finish, and a
-        /// stall report names it so.
-        var activity: String?
+        /// serving a call), named when asked: while set, the task counts as work that
+        /// must finish, and a stall report names it so.
+        var activity: (() -> String)?
         var task: Task<Void, Never>?
         /// When it started, among the world's tasks (the order of a stall report).
         var started: Int
@@ -22,7 +22,7 @@ final class TaskRegistry {
         /// Whether the task is work that must finish: not a daemon, or a busy one.
         var isWork: Bool { !daemon || activity != nil }
         /// How a stall report names it: a busy daemon by what it is busy with.
-        var shownName: String { activity ?? name }
+        var shownName: String { activity?() ?? name }
     }
 
     /// Live tasks by id: an id is a slot, reused once its task finishes. Every wait a
@@ -71,7 +71,7 @@ final class TaskRegistry {
 
     /// Sets what daemon task `id` is busy with (nil: idle again). A busy daemon is
     /// counted among the tasks that must finish, as a non-daemon is.
-    func setActivity(_ id: Int, _ activity: String?) {
+    func setActivity(_ id: Int, _ activity: (() -> String)?) {
         guard slots[id].occupied, slots[id].daemon else { return }
         let wasWork = slots[id].isWork
         slots[id].activity = activity
