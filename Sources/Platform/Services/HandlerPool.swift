@@ -34,7 +34,7 @@ final class HandlerPool: @unchecked Sendable {
             return worker
         }
         let worker = HandlerWorker()
-        worker.serving = job.envelope.id
+        worker.current = job
         // A daemon while idle; serving a call it is not (see `ServiceInstance.handle`).
         // Started by whichever task admitted the call: it inherits neither that task's
         // deadline nor its work (each call binds its own).
@@ -48,7 +48,7 @@ final class HandlerPool: @unchecked Sendable {
 
     /// A handler finished its call (it answers next): it takes the next call handed out.
     func idle(_ worker: HandlerWorker) {
-        worker.serving = nil
+        worker.current = nil
         idleWorkers.append(worker)
     }
 

@@ -22,9 +22,8 @@ final class HandlerWorker: @unchecked Sendable {
     var next: Job?
     /// Where the idle worker waits for its next call (nil: stop, the world is torn down).
     var parked: UnsafeContinuation<Job?, Never>?
-    /// The call it is serving (nil while idle).
-    var serving: UInt64?
-    /// The job it is serving, for ``activityName`` (nil while idle).
+    /// The call it is serving, from when it is handed over until the worker is idle
+    /// again (nil while idle): what a crash cancels, and what ``activityName`` names.
     var current: Job?
     /// Its task, cancelled when the instance it serves crashes mid-call.
     var task: Task<Void, Never>?
@@ -32,7 +31,7 @@ final class HandlerWorker: @unchecked Sendable {
     /// Gives the worker its next call: resumes it if it is parked, or leaves the call
     /// for it to take when it finishes the one it is handing back.
     func hand(_ job: Job) {
-        serving = job.envelope.id
+        current = job
         if let parked {
             self.parked = nil
             parked.resume(returning: job)

@@ -63,8 +63,6 @@ extension ServiceInstance {
     /// Serves `job` on a handler task and answers it; false when this instance crashed
     /// meanwhile (nobody answers, and the task, cancelled by the crash, ends).
     func handle(_ job: HandlerWorker.Job, on worker: HandlerWorker) async -> Bool {
-        worker.current = job
-        defer { worker.current = nil }
         let result = await sim.working(named: worker.activityName) { await serve(job.envelope) }
         guard job.epoch == epoch else { return false }
         if let index = busyHandlers.firstIndex(where: { $0 === worker }) { busyHandlers.remove(at: index) }

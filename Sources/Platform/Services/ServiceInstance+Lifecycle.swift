@@ -14,7 +14,7 @@ extension ServiceInstance {
         metrics.crashes.add()
         environment.registry.crashed(name)
         // Calls in progress die with the process (in call order).
-        let serving = busyHandlers.compactMap { worker in worker.serving.map { (call: $0, worker: worker) } }
+        let serving = busyHandlers.compactMap { worker in worker.current.map { (call: $0.envelope.id, worker: worker) } }
         for busy in serving.sorted(by: { $0.call < $1.call }) { busy.worker.task?.cancel() }
         busyHandlers.removeAll()
         let busy = pool.busy
