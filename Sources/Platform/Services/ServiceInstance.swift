@@ -48,11 +48,8 @@ actor ServiceInstance: SimEventHandler, Endpoint {
     /// "order".
     nonisolated let service: String
     let index: Int
-    let spec: ServiceSpec
     /// What the instance uses from its world.
     let environment: InstanceEnvironment
-    /// Builds the role's logic at each boot.
-    private let logicFactory: RoleLogicFactory
     @exclusivity(unchecked) var pool: WorkerPoolCore<Job, VirtualClock.Instant>
     /// The autoscaler's decisions (nil without an autoscale rule); a new life starts afresh.
     @exclusivity(unchecked) var autoscaler: WorkerPoolAutoscaler<VirtualClock.Instant>?
@@ -87,6 +84,12 @@ actor ServiceInstance: SimEventHandler, Endpoint {
     var callers: [String: Caller] = [:]
     /// Connection pool to the database (services that use it).
     private(set) var databasePool: DatabasePool?
+    // Last, so the state a call touches is not spread across the lines of this large
+    // value (the order of stored properties is their order in memory, and a big world's
+    // instances are cold).
+    let spec: ServiceSpec
+    /// Builds the role's logic at each boot.
+    private let logicFactory: RoleLogicFactory
 
     init(spec: ServiceSpec, index: Int, metrics: ServiceMetrics, owner: Service, environment: InstanceEnvironment,
          logic: RoleLogicFactory) {

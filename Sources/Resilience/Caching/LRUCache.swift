@@ -50,9 +50,11 @@ public struct LRUCache<Key: Hashable, Value> {
 
     /// An empty cache of a capacity already checked (≥ 0) by a caller's configuration.
     init(validCapacity capacity: Int) {
+        // Nothing is reserved: the capacity is a bound, not an expectation. A cache that may
+        // hold 100,000 entries and holds a few hundred should not spread them over a table
+        // sized for a thousand (a big world has hundreds of such caches, and every lookup
+        // in a sparse table is a cache miss).
         self.capacity = capacity
-        nodes.reserveCapacity(Swift.min(capacity, 1024))
-        slots.reserveCapacity(Swift.min(capacity, 1024))
     }
 
     /// Number of entries held (never more than ``capacity``).

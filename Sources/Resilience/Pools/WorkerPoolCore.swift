@@ -143,8 +143,13 @@ public struct WorkerPoolCore<Job, Instant: InstantProtocol> where Instant.Durati
     @usableFromInline var _statistics = WorkerPoolStatistics()
     @usableFromInline var queue: DisciplinedQueue<Job, Instant>
     /// When each idle worker became idle, oldest first (idle workers are taken newest
-    /// first, so the oldest are the ones that retire).
+    /// first, so the oldest are the ones that retire). Kept only by a pool that can grow
+    /// (``tracksIdleTimes``).
     @usableFromInline var idleSince = Deque<Instant>()
+    /// Whether the pool can grow beyond its core size, so that idle workers may retire
+    /// and ``idleSince`` is needed. A fixed pool skips it: otherwise every job would touch
+    /// one more buffer, and a big world's thousands of pools are cold.
+    @usableFromInline let tracksIdleTimes: Bool
     /// Jobs shed and not yet collected by ``takeShed()``.
     @usableFromInline var shedJobs: [Job] = []
     @usableFromInline let shedsWork: Bool
@@ -165,7 +170,8 @@ public struct WorkerPoolCore<Job, Instant: InstantProtocol> where Instant.Durati
         self.configuration = configuration
         origin = start
         // The core workers are idle from the start (a clock for the idle list).
-        if let start { for _ in 0..<configuration.workers { idleSince.append(start) } }
+        tracksIdleTimes = configuration.maxWorkers > configuration.workers
+        if let start, tracksIdleTimes { for _ in 0..<configuration.workers { idleSince.append(start) } }
         _workers = configuration.workers
         _statistics.maxWorkers = configuration.workers
         queue = DisciplinedQueue(configuration.discipline)
@@ -190,7 +196,7 @@ public struct WorkerPoolCore<Job, Instant: InstantProtocol> where Instant.Durati
         if origin == nil { _ = sinceOrigin(now) }
         if shedsWork { shed(at: now) }
         if _busy < _workers {
-            _ = idleSince.popLast()
+            if tracksIdleTimes { _ = idleSince.popLast() }
             _busy += 1
             busyOffset += sinceOrigin(now)
             _statistics.accepted += 1
@@ -237,7 +243,7 @@ public struct WorkerPoolCore<Job, Instant: InstantProtocol> where Instant.Durati
         }
         _busy -= 1
         busyOffset -= sinceOrigin(now)
-        idleSince.append(now)
+        if tracksIdleTimes { idleSince.append(now) }
         return nil
     }
 
@@ -270,7 +276,7 @@ public struct WorkerPoolCore<Job, Instant: InstantProtocol> where Instant.Durati
             _statistics.started += 1
             return next.element
         }
-        idleSince.append(now)
+        if tracksIdleTimes { idleSince.append(now) }
         return nil
     }
 
@@ -341,7 +347,7 @@ public struct WorkerPoolCore<Job, Instant: InstantProtocol> where Instant.Durati
     @inlinable mutating func sinceOrigin(_ now: Instant) -> Duration {
         guard let origin else {
             origin = now
-            for _ in 0..<idle { idleSince.append(now) }
+            if tracksIdleTimes { for _ in 0..<idle { idleSince.append(now) } }
             return .zero
         }
         return origin.duration(to: now)
