@@ -169,14 +169,14 @@ public struct WorkerPoolCore<Job, Instant: InstantProtocol> where Instant.Durati
     public init(_ configuration: WorkerPoolConfiguration, at start: Instant? = nil) {
         self.configuration = configuration
         origin = start
-        // The core workers are idle from the start (a clock for the idle list).
         tracksIdleTimes = configuration.maxWorkers > configuration.workers
-        if let start, tracksIdleTimes { for _ in 0..<configuration.workers { idleSince.append(start) } }
         _workers = configuration.workers
         _statistics.maxWorkers = configuration.workers
         queue = DisciplinedQueue(configuration.discipline)
         if case .codel = configuration.discipline { shedsWork = true } else { shedsWork = false }
         growsAtOnce = configuration.growsOnDemand && configuration.startupDelay == .zero
+        // The core workers are idle from the start (a clock for the idle list).
+        if let start { workersWentIdle(configuration.workers, at: start) }
     }
 
     /// Workers with nothing to do.
@@ -196,7 +196,7 @@ public struct WorkerPoolCore<Job, Instant: InstantProtocol> where Instant.Durati
         if origin == nil { _ = sinceOrigin(now) }
         if shedsWork { shed(at: now) }
         if _busy < _workers {
-            if tracksIdleTimes { _ = idleSince.popLast() }
+            idleWorkerTookJob()
             _busy += 1
             busyOffset += sinceOrigin(now)
             _statistics.accepted += 1
@@ -243,7 +243,7 @@ public struct WorkerPoolCore<Job, Instant: InstantProtocol> where Instant.Durati
         }
         _busy -= 1
         busyOffset -= sinceOrigin(now)
-        if tracksIdleTimes { idleSince.append(now) }
+        workersWentIdle(1, at: now)
         return nil
     }
 
@@ -276,7 +276,7 @@ public struct WorkerPoolCore<Job, Instant: InstantProtocol> where Instant.Durati
             _statistics.started += 1
             return next.element
         }
-        if tracksIdleTimes { idleSince.append(now) }
+        workersWentIdle(1, at: now)
         return nil
     }
 
@@ -342,12 +342,24 @@ public struct WorkerPoolCore<Job, Instant: InstantProtocol> where Instant.Durati
                               busyTime: elapsed * _busy - busyOffset, workerTime: elapsed * _workers - workerOffset)
     }
 
+    /// `count` workers became idle at `now` (kept only by a pool that can grow: see
+    /// ``tracksIdleTimes``).
+    @inlinable mutating func workersWentIdle(_ count: Int, at now: Instant) {
+        guard tracksIdleTimes else { return }
+        for _ in 0..<count { idleSince.append(now) }
+    }
+
+    /// The most recently idle worker took a job.
+    @inlinable mutating func idleWorkerTookJob() {
+        if tracksIdleTimes { _ = idleSince.popLast() }
+    }
+
     /// The time from the origin to `now`; the first operation of a pool created without
     /// an instant sets the origin (its core workers idle from then).
     @inlinable mutating func sinceOrigin(_ now: Instant) -> Duration {
         guard let origin else {
             origin = now
-            if tracksIdleTimes { for _ in 0..<idle { idleSince.append(now) } }
+            workersWentIdle(idle, at: now)
             return .zero
         }
         return origin.duration(to: now)

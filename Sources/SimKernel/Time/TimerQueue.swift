@@ -214,7 +214,7 @@ struct TimerQueue {
         for index in 0..<TimerBuckets.bucketCount {
             let bucket = storage.buckets[index]
             guard let base = bucket.entries else { continue }
-            let from = index == 0 ? head : 0
+            let from = firstPending(in: index)
             entries += UnsafeBufferPointer(start: base + from, count: bucket.count - from)
         }
         return entries
@@ -222,6 +222,11 @@ struct TimerQueue {
             .sorted { ($0.when, $0.key) < ($1.when, $1.key) }
             .map { ($0.when, slots[$0.slot].payload) }
     }
+
+    /// Where bucket `index`'s entries not yet popped begin: bucket 0 is popped from its
+    /// front (up to ``head``), the others only ever whole.
+    @inline(__always)
+    private func firstPending(in index: Int) -> Int { index == 0 ? head : 0 }
 
     @inline(__always)
     private func isLive(_ entry: Entry) -> Bool {
@@ -295,8 +300,7 @@ struct TimerQueue {
         for index in 0..<target {
             let source = buckets[index]
             guard let entries = source.entries else { continue }
-            let from = index == 0 ? head : 0
-            for position in from..<source.count {
+            for position in firstPending(in: index)..<source.count {
                 storage.append(entries[position], ordered: Self.ordered(entries[position].when), to: target)
             }
             buckets[index].count = 0
@@ -330,7 +334,7 @@ struct TimerQueue {
             var kept = 0
             var least = UInt64.max
             if let entries = bucket.entries {
-                for position in (index == 0 ? head : 0)..<bucket.count where isLive(entries[position]) {
+                for position in firstPending(in: index)..<bucket.count where isLive(entries[position]) {
                     entries[kept] = entries[position]
                     least = Swift.min(least, Self.ordered(entries[kept].when))
                     kept += 1
