@@ -1,4 +1,4 @@
-import Platform
+@testable import Platform
 import SimKernel
 import Testing
 import World
@@ -57,6 +57,28 @@ struct HandlerWorkerTests {
         let names = world.sim.liveTaskNames
         world.sim.shutdown()
         return names
+    }
+
+    @Test("a crash ends the handler tasks serving calls at its instance, and the pool forgets them")
+    func crashEndsItsHandlers() throws {
+        // Each order call takes 500 ms of work, so several are being served at any time.
+        let world = try PlatformWorld(spec: try smallWorld([
+            #"services.order.work={"constant": "500ms"}"#,
+            #"faults=[{"kind": "crash", "target": "order#0", "at": "1m", "restart_after": "30s"}]"#,
+        ]))
+        let outcome = world.run()
+        let liveHandlers = world.sim.liveTaskNames.count { $0 == "handler" }
+        let known = world.platform.handlers.aliveCount
+        world.sim.shutdown()
+        // Calls were in progress at order#0 when it died (its 16 workers keep its queue
+        // empty at this load, so what it lost was being served): handler tasks ended
+        // mid-call.
+        #expect(try outcome.required("order.lost_on_crash") > 0)
+        // The pool counts exactly the handlers whose tasks live: the crashed ones left it
+        // (a crash asks the pool which handlers serve the instance, so it must not keep
+        // handlers that can no longer serve).
+        #expect(known == liveHandlers)
+        #expect(liveHandlers > 0)
     }
 
     @Test("a world torn down keeps no task alive: its idle handlers and parked consumers end too")

@@ -147,6 +147,10 @@ final class Network: SimEventHandler, @unchecked Sendable {
     func reply(_ id: UInt64, from service: String, to caller: String, _ result: Result<Reply, Failure>) {
         guard let entry = pending[id], !isPartitioned(service, caller) else { return }
         travellingReplies[id] = result
+        // The waiting task resumes when the reply lands, a network delay (dozens of
+        // steps) from now; in a big world it has gone cold meanwhile. Its header (flags,
+        // status, where to resume) starts loading now (see ``Prefetch``).
+        Prefetch.lines(at: unsafeBitCast(entry.continuation, to: UnsafeRawPointer.self), count: 4)
         sim.executor.schedule(at: sim.executor.now &+ delay(.reply, entry.key), self, SimEvent(Event.reply.rawValue, Int64(id)))
     }
 

@@ -16,15 +16,24 @@ import SimKernel
 /// *before* it answers, so when the answer frees a worker for a queued call, it takes that
 /// call itself, with no task switch.
 ///
+/// It also knows every handler task alive, idle or not, so that a crash finds the calls
+/// in progress at its instance (``serving(at:life:)``) without the instance keeping a
+/// list of its own: that list was one more heap block per instance, written twice per
+/// call, and a big world's instances are cold.
+///
 /// World-confined: only the world's thread touches it.
 final class HandlerPool: @unchecked Sendable {
     private let sim: Simulation
     private var idleWorkers: [HandlerWorker] = []
+    /// Every handler whose task is alive (each knows its position, ``HandlerWorker/slot``).
+    private var workers: [HandlerWorker] = []
 
     init(sim: Simulation) { self.sim = sim }
 
     /// Idle handler tasks now.
     var idleCount: Int { idleWorkers.count }
+    /// Handler tasks alive now, idle or serving.
+    var aliveCount: Int { workers.count }
 
     /// Hands `job` to the handler that went idle last, or to a new handler task.
     @discardableResult
@@ -35,6 +44,8 @@ final class HandlerPool: @unchecked Sendable {
         }
         let worker = HandlerWorker()
         worker.current = job
+        worker.slot = workers.count
+        workers.append(worker)
         // A daemon while idle; serving a call it is not (see `ServiceInstance.handle`).
         // Started by whichever task admitted the call: it inherits neither that task's
         // deadline nor its work (each call binds its own).
@@ -50,6 +61,15 @@ final class HandlerPool: @unchecked Sendable {
     func idle(_ worker: HandlerWorker) {
         worker.current = nil
         idleWorkers.append(worker)
+    }
+
+    /// The handlers serving calls at `instance` in its life `life` (handed over and not
+    /// yet finished), in call order: what a crash of that life cancels. O(handlers alive),
+    /// on a crash only.
+    func serving(at instance: ServiceInstance, life: Int) -> [HandlerWorker] {
+        workers
+            .filter { $0.current.map { $0.instance === instance && $0.epoch == life } ?? false }
+            .sorted { $0.current!.envelope.id < $1.current!.envelope.id }
     }
 
     /// Ends every idle handler task (the world is being torn down).
@@ -68,6 +88,7 @@ final class HandlerPool: @unchecked Sendable {
     /// enqueue the task twice per call.
     private func serve(from first: HandlerWorker.Job, on worker: HandlerWorker, isolation: isolated ServiceInstance) async {
         var job = first
+        defer { retire(worker) }
         while true {
             guard await job.instance.handle(job, on: worker) else { return }
             if let next = worker.next {
@@ -78,6 +99,15 @@ final class HandlerPool: @unchecked Sendable {
             } else {
                 return
             }
+        }
+    }
+
+    /// A handler's task ends (its instance crashed mid-call, or the world is torn down).
+    private func retire(_ worker: HandlerWorker) {
+        let last = workers.removeLast()
+        if last !== worker {
+            workers[worker.slot] = last
+            last.slot = worker.slot
         }
     }
 }

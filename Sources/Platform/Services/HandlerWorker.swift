@@ -27,6 +27,8 @@ final class HandlerWorker: @unchecked Sendable {
     var current: Job?
     /// Its task, cancelled when the instance it serves crashes mid-call.
     var task: Task<Void, Never>?
+    /// Its position among the pool's live handlers.
+    var slot = 0
 
     /// Gives the worker its next call: resumes it if it is parked, or leaves the call
     /// for it to take when it finishes the one it is handing back.

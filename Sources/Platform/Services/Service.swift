@@ -17,6 +17,9 @@ actor Service {
     private let environment: InstanceEnvironment
     /// Instances, in index order.
     private(set) var instances: [ServiceInstance] = []
+    /// Where each instance lives, to prefetch the next pick's without retaining it (a
+    /// retain writes to the object's header: it would wait for the memory it prefetches).
+    private var instanceAddresses: [UnsafeRawPointer] = []
     /// Requests sent to each instance and not yet finished.
     @exclusivity(unchecked) private var outstanding: [Int]
     @exclusivity(unchecked) private var nextIndex = 0
@@ -45,6 +48,7 @@ actor Service {
         instances = (0..<spec.instances).map {
             ServiceInstance(spec: spec, index: $0, metrics: metrics, owner: self, environment: environment, logic: logic)
         }
+        instanceAddresses = instances.map { Prefetch.address(of: $0) }
         registryIndices = instances.map { environment.registry.registryIndex(of: $0.name) }
         for instance in instances { instance.isolatedOnWorldThread(()) { instance, _ in instance.boot() } }
     }
@@ -78,6 +82,10 @@ actor Service {
         case .roundRobin:
             index = listed[nextIndex % listed.count]
             nextIndex = (nextIndex % listed.count) + 1
+            // The next pick's instance starts loading now: a big world's instance is cold
+            // when round robin comes back to it, and by the next call to this service its
+            // state has arrived (see ``Prefetch``).
+            Prefetch.lines(at: instanceAddresses[listed[nextIndex % listed.count]], count: ServiceInstance.hotLines)
         case .leastOutstanding:
             index = listed.min { (outstanding[$0], $0) < (outstanding[$1], $1) }!
         }

@@ -9,14 +9,13 @@ extension ServiceInstance {
     func crash() {
         guard isUp else { return }
         isUp = false
+        let serving = environment.handlers.serving(at: self, life: epoch)
         epoch += 1
         sim.trace.record(sim.trace.name("crash"), traceSource)
         metrics.crashes.add()
         environment.registry.crashed(name)
         // Calls in progress die with the process (in call order).
-        let serving = busyHandlers.compactMap { worker in worker.current.map { (call: $0.envelope.id, worker: worker) } }
-        for busy in serving.sorted(by: { $0.call < $1.call }) { busy.worker.task?.cancel() }
-        busyHandlers.removeAll()
+        for worker in serving { worker.task?.cancel() }
         let busy = pool.busy
         let dropped = pool.drainQueue()
         metrics.queue.add(Double(-dropped.count))

@@ -17,7 +17,7 @@ extension ServiceInstance {
     /// same whichever instance serves it, whenever).
     func workTime(key: UInt64) -> Int64 {
         var stream = environment.draws.stream(.work, key: StableHash.combine(workDraws, key))
-        let work = spec.work.sampleNanoseconds(&stream)
+        let work = self.work.sampleNanoseconds(&stream)
         environment.draws.recorder?.serviceTimes["\(service):\(key)"] = work
         return work
     }

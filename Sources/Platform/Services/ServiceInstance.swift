@@ -42,6 +42,14 @@ actor ServiceInstance: SimEventHandler, Endpoint {
 
     let sim: Simulation
     nonisolated var unownedExecutor: UnownedSerialExecutor { sim.unownedExecutor }
+    /// The service time of a call or request (`spec.work`), and whether the instance
+    /// sheds calls whose caller gave up (`spec.deadlines`): kept beside the state a call
+    /// touches rather than read from the large `spec` (see ``hotLines``).
+    let work: Distribution
+    let honoursDeadlines: Bool
+    /// Where the role's logic lives, to prefetch it without a retain (passing the
+    /// reference on would retain it, a write to the very line the prefetch is for).
+    @exclusivity(unchecked) var logicAddress: UnsafeRawPointer?
 
     /// "order#0".
     nonisolated let name: String
@@ -68,8 +76,6 @@ actor ServiceInstance: SimEventHandler, Endpoint {
     /// Told when a request leaves the instance (for least-outstanding balancing).
     unowned(unsafe) let owner: Service
 
-    /// The handler tasks serving this life's calls (``HandlerWorker``), cancelled on a crash.
-    @exclusivity(unchecked) var busyHandlers: [HandlerWorker] = []
     /// Incremented on every crash: work of an earlier life is dropped.
     @exclusivity(unchecked) var epoch = 0
     @exclusivity(unchecked) var isUp = true
@@ -97,6 +103,8 @@ actor ServiceInstance: SimEventHandler, Endpoint {
         self.environment = environment
         logicFactory = logic
         self.spec = spec
+        work = spec.work
+        honoursDeadlines = spec.deadlines == .honour
         self.index = index
         service = spec.name
         name = "\(spec.name)#\(index)"
@@ -123,6 +131,7 @@ actor ServiceInstance: SimEventHandler, Endpoint {
             self.logic = logic
             logic?.start()
         }
+        logicAddress = logic.map { Prefetch.address(of: $0) }
     }
 
     /// The pool's instant.
