@@ -10,10 +10,6 @@ extension ServiceInstance {
         isolatedOnWorldThread(envelope) { instance, envelope in instance.receive(envelope) }
     }
 
-    /// The state a call's arrival touches: every stored property before `spec`, about
-    /// 18 cache lines (the balancer asks for them a pick ahead, ``Service/pickListed()``).
-    nonisolated static let hotLines = 18
-
     /// A call arrives over the network.
     func receive(_ envelope: Envelope) {
         receive(envelope, arrival: sim.executor.now)

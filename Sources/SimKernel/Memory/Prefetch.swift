@@ -10,14 +10,13 @@
 /// caches, and a step that reaches them waits for memory once per object it touches,
 /// one after the other; prefetched ahead, they are there when the step comes.
 ///
-/// Prefetch by address, taken once (``address(of:)``), where the reference would have to
-/// be loaded from a cold object or passed on: passing a reference retains it, and the
-/// retain writes to the object's header, so it waits for the very memory asked for.
+/// It takes an address, kept from when the object was made (``address(of:)``), not a
+/// reference: passing a reference retains it, and the retain writes to the object's
+/// header, so it waits for the very memory asked for.
 ///
 /// ```swift
 /// let address = Prefetch.address(of: instance)   // once, when the instance is made
 /// Prefetch.lines(at: address, count: 18)         // a pick before the instance's next call
-/// Prefetch.lines(of: task, count: 4)             // an object at hand: its first 256 bytes
 /// ```
 public enum Prefetch {
     /// The processor's cache line, the unit a prefetch brings.
@@ -32,13 +31,6 @@ public enum Prefetch {
             _prefetch(address + offset, 0, 3, 1)
             offset += lineSize
         }
-    }
-
-    /// Prefetches the first `count` cache lines of `object` (its header and stored
-    /// properties, in declaration order).
-    @inlinable @inline(__always)
-    public static func lines(of object: AnyObject, count: Int) {
-        lines(at: address(of: object), count: count)
     }
 
     /// Where `object` lives, to prefetch it later without holding it: passing a
