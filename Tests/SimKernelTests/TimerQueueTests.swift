@@ -92,6 +92,40 @@ struct TimerQueueTests {
         #expect(instants == [3 * second, 3 * second, 10 * second, 10 * second, 10 * second, 10 * second + 1, 40 * second])
     }
 
+    @Test("a timer scheduled between timers already taken ahead of their turn fires between them, after those at its own time")
+    func scheduleInsideLookahead() {
+        var queue = TimerQueue()
+        var fired: [String] = []
+        for (label, when) in [("a", 10), ("b", 20), ("c", 30), ("d", 40), ("e", 50), ("f", 60)] as [(String, Int64)] {
+            _ = queue.insert(at: when, .callback { fired.append(label) })
+        }
+        #expect(TimerQueue.lookahead < 6, "the test needs timers beyond the lookahead")
+        #expect(queue.earliest == 10)  // the peek takes the first few out of the buckets
+        for (label, when) in [("g", 25), ("h", 20), ("i", 10), ("j", 55)] as [(String, Int64)] {
+            _ = queue.insert(at: when, .callback { fired.append(label) })
+        }
+        var when: Int64 = 0
+        while case .callback(let action) = queue.popEarliest(&when) { action() }
+        #expect(fired == ["a", "i", "b", "h", "g", "c", "d", "e", "j", "f"])
+    }
+
+    @Test("a chain of timers each scheduling the next among those taken ahead keeps the lookahead a few entries long")
+    func lookaheadStaysShort() {
+        var queue = TimerQueue()
+        for index in 0..<(TimerQueue.lookahead + 2) { _ = queue.insert(at: 1_000 + Int64(index), .callback {}) }
+        var when: Int64 = 0
+        var now: Int64 = 0
+        // Each fired timer schedules one due before every timer already waiting (a chain
+        // of immediate work), so the queue never needs to take more from its buckets.
+        for step in 0..<10_000 {
+            _ = queue.insert(at: now, .callback {})
+            guard case .callback = queue.popEarliest(&when) else { Issue.record("nothing to pop at step \(step)"); return }
+            now = when
+        }
+        #expect(queue.lookaheadLength <= 64 + TimerQueue.lookahead + 2)
+        #expect(queue.count == TimerQueue.lookahead + 2)
+    }
+
     @Test("timers due at one far instant fire in scheduling order however often earlier timers make the queue redistribute them")
     func equalTimesThroughRedistribution() {
         var queue = TimerQueue()

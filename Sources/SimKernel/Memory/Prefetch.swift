@@ -6,7 +6,7 @@
 /// Worth it only where the model knows, some steps ahead, what it will touch: the
 /// instance round robin picks next, the task a reply in flight will resume (a
 /// millisecond of virtual time is dozens of steps, long enough for the lines to
-/// arrive). A big world's instances and suspended tasks are cold in the processor's
+/// arrive), the timers next in line (``TimerQueue``'s lookahead: a step or more). A big world's instances and suspended tasks are cold in the processor's
 /// caches, and a step that reaches them waits for memory once per object it touches,
 /// one after the other; prefetched ahead, they are there when the step comes.
 ///

@@ -37,6 +37,12 @@ public struct TimerHandle: Hashable, Sendable {
 /// 0 holds only entries at `last`, every other entry is later, and bucket 0 is popped
 /// from its front: (time, sequence) order exactly.
 ///
+/// The next few entries (``lookahead``) are taken out of the buckets early, into a short
+/// sorted array, so their memory can be prefetched before they fire; a timer scheduled
+/// earlier than the last of them joins them in order (after those at its time, whose
+/// sequences are lower), every other one goes to the buckets, all of whose entries are
+/// later, so the order stays exactly (time, sequence).
+///
 /// Scheduling below `last` happens (the run loop peeks a timer past its end time, which
 /// moves `last` there, then later slices schedule at the end time): then buckets 0 …
 /// k-1, k the highest bit in which the new time differs from `last`, are merged into
@@ -44,7 +50,7 @@ public struct TimerHandle: Hashable, Sendable {
 /// time becomes `last`; the other buckets are already right for it.
 ///
 /// A cancelled timer frees its slot (and payload) at once and leaves a dead entry,
-/// dropped when it reaches bucket 0's front; when dead entries reach a quarter of the
+/// dropped when it reaches the lookahead's front; when dead entries reach a quarter of the
 /// live ones every bucket is filtered in place, so memory stays proportional to the live
 /// timers (a request with a 30 s timeout that finished in 10 ms costs 16 bytes until
 /// then, not a payload for 30 s). Most timers are cancelled
@@ -96,6 +102,12 @@ struct TimerQueue {
     private static let vacant = UInt64.max
 
     private var storage = TimerBuckets()
+    /// The next timers, in firing order, taken out of the buckets before their turn:
+    /// `ahead[aheadHead...]`, sorted by (time, key), every one earlier than every entry
+    /// left in the buckets. See ``lookahead``.
+    private var ahead: ContiguousArray<Entry> = []
+    /// The front of ``ahead``: its entries before it have been popped.
+    private var aheadHead = 0
     /// The ordered time (``ordered(_:)``) extracted or peeked last: no entry is earlier,
     /// and bucket 0 holds the entries at it.
     private var last: UInt64 = 0
@@ -103,7 +115,8 @@ struct TimerQueue {
     private var head = 0
     /// Bit `b - 1` is set when bucket `b` (1 … 64) holds entries.
     private var occupied: UInt64 = 0
-    /// Entries in the buckets, live or dead (bucket 0's from its front).
+    /// Entries in the buckets and ahead of them, live or dead (bucket 0's and the
+    /// lookahead's from their fronts).
     private var stored = 0
     private var slots: ContiguousArray<Slot> = []
     private var freeSlots: ContiguousArray<Int32> = []
@@ -115,8 +128,12 @@ struct TimerQueue {
 
     var isEmpty: Bool { count == 0 }
 
-    /// Entries in the buckets, live or dead.
+    /// Entries in the buckets and the lookahead, live or dead.
     var storedEntries: Int { stored }
+
+    /// Entries the lookahead's array holds, popped ones included (for tests: it must stay
+    /// short however timers arrive).
+    var lookaheadLength: Int { ahead.count }
 
     /// Entries the buckets have room for without allocating.
     var storageCapacity: Int { storage.capacity }
@@ -125,10 +142,24 @@ struct TimerQueue {
     /// redistribute a bucket, which moves `last` up to that time).
     var earliest: Int64? {
         mutating get {
-            guard settle() else { return nil }
-            return storage.buckets[0].entries.unsafelyUnwrapped[head].when
+            guard settleAhead() else { return nil }
+            return ahead[aheadHead].when
         }
     }
+
+    /// How many timers the queue takes out of the buckets before their turn.
+    ///
+    /// A big world's timers point at memory the processor's caches lost long ago: the
+    /// slot saying whether a timer is still live, the task a sleep resumes. Taken out a
+    /// few timers early, each one's slot is prefetched as it enters the lookahead, and
+    /// the task it resumes once it is next, so both arrive while the timers before it
+    /// run rather than while the run loop waits: a timer's step takes a microsecond or
+    /// more, memory a tenth of that. Four, because a longer lookahead costs more than it
+    /// brings: a new timer earlier than the lookahead's last is inserted into it by
+    /// shifting (with sixteen, more than half the ×100 baseline's new timers landed
+    /// there), and about one entry in six reaching the front is dead (most cancelled
+    /// timers are dropped by compaction before they get there).
+    static let lookahead = 4
 
     /// The bucket of an entry at `ordered` relative to `last`: the position of the
     /// highest bit in which they differ, 0 when equal.
@@ -155,6 +186,18 @@ struct TimerQueue {
         }
         if !background { foregroundCount += 1 }
         let key = sequence << UInt64(Self.slotBits) | UInt64(slot)
+        nextSequence &+= 1
+        count += 1
+        stored += 1
+        if aheadHead < ahead.count && when < ahead[ahead.count - 1].when {
+            // Earlier than a timer already taken ahead: it belongs among them, after
+            // those at its time or earlier (their sequences are lower).
+            discardPoppedAhead()
+            var position = ahead.count
+            while position > aheadHead && ahead[position - 1].when > when { position -= 1 }
+            ahead.insert(Entry(when: when, key: key), at: position)
+            return TimerHandle(key: key)
+        }
         storage.makeUnique() // a copy of the queue may share the buckets
         let ordered = Self.ordered(when)
         if ordered < last { lowerLast(to: ordered) }
@@ -170,9 +213,6 @@ struct TimerQueue {
             occupied |= 1 << UInt64(index - 1)
         }
         storage.append(Entry(when: when, key: key), ordered: ordered, to: index)
-        stored += 1
-        nextSequence &+= 1
-        count += 1
         return TimerHandle(key: key)
     }
 
@@ -180,12 +220,22 @@ struct TimerQueue {
     /// none), storing its time in `when`. (No optional tuple: with an existential inside,
     /// that shape fell back to generic value witnesses and an allocation per timer.)
     mutating func popEarliest(_ when: inout Int64) -> Payload {
-        guard settle() else { return .empty }
-        let top = storage.buckets[0].entries.unsafelyUnwrapped[head]
-        head += 1
+        guard settleAhead() else { return .empty }
+        let top = ahead[aheadHead]
+        aheadHead += 1
         stored -= 1
         when = top.when
-        return release(top.slot)
+        let payload = release(top.slot)
+        // The next live timer's slot was asked for when it entered the lookahead, a step
+        // or more ago; what it will fire into is asked for now, a whole step before it is
+        // needed. Then the lookahead is topped up, so the newcomers' slots have this
+        // step's work to arrive in.
+        dropDeadAhead()
+        if aheadHead < ahead.count {
+            slots.withUnsafeBufferPointer { $0[ahead[aheadHead].slot].payload.prefetchTarget() }
+        }
+        if ahead.count - aheadHead < Self.lookahead { _ = topUp() }
+        return payload
     }
 
     /// Removes the timer if it is still pending and returns its payload.
@@ -210,7 +260,7 @@ struct TimerQueue {
 
     /// Live timers in firing order without removing them (for diagnostics).
     func pendingInOrder() -> [(when: Int64, payload: Payload)] {
-        var entries: [Entry] = []
+        var entries = Array(ahead[aheadHead...])
         for index in 0..<TimerBuckets.bucketCount {
             let bucket = storage.buckets[index]
             guard let base = bucket.entries else { continue }
@@ -233,19 +283,67 @@ struct TimerQueue {
         slots[entry.slot].owner == entry.sequence
     }
 
-    /// Drops dead entries from bucket 0's front; when bucket 0 runs out, refills it from
-    /// the lowest non-empty bucket. Returns whether a live entry is at the front.
+    /// Drops dead entries from the lookahead's front and tops it up from the buckets to
+    /// ``lookahead`` entries. Returns whether a live entry is at its front.
     @inline(__always)
-    private mutating func settle() -> Bool {
+    private mutating func settleAhead() -> Bool {
         while true {
-            let zero = storage.buckets[0]
-            while head < zero.count {
-                if isLive(zero.entries.unsafelyUnwrapped[head]) { return true }
-                head += 1
-                stored -= 1
-            }
-            guard refill() else { return false }
+            dropDeadAhead()
+            if ahead.count - aheadHead >= Self.lookahead { return true }
+            guard topUp() else { return aheadHead < ahead.count }
         }
+    }
+
+    /// Drops cancelled timers' entries from the lookahead's front.
+    @inline(__always)
+    private mutating func dropDeadAhead() {
+        while aheadHead < ahead.count && !isLive(ahead[aheadHead]) {
+            aheadHead += 1
+            stored -= 1
+        }
+    }
+
+    /// Moves the buckets' earliest entries, live or dead, to the back of the lookahead
+    /// until it holds ``lookahead`` entries or the buckets are empty, prefetching each
+    /// one's slot; returns whether it moved any. They are later than every entry already
+    /// ahead (a timer scheduled earlier than the lookahead's last joins it instead), so
+    /// appending keeps the order. Dead ones are taken too: asking a slot whether its
+    /// timer is live now would wait for the very line the prefetch asks for; they are
+    /// dropped when they reach the front.
+    private mutating func topUp() -> Bool {
+        discardPoppedAhead()
+        let before = ahead.count
+        while ahead.count - aheadHead < Self.lookahead {
+            if head == storage.buckets[0].count {
+                guard refill() else { break }
+            }
+            let entry = storage.buckets[0].entries.unsafelyUnwrapped[head]
+            head += 1
+            ahead.append(entry)
+            // A slot may straddle two lines: its first and last bytes name both.
+            let slot = slotAddress(entry.slot)
+            Prefetch.lines(at: slot, count: 1)
+            Prefetch.lines(at: slot + (MemoryLayout<Slot>.size - 1), count: 1)
+        }
+        return ahead.count > before
+    }
+
+    /// Forgets the lookahead's popped entries once there are enough of them to be worth
+    /// a move (all of them, or 64), so it stays a few entries long.
+    @inline(__always)
+    private mutating func discardPoppedAhead() {
+        if aheadHead == ahead.count {
+            ahead.removeAll(keepingCapacity: true)
+            aheadHead = 0
+        } else if aheadHead >= 64 {
+            ahead.removeSubrange(0..<aheadHead)
+            aheadHead = 0
+        }
+    }
+
+    @inline(__always)
+    private func slotAddress(_ slot: Int) -> UnsafeRawPointer {
+        slots.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress.unsafelyUnwrapped + slot) }
     }
 
     /// Bucket 0 is used up: redistributes the lowest non-empty bucket around its least
@@ -259,7 +357,7 @@ struct TimerQueue {
     /// Dead entries move too: asking each entry's slot whether it is still live is a read
     /// at a random place in the slots, and measured side by side (×30 world) that cost
     /// more than moving the dead entries' 16 bytes along with the rest; they are dropped
-    /// at bucket 0's front or by compaction instead.
+    /// at the lookahead's front or by compaction instead.
     private mutating func refill() -> Bool {
         storage.makeUnique()
         let buckets = storage.buckets
@@ -347,5 +445,13 @@ struct TimerQueue {
             if index > 0 && kept > 0 { occupied |= 1 << UInt64(index - 1) }
         }
         head = 0
+        var kept = 0
+        for position in aheadHead..<ahead.count where isLive(ahead[position]) {
+            ahead[kept] = ahead[position]
+            kept += 1
+        }
+        ahead.removeSubrange(kept...)
+        aheadHead = 0
+        stored += kept
     }
 }
