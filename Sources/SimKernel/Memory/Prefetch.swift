@@ -6,9 +6,10 @@
 /// Worth it only where the model knows, some steps ahead, what it will touch: the
 /// instance round robin picks next, the task a reply in flight will resume (a
 /// millisecond of virtual time is dozens of steps, long enough for the lines to
-/// arrive), the timers next in line (``TimerQueue``'s lookahead: a step or more). A big world's instances and suspended tasks are cold in the processor's
-/// caches, and a step that reaches them waits for memory once per object it touches,
-/// one after the other; prefetched ahead, they are there when the step comes.
+/// arrive), the timers next in line (``TimerQueue``'s lookahead: a step or more). A
+/// big world's instances and suspended tasks are cold in the processor's caches, and a
+/// step that reaches them waits for memory once per object it touches, one after the
+/// other; prefetched ahead, they are there when the step comes.
 ///
 /// It takes an address, kept from when the object was made (``address(of:)``), not a
 /// reference: passing a reference retains it, and the retain writes to the object's
