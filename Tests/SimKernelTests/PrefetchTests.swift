@@ -13,6 +13,18 @@ struct PrefetchTests {
         #expect(Prefetch.address(of: box) == unsafeBitCast(box, to: UnsafeRawPointer.self))
     }
 
+    @Test("a continuation is prefetched at the address of the task it resumes, and prefetching it resumes nothing")
+    func taskOfAContinuation() async {
+        // The task running this test: the one the continuation below suspends.
+        let task = withUnsafeCurrentTask { unsafeBitCast($0, to: UnsafeRawPointer?.self) }
+        let value = await withUnsafeContinuation { (continuation: UnsafeContinuation<Int, Never>) in
+            Prefetch.task(resumedBy: continuation)
+            #expect(unsafeBitCast(continuation, to: UnsafeRawPointer.self) == task)
+            continuation.resume(returning: 7)
+        }
+        #expect(value == 7)
+    }
+
     @Test("prefetching memory that is not mapped (page zero, a freed object's address) does not fault")
     func unmappedMemoryDoesNotFault() throws {
         // Nothing is mapped at page zero in a user process: a load from it would stop

@@ -149,9 +149,8 @@ final class Network: SimEventHandler, @unchecked Sendable {
         travellingReplies[id] = result
         // The waiting task resumes when the reply lands, a network delay (dozens of
         // steps) from now; in a big world it has gone cold meanwhile. Its header (flags,
-        // status, where to resume) starts loading now (see ``Prefetch``): an unsafe
-        // continuation is its task's address.
-        Prefetch.lines(at: unsafeBitCast(entry.continuation, to: UnsafeRawPointer.self), count: 4)
+        // status, where to resume) starts loading now (see ``Prefetch``).
+        Prefetch.task(resumedBy: entry.continuation)
         sim.executor.schedule(at: sim.executor.now &+ delay(.reply, entry.key), self, SimEvent(Event.reply.rawValue, Int64(id)))
     }
 

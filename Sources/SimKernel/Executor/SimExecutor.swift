@@ -321,15 +321,14 @@ extension SimExecutor.TimerAction {
         return false
     }
 
-    /// Prefetches the memory firing this timer touches first, for a sleep: the task it
-    /// resumes (an unsafe continuation is its task's address: its header, status and
-    /// where it resumes). An event's handler is left alone: taking it out of the payload
+    /// Prefetches the memory firing this timer touches first, for a sleep: the header of
+    /// the task it resumes. An event's handler is left alone: taking it out of the payload
     /// retains it, a write that waits for the very line a prefetch would ask for
     /// (measured at ×100: no gain); so is a callback's context, small and mostly hot.
     @inline(__always)
     func prefetchTarget() {
         if case .resume(let continuation) = self {
-            Prefetch.lines(at: unsafeBitCast(continuation, to: UnsafeRawPointer.self), count: 4)
+            Prefetch.task(resumedBy: continuation)
         }
     }
 }

@@ -34,6 +34,14 @@ public enum Prefetch {
         }
     }
 
+    /// Prefetches the header of the task `continuation` will resume (its flags, status
+    /// and where it resumes: the first four lines), which a resume reads first. An unsafe
+    /// continuation is its task's address, so this touches nothing of the task itself.
+    @inlinable @inline(__always)
+    public static func task<T, E: Error>(resumedBy continuation: UnsafeContinuation<T, E>) {
+        lines(at: unsafeBitCast(continuation, to: UnsafeRawPointer.self), count: 4)
+    }
+
     /// Where `object` lives, to prefetch it later without holding it: passing a
     /// reference retains the object, which writes to its header, and so waits for the
     /// memory the prefetch is meant to bring.

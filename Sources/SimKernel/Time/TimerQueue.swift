@@ -348,11 +348,11 @@ struct TimerQueue {
 
     /// Bucket 0 is used up: redistributes the lowest non-empty bucket around its least
     /// time (which becomes `last`), until bucket 0 holds entries or every bucket is empty;
-    /// returns whether bucket 0 holds entries (the caller drops the dead ones). The lowest
-    /// non-empty bucket `i` moves entirely to buckets below `i` (its entries agree with
-    /// `last` above bit i-1 and have that bit set, like its least), which are all empty,
-    /// so each keeps its entries' order; the buckets above `i` stay right, since `last`
-    /// only changes below bit i-1.
+    /// returns whether bucket 0 holds entries (dead ones among them are dropped at the
+    /// lookahead's front). The lowest non-empty bucket `i` moves entirely to buckets
+    /// below `i` (its entries agree with `last` above bit i-1 and have that bit set, like
+    /// its least), which are all empty, so each keeps its entries' order; the buckets
+    /// above `i` stay right, since `last` only changes below bit i-1.
     ///
     /// Dead entries move too: asking each entry's slot whether it is still live is a read
     /// at a random place in the slots, and measured side by side (×30 world) that cost
