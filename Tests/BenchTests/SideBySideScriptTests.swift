@@ -33,7 +33,9 @@ struct SideBySideScriptTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let other = folder.appendingPathComponent("other-seed")
-        try "#!/bin/sh\nexec '\(CommandRun.deliverySim.path)' \"$@\" --set seed=8\n".write(to: other, atomically: true, encoding: .utf8)
+        let binary = CommandRun.deliverySim.path
+        try "#!/bin/sh\nif [ \"$1\" = run ]; then exec '\(binary)' \"$@\" --set seed=8; fi\nexec '\(binary)' \"$@\"\n"
+            .write(to: other, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: other.path)
         let run = try sideBySide([CommandRun.deliverySim.path, other.path, "1", "5m", "1"])
         #expect(run.status == 1)
