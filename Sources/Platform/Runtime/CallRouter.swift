@@ -50,11 +50,8 @@ final class CallRouter: @unchecked Sendable {
                 await network.call(from: caller, to: dependency, call, timeout: timeout)
             }
         }
-        guard let service = services[callee] else {
-            await sim.misrouted("\(caller) sent \(call.label) to \"\(callee)\", which is neither a service nor a dependency of this world")
-        }
-        guard service.spec.role.serves(call) else {
-            await sim.misrouted("\(caller) sent \(call.label) to \(callee), whose role (\(service.spec.role.rawValue)) does not handle it")
+        guard let service = services[callee], service.spec.role.serves(call) else {
+            await misrouted(from: caller, to: callee, call)
         }
         guard let instance = service.isolatedOnWorldThread((), { service, _ in service.pickListed() }) else {
             return .failure(.unavailable)
@@ -68,6 +65,17 @@ final class CallRouter: @unchecked Sendable {
         let index = instance.index
         service.isolatedOnWorldThread(index) { service, index in service.left(instance: index) }
         return result
+    }
+
+    /// Stops the run on a call ``send(from:to:_:timeout:)`` cannot route. Out of line:
+    /// the messages' temporaries would take room in the frame of every call `send` makes
+    /// (see ``Network/call(from:to:_:timeout:)`` on why its size matters).
+    @inline(never)
+    private func misrouted(from caller: String, to callee: String, _ call: Call) async -> Never {
+        guard let service = services[callee] else {
+            await sim.misrouted("\(caller) sent \(call.label) to \"\(callee)\", which is neither a service nor a dependency of this world")
+        }
+        await sim.misrouted("\(caller) sent \(call.label) to \(callee), whose role (\(service.spec.role.rawValue)) does not handle it")
     }
 
     /// Waits for a reply, named `label` in a stall report so that it says who waits on
