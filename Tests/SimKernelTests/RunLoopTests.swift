@@ -21,6 +21,71 @@ actor Counter: SimEventHandler {
     }
 }
 
+/// A worker of a world in two bursts of work 10 ns apart, each starting an errand.
+actor Worker {
+    let sim: Simulation
+    nonisolated var unownedExecutor: UnownedSerialExecutor { sim.unownedExecutor }
+    let name: String
+    let events: Log<String>
+    init(sim: Simulation, name: String, events: Log<String>) { (self.sim, self.name, self.events) = (sim, name, events) }
+
+    /// The first burst, then the pause: a sleep, or the second burst handed to a new task.
+    func firstBurst(handingOff: Bool) async {
+        events.append("\(name) starts")
+        if handingOff {
+            sim.spawn(name, after: .nanoseconds(10), on: self) { worker in worker.secondBurst() }
+        } else {
+            try? await sim.clock.sleep(for: .nanoseconds(10))
+            secondBurst()
+        }
+    }
+
+    func secondBurst() {
+        events.append("\(name) goes on at \(sim.clock.now)")
+        // Work it starts queues behind what was already queued.
+        sim.spawn("errand") { [events, name] in events.append("\(name)'s errand") }
+    }
+}
+
+/// A kitchen whose one stove a waiter waits for: parked on a continuation, or kept as
+/// data and started as a task of its own when the stove frees. A bystander waits there
+/// too, parked, and is woken right after.
+actor Kitchen {
+    let sim: Simulation
+    nonisolated var unownedExecutor: UnownedSerialExecutor { sim.unownedExecutor }
+    let events: Log<String>
+    var parked: UnsafeContinuation<Void, Never>?
+    var bystander: UnsafeContinuation<Void, Never>?
+    init(sim: Simulation, events: Log<String>) { (self.sim, self.events) = (sim, events) }
+
+    /// Someone else waiting in the kitchen, resumed just after the stove frees.
+    func standBy() async {
+        await withUnsafeContinuation { bystander = $0 }
+        events.append("bystander")
+    }
+
+    func waitForAStove() async {
+        await withUnsafeContinuation { parked = $0 }
+        cook()
+    }
+
+    func cook() {
+        events.append("waiter cooks")
+        sim.spawn("errand") { [events] in events.append("waiter's errand") }
+    }
+
+    func freeAStove(handingOff: Bool) {
+        events.append("stove freed")
+        if handingOff {
+            sim.spawn("waiter", on: self) { kitchen in kitchen.cook() }
+        } else {
+            parked?.resume()
+        }
+        events.append("freer goes on")
+        bystander?.resume()
+    }
+}
+
 @Suite("Run loop")
 struct RunLoopTests {
     @Test("scheduled events reach their handler in time order, ties in scheduling order")
@@ -120,6 +185,58 @@ struct RunLoopTests {
         // Let the leaked tasks finish so the test process does not keep them.
         for continuation in lost.entries { continuation.resume() }
         _ = sim.run()
+    }
+
+    @Test("a task started after a delay goes on where an actor's sleeping task would have, and nothing lives meanwhile but a timer")
+    func spawnAfterDelay() {
+        /// Three workers, each in two bursts 10 ns apart, and bystanders waking at the same
+        /// instant: the bursts' events in order, and the tasks alive between the bursts.
+        func run(handingOff: Bool) -> (events: [String], liveBetweenBursts: Int, timersBetweenBursts: Int) {
+            let sim = Simulation(seed: 1)
+            let events = Log<String>()
+            var live = -1, timers = -1
+            sim.executor.schedule(at: 5) { (live, timers) = (sim.liveTasks, sim.executor.pendingTimers) }
+            for index in 0..<3 {
+                let worker = Worker(sim: sim, name: "worker \(index)", events: events)
+                sim.spawn("worker-\(index)") { await worker.firstBurst(handingOff: handingOff) }
+                // A bystander whose timer ties with the worker's, queued after it.
+                let bystander = Worker(sim: sim, name: "bystander \(index)", events: events)
+                sim.spawn("bystander-\(index)") { await bystander.firstBurst(handingOff: false) }
+            }
+            #expect(sim.run().stop == .completed)
+            return (events.entries, live, timers)
+        }
+        let slept = run(handingOff: false)
+        let handedOff = run(handingOff: true)
+        #expect(handedOff.events == slept.events)
+        #expect(slept.events.count == 18)
+        #expect(slept.events[6...9] == ["worker 0 goes on at 10ns", "worker 0's errand",
+                                         "bystander 0 goes on at 10ns", "bystander 0's errand"])
+        // Between the bursts the sleepers are tasks; handed off, only the bystanders are,
+        // and the workers' timers keep the world going.
+        #expect(slept.liveBetweenBursts == 6)
+        #expect(handedOff.liveBetweenBursts == 3)
+        #expect(handedOff.timersBetweenBursts == 6)
+    }
+
+    @Test("a task started on an actor queues where a resumed continuation would: behind the jobs already queued, ahead of those queued after")
+    func spawnOnActorQueuesLikeAResumption() {
+        func run(handingOff: Bool) -> [String] {
+            let sim = Simulation(seed: 1)
+            let events = Log<String>()
+            let counter = Kitchen(sim: sim, events: events)
+            if !handingOff {
+                sim.spawn("waiter") { await counter.waitForAStove() }
+            }
+            sim.spawn("bystander") { await counter.standBy() }
+            sim.spawn("freer") { await counter.freeAStove(handingOff: handingOff) }
+            #expect(sim.run().stop == .completed)
+            return events.entries
+        }
+        let resumed = run(handingOff: false)
+        #expect(resumed == ["stove freed", "freer goes on", "waiter cooks", "bystander", "waiter's errand"])
+        // Started as a task of its own, the waiter still cooks before the bystander wakes.
+        #expect(run(handingOff: true) == resumed)
     }
 
     @Test("daemon tasks waiting for work do not make a finished world stall")

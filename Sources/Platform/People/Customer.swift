@@ -25,6 +25,8 @@ actor Customer {
     private let arrivalKey: UInt64
     private var calls: UInt64 = 0
     private var token: Int64 = 0
+    /// When the customer cancels an order no rider has yet (set when the order is placed).
+    private var patienceEnds: Int64 = 0
 
     init(environment: CustomerEnvironment, arrival: Int64, customer: Int, random: RandomStream, journey: JourneySpec.Kind) {
         sim = environment.sim
@@ -39,18 +41,22 @@ actor Customer {
         environment.draws.recorder?.choices[arrival] = choices
     }
 
-    /// The whole visit.
+    /// The visit up to the order (the rest is ``poll(key:)``'s).
     func visit(_ journey: JourneySpec.Kind, orderKey: Int64) async {
         environment.activity.customerStarted()
-        defer { environment.activity.customerFinished() }
         environment.appMetrics.visits.add()
-        guard await logIn() else { return }
+        guard await logIn() else { return leave() }
         for item in choices.pages {
             _ = await appCall(.menu(customer: id, token: token, item: item))
             await think()
         }
-        if let item = choices.orderItem { await order(item: item, key: orderKey) }
+        guard let item = choices.orderItem, await order(item: item, key: orderKey) else { return leave() }
+        patienceEnds = sim.executor.now &+ choices.patience
+        pollLater(key: orderKey)
     }
+
+    /// The customer has left the app.
+    private func leave() { environment.activity.customerFinished() }
 
     private func think() async {
         try? await sim.clock.sleep(for: .nanoseconds(app.think.sampleNanoseconds(&thinking)))
@@ -71,7 +77,9 @@ actor Customer {
         return true
     }
 
-    private func order(item: Int, key: Int64) async {
+    /// Places the order; whether it was placed and is under way (a failure, or an order
+    /// ended at once, is not).
+    private func order(item: Int, key: Int64) async -> Bool {
         // The restaurant is the customer's choice; the item's popularity is the menu's.
         let merchant = choices.merchant
         let request = OrderRequest(key: key, customer: id, item: item, quantity: 1,
@@ -81,34 +89,39 @@ actor Customer {
         let placed = await appCall(.order(customer: id, token: token, request))
         switch placed {
         case .success(.order(let view)) where view.state.isTerminal:
-            return // failed at once (out of stock, payment declined...)
+            return false // failed at once (out of stock, payment declined...)
         case .success:
-            break
+            return true
         case .failure(let failure):
             environment.appMetrics.orderFailed(failure).add()
-            return
+            return false
         }
-        await waitForDelivery(key: key)
     }
 
-    /// Polls the order until it ends; cancels when patience runs out before a rider has
-    /// it (once a rider is on the way, the customer waits).
-    private func waitForDelivery(key: Int64) async {
-        let patience = sim.executor.now &+ choices.patience
-        while !Task.isCancelled {
-            try? await sim.clock.sleep(for: app.pollInterval)
-            let status = await appCall(.status(customer: id, token: token, key: key), attempts: 1)
-            if case .success(.order(let view)) = status {
-                if view.state.isTerminal { return }
-                if view.state.hasRider { continue }
-            }
-            if sim.executor.now >= patience {
-                environment.appMetrics.gaveUp.add()
-                _ = await appCall(.cancel(customer: id, token: token, key: key))
-                // Whatever the answer, this customer has left the app.
-                return
-            }
+    // Waiting for the order: the customer looks at it every poll interval, and cancels
+    // when patience runs out before a rider has it (once a rider is on the way, the
+    // customer waits). Between two looks no task waits: the next look starts as a new
+    // task (``PausedWork``), since a sleeping task would hold the slabs of its last call
+    // for the whole wait, and a big world has hundreds of thousands of customers waiting.
+
+    /// The next look at the order, a poll interval from now.
+    private func pollLater(key: Int64) {
+        PausedWork.current.resume(in: sim, name, after: app.pollInterval, on: self) { customer in await customer.poll(key: key) }
+    }
+
+    private func poll(key: Int64) async {
+        let status = await appCall(.status(customer: id, token: token, key: key), attempts: 1)
+        if case .success(.order(let view)) = status {
+            if view.state.isTerminal { return leave() }
+            if view.state.hasRider { return pollLater(key: key) }
         }
+        if sim.executor.now >= patienceEnds {
+            environment.appMetrics.gaveUp.add()
+            _ = await appCall(.cancel(customer: id, token: token, key: key))
+            // Whatever the answer, this customer has left the app.
+            return leave()
+        }
+        pollLater(key: key)
     }
 
     /// One action of the app: a call to the gateway, retried on transient failures.

@@ -20,12 +20,21 @@ struct People: @unchecked Sendable {
             return
         }
         Self.declare(in: environment.metrics.metrics)
-        let merchants = (0..<spec.merchants.count).map { Merchant(index: $0, spec: spec.merchants, environment: environment) }
+        // One app's reports for each kind of person: they keep no state per person, and a
+        // big world has a hundred thousand riders.
+        let merchantReports = AppReports(app: "merchant", environment: environment, timeout: spec.merchants.reportTimeout,
+                                         backoff: spec.merchants.reportBackoff, cap: spec.merchants.reportBackoffCap)
+        let riderReports = AppReports(app: "rider", environment: environment, timeout: spec.riders.reportTimeout,
+                                      backoff: spec.riders.reportBackoff, cap: spec.riders.reportBackoffCap)
+        let merchants = (0..<spec.merchants.count).map {
+            Merchant(index: $0, spec: spec.merchants, reports: merchantReports, environment: environment)
+        }
         let roster = RiderRoster(riders: spec.riders.count, capacity: spec.riders.capacity)
         self.merchants = merchants
         riderRoster = roster
         riders = (0..<spec.riders.count).map {
-            Rider(index: $0, spec: spec.riders, roster: roster, merchants: merchants, orderBook: orderBook, environment: environment)
+            Rider(index: $0, spec: spec.riders, roster: roster, merchants: merchants, orderBook: orderBook,
+                  reports: riderReports, environment: environment)
         }
     }
 

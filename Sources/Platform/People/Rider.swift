@@ -25,7 +25,7 @@ actor Rider: SimEventHandler {
     let name: String
     private let spec: RidersSpec
     private var random: RandomStream
-    /// The app's reports to the order service.
+    /// The app's reports to the order service (one for every rider).
     private let reports: AppReports
     private(set) var carrying: [Int64] = []
     private(set) var onShift = true
@@ -33,7 +33,7 @@ actor Rider: SimEventHandler {
     private(set) var mostCarried = 0
 
     init(index: Int, spec: RidersSpec, roster: RiderRoster, merchants: [Merchant], orderBook: OrderBook,
-         environment: AppEnvironment) {
+         reports: AppReports, environment: AppEnvironment) {
         sim = environment.sim
         metrics = environment.metrics
         self.orderBook = orderBook
@@ -43,7 +43,7 @@ actor Rider: SimEventHandler {
         self.spec = spec
         name = "rider-\(index)"
         random = sim.random(name)
-        reports = AppReports(app: "rider", environment: environment, timeout: spec.reportTimeout, backoff: spec.reportBackoff, cap: spec.reportBackoffCap)
+        self.reports = reports
         if let shift = spec.shift {
             // Staggered starts: rider i starts its first shift at a random point of it.
             let offset = Int64(random.nextUnit() * Double(shift.nanoseconds))
@@ -86,19 +86,27 @@ actor Rider: SimEventHandler {
         }
         orderBook.assignedRider(to: order)
         // The delivery outlives the dispatch call that assigned it: not bound by its deadline.
-        _ = TaskDeadline.withoutDeadline {
-            sim.spawn("\(name) delivering \(order)") { [self] in await self.deliver(order, from: merchant) }
+        TaskDeadline.withoutDeadline {
+            sim.spawn(taskName(order), on: self) { rider in rider.setOff(with: order, to: merchant) }
         }
         return true
     }
 
-    private func deliver(_ order: Int64, from merchant: Int) async {
-        defer {
-            carrying.removeAll { $0 == order }
-            carryingGauge.add(-1)
-            reportCapacity()
-        }
-        try? await sim.clock.sleep(for: .nanoseconds(spec.toMerchant.sampleNanoseconds(&random)))
+    // A delivery: the ride to the merchant, the wait at the counter and the pickup, the
+    // ride to the customer and the handover. The rides end the delivery's task and the
+    // next step starts as a new one (``PausedWork``): a sleeping task would hold the slabs
+    // of its last report's call for the whole ride. The wait at the counter stays a task
+    // (it has made no call yet), so a stall report still names a rider waiting for food.
+
+    /// The task of `order`'s current step, in a stall report.
+    private func taskName(_ order: Int64) -> String { "\(name) delivering \(order)" }
+
+    private func setOff(with order: Int64, to merchant: Int) {
+        let ride = Duration.nanoseconds(spec.toMerchant.sampleNanoseconds(&random))
+        PausedWork.current.resume(in: sim, taskName(order), after: ride, on: self) { rider in await rider.collect(order, at: merchant) }
+    }
+
+    private func collect(_ order: Int64, at merchant: Int) async {
         let shop = merchants[merchant]
         await sim.waiting(on: "food for order \(order) at merchant-\(merchant)") {
             await shop.waitUntilReady(order)
@@ -108,7 +116,14 @@ actor Rider: SimEventHandler {
         // the app retries each report until the order service acknowledges it (see
         // ``AppReports``).
         _ = await reports.report(order: order, .pickedUp)
-        try? await sim.clock.sleep(for: .nanoseconds(spec.toCustomer.sampleNanoseconds(&random)))
+        let ride = Duration.nanoseconds(spec.toCustomer.sampleNanoseconds(&random))
+        PausedWork.current.resume(in: sim, taskName(order), after: ride, on: self) { rider in await rider.handOver(order) }
+    }
+
+    private func handOver(_ order: Int64) async {
         _ = await reports.report(order: order, .delivered)
+        carrying.removeAll { $0 == order }
+        carryingGauge.add(-1)
+        reportCapacity()
     }
 }

@@ -62,10 +62,7 @@ public final class Simulation: @unchecked Sendable {
     @discardableResult
     public func spawn(_ name: String, daemon: Bool = false, background: Bool = false,
                       _ body: sending @escaping () async -> Void) -> Task<Void, Never> {
-        let id = tasks.register(name, daemon: daemon)
-        if let maxInFlight, tasks.liveCount > maxInFlight {
-            exceedLimit("\(tasks.liveCount) tasks alive at once (the latest \"\(name)\"), past limits.max_in_flight (\(maxInFlight))")
-        }
+        let id = register(name, daemon: daemon)
         let registry = tasks
         let task = Task(executorPreference: executor) {
             await SimTaskContext.$current.withValue(SimTaskContext(id: id, background: background)) {
@@ -75,6 +72,73 @@ public final class Simulation: @unchecked Sendable {
         }
         tasks.attach(task, to: id)
         return task
+    }
+
+    /// Registers a task about to start, stopping the run past ``maxInFlight``.
+    private func register(_ name: String, daemon: Bool) -> Int {
+        let id = tasks.register(name, daemon: daemon)
+        if let maxInFlight, tasks.liveCount > maxInFlight {
+            exceedLimit("\(tasks.liveCount) tasks alive at once (the latest \"\(name)\"), past limits.max_in_flight (\(maxInFlight))")
+        }
+        return id
+    }
+
+    /// Starts a task of the world whose whole body is isolated to `actor`: it starts on
+    /// the actor and ends there.
+    ///
+    /// ```swift
+    /// // Inside an actor of the world:
+    /// sim.spawn("merchant-3 order 7", on: self) { merchant in await merchant.decide(order: 7) }
+    /// ```
+    ///
+    /// One job, as a sleeping task's resumption is, where ``spawn(_:daemon:background:_:)``
+    /// with a closure calling into the actor takes four: the world's executor runs every
+    /// job as the actors' executor, so nonisolated code (binding the task's context, or
+    /// the registry's bookkeeping after the actor's part) is a hop back through the
+    /// queue, behind whatever was queued meanwhile. Not a daemon, not a background chore.
+    public func spawn<A: Actor>(_ name: String, on actor: isolated A, _ body: @escaping @Sendable (isolated A) async -> Void) {
+        let id = register(name, daemon: false)
+        nonisolated(unsafe) let registry = tasks
+        // The task's whole life is the actor's, its bookkeeping included: a task body that
+        // ran code of its own after the actor's would hop back through the queue for it.
+        let life: @Sendable (isolated A) async -> Void = { actor in
+            await body(actor)
+            registry.finish(id)
+        }
+        // Bound here, the context is copied into the task as it is made; bound inside
+        // the task, binding it would be the task's first hop.
+        let task = SimTaskContext.$current.withValue(SimTaskContext(id: id, background: false)) {
+            Task(executorPreference: executor) { [actor] in await life(actor) }
+        }
+        tasks.attach(task, to: id)
+    }
+
+    /// Starts a task of the world isolated to `actor` (see ``spawn(_:on:_:)``) `delay` from
+    /// now: until then the world holds a timer, not a suspended task.
+    ///
+    /// ```swift
+    /// // Inside a rider: it rides for five minutes, then goes on as a new task.
+    /// sim.spawn("rider-3 delivering 7", after: .seconds(300), on: self) { rider in
+    ///     await rider.collect(order: 7)
+    /// }
+    /// ```
+    ///
+    /// For model work that waits long between short bursts of calls (a merchant cooking,
+    /// a rider on the road, a customer between two looks at the app): a task that sleeps
+    /// keeps every slab its deepest call ever took, since Swift's task allocator frees a
+    /// task's slabs only when the task ends (~3 KB for a task that has made a network
+    /// call), and a big world's sleepers filled the heap with them. Ending the task and
+    /// starting the next burst here keeps the order of events a sleep would have given,
+    /// to the byte: called in `actor` where its task would have called
+    /// `clock.sleep(for: delay)`, as the task's last step, the timer is queued where the
+    /// sleep's would have been, and when it fires the new task's first job is queued
+    /// where the sleeper's resumption would have been. Task-locals are not carried over:
+    /// bind what the burst needs in `body`.
+    public func spawn<A: Actor>(_ name: String, after delay: Duration, on actor: A,
+                                _ body: @escaping @Sendable (isolated A) async -> Void) {
+        executor.schedule(at: executor.now.addingClamped(delay.nanoseconds)) { [self] in
+            actor.isolatedOnWorldThread(()) { actor, _ in self.spawn(name, on: actor, body) }
+        }
     }
 
     /// Runs `operation`, declaring that the current task waits on `label` meanwhile, so a
