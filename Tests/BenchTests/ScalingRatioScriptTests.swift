@@ -1,0 +1,41 @@
+import CommandLineTesting
+import Foundation
+import Testing
+
+/// `scripts/scaling-ratio` as a developer runs it, on a short world with the tests' build
+/// (no timings are checked): the multiples it prints, the work line, and the mistakes.
+@Suite("scripts/scaling-ratio", .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/time"), "needs GNU time"))
+struct ScalingRatioScriptTests {
+    static let root = URL(fileURLWithPath: BenchCommandTests.repositoryRoot)
+
+    func scalingRatio(_ arguments: [String]) throws -> CommandRun {
+        try CommandRun(Self.root.appendingPathComponent("scripts/scaling-ratio"), arguments, in: Self.root,
+                       environment: ["DELIVERYSIM_BINARY": CommandRun.deliverySim.path])
+    }
+
+    @Test("factor 2 of a five-minute world beside factor 1: the two multiples, and about twice the kernel steps")
+    func twiceTheWork() throws {
+        // Cut short, the world fails its end-of-run checks: the script measures it anyway.
+        let run = try scalingRatio(["2", "--set", "duration=5m"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let lines = run.stdout.split(separator: "\n")
+        let summary = try #require(lines.first { $0.hasPrefix("×2: ") }, "\(run.stdout)")
+        #expect(summary.contains("× the mean") && summary.contains("× the median"))
+        let work = try #require(lines.first { $0.hasPrefix("work: ×2 ran ") }, "\(run.stdout)")
+        // "work: ×2 ran 2.02× the kernel steps of ×1 (…)": twice the platform, about twice the work.
+        let multiple = try #require(Double(work.dropFirst("work: ×2 ran ".count).prefix { $0 != "×" }))
+        #expect(multiple > 1.7 && multiple < 2.3, "\(work)")
+        #expect(work.contains("the mean CPU per step"))
+    }
+
+    @Test("mistakes exit 2 and say what was expected", arguments: [
+        ([] as [String], "usage: scripts/scaling-ratio"),
+        (["ten"], "usage: scripts/scaling-ratio"),
+        (["2", "--set", "duration=soon"], "$.duration"),
+    ])
+    func mistakes(arguments: [String], message: String) throws {
+        let run = try scalingRatio(arguments)
+        #expect(run.status == 2)
+        #expect(run.stderr.contains(message), "\(run.stderr)")
+    }
+}
