@@ -25,8 +25,6 @@ actor Customer {
     private let arrivalKey: UInt64
     private var calls: UInt64 = 0
     private var token: Int64 = 0
-    /// When the customer cancels an order no rider has yet (set when the order is placed).
-    private var patienceEnds: Int64 = 0
 
     init(environment: CustomerEnvironment, arrival: Int64, customer: Int, random: RandomStream, journey: JourneySpec.Kind) {
         sim = environment.sim
@@ -41,7 +39,7 @@ actor Customer {
         environment.draws.recorder?.choices[arrival] = choices
     }
 
-    /// The visit up to the order (the rest is ``poll(key:)``'s).
+    /// The visit up to the order (the rest is ``poll(key:patienceEnds:)``'s).
     func visit(_ journey: JourneySpec.Kind, orderKey: Int64) async {
         environment.activity.customerStarted()
         environment.appMetrics.visits.add()
@@ -51,8 +49,7 @@ actor Customer {
             await think()
         }
         guard let item = choices.orderItem, await order(item: item, key: orderKey) else { return leave() }
-        patienceEnds = sim.executor.now &+ choices.patience
-        pollLater(key: orderKey)
+        pollLater(key: orderKey, patienceEnds: sim.executor.now &+ choices.patience)
     }
 
     /// The customer has left the app.
@@ -104,16 +101,19 @@ actor Customer {
     // task (``PausedWork``), since a sleeping task would hold the slabs of its last call
     // for the whole wait, and a big world has hundreds of thousands of customers waiting.
 
-    /// The next look at the order, a poll interval from now.
-    private func pollLater(key: Int64) {
-        PausedWork.current.resume(in: sim, name, after: app.pollInterval, on: self) { customer in await customer.poll(key: key) }
+    /// The next look at the order, a poll interval from now. `patienceEnds`: when the
+    /// customer cancels an order no rider has yet.
+    private func pollLater(key: Int64, patienceEnds: Int64) {
+        PausedWork.current.resume(in: sim, name, after: app.pollInterval, on: self) { customer in
+            await customer.poll(key: key, patienceEnds: patienceEnds)
+        }
     }
 
-    private func poll(key: Int64) async {
+    private func poll(key: Int64, patienceEnds: Int64) async {
         let status = await appCall(.status(customer: id, token: token, key: key), attempts: 1)
         if case .success(.order(let view)) = status {
             if view.state.isTerminal { return leave() }
-            if view.state.hasRider { return pollLater(key: key) }
+            if view.state.hasRider { return pollLater(key: key, patienceEnds: patienceEnds) }
         }
         if sim.executor.now >= patienceEnds {
             environment.appMetrics.gaveUp.add()
@@ -121,7 +121,7 @@ actor Customer {
             // Whatever the answer, this customer has left the app.
             return leave()
         }
-        pollLater(key: key)
+        pollLater(key: key, patienceEnds: patienceEnds)
     }
 
     /// One action of the app: a call to the gateway, retried on transient failures.
