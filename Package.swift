@@ -5,8 +5,9 @@
 import PackageDescription
 
 /// Every target keeps nonisolated async functions on their caller's executor (SE-0461):
-/// without it a nonisolated helper called from a simulation actor may hop to the global
-/// pool in debug builds, which would break determinism.
+/// without it every call of a nonisolated helper from a simulation actor would leave the
+/// actor, a job of its own through the world's queue, and the worlds' digests would
+/// change with the setting.
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("NonisolatedNonsendingByDefault"),
     .enableUpcomingFeature("ExistentialAny"),

@@ -44,7 +44,7 @@ extension Actor {
     public nonisolated func isolatedOnWorldThread<Argument, T>(
         _ argument: Argument, _ body: @escaping (isolated Self, Argument) -> T
     ) -> T {
-        assert(EscapeTripwire.isOnRunningWorldThread, "isolatedOnWorldThread called outside a running world")
+        assert(GlobalEnqueueHooks.isOnRunningWorldThread, "isolatedOnWorldThread called outside a running world")
         typealias Plain = (Self, Argument) -> T
         return unsafeBitCast(body, to: Plain.self)(self, argument)
     }

@@ -7,9 +7,9 @@ import Synchronization
 
 /// The single-threaded executor that runs one simulated world.
 ///
-/// It is both the `SerialExecutor` of every actor in the world and the `TaskExecutor`
-/// every task in the world prefers, so every job of the world runs on the thread that
-/// calls ``run(until:maxSteps:)`` in the order this type decides:
+/// It is the `SerialExecutor` of every actor in the world, and the world's tasks send it
+/// their other jobs too (``TaskRouting``), so every job of the world runs on the thread
+/// that calls ``run(until:maxSteps:)`` in the order this type decides:
 ///
 /// 1. jobs in FIFO order, as they were enqueued;
 /// 2. when none are left, the earliest timer (ties broken by scheduling order), after
@@ -18,11 +18,26 @@ import Synchronization
 /// Same program + same seed therefore means the same execution, to the byte. Nothing in
 /// this type is global: many executors can run side by side on different threads.
 ///
-/// Jobs enqueued from a thread other than the running one, and jobs that reach the
-/// global executor while this one runs (an escaped `Task {}` or `Task.detached`), are
-/// determinism bugs; they stop the run with ``StopReason/escaped(_:)`` instead of
+/// Jobs enqueued from a thread other than the running one, and sleeps on a real clock,
+/// are determinism bugs; they stop the run with ``LoopExit/violation(_:)`` instead of
 /// silently changing the order of events.
 public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
+    /// How the world's tasks keep the jobs they send to the global executor (a hop to
+    /// nonisolated code, a task group's child, an unstructured `Task {}`) on this
+    /// executor. Both ways queue the same jobs at the same moments, so a world runs the
+    /// same, to the byte, either way.
+    public enum TaskRouting: Sendable, Equatable {
+        /// Tasks start without an executor preference; the jobs they send to the global
+        /// executor from the world's thread are handed here by the runtime's global-enqueue
+        /// hook (``GlobalEnqueueHooks``). The default wherever the hook exists: a task with
+        /// a preference pays a lock on its status records at every actor hop (8–9% of a
+        /// platform run, measured).
+        case adoption
+        /// Every task prefers this executor (`Task(executorPreference:)`, SE-0417), so the
+        /// runtime sends its nonisolated jobs here itself; child tasks inherit the
+        /// preference. Used where the runtime lacks the hook.
+        case preference
+    }
     enum TimerAction {
         /// A free timer slot.
         case empty
@@ -55,8 +70,8 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     private var failure: String?
     /// Whether ``failure`` is a limit the world set (``exceedLimit(_:)``), not a programming error.
     private var failureIsLimit = false
-    /// Jobs that escaped to the global executor; kept (never run) so the escaped code
-    /// cannot race with the world on another thread.
+    /// Real-clock sleeps' wake-ups; kept (never run) so the sleeper cannot race with the
+    /// world on another thread.
     private var quarantined: [UnownedJob] = []
     /// Violations seen from other threads: the only state they may touch.
     private let foreign = Mutex<(message: String?, jobs: [UnownedJob])>((nil, []))
@@ -68,21 +83,65 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     /// Called with the new time when a timer moves time to or past ``boundary``.
     public var onBoundary: ((Int64) -> Void)?
 
-    /// Creates an idle executor at virtual time zero.
-    public init() {
-        EscapeTripwire.installOnce()
+    /// How the world's tasks keep their jobs here.
+    public let taskRouting: TaskRouting
+
+    /// Creates an idle executor at virtual time zero, routing tasks by ``TaskRouting/adoption``
+    /// where the runtime has the global-enqueue hook, by ``TaskRouting/preference`` elsewhere.
+    public convenience init() {
+        self.init(taskRouting: GlobalEnqueueHooks.isInstalled ? .adoption : .preference)
+    }
+
+    /// Creates an idle executor routing tasks as `taskRouting` says (both give the same
+    /// runs; tests compare them). ``TaskRouting/adoption`` needs the runtime's hook.
+    init(taskRouting: TaskRouting) {
+        GlobalEnqueueHooks.installOnce()
+        precondition(taskRouting == .preference || GlobalEnqueueHooks.isInstalled,
+                     "task routing by adoption needs the runtime's swift_task_enqueueGlobal_hook")
+        self.taskRouting = taskRouting
     }
 
     // MARK: Executor conformance
 
     public func enqueue(_ job: consuming ExecutorJob) {
-        let unowned = UnownedJob(job)
+        append(UnownedJob(job))
+    }
+
+    /// A job of the world sent to the global executor from a thread marked as the
+    /// world's (``GlobalEnqueueHooks``): queued like any other.
+    func adopt(_ job: UnownedJob) {
+        append(job)
+    }
+
+    @inline(__always)
+    private func append(_ job: UnownedJob) {
         if let runner, pthread_equal(runner, pthread_self()) == 0 {
             // Another thread reached into the world: its timing would decide the order.
-            foreignEnqueue(unowned)
+            foreignEnqueue(job)
             return
         }
-        jobs.append(unowned)
+        jobs.append(job)
+    }
+
+    /// Starts an unstructured task whose jobs run here, by ``taskRouting``.
+    func startTask(_ operation: sending @escaping @isolated(any) () async -> Void) -> Task<Void, Never> {
+        switch taskRouting {
+        case .adoption:
+            // The new task's first job goes to the global executor as it is made.
+            let previous = GlobalEnqueueHooks.enter(self)
+            defer { GlobalEnqueueHooks.leave(previous) }
+            return Task(operation: operation)
+        case .preference:
+            return Task(executorPreference: self, operation: operation)
+        }
+    }
+
+    /// Runs `body` with the jobs this thread sends to the global executor queued here:
+    /// for the moments outside ``run(until:maxSteps:)`` that start or wake world tasks.
+    func adoptingJobs<T>(_ body: () throws -> T) rethrows -> T {
+        let previous = GlobalEnqueueHooks.enter(self)
+        defer { GlobalEnqueueHooks.leave(previous) }
+        return try body()
     }
 
     public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
@@ -202,17 +261,25 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     public func run(until end: Int64 = .max, maxSteps: Int = .max) -> LoopExit {
         precondition(runner == nil, "SimExecutor.run is not reentrant")
         runner = pthread_self()
-        let previous = EscapeTripwire.enter(self)
+        let previous = GlobalEnqueueHooks.enter(self)
         defer {
-            EscapeTripwire.leave(previous)
+            GlobalEnqueueHooks.leave(previous)
             runner = nil
         }
         let serial = asUnownedSerialExecutor()
         let preferred = asUnownedTaskExecutor()
+        // Jobs run as the actors' executor and, when tasks prefer this one, as their task
+        // executor too: run as the tasks expect, a task hops only when its isolation
+        // changes (run otherwise, every actor call would be a hop to "its" task executor).
+        let prefers = taskRouting == .preference
         var steps = 0
         while true {
             while let job = jobs.popFirst() {
-                job.runSynchronously(isolatedTo: serial, taskExecutor: preferred)
+                if prefers {
+                    job.runSynchronously(isolatedTo: serial, taskExecutor: preferred)
+                } else {
+                    job.runSynchronously(on: serial)
+                }
                 jobsRun &+= 1
                 steps &+= 1
                 if let violation { return .violation(violation) }
@@ -307,8 +374,8 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         foreignSeen.store(true, ordering: .relaxed)
     }
 
-    /// Called by the tripwire, on the runner thread, when a job of this world reached
-    /// the global executor.
+    /// Called by the global-executor hooks, on the runner thread, when a task of this
+    /// world slept on a real clock.
     func noteEscape(_ message: String, job: UnownedJob) {
         quarantined.append(job)
         if violation == nil { violation = message }

@@ -27,9 +27,18 @@ public final class Simulation: @unchecked Sendable {
     let tasks = TaskRegistry()
 
     /// A new world at time zero.
-    public init(seed: UInt64) {
+    public convenience init(seed: UInt64) {
+        self.init(seed: seed, executor: SimExecutor())
+    }
+
+    /// A new world whose tasks keep to its executor as `taskRouting` says (tests compare
+    /// the two ways; both give the same run).
+    convenience init(seed: UInt64, taskRouting: SimExecutor.TaskRouting) {
+        self.init(seed: seed, executor: SimExecutor(taskRouting: taskRouting))
+    }
+
+    private init(seed: UInt64, executor: SimExecutor) {
         self.seed = seed
-        let executor = SimExecutor()
         self.executor = executor
         clock = VirtualClock(executor: executor)
         trace = Trace(executor: executor)
@@ -48,7 +57,8 @@ public final class Simulation: @unchecked Sendable {
     public var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     /// Starts a task of the world. It runs on the world's executor, and so do its child
-    /// tasks (task groups, `async let`), which inherit the executor preference.
+    /// tasks (task groups, `async let`) and any unstructured task it starts
+    /// (``SimExecutor/TaskRouting``).
     ///
     /// Returns the task, so the model can cancel it (a crashed server's request handlers).
     ///
@@ -64,7 +74,7 @@ public final class Simulation: @unchecked Sendable {
                       _ body: sending @escaping () async -> Void) -> Task<Void, Never> {
         let id = register(name, daemon: daemon)
         let registry = tasks
-        let task = Task(executorPreference: executor) {
+        let task = executor.startTask {
             await SimTaskContext.$current.withValue(SimTaskContext(id: id, background: background)) {
                 await body()
             }
@@ -106,9 +116,15 @@ public final class Simulation: @unchecked Sendable {
             registry.finish(id)
         }
         // Bound here, the context is copied into the task as it is made; bound inside
-        // the task, binding it would be the task's first hop.
+        // the task, binding it would be the task's first hop. The task is the actor's
+        // from its first job, which goes to the actor's executor (the world's); a
+        // preference is still needed where jobs it sends to the global executor would not
+        // be adopted.
         let task = SimTaskContext.$current.withValue(SimTaskContext(id: id, background: false)) {
-            Task(executorPreference: executor) { [actor] in await life(actor) }
+            switch executor.taskRouting {
+            case .adoption: Task { [actor] in await life(actor) }
+            case .preference: Task(executorPreference: executor) { [actor] in await life(actor) }
+            }
         }
         tasks.attach(task, to: id)
     }
@@ -208,6 +224,8 @@ public final class Simulation: @unchecked Sendable {
     /// Runs the world until it completes, reaches `end`, spends `maxSteps` jobs and
     /// timers, stalls, or violates determinism.
     public func run(until end: Duration? = nil, maxSteps: Int? = nil) -> RunResult {
+        wakeRestingTasks()
+        defer { listRestingTasks() }
         let endNanos = end.map { $0.nanoseconds } ?? .max
         let metrics = self.metrics, executor = self.executor
         // A later slice of the same run: the partial row the last slice closed is reopened.
@@ -239,6 +257,25 @@ public final class Simulation: @unchecked Sendable {
         return RunResult(
             stop: stop, endTime: executor.now, jobs: executor.jobsRun, timers: executor.timersFired,
             events: trace.count, digest: trace.digest)
+    }
+
+    /// The tasks alive when the last run returned, listed with the global-enqueue hooks
+    /// so that waking one from outside a run queues it here (``SimExecutor/TaskRouting/adoption``).
+    private var restingTasks: [UnsafeRawPointer] = []
+
+    private func listRestingTasks() {
+        guard executor.taskRouting == .adoption else { return }
+        restingTasks = tasks.liveTaskAddresses()
+        GlobalEnqueueHooks.rest(restingTasks, in: executor)
+    }
+
+    private func wakeRestingTasks() {
+        GlobalEnqueueHooks.wake(restingTasks)
+        restingTasks = []
+    }
+
+    deinit {
+        GlobalEnqueueHooks.wake(restingTasks)
     }
 
     /// Where a running world has got to, for a progress display outside the world.
@@ -295,12 +332,16 @@ public final class Simulation: @unchecked Sendable {
     /// does not keep their suspended tasks alive. Tasks parked on continuations that
     /// ignore cancellation stay parked; ``liveTasks`` tells how many.
     public func shutdown(maxSteps: Int = 1_000_000) {
+        wakeRestingTasks()
         trace.isRecording = false
         // The run has ended: what its cancelled tasks record on their way out is not
         // part of it.
         metrics.keepingValues {
-            tasks.cancelAll()
-            executor.cancelAllTimers()
+            // Cancelling wakes tasks from outside the run loop: their jobs are the world's.
+            executor.adoptingJobs {
+                tasks.cancelAll()
+                executor.cancelAllTimers()
+            }
             for hook in shutdownHooks { executor.schedule(at: executor.now, hook) }
             shutdownHooks.removeAll()
             _ = executor.run(until: executor.now, maxSteps: maxSteps)

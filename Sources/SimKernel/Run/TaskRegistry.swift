@@ -91,6 +91,11 @@ final class TaskRegistry {
         slots.filter(\.occupied).sorted { $0.started < $1.started }
     }
 
+    /// The live tasks' addresses (``GlobalEnqueueHooks/taskAddress(_:)``), in slot order.
+    func liveTaskAddresses() -> [UnsafeRawPointer] {
+        slots.compactMap { $0.occupied ? $0.task.map(GlobalEnqueueHooks.taskAddress) : nil }
+    }
+
     func cancelAll() {
         for entry in snapshot() { entry.task?.cancel() }
     }
