@@ -4,23 +4,24 @@ import Testing
 import World
 
 /// Dispatch's index of riders by free places: it must pick exactly the rider a scan over
-/// every rider picks (most places free, ties to the lowest index), whatever the loads.
+/// every rider picks (most places free, ties round robin from the turn), whatever the loads.
 @Suite("Rider roster")
 struct RiderRosterTests {
-    /// The rider a scan over `free` picks: most places free, lowest index first; nil when
-    /// nobody has a place.
-    static func scan(_ free: [Int]) -> Int? {
-        free.indices.filter { free[$0] > 0 }.min { (-free[$0], $0) < (-free[$1], $1) }
+    /// The rider a scan over `free` picks when the turn is at `start`: most places free,
+    /// the first of those at or after `start` (wrapping); nil when nobody has a place.
+    static func scan(_ free: [Int], from start: Int) -> Int? {
+        guard let most = free.max(), most > 0 else { return nil }
+        return (Array(start..<free.count) + Array(0..<start)).first { free[$0] == most }
     }
 
-    @Test("picks the rider a scan picks, over seeded random sequences of load changes",
+    @Test("picks the rider a scan picks, over seeded random sequences of load changes and picks",
           arguments: [(riders: 1, capacity: 1), (riders: 7, capacity: 2), (riders: 64, capacity: 3), (riders: 1_500, capacity: 2),
                       (riders: 1_000, capacity: 5)])
     func sameChoiceAsScan(riders: Int, capacity: Int) {
         let roster = RiderRoster(riders: riders, capacity: capacity)
         var free = Array(repeating: capacity, count: riders)
         var random = RandomStream(seed: 10, name: "roster-\(riders)-\(capacity)")
-        var picksAwayFromZero = 0, emptyAnswers = 0
+        var turn = 0, wrapped = 0
         for step in 0..<20_000 {
             let rider = random.nextInt(below: riders)
             // Mostly single steps (an order taken or delivered), sometimes a shift change
@@ -32,18 +33,36 @@ struct RiderRosterTests {
             default: free[rider] = min(capacity, free[rider] + 1)
             }
             roster.update(rider: rider, available: free[rider])
-            let expected = Self.scan(free)
-            #expect(roster.leastLoaded() == expected, "step \(step)")
-            if let expected, expected != 0 { picksAwayFromZero += 1 }
-            if expected == nil { emptyAnswers += 1 }
+            let expected = Self.scan(free, from: turn)
+            #expect(roster.leastLoaded(from: turn) == expected, "step \(step)")
+            // Half the time dispatch picks (the turn moves past the pick), half it only looks.
+            if random.nextInt(below: 2) == 0 {
+                #expect(roster.pick() == expected, "step \(step)")
+                if let expected {
+                    if expected < turn { wrapped += 1 }
+                    turn = (expected + 1) % riders
+                }
+                #expect(roster.turn == turn)
+            }
         }
         for rider in 0..<riders { #expect(roster.available(rider) == free[rider]) }
-        if riders > 1 { #expect(picksAwayFromZero > 100, "the sequence moved the pick away from rider 0") }
-        // Drain everyone: nobody is left to pick.
+        if riders > 1 { #expect(wrapped > 10, "the turn went round the riders") }
+        // Drain everyone: nobody is left to pick, and the turn stays.
         for rider in 0..<riders { roster.update(rider: rider, available: 0) }
-        #expect(roster.leastLoaded() == nil)
+        #expect(roster.pick() == nil)
+        #expect(roster.turn == turn)
         roster.update(rider: riders - 1, available: 1)
-        #expect(roster.leastLoaded() == riders - 1)
+        #expect(roster.pick() == riders - 1)
+    }
+
+    @Test("ties go round robin: searches at once spread over the riders with most places free, not onto the first")
+    func tiesGoRoundRobin() {
+        let roster = RiderRoster(riders: 5, capacity: 3)
+        roster.update(rider: 1, available: 2)
+        // Four searches before any rider reports a change: four different riders, in turn,
+        // each with three places free; rider 1 (two places) is passed over.
+        #expect((0..<4).map { _ in roster.pick() } == [0, 2, 3, 4])
+        #expect(roster.pick() == 0, "round again")
     }
 
     @Test("a load above capacity (a double assignment without the rider lock) counts as no place free")
@@ -52,10 +71,10 @@ struct RiderRosterTests {
         roster.update(rider: 0, available: -1)
         roster.update(rider: 1, available: 1)
         #expect(roster.available(0) == 0)
-        #expect(roster.leastLoaded() == 2)
+        #expect(roster.pick() == 2)
     }
 
-    @Test("during a run, the roster holds every rider's free places and picks as a scan over the riders would")
+    @Test("during a run, the roster holds every rider's free places and picks as a scan over the riders from the turn would")
     func consistentWithRidersDuringARun() throws {
         // Few riders with shifts, so that loads and shifts both move, and riders run out.
         let spec = try smallWorld(["riders.count=40", #"riders.shift="3m""#, #"riders.off_duty="1m""#])
@@ -73,9 +92,11 @@ struct RiderRosterTests {
             let free = platform.people.riders.map { rider in rider.isolatedOnWorldThread((), { rider, _ in rider.availableCapacity }) }
             tally.checks += 1
             if free.contains(where: { $0 < spec.riders.capacity }) { tally.busyChecks += 1 }
-            if Self.scan(free) == nil { tally.noneFree += 1 }
-            let stored = free.indices.map { platform.people.riderRoster.available($0) }
-            if stored != free || platform.people.riderRoster.leastLoaded() != Self.scan(free) { tally.mismatches += 1 }
+            let roster = platform.people.riderRoster
+            if Self.scan(free, from: roster.turn) == nil { tally.noneFree += 1 }
+            let stored = free.indices.map { roster.available($0) }
+            // Looked at, not picked: the probe must not move dispatch's turn.
+            if stored != free || roster.leastLoaded(from: roster.turn) != Self.scan(free, from: roster.turn) { tally.mismatches += 1 }
             executor.schedule(at: executor.now + 5_000_000_000, background: true) { probe() }
         }
         executor.schedule(at: 0, background: true) { probe() }

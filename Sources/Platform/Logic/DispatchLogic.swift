@@ -9,7 +9,7 @@ final class DispatchLogic: LogicBase, RoleLogic, @unchecked Sendable {
     private let options: DispatchOptions
     private let locks: ServiceLock
 
-    /// The riders, and their free places (dispatch's least-loaded pick).
+    /// The riders, and their free places (dispatch's least-loaded pick, ties round robin).
     private let riders: [Rider]
     private let roster: RiderRoster
     /// One network leg to a rider's app.
@@ -88,11 +88,12 @@ final class DispatchLogic: LogicBase, RoleLogic, @unchecked Sendable {
         _ = await withConnection { await $0.endSearch(order, token: token) }
     }
 
-    /// Picks the least-loaded available rider and assigns the order under its lock.
+    /// Picks a least-loaded available rider (ties round robin) and assigns the order under
+    /// its lock.
     private func assign(order: Int64, merchant: Int, token: Int64) async -> Int? {
         // The roster holds each rider's free places as the rider last changed them: the
-        // same pick as asking every rider (most places free, lowest index), in O(log n).
-        guard let best = roster.leastLoaded() else { return nil }
+        // same pick as asking every rider (most places free, ties round robin), in O(log n).
+        guard let best = roster.pick() else { return nil }
         let rider = riders[best]
         var lease: ServiceLock.Held?
         if options.riderLock {
