@@ -33,6 +33,8 @@ final class RiderRoster: @unchecked Sendable {
     private var tree: [Int32]
     /// Number of riders.
     let count: Int
+    /// Where the next tie goes: the rider after the one picked last.
+    private(set) var turn = 0
 
     /// A roster of `riders` riders, each with `capacity` places free.
     init(riders: Int, capacity: Int) {
@@ -69,9 +71,6 @@ final class RiderRoster: @unchecked Sendable {
             tree[node] = best
         }
     }
-
-    /// Where the next tie goes: the rider after the one picked last.
-    private(set) var turn = 0
 
     /// Picks a rider with the most places free, the tie going to the first at or after
     /// ``turn`` (wrapping), and moves the turn past it; nil when no rider has a place
