@@ -127,7 +127,9 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     func startTask(_ operation: sending @escaping @isolated(any) () async -> Void) -> Task<Void, Never> {
         switch taskRouting {
         case .adoption:
-            // The new task's first job goes to the global executor as it is made.
+            // The new task's first job goes to the global executor as it is made. Marked
+            // by hand rather than through ``adoptingJobs(_:)``: a closure capturing the
+            // `sending` operation could not pass it on to `Task`.
             let previous = GlobalEnqueueHooks.enter(self)
             defer { GlobalEnqueueHooks.leave(previous) }
             return Task(operation: operation)
