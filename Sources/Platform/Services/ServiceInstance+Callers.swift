@@ -8,7 +8,7 @@ extension ServiceInstance {
     /// for it: timeout, retries, circuit breaker.
     func call(_ callee: String, _ call: Call) async -> Result<Reply, Failure> {
         let caller: Caller
-        if let existing = callers[callee] {
+        if let existing = callers.caller(for: callee) {
             caller = existing
         } else {
             do {
@@ -18,10 +18,31 @@ extension ServiceInstance {
                 sim.fail(Simulation.readerBug("\(service)'s calls to \(callee)", error))
                 return .failure(.error)
             }
-            callers[callee] = caller
+            callers.add(caller, for: callee)
         }
         let result = await caller.perform(call)
         await checkpoint()
         return result
+    }
+}
+
+/// An instance's callers by callee name: a handful (three at most for the platform's
+/// roles), looked up on every call the instance makes.
+///
+/// A short list searched in order rather than a dictionary: comparing a few short names
+/// costs less than hashing one (a string's hash is a SipHash over its bytes), and the
+/// lookup reads one small buffer.
+struct CallerTable {
+    private var entries: ContiguousArray<(callee: String, caller: Caller)> = []
+
+    /// The caller made for `callee`, if any.
+    func caller(for callee: String) -> Caller? {
+        for entry in entries where entry.callee == callee { return entry.caller }
+        return nil
+    }
+
+    /// Records the caller made for `callee` (which has none yet).
+    mutating func add(_ caller: Caller, for callee: String) {
+        entries.append((callee, caller))
     }
 }

@@ -87,7 +87,7 @@ actor ServiceInstance: SimEventHandler, Endpoint {
     /// The role's logic (nil for generic services).
     private(set) var logic: (any RoleLogic)?
     /// Client-side state per callee (breakers, budgets).
-    var callers: [String: Caller] = [:]
+    var callers = CallerTable()
     /// Connection pool to the database (services that use it).
     private(set) var databasePool: DatabasePool?
     // Last, so the state a call touches is not spread across the lines of this large

@@ -13,13 +13,16 @@ public struct ConnectionLease<Connection, Instant: InstantProtocol> {
     public let createdAt: Instant
     /// When this checkout began.
     public let acquiredAt: Instant
+    /// Where the pool keeps this checkout (``ConnectionPoolState/LeaseTable``).
+    @usableFromInline let place: Int
 
-    @inlinable init(connection: Connection, connectionID: UInt64, leaseID: UInt64, createdAt: Instant, acquiredAt: Instant) {
+    @inlinable init(connection: Connection, connectionID: UInt64, leaseID: UInt64, createdAt: Instant, acquiredAt: Instant, place: Int) {
         self.connection = connection
         self.connectionID = connectionID
         self.leaseID = leaseID
         self.createdAt = createdAt
         self.acquiredAt = acquiredAt
+        self.place = place
     }
 }
 
@@ -218,13 +221,15 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
 
     @usableFromInline struct LeasedConnection {
         @usableFromInline var connection: Connection
+        @usableFromInline var connectionID: UInt64
         @usableFromInline var leaseID: UInt64
         @usableFromInline var createdAt: Instant
         @usableFromInline var acquiredAt: Instant
         @usableFromInline var leakReported = false
 
-        @inlinable init(connection: Connection, leaseID: UInt64, createdAt: Instant, acquiredAt: Instant) {
+        @inlinable init(connection: Connection, connectionID: UInt64, leaseID: UInt64, createdAt: Instant, acquiredAt: Instant) {
             self.connection = connection
+            self.connectionID = connectionID
             self.leaseID = leaseID
             self.createdAt = createdAt
             self.acquiredAt = acquiredAt
@@ -249,8 +254,7 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
     @usableFromInline let minIdle: Int
     /// Most recently returned last.
     @usableFromInline var idle: [IdleConnection] = []
-    /// For lookup only; never iterated for behaviour without sorting.
-    @usableFromInline var leased: [UInt64: LeasedConnection] = [:]
+    @usableFromInline var leases = LeaseTable()
     @usableFromInline var waiters: DisciplinedQueue<Waiter, Instant>
     @usableFromInline var opening = 0
     @usableFromInline var nextConnectionID: UInt64 = 0
@@ -274,8 +278,8 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
     @inlinable public var statistics: ConnectionPoolStatistics {
         var statistics = counters
         statistics.idle = idle.count
-        statistics.inUse = leased.count
-        statistics.open = idle.count + leased.count
+        statistics.inUse = leases.count
+        statistics.open = idle.count + leases.count
         statistics.opening = opening
         statistics.waiters = waiters.count
         return statistics
@@ -283,7 +287,7 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
 
     /// Whether, after shutdown, every connection is back and closed or being closed, and
     /// no open is under way.
-    @inlinable public var isDrained: Bool { isShutDown && leased.isEmpty && opening == 0 && idle.isEmpty }
+    @inlinable public var isDrained: Bool { isShutDown && leases.isEmpty && opening == 0 && idle.isEmpty }
 
     /// A fresh waiter id.
     @inlinable public mutating func makeWaiterID() -> WaiterID {
@@ -363,8 +367,10 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
     /// - Throws: ``ConnectionPoolError/notLeased`` when `lease` is not the current
     ///   checkout of its connection (a double or stale release); nothing changes.
     @inlinable public mutating func release(_ lease: Lease, at now: Instant, discard: Bool = false) throws(ConnectionPoolError) -> Actions {
-        guard let held = leased[lease.connectionID], held.leaseID == lease.leaseID else { throw .notLeased }
-        leased[lease.connectionID] = nil
+        guard let held = leases.loan(at: lease.place, connectionID: lease.connectionID, leaseID: lease.leaseID) else {
+            throw .notLeased
+        }
+        leases.remove(at: lease.place)
         var actions = Actions()
         if discard || isShutDown || isExpired(createdAt: held.createdAt, at: now) {
             if discard {
@@ -449,7 +455,7 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
             for connection in idle { consider(connection.createdAt.advanced(by: maxLifetime)) }
         }
         if let threshold = configuration.leakDetectionThreshold {
-            for lease in leased.values where !lease.leakReported { consider(lease.acquiredAt.advanced(by: threshold)) }
+            for (_, lease) in leases.loans where !lease.leakReported { consider(lease.acquiredAt.advanced(by: threshold)) }
         }
         if let lastOpenFailure, minIdle > 0, idle.count + opening < minIdle, hasFreeSlot {
             consider(lastOpenFailure.advanced(by: configuration.refillRetryInterval))
@@ -490,15 +496,16 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
             }
         }
         if let threshold = configuration.leakDetectionThreshold {
-            var found: [ConnectionLeak<Instant>] = []
-            for (id, lease) in leased where !lease.leakReported && lease.acquiredAt.advanced(by: threshold) <= now {
-                found.append(ConnectionLeak(connectionID: id, leaseID: lease.leaseID, acquiredAt: lease.acquiredAt, heldFor: lease.acquiredAt.duration(to: now)))
+            var found: [(place: Int, leak: ConnectionLeak<Instant>)] = []
+            for (place, lease) in leases.loans where !lease.leakReported && lease.acquiredAt.advanced(by: threshold) <= now {
+                found.append((place, ConnectionLeak(connectionID: lease.connectionID, leaseID: lease.leaseID,
+                                                    acquiredAt: lease.acquiredAt, heldFor: lease.acquiredAt.duration(to: now))))
             }
-            // Dictionary order is per-process: report in checkout order.
-            found.sort { $0.leaseID < $1.leaseID }
-            for leak in found { leased[leak.connectionID]?.leakReported = true }
+            // Places are reused: report in checkout order.
+            found.sort { $0.leak.leaseID < $1.leak.leaseID }
+            for (place, _) in found { leases.markLeakReported(at: place) }
             counters.leaks += found.count
-            actions.leaks = found
+            actions.leaks = found.map(\.leak)
         }
         fill(at: now, into: &actions)
         actions.due(nextHousekeepingInstant)
@@ -526,7 +533,7 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
     // MARK: Internals
 
     @inlinable var hasFreeSlot: Bool {
-        configuration.maxOpen == 0 || idle.count + leased.count + opening < configuration.maxOpen
+        configuration.maxOpen == 0 || idle.count + leases.count + opening < configuration.maxOpen
     }
 
     @inlinable func isExpired(createdAt: Instant, at now: Instant) -> Bool {
@@ -536,9 +543,10 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
 
     @inlinable mutating func checkOut(_ connection: Connection, id: UInt64, createdAt: Instant, at now: Instant, actions: inout Actions) -> Lease {
         nextLeaseID += 1
-        leased[id] = LeasedConnection(connection: connection, leaseID: nextLeaseID, createdAt: createdAt, acquiredAt: now)
+        let place = leases.insert(LeasedConnection(connection: connection, connectionID: id, leaseID: nextLeaseID,
+                                                   createdAt: createdAt, acquiredAt: now))
         if let threshold = configuration.leakDetectionThreshold { actions.due(now.advanced(by: threshold)) }
-        return Lease(connection: connection, connectionID: id, leaseID: nextLeaseID, createdAt: createdAt, acquiredAt: now)
+        return Lease(connection: connection, connectionID: id, leaseID: nextLeaseID, createdAt: createdAt, acquiredAt: now, place: place)
     }
 
     /// A usable connection became free: next waiter, else idle, else closed.
@@ -571,7 +579,7 @@ public struct ConnectionPoolState<Connection, Instant: InstantProtocol> where In
             opening += 1
             actions.open += 1
         }
-        counters.maxOpenSeen = Swift.max(counters.maxOpenSeen, idle.count + leased.count + opening)
+        counters.maxOpenSeen = Swift.max(counters.maxOpenSeen, idle.count + leases.count + opening)
     }
 
     /// Drops the waiters the queue discipline sheds at `now` (CoDel only).

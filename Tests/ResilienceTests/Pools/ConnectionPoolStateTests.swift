@@ -344,6 +344,27 @@ struct ConnectionPoolStateTests {
         #expect(pool.statistics.leaks == 2)
     }
 
+    @Test("a later checkout in an earlier one's place is reported after the checkouts before it")
+    func leaksInCheckoutOrderAcrossReusedPlaces() throws {
+        var pool = IntPoolState(try .init(maxOpen: 3, maxIdle: 3, leakDetectionThreshold: .seconds(2)))
+        var leases: [IntPoolState.Lease] = []
+        for number in 1...3 {
+            _ = acquire(&pool, at: Double(number))
+            leases.append(try #require(open(&pool, number, at: Double(number)).handOff?.lease))
+        }
+        // The first checkout ends; the next one takes its connection and its place.
+        _ = try release(&pool, leases[0], at: at(ms: 10))
+        let later = try #require(acquire(&pool, at: 20).1.lease)
+        #expect(later.connectionID == leases[0].connectionID)
+        let found = housekeep(&pool, at: at(ms: 5_000)).leaks
+        #expect(found.map(\.leaseID) == [leases[1].leaseID, leases[2].leaseID, later.leaseID])
+        #expect(found.map(\.connectionID) == [leases[1].connectionID, leases[2].connectionID, later.connectionID])
+        // Each is reported once, and the ended checkout's lease still gives nothing back.
+        #expect(housekeep(&pool, at: at(ms: 9_000)).leaks.isEmpty)
+        #expect(throws: ConnectionPoolError.self) { try release(&pool, leases[0], at: at(ms: 9_001)) }
+        #expect(pool.statistics.inUse == 3)
+    }
+
     @Test("nextHousekeepingInstant is the earliest of every kind of due")
     func nextHousekeeping() throws {
         var pool = try poolWithIdle(.init(maxOpen: 2, maxIdle: 2, maxLifetime: .seconds(100), idleTimeout: .seconds(50)), count: 1, at: 0)
