@@ -152,4 +152,26 @@ struct TimerQueueTests {
         while case .callback(let action) = queue.popEarliest(&when) { action() }
         #expect(fired == Array(0..<1_000))
     }
+
+    @Test("cancelled timers far ahead leave the queue when the queue next sorts their bucket, before their time and without a compaction")
+    func cancelledEntriesDroppedOnTheWay() {
+        var queue = TimerQueue()
+        let second: Int64 = 1_000_000_000
+        // A hundred calls' timeouts 1–100 s ahead; ten, due at 50–59 s, answered early.
+        let handles = (1...100).map { queue.insert(at: Int64($0) * second, .callback {}) }
+        for handle in handles[49..<59] { _ = queue.cancel(handle) }
+        // Ten dead for 90 live: under the quarter that compacts.
+        #expect(queue.count == 90 && queue.storedEntries == 100)
+        var when: Int64 = 0
+        var fired: [Int64] = []
+        // Up to 40 s: the bucket holding 34–68 s has been sorted into smaller ones.
+        while queue.earliest.map({ $0 <= 40 * second }) ?? false {
+            _ = queue.popEarliest(&when)
+            fired.append(when / second)
+        }
+        #expect(fired == Array(1...40))
+        #expect(queue.storedEntries == queue.count, "\(queue.storedEntries - queue.count) dead entries still stored")
+        while case .callback = queue.popEarliest(&when) { fired.append(when / second) }
+        #expect(fired == Array(1...49) + Array(60...100))
+    }
 }

@@ -304,7 +304,10 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
             if time >= boundary, let onBoundary { onBoundary(time) }
             timersFired &+= 1
             steps &+= 1
-            switch action {
+            // Consumed, so a callback's context and an event's handler are called on the
+            // reference the timer held rather than on a copy: a copy is a retain and a
+            // release, atomic writes to an object a big world has often let go cold.
+            switch consume action {
             case .resume(let continuation): continuation.resume()
             case .callback(let body): body()
             case .event(let handler, let event): handler.handle(event)
