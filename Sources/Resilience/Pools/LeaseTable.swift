@@ -4,9 +4,8 @@ extension ConnectionPoolState {
     ///
     /// A dictionary keyed by connection number did the same job, hashing the number at
     /// every checkout and every return and reading its header, its bitmap, a key and a
-    /// value; a simulated service checks a connection out for every statement, and the
-    /// platform's database-bound services spent a few percent of their time there.
-    /// Freed places are reused last freed first, so the table is as long as the most
+    /// value (a simulated service checks a connection out for every statement). Freed
+    /// places are reused last freed first, so the table is as long as the most
     /// connections lent at once.
     ///
     /// A lease names its place and its connection and checkout numbers; a stale lease

@@ -379,8 +379,8 @@ struct TimerQueue {
     /// (``isProbablyLive(_:)``), a byte per slot: asking the slots themselves was a read
     /// at a random place in far more memory than the caches hold, and measured side by
     /// side (×30 world) cost more than moving the dead entries along; the tags cost less
-    /// than the move (×100, 30 minutes, four pairs: 0.98). The few a tag misses (one in
-    /// 256) are dropped at the lookahead's front or by compaction.
+    /// than the move (×100, 30 minutes, four pairs: 0.98). The few a tag misses (about one
+    /// in 256) are dropped at the lookahead's front or by compaction.
     private mutating func refill() -> Bool {
         storage.makeUnique()
         let buckets = storage.buckets
@@ -450,11 +450,10 @@ struct TimerQueue {
         return payload
     }
 
-    /// Drops the dead entries, keeping each bucket's order (so equal times stay in
-    /// sequence order), and gives back memory the buckets no longer need. The buckets are
-    /// filtered by tag, not by slot (one dead entry in 256 stays, to be dropped later):
-    /// this pass visits every entry, and the slots' 48 bytes each are far from cached in
-    /// a big world.
+    /// Drops every dead entry, keeping each bucket's order (so equal times stay in
+    /// sequence order), and gives back memory the buckets no longer need. An entry's tag
+    /// is asked first: its slot, far from cached in a big world, only when the tag says
+    /// the timer may be live.
     private mutating func compact() {
         storage.makeUnique()
         let buckets = storage.buckets
@@ -465,7 +464,7 @@ struct TimerQueue {
             var kept = 0
             var least = UInt64.max
             if let entries = bucket.entries {
-                for position in firstPending(in: index)..<bucket.count where isProbablyLive(entries[position]) {
+                for position in firstPending(in: index)..<bucket.count where isProbablyLive(entries[position]) && isLive(entries[position]) {
                     entries[kept] = entries[position]
                     least = Swift.min(least, Self.ordered(entries[kept].when))
                     kept += 1
