@@ -88,6 +88,15 @@ actor Kitchen {
 
 @Suite("Run loop")
 struct RunLoopTests {
+    /// The report of a run that stalled; nil, recording an issue, for any other ending.
+    static func stallReport(_ result: RunResult) -> StallReport? {
+        guard case .stalled(let report) = result.stop else {
+            Issue.record("expected a stall, got \(result.stop)")
+            return nil
+        }
+        return report
+    }
+
     @Test("scheduled events reach their handler in time order, ties in scheduling order")
     func eventsInOrder() {
         let sim = Simulation(seed: 1)
@@ -171,11 +180,7 @@ struct RunLoopTests {
                 await withUnsafeContinuation { lost.append($0) }
             }
         }
-        let result = sim.run()
-        guard case .stalled(let report) = result.stop else {
-            Issue.record("expected a stall, got \(result.stop)")
-            return
-        }
+        guard let report = Self.stallReport(sim.run()) else { return }
         #expect(report.time == 2_000_000_000)
         #expect(report.waiting == [
             WaitingTask(name: "customer-17", waitingOn: "response from order#1", daemon: false),
@@ -271,11 +276,7 @@ struct RunLoopTests {
             try? await sim.clock.sleep(for: .seconds(1))
             jobs.entries[0].resume()
         }
-        let stalled = sim.run()
-        guard case .stalled(let report) = stalled.stop else {
-            Issue.record("expected a stall while the worker is busy, got \(stalled.stop)")
-            return
-        }
+        guard let report = Self.stallReport(sim.run()) else { return }
         #expect(report.time == 1_000_000_000)
         #expect(report.waiting == [WaitingTask(name: "order#0 handling create_order", waitingOn: "lock stock:42", daemon: false)])
         // The job ends; the worker waits for the next one, which never comes: quiescent.
@@ -284,6 +285,35 @@ struct RunLoopTests {
         #expect(sim.liveTasks == 1)
         #expect(sim.tasksStarted == 2)
         jobs.entries[1].resume()
+        _ = sim.run()
+        #expect(sim.liveTasks == 0)
+    }
+
+    @Test("a daemon that tells when asked whether it is busy: busy, a stall names its job; idle, it keeps no world alive")
+    func daemonToldBusyIsWork() throws {
+        let sim = Simulation(seed: 1)
+        // What the daemon's owner keeps (a server's worker and its current call), never
+        // declared to the world: the world asks when it runs out of things to do.
+        let job = Log<String>()
+        let lost = Log<UnsafeContinuation<Void, Never>>()
+        sim.spawn("order#0 handler", daemon: true, busy: { job.entries.last.map { "order#0 handling \($0)" } }) {
+            await sim.waiting(on: "lock stock:42") {
+                await withUnsafeContinuation { lost.append($0) }
+            }
+        }
+        sim.spawn("customer-3") {
+            try? await sim.clock.sleep(for: .seconds(1))
+            job.append("create_order")
+        }
+        guard let report = Self.stallReport(sim.run()) else { return }
+        #expect(report.time == 1_000_000_000)
+        #expect(report.waiting == [WaitingTask(name: "order#0 handling create_order", waitingOn: "lock stock:42", daemon: false)])
+        #expect(sim.liveTaskNames == ["order#0 handling create_order"])
+        // Idle again (its owner says so) and still parked: the world is quiescent.
+        job.entries.removeAll()
+        #expect(sim.run().stop == .completed)
+        #expect(sim.liveTaskNames == ["order#0 handler"])
+        lost.entries[0].resume()
         _ = sim.run()
         #expect(sim.liveTasks == 0)
     }

@@ -90,8 +90,10 @@ actor Broker: SimEventHandler {
     func publish(_ name: String, _ message: BrokerMessage) async -> Bool {
         await hop()
         // Down, or cut off from the publishing service: no confirm comes.
-        let publisher = WorkOrigin.current?.service
-        guard server.isUp, !(publisher.map { environment.network.isPartitioned($0, "broker") } ?? false) else {
+        // Who publishes is a task-local read, made only when some link is cut.
+        let network = environment.network
+        let cutOff = network.hasCuts && (WorkOrigin.current.map { network.isPartitioned($0.service, "broker") } ?? false)
+        guard server.isUp, !cutOff else {
             // The queue's handle; a queue nobody has used yet is not made for a failed publish.
             if let index = channelIndex[name] { channels[index].metrics.unconfirmed.add() } else { environment.metrics.count("broker.\(name).unconfirmed") }
             // Rare (the broker down or cut off): the queue's name is looked up here.

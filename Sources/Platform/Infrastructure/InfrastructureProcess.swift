@@ -25,7 +25,8 @@ final class InfrastructureProcess: @unchecked Sendable {
 
     /// Whether the service doing the current task's work is cut off from this server.
     func isCutOff(_ network: Network) -> Bool {
-        guard let caller = WorkOrigin.current?.service else { return false }
+        // No cuts, no need to learn the caller (a task-local read, on every statement).
+        guard network.hasCuts, let caller = WorkOrigin.current?.service else { return false }
         return network.isPartitioned(caller, name)
     }
 

@@ -84,9 +84,9 @@ final class Network: SimEventHandler, @unchecked Sendable {
 
     /// The key of a message from `from` to `to`: the next message to `to` of the work the
     /// sending task is doing, or (outside keyed work) the sender's next unkeyed message.
-    private func messageKey(from: String, to: String) -> UInt64 {
+    private func messageKey(from: String, to: String, origin: WorkOrigin?) -> UInt64 {
         let destination = StableHash.of(to)
-        if let origin = WorkOrigin.current { return origin.next(destination) }
+        if let origin { return origin.next(destination) }
         let count = unkeyedCalls[from, default: 0]
         unkeyedCalls[from] = count + 1
         return StableHash.combine(StableHash.combine(StableHash.of(from), destination), count)
@@ -96,6 +96,10 @@ final class Network: SimEventHandler, @unchecked Sendable {
 
     /// Cuts in force (the hot paths skip the lookup when there are none).
     private var cuts = 0
+
+    /// Whether any link is cut now: asked first by checks that must learn who is calling
+    /// (a task-local read) before they can ask ``isPartitioned(_:_:)``.
+    var hasCuts: Bool { cuts > 0 }
 
     /// Cuts (or, with `false`, restores) the link between two services. Cuts nest.
     func partition(_ a: String, _ b: String, _ cut: Bool) {
@@ -122,10 +126,13 @@ final class Network: SimEventHandler, @unchecked Sendable {
     func call(from: String, to instance: any Endpoint, _ call: Call, timeout: Duration?) async -> Result<Reply, Failure> {
         nextID += 1
         let id = nextID
-        let envelope = Envelope(id: id, key: messageKey(from: from, to: instance.service), from: from, call: call,
-                                deadline: timeout.map { sim.executor.now &+ $0.nanoseconds })
+        // Read once: a task-local read walks the task's bindings, and in a big world they
+        // are far from cached.
+        let origin = WorkOrigin.current
+        let envelope = Envelope(id: id, key: messageKey(from: from, to: instance.service, origin: origin), from: from,
+                                call: call, deadline: timeout.map { sim.executor.now &+ $0.nanoseconds })
         // Linked to the call its sender is serving: the trace's flow from caller to callee.
-        sim.trace.record(traceNames.call, instance.traceName, Int64(id), Int64(WorkOrigin.current?.call ?? 0),
+        sim.trace.record(traceNames.call, instance.traceName, Int64(id), Int64(origin?.call ?? 0),
                          detail: traceNames.label(call))
         return await withTaskCancellationHandler {
             await withUnsafeContinuation { (continuation: UnsafeContinuation<Result<Reply, Failure>, Never>) in

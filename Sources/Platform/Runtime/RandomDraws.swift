@@ -44,7 +44,13 @@ final class RandomDraws: @unchecked Sendable {
     /// a message, a customer's app call): keyed by that work and the how-manyth draw of
     /// this purpose it makes. Outside keyed work (a reconciler's tick), an unkeyed stream.
     func current(_ purpose: Purpose) -> RandomStream {
-        if let origin = WorkOrigin.current {
+        current(purpose, in: WorkOrigin.current)
+    }
+
+    /// ``current(_:)`` for work whose origin the caller has read already (each task-local
+    /// read walks the task's bindings, far from cached in a big world).
+    private func current(_ purpose: Purpose, in origin: WorkOrigin?) -> RandomStream {
+        if let origin {
             return stream(purpose, key: origin.next(UInt64(purpose.rawValue)))
         }
         return RandomStream(rawSeed: fallback[purpose.rawValue].next())
@@ -67,15 +73,15 @@ final class RandomDraws: @unchecked Sendable {
     func sample(_ distribution: Distribution, for purpose: Purpose) -> Int64 {
         // A constant takes no draw: skip deriving a stream.
         if case .constant = distribution { return distribution.sampleNanoseconds(&fallback[purpose.rawValue]) }
-        if WorkOrigin.current == nil { return distribution.sampleNanoseconds(&fallback[purpose.rawValue]) }
-        var stream = current(purpose)
+        guard let origin = WorkOrigin.current else { return distribution.sampleNanoseconds(&fallback[purpose.rawValue]) }
+        var stream = current(purpose, in: origin)
         return distribution.sampleNanoseconds(&stream)
     }
 
     /// A uniform draw in [0, 1) for `purpose` within the current work.
     func unit(for purpose: Purpose) -> Double {
-        if WorkOrigin.current == nil { return fallback[purpose.rawValue].nextUnit() }
-        var stream = current(purpose)
+        guard let origin = WorkOrigin.current else { return fallback[purpose.rawValue].nextUnit() }
+        var stream = current(purpose, in: origin)
         return stream.nextUnit()
     }
 }

@@ -46,12 +46,15 @@ final class HandlerPool: @unchecked Sendable {
         worker.current = job
         worker.slot = workers.count
         workers.append(worker)
-        // A daemon while idle; serving a call it is not (see `ServiceInstance.handle`).
+        // A daemon while idle; serving a call it is not: work that must finish, named by
+        // the call (``HandlerWorker/activityName``), told by the worker when asked.
         // Started by whichever task admitted the call: it inherits neither that task's
         // deadline nor its work (each call binds its own).
         worker.task = TaskDeadline.withoutDeadline {
             WorkOrigin.$current.withValue(nil) {
-                sim.spawn("handler", daemon: true) { [self] in await serve(from: job, on: worker, isolation: job.instance) }
+                sim.spawn("handler", daemon: true, busy: worker.activityName) { [self] in
+                    await serve(from: job, on: worker, isolation: job.instance)
+                }
             }
         }
         return worker

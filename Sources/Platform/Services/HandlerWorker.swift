@@ -42,10 +42,11 @@ final class HandlerWorker: @unchecked Sendable {
         }
     }
 
-    /// Names what the worker is doing ("order#0 handling create_order"), when a stall
-    /// report asks: a closure over the worker alone, so declaring it allocates nothing.
-    var activityName: () -> String {
-        { [self] in current.map { "\($0.instance.name) handling \($0.envelope.call.label)" } ?? "an idle handler" }
+    /// Names the call the worker is serving ("order#0 handling create_order"), nil while
+    /// it is idle: asked only when the world runs out of things to do or a stall report
+    /// names its tasks (``Simulation/spawn(_:daemon:background:busy:_:)``).
+    var activityName: () -> String? {
+        { [self] in current.map { "\($0.instance.name) handling \($0.envelope.call.label)" } }
     }
 
     /// Ends an idle worker's task.

@@ -66,7 +66,9 @@ extension ServiceInstance {
     /// Serves `job` on a handler task and answers it; false when this instance crashed
     /// meanwhile (nobody answers, and the task, cancelled by the crash, ends).
     func handle(_ job: HandlerWorker.Job, on worker: HandlerWorker) async -> Bool {
-        let result = await sim.working(named: worker.activityName) { await serve(job.envelope) }
+        // Busy from being handed the call until idle again (`worker.current`), which the
+        // world asks when it needs to know (``HandlerPool``).
+        let result = await serve(job.envelope)
         guard job.epoch == epoch else { return false }
         // Idle before it answers: if answering frees a worker for a queued call, it takes it.
         environment.handlers.idle(worker)

@@ -73,8 +73,15 @@ import Synchronization
 
     /// The executor whose thread this is now, if any.
     static var current: SimExecutor? {
-        guard let raw = pthread_getspecific(runningKey) else { return nil }
-        return Unmanaged<SimExecutor>.fromOpaque(raw).takeUnretainedValue()
+        marked?.takeUnretainedValue()
+    }
+
+    /// ``current``, not retained: the mark stands only while its executor runs the thread
+    /// (``enter(_:)`` to ``leave(_:)``), so the executor outlives any use of it made on
+    /// the thread meanwhile. For the enqueue hook, which runs for every job a world sends
+    /// to the global executor: it retained and released the executor per job, for nothing.
+    private static var marked: Unmanaged<SimExecutor>? {
+        pthread_getspecific(runningKey).map { Unmanaged<SimExecutor>.fromOpaque($0) }
     }
 
     // MARK: Worlds between two runs
@@ -156,7 +163,9 @@ import Synchronization
         var armed = false
         if let slot = slots.enqueue {
             slot.pointee = { job, original in
-                if let executor = GlobalEnqueueHooks.current ?? GlobalEnqueueHooks.restingWorld(of: job) {
+                if let marked = GlobalEnqueueHooks.marked {
+                    marked._withUnsafeGuaranteedRef { $0.adopt(job) }
+                } else if let executor = GlobalEnqueueHooks.restingWorld(of: job) {
                     executor.adopt(job)
                 } else if let earlier = GlobalEnqueueHooks.previous.enqueue {
                     earlier(job, original)

@@ -69,10 +69,24 @@ public final class Simulation: @unchecked Sendable {
     /// A *background* task's sleeps are chores (housekeeping, periodic relays): like
     /// background timers, they never keep the world alive (see ``inForeground(_:)`` for
     /// the parts of such a task that are real work).
+    ///
+    /// `busy` tells, for a daemon whose owner already keeps track of its work, what it is
+    /// busy with now (nil: idle); it is asked only when the world runs out of things to
+    /// do or a report names its tasks. A busy daemon is work that must finish, as inside
+    /// ``working(named:_:)``, without declaring each job: a server's worker serving call
+    /// after call would otherwise read its task's context and write its registry entry
+    /// twice per call, both far from cached in a big world.
+    ///
+    /// ```swift
+    /// sim.spawn("handler", daemon: true, busy: { worker.current.map { "serving \($0)" } }) {
+    ///     await worker.serveForever()
+    /// }
+    /// ```
     @discardableResult
     public func spawn(_ name: String, daemon: Bool = false, background: Bool = false,
+                      busy: (() -> String?)? = nil,
                       _ body: sending @escaping () async -> Void) -> Task<Void, Never> {
-        let id = register(name, daemon: daemon)
+        let id = register(name, daemon: daemon, busy: busy)
         let registry = tasks
         let task = executor.startTask {
             await SimTaskContext.$current.withValue(SimTaskContext(id: id, background: background)) {
@@ -85,8 +99,8 @@ public final class Simulation: @unchecked Sendable {
     }
 
     /// Registers a task about to start, stopping the run past ``maxInFlight``.
-    private func register(_ name: String, daemon: Bool) -> Int {
-        let id = tasks.register(name, daemon: daemon)
+    private func register(_ name: String, daemon: Bool, busy: (() -> String?)? = nil) -> Int {
+        let id = tasks.register(name, daemon: daemon, busy: busy)
         if let maxInFlight, tasks.liveCount > maxInFlight {
             exceedLimit("\(tasks.liveCount) tasks alive at once (the latest \"\(name)\"), past limits.max_in_flight (\(maxInFlight))")
         }
@@ -243,7 +257,7 @@ public final class Simulation: @unchecked Sendable {
         let stop: StopReason
         switch exit {
         case .idle:
-            if tasks.liveWork > 0 {
+            if tasks.hasLiveWork {
                 stop = .stalled(stallReport())
             } else {
                 stop = .completed

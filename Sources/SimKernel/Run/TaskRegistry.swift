@@ -15,14 +15,21 @@ final class TaskRegistry {
         /// serving a call), named when asked: while set, the task counts as work that
         /// must finish, and a stall report names it so.
         var activity: (() -> String)?
+        /// What a daemon is busy with, asked only when needed (nil from it: idle): set
+        /// when it starts, for daemons whose owner tracks their work
+        /// (``Simulation/spawn(_:daemon:background:busy:_:)``).
+        var busy: (() -> String?)?
         var task: Task<Void, Never>?
         /// When it started, among the world's tasks (the order of a stall report).
         var started: Int
 
+        /// Whether the task is counted in ``TaskRegistry/liveWork``: not a daemon, or a
+        /// daemon busy by ``TaskRegistry/setActivity(_:_:)``.
+        var isCountedWork: Bool { !daemon || activity != nil }
         /// Whether the task is work that must finish: not a daemon, or a busy one.
-        var isWork: Bool { !daemon || activity != nil }
+        var isWork: Bool { isCountedWork || busy?() != nil }
         /// How a stall report names it: a busy daemon by what it is busy with.
-        var shownName: String { activity?() ?? name }
+        var shownName: String { activity?() ?? busy?() ?? name }
     }
 
     /// Live tasks by id: an id is a slot, reused once its task finishes. Every wait a
@@ -35,12 +42,19 @@ final class TaskRegistry {
     private var freeSlots: [Int] = []
     /// Tasks registered so far.
     private(set) var started = 0
-    /// Live tasks that must finish: non-daemons, and daemons busy with work.
+    /// Live tasks that must finish: non-daemons, and daemons busy by ``setActivity(_:_:)``
+    /// (daemons that tell when asked are counted by ``hasLiveWork``).
     private(set) var liveWork = 0
     private(set) var liveCount = 0
 
-    func register(_ name: String, daemon: Bool) -> Int {
-        let entry = Entry(name: name, occupied: true, daemon: daemon, started: started)
+    /// Whether a live task must still finish: ``liveWork``, or a daemon whose `busy`
+    /// says it is busy (asked here, when the world has nothing left to run: O(tasks)).
+    var hasLiveWork: Bool {
+        liveWork > 0 || slots.contains { $0.occupied && $0.busy?() != nil }
+    }
+
+    func register(_ name: String, daemon: Bool, busy: (() -> String?)? = nil) -> Int {
+        let entry = Entry(name: name, occupied: true, daemon: daemon, busy: busy, started: started)
         started += 1
         liveCount += 1
         if !daemon { liveWork += 1 }
@@ -63,8 +77,9 @@ final class TaskRegistry {
         slots[id].task = nil
         slots[id].name = ""
         slots[id].waitingOn = nil
-        if slots[id].isWork { liveWork -= 1 }
+        if slots[id].isCountedWork { liveWork -= 1 }
         slots[id].activity = nil
+        slots[id].busy = nil
         freeSlots.append(id)
         liveCount -= 1
     }
@@ -73,9 +88,9 @@ final class TaskRegistry {
     /// counted among the tasks that must finish, as a non-daemon is.
     func setActivity(_ id: Int, _ activity: (() -> String)?) {
         guard slots[id].occupied, slots[id].daemon else { return }
-        let wasWork = slots[id].isWork
+        let wasWork = slots[id].isCountedWork
         slots[id].activity = activity
-        liveWork += (slots[id].isWork ? 1 : 0) - (wasWork ? 1 : 0)
+        liveWork += (slots[id].isCountedWork ? 1 : 0) - (wasWork ? 1 : 0)
     }
 
     /// Sets what task `id` waits on; returns the previous label.
