@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// `scripts/scaling-ratio` as a developer runs it, on a short world with the tests' build
-/// (no timings are checked): the multiples it prints, the work line, and the mistakes.
+/// (no timings are checked): the multiples it prints, the work and order lines, and the mistakes.
 @Suite("scripts/scaling-ratio", .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/time"), "needs GNU time"))
 struct ScalingRatioScriptTests {
     static let root = URL(fileURLWithPath: BenchCommandTests.repositoryRoot)
@@ -13,7 +13,7 @@ struct ScalingRatioScriptTests {
                        environment: ["DELIVERYSIM_BINARY": CommandRun.deliverySim.path])
     }
 
-    @Test("factor 2 of a five-minute world beside factor 1: the two multiples, and about twice the kernel steps")
+    @Test("factor 2 of a five-minute world beside factor 1: the two multiples, and about twice the kernel steps and orders")
     func twiceTheWork() throws {
         // Cut short, the world fails its end-of-run checks: the script measures it anyway.
         let run = try scalingRatio(["2", "--set", "duration=5m"])
@@ -26,6 +26,12 @@ struct ScalingRatioScriptTests {
         let multiple = try #require(Double(work.dropFirst("work: ×2 ran ".count).prefix { $0 != "×" }))
         #expect(multiple > 1.7 && multiple < 2.3, "\(work)")
         #expect(work.contains("the mean CPU per step"))
+        // "orders: ×2 created 2.03× the orders of ×1 (…): …, 1.9× for 2× the orders": the
+        // demand each served, and the multiple for exactly twice factor 1's orders.
+        let orders = try #require(lines.first { $0.hasPrefix("orders: ×2 created ") }, "\(run.stdout)")
+        let demand = try #require(Double(orders.dropFirst("orders: ×2 created ".count).prefix { $0 != "×" }))
+        #expect(demand > 1.7 && demand < 2.3, "\(orders)")
+        #expect(orders.contains("the mean CPU per order") && orders.hasSuffix("for 2× the orders"), "\(orders)")
     }
 
     @Test("mistakes exit 2 and say what was expected", arguments: [
