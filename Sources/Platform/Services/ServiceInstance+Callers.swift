@@ -7,23 +7,18 @@ extension ServiceInstance {
     /// Calls `callee` (a service or an external dependency) with this service's policy
     /// for it: timeout, retries, circuit breaker.
     func call(_ callee: String, _ call: Call) async -> Result<Reply, Failure> {
-        // Not retained: the table keeps every caller for the instance's life. A retain
-        // is an atomic write to the caller's header, which in a big world is cold, and
-        // the call would wait for it before anything else.
-        unowned(unsafe) let caller: Caller
+        let caller: Caller
         if let existing = callers.caller(for: callee) {
             caller = existing
         } else {
-            let made: Caller
             do {
-                made = try Caller(caller: service, instance: name, callee: callee,
-                                  policy: spec.calls.policy(for: callee), environment: environment.callers)
+                caller = try Caller(caller: service, instance: name, callee: callee,
+                                    policy: spec.calls.policy(for: callee), environment: environment.callers)
             } catch {
                 sim.fail(Simulation.readerBug("\(service)'s calls to \(callee)", error))
                 return .failure(.error)
             }
-            callers.add(made, for: callee)
-            caller = made
+            callers.add(caller, for: callee)
         }
         let result = await caller.perform(call)
         await checkpoint()

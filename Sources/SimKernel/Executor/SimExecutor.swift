@@ -306,7 +306,7 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
             steps &+= 1
             // Consumed, so a callback's context and an event's handler are called on the
             // reference the timer held rather than on a copy: a copy is a retain and a
-            // release, atomic writes to an object a big world has often let go cold.
+            // release, writes to the header of an object a big world has often let go cold.
             switch consume action {
             case .resume(let continuation): continuation.resume()
             case .callback(let body): body()
