@@ -35,4 +35,49 @@ struct PrefetchTests {
         do { stale = Prefetch.address(of: Box()) }
         Prefetch.lines(at: try #require(stale), count: 2)
     }
+
+    @Test("a list of regions keeps up to eight, in the order added, each with its line count, and refuses a ninth")
+    func regionsKeepEightInOrder() {
+        let boxes = (0..<9).map { _ in Box() }
+        var regions = Prefetch.Regions()
+        #expect(regions.count == 0)
+        for (index, box) in boxes.prefix(8).enumerated() {
+            let added = regions.add(box, lines: index + 1)
+            #expect(added)
+        }
+        #expect(regions.count == Prefetch.Regions.capacity)
+        let ninth = regions.add(boxes[8], lines: 1)
+        #expect(!ninth, "a ninth region fits nowhere")
+        var listed: [(UnsafeRawPointer, Int)] = []
+        regions.forEach { listed.append(($0, $1)) }
+        #expect(listed.map(\.0) == boxes.prefix(8).map { Prefetch.address(of: $0) })
+        #expect(listed.map(\.1) == Array(1...8))
+        regions.prefetch()
+    }
+
+    @Test("a list takes another's regions while there is room, and says when some did not fit")
+    func regionsTakeAnothersWhileThereIsRoom() throws {
+        let boxes = (0..<10).map { _ in Box() }
+        var first = Prefetch.Regions(), second = Prefetch.Regions()
+        for box in boxes.prefix(3) { first.add(box, lines: 2) }
+        for box in boxes.dropFirst(3).prefix(4) { second.add(box, lines: 3) }
+        let allFitted = first.add(contentsOf: second)
+        #expect(allFitted)
+        #expect(first.count == 7)
+        var third = Prefetch.Regions()
+        for box in boxes.suffix(3) { third.add(box, lines: 1) }
+        let someFitted = first.add(contentsOf: third)
+        #expect(!someFitted, "two of the three did not fit")
+        var lines: [Int] = []
+        first.forEach { lines.append($1) }
+        #expect(lines == [2, 2, 2, 3, 3, 3, 3, 1])
+        // A region long after its object went (a crashed instance's logic) is still only a hint.
+        var stale = Prefetch.Regions()
+        do { stale.add(Box(), lines: 4) }
+        stale.add(try #require(UnsafeRawPointer(bitPattern: 0x40)), lines: 2)
+        // An address a word has no room for is left out, not cut to another address.
+        let high = stale.add(try #require(UnsafeRawPointer(bitPattern: UInt(1) << 50)), lines: 1)
+        #expect(!high && stale.count == 2)
+        stale.prefetch()
+    }
 }

@@ -17,6 +17,8 @@ final class DatabasePool: @unchecked Sendable {
     private var runner: Task<Void, Never>?
     private let traceNames: TraceVocabulary
     private let traceSource: TraceName
+    /// What a statement's checkout touches first: this object and the library's pool.
+    private(set) var regions = Prefetch.Regions()
 
     init(instance: String, spec: ConnectionPoolSpec, database: Database, metrics: PlatformMetrics, sim: Simulation) {
         self.instance = instance
@@ -41,6 +43,8 @@ final class DatabasePool: @unchecked Sendable {
             onLeak: { _ in metrics.count(leakCounter) })
         // Reported even when zero: "no statement waited out its connection" is a finding.
         _ = timedOut
+        regions.add(self, lines: 2)
+        regions.add(pool, lines: 15)
     }
 
     /// Runs the pool's background work (opens, closes, housekeeping) as a daemon task.

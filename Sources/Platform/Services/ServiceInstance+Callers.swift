@@ -19,6 +19,7 @@ extension ServiceInstance {
                 return .failure(.error)
             }
             callers.add(caller, for: callee)
+            listArrivalRegions()
         }
         let result = await caller.perform(call)
         await checkpoint()
@@ -44,5 +45,25 @@ struct CallerTable {
     /// Records the caller made for `callee` (which has none yet).
     mutating func add(_ caller: Caller, for callee: String) {
         entries.append((callee, caller))
+    }
+
+    /// Lines of each caller an arriving call asks for: its header (which the call's
+    /// retain writes) and the properties after it. Measured: moving the properties a
+    /// call reads to the front, to ask for three lines instead, and asking for the
+    /// retrier, breaker and metrics as each call went out, cost more than it saved (×100
+    /// 1.2% slower than this, ×1 0.2%).
+    static let callerLines = 4
+
+    /// Lists what a lookup touches: the list's buffer (its header, then the entries) and
+    /// the first ``callerLines`` of each caller.
+    func list(into regions: inout Prefetch.Regions) {
+        entries.withUnsafeBufferPointer { buffer in
+            // The buffer's header (its count) sits just before the first entry.
+            guard let base = buffer.baseAddress else { return }
+            let header = 32
+            let bytes = header + buffer.count * MemoryLayout<(callee: String, caller: Caller)>.stride
+            regions.add(UnsafeRawPointer(base) - header, lines: (bytes + Prefetch.lineSize - 1) / Prefetch.lineSize + 1)
+        }
+        for entry in entries { regions.add(entry.caller, lines: Self.callerLines) }
     }
 }

@@ -17,9 +17,9 @@ extension ServiceInstance {
 
     func receive(_ envelope: Envelope, arrival: Int64) {
         guard isUp else { return } // a crashed process: the caller's timeout decides
-        // The role's logic, which the call reaches after its work (a millisecond or so
-        // of virtual time, dozens of steps, later), starts loading now (see ``Prefetch``).
-        if let logicAddress { Prefetch.lines(at: logicAddress, count: 8) }
+        // What the call reaches after its work (a millisecond or so of virtual time,
+        // dozens of steps, later) starts loading now (see ``Prefetch``).
+        arrivalRegions.prefetch()
         if pausedUntil != nil {
             inbox.append((envelope, arrival))
             return

@@ -47,9 +47,11 @@ actor ServiceInstance: SimEventHandler, Endpoint {
     /// touches rather than read from the large `spec` (see ``hotLines``).
     let work: Distribution
     let honoursDeadlines: Bool
-    /// Where the role's logic lives, to prefetch it without a retain (passing the
-    /// reference on would retain it, a write to the very line the prefetch is for).
-    @exclusivity(unchecked) var logicAddress: UnsafeRawPointer?
+    /// What a call reaches after its work (the role's logic, the database pool, the
+    /// clients of the services it calls), asked for when the call arrives (see
+    /// ``Prefetch``): by addresses, since passing the references on would retain them, a
+    /// write to the very line a prefetch is for.
+    @exclusivity(unchecked) var arrivalRegions = Prefetch.Regions()
 
     /// "order#0".
     nonisolated let name: String
@@ -96,10 +98,12 @@ actor ServiceInstance: SimEventHandler, Endpoint {
     let spec: ServiceSpec
     /// Builds the role's logic at each boot.
     private let logicFactory: RoleLogicFactory
-    /// The state a call's arrival touches: every stored property above `spec`, about 18
-    /// cache lines of the 1,928-byte object (the balancer asks for them a pick ahead,
-    /// ``Service/pickListed()``). Measured, not derived (Swift gives no offsets of a
-    /// class's stored properties): a property added above `spec` may need a line more.
+    /// The state a call's arrival touches: every stored property above `spec`, the
+    /// object's first 1,016 bytes, which span 17 cache lines wherever `malloc` places it
+    /// (the balancer asks for them a pick ahead, ``Service/pickListed()``). Measured, not
+    /// derived (Swift gives no offsets of a class's stored properties; `databasePool`, the
+    /// last of them, was at byte 1,008 by its address): a property added above `spec`
+    /// may need a line more.
     nonisolated static let hotLines = 18
 
     init(spec: ServiceSpec, index: Int, metrics: ServiceMetrics, owner: Service, environment: InstanceEnvironment,
@@ -136,7 +140,17 @@ actor ServiceInstance: SimEventHandler, Endpoint {
             self.logic = logic
             logic?.start()
         }
-        logicAddress = logic.map { Prefetch.address(of: $0) }
+        listArrivalRegions()
+    }
+
+    /// Lists what a call reaches after its arrival (``arrivalRegions``): again whenever
+    /// one of those objects is made.
+    func listArrivalRegions() {
+        var regions = Prefetch.Regions()
+        if let logic { regions.add(logic, lines: 8) }
+        if let databasePool, spec.role.usesDatabaseOnEveryCall { regions.add(contentsOf: databasePool.regions) }
+        callers.list(into: &regions)
+        arrivalRegions = regions
     }
 
     /// The pool's instant.
@@ -144,4 +158,15 @@ actor ServiceInstance: SimEventHandler, Endpoint {
 
     /// Requests waiting or in service here.
     var outstanding: Int { pool.busy + pool.queued }
+}
+
+extension ServiceRole {
+    /// Whether this role's logic checks out a database connection for nearly every call
+    /// it handles, so an arriving call asks for the pool ahead (``ServiceInstance/arrivalRegions``).
+    fileprivate var usesDatabaseOnEveryCall: Bool {
+        switch self {
+        case .order, .inventory, .payment, .dispatch: true
+        case .gateway, .auth, .menu, .notification, .generic: false
+        }
+    }
 }

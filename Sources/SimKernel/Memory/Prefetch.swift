@@ -51,6 +51,93 @@ public enum Prefetch {
     }
 }
 
+extension Prefetch {
+    /// Up to eight regions of memory that one step will touch, in as many objects, kept
+    /// to be asked for together: a service instance lists what a call reaches after its
+    /// arrival (the role's logic, its connection pool, the clients of the services it
+    /// calls).
+    ///
+    /// Kept inline, one cache line (an address and a line count packed in each word),
+    /// so that reading the list waits for nothing more than the object holding it: a
+    /// list in a buffer of its own would be one more cold line before the first
+    /// prefetch could start.
+    ///
+    /// ```swift
+    /// var regions = Prefetch.Regions()
+    /// regions.add(logic, lines: 8)     // when the objects are made
+    /// regions.add(pool, lines: 15)
+    /// regions.prefetch()               // a step or more before they are needed
+    /// ```
+    ///
+    /// Few and short on purpose: a processor tracks a limited number of lines in flight
+    /// (a core has a couple of dozen miss buffers), and a prefetch beyond that waits for
+    /// one to free, which is the very wait it was meant to take off the step.
+    public struct Regions: Sendable {
+        /// Regions a list holds.
+        public static let capacity = 8
+        /// Each word: an address in the low 48 bits, its line count above; 0 ends the list.
+        private var words: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+
+        public init() {}
+
+        /// The regions listed.
+        public var count: Int {
+            withUnsafeBytes(of: words) { raw in
+                (0..<Self.capacity).first { raw.load(fromByteOffset: $0 * 8, as: UInt64.self) == 0 } ?? Self.capacity
+            }
+        }
+
+        /// Lists `lines` cache lines of `object` from its start (its header and first
+        /// stored properties); returns false, listing nothing, when the list is full.
+        @discardableResult
+        public mutating func add(_ object: AnyObject, lines: Int) -> Bool {
+            add(Prefetch.address(of: object), lines: lines)
+        }
+
+        /// Lists `lines` cache lines from `address` (1 … 65,535); returns false, listing
+        /// nothing, when the list is full, or for an address at or above 2^48 (which a
+        /// word has no room for: user memory lies below it on x86-64 and on Arm's usual
+        /// 48-bit address spaces; a prefetch is only a hint, so it is left out).
+        @discardableResult
+        public mutating func add(_ address: UnsafeRawPointer, lines: Int) -> Bool {
+            precondition(lines > 0 && lines <= 0xFFFF, "a region of 1 to 65,535 lines")
+            let bits = UInt64(UInt(bitPattern: address))
+            let position = count
+            guard position < Self.capacity, bits >> 48 == 0 else { return false }
+            withUnsafeMutableBytes(of: &words) { raw in
+                raw.storeBytes(of: bits | UInt64(lines) << 48, toByteOffset: position * 8, as: UInt64.self)
+            }
+            return true
+        }
+
+        /// Lists as many of `other`'s regions as there is room for; returns whether all fitted.
+        @discardableResult
+        public mutating func add(contentsOf other: Regions) -> Bool {
+            var all = true
+            other.forEach { address, lines in all = add(address, lines: lines) && all }
+            return all
+        }
+
+        /// Asks for every region listed.
+        @inline(__always)
+        public func prefetch() {
+            forEach { address, lines in Prefetch.lines(at: address, count: lines) }
+        }
+
+        /// Calls `body` with each region listed, in the order they were added.
+        @inline(__always)
+        public func forEach(_ body: (UnsafeRawPointer, Int) -> Void) {
+            withUnsafeBytes(of: words) { raw in
+                for position in 0..<Self.capacity {
+                    let word = raw.load(fromByteOffset: position * 8, as: UInt64.self)
+                    guard word != 0 else { return }
+                    body(UnsafeRawPointer(bitPattern: UInt(word & 0xFFFF_FFFF_FFFF)).unsafelyUnwrapped, Int(word >> 48))
+                }
+            }
+        }
+    }
+}
+
 /// LLVM's prefetch intrinsic, reached by its symbol name: Swift has no spelling of its
 /// own for it, and a C target for one instruction would be a dependency of the build.
 @usableFromInline @_silgen_name("llvm.prefetch.p0")
