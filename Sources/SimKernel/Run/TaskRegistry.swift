@@ -47,10 +47,11 @@ final class TaskRegistry {
     private(set) var liveWork = 0
     private(set) var liveCount = 0
 
-    /// Whether a live task must still finish: ``liveWork``, or a daemon whose `busy`
-    /// says it is busy (asked here, when the world has nothing left to run: O(tasks)).
+    /// Whether a live task must still finish: one counted in ``liveWork``, or a daemon
+    /// whose `busy` says it is busy (asked here, when the world has nothing left to run:
+    /// O(tasks)).
     var hasLiveWork: Bool {
-        liveWork > 0 || slots.contains { $0.occupied && $0.busy?() != nil }
+        liveWork > 0 || slots.contains { $0.occupied && $0.isWork }
     }
 
     func register(_ name: String, daemon: Bool, busy: (() -> String?)? = nil) -> Int {
