@@ -25,6 +25,30 @@ struct PrefetchTests {
         #expect(value == 7)
     }
 
+    @Test("a suspended task's header names the frame it resumes in: an await three calls deeper resumes higher in the task's frames")
+    func frameOfAContinuation() async {
+        // A task of its own, so both awaits' frames lie in the same fresh slab.
+        let (shallow, deep) = await Task { () async -> (UInt, UInt) in
+            (await Self.resumeContext(depth: 0), await Self.resumeContext(depth: 3))
+        }.value
+        #expect(shallow >= 4096, "an address, not a flag or a null")
+        // The task allocator stacks frames upward: if the word were any other field of
+        // the header it would not move with the depth of the await.
+        #expect(deep > shallow && deep - shallow < 4096, "\(deep) against \(shallow)")
+    }
+
+    /// The word a task's header keeps as where it resumes, read while `depth` more calls
+    /// deep the task awaits a continuation (and its frame prefetched, which resumes nothing).
+    @inline(never)
+    static func resumeContext(depth: Int) async -> UInt {
+        if depth > 0 { return await resumeContext(depth: depth - 1) + 0 }
+        return await withUnsafeContinuation { (continuation: UnsafeContinuation<UInt, Never>) in
+            Prefetch.frame(resumedBy: continuation)
+            let task = unsafeBitCast(continuation, to: UnsafeRawPointer.self)
+            continuation.resume(returning: task.load(fromByteOffset: Prefetch.resumeContextOffset, as: UInt.self))
+        }
+    }
+
     @Test("prefetching memory that is not mapped (page zero, a freed object's address) does not fault")
     func unmappedMemoryDoesNotFault() throws {
         // Nothing is mapped at page zero in a user process: a load from it would stop

@@ -223,6 +223,9 @@ final class Network: SimEventHandler, @unchecked Sendable {
 
     private func resolve(_ id: UInt64, _ result: Result<Reply, Failure>) {
         guard let entry = pending.removeValue(forKey: id) else { return }
+        // Its header was asked for when the reply left; its frame, where the reply is
+        // written and the caller goes on, is asked for now, before the timeout's cancel.
+        Prefetch.frame(resumedBy: entry.continuation)
         if let timeout = entry.timeout { sim.executor.cancel(timeout) }
         entry.continuation.resume(returning: result)
     }

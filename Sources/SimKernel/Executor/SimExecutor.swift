@@ -403,6 +403,15 @@ extension SimExecutor.TimerAction {
             Prefetch.task(resumedBy: continuation)
         }
     }
+
+    /// Prefetches, for a sleep, the frame the task resumes into; read from the task's
+    /// header, so called a step after ``prefetchTarget()`` asked for it.
+    @inline(__always)
+    func prefetchFrame() {
+        if case .resume(let continuation) = self {
+            Prefetch.frame(resumedBy: continuation)
+        }
+    }
 }
 
 extension TimerQueue {

@@ -42,6 +42,28 @@ public enum Prefetch {
         lines(at: unsafeBitCast(continuation, to: UnsafeRawPointer.self), count: 4)
     }
 
+    /// Prefetches the frame the task `continuation` will resume into: the async context
+    /// its header names as where it resumes (`AsyncTask::ResumeContext`, the word at byte
+    /// 64 of a task in the runtime's ABI on 64-bit platforms), from two lines below it
+    /// (its callers' contexts, which a return reaches) to three above. A sleeper resumed
+    /// by a timer, or a caller by its reply, first writes its result there and then runs
+    /// from there, and in a big world a suspended task's frames are as cold as its
+    /// header.
+    ///
+    /// Reads that word, so the header should have been asked for a step earlier
+    /// (``task(resumedBy:)``); a word that is not an address is left alone.
+    @inlinable @inline(__always)
+    public static func frame<T, E: Error>(resumedBy continuation: UnsafeContinuation<T, E>) {
+        let task = unsafeBitCast(continuation, to: UnsafeRawPointer.self)
+        let context = task.load(fromByteOffset: resumeContextOffset, as: UInt.self)
+        guard context >= 4096, let start = UnsafeRawPointer(bitPattern: context - 2 * UInt(lineSize)) else { return }
+        lines(at: start, count: 5)
+    }
+
+    /// Where a task's header keeps the context it resumes from (Swift's `AsyncTask`: a
+    /// 64-byte job header, then `ResumeContext`).
+    @usableFromInline static let resumeContextOffset = 64
+
     /// Where `object` lives, to prefetch it later without holding it: passing a
     /// reference retains the object, which writes to its header, and so waits for the
     /// memory the prefetch is meant to bring.

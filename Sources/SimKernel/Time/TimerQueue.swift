@@ -233,12 +233,14 @@ struct TimerQueue {
         when = top.when
         let payload = release(top.slot)
         // The next live timer's slot was asked for when it entered the lookahead, a step
-        // or more ago; what it will fire into is asked for now, a whole step before it is
-        // needed. Then the lookahead is topped up, so the newcomers' slots have this
-        // step's work to arrive in.
+        // or more ago, and the task it resumes when it was second in line: the frame
+        // that task resumes into is asked for now, and the header of the task the timer
+        // after it resumes. Then the lookahead is topped up, so the newcomers' slots
+        // have this step's work to arrive in.
         dropDeadAhead()
-        if aheadHead < ahead.count {
-            slots.withUnsafeBufferPointer { $0[ahead[aheadHead].slot].payload.prefetchTarget() }
+        slots.withUnsafeBufferPointer { slots in
+            if aheadHead < ahead.count { slots[ahead[aheadHead].slot].payload.prefetchFrame() }
+            if aheadHead + 1 < ahead.count { slots[ahead[aheadHead + 1].slot].payload.prefetchTarget() }
         }
         if ahead.count - aheadHead < Self.lookahead { _ = topUp() }
         return payload
