@@ -41,7 +41,7 @@ struct PrefetchTests {
     /// deep the task awaits a continuation (and its frame prefetched, which resumes nothing).
     @inline(never)
     static func resumeContext(depth: Int) async -> UInt {
-        if depth > 0 { return await resumeContext(depth: depth - 1) + 0 }
+        if depth > 0 { return await resumeContext(depth: depth - 1) }
         return await withUnsafeContinuation { (continuation: UnsafeContinuation<UInt, Never>) in
             Prefetch.frame(resumedBy: continuation)
             let task = unsafeBitCast(continuation, to: UnsafeRawPointer.self)
