@@ -34,12 +34,15 @@ public enum Prefetch {
         }
     }
 
-    /// Prefetches the header of the task `continuation` will resume (its flags, status
-    /// and where it resumes: the first four lines), which a resume reads first. An unsafe
-    /// continuation is its task's address, so this touches nothing of the task itself.
+    /// Prefetches the task `continuation` will resume: its header (flags, status and
+    /// where it resumes, the first four lines), which a resume reads first, and the
+    /// four lines after it, where the runtime places the task's first context, allocated
+    /// with the task (the entry closure's locals, which a handler's loop returns to
+    /// between calls). An unsafe continuation is its task's address, so this touches
+    /// nothing of the task itself.
     @inlinable @inline(__always)
     public static func task<T, E: Error>(resumedBy continuation: UnsafeContinuation<T, E>) {
-        lines(at: unsafeBitCast(continuation, to: UnsafeRawPointer.self), count: 4)
+        lines(at: unsafeBitCast(continuation, to: UnsafeRawPointer.self), count: 8)
     }
 
     /// Prefetches the frame the task `continuation` will resume into: the async context
