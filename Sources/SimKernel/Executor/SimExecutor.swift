@@ -393,19 +393,20 @@ extension SimExecutor.TimerAction {
         return false
     }
 
-    /// Prefetches the memory firing this timer touches first, for a sleep: the header of
-    /// the task it resumes. An event's handler is left alone: taking it out of the payload
-    /// retains it, a write that waits for the very line a prefetch would ask for
-    /// (measured at ×100: no gain); so is a callback's context, small and mostly hot.
+    /// Prefetches the memory firing this timer touches first, for a sleep: the task it
+    /// resumes (``Prefetch/task(resumedBy:)``). An event's handler is left alone: taking
+    /// it out of the payload retains it, a write that waits for the very line a prefetch
+    /// would ask for (measured at ×100: no gain); so is a callback's context, small and
+    /// mostly hot.
     @inline(__always)
-    func prefetchTarget() {
+    func prefetchTask() {
         if case .resume(let continuation) = self {
             Prefetch.task(resumedBy: continuation)
         }
     }
 
     /// Prefetches, for a sleep, the frame the task resumes into; read from the task's
-    /// header, so called a step after ``prefetchTarget()`` asked for it.
+    /// header, so called a step after ``prefetchTask()`` asked for it.
     @inline(__always)
     func prefetchFrame() {
         if case .resume(let continuation) = self {

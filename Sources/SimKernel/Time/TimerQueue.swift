@@ -155,14 +155,15 @@ struct TimerQueue {
     ///
     /// A big world's timers point at memory the processor's caches lost long ago: the
     /// slot saying whether a timer is still live, the task a sleep resumes. Taken out a
-    /// few timers early, each one's slot is prefetched as it enters the lookahead, and
-    /// the task it resumes once it is next, so both arrive while the timers before it
-    /// run rather than while the run loop waits: a timer's step takes a microsecond or
-    /// more, memory a tenth of that. Four, because a longer lookahead costs more than it
-    /// brings: a new timer earlier than the lookahead's last is inserted into it by
-    /// shifting (with sixteen, more than half the ×100 baseline's new timers landed
-    /// there), and about one entry in six reaching the front is dead (most cancelled
-    /// timers are dropped by compaction before they get there).
+    /// few timers early, each one's slot is prefetched as it enters the lookahead, the
+    /// task it resumes once it is second in line and that task's frame once it is next
+    /// (the frame's address is in the task's header), so all arrive while the timers
+    /// before it run rather than while the run loop waits: a timer's step takes a
+    /// microsecond or more, memory a tenth of that. Four, because a longer lookahead
+    /// costs more than it brings: a new timer earlier than the lookahead's last is
+    /// inserted into it by shifting (with sixteen, more than half the ×100 baseline's
+    /// new timers landed there), and about one entry in six reaching the front is dead
+    /// (most cancelled timers are dropped by compaction before they get there).
     static let lookahead = 4
 
     /// The bucket of an entry at `ordered` relative to `last`: the position of the
@@ -240,7 +241,7 @@ struct TimerQueue {
         dropDeadAhead()
         slots.withUnsafeBufferPointer { slots in
             if aheadHead < ahead.count { slots[ahead[aheadHead].slot].payload.prefetchFrame() }
-            if aheadHead + 1 < ahead.count { slots[ahead[aheadHead + 1].slot].payload.prefetchTarget() }
+            if aheadHead + 1 < ahead.count { slots[ahead[aheadHead + 1].slot].payload.prefetchTask() }
         }
         if ahead.count - aheadHead < Self.lookahead { _ = topUp() }
         return payload
