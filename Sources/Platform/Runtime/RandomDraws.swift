@@ -102,8 +102,18 @@ final class WorkOrigin: @unchecked Sendable {
     /// The call being served, when the work is a handler's (0 otherwise): the parent of
     /// the calls it sends, in the trace.
     let call: UInt64
-    /// Draws made per purpose so far (purposes are few: a short list beats a dictionary).
-    private var issued: [(purpose: UInt64, count: UInt64)] = []
+    /// Draws made per purpose so far, the first ``inlineCapacity`` purposes in the object
+    /// itself as (purpose, count) pairs, `used` of them. Purposes are few (a handler's
+    /// work time, its statements, the services it calls): a short list beats a
+    /// dictionary, and a list inline beats one in an array of its own, a heap block made
+    /// for each call served and, in a big world, a cold line to free when the work ends.
+    @exclusivity(unchecked) private var pairs: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)
+        = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    @exclusivity(unchecked) private var used = 0
+    /// Purposes past the first ``inlineCapacity``.
+    @exclusivity(unchecked) private var more: [(purpose: UInt64, count: UInt64)] = []
+    /// Purposes counted inline.
+    static let inlineCapacity = 6
 
     init(key: UInt64, service: String, call: UInt64 = 0) {
         self.key = key
@@ -113,15 +123,33 @@ final class WorkOrigin: @unchecked Sendable {
 
     /// The key of this work's next draw (or message) of `purpose`.
     func next(_ purpose: UInt64) -> UInt64 {
-        let count: UInt64
-        if let index = issued.firstIndex(where: { $0.purpose == purpose }) {
-            count = issued[index].count
-            issued[index].count += 1
-        } else {
-            count = 0
-            issued.append((purpose, 1))
+        StableHash.combine(StableHash.combine(key, purpose), take(purpose))
+    }
+
+    /// How many draws of `purpose` this work made before this one, counting this one.
+    private func take(_ purpose: UInt64) -> UInt64 {
+        let used = self.used
+        let found = withUnsafeMutableBytes(of: &pairs) { raw -> UInt64? in
+            let words = raw.baseAddress.unsafelyUnwrapped.assumingMemoryBound(to: UInt64.self)
+            for index in 0..<used where words[2 * index] == purpose {
+                defer { words[2 * index + 1] += 1 }
+                return words[2 * index + 1]
+            }
+            guard used < Self.inlineCapacity else { return nil }
+            words[2 * used] = purpose
+            words[2 * used + 1] = 1
+            return 0
         }
-        return StableHash.combine(StableHash.combine(key, purpose), count)
+        if let found {
+            if found == 0 { self.used = used + 1 }
+            return found
+        }
+        if let index = more.firstIndex(where: { $0.purpose == purpose }) {
+            defer { more[index].count += 1 }
+            return more[index].count
+        }
+        more.append((purpose, 1))
+        return 0
     }
 }
 
