@@ -94,42 +94,23 @@ final class Caller: @unchecked Sendable {
     /// backoff while the budget and the deadline allow, degraded by the fallback.
     func perform(_ call: Call) async -> Result<Reply, Failure> {
         var last: Result<Reply, Failure>?
-        let operation: () async throws -> Reply = {
-            let result = await self.attempt(call)
-            last = result
-            return try result.get()
-        }
         // Common random numbers: within keyed work, the jitter after attempt n is drawn
         // from a stream keyed by this call and n (one more retry elsewhere moves nothing);
         // outside it (a background chore), from this caller's own stream.
         let key = jitterPurpose.flatMap { environment.draws.callKey(to: $0) }
-        let recorder = key == nil ? nil : environment.draws.recorder
-        let trace = environment.sim.trace
-        let onEvent: (RetryEvent) -> Void = { [metrics, caller, callee, traceLink, traceNames] event in
-            switch event {
-            case .retrying(let attempt, let delay, let error):
-                metrics.retries.add()
-                trace.record(traceNames.retry, traceLink, Int64(attempt), delay.nanoseconds,
-                             detail: (error as? Failure).map(traceNames.outcome) ?? .none)
-                if let recorder, let key { recorder.retryDelays["\(caller)->\(callee)#\(key)#\(attempt)"] = delay.nanoseconds }
-            case .gaveUp(let attempt, .budgetExhausted, _):
-                metrics.retryBudgetExhausted.add()
-                trace.record(traceNames.retryGaveUp, traceLink, Int64(attempt), detail: traceNames.budgetExhausted)
-            case .gaveUp(let attempt, .deadlineWouldPass, _):
-                metrics.retryDeadlinePassed.add()
-                trace.record(traceNames.retryGaveUp, traceLink, Int64(attempt), detail: traceNames.deadlineWouldPass)
-            case .gaveUp(let attempt, .attemptsExhausted, _) where attempt > 1:
-                trace.record(traceNames.retryGaveUp, traceLink, Int64(attempt), detail: traceNames.attemptsExhausted)
-            case .gaveUp, .succeeded: break
-            }
-        }
+        // The closures go straight to the retrier, whose parameters do not escape, so
+        // they and `last` live in this call's frame. Kept in local constants first, they
+        // were escaping values: a heap block each per call, and a box for `last`.
         do {
             let reply: Reply
             if let key {
                 let draws = environment.draws
-                reply = try await retrier.run(operation, jitter: { draws.retryJitter(call: key, attempt: $0) }, onEvent: onEvent)
+                reply = try await retrier.run({ try await self.attempt(call, remembering: &last) },
+                                              jitter: { draws.retryJitter(call: key, attempt: $0) },
+                                              onEvent: { self.record($0, key: key) })
             } else {
-                reply = try await retrier.run(operation, onEvent: onEvent)
+                reply = try await retrier.run({ try await self.attempt(call, remembering: &last) },
+                                              onEvent: { self.record($0, key: nil) })
             }
             fallback?.remember(call, reply)
             return .success(reply)
@@ -141,6 +122,37 @@ final class Caller: @unchecked Sendable {
         } catch {
             // Cancelled (the handler's instance crashed): the last answer, if any.
             return last ?? .failure(.deadline)
+        }
+    }
+
+    /// One attempt, its answer kept in `last` (what a cancelled retry loop returns).
+    private func attempt(_ call: Call, remembering last: inout Result<Reply, Failure>?) async throws -> Reply {
+        let result = await attempt(call)
+        last = result
+        return try result.get()
+    }
+
+    /// Counts and traces what the retry loop did for the call keyed `key` (nil outside
+    /// keyed work).
+    private func record(_ event: RetryEvent, key: UInt64?) {
+        let trace = environment.sim.trace
+        switch event {
+        case .retrying(let attempt, let delay, let error):
+            metrics.retries.add()
+            trace.record(traceNames.retry, traceLink, Int64(attempt), delay.nanoseconds,
+                         detail: (error as? Failure).map(traceNames.outcome) ?? .none)
+            if let key, let recorder = environment.draws.recorder {
+                recorder.retryDelays["\(caller)->\(callee)#\(key)#\(attempt)"] = delay.nanoseconds
+            }
+        case .gaveUp(let attempt, .budgetExhausted, _):
+            metrics.retryBudgetExhausted.add()
+            trace.record(traceNames.retryGaveUp, traceLink, Int64(attempt), detail: traceNames.budgetExhausted)
+        case .gaveUp(let attempt, .deadlineWouldPass, _):
+            metrics.retryDeadlinePassed.add()
+            trace.record(traceNames.retryGaveUp, traceLink, Int64(attempt), detail: traceNames.deadlineWouldPass)
+        case .gaveUp(let attempt, .attemptsExhausted, _) where attempt > 1:
+            trace.record(traceNames.retryGaveUp, traceLink, Int64(attempt), detail: traceNames.attemptsExhausted)
+        case .gaveUp, .succeeded: break
         }
     }
 
