@@ -53,9 +53,11 @@ struct ConfigurationCheck {
 
     init(_ type: String) { self.type = type }
 
-    /// Throws unless `valid`, naming `field`, what it must be and its value.
+    /// Throws unless `valid`, naming `field`, what it must be and its value. The two
+    /// descriptions are made only for the error: a valid value costs no string (some
+    /// configurations are made per request, a dispatch's lock backoff for one).
     @inline(__always)
-    func require(_ valid: Bool, _ field: String, _ expected: String, _ found: @autoclosure () -> Any) throws(ConfigurationError) {
-        if !valid { throw ConfigurationError(type: type, field: field, expected: expected, found: "\(found())") }
+    func require(_ valid: Bool, _ field: String, _ expected: @autoclosure () -> String, _ found: @autoclosure () -> Any) throws(ConfigurationError) {
+        if !valid { throw ConfigurationError(type: type, field: field, expected: expected(), found: "\(found())") }
     }
 }
