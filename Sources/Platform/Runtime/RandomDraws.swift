@@ -107,13 +107,14 @@ final class WorkOrigin: @unchecked Sendable {
     /// work time, its statements, the services it calls): a short list beats a
     /// dictionary, and a list inline beats one in an array of its own, a heap block made
     /// for each call served and, in a big world, a cold line to free when the work ends.
-    @exclusivity(unchecked) private var pairs: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)
-        = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    @exclusivity(unchecked) private var pairs: Pairs = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
     @exclusivity(unchecked) private var used = 0
     /// Purposes past the first ``inlineCapacity``.
     @exclusivity(unchecked) private var more: [(purpose: UInt64, count: UInt64)] = []
-    /// Purposes counted inline.
-    static let inlineCapacity = 6
+    /// Six (purpose, count) pairs, word after word.
+    typealias Pairs = (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)
+    /// Purposes counted inline: as many pairs as ``Pairs`` holds.
+    static var inlineCapacity: Int { MemoryLayout<Pairs>.size / (2 * MemoryLayout<UInt64>.size) }
 
     init(key: UInt64, service: String, call: UInt64 = 0) {
         self.key = key
@@ -126,7 +127,7 @@ final class WorkOrigin: @unchecked Sendable {
         StableHash.combine(StableHash.combine(key, purpose), take(purpose))
     }
 
-    /// How many draws of `purpose` this work made before this one, counting this one.
+    /// How many draws of `purpose` this work made before this one; counts this one.
     private func take(_ purpose: UInt64) -> UInt64 {
         let used = self.used
         let found = withUnsafeMutableBytes(of: &pairs) { raw -> UInt64? in
@@ -141,6 +142,7 @@ final class WorkOrigin: @unchecked Sendable {
             return 0
         }
         if let found {
+            // 0 only for a purpose just listed: a listed one has counted a draw at least.
             if found == 0 { self.used = used + 1 }
             return found
         }
