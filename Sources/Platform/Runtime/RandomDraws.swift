@@ -130,22 +130,20 @@ final class WorkOrigin: @unchecked Sendable {
     /// How many draws of `purpose` this work made before this one; counts this one.
     private func take(_ purpose: UInt64) -> UInt64 {
         let used = self.used
-        let found = withUnsafeMutableBytes(of: &pairs) { raw -> UInt64? in
+        let listed = withUnsafeMutableBytes(of: &pairs) { raw -> UInt64? in
             let words = raw.baseAddress.unsafelyUnwrapped.assumingMemoryBound(to: UInt64.self)
             for index in 0..<used where words[2 * index] == purpose {
                 defer { words[2 * index + 1] += 1 }
                 return words[2 * index + 1]
             }
             guard used < Self.inlineCapacity else { return nil }
+            // A new purpose, with room for it inline: its first draw.
             words[2 * used] = purpose
             words[2 * used + 1] = 1
+            self.used = used + 1
             return 0
         }
-        if let found {
-            // 0 only for a purpose just listed: a listed one has counted a draw at least.
-            if found == 0 { self.used = used + 1 }
-            return found
-        }
+        if let listed { return listed }
         if let index = more.firstIndex(where: { $0.purpose == purpose }) {
             defer { more[index].count += 1 }
             return more[index].count
